@@ -1,0 +1,78 @@
+/* main.c: `cdlt` entry point: global flags and dispatch to one command per file. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"run", cmd_run, "run a pipeline defined in a TOML, YAML or JSON file"},
+    {"pipeline", cmd_pipeline, "inspect and manage a pipeline: info, show, schema, trace, drop, sync"},
+    {"config", cmd_config, "show resolved configuration and where each value came from"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "cdlt %s: a native data load tool with dlt's semantics\n\n"
+            "usage: cdlt [--log-level LEVEL] COMMAND [ARGS]\n\n"
+            "commands:\n",
+            cdlt_version());
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out, "\noptions:\n"
+                 "  --help           show this help\n"
+                 "  --version        print the version\n"
+                 "  --log-level L    trace|debug|info|warning|error (also RUNTIME__LOG_LEVEL)\n"
+                 "\nRun 'cdlt COMMAND --help' for a command's options.\n");
+}
+
+void cli_print_error(const char *what, const cdlt_error *err)
+{
+    fprintf(stderr, "cdlt: %s: %s [%s]\n", what, err && err->message[0] ? err->message : "failed",
+            cdlt_status_name(err ? err->code : CDLT_ERROR));
+}
+
+int main(int argc, char **argv)
+{
+    const char *lvl = getenv("RUNTIME__LOG_LEVEL");
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+            printf("cdlt %s\n", cdlt_version());
+            return CLI_OK;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+            lvl = argv[++i];
+            continue;
+        }
+        break;
+    }
+    if (lvl) {
+        int l = cdlt_log_level_parse(lvl);
+        if (l < 0) {
+            fprintf(stderr, "cdlt: unknown log level '%s'\n", lvl);
+            return CLI_USAGE;
+        }
+        cdlt_log_set_level((cdlt_log_level)l);
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    for (size_t c = 0; c < sizeof COMMANDS / sizeof COMMANDS[0]; c++)
+        if (strcmp(argv[i], COMMANDS[c].name) == 0)
+            return COMMANDS[c].fn(argc - i, argv + i);
+    fprintf(stderr, "cdlt: unknown command '%s'; see 'cdlt --help'\n", argv[i]);
+    return CLI_USAGE;
+}

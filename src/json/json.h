@@ -1,0 +1,145 @@
+/* json.h: the value tree every reader produces (JSON, NDJSON, TOML, YAML all yield `jv`), the
+ * strict RFC 8259 reader, the streaming NDJSON / JSON-array reader, and the writer.
+ * Values live in an arena: no per-value malloc, one reset frees a whole batch. */
+#ifndef CDLT_JSON_H
+#define CDLT_JSON_H
+
+#include "core/core.h"
+
+typedef enum jv_type {
+    JV_NULL = 0,
+    JV_BOOL,      /* u.b */
+    JV_INT,       /* u.i: fits int64 */
+    JV_UINT,      /* u.u: integer in (INT64_MAX, UINT64_MAX] */
+    JV_BIGNUM,    /* u.s/len: integer beyond 64 bits, kept as its exact source text */
+    JV_DOUBLE,    /* u.d: number with fraction or exponent */
+    JV_STRING,    /* u.s/len: UTF-8, unescaped, NUL-terminated (may contain \0 inside) */
+    JV_ARRAY,     /* u.items/len */
+    JV_OBJECT,    /* u.members/len, in source order; duplicate keys kept as they appear */
+    /* TOML date/time kinds; u.s/len holds the canonical RFC 3339 text */
+    JV_DATETIME,       /* offset date-time, e.g. 1979-05-27T07:32:00Z */
+    JV_DATETIME_LOCAL, /* 1979-05-27T07:32:00 */
+    JV_DATE_LOCAL,     /* 1979-05-27 */
+    JV_TIME_LOCAL      /* 07:32:00 */
+} jv_type;
+
+typedef struct jv jv;
+typedef struct jv_member jv_member;
+
+/* 16 bytes: small enough that arrays of values stay cache-friendly. */
+struct jv {
+    uint8_t type;  /* jv_type */
+    uint8_t flags; /* JV_F_* */
+    uint16_t pad_;
+    uint32_t len;  /* string/bignum/datetime bytes, array items, object members */
+    union {
+        bool b;
+        int64_t i;
+        uint64_t u;
+        double d;
+        const char *s;
+        jv *items;
+        jv_member *members;
+    } u;
+};
+
+struct jv_member {
+    const char *key; /* NUL-terminated, unescaped */
+    uint32_t klen;   /* bytes of key */
+    uint32_t pad_;
+    jv value;
+};
+
+#define JV_F_ESCAPED 0x01 /* string had escapes in the source (informational) */
+
+/* ---- construction and access (value.c) ---- */
+static inline bool jv_is_num(const jv *v)
+{
+    return v->type == JV_INT || v->type == JV_UINT || v->type == JV_BIGNUM || v->type == JV_DOUBLE;
+}
+static inline bool jv_is_datetime(const jv *v)
+{
+    return v->type >= JV_DATETIME && v->type <= JV_TIME_LOCAL;
+}
+const char *jv_type_name(jv_type t); /* "null", "bool", "integer", ... */
+
+jv jv_null(void);
+jv jv_bool(bool b);
+jv jv_int(int64_t i);
+jv jv_double(double d);
+/* String values copy `s` into the arena; NULL result on out-of-memory is reported by a
+ * JV_NULL with flags 0xFF (check with jv_failed). */
+jv jv_str(arena *a, const char *s, size_t n);
+jv jv_str_typed(arena *a, jv_type t, const char *s, size_t n); /* BIGNUM, DATETIME kinds */
+static inline bool jv_failed(const jv *v) { return v->type == JV_NULL && v->flags == 0xFF; }
+
+/* Growable arrays/objects built in an arena (used by TOML, YAML and config code; the JSON
+ * reader builds its own contiguous arrays directly). `cap` lives in pad_ of the header jv is
+ * not enough, so builders keep it beside the value. */
+typedef struct jv_builder {
+    jv value;     /* JV_ARRAY or JV_OBJECT being built */
+    uint32_t cap; /* allocated items / members */
+} jv_builder;
+void jv_builder_init(jv_builder *b, jv_type t); /* t = JV_ARRAY or JV_OBJECT */
+cdlt_status jv_builder_push(jv_builder *b, arena *a, jv item);
+cdlt_status jv_builder_set(jv_builder *b, arena *a, const char *key, size_t klen, jv value);
+
+/* Object lookup by key (last duplicate wins, like most JSON consumers); NULL when absent or
+ * when obj is not an object. Linear scan: objects in configs and items are small. */
+const jv *jv_get(const jv *obj, const char *key);
+const jv *jv_getn(const jv *obj, const char *key, size_t klen);
+/* Follow a dotted path "a.b.c" through nested objects. */
+const jv *jv_get_path(const jv *root, const char *dotted);
+/* Deep structural equality (objects compared as key sets, order-insensitive). */
+bool jv_equal(const jv *a, const jv *b);
+/* Deep copy into another arena. */
+cdlt_status jv_copy(arena *a, const jv *src, jv *out);
+
+/* ---- reader (reader.c) ---- */
+typedef struct json_opts {
+    uint32_t max_depth;     /* nesting limit; 0 = default 512 */
+    size_t max_string;      /* longest string in bytes; 0 = no limit */
+    const char *file;       /* name used in error messages; may be NULL */
+} json_opts;
+
+/* Parse one complete JSON text (RFC 8259, strict: no comments, no trailing commas, UTF-8
+ * validated, surrogate pairs checked). The text is copied into the arena, so `text` may be
+ * freed afterwards. Errors carry line, column and byte offset. */
+cdlt_status json_parse(const char *text, size_t len, arena *a, const json_opts *opts,
+                       jv *out, cdlt_error *err);
+
+/* ---- streaming reader (stream.c): NDJSON files of any size, or one JSON array of items,
+ * in bounded memory. The format is detected from the first non-blank byte ('[' = array).
+ * Blank lines are skipped. Item values live in the arena passed to json_stream_next. ---- */
+typedef struct json_stream json_stream;
+cdlt_status json_stream_open_file(const char *path, const json_opts *opts, json_stream **out,
+                                  cdlt_error *err);
+/* Read from memory (not copied: must outlive the stream). */
+cdlt_status json_stream_open_mem(const char *data, size_t len, const json_opts *opts,
+                                 json_stream **out, cdlt_error *err);
+/* Next item into *out. Returns CDLT_OK with *out_eof = true at the end. Errors name file,
+ * line, column and byte offset of the bad item. */
+cdlt_status json_stream_next(json_stream *s, arena *a, jv *out, bool *out_eof, cdlt_error *err);
+/* Position of the last item returned: 1-based line and byte offset of its first byte. */
+void json_stream_position(const json_stream *s, int64_t *out_line, int64_t *out_offset);
+/* Bytes consumed so far (for progress). */
+uint64_t json_stream_bytes_read(const json_stream *s);
+void json_stream_close(json_stream *s);
+
+/* ---- writer (writer.c) ---- */
+enum {
+    JSON_W_SORT_KEYS = 1 << 0, /* canonical form: object keys sorted bytewise (for hashes) */
+    JSON_W_PRETTY = 1 << 1,    /* 2-space indented */
+    JSON_W_ASCII = 1 << 2      /* escape non-ASCII as \uXXXX */
+};
+/* Append the value to out. Compact by default: no spaces, like orjson. Doubles in shortest
+ * round-trip form, always with a '.' or exponent so they read back as doubles ("3.0").
+ * NaN/Infinity are not JSON: written as null. Datetime kinds are written as strings. */
+cdlt_status json_write(buf *out, const jv *v, unsigned flags);
+/* Append a JSON string literal (quotes, escapes) for s[0..n). */
+cdlt_status json_write_string(buf *out, const char *s, size_t n, unsigned flags);
+/* Shortest round-trip text of a double into out (>= 32 bytes); returns the length.
+ * Integral values get ".0"; exponents as "1e+20"/"1e-05" only where JSON form needs them. */
+size_t json_fmt_double(double d, char *out);
+
+#endif /* CDLT_JSON_H */

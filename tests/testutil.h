@@ -1,0 +1,33 @@
+/* testutil.h: shared helpers for cmocka tests: paths to test data, temp folders, file reading,
+ * and the allocation-failure sweep used to prove "fail the Nth allocation, never crash or leak". */
+#ifndef CDLT_TESTUTIL_H
+#define CDLT_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cdlt.h"
+
+/* Path inside ../shared (testdata lives there); static buffer, copy if you keep it. */
+const char *tu_shared_path(const char *rel);
+/* Path inside the source tree. */
+const char *tu_source_path(const char *rel);
+/* Make a fresh temp folder (removed by tu_rm_rf); returns a malloc'd path. */
+char *tu_mkdtemp(const char *tag);
+/* rm -rf path. */
+void tu_rm_rf(const char *path);
+/* Read a whole file (malloc'd, NUL-terminated); NULL on error. */
+char *tu_read_file(const char *path, size_t *out_len);
+/* Write a whole file; 0 on success. */
+int tu_write_file(const char *path, const void *data, size_t len);
+
+/* Allocation-failure sweep: calls fn(ud) with allocation #1, #2, ... failing until a call
+ * succeeds (fn returns CDLT_OK). Each failing call must return an error status (not crash)
+ * and must leave no live allocation behind. Returns the number of failure points checked. */
+typedef cdlt_status (*tu_alloc_fn)(void *ud);
+int tu_alloc_failure_sweep(tu_alloc_fn fn, void *ud, int max_points);
+
+#endif
