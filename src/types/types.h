@@ -1,0 +1,89 @@
+/* types.h: dlt's data types, typed values as rows carry them, inference from JSON values,
+ * detections (iso_timestamp, iso_date, timestamp, large_integer), the coercion table into
+ * existing columns, and canonical text forms (spec core.md §3.1-3.2). */
+#ifndef CDLT_TYPES_H
+#define CDLT_TYPES_H
+
+#include "json/json.h"
+
+typedef enum dtype {
+    DT_NONE = 0, /* no type: an incomplete column, or a NULL value */
+    DT_TEXT,
+    DT_DOUBLE,
+    DT_BOOL,
+    DT_TIMESTAMP,
+    DT_BIGINT,
+    DT_BINARY,
+    DT_JSON,
+    DT_DECIMAL,
+    DT_WEI,
+    DT_DATE,
+    DT_TIME,
+    DT__COUNT
+} dtype;
+
+/* "text", "double", ... as dlt spells them; NULL for DT_NONE. */
+const char *dtype_name(dtype t);
+/* Parse a dlt type name ("complex" is accepted as the legacy alias of json); DT_NONE if unknown. */
+dtype dtype_parse(const char *name, size_t len);
+
+/* A typed value in a normalized row. 16 bytes. Strings point into the batch arena (or the
+ * item being normalized) and live as long as the batch. */
+enum {
+    TV_NAIVE = 0x01 /* DT_TIMESTAMP/DT_TIME without time zone (column hint timezone=false) */
+};
+typedef struct tval {
+    uint8_t type;  /* dtype; DT_NONE = NULL */
+    uint8_t flags; /* TV_* */
+    uint16_t pad_;
+    uint32_t len;  /* bytes of s (TEXT, BINARY, DECIMAL, WEI) */
+    union {
+        int64_t i;     /* BIGINT */
+        double d;      /* DOUBLE */
+        bool b;        /* BOOL */
+        const char *s; /* TEXT (UTF-8), BINARY (raw bytes), DECIMAL/WEI (exact decimal text) */
+        int64_t ts;    /* TIMESTAMP: microseconds since 1970-01-01T00:00:00Z */
+        int32_t date;  /* DATE: days since 1970-01-01 */
+        int64_t time;  /* TIME: microseconds since midnight */
+        const jv *json;/* JSON: the value (serialized by writers) */
+    } u;
+} tval;
+
+/* Detections that may be enabled on a schema (settings.detections). */
+enum {
+    DETECT_ISO_TIMESTAMP = 1 << 0, /* default */
+    DETECT_ISO_DATE = 1 << 1,
+    DETECT_TIMESTAMP = 1 << 2,
+    DETECT_LARGE_INTEGER = 1 << 3
+};
+
+/* Base type of a JSON value (string -> text, int -> bigint, float -> double, bool, object or
+ * array -> json). DT_NONE for null. */
+dtype types_infer(const jv *v);
+/* Type of a value for a NEW column: base type, then the enabled detections in dlt's order. */
+dtype types_detect(const jv *v, unsigned detections);
+
+/* Convert a JSON value to a typed value of its own base type (no coercion). */
+cdlt_status types_from_jv(const jv *v, tval *out);
+/* Coerce a JSON value into a column of type `to` per dlt's coercion table. Returns CDLT_OK
+ * and fills *out, or CDLT_COERCE when the pair is not coercible or conversion fails (the
+ * caller then makes a variant column). Text results (e.g. bool -> "True") are allocated
+ * in `a`. */
+cdlt_status types_coerce(const jv *v, dtype to, arena *a, tval *out);
+
+/* ISO-8601 parsing as dlt's detection accepts it (core.md §3.1). Returns true and the
+ * microseconds since epoch UTC; *out_has_tz says whether an offset was given. */
+bool types_parse_iso_timestamp(const char *s, size_t len, int64_t *out_us, bool *out_has_tz);
+bool types_parse_iso_date(const char *s, size_t len, int32_t *out_days);
+bool types_parse_iso_time(const char *s, size_t len, int64_t *out_us);
+
+/* Canonical text forms, as dlt writes them in jsonl: timestamp "2024-01-01T10:00:00+00:00"
+ * (fraction only when non-zero: ".123456"), date "2024-01-02", time "10:00:00[.ffffff]".
+ * Append to out. */
+cdlt_status types_fmt_timestamp(int64_t us, bool naive, buf *out);
+cdlt_status types_fmt_date(int32_t days, buf *out);
+cdlt_status types_fmt_time(int64_t us, buf *out);
+/* Append any typed value in its jsonl form (strings quoted/escaped, json serialized). */
+cdlt_status types_write_json(const tval *v, buf *out);
+
+#endif /* CDLT_TYPES_H */
