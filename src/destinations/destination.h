@@ -1,0 +1,86 @@
+/* destination.h: the function table every destination implements (one folder each under
+ * src/destinations/), and the load-file writer it provides for the normalize phase.
+ * The pipeline (src/pipeline, src/storage) only talks to destinations through this table.
+ * Owner: src/destinations. Additive changes welcome; tell the pipeline owner. */
+#ifndef CDLT_DESTINATION_H
+#define CDLT_DESTINATION_H
+
+#include "schema/schema.h"
+
+typedef struct destination destination; /* an open connection/session; backend-specific */
+typedef struct dest_writer dest_writer; /* one load file being written for one table */
+
+/* What a destination needs to open: parsed from config (destination.<name>.*) by the pipeline. */
+typedef struct dest_config {
+    const char *pipeline_name; /* e.g. "github_events" */
+    const char *dataset_name;  /* schema/dataset in the destination */
+    const char *credentials;   /* duckdb: database file path (default "<pipeline_name>.duckdb");
+                                  others: connection string. Secret: never log it. */
+    const jv *options;         /* destination.<name> config subtree, JV_OBJECT or NULL */
+} dest_config;
+
+typedef struct dest_vtable {
+    const char *name;     /* "duckdb" */
+    const char *file_ext; /* extension of the load files its writer makes, e.g. "csv" */
+
+    /* ---- load-file writer (normalize phase; needs no connection) ---- */
+    /* Start a load file at `path` for table t with t's current columns. */
+    cdlt_status (*writer_open)(const schema_table *t, const char *path, dest_writer **out,
+                               cdlt_error *err);
+    /* One row: vals[i] belongs to t->columns[i], i < ncols (DT_NONE = NULL). */
+    cdlt_status (*writer_row)(dest_writer *w, const tval *vals, uint32_t ncols);
+    /* Bytes written so far (the storage layer rotates files by size). */
+    uint64_t (*writer_bytes)(const dest_writer *w);
+    /* Finish the file (flush, fsync if asked). Frees w. out_rows may be NULL. */
+    cdlt_status (*writer_close)(dest_writer *w, uint64_t *out_rows, cdlt_error *err);
+    /* Abandon a file (error path): frees w, leaves the file for the caller to delete. */
+    void (*writer_abort)(dest_writer *w);
+
+    /* ---- loading (load phase) ---- */
+    cdlt_status (*open)(const dest_config *cfg, destination **out, cdlt_error *err);
+    void (*close)(destination *d);
+    /* Transactions: a package is loaded in one transaction where the backend allows. */
+    cdlt_status (*begin)(destination *d, cdlt_error *err);
+    cdlt_status (*commit)(destination *d, cdlt_error *err);
+    cdlt_status (*rollback)(destination *d, cdlt_error *err);
+    /* Create the dataset if missing; create/alter tables so every table of `s` that has seen
+     * data (plus the dlt system tables) exists with all complete columns (ALTER TABLE ADD
+     * COLUMN for new ones; never drop or change types). Inserts the _dlt_version row when no
+     * row with s->version_hash exists. */
+    cdlt_status (*migrate)(destination *d, const schema *s, cdlt_error *err);
+    /* Remove all rows of a table (replace: truncate-and-insert). */
+    cdlt_status (*truncate_table)(destination *d, const char *table, cdlt_error *err);
+    /* DROP TABLE IF EXISTS (refresh/drop); also deletes the schema's _dlt_version rows when
+     * schema_name is not NULL. */
+    cdlt_status (*drop_tables)(destination *d, const char *const *tables, size_t n,
+                               const char *schema_name, cdlt_error *err);
+    /* Bulk-load one load file written by this destination's writer into table t. */
+    cdlt_status (*load_file)(destination *d, const schema *s, const schema_table *t,
+                             const char *path, cdlt_error *err);
+    /* Write the _dlt_loads row (status 0) for a completed package. */
+    cdlt_status (*complete_load)(destination *d, const schema *s, const char *load_id,
+                                 cdlt_error *err);
+    /* Was this package already completed (a _dlt_loads row exists)? For crash-safe resume. */
+    cdlt_status (*is_load_completed)(destination *d, const char *load_id, bool *out,
+                                     cdlt_error *err);
+    /* Newest completed state row of a pipeline (for sync): the raw `state` column text
+     * (base64+zlib) and its version. *out_found = false when none. */
+    cdlt_status (*get_stored_state)(destination *d, const char *pipeline_name, buf *out_state,
+                                    int64_t *out_version, bool *out_found, cdlt_error *err);
+    /* Newest stored schema document by name (NULL = newest of any) from _dlt_version. */
+    cdlt_status (*get_stored_schema)(destination *d, const char *schema_name, buf *out_json,
+                                     bool *out_found, cdlt_error *err);
+    /* Row count of a table (for CLI info and tests); -1 when it does not exist. */
+    cdlt_status (*table_row_count)(destination *d, const char *table, int64_t *out,
+                                   cdlt_error *err);
+} dest_vtable;
+
+/* Registry: the vtable for a destination name ("duckdb"), or NULL. */
+const dest_vtable *dest_find(const char *name);
+
+/* dlt's state/schema encodings (src/destinations/encode.c): base64(zlib level 9(text)) and
+ * its inverse (dec accepts plain JSON too, as dlt's readers do). */
+cdlt_status dest_compress_b64(const char *text, size_t len, buf *out);
+cdlt_status dest_decompress_b64(const char *text, size_t len, buf *out);
+
+#endif /* CDLT_DESTINATION_H */
