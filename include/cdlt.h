@@ -157,9 +157,349 @@ CDLT_API void cdlt_secret_mask_value(const char *value, char *out, size_t out_ca
  * Sections below belong to later subsystems; each is added by its owner.
  * ========================================================================================== */
 
-/* ---- config (src/config) ---- */
+/* ---- config (src/config) ----
+ * dlt's configuration: environment variables, then secrets.toml, then config.toml (project
+ * folder <project>/.dlt deep-merged over the global ~/.dlt). Lookups fall back from the most
+ * specific section to the root like dlt; see docs/config.md. Sections are dotted
+ * ("sources.github"); a key may be dotted too ("credentials.password"): its leading parts are
+ * the value's own sections, which are never dropped during fallback. Returned strings belong to
+ * the handle and live until cdlt_config_free. */
+typedef struct cdlt_config cdlt_config; /* free with cdlt_config_free */
 
-/* ---- pipeline (src/pipeline) ---- */
+typedef struct cdlt_config_opts {
+    const char *project_dir;   /* folder holding the settings folder; NULL = $DLT_PROJECT_DIR or cwd */
+    const char *config_folder; /* settings folder name; NULL = $DLT_CONFIG_FOLDER or ".dlt" */
+    const char *global_dir;    /* NULL = $DLT_DATA_DIR, ~/.dlt, ... ; "" = no global folder */
+    const char *pipeline_name; /* keys scoped by this name are tried first; NULL = none */
+    const char *secrets_dir;   /* secret files folder; NULL = "/run/secrets"; "" = disabled */
+} cdlt_config_opts;
+
+/* Read the providers. Malformed TOML is an error naming file, line and column. */
+CDLT_API cdlt_status cdlt_config_open(const cdlt_config_opts *opts, cdlt_config **out,
+                                      cdlt_error *err);
+CDLT_API void cdlt_config_free(cdlt_config *cfg);
+
+/* Typed lookups with dlt's section fallback. Missing -> CDLT_CONFIG_MISSING whose message lists
+ * every (provider, key) tried and the files read; a value of the wrong type -> CDLT_CONFIG.
+ * Strings: numbers and bools found are given as their text. Bools accept true/false, yes/no,
+ * on/off, 1/0 (any case) from strings. */
+CDLT_API cdlt_status cdlt_config_get_string(cdlt_config *cfg, const char *section, const char *key,
+                                            const char **out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_int(cdlt_config *cfg, const char *section, const char *key,
+                                         int64_t *out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_bool(cdlt_config *cfg, const char *section, const char *key,
+                                          bool *out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_double(cdlt_config *cfg, const char *section, const char *key,
+                                            double *out, cdlt_error *err);
+/* A secret string: never read from config.toml (present there = CDLT_SECRET_IN_CONFIG), may
+ * come from /run/secrets/<name>, and is registered with the masker. */
+CDLT_API cdlt_status cdlt_config_get_secret(cdlt_config *cfg, const char *section, const char *key,
+                                            const char **out, cdlt_error *err);
+/* Optional variants: when absent everywhere, *out = def and CDLT_OK. */
+CDLT_API cdlt_status cdlt_config_get_string_or(cdlt_config *cfg, const char *section,
+                                               const char *key, const char *def,
+                                               const char **out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_int_or(cdlt_config *cfg, const char *section, const char *key,
+                                            int64_t def, int64_t *out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_bool_or(cdlt_config *cfg, const char *section, const char *key,
+                                             bool def, bool *out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_double_or(cdlt_config *cfg, const char *section,
+                                               const char *key, double def, double *out,
+                                               cdlt_error *err);
+CDLT_API cdlt_status cdlt_config_get_secret_or(cdlt_config *cfg, const char *section,
+                                               const char *key, const char *def,
+                                               const char **out, cdlt_error *err);
+/* Exact dotted path, no fallback (dlt.config["a.b.c"] / dlt.secrets[...]); the value as JSON
+ * text (strings quoted). Env strings that look like JSON objects/arrays are parsed. */
+CDLT_API cdlt_status cdlt_config_get_json(cdlt_config *cfg, const char *dotted_path, bool secret,
+                                          const char **out_json, cdlt_error *err);
+/* A whole section merged across providers (env over secrets over config) as JSON text;
+ * `{}` when nothing is set. Secret values are included unmasked: handle with care. */
+CDLT_API cdlt_status cdlt_config_section_json(cdlt_config *cfg, const char *section,
+                                              const char **out_json, cdlt_error *err);
+/* Full text of the last error on this handle (the cdlt_error copy is capped at
+ * CDLT_ERRMSG_MAX); "" when none. */
+CDLT_API const char *cdlt_config_last_message(const cdlt_config *cfg);
+
+/* One resolved key, for listing (`cdlt config show`). */
+typedef struct cdlt_config_item {
+    const char *key;      /* dotted key without pipeline prefix, e.g. "sources.github.token" */
+    const char *value;    /* value as JSON text; secrets already masked ("\"s*****t\"") */
+    bool secret;          /* value was masked */
+    const char *provider; /* "Environment Variables", "secrets.toml", "config.toml" */
+    const char *name;     /* env var name or dotted TOML key (with pipeline prefix if scoped) */
+    const char *file;     /* TOML file the value came from; NULL for env vars */
+} cdlt_config_item;
+/* Called for every resolved leaf under `section` (NULL/"" = everything; env vars only when
+ * their names contain "__"), sorted by key. Return nonzero to stop. */
+typedef int (*cdlt_config_item_fn)(const cdlt_config_item *item, void *ud);
+CDLT_API cdlt_status cdlt_config_list(cdlt_config *cfg, const char *section, cdlt_config_item_fn fn,
+                                      void *ud, cdlt_error *err);
+/* Files the TOML providers read or looked for: i = 0.. until it returns false. */
+CDLT_API bool cdlt_config_file_info(const cdlt_config *cfg, size_t i, const char **out_path,
+                                    const char **out_provider, bool *out_loaded);
+
+/* Connection-string credentials (dlt's ConnectionStringCredentials). A value type: every
+ * string lives in the same allocation; free with cdlt_credentials_free. */
+typedef struct cdlt_kv {
+    const char *key;   /* query parameter name */
+    const char *value; /* decoded value */
+} cdlt_kv;
+typedef struct cdlt_credentials {
+    const char *drivername; /* "postgresql", "mysql+pymysql"; NULL when unknown */
+    const char *username;   /* NULL when absent */
+    const char *password;   /* NULL when absent; registered as a secret */
+    const char *host;       /* without IPv6 brackets; NULL when absent */
+    int port;               /* 0 when absent */
+    const char *database;   /* NULL when absent */
+    const cdlt_kv *query;   /* query parameters in order */
+    size_t nquery;          /* entries of query */
+} cdlt_credentials;
+
+/* Parse "driver://user:pass@host:port/db?k=v" (percent-decoding; [IPv6] hosts; any part but
+ * the driver may be missing). Malformed -> CDLT_CONFIG (the string is never quoted back). */
+CDLT_API cdlt_status cdlt_credentials_parse(const char *url, cdlt_credentials **out,
+                                            cdlt_error *err);
+/* Resolve credentials at <section>.<key> (key usually "credentials"): the whole connection
+ * string first (a secret), else field by field (drivername, username, password, host, port,
+ * database, query), each with section fallback. `required` is a NULL-terminated list of field
+ * names that must be present (NULL = {"drivername"}); missing ones -> CDLT_CONFIG_MISSING. */
+CDLT_API cdlt_status cdlt_config_get_credentials(cdlt_config *cfg, const char *section,
+                                                 const char *key, const char *const *required,
+                                                 cdlt_credentials **out, cdlt_error *err);
+/* Render as a URL (password shown as "***" when hide_password). Returns the length it needs;
+ * out (capacity out_cap) is always NUL-terminated. */
+CDLT_API size_t cdlt_credentials_to_url(const cdlt_credentials *c, bool hide_password, char *out,
+                                        size_t out_cap);
+CDLT_API void cdlt_credentials_free(cdlt_credentials *c);
+
+/* ---- pipeline (src/pipeline) ----
+ * A pipeline moves data from sources into a destination dataset in three phases, each one
+ * leaving a load package on disk so a failed or killed run resumes where it stopped:
+ *   extract   (resources -> raw items per table)     <dir>/normalize/extracted/<load_id>/
+ *   normalize (items -> flat typed rows, load files) <dir>/load/normalized/<load_id>/
+ *   load      (files -> destination, one transaction per package) <dir>/load/loaded/<load_id>/
+ * See docs/pipeline.md for the on-disk layout, resume rules and the definition file format. */
+
+typedef struct cdlt_pipeline cdlt_pipeline;   /* freed by cdlt_pipeline_free */
+typedef struct cdlt_source cdlt_source;       /* freed by cdlt_source_free */
+typedef struct cdlt_resource cdlt_resource;   /* owned by its source once added, else
+                                                 freed by cdlt_resource_free */
+typedef struct cdlt_emitter cdlt_emitter;     /* borrowed: valid during one callback */
+typedef struct cdlt_state cdlt_state;         /* borrowed: valid during one callback */
+typedef struct cdlt_text cdlt_text;           /* borrowed output of map/table-name callbacks */
+typedef struct cdlt_load_info cdlt_load_info; /* freed by cdlt_load_info_free */
+typedef struct cdlt_definition cdlt_definition; /* freed by cdlt_definition_free */
+
+/* Strings returned by *_to_string / inspection calls are allocated by the library. */
+CDLT_API void cdlt_string_free(char *s);
+
+typedef enum cdlt_progress_mode {
+    CDLT_PROGRESS_NONE = 0, /* silent */
+    CDLT_PROGRESS_LOG = 1,  /* one log line per phase and every few seconds */
+    CDLT_PROGRESS_TTY = 2,  /* a live status block on stderr (rows, MB, ETA per table) */
+    CDLT_PROGRESS_AUTO = 3  /* TTY when stderr is a terminal, else LOG */
+} cdlt_progress_mode;
+
+typedef enum cdlt_write_disposition {
+    CDLT_WD_DEFAULT = 0, /* append, or what the schema already says */
+    CDLT_WD_APPEND = 1,
+    CDLT_WD_REPLACE = 2, /* truncate-and-insert */
+    CDLT_WD_MERGE = 3    /* accepted, loaded as append until merge lands */
+} cdlt_write_disposition;
+
+typedef enum cdlt_refresh {
+    CDLT_REFRESH_NONE = 0,
+    CDLT_REFRESH_DROP_SOURCES = 1,   /* drop every table of the source + wipe source state */
+    CDLT_REFRESH_DROP_RESOURCES = 2, /* drop the tables of the resources run + their state */
+    CDLT_REFRESH_DROP_DATA = 3       /* truncate the tables of the resources run */
+} cdlt_refresh;
+
+/* Parse "drop_sources|drop_resources|drop_data|none"; -1 if unknown. */
+CDLT_API int cdlt_refresh_parse(const char *name);
+
+/* Options to open a pipeline. Initialize with cdlt_pipeline_options_init, then set fields.
+ * Strings are copied by cdlt_pipeline_open. */
+typedef struct cdlt_pipeline_options {
+    const char *pipeline_name;  /* required: [A-Za-z0-9_.-]+ */
+    const char *destination;    /* "duckdb" (default) */
+    const char *credentials;    /* duckdb: database file (default "<pipeline_name>.duckdb");
+                                   a secret for other destinations: never logged */
+    const char *dataset_name;   /* default "<pipeline_name>_dataset" */
+    const char *pipelines_dir;  /* default $CDLT_PIPELINES_DIR, else ~/.cdlt/pipelines */
+    bool dev_mode;              /* fresh working dir + dataset suffix _YYYYMMDDhhmmss */
+    bool no_restore;            /* do not restore state/schemas from the destination */
+    cdlt_progress_mode progress;/* default CDLT_PROGRESS_NONE */
+    uint64_t file_max_bytes;    /* rotate load files above this size; 0 = 256 MiB */
+} cdlt_pipeline_options;
+
+CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);
+
+/* Open (create or reuse) the pipeline's working dir <pipelines_dir>/<pipeline_name>/. */
+CDLT_API cdlt_status cdlt_pipeline_open(const cdlt_pipeline_options *o, cdlt_pipeline **out,
+                                        cdlt_error *err);
+/* Open an existing pipeline by name from its working dir (destination, dataset and
+ * location come from its state.json). CDLT_NOT_FOUND when there is no such pipeline. */
+CDLT_API cdlt_status cdlt_pipeline_attach(const char *pipeline_name, const char *pipelines_dir,
+                                          cdlt_pipeline **out, cdlt_error *err);
+CDLT_API void cdlt_pipeline_free(cdlt_pipeline *p);
+CDLT_API const char *cdlt_pipeline_name(const cdlt_pipeline *p);
+CDLT_API const char *cdlt_pipeline_dataset_name(const cdlt_pipeline *p);
+CDLT_API const char *cdlt_pipeline_working_dir(const cdlt_pipeline *p);
+CDLT_API void cdlt_pipeline_set_progress(cdlt_pipeline *p, cdlt_progress_mode mode);
+
+/* run = finish pending packages (if any: normalize + load them and return, like dlt; new data
+ * is extracted by the next run), else extract `src` -> normalize -> load. `src` may be NULL
+ * (only pending work). *out_info (may be NULL) receives the report even on failure. */
+CDLT_API cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                                       cdlt_load_info **out_info, cdlt_error *err);
+/* The phases one by one. extract refuses (CDLT_PENDING) while packages are pending. */
+CDLT_API cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src,
+                                           cdlt_refresh refresh, cdlt_error *err);
+CDLT_API cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err);
+CDLT_API cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err);
+/* Pending packages: extracted or normalized but not loaded. */
+CDLT_API cdlt_status cdlt_pipeline_pending_count(cdlt_pipeline *p, size_t *out, cdlt_error *err);
+CDLT_API cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err);
+/* Restore state and schemas from the destination (dlt's sync_destination). */
+CDLT_API cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err);
+/* Drop tables and state of resources (all of the schema's when n == 0) at the destination
+ * through a package with dropped tables; refuses while packages are pending. */
+CDLT_API cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, size_t n,
+                                        cdlt_error *err);
+/* Rows in a destination table (-1 when it does not exist). */
+CDLT_API cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table,
+                                                   int64_t *out, cdlt_error *err);
+
+/* Inspection as text (free with cdlt_string_free). `json` selects JSON instead of text. */
+CDLT_API cdlt_status cdlt_pipeline_info(cdlt_pipeline *p, bool json, char **out, cdlt_error *err);
+/* format "yaml" or "json"; schema_name NULL = default schema. */
+CDLT_API cdlt_status cdlt_pipeline_schema_text(cdlt_pipeline *p, const char *schema_name,
+                                               const char *format, char **out, cdlt_error *err);
+/* The last run's trace (trace.json of the working dir) as text or JSON. */
+CDLT_API cdlt_status cdlt_pipeline_trace_text(cdlt_pipeline *p, bool json, char **out,
+                                              cdlt_error *err);
+/* A load package (load_id NULL = newest) with its jobs per state folder. */
+CDLT_API cdlt_status cdlt_pipeline_package_text(cdlt_pipeline *p, const char *load_id, char **out,
+                                                cdlt_error *err);
+/* Failed jobs of all packages with their error messages. */
+CDLT_API cdlt_status cdlt_pipeline_failed_jobs_text(cdlt_pipeline *p, char **out, cdlt_error *err);
+/* Names of pipelines in a pipelines dir (NULL = default), one per line. */
+CDLT_API cdlt_status cdlt_pipelines_list(const char *pipelines_dir, char **out, cdlt_error *err);
+
+/* ---- load info: the report of one run (also the trace saved in the working dir) ---- */
+typedef enum cdlt_phase { CDLT_PHASE_EXTRACT = 0, CDLT_PHASE_NORMALIZE = 1, CDLT_PHASE_LOAD = 2 } cdlt_phase;
+CDLT_API void cdlt_load_info_free(cdlt_load_info *info);
+CDLT_API cdlt_status cdlt_load_info_status(const cdlt_load_info *info); /* run outcome */
+CDLT_API const char *cdlt_load_info_error(const cdlt_load_info *info);  /* "" when OK */
+CDLT_API double cdlt_load_info_phase_seconds(const cdlt_load_info *info, cdlt_phase phase);
+CDLT_API size_t cdlt_load_info_package_count(const cdlt_load_info *info); /* loaded now */
+CDLT_API const char *cdlt_load_info_package_id(const cdlt_load_info *info, size_t i);
+CDLT_API size_t cdlt_load_info_table_count(const cdlt_load_info *info);
+CDLT_API const char *cdlt_load_info_table_name(const cdlt_load_info *info, size_t i);
+/* Rows normalized into table i during this run. */
+CDLT_API uint64_t cdlt_load_info_table_rows(const cdlt_load_info *info, size_t i);
+CDLT_API uint64_t cdlt_load_info_files(const cdlt_load_info *info);   /* load files loaded */
+CDLT_API uint64_t cdlt_load_info_items(const cdlt_load_info *info);   /* items extracted */
+CDLT_API bool cdlt_load_info_pending_only(const cdlt_load_info *info); /* run only resumed */
+/* The report as text or JSON (free with cdlt_string_free). */
+CDLT_API cdlt_status cdlt_load_info_to_string(const cdlt_load_info *info, bool json, char **out);
+
+/* ---- sources and resources ----
+ * A resource is a C callback that emits items (JSON text). It runs to completion inside
+ * extract; cdlt_emit_json returns CDLT_INTERRUPTED once a limit is reached: the callback
+ * should then return (any status it returns is then ignored). */
+typedef cdlt_status (*cdlt_resource_fn)(cdlt_emitter *em, void *ud);
+/* A transformer gets each item (or page: a JSON array stays an array) its parent emitted. */
+typedef cdlt_status (*cdlt_transformer_fn)(cdlt_emitter *em, const char *item, size_t len,
+                                           void *ud);
+/* Map: write the replacement item to `out` with cdlt_text_set (nothing written = unchanged). */
+typedef cdlt_status (*cdlt_map_fn)(const char *item, size_t len, cdlt_text *out, void *ud);
+/* Filter: keep the item when it returns true. */
+typedef bool (*cdlt_filter_fn)(const char *item, size_t len, void *ud);
+/* Dynamic table name: write the table name for this item to `out`. */
+typedef cdlt_status (*cdlt_table_name_fn)(const char *item, size_t len, cdlt_text *out,
+                                          void *ud);
+
+CDLT_API cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len);
+
+/* A source groups resources; its name is the schema name (default: the pipeline name when
+ * NULL). */
+CDLT_API cdlt_status cdlt_source_open(const char *name, cdlt_source **out);
+CDLT_API void cdlt_source_free(cdlt_source *s);
+/* Take ownership of r (also on failure). A transformer's parent must be added first. */
+CDLT_API cdlt_status cdlt_source_add(cdlt_source *s, cdlt_resource *r);
+CDLT_API size_t cdlt_source_resource_count(const cdlt_source *s);
+CDLT_API cdlt_resource *cdlt_source_resource(cdlt_source *s, size_t i);
+CDLT_API cdlt_resource *cdlt_source_find(cdlt_source *s, const char *name);
+/* Select exactly these resources (CDLT_NOT_FOUND names the unknown one). */
+CDLT_API cdlt_status cdlt_source_with_resources(cdlt_source *s, const char *const *names, size_t n,
+                                                cdlt_error *err);
+/* add_limit on every selected non-transformer resource. */
+CDLT_API void cdlt_source_add_limit(cdlt_source *s, int64_t max_items, double max_seconds);
+
+CDLT_API cdlt_status cdlt_resource_open(const char *name, cdlt_resource_fn fn, void *ud,
+                                        cdlt_resource **out);
+CDLT_API cdlt_status cdlt_transformer_open(const char *name, cdlt_resource *parent,
+                                           cdlt_transformer_fn fn, void *ud, cdlt_resource **out);
+/* A resource reading NDJSON or JSON-array files: a path or a glob(3) pattern ("**" is not
+ * special). Streams in bounded memory. Errors name file, line and byte offset. */
+CDLT_API cdlt_status cdlt_file_resource_open(const char *name, const char *path_or_glob,
+                                             cdlt_resource **out, cdlt_error *err);
+CDLT_API void cdlt_resource_free(cdlt_resource *r);
+CDLT_API const char *cdlt_resource_name(const cdlt_resource *r);
+/* A deep copy under a new name (table and state use the new name); not added anywhere. */
+CDLT_API cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name,
+                                             cdlt_resource **out);
+CDLT_API void cdlt_resource_set_selected(cdlt_resource *r, bool selected);
+/* Hints. Strings are copied. Invalid values return CDLT_INVALID_ARG. */
+CDLT_API cdlt_status cdlt_resource_set_table_name(cdlt_resource *r, const char *table);
+CDLT_API cdlt_status cdlt_resource_set_table_name_fn(cdlt_resource *r, cdlt_table_name_fn fn,
+                                                     void *ud);
+CDLT_API cdlt_status cdlt_resource_set_write_disposition(cdlt_resource *r,
+                                                         cdlt_write_disposition wd);
+CDLT_API cdlt_status cdlt_resource_set_primary_key(cdlt_resource *r, const char *const *cols,
+                                                   size_t n);
+CDLT_API cdlt_status cdlt_resource_set_merge_key(cdlt_resource *r, const char *const *cols,
+                                                 size_t n);
+/* An explicit column: data_type is a dlt type name ("bigint", "text", "timestamp", ...). */
+CDLT_API cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name,
+                                              const char *data_type, bool nullable);
+CDLT_API cdlt_status cdlt_resource_set_max_table_nesting(cdlt_resource *r, int max_nesting);
+/* "evolve" | "freeze" | "discard_row" | "discard_value", or a JSON object
+ * {"tables":..,"columns":..,"data_type":..}. */
+CDLT_API cdlt_status cdlt_resource_set_schema_contract(cdlt_resource *r, const char *contract);
+/* Stop after max_items emits (pages; -1 = no limit, 0 = nothing) or max_seconds (<= 0 = no
+ * limit). A later call replaces the limit. No effect on transformers. */
+CDLT_API void cdlt_resource_add_limit(cdlt_resource *r, int64_t max_items, double max_seconds);
+/* Steps run in the order added, before the limit. */
+CDLT_API cdlt_status cdlt_resource_add_map(cdlt_resource *r, cdlt_map_fn fn, void *ud);
+CDLT_API cdlt_status cdlt_resource_add_filter(cdlt_resource *r, cdlt_filter_fn fn, void *ud);
+
+/* ---- inside callbacks ---- */
+/* Emit one item (a JSON object) or a page (a JSON array of objects). */
+CDLT_API cdlt_status cdlt_emit_json(cdlt_emitter *em, const char *json, size_t len);
+/* True once the resource's limit is reached: stop emitting. */
+CDLT_API bool cdlt_emitter_stopped(const cdlt_emitter *em);
+CDLT_API const char *cdlt_emitter_resource_name(const cdlt_emitter *em);
+/* Persistent state of this resource / of its source (saved with the package, loaded into
+ * _dlt_pipeline_state). */
+CDLT_API cdlt_state *cdlt_emitter_resource_state(cdlt_emitter *em);
+CDLT_API cdlt_state *cdlt_emitter_source_state(cdlt_emitter *em);
+/* Value of key as JSON text (valid until the next set of that key); CDLT_NOT_FOUND if absent. */
+CDLT_API cdlt_status cdlt_state_get(cdlt_state *st, const char *key, const char **out_json);
+/* Set key to a JSON value (validated). */
+CDLT_API cdlt_status cdlt_state_set(cdlt_state *st, const char *key, const char *json);
+
+/* ---- pipeline definition files (TOML, YAML or JSON; see docs/pipeline.md) ---- */
+CDLT_API cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out,
+                                          cdlt_error *err);
+CDLT_API void cdlt_definition_free(cdlt_definition *d);
+/* Fill pipeline options from the definition (strings owned by d). */
+CDLT_API void cdlt_definition_options(const cdlt_definition *d, cdlt_pipeline_options *o);
+/* A new source with one file resource per definition entry, hints applied. */
+CDLT_API cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out,
+                                            cdlt_error *err);
 
 #ifdef __cplusplus
 }

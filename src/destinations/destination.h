@@ -73,6 +73,11 @@ typedef struct dest_vtable {
     /* Row count of a table (for CLI info and tests); -1 when it does not exist. */
     cdlt_status (*table_row_count)(destination *d, const char *table, int64_t *out,
                                    cdlt_error *err);
+
+    /* ---- additions (keep appending at the end) ---- */
+    /* Message of the last failed writer_row (which has no error out-parameter): says table,
+     * column and load file. NULL when none. Read it before writer_abort/writer_close. */
+    const char *(*writer_last_error)(const dest_writer *w);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -67,6 +67,7 @@ typedef struct schema_column {
     int32_t scale;      /* -1 unset */
     const char *description; /* NULL when absent */
     jv extra;           /* other keys (x-... hints), JV_OBJECT or JV_NULL; kept for round trips */
+    uint32_t seq;       /* schema change counter when added / last merged (schema_updates_*) */
 } schema_column;
 
 typedef struct schema_table {
@@ -87,6 +88,8 @@ typedef struct schema_table {
     uint32_t cap_columns;
     map column_index;              /* name -> (void*)(uintptr_t)(index + 1) */
     jv extra;                      /* other keys (x-..., filters, references), kept verbatim */
+    uint32_t seq;                  /* schema change counter when the table was added */
+    jv x_normalizer_extra;         /* unknown x-normalizer keys (JV_OBJECT or JV_NULL) */
 } schema_table;
 
 typedef struct schema_type_rule {
@@ -126,6 +129,18 @@ typedef struct schema {
     int8_t root_key_propagation; /* -1 unset, 0 false, 1 true */
     bool use_break_path_on_normalize; /* default true for new schemas */
     jv extra_settings;           /* unknown settings keys kept for round trips */
+    /* ---- additions (schema engine) ---- */
+    uint32_t seq;                /* change counter: bumped per added table/column (schema_mark) */
+    bool max_nesting_set;        /* max_nesting written to the document even when 1000 */
+    jv propagation;              /* normalizers.json.config.propagation {root?, tables?}; JV_NULL */
+    jv json_config_extra;        /* other normalizers.json.config keys (JV_OBJECT or JV_NULL) */
+    const char *json_module;     /* normalizers.json.module; NULL = relational */
+    int8_t allow_identifier_change; /* normalizers.allow_identifier_change_on_table_with_data */
+    bool break_path_set;         /* use_break_path_on_normalize present in the document */
+    bool names_set;              /* normalizers.names present (always true for new schemas) */
+    const char *names_doc;       /* normalizers.names as the document spelled it; NULL = from
+                                    naming.kind */
+    map regex_cache;             /* "re:" pattern text -> compiled regex (hints.c) */
 } schema;
 
 /* ---- lifecycle (schema.c) ---- */
@@ -156,6 +171,75 @@ write_disposition schema_table_disposition(const schema *s, const schema_table *
 /* True for _dlt_version, _dlt_loads, _dlt_pipeline_state (after naming). */
 bool schema_is_dlt_table(const char *name);
 
+/* Add the _dlt_pipeline_state table as dlt's extract declares it (write_disposition append,
+ * file_format preferred, resource _dlt_pipeline_state); with_dlt_id also adds the _dlt_id
+ * column the normalizer creates (not_null, unique, row_key). Existing table: returned as is. */
+cdlt_status schema_add_pipeline_state_table(schema *s, bool with_dlt_id, schema_table **out,
+                                            cdlt_error *err);
+/* Index of a column or -1. */
+int32_t table_column_index(const schema_table *t, const char *name, size_t len);
+/* A column value with every property unset (type DT_NONE, nullable true, no hints). */
+schema_column schema_column_init(const char *name, dtype type);
+/* Merge an inferred column into table t under `name` (core.md §3.3): absent -> appended;
+ * incomplete (DT_NONE) -> explicit values of the incomplete column win, the result is moved
+ * to the end of the column order; complete -> existing values win, unset properties are
+ * filled from `inferred`, position kept. *out_index gets the final index. */
+cdlt_status schema_merge_column(schema *s, schema_table *t, const char *name, size_t len,
+                                const schema_column *inferred, uint32_t *out_index,
+                                cdlt_error *err);
+/* True when the table has no columns or only incomplete ones (dlt's "new table" test). */
+bool table_is_new(const schema_table *t);
+/* True when the column has a data type. */
+static inline bool column_is_complete(const schema_column *c) { return c->type != DT_NONE; }
+/* Change counter: take a mark before normalizing, pass it to schema_updates_to_json. */
+static inline uint32_t schema_mark(const schema *s) { return s->seq; }
+
+/* ---- root key propagation (propagation.c) ---- */
+/* normalizers.json.config.propagation.tables.<root_table> ({from: to} object) or NULL. */
+const jv *schema_table_propagation(const schema *s, const char *root_table);
+/* Record that root_table propagates from_col into descendants as to_col (dlt's relational
+ * normalizer adds {"_dlt_id": "_dlt_root_id"} for merge tables). No change when present. */
+cdlt_status schema_add_propagation(schema *s, const char *root_table, const char *from_col,
+                                   const char *to_col);
+
+/* ---- hints and preferred types (hints.c) ---- */
+/* Apply settings.default_hints to a NEW column (core.md §3.3): not_null -> nullable false,
+ * other hints set true. Patterns are exact names or "re:<regex>" (POSIX ERE, unanchored
+ * search like Python re.search; see docs/schema.md for the differences). */
+cdlt_status schema_apply_default_hints(schema *s, schema_column *col);
+/* True when hint `hint` (e.g. "not_null", "unique") matches column name. */
+bool schema_hint_matches(schema *s, const char *hint, const char *name, size_t len);
+/* settings.preferred_types for a new column name; DT_NONE when no rule matches. */
+dtype schema_preferred_type(schema *s, const char *name, size_t len);
+/* Add a rule (strings copied). "re:" patterns are compiled and checked here:
+ * CDLT_SCHEMA with a message for a bad regex. */
+cdlt_status schema_add_default_hint(schema *s, const char *hint, const char *pattern,
+                                    cdlt_error *err);
+cdlt_status schema_add_preferred_type(schema *s, const char *pattern, dtype type,
+                                      cdlt_error *err);
+/* Check one pattern (exact or "re:"): does it match name? Compiles and caches "re:". */
+bool schema_pattern_matches(schema *s, const char *pattern, const char *name, size_t len);
+
+/* ---- schema contracts (contract.c) ---- */
+const char *contract_mode_name(contract_mode m); /* "evolve", ...; NULL for CM_UNSET */
+contract_mode contract_mode_parse(const char *s, size_t len); /* CM_UNSET when unknown */
+static inline bool contract_is_set(const schema_contract *c)
+{
+    return c->tables != CM_UNSET || c->columns != CM_UNSET || c->data_type != CM_UNSET;
+}
+/* Parse a contract: a mode string (expands to all three entities) or an object with keys
+ * tables / columns / data_type. JV_NULL gives an unset contract. */
+cdlt_status schema_contract_from_jv(const jv *v, schema_contract *out, cdlt_error *err);
+/* Print back: a string when all three entities are set to one mode, else an object with the
+ * set entities; JV_NULL for an unset contract. Allocated in `a`. */
+cdlt_status schema_contract_to_jv(const schema_contract *c, arena *a, jv *out);
+/* Effective contract for table t (NULL = a table not in the schema yet): run-level override
+ * (when set) -> the first table in t's parent chain with a schema_contract -> schema
+ * settings -> evolve. Entities missing in the chosen level are evolve (dlt expands a partial
+ * dict with evolve defaults). Never returns CM_UNSET. */
+schema_contract schema_resolve_contract(const schema *s, const schema_table *t,
+                                        const schema_contract *run_override);
+
 /* ---- stored document (document.c) ---- */
 /* The schema as dlt's engine-11 JSON document (pretty or compact). */
 cdlt_status schema_to_json(const schema *s, bool pretty, buf *out);
@@ -168,5 +252,56 @@ cdlt_status schema_from_jv(const jv *doc, schema **out, cdlt_error *err);
 cdlt_status schema_bump_version(schema *s, bool *out_changed, cdlt_error *err);
 /* Compute the version hash without changing the schema. out gets base64 (44 chars + NUL). */
 cdlt_status schema_compute_hash(const schema *s, char out[64]);
+
+/* Options for schema_to_jv (all false = the full stored document). */
+typedef struct schema_doc_opts {
+    bool remove_defaults;        /* export: drop `name` keys of tables/columns and
+                                    imported_version_hash (dlt's remove_defaults) */
+    bool remove_processing_hints;/* drop x-normalizer, x-stage-data-deduplicated, ... */
+    bool for_hash;               /* drop version, version_hash, imported_version_hash,
+                                    previous_hashes (the hashed content) */
+} schema_doc_opts;
+/* The document as a value tree allocated in `a` (keys in dlt's order). */
+cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a, jv *out);
+/* schema_to_json with options (pretty: 2-space indent as dlt's to_pretty_json). */
+cdlt_status schema_to_json_opts(const schema *s, const schema_doc_opts *opts, bool pretty,
+                                buf *out);
+/* Parse JSON text and load (convenience for files). */
+cdlt_status schema_from_json(const char *text, size_t len, const char *file, schema **out,
+                             cdlt_error *err);
+/* Parse YAML text (libyaml; block or flow style) into a value tree in `a`. Scalars follow YAML
+ * 1.1 core resolution as PyYAML's safe loader does for the values dlt writes: null/~, true/
+ * false (also yes/no/on/off), integers, floats; quoted scalars stay strings. */
+cdlt_status schema_yaml_parse(const char *text, size_t len, const char *file, arena *a, jv *out,
+                              cdlt_error *err);
+/* Emit any value tree as block-style YAML the way PyYAML's dump (sort_keys=False) does. */
+cdlt_status schema_yaml_emit(const jv *v, buf *out);
+
+/* ---- schema updates (updates.c) ---- */
+/* dlt's schema_updates.json: {table: [partial table]} with the tables added after `mark`
+ * (full) and, for older tables, the columns added or merged after `mark`. Compact JSON; "{}"
+ * when nothing changed. */
+cdlt_status schema_updates_to_json(const schema *s, uint32_t mark, buf *out);
+/* True when anything was added after `mark`. */
+bool schema_has_updates(const schema *s, uint32_t mark);
+
+/* ---- files (io.c) ---- */
+/* Save <dir>/<name>.schema.json (pretty), bumping the version first. Creates dir. */
+cdlt_status schema_save(schema *s, const char *dir, cdlt_error *err);
+/* Load <dir>/<name>.schema.json; CDLT_NOT_FOUND when absent. The stored version_hash is
+ * checked: a mismatch (file edited by hand) is logged and the version bumped on next save. */
+cdlt_status schema_load(const char *dir, const char *name, schema **out, cdlt_error *err);
+typedef enum schema_file_format { SCHEMA_FMT_YAML = 0, SCHEMA_FMT_JSON } schema_file_format;
+/* Export <dir>/<name>.schema.<yaml|json> with defaults removed (processing hints removed when
+ * remove_processing_hints). */
+cdlt_status schema_export(const schema *s, const char *dir, schema_file_format fmt,
+                          bool remove_processing_hints, cdlt_error *err);
+/* Import from <dir>/<name>.schema.<yaml|json> (core.md §3.5): when the file exists and its
+ * content hash differs from s->imported_version_hash, the file's content replaces the schema
+ * (*io_s replaced, old freed; version/previous_hashes carried over and bumped on next save)
+ * and *out_replaced = true. CDLT_OK with *out_replaced = false when there is no file or it is
+ * unchanged. */
+cdlt_status schema_import(schema **io_s, const char *dir, schema_file_format fmt,
+                          bool *out_replaced, cdlt_error *err);
 
 #endif /* CDLT_SCHEMA_H */

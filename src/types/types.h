@@ -30,7 +30,9 @@ dtype dtype_parse(const char *name, size_t len);
 /* A typed value in a normalized row. 16 bytes. Strings point into the batch arena (or the
  * item being normalized) and live as long as the batch. */
 enum {
-    TV_NAIVE = 0x01 /* DT_TIMESTAMP/DT_TIME without time zone (column hint timezone=false) */
+    TV_NAIVE = 0x01,    /* DT_TIMESTAMP/DT_TIME without time zone (column hint timezone=false) */
+    TV_UNSIGNED = 0x02, /* DT_BIGINT: u.i holds the bits of a uint64 in (INT64_MAX, UINT64_MAX] */
+    TV_BIGTEXT = 0x04   /* DT_BIGINT beyond 64 bits: u.s/len is the exact decimal text */
 };
 typedef struct tval {
     uint8_t type;  /* dtype; DT_NONE = NULL */
@@ -76,6 +78,31 @@ cdlt_status types_coerce(const jv *v, dtype to, arena *a, tval *out);
 bool types_parse_iso_timestamp(const char *s, size_t len, int64_t *out_us, bool *out_has_tz);
 bool types_parse_iso_date(const char *s, size_t len, int32_t *out_days);
 bool types_parse_iso_time(const char *s, size_t len, int64_t *out_us);
+
+/* The general parser behind the three above: parse_iso8601 (pendulum 3 rules) then pendulum's
+ * `_parse_common` fallback, as dlt's parse_iso_like_datetime. */
+typedef enum types_iso_kind {
+    TYPES_ISO_NONE = 0,
+    TYPES_ISO_DATE,     /* date only: `days` */
+    TYPES_ISO_DATETIME, /* date and time: `us` (UTC; naive values taken as UTC), `days` local */
+    TYPES_ISO_TIME      /* time only: `us` since midnight, converted to UTC when has_tz */
+} types_iso_kind;
+typedef struct types_iso {
+    types_iso_kind kind; /* what was parsed */
+    bool has_tz;         /* an offset or Z was given */
+    int32_t offset_s;    /* the offset in seconds east of UTC */
+    int32_t days;        /* DATE: days since 1970-01-01; DATETIME: local date */
+    int64_t us;          /* DATETIME: µs since epoch UTC; TIME: µs since midnight */
+} types_iso;
+bool types_parse_iso(const char *s, size_t len, types_iso *out);
+
+/* Proleptic Gregorian calendar <-> days since 1970-01-01. */
+int64_t types_days_from_civil(int64_t y, unsigned m, unsigned d);
+void types_civil_from_days(int64_t days, int64_t *out_y, unsigned *out_m, unsigned *out_d);
+
+/* The `timestamp` detection compares numbers with the process start time (dlt: _NOW_TS at
+ * import). Tests may pin it; 0 restores "process start". */
+void types_set_now(double unix_seconds);
 
 /* Canonical text forms, as dlt writes them in jsonl: timestamp "2024-01-01T10:00:00+00:00"
  * (fraction only when non-zero: ".123456"), date "2024-01-02", time "10:00:00[.ffffff]".

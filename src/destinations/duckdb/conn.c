@@ -1,0 +1,220 @@
+/* conn.c: DuckDB session lifecycle (open a database file, connect, one transaction per load
+ * package) and the SQL helpers every other file uses: identifier quoting and statement
+ * execution whose errors say what failed, DuckDB's reason, the SQL and what to do. */
+#include "duck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+cdlt_status duck_quote_ident(buf *b, const char *ident)
+{
+    buf_putc(b, '"');
+    for (const char *p = ident; *p; p++) {
+        if (*p == '"')
+            buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    return buf_putc(b, '"');
+}
+
+cdlt_status duck_qualified(const destination *d, buf *b, const char *table)
+{
+    buf_puts(b, d->qdataset);
+    buf_putc(b, '.');
+    return duck_quote_ident(b, table);
+}
+
+cdlt_status duck_fail(cdlt_error *err, const char *what, const char *dberr, const char *sql)
+{
+    /* long SQL (e.g. a big CREATE TABLE) is cut so the message keeps the hint */
+    int sql_len = sql ? (int)strlen(sql) : 0;
+    if (sql_len > 600)
+        sql_len = 600;
+    if (sql)
+        err_set(err, CDLT_DESTINATION, "duckdb: %s failed: %s; SQL: %.*s%s", what,
+                dberr ? dberr : "unknown error", sql_len, sql, strlen(sql) > 600 ? "..." : "");
+    else
+        err_set(err, CDLT_DESTINATION, "duckdb: %s failed: %s", what,
+                dberr ? dberr : "unknown error");
+    return err_hint(err, "check the message above; if the database file is locked by another "
+                         "process close it, if a table was changed outside cdlt fix or drop it");
+}
+
+cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_error *err)
+{
+    duckdb_result res;
+    if (duckdb_query(d->con, sql, &res) != DuckDBSuccess) {
+        duck_fail(err, what, duckdb_result_error(&res), sql);
+        duckdb_destroy_result(&res);
+        return CDLT_DESTINATION;
+    }
+    duckdb_destroy_result(&res);
+    return CDLT_OK;
+}
+
+cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err)
+{
+    *out = false;
+    static const char sql[] = "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 "
+                              "AND table_name = $2 LIMIT 1";
+    duckdb_prepared_statement ps = NULL;
+    if (duckdb_prepare(d->con, sql, &ps) != DuckDBSuccess) {
+        duck_fail(err, "looking up a table", duckdb_prepare_error(ps), sql);
+        duckdb_destroy_prepare(&ps);
+        return CDLT_DESTINATION;
+    }
+    duckdb_bind_varchar(ps, 1, d->dataset);
+    duckdb_bind_varchar(ps, 2, table);
+    duckdb_result res;
+    cdlt_status st = CDLT_OK;
+    if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess) {
+        st = duck_fail(err, "looking up a table", duckdb_result_error(&res), sql);
+        err_set_table(err, table);
+    } else {
+        *out = duckdb_row_count(&res) > 0;
+    }
+    duckdb_destroy_result(&res);
+    duckdb_destroy_prepare(&ps);
+    return st;
+}
+
+/* destination.duckdb.<key> as bool (absent = dflt). */
+static bool opt_bool(const jv *opts, const char *key, bool dflt)
+{
+    const jv *v = opts ? jv_get(opts, key) : NULL;
+    if (!v)
+        return dflt;
+    if (v->type == JV_BOOL)
+        return v->u.b;
+    if (v->type == JV_STRING)
+        return strcmp(v->u.s, "true") == 0 || strcmp(v->u.s, "1") == 0 ||
+               strcmp(v->u.s, "True") == 0;
+    return dflt;
+}
+
+void duck_close(destination *d)
+{
+    if (!d)
+        return;
+    if (d->in_tx && d->con) {
+        duckdb_result res;
+        duckdb_query(d->con, "ROLLBACK", &res); /* an unfinished package never half-commits */
+        duckdb_destroy_result(&res);
+    }
+    if (d->con)
+        duckdb_disconnect(&d->con);
+    if (d->db)
+        duckdb_close(&d->db);
+    mem_free(d->dataset);
+    mem_free(d->qdataset);
+    mem_free(d->path_label);
+    mem_free(d);
+}
+
+cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err)
+{
+    *out = NULL;
+    if (!cfg || !cfg->dataset_name || !cfg->dataset_name[0])
+        return err_set(err, CDLT_CONFIG, "duckdb: no dataset name given; set dataset_name in "
+                                         "the pipeline config");
+    /* the database path: credentials, "duckdb:///<path>" accepted like dlt, default
+     * "<pipeline_name>.duckdb" in the working directory */
+    buf path = BUF_INIT;
+    const char *cred = cfg->credentials;
+    if (cred && strncmp(cred, "duckdb:///", 10) == 0)
+        cred += 10;
+    if (cred && cred[0])
+        buf_puts(&path, cred);
+    else
+        buf_printf(&path, "%s.duckdb", cfg->pipeline_name ? cfg->pipeline_name : "cdlt");
+    if (path.status != CDLT_OK) {
+        buf_free(&path);
+        return err_nomem(err);
+    }
+
+    destination *d = mem_calloc(1, sizeof *d);
+    buf q = BUF_INIT;
+    if (!d)
+        goto nomem;
+    const char *slash = strrchr(path.data, '/');
+    d->path_label = mem_strdup(slash ? slash + 1 : path.data);
+    d->dataset = mem_strdup(cfg->dataset_name);
+    duck_quote_ident(&q, cfg->dataset_name);
+    d->qdataset = buf_detach(&q, NULL);
+    if (!d->path_label || !d->dataset || !d->qdataset)
+        goto nomem;
+    d->create_indexes = opt_bool(cfg->options, "create_indexes", false);
+
+    char *dberr = NULL;
+    if (duckdb_open_ext(path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
+        /* DuckDB's message repeats the full path: show only the file name */
+        buf msg = BUF_INIT;
+        const char *e = dberr ? dberr : "unknown error";
+        for (const char *hit; (hit = strstr(e, path.data)) != NULL; e = hit + path.len) {
+            buf_append(&msg, e, (size_t)(hit - e));
+            buf_puts(&msg, d->path_label);
+        }
+        buf_puts(&msg, e);
+        err_set(err, CDLT_DESTINATION, "duckdb: cannot open database file '%s': %s",
+                d->path_label, buf_cstr(&msg));
+        buf_free(&msg);
+        err_hint(err, "check that the folder exists and is writable and that no other "
+                      "process holds the database open");
+        if (dberr)
+            duckdb_free(dberr);
+        d->db = NULL;
+        buf_free(&path);
+        duck_close(d);
+        return CDLT_DESTINATION;
+    }
+    buf_free(&path);
+    if (duckdb_connect(d->db, &d->con) != DuckDBSuccess) {
+        d->con = NULL;
+        duck_close(d);
+        return err_set(err, CDLT_DESTINATION, "duckdb: cannot connect to the database");
+    }
+    *out = d;
+    return CDLT_OK;
+
+nomem:
+    buf_free(&path);
+    buf_free(&q);
+    duck_close(d);
+    return err_nomem(err);
+}
+
+cdlt_status duck_begin(destination *d, cdlt_error *err)
+{
+    if (d->in_tx)
+        return err_set(err, CDLT_STATE, "duckdb: begin called inside an open transaction; "
+                                        "commit or roll back first");
+    cdlt_status st = duck_exec(d, "BEGIN TRANSACTION", "starting a transaction", err);
+    if (st == CDLT_OK)
+        d->in_tx = true;
+    return st;
+}
+
+cdlt_status duck_commit(destination *d, cdlt_error *err)
+{
+    if (!d->in_tx)
+        return err_set(err, CDLT_STATE, "duckdb: commit without begin");
+    cdlt_status st = duck_exec(d, "COMMIT", "committing the load transaction", err);
+    if (st != CDLT_OK) {
+        /* a failed COMMIT leaves DuckDB's transaction aborted: end it so the session lives on */
+        duckdb_result res;
+        duckdb_query(d->con, "ROLLBACK", &res);
+        duckdb_destroy_result(&res);
+    }
+    d->in_tx = false;
+    return st;
+}
+
+cdlt_status duck_rollback(destination *d, cdlt_error *err)
+{
+    if (!d->in_tx)
+        return CDLT_OK; /* nothing to undo: rollback on an error path is always safe */
+    d->in_tx = false;
+    return duck_exec(d, "ROLLBACK", "rolling back the load transaction", err);
+}
+
+int64_t duck_now_us(void) { return (int64_t)(time_unix() * 1e6); }

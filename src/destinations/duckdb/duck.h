@@ -1,0 +1,98 @@
+/* duck.h: internals of the DuckDB destination shared by its files: the session struct, SQL
+ * helpers (quoting, exec with error context), the load-file format written by writer.c and
+ * read by loader.c, and the type mapping of ddl.c. Not visible outside src/destinations. */
+#ifndef CDLT_DUCK_H
+#define CDLT_DUCK_H
+
+#include "destinations/destination.h"
+
+#include <duckdb.h>
+
+/* The function table (vtable.c). */
+extern const dest_vtable duck_vtable;
+
+/* An open DuckDB session: one database handle, one connection, one dataset (DuckDB schema). */
+struct destination {
+    duckdb_database db;   /* owns the file */
+    duckdb_connection con;/* all statements run here */
+    char *dataset;        /* DuckDB schema name (mem_strdup) */
+    char *qdataset;       /* dataset quoted as "..." for SQL (mem_strdup) */
+    char *path_label;     /* file name only, for messages (the path may be a secret) */
+    bool in_tx;           /* BEGIN issued, neither COMMIT nor ROLLBACK yet */
+    bool create_indexes;  /* destination.duckdb.create_indexes: emit UNIQUE in DDL */
+};
+
+/* ---- load-file format ("cdltduck", see docs/duckdb.md) ----
+ * header: magic "CDLTDUK1", u32 ncols, per column {u8 dtype, u8 flags, u16 0, u32 name_len,
+ *         name bytes}; rows: 'R', null bitmap (ceil(ncols/8) bytes, bit set = NULL), values of
+ *         non-NULL columns (bigint/double/timestamp/time: 8 bytes LE; date: 4; bool: 1;
+ *         text/binary/decimal/wei/json: u32 length + bytes); trailer: 'E', u64 rows, "CDLTEND1".
+ * Self-describing (a later process maps columns by name) and a truncated file is detected. */
+#define DUCK_FILE_MAGIC "CDLTDUK1"
+#define DUCK_FILE_END "CDLTEND1"
+#define DUCK_FILE_EXT "cdltduck"
+#define DUCK_COLF_NAIVE 0x01 /* timestamp/time column without time zone */
+
+/* ---- SQL helpers (conn.c) ---- */
+/* Append "ident" with embedded quotes doubled. */
+cdlt_status duck_quote_ident(buf *b, const char *ident);
+/* Run one statement; on failure err names `what` (e.g. "creating table 'x'") and the SQL. */
+cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_error *err);
+/* Fill err from a failed DuckDB call: what failed, DuckDB's message, the SQL, a hint. */
+cdlt_status duck_fail(cdlt_error *err, const char *what, const char *dberr, const char *sql);
+/* Does "dataset"."table" exist? */
+cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err);
+/* "dataset"."table" into b. */
+cdlt_status duck_qualified(const destination *d, buf *b, const char *table);
+
+/* ---- types and DDL (ddl.c) ---- */
+/* DuckDB type text for a column ("BIGINT", "DECIMAL(38,9)", ...); CDLT_SCHEMA when a
+ * precision cannot be mapped (err names table and column). */
+cdlt_status duck_column_type(const schema_table *t, const schema_column *c, buf *out,
+                             cdlt_error *err);
+/* `"<name>" <type> [UNIQUE] [NOT NULL]` as dlt writes it. */
+cdlt_status duck_column_def(const schema_table *t, const schema_column *c, bool create_indexes,
+                            bool with_not_null, buf *out, cdlt_error *err);
+/* CREATE TABLE statement for the complete columns of t. */
+cdlt_status duck_create_table_sql(const destination *d, const schema_table *t, buf *out,
+                                  cdlt_error *err);
+cdlt_status duck_migrate(destination *d, const schema *s, cdlt_error *err);
+
+/* ---- system tables (system.c) ---- */
+cdlt_status duck_truncate_table(destination *d, const char *table, cdlt_error *err);
+cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n,
+                             const char *schema_name, cdlt_error *err);
+cdlt_status duck_complete_load(destination *d, const schema *s, const char *load_id,
+                               cdlt_error *err);
+cdlt_status duck_is_load_completed(destination *d, const char *load_id, bool *out,
+                                   cdlt_error *err);
+cdlt_status duck_get_stored_state(destination *d, const char *pipeline_name, buf *out_state,
+                                  int64_t *out_version, bool *out_found, cdlt_error *err);
+cdlt_status duck_get_stored_schema(destination *d, const char *schema_name, buf *out_json,
+                                   bool *out_found, cdlt_error *err);
+cdlt_status duck_table_row_count(destination *d, const char *table, int64_t *out,
+                                 cdlt_error *err);
+/* Insert the _dlt_version row for s unless one with its hash exists. */
+cdlt_status duck_store_schema(destination *d, const schema *s, cdlt_error *err);
+/* Current time as DuckDB timestamp (microseconds since epoch, UTC). */
+int64_t duck_now_us(void);
+
+/* ---- connection (conn.c) ---- */
+cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err);
+void duck_close(destination *d);
+cdlt_status duck_begin(destination *d, cdlt_error *err);
+cdlt_status duck_commit(destination *d, cdlt_error *err);
+cdlt_status duck_rollback(destination *d, cdlt_error *err);
+
+/* ---- writer (writer.c) and loader (loader.c) ---- */
+cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,
+                             cdlt_error *err);
+cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols);
+uint64_t duck_writer_bytes(const dest_writer *w);
+cdlt_status duck_writer_close(dest_writer *w, uint64_t *out_rows, cdlt_error *err);
+void duck_writer_abort(dest_writer *w);
+const char *duck_writer_last_error(const dest_writer *w);
+cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *t,
+                           const char *path, cdlt_error *err);
+
+#endif /* CDLT_DUCK_H */

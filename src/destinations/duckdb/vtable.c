@@ -1,0 +1,33 @@
+/* vtable.c: the DuckDB destination's function table, the only symbol the registry needs.
+ * Each entry lives in the file named for its job (conn, ddl, writer, loader, system). */
+#include "duck.h"
+
+static cdlt_status v_open(const dest_config *cfg, destination **out, cdlt_error *err)
+{
+    return duck_open(cfg, out, err);
+}
+
+const dest_vtable duck_vtable = {
+    .name = "duckdb",
+    .file_ext = DUCK_FILE_EXT,
+    .writer_open = duck_writer_open,
+    .writer_row = duck_writer_row,
+    .writer_bytes = duck_writer_bytes,
+    .writer_close = duck_writer_close,
+    .writer_abort = duck_writer_abort,
+    .open = v_open,
+    .close = duck_close,
+    .begin = duck_begin,
+    .commit = duck_commit,
+    .rollback = duck_rollback,
+    .migrate = duck_migrate,
+    .truncate_table = duck_truncate_table,
+    .drop_tables = duck_drop_tables,
+    .load_file = duck_load_file,
+    .complete_load = duck_complete_load,
+    .is_load_completed = duck_is_load_completed,
+    .get_stored_state = duck_get_stored_state,
+    .get_stored_schema = duck_get_stored_schema,
+    .table_row_count = duck_table_row_count,
+    .writer_last_error = duck_writer_last_error,
+};

@@ -1,0 +1,174 @@
+/* norm_internal.h: the normalizer's private state shared by its files: per-table contexts,
+ * per-(table, raw key) caches and per-(table, column name) slots, so naming and schema
+ * lookups run once per distinct key instead of once per value (see docs/normalizer.md). */
+#ifndef CDLT_NORM_INTERNAL_H
+#define CDLT_NORM_INTERNAL_H
+
+#include "normalize/normalize.h"
+
+#include <regex.h>
+
+typedef struct norm_table norm_table;
+
+/* One column name inside one table (data column, variant or system column). */
+typedef struct norm_slot {
+    const char *name;    /* normalized column name (normalizer's arena) */
+    uint32_t len;        /* bytes of name */
+    int32_t col;         /* cached schema column index, -1 unknown */
+    uint32_t epoch;      /* table layout epoch the cached index belongs to */
+    uint32_t in_gen;     /* row generation that last put this slot in the flat row */
+    uint32_t in_pos;     /* its position in the flat row (for "later key overwrites") */
+    uint32_t out_gen;    /* row generation that last put this slot in the coerced row */
+    uint32_t out_pos;    /* position in the coerced row */
+    uint32_t new_gen;    /* row generation that made this a pending new column */
+    uint32_t new_pos;    /* position among the pending new columns */
+    bool rules_known;    /* hint_bits/not_null/preferred computed */
+    bool not_null;       /* a not_null default hint matches */
+    bool is_dlt;         /* name starts with "_dlt" (exempt from contracts) */
+    dtype preferred;     /* preferred_types match, DT_NONE when none */
+    uint32_t hint_bits;  /* HINT_* from default hints */
+    struct norm_slot *variant[DT__COUNT]; /* variant slots by value base type */
+} norm_slot;
+
+/* A raw key at one dict path inside one table: caches its normalized forms. */
+typedef struct norm_key {
+    const char *nk;      /* normalized key fragment (normalize_path or "_empty") */
+    uint32_t nklen;      /* bytes of nk */
+    const char *raw;     /* raw key (copy) */
+    uint32_t rawlen;     /* bytes of raw */
+    uint32_t depth;      /* dict path length including this key */
+    const char **frags;  /* dict path fragments ending with nk (depth entries) */
+    size_t *flens;       /* their lengths */
+    norm_slot *slot;     /* column named shorten_fragments(*path, nk) */
+    map children;        /* raw key -> norm_key for dict values under this key */
+    norm_table *list_tab;/* nested table for list values under this key (lazy) */
+} norm_key;
+
+/* Per-table context, created on first sight of a table name in this normalizer. */
+struct norm_table {
+    const char *name;    /* shortened table name */
+    uint32_t len;        /* bytes of name */
+    const char **frags;  /* unshortened path fragments (root name, dict/list keys...) */
+    size_t *flens;       /* their lengths */
+    uint32_t nfrags;     /* number of fragments */
+    norm_table *parent;  /* parent context, NULL for roots */
+    norm_table *root;    /* root context (self for roots) */
+    schema_table *t;     /* schema table, NULL while the table does not exist */
+    map slots;           /* column name -> norm_slot */
+    map keys;            /* raw top-level key -> norm_key */
+    uint32_t epoch;      /* bumped when columns move (incomplete column completed) */
+    uint32_t list_gen;   /* row generation that last collected a list into this table */
+    uint32_t list_pos;   /* position of that list in the list stack */
+    /* root tables only: settings derived from the schema (refreshed when columns change) */
+    uint32_t root_ncols; /* t->ncolumns when the settings below were computed; ~0 = never */
+    int id_mode;         /* NORM_ID_* */
+    bool propagate;      /* copy _dlt_id to nested rows as _dlt_root_id */
+    int32_t max_nesting; /* effective max nesting */
+    norm_slot **pk;      /* primary key slots (key hash mode) */
+    uint32_t npk;        /* number of pk slots */
+};
+
+enum { NORM_ID_RANDOM = 0, NORM_ID_KEY_HASH, NORM_ID_ROW_HASH };
+
+/* Flat row entry before coercion. */
+typedef struct norm_entry {
+    norm_slot *slot; /* target column name */
+    const jv *v;     /* raw value (item memory or a synthetic value in a caller frame) */
+} norm_entry;
+
+/* Coerced value for one column. */
+typedef struct norm_out {
+    norm_slot *slot; /* column (existing or pending new) */
+    tval v;          /* typed value */
+} norm_out;
+
+/* A column to add when the row commits. */
+typedef struct norm_newcol {
+    norm_slot *slot;  /* its name */
+    dtype type;       /* inferred (or preferred) type */
+    bool variant;     /* a variant column (data_type contract entity) */
+    bool dropped;     /* removed by a discard_value contract */
+    const jv *value;  /* first value (for contract messages) */
+} norm_newcol;
+
+/* A list collected by flatten, normalized after the row is emitted. */
+typedef struct norm_list {
+    norm_table *tab; /* nested table for its rows */
+    const jv *v;     /* the JV_ARRAY */
+} norm_list;
+
+/* Compiled default hint / preferred type rule. */
+typedef struct norm_rule {
+    const char *pattern; /* exact name (when !is_re) */
+    bool is_re;          /* compiled regex in re */
+    regex_t re;          /* "re:" pattern */
+    uint32_t hint_bit;   /* HINT_* for hints (0 for not_null / preferred types) */
+    bool not_null;       /* the not_null hint */
+    dtype type;          /* preferred type */
+} norm_rule;
+
+struct normalizer {
+    schema *s;             /* schema updated in place */
+    char *load_id;         /* copy of the load id */
+    uint32_t load_id_len;  /* bytes of load_id */
+    arena perm;            /* caches: contexts, keys, slots, names (lives with the normalizer) */
+    arena batch;           /* row values and ids (reset by norm_batch_reset) */
+    map tables;            /* shortened table name -> norm_table */
+    map roots;             /* raw root table name -> norm_table */
+    buf nb;                /* naming scratch */
+    buf tmp;               /* hashing / message scratch */
+    uint32_t gen;          /* row generation counter */
+    /* reusable work vectors (grown with mem_realloc, never shrunk) */
+    norm_entry *ent; uint32_t nent, cap_ent;       /* flat row */
+    norm_out *out; uint32_t nout, cap_out;         /* coerced row */
+    norm_newcol *nc; uint32_t nnc, cap_nc;         /* pending new columns */
+    norm_list *lists; uint32_t nlists, cap_lists;  /* list stack (nested descent) */
+    struct norm_frame *stk; uint32_t nstk, cap_stk;/* flatten stack */
+    /* compiled settings */
+    norm_rule *hints; uint32_t nhints;             /* default hints */
+    norm_rule *prefs; uint32_t nprefs;             /* preferred types */
+    /* system column names after naming */
+    const char *c_dlt_id, *c_load_id, *c_root_id, *c_parent_id, *c_list_idx, *c_value, *c_list;
+    /* row ids */
+    uint64_t rng[4];       /* xoshiro256** state, seeded once from getrandom */
+    void *md_ctx;          /* EVP_MD_CTX for SHAKE128 */
+    norm_stats stats;      /* counters */
+};
+
+/* flatten.c */
+/* Blank after Python's str.strip() (such keys become "_empty"). */
+bool norm_is_blank(const char *s, size_t n);
+typedef struct norm_frame {
+    const jv *obj;    /* dict being flattened */
+    map *keys;        /* key cache for this dict path */
+    norm_key *parent; /* key node of this dict (NULL at the row's top level) */
+    int lvl;          /* nesting level left */
+} norm_frame;
+cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, cdlt_error *err);
+norm_slot *norm_slot_get(normalizer *n, norm_table *nt, const char *name, size_t len);
+norm_table *norm_table_get(normalizer *n, const char *name, size_t len, const char *const *frags,
+                           const size_t *flens, uint32_t nfrags, norm_table *parent);
+cdlt_status norm_add_entry(normalizer *n, norm_slot *slot, const jv *v);
+/* The schema column of a slot (cached), or NULL. */
+schema_column *norm_slot_column(norm_table *nt, norm_slot *slot);
+
+/* hints.c */
+cdlt_status norm_rules_compile(normalizer *n, cdlt_error *err);
+void norm_rules_free(normalizer *n);
+void norm_slot_rules(normalizer *n, norm_slot *slot);
+
+/* rowid.c */
+void norm_rng_seed(normalizer *n);
+void norm_random_id(normalizer *n, char out[15]);
+cdlt_status norm_digest_id(normalizer *n, const void *data, size_t len, char out[15]);
+
+/* coerce.c */
+cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err);
+/* Short JSON text of a value for messages (into n->tmp). */
+const char *norm_value_text(normalizer *n, const jv *v);
+
+/* commit.c: contracts, schema updates and emission. *out_emitted false = row discarded. */
+cdlt_status norm_commit_row(normalizer *n, norm_table *nt, norm_sink *sink, bool *out_emitted,
+                            cdlt_error *err);
+
+#endif /* CDLT_NORM_INTERNAL_H */

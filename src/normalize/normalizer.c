@@ -1,0 +1,458 @@
+/* normalizer.c: the normalizer object and dlt's `_normalize_row` recursion (core.md §2.1-2.5):
+ * system columns, row keys, root key propagation, max nesting, nested list descent. */
+#include "norm_internal.h"
+
+#include <openssl/evp.h>
+
+static const char *perm_name(normalizer *n, const char *raw, cdlt_status *st)
+{
+    if (*st != CDLT_OK)
+        return NULL;
+    *st = naming_identifier(&n->s->naming, raw, strlen(raw), &n->nb);
+    if (*st != CDLT_OK)
+        return NULL;
+    const char *p = arena_strndup(&n->perm, n->nb.data, n->nb.len);
+    if (!p)
+        *st = CDLT_NOMEM;
+    return p;
+}
+
+cdlt_status norm_open(schema *s, const char *load_id, normalizer **out, cdlt_error *err)
+{
+    *out = NULL;
+    if (!s || !load_id)
+        return err_set(err, CDLT_INVALID_ARG, "norm_open: schema and load id are required");
+    normalizer *n = mem_calloc(1, sizeof *n);
+    if (!n)
+        return err_nomem(err);
+    n->s = s;
+    arena_init(&n->perm, 64 * 1024, 0);
+    arena_init(&n->batch, 256 * 1024, 0);
+    map_init(&n->tables);
+    map_init(&n->roots);
+    buf_init(&n->nb, 0);
+    buf_init(&n->tmp, 0);
+    n->load_id = mem_strdup(load_id);
+    if (!n->load_id) {
+        norm_close(n);
+        return err_nomem(err);
+    }
+    n->load_id_len = (uint32_t)strlen(load_id);
+    cdlt_status st = norm_rules_compile(n, err);
+    if (st != CDLT_OK) {
+        norm_close(n);
+        return st;
+    }
+    st = CDLT_OK;
+    n->c_dlt_id = perm_name(n, "_dlt_id", &st);
+    n->c_load_id = perm_name(n, "_dlt_load_id", &st);
+    n->c_root_id = perm_name(n, "_dlt_root_id", &st);
+    n->c_parent_id = perm_name(n, "_dlt_parent_id", &st);
+    n->c_list_idx = perm_name(n, "_dlt_list_idx", &st);
+    n->c_value = perm_name(n, "value", &st);
+    n->c_list = perm_name(n, "list", &st);
+    if (st != CDLT_OK) {
+        norm_close(n);
+        return err_nomem(err);
+    }
+    n->md_ctx = EVP_MD_CTX_new();
+    if (!n->md_ctx) {
+        norm_close(n);
+        return err_nomem(err);
+    }
+    norm_rng_seed(n);
+    *out = n;
+    return CDLT_OK;
+}
+
+static void free_keys(map *m)
+{
+    size_t it = 0;
+    const map_entry *e;
+    while (map_next(m, &it, &e))
+        free_keys(&((norm_key *)e->value)->children);
+    map_free(m);
+}
+
+void norm_close(normalizer *n)
+{
+    if (!n)
+        return;
+    size_t it = 0;
+    const map_entry *e;
+    while (map_next(&n->tables, &it, &e)) {
+        norm_table *nt = e->value;
+        map_free(&nt->slots);
+        free_keys(&nt->keys);
+    }
+    map_free(&n->tables);
+    map_free(&n->roots);
+    norm_rules_free(n);
+    if (n->md_ctx)
+        EVP_MD_CTX_free(n->md_ctx);
+    buf_free(&n->nb);
+    buf_free(&n->tmp);
+    mem_free(n->ent);
+    mem_free(n->out);
+    mem_free(n->nc);
+    mem_free(n->lists);
+    mem_free(n->stk);
+    arena_free(&n->perm);
+    arena_free(&n->batch);
+    mem_free(n->load_id);
+    mem_free(n);
+}
+
+void norm_batch_reset(normalizer *n)
+{
+    if (n)
+        arena_reset(&n->batch);
+}
+
+const norm_stats *norm_get_stats(const normalizer *n) { return &n->stats; }
+
+static bool truthy(const jv *v)
+{
+    switch (v->type) {
+    case JV_NULL: return false;
+    case JV_BOOL: return v->u.b;
+    case JV_INT: return v->u.i != 0;
+    case JV_UINT: return v->u.u != 0;
+    case JV_DOUBLE: return v->u.d != 0.0;
+    default: return v->len > 0 || v->type == JV_BIGNUM;
+    }
+}
+
+static bool is_row_version(const schema_column *c)
+{
+    if (c->extra.type != JV_OBJECT)
+        return false;
+    const jv *rv = jv_get(&c->extra, "x-row-version");
+    return rv && rv->type == JV_BOOL && rv->u.b;
+}
+
+/* Rule 4 of requires_root_key: a nested table of this root already has a root_key column. */
+static bool nested_has_root_key(const schema *s, const schema_table *root)
+{
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (!t->parent || schema_root_table(s, t) != root)
+            continue;
+        for (uint32_t j = 0; j < t->ncolumns; j++)
+            if (t->columns[j].hints & HINT_ROOT_KEY)
+                return true;
+    }
+    return false;
+}
+
+/* Root-table settings derived from the schema: id mode, pk, propagation, nesting. Recomputed
+ * only when the table appears or its column count changes. */
+static cdlt_status root_settings(normalizer *n, norm_table *nt)
+{
+    const schema *s = n->s;
+    schema_table *t = nt->t;
+    uint32_t nc = t ? t->ncolumns : UINT32_MAX - 1;
+    if (nt->root_ncols == nc)
+        return CDLT_OK;
+    nt->root_ncols = nc;
+    nt->max_nesting = t && t->max_nesting >= 0 ? t->max_nesting
+                      : s->max_nesting >= 0    ? s->max_nesting
+                                               : 1000;
+    nt->id_mode = NORM_ID_RANDOM;
+    nt->npk = 0;
+    nt->propagate = false;
+    if (!t)
+        return CDLT_OK;
+    merge_strategy ms = t->strategy == MS_UNSET ? MS_DELETE_INSERT : t->strategy;
+    bool merge = t->disposition == WD_MERGE;
+    if (merge && (ms == MS_UPSERT || ms == MS_INSERT_ONLY)) {
+        nt->id_mode = NORM_ID_KEY_HASH;
+        uint32_t npk = 0;
+        for (uint32_t i = 0; i < t->ncolumns; i++)
+            if (t->columns[i].hints & HINT_PRIMARY_KEY)
+                npk++;
+        nt->pk = npk ? arena_alloc(&n->perm, npk * sizeof(norm_slot *)) : NULL;
+        if (npk && !nt->pk)
+            return CDLT_NOMEM;
+        for (uint32_t i = 0; i < t->ncolumns; i++) {
+            if (!(t->columns[i].hints & HINT_PRIMARY_KEY))
+                continue;
+            norm_slot *sl = norm_slot_get(n, nt, t->columns[i].name, t->columns[i].name_len);
+            if (!sl)
+                return CDLT_NOMEM;
+            nt->pk[nt->npk++] = sl;
+        }
+    } else if (merge && ms == MS_SCD2) {
+        nt->id_mode = NORM_ID_ROW_HASH;
+        for (uint32_t i = 0; i < t->ncolumns; i++)
+            if (is_row_version(&t->columns[i]) && strcmp(t->columns[i].name, n->c_dlt_id) != 0)
+                nt->id_mode = NORM_ID_RANDOM; /* row_version_column_name set: _dlt_id random */
+    }
+    bool dlt_table = schema_is_dlt_table(t->name);
+    if (s->root_key_propagation == 1)
+        nt->propagate = true;
+    else if (s->root_key_propagation == -1 && !dlt_table && merge &&
+             (ms == MS_DELETE_INSERT || ms == MS_UPSERT || ms == MS_INSERT_ONLY))
+        nt->propagate = true;
+    if (!nt->propagate && nested_has_root_key(s, t))
+        nt->propagate = true;
+    return CDLT_OK;
+}
+
+static jv str_jv(const char *s, size_t len)
+{
+    jv v;
+    memset(&v, 0, sizeof v);
+    v.type = JV_STRING;
+    v.len = (uint32_t)len;
+    v.u.s = s;
+    return v;
+}
+
+/* Text of a row id as Python's f-string would print it. */
+static cdlt_status id_text(normalizer *n, const jv *id, buf *b)
+{
+    if (id->type == JV_STRING)
+        return buf_append(b, id->u.s, id->len);
+    return json_write(b, id, 0);
+}
+
+static cdlt_status key_hash(normalizer *n, norm_table *nt, char *id, cdlt_error *err)
+{
+    jv_member *mm = arena_alloc(&n->batch, (nt->npk ? nt->npk : 1) * sizeof(jv_member));
+    if (!mm)
+        return err_nomem(err);
+    for (uint32_t i = 0; i < nt->npk; i++) {
+        norm_slot *sl = nt->pk[i];
+        if (sl->in_gen != n->gen) {
+            err_set(err, CDLT_ERROR,
+                    "table '%s': primary key column '%s' is missing in an item, so the upsert key "
+                    "hash cannot be computed; what to do: send the key in every item",
+                    nt->name, sl->name);
+            err_set_table(err, nt->name);
+            err_set_column(err, sl->name);
+            return CDLT_ERROR;
+        }
+        mm[i].key = sl->name;
+        mm[i].klen = sl->len;
+        mm[i].pad_ = 0;
+        mm[i].value = *n->ent[sl->in_pos].v;
+    }
+    jv o;
+    memset(&o, 0, sizeof o);
+    o.type = JV_OBJECT;
+    o.len = nt->npk;
+    o.u.members = mm;
+    buf_clear(&n->tmp);
+    if (json_write(&n->tmp, &o, JSON_W_SORT_KEYS) != CDLT_OK)
+        return err_nomem(err);
+    if (norm_digest_id(n, n->tmp.data, n->tmp.len, id) != CDLT_OK)
+        return err_set(err, CDLT_ERROR, "SHAKE128 digest failed (OpenSSL)");
+    return CDLT_OK;
+}
+
+static cdlt_status row_hash(normalizer *n, const jv *obj, char *id, cdlt_error *err)
+{
+    jv_member *mm = arena_alloc(&n->batch, (obj->len ? obj->len : 1) * sizeof(jv_member));
+    if (!mm)
+        return err_nomem(err);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < obj->len; i++) {
+        const jv_member *m = &obj->u.members[i];
+        if (m->klen >= 4 && memcmp(m->key, "_dlt", 4) == 0)
+            continue;
+        mm[k++] = *m;
+    }
+    jv o;
+    memset(&o, 0, sizeof o);
+    o.type = JV_OBJECT;
+    o.len = k;
+    o.u.members = mm;
+    buf_clear(&n->tmp);
+    if (json_write(&n->tmp, &o, JSON_W_SORT_KEYS) != CDLT_OK)
+        return err_nomem(err);
+    if (norm_digest_id(n, n->tmp.data, n->tmp.len, id) != CDLT_OK)
+        return err_set(err, CDLT_ERROR, "SHAKE128 digest failed (OpenSSL)");
+    return CDLT_OK;
+}
+
+static norm_slot *sys_slot(normalizer *n, norm_table *nt, const char *name)
+{
+    return norm_slot_get(n, nt, name, strlen(name));
+}
+
+static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const jv *parent_id,
+                            int64_t idx, int lvl, bool is_root, const jv *root_id,
+                            norm_sink *sink, cdlt_error *err)
+{
+    if (!nt->t)
+        nt->t = schema_get_table(n->s, nt->name);
+    n->gen++;
+    uint32_t lists_base = n->nlists;
+    cdlt_status st = norm_flatten(n, nt, obj, lvl, err);
+    if (st != CDLT_OK)
+        return st;
+    jv v_load, v_idx, v_id;
+    norm_slot *sl;
+    /* extend: propagated values (the root key) */
+    if (root_id) {
+        if (!(sl = sys_slot(n, nt, n->c_root_id)) || norm_add_entry(n, sl, root_id) != CDLT_OK)
+            return err_nomem(err);
+    }
+    if (is_root || (nt->t && !nt->t->parent)) {
+        v_load = str_jv(n->load_id, n->load_id_len);
+        if (!(sl = sys_slot(n, nt, n->c_load_id)) || norm_add_entry(n, sl, &v_load) != CDLT_OK)
+            return err_nomem(err);
+    }
+    norm_slot *ids = sys_slot(n, nt, n->c_dlt_id);
+    if (!ids)
+        return err_nomem(err);
+    const jv *row_id;
+    if (ids->in_gen == n->gen && truthy(n->ent[ids->in_pos].v)) {
+        row_id = n->ent[ids->in_pos].v; /* quirk 8: kept, and no parent link added */
+    } else {
+        char *id = arena_alloc(&n->batch, 16);
+        if (!id)
+            return err_nomem(err);
+        if (!is_root) {
+            buf_clear(&n->tmp);
+            id_text(n, parent_id, &n->tmp);
+            buf_printf(&n->tmp, "_%s_%lld", nt->name, (long long)idx);
+            if (n->tmp.status != CDLT_OK)
+                return err_nomem(err);
+            if (norm_digest_id(n, n->tmp.data, n->tmp.len, id) != CDLT_OK)
+                return err_set(err, CDLT_ERROR, "SHAKE128 digest failed (OpenSSL)");
+        } else if (nt->id_mode == NORM_ID_KEY_HASH) {
+            if ((st = key_hash(n, nt, id, err)) != CDLT_OK)
+                return st;
+        } else if (nt->id_mode == NORM_ID_ROW_HASH) {
+            if ((st = row_hash(n, obj, id, err)) != CDLT_OK)
+                return st;
+        } else {
+            norm_random_id(n, id);
+        }
+        v_id = str_jv(id, 14);
+        row_id = &v_id;
+        if (!is_root) {
+            v_idx = jv_int(idx);
+            if (!(sl = sys_slot(n, nt, n->c_parent_id)) || norm_add_entry(n, sl, parent_id) != CDLT_OK)
+                return err_nomem(err);
+            if (!(sl = sys_slot(n, nt, n->c_list_idx)) || norm_add_entry(n, sl, &v_idx) != CDLT_OK)
+                return err_nomem(err);
+        }
+        if (norm_add_entry(n, ids, &v_id) != CDLT_OK)
+            return err_nomem(err);
+    }
+    const jv *child_root = root_id;
+    if (is_root && nt->propagate)
+        child_root = row_id;
+
+    if ((st = norm_coerce_row(n, nt, err)) != CDLT_OK)
+        return st;
+    bool emitted;
+    if ((st = norm_commit_row(n, nt, sink, &emitted, err)) != CDLT_OK)
+        return st;
+    if (!emitted) { /* discarded: its nested rows are not produced (dlt: should_descend=False) */
+        n->nlists = lists_base;
+        return CDLT_OK;
+    }
+    uint32_t lists_end = n->nlists;
+    for (uint32_t li = lists_base; li < lists_end; li++) {
+        norm_table *tab = n->lists[li].tab;
+        const jv *arr = n->lists[li].v;
+        for (uint32_t i = 0; i < arr->len; i++) {
+            const jv *it = &arr->u.items[i];
+            if (it->type == JV_OBJECT) {
+                st = norm_row(n, tab, it, row_id, i, lvl - 1, false, child_root, sink, err);
+            } else {
+                /* list of lists: intermediate row {"list": [...]}; scalars: {"value": x} */
+                bool list = it->type == JV_ARRAY;
+                jv_member m;
+                m.key = list ? n->c_list : n->c_value;
+                m.klen = (uint32_t)strlen(m.key);
+                m.pad_ = 0;
+                m.value = *it;
+                jv wrap;
+                memset(&wrap, 0, sizeof wrap);
+                wrap.type = JV_OBJECT;
+                wrap.len = 1;
+                wrap.u.members = &m;
+                st = norm_row(n, tab, &wrap, row_id, i, list ? lvl - 2 : lvl - 1, false, child_root,
+                              sink, err);
+            }
+            if (st != CDLT_OK) {
+                n->nlists = lists_base;
+                return st;
+            }
+        }
+    }
+    n->nlists = lists_base;
+    return CDLT_OK;
+}
+
+static cdlt_status root_table(normalizer *n, const char *table_name, norm_table **out,
+                              cdlt_error *err)
+{
+    size_t rlen = strlen(table_name);
+    norm_table *nt = map_get(&n->roots, table_name, rlen);
+    *out = nt;
+    if (nt)
+        return CDLT_OK;
+    bool blank = norm_is_blank(table_name, rlen);
+    cdlt_status st = blank ? CDLT_OK : naming_tables_path(&n->s->naming, table_name, rlen, &n->nb);
+    if (st == CDLT_NOMEM)
+        return err_nomem(err);
+    if (st != CDLT_OK || blank || n->nb.len == 0)
+        return err_set(err, CDLT_INVALID_ARG,
+                       "table name '%s' normalizes to an empty name; what to do: pass a table "
+                       "name with letters or digits",
+                       table_name);
+    const char *frag = n->nb.data;
+    size_t flen = n->nb.len;
+    nt = norm_table_get(n, n->nb.data, n->nb.len, &frag, &flen, 1, NULL);
+    char *raw = nt ? arena_strndup(&n->perm, table_name, rlen) : NULL;
+    if (!raw || map_put(&n->roots, raw, rlen, nt) != CDLT_OK)
+        return err_nomem(err);
+    *out = nt;
+    return CDLT_OK;
+}
+
+cdlt_status norm_item(normalizer *n, const jv *item, const char *table_name, norm_sink *sink,
+                      cdlt_error *err)
+{
+    if (item->type == JV_ARRAY) { /* a list of items is a batch (dlt's extractor iterates it) */
+        for (uint32_t i = 0; i < item->len; i++) {
+            cdlt_status st = norm_item(n, &item->u.items[i], table_name, sink, err);
+            if (st != CDLT_OK)
+                return st;
+        }
+        return CDLT_OK;
+    }
+    if (!table_name || !*table_name)
+        return err_set(err, CDLT_INVALID_ARG, "norm_item: table name is required");
+    norm_table *nt;
+    cdlt_status st = root_table(n, table_name, &nt, err);
+    if (st != CDLT_OK)
+        return st;
+    if (!nt->t)
+        nt->t = schema_get_table(n->s, nt->name);
+    if (root_settings(n, nt) != CDLT_OK)
+        return err_nomem(err);
+    jv_member m;
+    jv wrap;
+    const jv *obj = item;
+    if (item->type != JV_OBJECT) {
+        m.key = n->c_value;
+        m.klen = (uint32_t)strlen(m.key);
+        m.pad_ = 0;
+        m.value = *item;
+        memset(&wrap, 0, sizeof wrap);
+        wrap.type = JV_OBJECT;
+        wrap.len = 1;
+        wrap.u.members = &m;
+        obj = &wrap;
+    }
+    n->stats.items++;
+    n->nlists = 0;
+    return norm_row(n, nt, obj, NULL, 0, nt->max_nesting, true, NULL, sink, err);
+}

@@ -1,0 +1,1014 @@
+/* extract.c: the extract phase: runs resources (and their transformers) through their steps
+ * and limits, writes raw items as NDJSON per table into extract/new/<load_id>/, applies
+ * resource hints to the schema, adds the state row when the state changed, and commits the
+ * package into normalize/extracted/ with one rename (core.md §6.1). */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct xtable {
+    char *name;            /* normalized table name (x->names arena) */
+    store_file f;          /* its items file */
+    bool open;             /* f is open */
+    uint64_t items;        /* items written */
+    pipe_table_stat *stat; /* run report entry */
+} xtable;
+
+typedef struct xctx xctx;
+
+struct cdlt_emitter {
+    xctx *x;            /* extraction context */
+    cdlt_resource *r;   /* resource being run */
+    arena mem;          /* item memory: reset after every emit */
+    int64_t emitted;    /* emits so far (pages count once) */
+    double t0;          /* start (monotonic) for max_seconds */
+    bool stopped;       /* limit reached */
+    bool needed;        /* selected, or feeds a selected transformer */
+    cdlt_state rs;      /* resource state handle */
+    cdlt_state ss;      /* source state handle */
+    buf text;           /* item text for steps/children */
+    buf page;           /* page text handed to children */
+    uint64_t bytes_done;  /* file resources: bytes consumed */
+    uint64_t bytes_total; /* file resources: bytes to read */
+};
+
+struct cdlt_text {
+    buf *b;   /* destination */
+    bool set; /* something was written */
+};
+
+struct xctx {
+    cdlt_pipeline *p;       /* pipeline */
+    cdlt_source *src;       /* source being extracted */
+    const char *src_name;   /* schema / state source name */
+    schema *s;              /* schema being extended with hints */
+    char load_id[40];       /* package id */
+    buf pkgdir;             /* extract/new/<load_id> */
+    map tables;             /* raw table name -> xtable* */
+    arena names;            /* xtable structs and names */
+    cdlt_emitter *ems;      /* one emitter per resource of src */
+    buf line;               /* one NDJSON line */
+    buf nbuf;               /* scratch for names */
+    cdlt_error *err;        /* error sink */
+    char **touched;         /* normalized root tables of resources run (for replace) */
+    size_t ntouched;        /* entries of touched */
+    uint64_t items;         /* items written, all tables */
+};
+
+cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
+{
+    if (!t || !s)
+        return CDLT_INVALID_ARG;
+    buf_clear(t->b);
+    t->set = true;
+    return buf_append(t->b, s, len);
+}
+
+arena *pipe_emitter_arena(cdlt_emitter *em) { return &em->mem; }
+
+void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total)
+{
+    em->bytes_done = bytes_done;
+    em->bytes_total = bytes_total;
+    cdlt_pipeline *p = em->x->p;
+    if (p->progress.total_bytes < bytes_total)
+        p->progress.total_bytes = bytes_total;
+    progress_tick(&p->progress, bytes_done);
+}
+
+bool cdlt_emitter_stopped(const cdlt_emitter *em) { return !em || em->stopped; }
+const char *cdlt_emitter_resource_name(const cdlt_emitter *em) { return em ? em->r->name : NULL; }
+cdlt_state *cdlt_emitter_resource_state(cdlt_emitter *em) { return em ? &em->rs : NULL; }
+cdlt_state *cdlt_emitter_source_state(cdlt_emitter *em) { return em ? &em->ss : NULL; }
+
+static cdlt_status add_touched(xctx *x, const char *name)
+{
+    for (size_t i = 0; i < x->ntouched; i++)
+        if (strcmp(x->touched[i], name) == 0)
+            return CDLT_OK;
+    char **nt = mem_realloc(x->touched, (x->ntouched + 1) * sizeof *nt);
+    if (!nt)
+        return CDLT_NOMEM;
+    x->touched = nt;
+    if (!(nt[x->ntouched] = mem_strdup(name)))
+        return CDLT_NOMEM;
+    x->ntouched++;
+    return CDLT_OK;
+}
+
+/* ---- hints -> schema ---- */
+
+static cdlt_status norm_ident(xctx *x, const char *s, buf *out)
+{
+    return naming_identifier(&x->s->naming, s, strlen(s), out);
+}
+
+static cdlt_status ensure_column(xctx *x, schema_table *t, const char *raw, schema_column **out)
+{
+    buf nb = BUF_INIT;
+    cdlt_status rc = norm_ident(x, raw, &nb);
+    if (rc != CDLT_OK) {
+        buf_free(&nb);
+        return err_nomem(x->err);
+    }
+    schema_column *c = table_get_column(t, nb.data, nb.len);
+    if (!c) {
+        schema_column col;
+        memset(&col, 0, sizeof col);
+        col.name = nb.data;
+        col.name_len = (uint32_t)nb.len;
+        col.type = DT_NONE;
+        col.nullable = true;
+        col.timezone = -1;
+        col.precision = -1;
+        col.scale = -1;
+        col.extra = jv_null();
+        uint32_t idx = 0;
+        rc = table_add_column(x->s, t, &col, &idx, x->err);
+        if (rc == CDLT_OK)
+            c = &t->columns[idx];
+    }
+    buf_free(&nb);
+    *out = c;
+    return rc;
+}
+
+static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
+{
+    if (r->wd != WD_UNSET)
+        t->disposition = r->wd;
+    else if (t->disposition == WD_UNSET)
+        t->disposition = WD_APPEND;
+    if (!t->resource || strcmp(t->resource, r->name) != 0) {
+        char *rn = arena_strndup(&x->s->mem, r->name, strlen(r->name));
+        if (!rn)
+            return err_nomem(x->err);
+        t->resource = rn;
+    }
+    if (r->max_nesting >= 0)
+        t->max_nesting = r->max_nesting;
+    if (r->contract.tables)
+        t->contract.tables = r->contract.tables;
+    if (r->contract.columns)
+        t->contract.columns = r->contract.columns;
+    if (r->contract.data_type)
+        t->contract.data_type = r->contract.data_type;
+    for (size_t i = 0; i < r->ncols; i++) {
+        schema_column *c;
+        cdlt_status rc = ensure_column(x, t, r->cols[i].name, &c);
+        if (rc != CDLT_OK)
+            return rc;
+        if (r->cols[i].type)
+            c->type = dtype_parse(r->cols[i].type, strlen(r->cols[i].type));
+        c->nullable = r->cols[i].nullable;
+    }
+    for (size_t i = 0; i < r->npk; i++) {
+        schema_column *c;
+        cdlt_status rc = ensure_column(x, t, r->pk[i], &c);
+        if (rc != CDLT_OK)
+            return rc;
+        c->hints |= HINT_PRIMARY_KEY;
+        c->nullable = false;
+    }
+    for (size_t i = 0; i < r->nmk; i++) {
+        schema_column *c;
+        cdlt_status rc = ensure_column(x, t, r->mk[i], &c);
+        if (rc != CDLT_OK)
+            return rc;
+        c->hints |= HINT_MERGE_KEY;
+    }
+    return CDLT_OK;
+}
+
+/* The table entry for a raw table name: normalized, hinted, file opened on first use. */
+static cdlt_status get_table(xctx *x, cdlt_resource *r, const char *raw, size_t rawlen,
+                             xtable **out)
+{
+    xtable *xt = map_get(&x->tables, raw, rawlen);
+    if (xt) {
+        *out = xt;
+        return CDLT_OK;
+    }
+    cdlt_status rc = naming_table_identifier(&x->s->naming, raw, rawlen, &x->nbuf);
+    if (rc != CDLT_OK)
+        return err_nomem(x->err);
+    if (x->nbuf.len == 0 || x->nbuf.len >= 200)
+        return err_set(x->err, CDLT_INVALID_ARG, "resource '%s': invalid table name '%.*s'",
+                       r->name, (int)rawlen, raw);
+    xt = arena_alloc_zero(&x->names, sizeof *xt);
+    char *key = arena_strndup(&x->names, raw, rawlen);
+    if (!xt || !key || !(xt->name = arena_strndup(&x->names, x->nbuf.data, x->nbuf.len)))
+        return err_nomem(x->err);
+    /* two raw names may normalize to one table: share its file */
+    for (size_t i = 0; i < x->tables.capacity; i++) {
+        map_entry *e = &x->tables.slots[i];
+        if (e->key && strcmp(((xtable *)e->value)->name, xt->name) == 0) {
+            if (map_put(&x->tables, key, rawlen, e->value) != CDLT_OK)
+                return err_nomem(x->err);
+            *out = e->value;
+            return CDLT_OK;
+        }
+    }
+    schema_table *t = NULL;
+    rc = schema_add_table(x->s, xt->name, NULL, &t, x->err);
+    if (rc == CDLT_OK)
+        rc = apply_hints(x, r, t);
+    if (rc != CDLT_OK)
+        return rc;
+    char fid[11];
+    store_new_file_id(fid);
+    buf path = BUF_INIT;
+    buf_printf(&path, "%s/%s/%s.%s.0.jsonl", x->pkgdir.data, STORE_NEW_JOBS, xt->name, fid);
+    if (path.status) {
+        buf_free(&path);
+        return err_nomem(x->err);
+    }
+    rc = store_file_open(&xt->f, path.data, x->err);
+    buf_free(&path);
+    if (rc != CDLT_OK)
+        return rc;
+    xt->open = true;
+    xt->stat = info_table(x->p->cur, xt->name);
+    if (map_put(&x->tables, key, rawlen, xt) != CDLT_OK)
+        return err_nomem(x->err);
+    rc = add_touched(x, xt->name);
+    if (rc != CDLT_OK)
+        return err_nomem(x->err);
+    *out = xt;
+    return CDLT_OK;
+}
+
+static cdlt_status ensure_text(cdlt_emitter *em, const jv *v, const char **text, size_t *len)
+{
+    if (*text)
+        return CDLT_OK;
+    buf_clear(&em->text);
+    if (json_write(&em->text, v, 0) != CDLT_OK)
+        return err_nomem(em->x->err);
+    *text = em->text.data;
+    *len = em->text.len;
+    return CDLT_OK;
+}
+
+/* Write one item (not a page) to its table. */
+static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, size_t len)
+{
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    const char *raw = r->table_name ? r->table_name : r->name;
+    size_t rawlen = strlen(raw);
+    buf tn = BUF_INIT;
+    if (r->table_fn) {
+        cdlt_status rc = ensure_text(em, v, &text, &len);
+        if (rc != CDLT_OK)
+            return rc;
+        cdlt_text out = {&tn, false};
+        rc = r->table_fn(text, len, &out, r->table_ud);
+        if (rc != CDLT_OK || !out.set || tn.len == 0) {
+            buf_free(&tn);
+            err_set(x->err, rc != CDLT_OK ? rc : CDLT_SOURCE,
+                    "resource '%s': the table name function %s", r->name,
+                    rc != CDLT_OK ? "failed" : "returned no name");
+            err_set_resource(x->err, r->name);
+            return x->err ? x->err->code : CDLT_SOURCE;
+        }
+        raw = tn.data;
+        rawlen = tn.len;
+    }
+    xtable *xt = NULL;
+    cdlt_status rc = get_table(x, r, raw, rawlen, &xt);
+    buf_free(&tn);
+    if (rc != CDLT_OK)
+        return rc;
+    buf_clear(&x->line);
+    if (v)
+        json_write(&x->line, v, 0);
+    else
+        buf_append(&x->line, text, len);
+    buf_putc(&x->line, '\n');
+    if (x->line.status)
+        return err_nomem(x->err);
+    rc = store_file_write(&xt->f, x->line.data, x->line.len, x->err);
+    if (rc != CDLT_OK)
+        return rc;
+    xt->items++;
+    x->items++;
+    if (xt->stat)
+        xt->stat->items++;
+    if (x->p->cur)
+        x->p->cur->items++;
+    progress_tick(&x->p->progress, em->bytes_done);
+    return CDLT_OK;
+}
+
+/* Steps then table for one item; *kept_text gets its final text when children need it. */
+static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, size_t len,
+                               bool want_text, bool *kept, buf *kept_text)
+{
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    *kept = false;
+    buf mapped = BUF_INIT;
+    jv parsed;
+    bool remapped = false;
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        if ((rc = ensure_text(em, v, &text, &len)) != CDLT_OK)
+            break;
+        pipe_step *s = &r->steps[i];
+        if (s->kind == STEP_FILTER) {
+            if (!s->filter(text, len, s->ud)) {
+                buf_free(&mapped);
+                return CDLT_OK;
+            }
+            continue;
+        }
+        buf next = BUF_INIT;
+        cdlt_text out = {&next, false};
+        rc = s->map(text, len, &out, s->ud);
+        if (rc != CDLT_OK) {
+            buf_free(&next);
+            err_set(x->err, rc, "resource '%s': map step %zu failed", r->name, i + 1);
+            err_set_resource(x->err, r->name);
+            break;
+        }
+        if (out.set) {
+            buf_free(&mapped);
+            mapped = next;
+            text = mapped.data ? mapped.data : "";
+            len = mapped.len;
+            v = NULL;
+            remapped = true;
+        } else {
+            buf_free(&next);
+        }
+    }
+    if (rc == CDLT_OK && remapped) {
+        rc = json_parse(text, len, &em->mem, NULL, &parsed, x->err);
+        if (rc != CDLT_OK)
+            err_prefix(x->err, "resource '%s': a map step returned invalid JSON: ", r->name);
+        v = &parsed;
+    }
+    if (rc == CDLT_OK && r->selected)
+        rc = write_item(em, v, text, len);
+    if (rc == CDLT_OK && want_text) {
+        rc = ensure_text(em, v, &text, &len);
+        if (rc == CDLT_OK && buf_append(kept_text, text, len) != CDLT_OK)
+            rc = err_nomem(x->err);
+    }
+    if (rc == CDLT_OK)
+        *kept = true;
+    buf_free(&mapped);
+    return rc;
+}
+
+static cdlt_status run_transformer(xctx *x, size_t idx, const char *item, size_t len);
+
+static bool has_children(xctx *x, const cdlt_resource *r)
+{
+    for (size_t i = 0; i < x->src->n; i++)
+        if (x->src->res[i]->parent == r && x->ems[i].needed)
+            return true;
+    return false;
+}
+
+static cdlt_status emit_value(cdlt_emitter *em, const jv *v, const char *text, size_t len)
+{
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    if (em->stopped)
+        return CDLT_INTERRUPTED;
+    bool limited = !r->tfn;
+    if (limited && r->limit_items == 0) {
+        em->stopped = true;
+        return CDLT_INTERRUPTED;
+    }
+    bool children = has_children(x, r);
+    cdlt_status rc = CDLT_OK;
+    buf_clear(&em->page);
+    if (v && v->type == JV_ARRAY) {
+        /* a page: steps and tables see items one by one; children get the page */
+        if (children)
+            buf_putc(&em->page, '[');
+        bool any = false;
+        for (uint32_t i = 0; rc == CDLT_OK && i < v->len; i++) {
+            bool kept = false;
+            size_t mark = em->page.len;
+            if (children && any)
+                buf_putc(&em->page, ',');
+            rc = process_one(em, &v->u.items[i], NULL, 0, children, &kept, &em->page);
+            if (kept)
+                any = true;
+            else if (children)
+                em->page.len = mark;
+        }
+        if (children)
+            buf_putc(&em->page, ']');
+    } else {
+        bool kept = false;
+        rc = process_one(em, v, v ? NULL : text, len, children, &kept, &em->page);
+        if (rc == CDLT_OK && !kept)
+            children = false;
+    }
+    if (rc == CDLT_OK && children) {
+        if (em->page.status)
+            rc = err_nomem(x->err);
+        size_t idx = (size_t)(em - x->ems);
+        (void)idx;
+        for (size_t i = 0; rc == CDLT_OK && i < x->src->n; i++)
+            if (x->src->res[i]->parent == r && x->ems[i].needed)
+                rc = run_transformer(x, i, em->page.data, em->page.len);
+    }
+    em->emitted++;
+    if (limited && r->limit_items > 0 && em->emitted >= r->limit_items)
+        em->stopped = true;
+    if (limited && r->limit_seconds > 0 && time_monotonic() - em->t0 > r->limit_seconds)
+        em->stopped = true;
+    return rc;
+}
+
+cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v)
+{
+    cdlt_status rc = emit_value(em, v, NULL, 0);
+    arena_reset(&em->mem);
+    return rc;
+}
+
+cdlt_status cdlt_emit_json(cdlt_emitter *em, const char *json, size_t len)
+{
+    if (!em || !json)
+        return CDLT_INVALID_ARG;
+    if (em->stopped)
+        return CDLT_INTERRUPTED;
+    jv v;
+    cdlt_status rc = json_parse(json, len, &em->mem, NULL, &v, em->x->err);
+    if (rc != CDLT_OK) {
+        err_prefix(em->x->err, "resource '%s' emitted invalid JSON: ", em->r->name);
+        err_set_resource(em->x->err, em->r->name);
+        arena_reset(&em->mem);
+        return rc;
+    }
+    rc = emit_value(em, &v, NULL, 0);
+    arena_reset(&em->mem);
+    return rc;
+}
+
+/* Callback outcome: INTERRUPTED after a limit is a normal end; else the callback's status
+ * (with the emitter's recorded error when it just passed ours through). */
+static cdlt_status finish_callback(cdlt_emitter *em, cdlt_status rc)
+{
+    xctx *x = em->x;
+    if (rc == CDLT_OK || (rc == CDLT_INTERRUPTED && em->stopped))
+        return CDLT_OK;
+    if (x->err && x->err->code != CDLT_OK)
+        return x->err->code;
+    err_set(x->err, rc, "resource '%s' failed: %s", em->r->name, cdlt_strerror(rc));
+    err_set_resource(x->err, em->r->name);
+    return rc;
+}
+
+static cdlt_status run_transformer(xctx *x, size_t idx, const char *item, size_t len)
+{
+    cdlt_emitter *em = &x->ems[idx];
+    cdlt_resource *r = em->r;
+    cdlt_status rc = r->tfn(em, item, len, r->ud);
+    return finish_callback(em, rc);
+}
+
+static bool needed(const cdlt_source *src, const cdlt_resource *r, int depth)
+{
+    if (r->selected)
+        return true;
+    if (depth > 64)
+        return false;
+    for (size_t i = 0; i < src->n; i++)
+        if (src->res[i]->parent == r && needed(src, src->res[i], depth + 1))
+            return true;
+    return false;
+}
+
+/* ---- refresh: tables of resources, schema surgery ---- */
+
+static bool table_of_resources(const schema *s, const schema_table *t, char **names, size_t n)
+{
+    const schema_table *root = schema_root_table(s, t);
+    if (!root)
+        return false;
+    const char *rn = root->resource ? root->resource : root->name;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rn, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* JSON text array of names. */
+static void put_names(buf *b, char **names, size_t n)
+{
+    buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_putc(b, ',');
+        json_write_string(b, names[i], strlen(names[i]), 0);
+    }
+    buf_putc(b, ']');
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mem_free(v[i]);
+    mem_free(v);
+}
+
+static cdlt_status push_name(char ***v, size_t *n, const char *s)
+{
+    char **nv = mem_realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return CDLT_NOMEM;
+    *v = nv;
+    if (!(nv[*n] = mem_strdup(s)))
+        return CDLT_NOMEM;
+    (*n)++;
+    return CDLT_OK;
+}
+
+/* A copy of s without the named tables (schema.h has no remove: round trip the document). */
+static cdlt_status schema_without(schema *s, char **drop, size_t ndrop, schema **out,
+                                  cdlt_error *err)
+{
+    *out = NULL;
+    buf b = BUF_INIT;
+    cdlt_status rc = schema_to_json(s, false, &b);
+    arena a;
+    arena_init(&a, 65536, 0);
+    jv doc;
+    if (rc == CDLT_OK)
+        rc = json_parse(b.data, b.len, &a, NULL, &doc, err);
+    if (rc == CDLT_OK) {
+        jv *tables = (jv *)jv_get(&doc, "tables");
+        if (tables && tables->type == JV_OBJECT) {
+            uint32_t w = 0;
+            for (uint32_t i = 0; i < tables->len; i++) {
+                bool gone = false;
+                for (size_t k = 0; k < ndrop; k++)
+                    if (strcmp(tables->u.members[i].key, drop[k]) == 0)
+                        gone = true;
+                if (!gone)
+                    tables->u.members[w++] = tables->u.members[i];
+            }
+            tables->len = w;
+        }
+        rc = schema_from_jv(&doc, out, err);
+    }
+    arena_free(&a);
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- the phase ---- */
+
+static cdlt_status add_state_table(xctx *x, schema_table **out)
+{
+    static const struct {
+        const char *name;
+        dtype type;
+        bool nullable;
+    } cols[] = {{"version", DT_BIGINT, false},       {"engine_version", DT_BIGINT, false},
+                {"pipeline_name", DT_TEXT, false},   {"state", DT_TEXT, false},
+                {"created_at", DT_TIMESTAMP, false}, {"version_hash", DT_TEXT, true},
+                {"_dlt_load_id", DT_TEXT, false},    {"_dlt_id", DT_TEXT, false}};
+    schema_table *t = NULL;
+    cdlt_status rc = schema_add_table(x->s, "_dlt_pipeline_state", NULL, &t, x->err);
+    if (rc != CDLT_OK)
+        return rc;
+    t->disposition = WD_APPEND;
+    for (size_t i = 0; i < CDLT_ARRAY_LEN(cols); i++) {
+        if (table_get_column(t, cols[i].name, strlen(cols[i].name)))
+            continue;
+        schema_column c;
+        memset(&c, 0, sizeof c);
+        c.name = cols[i].name;
+        c.name_len = (uint32_t)strlen(cols[i].name);
+        c.type = cols[i].type;
+        c.nullable = cols[i].nullable;
+        c.timezone = -1;
+        c.precision = -1;
+        c.scale = -1;
+        c.extra = jv_null();
+        if (strcmp(cols[i].name, "_dlt_id") == 0)
+            c.hints = HINT_UNIQUE | HINT_ROW_KEY;
+        rc = table_add_column(x->s, t, &c, NULL, x->err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    *out = t;
+    return CDLT_OK;
+}
+
+/* The _dlt_pipeline_state item for this package (core.md §4). */
+static cdlt_status write_state_row(xctx *x)
+{
+    pipe_state *st = &x->p->state;
+    schema_table *t;
+    cdlt_status rc = add_state_table(x, &t);
+    if (rc != CDLT_OK)
+        return rc;
+    buf doc = BUF_INIT, enc = BUF_INIT, item = BUF_INIT, ts = BUF_INIT;
+    rc = state_to_json(st, false, false, &doc);
+    if (rc == CDLT_OK)
+        rc = dest_compress_b64(doc.data, doc.len, &enc);
+    if (rc == CDLT_OK)
+        rc = types_fmt_timestamp((int64_t)(time_unix() * 1e6), false, &ts);
+    if (rc == CDLT_OK) {
+        buf_printf(&item, "{\"version\":%lld,\"engine_version\":%d,\"pipeline_name\":",
+                   (long long)st->version, PIPE_STATE_ENGINE_VERSION);
+        json_write_string(&item, st->pipeline_name, strlen(st->pipeline_name), 0);
+        buf_puts(&item, ",\"state\":");
+        json_write_string(&item, enc.data, enc.len, 0);
+        buf_puts(&item, ",\"created_at\":");
+        json_write_string(&item, ts.data, ts.len, 0);
+        buf_puts(&item, ",\"version_hash\":");
+        json_write_string(&item, st->version_hash, strlen(st->version_hash), 0);
+        buf_puts(&item, "}\n");
+        rc = item.status;
+    }
+    if (rc == CDLT_OK) {
+        char fid[11];
+        store_new_file_id(fid);
+        buf path = BUF_INIT;
+        buf_printf(&path, "%s/%s/_dlt_pipeline_state.%s.0.jsonl", x->pkgdir.data,
+                   STORE_NEW_JOBS, fid);
+        store_file f;
+        rc = path.status ? CDLT_NOMEM : store_file_open(&f, path.data, x->err);
+        if (rc == CDLT_OK) {
+            rc = store_file_write(&f, item.data, item.len, x->err);
+            if (rc == CDLT_OK)
+                rc = store_file_close(&f, x->err);
+            else
+                store_file_abort(&f);
+        }
+        buf_free(&path);
+    }
+    if (rc == CDLT_NOMEM)
+        err_nomem(x->err);
+    else if (rc != CDLT_OK && x->err && x->err->code == CDLT_OK)
+        err_set(x->err, rc, "cannot write the pipeline state row");
+    buf_free(&doc);
+    buf_free(&enc);
+    buf_free(&item);
+    buf_free(&ts);
+    return rc;
+}
+
+static cdlt_status write_package_state(xctx *x, char **dropped, size_t ndropped, char **truncated,
+                                       size_t ntruncated)
+{
+    buf b = BUF_INIT, path = BUF_INIT;
+    char ts[40];
+    json_fmt_double(time_unix(), ts);
+    buf_printf(&b, "{\"_state_version\":1,\"_state_engine_version\":1,\"created_at\":%s,"
+                   "\"load_id\":\"%s\",\"schema_name\":",
+               ts, x->load_id);
+    json_write_string(&b, x->s->name, strlen(x->s->name), 0);
+    buf_puts(&b, ",\"pipeline_state\":");
+    state_to_json(&x->p->state, false, false, &b);
+    buf_puts(&b, ",\"tables\":");
+    put_names(&b, x->touched, x->ntouched);
+    buf_puts(&b, ",\"dropped_tables\":");
+    put_names(&b, dropped, ndropped);
+    buf_puts(&b, ",\"truncated_tables\":");
+    put_names(&b, truncated, ntruncated);
+    buf_puts(&b, "}");
+    store_path(&path, x->pkgdir.data, "load_package_state.json", NULL);
+    cdlt_status rc = b.status || path.status
+                         ? err_nomem(x->err)
+                         : store_write_atomic(path.data, b.data, b.len, x->err);
+    buf_free(&b);
+    buf_free(&path);
+    return rc;
+}
+
+static void xctx_free(xctx *x)
+{
+    for (size_t i = 0; i < x->tables.capacity; i++) {
+        map_entry *e = &x->tables.slots[i];
+        if (e->key && ((xtable *)e->value)->open) {
+            store_file_abort(&((xtable *)e->value)->f);
+            ((xtable *)e->value)->open = false;
+        }
+    }
+    if (x->ems) {
+        for (size_t i = 0; i < x->src->n; i++) {
+            arena_free(&x->ems[i].mem);
+            buf_free(&x->ems[i].text);
+            buf_free(&x->ems[i].page);
+        }
+        mem_free(x->ems);
+    }
+    map_free(&x->tables);
+    arena_free(&x->names);
+    buf_free(&x->pkgdir);
+    buf_free(&x->line);
+    buf_free(&x->nbuf);
+    free_names(x->touched, x->ntouched);
+    schema_free(x->s);
+}
+
+static cdlt_status close_tables(xctx *x)
+{
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; i < x->tables.capacity; i++) {
+        map_entry *e = &x->tables.slots[i];
+        xtable *xt = e->key ? e->value : NULL;
+        if (!xt || !xt->open)
+            continue;
+        xt->open = false;
+        if (rc == CDLT_OK)
+            rc = store_file_close(&xt->f, x->err);
+        else
+            store_file_abort(&xt->f);
+    }
+    return rc;
+}
+
+cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                         cdlt_error *err)
+{
+    xctx xs;
+    memset(&xs, 0, sizeof xs);
+    xctx *x = &xs;
+    x->p = p;
+    x->src = src;
+    x->err = err;
+    x->src_name = src->name ? src->name : p->name;
+    map_init(&x->tables);
+    arena_init(&x->names, 16384, 0);
+    char **dropped = NULL, **truncated = NULL;
+    size_t ndropped = 0, ntruncated = 0;
+    bool created = false;
+    buf path = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+
+    /* schema: the pipeline's current one, else a new one */
+    rc = pipe_load_schema(p, x->src_name, &x->s, err);
+    if (rc == CDLT_NOT_FOUND)
+        rc = schema_new(x->src_name, &x->s, err);
+    if (rc != CDLT_OK)
+        goto done;
+
+    /* refresh: decide dropped/truncated tables and wipe state (core.md §6.5) */
+    pipe_src_state *sst = state_source(&p->state, x->src_name, false);
+    if (refresh == CDLT_REFRESH_DROP_SOURCES) {
+        for (uint32_t i = 0; i < x->s->ntables; i++) {
+            schema_table *t = x->s->tables[i];
+            if (!schema_is_dlt_table(t->name) && t->seen_data &&
+                push_name(&dropped, &ndropped, t->name) != CDLT_OK) {
+                rc = err_nomem(err);
+                goto done;
+            }
+        }
+        schema_free(x->s);
+        x->s = NULL;
+        rc = schema_new(x->src_name, &x->s, err);
+        if (rc != CDLT_OK)
+            goto done;
+        if (sst) {
+            state_kvs_clear(&sst->kv);
+            for (size_t i = 0; i < sst->nres; i++)
+                state_kvs_clear(&sst->res[i].kv);
+        }
+    } else if (refresh == CDLT_REFRESH_DROP_RESOURCES || refresh == CDLT_REFRESH_DROP_DATA) {
+        char **names = NULL;
+        size_t nn = 0;
+        for (size_t i = 0; i < src->n; i++)
+            if (src->res[i]->selected && push_name(&names, &nn, src->res[i]->name) != CDLT_OK)
+                rc = err_nomem(err);
+        for (uint32_t i = 0; rc == CDLT_OK && i < x->s->ntables; i++) {
+            schema_table *t = x->s->tables[i];
+            if (schema_is_dlt_table(t->name) || !table_of_resources(x->s, t, names, nn))
+                continue;
+            if (refresh == CDLT_REFRESH_DROP_RESOURCES) {
+                if (push_name(&dropped, &ndropped, t->name) != CDLT_OK)
+                    rc = err_nomem(err);
+            } else if (t->seen_data && push_name(&truncated, &ntruncated, t->name) != CDLT_OK) {
+                rc = err_nomem(err);
+            }
+        }
+        for (size_t i = 0; rc == CDLT_OK && sst && i < nn; i++) {
+            pipe_res_state *rs = state_resource(sst, names[i], false);
+            if (rs)
+                state_kvs_clear(&rs->kv);
+        }
+        free_names(names, nn);
+        if (rc == CDLT_OK && refresh == CDLT_REFRESH_DROP_RESOURCES && ndropped) {
+            schema *ns = NULL;
+            rc = schema_without(x->s, dropped, ndropped, &ns, err);
+            if (rc == CDLT_OK) {
+                schema_free(x->s);
+                x->s = ns;
+            }
+        }
+        if (rc != CDLT_OK)
+            goto done;
+    }
+
+    /* package folder */
+    char floor[40];
+    rc = pipe_newest_load_id(p, floor, err);
+    if (rc != CDLT_OK)
+        goto done;
+    store_new_load_id(floor, x->load_id);
+    buf_printf(&x->pkgdir, "%s/%s/%s", p->workdir, STORE_EXTRACT_NEW, x->load_id);
+    if (x->pkgdir.status) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    rc = store_init_package(x->pkgdir.data, err);
+    if (rc != CDLT_OK)
+        goto done;
+    created = true;
+
+    /* emitters */
+    x->ems = mem_calloc(src->n ? src->n : 1, sizeof *x->ems);
+    if (!x->ems) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        cdlt_emitter *em = &x->ems[i];
+        em->x = x;
+        em->r = src->res[i];
+        arena_init(&em->mem, 65536, 0);
+        buf_init(&em->text, 0);
+        buf_init(&em->page, 0);
+        em->needed = needed(src, src->res[i], 0);
+        em->rs = (cdlt_state){&p->state, x->src_name, src->res[i]->name};
+        em->ss = (cdlt_state){&p->state, x->src_name, NULL};
+    }
+    progress_start(&p->progress, "extract", 0);
+    for (size_t i = 0; rc == CDLT_OK && i < src->n; i++) {
+        cdlt_emitter *em = &x->ems[i];
+        cdlt_resource *r = em->r;
+        if (r->tfn || !em->needed)
+            continue;
+        /* a replace resource that yields nothing still truncates its table (core.md §5.2) */
+        if (r->selected && !r->table_fn && !pipe_is_drop_noop(r)) {
+            const char *raw = r->table_name ? r->table_name : r->name;
+            if (naming_table_identifier(&x->s->naming, raw, strlen(raw), &x->nbuf) != CDLT_OK ||
+                add_touched(x, x->nbuf.data) != CDLT_OK) {
+                rc = err_nomem(err);
+                break;
+            }
+            schema_table *t = NULL;
+            rc = schema_add_table(x->s, x->nbuf.data, NULL, &t, err);
+            if (rc == CDLT_OK)
+                rc = apply_hints(x, r, t);
+            if (rc != CDLT_OK)
+                break;
+        }
+        em->t0 = time_monotonic();
+        cdlt_status cb = r->fn(em, r->ud);
+        rc = finish_callback(em, cb);
+    }
+    if (rc == CDLT_OK)
+        rc = close_tables(x);
+    progress_end(&p->progress);
+    if (rc != CDLT_OK)
+        goto done;
+
+    /* state: bump version, add the state row when it changed since the last extract */
+    p->state.last_extracted_at = time_unix();
+    if (state_add_schema_name(&p->state, x->s->name) != CDLT_OK) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    rc = state_bump(&p->state, NULL);
+    if (rc != CDLT_OK) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    if (!p->state.last_extracted_hash ||
+        strcmp(p->state.last_extracted_hash, p->state.version_hash) != 0) {
+        rc = write_state_row(x);
+        if (rc != CDLT_OK)
+            goto done;
+        rc = state_set_str(&p->state.last_extracted_hash, p->state.version_hash);
+        if (rc != CDLT_OK) {
+            rc = err_nomem(err);
+            goto done;
+        }
+    }
+
+    /* schema + package state, then commit the package with one rename */
+    if (store_path(&path, x->pkgdir.data, "schema.json", NULL) != CDLT_OK) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    rc = pipe_save_schema_file(x->s, path.data, err);
+    if (rc == CDLT_OK)
+        rc = write_package_state(x, dropped, ndropped, truncated, ntruncated);
+    if (rc != CDLT_OK)
+        goto done;
+    pipe_crash_point("extract");
+    buf_clear(&path);
+    buf_printf(&path, "%s/%s/%s", p->workdir, STORE_EXTRACTED, x->load_id);
+    if (path.status) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    rc = store_rename(x->pkgdir.data, path.data, err);
+    if (rc != CDLT_OK)
+        goto done;
+    created = false;
+    /* the pipeline's schema and state follow the committed package */
+    buf_clear(&path);
+    buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, x->s->name);
+    rc = path.status ? err_nomem(err) : pipe_save_schema_file(x->s, path.data, err);
+    p->state.first_run = false;
+    if (rc == CDLT_OK)
+        rc = pipe_save_state(p, err);
+    LOG_INFO("extracted load package %s: %llu items", x->load_id, (unsigned long long)x->items);
+
+done:
+    if (rc != CDLT_OK) {
+        /* discard the half package and any state the callbacks changed */
+        for (size_t i = 0; i < x->tables.capacity; i++) {
+            map_entry *e = &x->tables.slots[i];
+            if (e->key && ((xtable *)e->value)->open) {
+                store_file_abort(&((xtable *)e->value)->f);
+                ((xtable *)e->value)->open = false;
+            }
+        }
+        if (created)
+            store_rm_rf(x->pkgdir.data, NULL);
+        buf sp = BUF_INIT;
+        if (pipe_path(p, &sp, "state.json", NULL) == CDLT_OK && store_exists(sp.data)) {
+            pipe_state fresh;
+            if (state_load(sp.data, &fresh, NULL) == CDLT_OK) {
+                /* keep this open's settings (dataset, destination) */
+                char *ds = p->state.dataset_name, *loc = p->state.location;
+                p->state.dataset_name = NULL;
+                p->state.location = NULL;
+                state_free(&p->state);
+                p->state = fresh;
+                mem_free(p->state.dataset_name);
+                p->state.dataset_name = ds;
+                if (loc) {
+                    mem_free(p->state.location);
+                    p->state.location = loc;
+                }
+            }
+        }
+        buf_free(&sp);
+        if (err && err->code != CDLT_OK && !strstr(err->message, "what to do"))
+            err_hint(err, "nothing was loaded; fix the input and run again");
+    }
+    free_names(dropped, ndropped);
+    free_names(truncated, ntruncated);
+    buf_free(&path);
+    xctx_free(x);
+    return rc;
+}
+
+/* ---- file resources ---- */
+
+#include "sources/sources.h"
+
+cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
+{
+    cdlt_resource *r = ud;
+    xctx *x = em->x;
+    src_files *f = NULL;
+    cdlt_status rc = src_files_open(r->file_glob, &f, x->err);
+    if (rc != CDLT_OK) {
+        err_prefix(x->err, "resource '%s': ", r->name);
+        err_set_resource(x->err, r->name);
+        return rc;
+    }
+    uint64_t total = src_files_total_bytes(f);
+    if (x->p->cur)
+        x->p->cur->input_bytes += total;
+    x->p->progress.total_bytes += total;
+    uint64_t base = x->p->progress.done_bytes;
+    for (;;) {
+        jv v;
+        bool eof = false;
+        rc = src_files_next(f, &em->mem, &v, &eof, x->err);
+        if (rc != CDLT_OK) {
+            err_prefix(x->err, "resource '%s': ", r->name);
+            err_set_resource(x->err, r->name);
+            arena_reset(&em->mem);
+            break;
+        }
+        if (eof)
+            break;
+        em->bytes_done = base + src_files_done_bytes(f);
+        rc = pipe_emit_jv(em, &v);
+        if (rc != CDLT_OK)
+            break;
+    }
+    x->p->progress.done_bytes = base + src_files_done_bytes(f);
+    src_files_close(f);
+    return rc;
+}

@@ -1,0 +1,358 @@
+/* normalize.c: the normalize phase: for each extracted package (oldest first) stream its item
+ * files through the relational normalizer into the destination's load-file writer (rotated by
+ * size and on new columns), then commit load/new/<id> -> load/normalized/<id> with one rename
+ * and drop the extracted package (core.md §6.1). A failure leaves the extracted package. */
+#include "pipeline.h"
+
+#include <stdio.h>
+
+#define NORM_BATCH_ITEMS 256 /* items per arena/batch reset: bounds memory, amortizes resets */
+
+typedef struct wtable {
+    const schema_table *t; /* table written */
+    dest_writer *w;        /* open writer, NULL between files */
+    uint64_t rows;         /* rows written to the current file */
+    pipe_table_stat *stat; /* run report */
+    bool changed;          /* got new columns in this package (schema_updates.json) */
+} wtable;
+
+typedef struct nctx {
+    cdlt_pipeline *p;    /* pipeline */
+    const char *pkgdir;  /* load/new/<id> */
+    map tables;          /* table name -> wtable* (keys owned by the schema) */
+    wtable *last;        /* last table written (fast path) */
+    cdlt_error *err;     /* error sink */
+    cdlt_status fail;    /* first sink failure */
+    uint64_t files;      /* load files written */
+} nctx;
+
+static cdlt_status close_writer(nctx *c, wtable *wt)
+{
+    if (!wt->w)
+        return CDLT_OK;
+    uint64_t rows = 0;
+    dest_writer *w = wt->w;
+    if (wt->stat)
+        wt->stat->bytes += c->p->dv->writer_bytes(w);
+    wt->w = NULL;
+    return c->p->dv->writer_close(w, &rows, c->err);
+}
+
+static wtable *get_wtable(nctx *c, const schema_table *t)
+{
+    if (c->last && c->last->t == t)
+        return c->last;
+    wtable *wt = map_get(&c->tables, t->name, strlen(t->name));
+    if (!wt) {
+        wt = mem_calloc(1, sizeof *wt);
+        if (!wt)
+            return NULL;
+        wt->t = t;
+        wt->stat = info_table(c->p->cur, t->name);
+        if (map_put(&c->tables, t->name, strlen(t->name), wt) != CDLT_OK) {
+            mem_free(wt);
+            return NULL;
+        }
+    }
+    wt->t = t;
+    c->last = wt;
+    return wt;
+}
+
+static cdlt_status sink_schema_changed(void *self, const schema *s, const schema_table *t,
+                                       uint32_t first_new)
+{
+    (void)s;
+    nctx *c = self;
+    wtable *wt = get_wtable(c, t);
+    if (!wt)
+        return err_nomem(c->err);
+    wt->changed = true;
+    /* the open file has the old columns: start a new one */
+    if (first_new > 0 && wt->w)
+        return close_writer(c, wt);
+    return CDLT_OK;
+}
+
+static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals, uint32_t ncols)
+{
+    nctx *c = self;
+    wtable *wt = get_wtable(c, t);
+    if (!wt)
+        return err_nomem(c->err);
+    const dest_vtable *dv = c->p->dv;
+    if (!wt->w) {
+        char fid[11];
+        store_new_file_id(fid);
+        buf path = BUF_INIT;
+        buf_printf(&path, "%s/%s/%s.%s.0.%s", c->pkgdir, STORE_NEW_JOBS, t->name, fid,
+                   dv->file_ext);
+        if (path.status) {
+            buf_free(&path);
+            return err_nomem(c->err);
+        }
+        cdlt_status rc = dv->writer_open(t, path.data, &wt->w, c->err);
+        buf_free(&path);
+        if (rc != CDLT_OK)
+            return rc;
+        wt->rows = 0;
+        c->files++;
+        ((schema_table *)t)->seen_data = true;
+    }
+    cdlt_status rc = dv->writer_row(wt->w, vals, ncols);
+    if (rc != CDLT_OK) {
+        err_set(c->err, rc, "cannot write a row of table '%s' into its load file: %s", t->name,
+                cdlt_strerror(rc));
+        err_set_table(c->err, t->name);
+        if (rc == CDLT_IO)
+            err_hint(c->err, "check free disk space, then run again: the extracted package is "
+                             "kept and normalized again");
+        return rc;
+    }
+    wt->rows++;
+    if (wt->stat)
+        wt->stat->rows++;
+    if ((wt->rows & 1023) == 0 && dv->writer_bytes(wt->w) >= c->p->file_max_bytes)
+        return close_writer(c, wt);
+    return CDLT_OK;
+}
+
+static void free_tables(nctx *c, bool abort_writers)
+{
+    for (size_t i = 0; i < c->tables.capacity; i++) {
+        map_entry *e = &c->tables.slots[i];
+        if (!e->key)
+            continue;
+        wtable *wt = e->value;
+        if (wt->w && abort_writers)
+            c->p->dv->writer_abort(wt->w);
+        mem_free(wt);
+    }
+    map_free(&c->tables);
+}
+
+static cdlt_status close_all(nctx *c)
+{
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; i < c->tables.capacity; i++) {
+        map_entry *e = &c->tables.slots[i];
+        if (!e->key)
+            continue;
+        wtable *wt = e->value;
+        if (rc == CDLT_OK)
+            rc = close_writer(c, wt);
+        else if (wt->w) {
+            c->p->dv->writer_abort(wt->w);
+            wt->w = NULL;
+        }
+    }
+    return rc;
+}
+
+static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *path,
+                                  const char *table, uint64_t *bytes_base)
+{
+    json_stream *js = NULL;
+    json_opts o = {0, 0, path};
+    cdlt_status rc = json_stream_open_file(path, &o, &js, c->err);
+    if (rc != CDLT_OK)
+        return rc;
+    norm_sink sink = {c, sink_schema_changed, sink_row};
+    uint32_t batch = 0;
+    for (;;) {
+        jv v;
+        bool eof = false;
+        rc = json_stream_next(js, a, &v, &eof, c->err);
+        if (rc != CDLT_OK || eof)
+            break;
+        rc = norm_item(n, &v, table, &sink, c->err);
+        if (rc != CDLT_OK) {
+            int64_t line = 0, off = 0;
+            json_stream_position(js, &line, &off);
+            err_hint(c->err, "item at line %lld of %s; the extracted package is kept: fix the "
+                             "hints/contract or drop it with 'cdlt pipeline NAME drop-pending'",
+                     (long long)line, path);
+            break;
+        }
+        if (++batch == NORM_BATCH_ITEMS) {
+            norm_batch_reset(n);
+            arena_reset(a);
+            batch = 0;
+            progress_tick(&c->p->progress, *bytes_base + json_stream_bytes_read(js));
+        }
+    }
+    norm_batch_reset(n);
+    arena_reset(a);
+    *bytes_base += json_stream_bytes_read(js);
+    json_stream_close(js);
+    return rc;
+}
+
+static cdlt_status write_updates(nctx *c, const char *dir)
+{
+    buf b = BUF_INIT, path = BUF_INIT;
+    buf_putc(&b, '{');
+    bool first = true;
+    for (size_t i = 0; i < c->tables.capacity; i++) {
+        map_entry *e = &c->tables.slots[i];
+        if (!e->key || !((wtable *)e->value)->changed)
+            continue;
+        const schema_table *t = ((wtable *)e->value)->t;
+        if (!first)
+            buf_putc(&b, ',');
+        first = false;
+        json_write_string(&b, t->name, strlen(t->name), 0);
+        buf_puts(&b, ":[");
+        for (uint32_t k = 0; k < t->ncolumns; k++) {
+            if (k)
+                buf_putc(&b, ',');
+            json_write_string(&b, t->columns[k].name, t->columns[k].name_len, 0);
+        }
+        buf_putc(&b, ']');
+    }
+    buf_putc(&b, '}');
+    store_path(&path, dir, "schema_updates.json", NULL);
+    cdlt_status rc = b.status || path.status ? err_nomem(c->err)
+                                             : store_write_atomic(path.data, b.data, b.len, c->err);
+    buf_free(&b);
+    buf_free(&path);
+    return rc;
+}
+
+static cdlt_status copy_file(const char *from, const char *to, cdlt_error *err)
+{
+    buf b = BUF_INIT;
+    cdlt_status rc = store_read_file(from, 0, &b, err);
+    if (rc == CDLT_OK)
+        rc = store_write_atomic(to, buf_cstr(&b), b.len, err);
+    buf_free(&b);
+    return rc;
+}
+
+static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, cdlt_error *err)
+{
+    buf ext = BUF_INIT, dst = BUF_INIT, fin = BUF_INIT, tmp = BUF_INIT, tmp2 = BUF_INIT;
+    store_names files = {0};
+    schema *s = NULL;
+    normalizer *n = NULL;
+    nctx c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.err = err;
+    map_init(&c.tables);
+    arena a;
+    arena_init(&a, 1 << 20, 0);
+    bool made = false;
+    cdlt_status rc = CDLT_OK;
+    pipe_path(p, &ext, STORE_EXTRACTED, load_id);
+    pipe_path(p, &dst, STORE_LOAD_NEW, load_id);
+    pipe_path(p, &fin, STORE_NORMALIZED, load_id);
+    if (ext.status || dst.status || fin.status) {
+        rc = err_nomem(err);
+        goto done;
+    }
+    c.pkgdir = dst.data;
+    rc = store_rm_rf(dst.data, err);
+    if (rc == CDLT_OK)
+        rc = store_init_package(dst.data, err);
+    if (rc != CDLT_OK)
+        goto done;
+    made = true;
+    store_path(&tmp, ext.data, "schema.json", NULL);
+    rc = tmp.status ? err_nomem(err) : pipe_read_schema_file(tmp.data, &s, err);
+    if (rc == CDLT_OK)
+        rc = norm_open(s, load_id, &n, err);
+    if (rc != CDLT_OK)
+        goto done;
+    store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
+    rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
+    if (rc != CDLT_OK)
+        goto done;
+    uint64_t total = 0, base = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        store_path(&tmp2, tmp.data, files.names[i], NULL);
+        int64_t sz = store_file_size(buf_cstr(&tmp2));
+        total += sz > 0 ? (uint64_t)sz : 0;
+    }
+    progress_start(&p->progress, "normalize", total);
+    for (size_t i = 0; rc == CDLT_OK && i < files.n; i++) {
+        store_job_name jn;
+        if (!store_parse_job_name(files.names[i], &jn))
+            continue;
+        store_path(&tmp2, tmp.data, files.names[i], NULL);
+        if (tmp2.status) {
+            rc = err_nomem(err);
+            break;
+        }
+        rc = normalize_file(&c, n, &a, tmp2.data, jn.table, &base);
+        if (rc == CDLT_OK)
+            pipe_crash_point("normalize");
+    }
+    if (rc == CDLT_OK)
+        rc = close_all(&c);
+    progress_end(&p->progress);
+    if (rc != CDLT_OK)
+        goto done;
+    bool changed = false;
+    rc = schema_bump_version(s, &changed, err);
+    if (rc != CDLT_OK)
+        goto done;
+    store_path(&tmp, dst.data, "schema.json", NULL);
+    rc = tmp.status ? err_nomem(err) : pipe_save_schema_file(s, tmp.data, err);
+    if (rc == CDLT_OK)
+        rc = write_updates(&c, dst.data);
+    if (rc == CDLT_OK) {
+        store_path(&tmp, ext.data, "load_package_state.json", NULL);
+        store_path(&tmp2, dst.data, "load_package_state.json", NULL);
+        rc = tmp.status || tmp2.status ? err_nomem(err) : copy_file(tmp.data, tmp2.data, err);
+    }
+    if (rc != CDLT_OK)
+        goto done;
+    /* commit: one rename makes the normalized package visible; then drop the extracted one
+     * (a crash in between is cleaned up by pipe_cleanup) */
+    rc = store_rename(dst.data, fin.data, err);
+    if (rc != CDLT_OK)
+        goto done;
+    made = false;
+    buf_clear(&tmp);
+    buf_printf(&tmp, "%s/schemas/%s.schema.json", p->workdir, s->name);
+    rc = tmp.status ? err_nomem(err) : pipe_save_schema_file(s, tmp.data, err);
+    if (rc == CDLT_OK)
+        rc = store_rm_rf(ext.data, err);
+    if (p->cur)
+        p->cur->files += 0;
+    LOG_INFO("normalized load package %s: %llu load files", load_id, (unsigned long long)c.files);
+done:
+    if (rc != CDLT_OK) {
+        free_tables(&c, true);
+        if (made)
+            store_rm_rf(dst.data, NULL);
+        err_prefix(err, "normalize of load package %s: ", load_id);
+    } else {
+        free_tables(&c, false);
+    }
+    norm_close(n);
+    schema_free(s);
+    arena_free(&a);
+    store_names_free(&files);
+    buf_free(&ext);
+    buf_free(&dst);
+    buf_free(&fin);
+    buf_free(&tmp);
+    buf_free(&tmp2);
+    return rc;
+}
+
+cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err)
+{
+    buf dir = BUF_INIT;
+    store_names ids = {0};
+    cdlt_status rc = pipe_path(p, &dir, STORE_EXTRACTED, NULL) == CDLT_OK
+                         ? store_list(dir.data, &ids, err)
+                         : err_nomem(err);
+    for (size_t i = 0; rc == CDLT_OK && i < ids.n; i++)
+        rc = normalize_package(p, ids.names[i], err);
+    store_names_free(&ids);
+    buf_free(&dir);
+    return rc;
+}

@@ -1,0 +1,650 @@
+/* pipeline.c: the pipeline object: working dir, state and schema files, the destination
+ * connection, cleanup of killed runs, and run() = pending work first, else extract ->
+ * normalize -> load (dlt semantics, core.md §6.3). */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+void cdlt_pipeline_options_init(cdlt_pipeline_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->progress = CDLT_PROGRESS_NONE;
+}
+
+int cdlt_refresh_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    if (strcmp(name, "none") == 0 || !*name)
+        return CDLT_REFRESH_NONE;
+    if (strcmp(name, "drop_sources") == 0)
+        return CDLT_REFRESH_DROP_SOURCES;
+    if (strcmp(name, "drop_resources") == 0)
+        return CDLT_REFRESH_DROP_RESOURCES;
+    if (strcmp(name, "drop_data") == 0)
+        return CDLT_REFRESH_DROP_DATA;
+    return -1;
+}
+
+static bool valid_pipeline_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 200 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+static cdlt_status default_pipelines_dir(buf *out)
+{
+    buf_clear(out);
+    const char *e = getenv("CDLT_PIPELINES_DIR");
+    if (e && *e)
+        return buf_puts(out, e);
+    const char *home = getenv("HOME");
+    return buf_printf(out, "%s/.cdlt/pipelines", home && *home ? home : ".");
+}
+
+cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name)
+{
+    return store_path(out, p->workdir, rel, name);
+}
+
+cdlt_status pipe_read_schema_file(const char *path, schema **out, cdlt_error *err)
+{
+    *out = NULL;
+    buf b = BUF_INIT;
+    cdlt_status rc = store_read_file(path, 0, &b, err);
+    if (rc != CDLT_OK) {
+        buf_free(&b);
+        return rc;
+    }
+    arena a;
+    arena_init(&a, 65536, 0);
+    jv doc;
+    json_opts o = {0, 0, path};
+    rc = json_parse(buf_cstr(&b), b.len, &a, &o, &doc, err);
+    if (rc == CDLT_OK)
+        rc = schema_from_jv(&doc, out, err);
+    if (rc != CDLT_OK && rc != CDLT_NOMEM)
+        err_prefix(err, "schema file %s: ", path);
+    arena_free(&a);
+    buf_free(&b);
+    return rc;
+}
+
+cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err)
+{
+    buf b = BUF_INIT;
+    cdlt_status rc = schema_to_json(s, true, &b);
+    if (rc != CDLT_OK) {
+        buf_free(&b);
+        return err_set(err, rc, "cannot serialize schema '%s'", s->name);
+    }
+    rc = store_write_atomic(path, b.data, b.len, err);
+    buf_free(&b);
+    return rc;
+}
+
+cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **out,
+                             cdlt_error *err)
+{
+    *out = NULL;
+    buf path = BUF_INIT;
+    buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, name);
+    if (path.status) {
+        buf_free(&path);
+        return err_nomem(err);
+    }
+    cdlt_status rc;
+    if (!store_exists(path.data))
+        rc = CDLT_NOT_FOUND;
+    else
+        rc = pipe_read_schema_file(path.data, out, err);
+    buf_free(&path);
+    return rc;
+}
+
+cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err)
+{
+    buf path = BUF_INIT;
+    cdlt_status rc = pipe_path(p, &path, "state.json", NULL);
+    if (rc == CDLT_OK)
+        rc = state_save(&p->state, path.data, err);
+    else
+        rc = err_nomem(err);
+    buf_free(&path);
+    return rc;
+}
+
+cdlt_status pipe_open_destination(cdlt_pipeline *p, destination **out, cdlt_error *err)
+{
+    *out = NULL;
+    dest_config cfg = {p->name, p->dataset, p->credentials, NULL};
+    cdlt_status rc = p->dv->open(&cfg, out, err);
+    if (rc != CDLT_OK)
+        err_prefix(err, "destination %s: ", p->destination);
+    return rc;
+}
+
+static cdlt_status scan_newest(const char *dir, char *best, cdlt_error *err)
+{
+    store_names n;
+    cdlt_status rc = store_list(dir, &n, err);
+    if (rc != CDLT_OK)
+        return rc;
+    for (size_t i = 0; i < n.n; i++)
+        if (strtod(n.names[i], NULL) > strtod(best, NULL))
+            snprintf(best, 40, "%s", n.names[i]);
+    store_names_free(&n);
+    return CDLT_OK;
+}
+
+cdlt_status pipe_newest_load_id(const cdlt_pipeline *p, char out[40], cdlt_error *err)
+{
+    static const char *const dirs[] = {STORE_EXTRACTED, STORE_NORMALIZED, STORE_LOADED};
+    snprintf(out, 40, "0");
+    buf path = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; rc == CDLT_OK && i < CDLT_ARRAY_LEN(dirs); i++) {
+        if (pipe_path(p, &path, dirs[i], NULL) != CDLT_OK)
+            rc = err_nomem(err);
+        else
+            rc = scan_newest(path.data, out, err);
+    }
+    buf_free(&path);
+    return rc;
+}
+
+/* Empty a temp folder of killed runs. */
+static cdlt_status clear_dir(cdlt_pipeline *p, const char *rel, cdlt_error *err)
+{
+    buf dir = BUF_INIT, item = BUF_INIT;
+    store_names n = {0};
+    cdlt_status rc = pipe_path(p, &dir, rel, NULL) == CDLT_OK ? store_list(dir.data, &n, err)
+                                                              : err_nomem(err);
+    for (size_t i = 0; rc == CDLT_OK && i < n.n; i++) {
+        LOG_INFO("removing unfinished package %s/%s of an interrupted run", rel, n.names[i]);
+        if (store_path(&item, dir.data, n.names[i], NULL) != CDLT_OK)
+            rc = err_nomem(err);
+        else
+            rc = store_rm_rf(item.data, err);
+    }
+    store_names_free(&n);
+    buf_free(&dir);
+    buf_free(&item);
+    return rc;
+}
+
+cdlt_status pipe_cleanup(cdlt_pipeline *p, cdlt_error *err)
+{
+    cdlt_status rc = clear_dir(p, STORE_EXTRACT_NEW, err);
+    if (rc == CDLT_OK)
+        rc = clear_dir(p, STORE_LOAD_NEW, err);
+    if (rc != CDLT_OK)
+        return rc;
+    /* an extracted package whose normalized copy was committed (killed before the delete) */
+    buf dir = BUF_INIT, other = BUF_INIT;
+    store_names n = {0};
+    rc = pipe_path(p, &dir, STORE_EXTRACTED, NULL) == CDLT_OK ? store_list(dir.data, &n, err)
+                                                              : err_nomem(err);
+    for (size_t i = 0; rc == CDLT_OK && i < n.n; i++) {
+        bool done = false;
+        if (pipe_path(p, &other, STORE_NORMALIZED, n.names[i]) == CDLT_OK &&
+            store_exists(other.data))
+            done = true;
+        if (pipe_path(p, &other, STORE_LOADED, n.names[i]) == CDLT_OK && store_exists(other.data))
+            done = true;
+        if (done && store_path(&other, dir.data, n.names[i], NULL) == CDLT_OK)
+            rc = store_rm_rf(other.data, err);
+    }
+    store_names_free(&n);
+    buf_free(&dir);
+    buf_free(&other);
+    return rc;
+}
+
+static cdlt_status count_dir(cdlt_pipeline *p, const char *rel, size_t *acc, cdlt_error *err)
+{
+    buf dir = BUF_INIT;
+    store_names n = {0};
+    cdlt_status rc = pipe_path(p, &dir, rel, NULL) == CDLT_OK ? store_list(dir.data, &n, err)
+                                                              : err_nomem(err);
+    *acc += n.n;
+    store_names_free(&n);
+    buf_free(&dir);
+    return rc;
+}
+
+cdlt_status cdlt_pipeline_pending_count(cdlt_pipeline *p, size_t *out, cdlt_error *err)
+{
+    *out = 0;
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    cdlt_status rc = pipe_cleanup(p, err);
+    if (rc == CDLT_OK)
+        rc = count_dir(p, STORE_EXTRACTED, out, err);
+    if (rc == CDLT_OK)
+        rc = count_dir(p, STORE_NORMALIZED, out, err);
+    return rc;
+}
+
+cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    cdlt_status rc = clear_dir(p, STORE_EXTRACTED, err);
+    if (rc == CDLT_OK)
+        rc = clear_dir(p, STORE_NORMALIZED, err);
+    if (rc == CDLT_OK)
+        rc = pipe_cleanup(p, err);
+    return rc;
+}
+
+/* ---- open / attach / free ---- */
+
+void cdlt_pipeline_free(cdlt_pipeline *p)
+{
+    if (!p)
+        return;
+    mem_free(p->name);
+    mem_free(p->destination);
+    mem_free(p->credentials);
+    mem_free(p->dataset);
+    mem_free(p->pipelines_dir);
+    mem_free(p->workdir);
+    state_free(&p->state);
+    cdlt_load_info_free(p->cur);
+    mem_free(p);
+}
+
+/* dlt's dev_mode suffix uses pendulum's "hh": the 12-hour clock (core.md §6.5). */
+static void dev_suffix(char *out, size_t cap)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "_%Y%m%d%I%M%S", &tm);
+}
+
+static cdlt_status absolute_path(const char *path, buf *out)
+{
+    buf_clear(out);
+    if (path[0] == '/' || strstr(path, "://") || strcmp(path, ":memory:") == 0)
+        return buf_puts(out, path);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        return buf_puts(out, path);
+    return buf_printf(out, "%s/%s", cwd, path);
+}
+
+static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options *o,
+                                  bool attach, cdlt_error *err)
+{
+    buf b = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    if (o->pipelines_dir && *o->pipelines_dir)
+        buf_puts(&b, o->pipelines_dir);
+    else
+        default_pipelines_dir(&b);
+    if (b.status || !(p->pipelines_dir = mem_strdup(b.data)))
+        goto nomem;
+    buf_clear(&b);
+    buf_printf(&b, "%s/%s", p->pipelines_dir, p->name);
+    if (b.status || !(p->workdir = mem_strdup(b.data)))
+        goto nomem;
+    buf_clear(&b);
+    buf_printf(&b, "%s/state.json", p->workdir);
+    if (b.status)
+        goto nomem;
+    bool exists = store_exists(b.data);
+    if (attach && !exists) {
+        buf_free(&b);
+        err_set(err, CDLT_NOT_FOUND, "pipeline '%s' not found in %s", p->name, p->pipelines_dir);
+        return err_hint(err, "run it first with 'cdlt run', or pass --pipelines-dir");
+    }
+    if (exists) {
+        rc = state_load(b.data, &p->state, err);
+        if (rc != CDLT_OK) {
+            buf_free(&b);
+            return rc;
+        }
+        /* dev mode always starts afresh; leaving dev mode resets local state (core.md §6.5) */
+        if (!attach && (o->dev_mode || p->state.dev_mode)) {
+            state_free(&p->state);
+            exists = false;
+        }
+    }
+    if (!attach && o->dev_mode) {
+        rc = store_rm_rf(p->workdir, err);
+        if (rc != CDLT_OK) {
+            buf_free(&b);
+            return rc;
+        }
+    }
+    rc = store_init_workdir(p->workdir, err);
+    if (rc != CDLT_OK) {
+        buf_free(&b);
+        return rc;
+    }
+    p->dev_mode = o->dev_mode;
+    p->no_restore = o->no_restore;
+    p->file_max_bytes = o->file_max_bytes ? o->file_max_bytes : PIPE_DEFAULT_FILE_MAX;
+    p->progress.mode = o->progress;
+    /* destination */
+    const char *dest = o->destination && *o->destination ? o->destination
+                       : p->state.destination_name      ? p->state.destination_name
+                                                        : "duckdb";
+    if (!(p->destination = mem_strdup(dest)))
+        goto nomem;
+    p->dv = dest_find(dest);
+    if (!p->dv) {
+        buf_free(&b);
+        err_set(err, CDLT_CONFIG, "unknown destination '%s'", dest);
+        return err_hint(err, "supported destinations: duckdb");
+    }
+    /* dataset */
+    buf_clear(&b);
+    if (o->dataset_name && *o->dataset_name)
+        buf_puts(&b, o->dataset_name);
+    else if (exists && p->state.dataset_name && !o->dev_mode)
+        buf_puts(&b, p->state.dataset_name);
+    else
+        buf_printf(&b, "%s_dataset", p->name);
+    if (o->dev_mode) {
+        char suf[32];
+        dev_suffix(suf, sizeof suf);
+        buf_puts(&b, suf);
+    }
+    if (b.status || !(p->dataset = mem_strdup(b.data)))
+        goto nomem;
+    /* credentials: duckdb keeps its (non-secret) file location in _local */
+    const char *cred = o->credentials && *o->credentials ? o->credentials : NULL;
+    if (!cred && strcmp(dest, "duckdb") == 0) {
+        if (p->state.location)
+            cred = p->state.location;
+        else {
+            buf_clear(&b);
+            buf_printf(&b, "%s.duckdb", p->name);
+            cred = b.data;
+        }
+    }
+    if (cred) {
+        buf abs = BUF_INIT;
+        if (strcmp(dest, "duckdb") == 0)
+            absolute_path(cred, &abs);
+        else
+            buf_puts(&abs, cred);
+        p->credentials = abs.status ? NULL : mem_strdup(abs.data);
+        if (strcmp(dest, "duckdb") == 0 && p->credentials)
+            rc = state_set_str(&p->state.location, p->credentials);
+        buf_free(&abs);
+        if (!p->credentials || rc != CDLT_OK)
+            goto nomem;
+    }
+    /* top-level state keys */
+    pipe_state *st = &p->state;
+    if (!exists) {
+        st->first_run = true;
+        char cwd[4096];
+        if (getcwd(cwd, sizeof cwd) && state_set_str(&st->initial_cwd, cwd) != CDLT_OK)
+            goto nomem;
+    }
+    st->dev_mode = o->dev_mode;
+    buf_clear(&b);
+    buf_printf(&b, "dlt.destinations.%s", dest);
+    if (b.status || state_set_str(&st->pipeline_name, p->name) ||
+        state_set_str(&st->dataset_name, p->dataset) ||
+        state_set_str(&st->destination_type, b.data) ||
+        state_set_str(&st->destination_name, dest))
+        goto nomem;
+    buf_free(&b);
+    if (!exists)
+        return pipe_save_state(p, err);
+    return CDLT_OK;
+nomem:
+    buf_free(&b);
+    return err_nomem(err);
+}
+
+cdlt_status cdlt_pipeline_open(const cdlt_pipeline_options *o, cdlt_pipeline **out,
+                               cdlt_error *err)
+{
+    *out = NULL;
+    if (!o || !valid_pipeline_name(o->pipeline_name)) {
+        err_set(err, CDLT_INVALID_ARG, "invalid pipeline name '%s'",
+                o && o->pipeline_name ? o->pipeline_name : "");
+        return err_hint(err, "use letters, digits, '_', '-' and '.'");
+    }
+    cdlt_pipeline *p = mem_calloc(1, sizeof *p);
+    if (!p || !(p->name = mem_strdup(o->pipeline_name))) {
+        mem_free(p);
+        return err_nomem(err);
+    }
+    cdlt_status rc = pipeline_setup(p, o, false, err);
+    if (rc != CDLT_OK) {
+        cdlt_pipeline_free(p);
+        return rc;
+    }
+    *out = p;
+    return CDLT_OK;
+}
+
+cdlt_status cdlt_pipeline_attach(const char *pipeline_name, const char *pipelines_dir,
+                                 cdlt_pipeline **out, cdlt_error *err)
+{
+    *out = NULL;
+    if (!valid_pipeline_name(pipeline_name))
+        return err_set(err, CDLT_INVALID_ARG, "invalid pipeline name '%s'",
+                       pipeline_name ? pipeline_name : "");
+    cdlt_pipeline *p = mem_calloc(1, sizeof *p);
+    if (!p || !(p->name = mem_strdup(pipeline_name))) {
+        mem_free(p);
+        return err_nomem(err);
+    }
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = pipeline_name;
+    o.pipelines_dir = pipelines_dir;
+    cdlt_status rc = pipeline_setup(p, &o, true, err);
+    if (rc != CDLT_OK) {
+        cdlt_pipeline_free(p);
+        return rc;
+    }
+    *out = p;
+    return CDLT_OK;
+}
+
+const char *cdlt_pipeline_name(const cdlt_pipeline *p) { return p ? p->name : NULL; }
+const char *cdlt_pipeline_dataset_name(const cdlt_pipeline *p) { return p ? p->dataset : NULL; }
+const char *cdlt_pipeline_working_dir(const cdlt_pipeline *p) { return p ? p->workdir : NULL; }
+void cdlt_pipeline_set_progress(cdlt_pipeline *p, cdlt_progress_mode mode)
+{
+    if (p)
+        p->progress.mode = mode;
+}
+
+/* ---- phases and run ---- */
+
+static cdlt_status begin_info(cdlt_pipeline *p)
+{
+    cdlt_load_info_free(p->cur);
+    p->cur = info_new();
+    if (!p->cur)
+        return CDLT_NOMEM;
+    cdlt_load_info *i = p->cur;
+    i->pipeline_name = mem_strdup(p->name);
+    i->dataset_name = mem_strdup(p->dataset);
+    i->destination = mem_strdup(p->destination);
+    if (p->state.location)
+        i->location = mem_strdup(p->state.location);
+    p->progress.info = i;
+    return CDLT_OK;
+}
+
+static cdlt_status timed(cdlt_pipeline *p, cdlt_phase ph, cdlt_status (*fn)(cdlt_pipeline *, cdlt_error *),
+                         cdlt_error *err)
+{
+    double t0 = time_monotonic();
+    cdlt_status rc = fn(p, err);
+    if (p->cur) {
+        p->cur->phase_s[ph] += time_monotonic() - t0;
+        p->cur->phase_ran[ph] = true;
+    }
+    return rc;
+}
+
+static void save_trace(cdlt_pipeline *p)
+{
+    buf b = BUF_INIT, path = BUF_INIT;
+    if (info_to_json(p->cur, &b) == CDLT_OK && pipe_path(p, &path, "trace.json", NULL) == CDLT_OK)
+        store_write_atomic(path.data, b.data, b.len, NULL);
+    buf_free(&b);
+    buf_free(&path);
+}
+
+static cdlt_status end_info(cdlt_pipeline *p, cdlt_status rc, cdlt_error *err,
+                            cdlt_load_info **out_info)
+{
+    cdlt_load_info *i = p->cur;
+    p->progress.info = NULL;
+    if (!i)
+        return rc;
+    i->status = rc;
+    i->peak_rss = proc_peak_rss();
+    if (rc != CDLT_OK && err && err->message[0])
+        i->error = mem_strdup(err->message);
+    else if (rc != CDLT_OK)
+        i->error = mem_strdup(cdlt_strerror(rc));
+    save_trace(p);
+    p->cur = NULL;
+    if (out_info)
+        *out_info = i;
+    else
+        cdlt_load_info_free(i);
+    return rc;
+}
+
+static cdlt_status maybe_restore(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (p->no_restore || p->dev_mode || !p->state.first_run)
+        return CDLT_OK;
+    return pipe_sync(p, true, err);
+}
+
+static cdlt_status extract_bound(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                                 cdlt_error *err)
+{
+    double t0 = time_monotonic();
+    cdlt_status rc = pipe_extract(p, src, refresh, err);
+    if (p->cur) {
+        p->cur->phase_s[CDLT_PHASE_EXTRACT] += time_monotonic() - t0;
+        p->cur->phase_ran[CDLT_PHASE_EXTRACT] = true;
+    }
+    return rc;
+}
+
+cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                              cdlt_load_info **out_info, cdlt_error *err)
+{
+    if (out_info)
+        *out_info = NULL;
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    if (begin_info(p) != CDLT_OK)
+        return err_nomem(err);
+    size_t pending = 0;
+    cdlt_status rc = cdlt_pipeline_pending_count(p, &pending, err);
+    if (rc == CDLT_OK && pending == 0)
+        rc = maybe_restore(p, err);
+    if (rc == CDLT_OK && pending > 0) {
+        if (src)
+            LOG_WARN("pipeline %s: %zu pending load package(s) from an earlier run are "
+                     "finished first; new data is not extracted in this run (run again)",
+                     p->name, pending);
+        p->cur->pending_only = src != NULL;
+    } else if (rc == CDLT_OK && src) {
+        rc = extract_bound(p, src, refresh, err);
+    }
+    if (rc == CDLT_OK)
+        rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
+    if (rc == CDLT_OK)
+        rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
+    return end_info(p, rc, err, out_info);
+}
+
+cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                                  cdlt_error *err)
+{
+    if (!p || !src)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline or source");
+    size_t pending = 0;
+    cdlt_status rc = cdlt_pipeline_pending_count(p, &pending, err);
+    if (rc != CDLT_OK)
+        return rc;
+    if (pending) {
+        err_set(err, CDLT_PENDING, "pipeline %s has %zu pending load package(s)", p->name,
+                pending);
+        return err_hint(err, "normalize and load them first (cdlt_pipeline_run with no source), "
+                             "or drop them");
+    }
+    bool own = !p->cur;
+    if (own && begin_info(p) != CDLT_OK)
+        return err_nomem(err);
+    rc = maybe_restore(p, err);
+    if (rc == CDLT_OK)
+        rc = extract_bound(p, src, refresh, err);
+    return own ? end_info(p, rc, err, NULL) : rc;
+}
+
+cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    bool own = !p->cur;
+    if (own && begin_info(p) != CDLT_OK)
+        return err_nomem(err);
+    cdlt_status rc = pipe_cleanup(p, err);
+    if (rc == CDLT_OK)
+        rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
+    return own ? end_info(p, rc, err, NULL) : rc;
+}
+
+cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    bool own = !p->cur;
+    if (own && begin_info(p) != CDLT_OK)
+        return err_nomem(err);
+    cdlt_status rc = pipe_cleanup(p, err);
+    if (rc == CDLT_OK)
+        rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
+    return own ? end_info(p, rc, err, NULL) : rc;
+}
+
+cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    return pipe_sync(p, false, err);
+}
+
+cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table, int64_t *out,
+                                          cdlt_error *err)
+{
+    *out = -1;
+    destination *d = NULL;
+    cdlt_status rc = pipe_open_destination(p, &d, err);
+    if (rc == CDLT_OK)
+        rc = p->dv->table_row_count(d, table, out, err);
+    if (d)
+        p->dv->close(d);
+    return rc;
+}

@@ -1,0 +1,236 @@
+/* pipeline.h: internal model of the pipeline subsystem: resources and sources as the public
+ * API builds them, the pipeline state document, the run report, and the three phases.
+ * Only src/pipeline/ files include this; the public surface is include/cdlt.h. */
+#ifndef CDLT_PIPELINE_H
+#define CDLT_PIPELINE_H
+
+#include "destinations/destination.h"
+#include "normalize/normalize.h"
+#include "schema/schema.h"
+#include "storage/storage.h"
+
+#define PIPE_STATE_ENGINE_VERSION 4
+#define PIPE_DEFAULT_FILE_MAX (256ull << 20) /* load-file rotation size */
+
+/* ---- resources (resource.c) ---- */
+typedef enum pipe_step_kind { STEP_MAP, STEP_FILTER } pipe_step_kind;
+typedef struct pipe_step {
+    pipe_step_kind kind;   /* map or filter */
+    cdlt_map_fn map;       /* STEP_MAP */
+    cdlt_filter_fn filter; /* STEP_FILTER */
+    void *ud;              /* user data passed to the callback */
+} pipe_step;
+
+typedef struct pipe_col {
+    char *name;    /* column name as given (normalized when applied) */
+    char *type;    /* dlt type name */
+    bool nullable; /* false = NOT NULL */
+} pipe_col;
+
+struct cdlt_resource {
+    char *name;                 /* resource name = default table and state key */
+    cdlt_resource_fn fn;        /* generator head (NULL for transformers) */
+    cdlt_transformer_fn tfn;    /* transformer head (NULL for generators) */
+    void *ud;                   /* user data of the head */
+    cdlt_resource *parent;      /* transformers: the resource feeding it */
+    char *file_glob;            /* file resources: path or glob(3) pattern */
+    bool selected;              /* extracted into tables (unselected parents still run) */
+    char *table_name;           /* static table name hint, NULL = resource name */
+    cdlt_table_name_fn table_fn;/* dynamic table name, wins over table_name */
+    void *table_ud;             /* user data of table_fn */
+    write_disposition wd;       /* WD_UNSET = append or what the schema says */
+    char **pk;                  /* primary key columns */
+    size_t npk;                 /* entries of pk */
+    char **mk;                  /* merge key columns */
+    size_t nmk;                 /* entries of mk */
+    pipe_col *cols;             /* explicit columns */
+    size_t ncols;               /* entries of cols */
+    int max_nesting;            /* -1 = unset */
+    schema_contract contract;   /* CM_UNSET parts inherit */
+    int64_t limit_items;        /* -1 = no limit */
+    double limit_seconds;       /* <= 0 = no limit */
+    pipe_step *steps;           /* map/filter steps in order */
+    size_t nsteps;              /* entries of steps */
+    cdlt_source *owner;         /* source it was added to, NULL while free-standing */
+};
+
+struct cdlt_source {
+    char *name;               /* schema name; NULL = pipeline name */
+    cdlt_resource **res;      /* owned resources in the order added */
+    size_t n;                 /* entries of res */
+    size_t cap;               /* allocated entries of res */
+};
+
+/* ---- state (state.c): dlt's pipeline state document (core.md §4, §6.2) ---- */
+typedef struct pipe_kv {
+    char *key;  /* user key */
+    char *json; /* value as compact JSON text */
+} pipe_kv;
+typedef struct pipe_kvs {
+    pipe_kv *v;  /* entries in insertion order */
+    size_t n;    /* used entries */
+    size_t cap;  /* allocated entries */
+} pipe_kvs;
+
+struct cdlt_state {
+    struct pipe_state *st; /* the state document */
+    const char *source;    /* source name */
+    const char *resource;  /* resource name; NULL = source-level state */
+};
+
+typedef struct pipe_res_state {
+    char *name;   /* resource name */
+    pipe_kvs kv;  /* user state */
+} pipe_res_state;
+typedef struct pipe_src_state {
+    char *name;            /* source (schema) name */
+    pipe_kvs kv;           /* source-level user state */
+    pipe_res_state *res;   /* per-resource state */
+    size_t nres;           /* used entries of res */
+    size_t capres;         /* allocated entries of res */
+} pipe_src_state;
+
+typedef struct pipe_state {
+    int64_t version;            /* _state_version */
+    char *version_hash;         /* _version_hash (NULL before the first save) */
+    char *pipeline_name;        /* pipeline_name */
+    char *dataset_name;         /* dataset_name */
+    char *default_schema_name;  /* default_schema_name (NULL until the first extract) */
+    char **schema_names;        /* schema_names */
+    size_t nschema;             /* entries of schema_names */
+    char *destination_type;     /* "dlt.destinations.duckdb" */
+    char *destination_name;     /* "duckdb" */
+    pipe_src_state *src;        /* sources */
+    size_t nsrc;                /* used entries of src */
+    size_t capsrc;              /* allocated entries of src */
+    /* _local (never sent to the destination) */
+    bool first_run;             /* _local.first_run */
+    bool dev_mode;              /* _local._dev_mode */
+    char *initial_cwd;          /* _local.initial_cwd */
+    double last_extracted_at;   /* _local._last_extracted_at (unix seconds) */
+    char *last_extracted_hash;  /* _local._last_extracted_hash */
+    char *location;             /* _local.destination_location: duckdb file (not a secret) */
+    bool dirty;                 /* user state changed by callbacks in this extract */
+} pipe_state;
+
+void state_free(pipe_state *st);
+cdlt_status state_load(const char *path, pipe_state *st, cdlt_error *err);
+cdlt_status state_from_json(const char *text, size_t len, pipe_state *st, cdlt_error *err);
+/* The document; with_local adds _local. */
+cdlt_status state_to_json(const pipe_state *st, bool with_local, bool pretty, buf *out);
+cdlt_status state_save(const pipe_state *st, const char *path, cdlt_error *err);
+/* base64 SHA3-256 of the canonical document without _local and the version keys. */
+cdlt_status state_hash(const pipe_state *st, char out[64]);
+/* Recompute the hash; bump version when it changed. *out_changed may be NULL. */
+cdlt_status state_bump(pipe_state *st, bool *out_changed);
+pipe_src_state *state_source(pipe_state *st, const char *name, bool create);
+pipe_res_state *state_resource(pipe_src_state *s, const char *name, bool create);
+void state_kvs_clear(pipe_kvs *k);
+cdlt_status state_kvs_set(pipe_kvs *k, const char *key, const char *json);
+cdlt_status state_set_str(char **slot, const char *v);
+cdlt_status state_add_schema_name(pipe_state *st, const char *name);
+
+/* ---- run report (info.c) ---- */
+typedef struct pipe_table_stat {
+    char *name;      /* table name (normalized) */
+    uint64_t rows;   /* rows normalized into it this run */
+    uint64_t items;  /* items extracted into it this run (root tables) */
+    uint64_t bytes;  /* load-file bytes written */
+} pipe_table_stat;
+
+struct cdlt_load_info {
+    cdlt_status status;        /* outcome */
+    char *error;               /* message when failed, else NULL */
+    char *pipeline_name;       /* pipeline */
+    char *dataset_name;        /* dataset */
+    char *destination;         /* destination name */
+    char *location;            /* destination location (duckdb file), may be NULL */
+    double started_at;         /* unix seconds */
+    double phase_s[3];         /* seconds per cdlt_phase */
+    bool phase_ran[3];         /* phase ran in this run */
+    char **packages;           /* load ids loaded in this run */
+    size_t npackages;          /* entries of packages */
+    pipe_table_stat *tables;   /* per table counters */
+    size_t ntables;            /* entries of tables */
+    uint64_t files;            /* load files loaded */
+    uint64_t items;            /* items extracted */
+    uint64_t input_bytes;      /* bytes read by file resources */
+    size_t peak_rss;           /* peak RSS at the end of the run */
+    bool pending_only;         /* the run only finished pending packages */
+};
+
+cdlt_load_info *info_new(void);
+pipe_table_stat *info_table(cdlt_load_info *info, const char *name);
+cdlt_status info_add_package(cdlt_load_info *info, const char *load_id);
+cdlt_status info_to_json(const cdlt_load_info *info, buf *out);
+cdlt_status info_to_text(const cdlt_load_info *info, buf *out);
+
+/* ---- progress (progress.c) ---- */
+typedef struct pipe_progress {
+    cdlt_progress_mode mode;  /* resolved: NONE, LOG or TTY */
+    const char *phase;        /* "extract", "normalize", "load" */
+    double t0;                /* phase start (monotonic) */
+    double last;              /* last redraw (monotonic) */
+    uint64_t total_bytes;     /* known input size, 0 = unknown */
+    uint64_t done_bytes;      /* input consumed */
+    uint64_t counter;         /* calls since the last clock check */
+    int lines;                /* lines drawn by the last TTY redraw */
+    cdlt_load_info *info;     /* per-table counters shown */
+} pipe_progress;
+void progress_start(pipe_progress *pr, const char *phase, uint64_t total_bytes);
+/* Cheap: looks at the clock every 4096 calls. */
+void progress_tick(pipe_progress *pr, uint64_t done_bytes);
+void progress_end(pipe_progress *pr);
+
+/* ---- the pipeline object (pipeline.c) ---- */
+struct cdlt_pipeline {
+    char *name;               /* pipeline name */
+    char *destination;        /* destination name ("duckdb") */
+    char *credentials;        /* destination credentials (secret) */
+    char *dataset;            /* dataset name (dev_mode suffix applied) */
+    char *pipelines_dir;      /* parent of the working dir */
+    char *workdir;            /* <pipelines_dir>/<name> */
+    bool dev_mode;            /* dev mode */
+    bool no_restore;          /* skip restore from destination */
+    uint64_t file_max_bytes;  /* load-file rotation */
+    const dest_vtable *dv;    /* destination implementation */
+    pipe_state state;         /* current state (state.json) */
+    pipe_progress progress;   /* progress display */
+    cdlt_load_info *cur;      /* report of the run in progress (NULL outside runs) */
+};
+
+/* Paths inside the working dir (buf cleared first). */
+cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name);
+/* Schema file schemas/<name>.schema.json: load (NOT_FOUND when absent) and save. */
+cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **out,
+                             cdlt_error *err);
+cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err);
+cdlt_status pipe_read_schema_file(const char *path, schema **out, cdlt_error *err);
+cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err);
+cdlt_status pipe_open_destination(cdlt_pipeline *p, destination **out, cdlt_error *err);
+/* The newest load id found in any package folder (for strictly increasing ids). */
+cdlt_status pipe_newest_load_id(const cdlt_pipeline *p, char out[40], cdlt_error *err);
+/* Remove leftovers of killed runs (extract/new, load/new, extracted already normalized). */
+cdlt_status pipe_cleanup(cdlt_pipeline *p, cdlt_error *err);
+
+/* ---- phases ---- */
+cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
+                         cdlt_error *err);                              /* extract.c */
+cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err);         /* normalize.c */
+cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err);              /* load.c */
+cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err); /* sync.c */
+
+/* drop's placeholder resources (inspect.c): run nothing, add no table */
+bool pipe_is_drop_noop(const cdlt_resource *r);
+
+/* ---- test hook (crash.c): CDLT_TEST_CRASH_AT=<point> raises SIGKILL at that point ---- */
+void pipe_crash_point(const char *point);
+
+/* ---- file source (src/sources via sources.h) is used by resource.c ---- */
+cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud);
+/* Emit a parsed value (internal heads); the value lives in the emitter arena. */
+cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v);
+arena *pipe_emitter_arena(cdlt_emitter *em);
+void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
+
+#endif /* CDLT_PIPELINE_H */

@@ -1,0 +1,103 @@
+/* sync.c: restore state and schemas from the destination (dlt's sync_destination, core.md
+ * §6.4): how a fresh machine, or a deleted working dir, continues a pipeline. */
+#include "pipeline.h"
+
+#include <stdio.h>
+
+cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
+{
+    destination *d = NULL;
+    buf raw = BUF_INIT, text = BUF_INIT, sj = BUF_INIT, path = BUF_INIT;
+    pipe_state remote;
+    memset(&remote, 0, sizeof remote);
+    bool have_remote = false;
+    cdlt_status rc = pipe_open_destination(p, &d, err);
+    if (rc != CDLT_OK)
+        goto done;
+    int64_t version = 0;
+    bool found = false;
+    rc = p->dv->get_stored_state(d, p->name, &raw, &version, &found, err);
+    if (rc != CDLT_OK || !found) {
+        if (rc == CDLT_OK)
+            LOG_DEBUG("sync: no stored state for pipeline %s", p->name);
+        goto done;
+    }
+    rc = dest_decompress_b64(buf_cstr(&raw), raw.len, &text);
+    if (rc != CDLT_OK) {
+        rc = err_set(err, CDLT_STATE, "the stored state of pipeline %s cannot be decoded",
+                     p->name);
+        goto done;
+    }
+    rc = state_from_json(buf_cstr(&text), text.len, &remote, err);
+    if (rc != CDLT_OK)
+        goto done;
+    have_remote = true;
+    pipe_state *st = &p->state;
+    bool take = only_if_missing || remote.version > st->version ||
+                (remote.version == st->version && st->version_hash && remote.version_hash &&
+                 strcmp(st->version_hash, remote.version_hash) != 0);
+    if (!take) {
+        LOG_INFO("sync: local state of %s is current (version %lld)", p->name,
+                 (long long)st->version);
+        goto done;
+    }
+    /* remote replaces local except _local and the current dataset name */
+    st->version = remote.version;
+    char **swap_s;
+    size_t swap_n;
+#define SWAP(f) do { char *t_ = st->f; st->f = remote.f; remote.f = t_; } while (0)
+    SWAP(version_hash);
+    SWAP(default_schema_name);
+    swap_s = st->schema_names;
+    swap_n = st->nschema;
+    st->schema_names = remote.schema_names;
+    st->nschema = remote.nschema;
+    remote.schema_names = swap_s;
+    remote.nschema = swap_n;
+    pipe_src_state *ss = st->src;
+    size_t sn = st->nsrc, sc = st->capsrc;
+    st->src = remote.src;
+    st->nsrc = remote.nsrc;
+    st->capsrc = remote.capsrc;
+    remote.src = ss;
+    remote.nsrc = sn;
+    remote.capsrc = sc;
+#undef SWAP
+    /* the restored state was extracted already: do not send it again */
+    rc = state_set_str(&st->last_extracted_hash, st->version_hash);
+    for (size_t i = 0; rc == CDLT_OK && i < st->nschema; i++) {
+        bool sfound = false;
+        buf_clear(&sj);
+        rc = p->dv->get_stored_schema(d, st->schema_names[i], &sj, &sfound, err);
+        if (rc != CDLT_OK || !sfound)
+            continue;
+        buf_clear(&path);
+        buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names[i]);
+        buf dec = BUF_INIT;
+        /* _dlt_version keeps plain JSON or base64(zlib) for big schemas */
+        if (dest_decompress_b64(buf_cstr(&sj), sj.len, &dec) != CDLT_OK) {
+            buf_clear(&dec);
+            buf_append(&dec, buf_cstr(&sj), sj.len);
+        }
+        rc = path.status || dec.status ? err_nomem(err)
+                                       : store_write_atomic(path.data, dec.data, dec.len, err);
+        buf_free(&dec);
+        LOG_INFO("sync: restored schema %s from the destination", st->schema_names[i]);
+    }
+    st->first_run = false;
+    if (rc == CDLT_OK)
+        rc = pipe_save_state(p, err);
+    if (rc == CDLT_OK)
+        LOG_INFO("sync: restored state version %lld of pipeline %s from the destination",
+                 (long long)st->version, p->name);
+done:
+    if (have_remote)
+        state_free(&remote);
+    if (d)
+        p->dv->close(d);
+    buf_free(&raw);
+    buf_free(&text);
+    buf_free(&sj);
+    buf_free(&path);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* storage.h: load packages on disk: the working-dir layout of dlt (core.md §6.2), atomic file
+ * writes (temp + fsync + rename), job file names and state-folder moves, and load ids.
+ * Used by the pipeline phases; everything that must survive a crash goes through here. */
+#ifndef CDLT_STORAGE_H
+#define CDLT_STORAGE_H
+
+#include "core/core.h"
+
+/* ---- file system helpers (fs.c) ---- */
+bool store_exists(const char *path);
+bool store_is_dir(const char *path);
+/* mkdir -p. */
+cdlt_status store_mkdirs(const char *path, cdlt_error *err);
+/* Write a whole file atomically: <path>.tmp, fsync, rename over path, fsync the folder. */
+cdlt_status store_write_atomic(const char *path, const void *data, size_t len, cdlt_error *err);
+/* Read a whole file (at most max bytes; 0 = 1 GiB) into out (cleared first). */
+cdlt_status store_read_file(const char *path, size_t max, buf *out, cdlt_error *err);
+/* rename(2) then fsync both parent folders, so the move survives a power cut. */
+cdlt_status store_rename(const char *from, const char *to, cdlt_error *err);
+/* rm -rf (missing path is fine). */
+cdlt_status store_rm_rf(const char *path, cdlt_error *err);
+cdlt_status store_fsync_dir(const char *dir);
+/* File size in bytes, -1 when missing. */
+int64_t store_file_size(const char *path);
+
+/* Sorted names in a folder (hidden entries skipped). A missing folder gives 0 names. */
+typedef struct store_names {
+    char **names; /* sorted bytewise */
+    size_t n;     /* number of names */
+} store_names;
+cdlt_status store_list(const char *dir, store_names *out, cdlt_error *err);
+void store_names_free(store_names *n);
+
+/* path join into a buf (cleared first): a/b[/c]. */
+cdlt_status store_path(buf *out, const char *a, const char *b, const char *c);
+
+/* ---- buffered append-only file (fs.c) with an injectable "disk full" for tests ---- */
+typedef struct store_file {
+    int fd;          /* -1 when closed */
+    char *path;      /* owned copy, for error messages */
+    buf out;         /* pending bytes, flushed at 64 KiB */
+    uint64_t bytes;  /* bytes written through this file (flushed + pending) */
+} store_file;
+cdlt_status store_file_open(store_file *f, const char *path, cdlt_error *err);
+cdlt_status store_file_write(store_file *f, const void *p, size_t n, cdlt_error *err);
+/* Flush, fsync, close. */
+cdlt_status store_file_close(store_file *f, cdlt_error *err);
+/* Close without flushing (error path). */
+void store_file_abort(store_file *f);
+
+/* ---- load ids and job names (package.c) ---- */
+/* A new load id: unix time with fraction, strictly increasing within the process and above
+ * `floor` (the newest id already on disk, may be NULL), e.g. "1795306641.4021535". */
+void store_new_load_id(const char *floor, char out[40]);
+/* 10 lowercase hex chars (5 random bytes) + NUL. */
+void store_new_file_id(char out[11]);
+
+/* <table>.<file_id>.<retry>.<ext> parsed from the right (table names may hold dots). */
+typedef struct store_job_name {
+    char table[256];  /* table name */
+    char file_id[32]; /* file id */
+    int retry;        /* retry count */
+    char ext[32];     /* "jsonl", "insert_values", "csv", ... */
+} store_job_name;
+bool store_parse_job_name(const char *fname, store_job_name *out);
+/* Compose a job file name into out (cleared). */
+cdlt_status store_job_file_name(buf *out, const char *table, const char *file_id, int retry,
+                                const char *ext);
+
+/* Package states below the working dir, in dlt's layout. */
+#define STORE_EXTRACT_NEW "extract/new"           /* package being extracted (temporary) */
+#define STORE_EXTRACTED "normalize/extracted"     /* extracted, waiting for normalize */
+#define STORE_LOAD_NEW "load/new"                 /* package being normalized (temporary) */
+#define STORE_NORMALIZED "load/normalized"        /* normalized, waiting for load */
+#define STORE_LOADED "load/loaded"                /* loaded (or aborted) */
+/* Job folders inside a package. */
+#define STORE_NEW_JOBS "new_jobs"
+#define STORE_STARTED_JOBS "started_jobs"
+#define STORE_COMPLETED_JOBS "completed_jobs"
+#define STORE_FAILED_JOBS "failed_jobs"
+
+/* Create the working dir layout (folders and .version files). */
+cdlt_status store_init_workdir(const char *workdir, cdlt_error *err);
+/* Create <pkg>/{new,started,completed,failed}_jobs. */
+cdlt_status store_init_package(const char *pkgdir, cdlt_error *err);
+/* Move a job between job folders of a package, optionally changing its retry count
+ * (new_retry < 0 keeps it). Writes the new file name into out_name when not NULL. */
+cdlt_status store_move_job(const char *pkgdir, const char *from_folder, const char *fname,
+                           const char *to_folder, int new_retry, buf *out_name, cdlt_error *err);
+
+/* Test hook: when CDLT_TEST_DISK_FULL_AFTER=<bytes> is set, store_file writes fail with
+ * ENOSPC once that many bytes were written in this process (cached getenv: costs nothing
+ * otherwise). */
+bool store_fault_disk_full(size_t more);
+
+#endif /* CDLT_STORAGE_H */

@@ -1,0 +1,233 @@
+/* test_normalize.c: unit tests of the normalizer beyond the golden cases: the sink contract,
+ * stats, caches staying flat in steady state, error messages, ids, allocation failures. */
+#include "testutil.h"
+
+#include "golden.h"
+#include "normalize/norm_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static jv parse_json(arena *a, const char *text)
+{
+    jv v;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    assert_int_equal(json_parse(text, strlen(text), a, NULL, &v, &e), CDLT_OK);
+    return v;
+}
+
+typedef struct fixture {
+    schema *s;
+    normalizer *n;
+    arena a;
+    recorder rec;
+    norm_sink sink;
+    cdlt_error err;
+} fixture;
+
+static void fx_open(fixture *f, const char *load_id)
+{
+    memset(f, 0, sizeof *f);
+    cdlt_error_clear(&f->err);
+    assert_int_equal(schema_new("unit", &f->s, &f->err), CDLT_OK);
+    assert_int_equal(norm_open(f->s, load_id, &f->n, &f->err), CDLT_OK);
+    arena_init(&f->a, 16 * 1024, 0);
+    rec_init(&f->rec, &f->sink);
+}
+
+static void fx_close(fixture *f)
+{
+    rec_free(&f->rec);
+    norm_close(f->n);
+    schema_free(f->s);
+    arena_free(&f->a);
+}
+
+static cdlt_status fx_item(fixture *f, const char *json, const char *table)
+{
+    jv v = parse_json(&f->a, json);
+    return norm_item(f->n, &v, table, &f->sink, &f->err);
+}
+
+static void test_sink_contract_and_evolution(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    assert_int_equal(fx_item(&f, "{\"a\":1}", "t"), CDLT_OK);
+    rec_table *t = rec_find(&f.rec, "t");
+    assert_non_null(t);
+    assert_int_equal(t->changes, 1);
+    assert_int_equal(fx_item(&f, "{\"a\":2}", "t"), CDLT_OK);
+    assert_int_equal(t->changes, 1); /* steady state: no schema change */
+    assert_int_equal(fx_item(&f, "{\"a\":3,\"b\":\"x\"}", "t"), CDLT_OK);
+    assert_int_equal(t->changes, 2);
+    assert_int_equal(f.rec.contract_errors, 0);
+    assert_int_equal(t->nrows, 3);
+    assert_string_equal(buf_cstr(&t->rows) + strlen(buf_cstr(&t->rows)) -
+                            strlen("\"b\":\"x\"}\n"),
+                        "\"b\":\"x\"}\n");
+    const norm_stats *st = norm_get_stats(f.n);
+    assert_int_equal(st->items, 3);
+    assert_int_equal(st->rows, 3);
+    schema_table *st_t = schema_get_table(f.s, "t");
+    assert_non_null(st_t);
+    assert_true(st_t->seen_data);
+    assert_int_equal(st_t->disposition, WD_APPEND);
+    fx_close(&f);
+}
+
+static void test_null_sink_and_stats(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    jv v = parse_json(&f.a, "{\"a\":[1,2,{\"b\":[3]}]}");
+    assert_int_equal(norm_item(f.n, &v, "t", NULL, &f.err), CDLT_OK);
+    const norm_stats *st = norm_get_stats(f.n);
+    assert_int_equal(st->items, 1);
+    assert_int_equal(st->rows, 5); /* t, 3 x t__a, t__a__b */
+    assert_non_null(schema_get_table(f.s, "t__a__b"));
+    fx_close(&f);
+}
+
+static void test_steady_state_caches_flat(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    const char *item = "{\"id\":1,\"name\":\"x\",\"Nested Obj\":{\"k\":true},\"tags\":[\"a\",\"b\"]}";
+    assert_int_equal(fx_item(&f, item, "Events"), CDLT_OK);
+    size_t perm = f.n->perm.used_total;
+    norm_batch_reset(f.n);
+    for (int i = 0; i < 2000; i++) {
+        assert_int_equal(fx_item(&f, item, "Events"), CDLT_OK);
+        if (i % 100 == 0)
+            norm_batch_reset(f.n);
+    }
+    /* naming and schema lookups were cached: no new permanent memory per item */
+    assert_int_equal(f.n->perm.used_total, perm);
+    assert_int_equal(f.rec.contract_errors, 0);
+    fx_close(&f);
+}
+
+static void test_random_ids_unique(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    char (*ids)[15] = calloc(5000, 15);
+    for (int i = 0; i < 5000; i++) {
+        norm_random_id(f.n, ids[i]);
+        assert_int_equal(strlen(ids[i]), 14);
+    }
+    for (int i = 1; i < 5000; i++)
+        assert_string_not_equal(ids[i], ids[i - 1]);
+    free(ids);
+    char d[15];
+    const char *s = "0Qb4OPSRrBcm/A_users__tags_0";
+    assert_int_equal(norm_digest_id(f.n, s, strlen(s), d), CDLT_OK);
+    assert_string_equal(d, "HstmWn3T61zRiQ");
+    fx_close(&f);
+}
+
+static void test_error_names_table_column_value(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    assert_int_equal(fx_item(&f, "{\"n\":1}", "t"), CDLT_OK);
+    assert_int_equal(fx_item(&f, "{\"n\":\"2024-01-01T00:00:00Z\"}", "t"), CDLT_OK);
+    assert_int_equal(fx_item(&f, "{\"n\":\"bad value\"}", "t"), CDLT_COERCE);
+    assert_non_null(strstr(f.err.message, "'t'"));
+    assert_non_null(strstr(f.err.message, "n__v_text"));
+    assert_non_null(strstr(f.err.message, "bad value"));
+    fx_close(&f);
+}
+
+static void test_schema_changed_first_new(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    assert_int_equal(fx_item(&f, "{\"a\":1,\"l\":[{\"x\":1}]}", "t"), CDLT_OK);
+    schema_table *t = schema_get_table(f.s, "t");
+    uint32_t before = t->ncolumns;
+    assert_int_equal(fx_item(&f, "{\"a\":1,\"c\":2}", "t"), CDLT_OK);
+    assert_int_equal(t->ncolumns, before + 1);
+    assert_string_equal(t->columns[before].name, "c");
+    assert_int_equal(f.rec.contract_errors, 0);
+    fx_close(&f);
+}
+
+static void test_bad_table_name(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    assert_int_equal(fx_item(&f, "{\"a\":1}", "   "), CDLT_INVALID_ARG);
+    assert_int_equal(fx_item(&f, "{\"a\":1}", ""), CDLT_INVALID_ARG);
+    fx_close(&f);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    normalizer *n = (normalizer *)1;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    assert_int_equal(norm_open(NULL, "1", &n, &e), CDLT_INVALID_ARG);
+    assert_null(n);
+    norm_close(NULL);
+}
+
+/* allocation-failure sweep over: schema + normalizer + one nested item + close */
+static cdlt_status sweep_fn(void *ud)
+{
+    (void)ud;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    schema *s = NULL;
+    normalizer *n = NULL;
+    arena a;
+    arena_init(&a, 4096, 0);
+    cdlt_status st = schema_new("sweep", &s, &e);
+    if (st == CDLT_OK)
+        st = norm_open(s, "1.0", &n, &e);
+    const char *txt = "{\"id\":1,\"Name\":\"x\",\"d\":{\"e\":[1,{\"f\":2}]},\"l\":[[1],[2]],\"t\":\"2024-01-01T00:00:00Z\"}";
+    jv v;
+    if (st == CDLT_OK)
+        st = json_parse(txt, strlen(txt), &a, NULL, &v, &e);
+    if (st == CDLT_OK)
+        st = norm_item(n, &v, "Sweep Table", NULL, &e);
+    if (st == CDLT_OK)
+        st = norm_item(n, &v, "Sweep Table", NULL, &e);
+    norm_close(n);
+    schema_free(s);
+    arena_free(&a);
+    return st;
+}
+
+static void test_alloc_failure_sweep(void **state)
+{
+    (void)state;
+    int points = tu_alloc_failure_sweep(sweep_fn, NULL, 2000);
+    assert_true(points > 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sink_contract_and_evolution),
+        cmocka_unit_test(test_null_sink_and_stats),
+        cmocka_unit_test(test_steady_state_caches_flat),
+        cmocka_unit_test(test_random_ids_unique),
+        cmocka_unit_test(test_error_names_table_column_value),
+        cmocka_unit_test(test_schema_changed_first_new),
+        cmocka_unit_test(test_bad_table_name),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_alloc_failure_sweep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
