@@ -204,7 +204,15 @@ static cdlt_status open_impl(cdlt_config *cfg, const cdlt_config_opts *o, cdlt_e
                            "DLT_PROJECT_DIR", strerror(errno));
         pd = cwd;
     }
-    cfg->project_dir = adup(cfg, pd);
+    /* Absolute, so messages name files a user can open from anywhere. */
+    if (pd[0] != '/' && pd != cwd && getcwd(cwd, sizeof cwd)) {
+        cfg->project_dir = strcmp(pd, ".") == 0 ? adup(cfg, cwd) : ajoin(cfg, cwd, pd);
+    } else {
+        cfg->project_dir = adup(cfg, pd);
+    }
+    if (!cfg->project_dir)
+        return err_nomem(err);
+    pd = cfg->project_dir;
     const char *folder = o && o->config_folder && *o->config_folder ? o->config_folder
                                                                     : getenv("DLT_CONFIG_FOLDER");
     if (!folder || !*folder)

@@ -404,6 +404,19 @@ cdlt_status cfg_resolve_traced(cdlt_config *cfg, const cfg_query *q, cfg_hit *ou
         if (cs != CDLT_OK)
             return cs;
     }
+    if (st == CDLT_OK && out->value->type == JV_STRING && log_enabled(CDLT_LOG_WARN)) {
+        /* dlt warns when a value is still the placeholder `dlt init` wrote; it is used anyway. */
+        static const char *placeholders[] = {"<configure me>", "Please set me up!"};
+        for (size_t i = 0; i < CDLT_ARRAY_LEN(placeholders); i++)
+            if (strcmp(out->value->u.s, placeholders[i]) == 0) {
+                char field[1024];
+                field_label(q, field, sizeof field);
+                LOG_WARN("config: `%s` from %s %s%s%s still holds the placeholder \"%s\" written by "
+                         "`dlt init`; replace it with the real value", field,
+                         cfg_prov_name(out->prov), out->name, out->file ? " in " : "",
+                         out->file ? out->file : "", placeholders[i]);
+            }
+    }
     if (log_enabled(CDLT_LOG_DEBUG)) {
         char field[1024], section[1024];
         field_label(q, field, sizeof field);

@@ -160,7 +160,7 @@ static cdlt_status root_settings(normalizer *n, norm_table *nt)
                                                : 1000;
     nt->id_mode = NORM_ID_RANDOM;
     nt->npk = 0;
-    nt->propagate = false;
+    nt->propagate = s->root_key_propagation == 1; /* root_key=True: any disposition */
     if (!t)
         return CDLT_OK;
     merge_strategy ms = t->strategy == MS_UNSET ? MS_DELETE_INSERT : t->strategy;
@@ -189,9 +189,7 @@ static cdlt_status root_settings(normalizer *n, norm_table *nt)
                 nt->id_mode = NORM_ID_RANDOM; /* row_version_column_name set: _dlt_id random */
     }
     bool dlt_table = schema_is_dlt_table(t->name);
-    if (s->root_key_propagation == 1)
-        nt->propagate = true;
-    else if (s->root_key_propagation == -1 && !dlt_table && merge &&
+    if (s->root_key_propagation == -1 && !dlt_table && merge &&
              (ms == MS_DELETE_INSERT || ms == MS_UPSERT || ms == MS_INSERT_ONLY))
         nt->propagate = true;
     if (!nt->propagate && nested_has_root_key(s, t))

@@ -107,12 +107,15 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
         d->destination = "duckdb";
     if (!d->credentials)
         d->credentials = str_of(jv_get(t, "credentials"));
-    if (!d->credentials)
+    /* environment over files, as in dlt's provider order */
+    bool from_env = env_credentials(d->destination) != NULL;
+    if (from_env)
         d->credentials = env_credentials(d->destination);
     if (d->credentials && strcmp(d->destination, "duckdb") != 0)
         cdlt_secret_register(d->credentials);
     /* a relative duckdb file is relative to the definition's folder, like resource paths */
-    if (d->credentials && strcmp(d->destination, "duckdb") == 0 && d->credentials[0] != '/' &&
+    if (!from_env && d->credentials && strcmp(d->destination, "duckdb") == 0 &&
+        d->credentials[0] != '/' &&
         !strstr(d->credentials, "://") && strcmp(d->credentials, ":memory:") != 0 &&
         strcmp(d->dir, ".") != 0) {
         size_t n = strlen(d->dir) + strlen(d->credentials) + 2;

@@ -961,8 +961,9 @@ done:
             }
         }
         buf_free(&sp);
-        if (err && err->code != CDLT_OK && !strstr(err->message, "what to do"))
-            err_hint(err, "nothing was loaded; fix the input and run again");
+        if (err && (rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH ||
+                    rc == CDLT_SOURCE || rc == CDLT_NOT_FOUND || rc == CDLT_TOO_LARGE))
+            err_hint(err, "nothing of this run was loaded; fix the input and run again");
     }
     free_names(dropped, ndropped);
     free_names(truncated, ntruncated);

@@ -46,7 +46,7 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
     memset(&g, 0, sizeof g);
     int rc = 0;
     if (has_glob_chars(pattern)) {
-        rc = glob(pattern, GLOB_ERR, NULL, &g);
+        rc = glob(pattern, 0, NULL, &g); /* no GLOB_ERR: a missing folder is "no match" */
         if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
             globfree(&g);
             mem_free(f);

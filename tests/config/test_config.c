@@ -450,6 +450,38 @@ static void test_toml_error(void **state)
     cf_free(f);
 }
 
+static void test_locations_from_env(void **state)
+{
+    (void)state;
+    cfgfix *f = cf_new();
+    char custom[1200];
+    snprintf(custom, sizeof custom, "%s/my_settings", f->project);
+    mkdir(custom, 0700);
+    cf_write(custom, "config.toml", "[sources.a]\nx = \"custom-folder\"\ny = \"project\"\n");
+    cf_write(f->global, "config.toml", "[sources.a]\ny = \"global\"\nz = \"global-only\"\n");
+    cf_setenv(f, "DLT_PROJECT_DIR", f->project);
+    cf_setenv(f, "DLT_CONFIG_FOLDER", "my_settings");
+    cf_setenv(f, "DLT_DATA_DIR", f->global);
+    cdlt_config *cfg = NULL;
+    cdlt_error err;
+    assert_int_equal(cdlt_config_open(NULL, &cfg, &err), CDLT_OK);
+    assert_string_equal(get_str(cfg, "sources.a", "x"), "custom-folder");
+    assert_string_equal(get_str(cfg, "sources.a", "y"), "project");
+    assert_string_equal(get_str(cfg, "sources.a", "z"), "global-only");
+    cdlt_config_free(cfg);
+    /* No global folder at all. */
+    cdlt_config_opts o = {.global_dir = "", .secrets_dir = ""};
+    assert_int_equal(cdlt_config_open(&o, &cfg, &err), CDLT_OK);
+    const char *v;
+    assert_int_equal(cdlt_config_get_string(cfg, "sources.a", "z", &v, &err), CDLT_CONFIG_MISSING);
+    size_t n = 0;
+    while (cdlt_config_file_info(cfg, n, NULL, NULL, NULL))
+        n++;
+    assert_int_equal(n, 2);
+    cdlt_config_free(cfg);
+    cf_free(f);
+}
+
 /* ---- masking ---- */
 
 typedef struct capture {
@@ -527,6 +559,29 @@ static void test_secret_never_leaks(void **state)
     assert_null(strstr(cap.text, secret));
     assert_null(strstr(cap.text, "PLANTED"));
     free(lst);
+    cdlt_config_free(cfg);
+    cf_free(f);
+}
+
+static void test_placeholder_warning(void **state)
+{
+    (void)state;
+    cfgfix *f = cf_new();
+    cf_write(f->settings, "secrets.toml", "[sources.github]\naccess_token = \"<configure me>\"\n");
+    static capture cap;
+    memset(&cap, 0, sizeof cap);
+    cdlt_log_level old = cdlt_log_get_level();
+    cdlt_log_set_level(CDLT_LOG_WARN);
+    cdlt_log_set_sink(sink, &cap);
+    cdlt_config *cfg = cf_open(f, NULL);
+    const char *v;
+    cdlt_error err;
+    assert_int_equal(cdlt_config_get_secret(cfg, "sources.github", "access_token", &v, &err), CDLT_OK);
+    assert_string_equal(v, "<configure me>"); /* used anyway, like dlt */
+    cdlt_log_set_sink(NULL, NULL);
+    cdlt_log_set_level(old);
+    pos(cap.text, "`access_token` from secrets.toml sources.github.access_token");
+    pos(cap.text, "placeholder");
     cdlt_config_free(cfg);
     cf_free(f);
 }
@@ -646,7 +701,9 @@ int main(void)
         cmocka_unit_test(test_missing_settings_hint),
         cmocka_unit_test(test_long_missing_message_is_compacted),
         cmocka_unit_test(test_toml_error),
+        cmocka_unit_test(test_locations_from_env),
         cmocka_unit_test(test_secret_never_leaks),
+        cmocka_unit_test(test_placeholder_warning),
         cmocka_unit_test(test_list_origins),
         cmocka_unit_test(test_alloc_failures),
     };

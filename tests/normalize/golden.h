@@ -9,7 +9,7 @@
 
 /* Rows of one table as JSON lines in emission order. */
 typedef struct rec_table {
-    char name[256];   /* table name */
+    char name[1024];  /* table name */
     buf rows;         /* one JSON object per line */
     uint64_t nrows;   /* rows recorded */
     uint64_t changes; /* schema_changed calls */

@@ -119,9 +119,9 @@ static bool value_matches(gcase *c, recorder *r, const jv *exp, const jv *act)
     if (exp->type == JV_STRING && exp->len > 2 && exp->u.s[0] == '<') {
         if (strcmp(exp->u.s, "<random>") == 0)
             return is_b64_id(act);
-        char table[256];
+        char table[1024];
         long idx;
-        if (sscanf(exp->u.s, "<id:%255[^:]:%ld>", table, &idx) == 2) {
+        if (sscanf(exp->u.s, "<id:%1023[^:]:%ld>", table, &idx) == 2) {
             jv id;
             return row_id_of(c, r, table, idx, &id) && jv_equal(&id, act);
         }
@@ -364,9 +364,24 @@ static void run_case(gcase *c)
             jv e, a;
             if (parse(c, text, len, &e, "expected_schema.json") &&
                 parse(c, actual.data, actual.len, &a, "actual schema") && !jv_equal(&e, &a)) {
-                fprintf(stderr, "case %s: schema differs\n  expected: %s\n  actual:   %s\n", c->name,
-                        text, actual.data);
                 c->failures++;
+                const jv *et = jv_get(&e, "tables"), *at = jv_get(&a, "tables");
+                for (uint32_t i = 0; et && at && i < et->len; i++) {
+                    const jv *x = jv_getn(at, et->u.members[i].key, et->u.members[i].klen);
+                    if (x && jv_equal(x, &et->u.members[i].value))
+                        continue;
+                    buf eb = BUF_INIT, ab = BUF_INIT;
+                    json_write(&eb, &et->u.members[i].value, 0);
+                    if (x)
+                        json_write(&ab, x, 0);
+                    fprintf(stderr, "case %s: schema table %s differs\n  expected: %s\n  actual:   %s\n",
+                            c->name, et->u.members[i].key, buf_cstr(&eb), x ? buf_cstr(&ab) : "<missing>");
+                    buf_free(&eb);
+                    buf_free(&ab);
+                }
+                if (et && at && et->len != at->len)
+                    fprintf(stderr, "case %s: schema tables differ\n  actual: %s\n", c->name,
+                            actual.data);
             }
             free(text);
         }

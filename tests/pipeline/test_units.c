@@ -4,6 +4,7 @@
 
 #include "pipeline/pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,0 +1,521 @@
+/* test_pipeline.c: the public pipeline API against REAL DuckDB files in temp dirs: nested data
+ * -> tables + system tables, append/replace, transformers and steps, pending-package resume,
+ * state and restore from the destination, refresh, bad input, allocation failures. */
+#include "ptest.h"
+
+#include "destinations/destination.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct env {
+    char *dir;      /* temp dir */
+    char db[1024];  /* duckdb file */
+    char pdir[1024];/* pipelines dir */
+} env;
+
+static env *env_new(const char *tag)
+{
+    env *e = calloc(1, sizeof *e);
+    e->dir = tu_mkdtemp(tag);
+    snprintf(e->db, sizeof e->db, "%s/test.duckdb", e->dir);
+    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
+    return e;
+}
+
+static void env_free(env *e)
+{
+    tu_rm_rf(e->dir);
+    free(e->dir);
+    free(e);
+}
+
+static cdlt_pipeline *open_p(env *e, const char *name)
+{
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = name;
+    o.destination = "duckdb";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    cdlt_pipeline *p = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
+    if (rc != CDLT_OK)
+        fprintf(stderr, "open: %s\n", err.message);
+    assert_int_equal(rc, CDLT_OK);
+    return p;
+}
+
+/* users: n items with a nested object and a list (roles: 1 + id % 3 entries) */
+typedef struct gen {
+    int n;          /* items to emit */
+    int start;      /* first id - 1; < 0 = continue from state "last_id" */
+    bool use_state; /* keep last_id in resource state */
+} gen;
+
+static int roles_total(int from, int to)
+{
+    int s = 0;
+    for (int i = from; i <= to; i++)
+        s += 1 + i % 3;
+    return s;
+}
+
+static cdlt_status users(cdlt_emitter *em, void *ud)
+{
+    gen *g = ud;
+    int start = g->start;
+    cdlt_state *st = cdlt_emitter_resource_state(em);
+    if (g->use_state) {
+        const char *v = NULL;
+        start = cdlt_state_get(st, "last_id", &v) == CDLT_OK ? atoi(v) : 0;
+    }
+    char item[512];
+    for (int id = start + 1; id <= start + g->n; id++) {
+        int k = snprintf(item, sizeof item,
+                         "{\"id\":%d,\"name\":\"u%d\",\"address\":{\"city\":\"c%d\"},\"roles\":[", id,
+                         id, id % 5);
+        for (int r = 0; r < 1 + id % 3; r++)
+            k += snprintf(item + k, sizeof item - (size_t)k, "%s\"r%d\"", r ? "," : "", r);
+        k += snprintf(item + k, sizeof item - (size_t)k, "]}");
+        cdlt_status rc = cdlt_emit_json(em, item, (size_t)k);
+        if (rc == CDLT_INTERRUPTED)
+            break;
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    if (g->use_state) {
+        char v[32];
+        snprintf(v, sizeof v, "%d", start + g->n);
+        return cdlt_state_set(st, "last_id", v);
+    }
+    return CDLT_OK;
+}
+
+static cdlt_source *users_source(gen *g, cdlt_write_disposition wd)
+{
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("users", users, g, &r), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_write_disposition(r, wd), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    return s;
+}
+
+static cdlt_status run(cdlt_pipeline *p, cdlt_source *s, cdlt_refresh rf, cdlt_load_info **info)
+{
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    cdlt_status rc = cdlt_pipeline_run(p, s, rf, info, &err);
+    if (rc != CDLT_OK)
+        fprintf(stderr, "run: %s\n", err.message);
+    return rc;
+}
+
+static void test_nested_and_system_tables(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-e2e");
+    cdlt_pipeline *p = open_p(e, "t1");
+    gen g = {100, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    cdlt_load_info *info = NULL;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
+    assert_int_equal(cdlt_load_info_status(info), CDLT_OK);
+    assert_int_equal(cdlt_load_info_package_count(info), 1);
+    assert_int_equal(cdlt_load_info_items(info), 100);
+    char *text = NULL;
+    assert_int_equal(cdlt_load_info_to_string(info, true, &text), CDLT_OK);
+    assert_non_null(strstr(text, "\"users__roles\""));
+    cdlt_string_free(text);
+    cdlt_load_info_free(info);
+    cdlt_pipeline_free(p);
+
+    assert_int_equal(pt_count(e->db, "ds", "users"), 100);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 100));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 1);
+    assert_true(pt_count(e->db, "ds", "_dlt_version") >= 1);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 1);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.users u JOIN ds._dlt_loads l "
+                                         "ON u._dlt_load_id = l.load_id"),
+                     100);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.users__roles r JOIN ds.users "
+                                         "u ON r._dlt_parent_id = u._dlt_id"),
+                     roles_total(1, 100));
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.users WHERE address__city IS NULL"), 0);
+    /* the state row decodes to the state document saved locally */
+    char *enc = pt_query_text(e->db, "SELECT state FROM ds._dlt_pipeline_state");
+    assert_non_null(enc);
+    buf dec = BUF_INIT;
+    assert_int_equal(dest_decompress_b64(enc, strlen(enc), &dec), CDLT_OK);
+    assert_non_null(strstr(dec.data, "\"pipeline_name\":\"t1\""));
+    assert_non_null(strstr(dec.data, "\"_state_engine_version\":4"));
+    assert_null(strstr(dec.data, "_local"));
+    char *vh = pt_query_text(e->db, "SELECT version_hash FROM ds._dlt_pipeline_state");
+    assert_non_null(vh);
+    assert_non_null(strstr(dec.data, vh));
+    char path[1200];
+    snprintf(path, sizeof path, "%s/t1/state.json", e->pdir);
+    char *local = tu_read_file(path, NULL);
+    assert_non_null(local);
+    assert_non_null(strstr(local, vh));
+    free(local);
+    free(vh);
+    free(enc);
+    buf_free(&dec);
+    /* layout */
+    snprintf(path, sizeof path, "%s/t1/schemas/src.schema.json", e->pdir);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/t1/trace.json", e->pdir);
+    assert_int_equal(access(path, R_OK), 0);
+
+    /* second run appends; the unchanged state adds no state row */
+    p = open_p(e, "t1");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 200);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), 2 * roles_total(1, 100));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 1);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+static void test_replace(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-replace");
+    cdlt_pipeline *p = open_p(e, "t2");
+    gen g = {50, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_REPLACE);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    g.n = 30;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 30);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
+    /* a replace resource that yields nothing empties its tables */
+    p = open_p(e, "t2");
+    g.n = 0;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 0);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), 0);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+/* transformer: two detail items per parent item */
+static cdlt_status details(cdlt_emitter *em, const char *item, size_t len, void *ud)
+{
+    (void)ud;
+    const char *p = strstr(item, "\"id\":");
+    assert_non_null(p);
+    assert_true(p < item + len);
+    int id = atoi(p + 5);
+    char page[256];
+    int n = snprintf(page, sizeof page, "[{\"user_id\":%d,\"k\":1},{\"user_id\":%d,\"k\":2}]", id, id);
+    return cdlt_emit_json(em, page, (size_t)n);
+}
+
+static bool even_only(const char *item, size_t len, void *ud)
+{
+    (void)ud;
+    (void)len;
+    const char *p = strstr(item, "\"id\":");
+    return p && atoi(p + 5) % 2 == 0;
+}
+
+static cdlt_status add_flag(const char *item, size_t len, cdlt_text *out, void *ud)
+{
+    (void)ud;
+    char b[1024];
+    int n = snprintf(b, sizeof b, "%.*s,\"flag\":true}", (int)(len - 1), item);
+    return cdlt_text_set(out, b, (size_t)n);
+}
+
+static cdlt_status route(const char *item, size_t len, cdlt_text *out, void *ud)
+{
+    (void)ud;
+    (void)len;
+    const char *p = strstr(item, "\"k\":");
+    return cdlt_text_set(out, p && atoi(p + 4) == 1 ? "Detail One" : "detail_two", 10);
+}
+
+static void test_transformer_and_steps(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-tx");
+    cdlt_pipeline *p = open_p(e, "t3");
+    gen g = {40, 0, false};
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL, *t = NULL, *r2 = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("users", users, &g, &r), CDLT_OK);
+    assert_int_equal(cdlt_resource_add_filter(r, even_only, NULL), CDLT_OK);
+    assert_int_equal(cdlt_resource_add_map(r, add_flag, NULL), CDLT_OK);
+    assert_int_equal(cdlt_resource_with_name(r, "users_copy", &r2), CDLT_OK);
+    cdlt_resource_add_limit(r2, 5, 0);
+    cdlt_resource_set_selected(r, false); /* still runs: feeds the transformer */
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r2), CDLT_OK);
+    assert_int_equal(cdlt_transformer_open("details", r, details, NULL, &t), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_table_name_fn(t, route, NULL), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, t), CDLT_OK);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), -1);          /* deselected */
+    assert_int_equal(pt_count(e->db, "ds", "detail_one"), 20);     /* 20 even users */
+    assert_int_equal(pt_count(e->db, "ds", "detail_two"), 20);
+    /* the copy: limit 5 emits, of which the even ones pass the filter */
+    assert_int_equal(pt_count(e->db, "ds", "users_copy"), 2);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.users_copy WHERE flag"), 2);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+static void test_pending_resume(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-pending");
+    cdlt_pipeline *p = open_p(e, "t4");
+    gen g = {60, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+    size_t pending = 0;
+    assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+    assert_int_equal(pending, 1);
+    /* extract refuses while pending */
+    assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_PENDING);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), -1);
+    /* a new process: run finishes the pending package only */
+    p = open_p(e, "t4");
+    cdlt_load_info *info = NULL;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
+    assert_true(cdlt_load_info_pending_only(info));
+    cdlt_load_info_free(info);
+    assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+    assert_int_equal(pending, 0);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 60);
+    /* the next run extracts new data */
+    p = open_p(e, "t4");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 120);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+static void test_state_and_sync(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-state");
+    cdlt_pipeline *p = open_p(e, "t5");
+    gen g = {10, 0, true};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 20);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(DISTINCT id) FROM ds.users"), 20);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 2);
+    /* lose the working dir: the next run restores state and schema from the destination */
+    tu_rm_rf(e->pdir);
+    p = open_p(e, "t5");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    char *info = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_info(p, false, &info, &err), CDLT_OK);
+    assert_non_null(strstr(info, "last_id=30"));
+    cdlt_string_free(info);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 30);
+    assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 30);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(DISTINCT id) FROM ds.users"), 30);
+    /* explicit sync on a fresh working dir */
+    tu_rm_rf(e->pdir);
+    p = open_p(e, "t5");
+    assert_int_equal(cdlt_pipeline_sync(p, &err), CDLT_OK);
+    assert_int_equal(cdlt_pipeline_info(p, false, &info, &err), CDLT_OK);
+    assert_non_null(strstr(info, "last_id=30"));
+    cdlt_string_free(info);
+    cdlt_pipeline_free(p);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+static void test_refresh(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-refresh");
+    cdlt_pipeline *p = open_p(e, "t6");
+    gen g = {10, 0, true};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 20);
+    /* drop_data: tables truncated and resource state wiped: ids start again at 1 */
+    p = open_p(e, "t6");
+    assert_int_equal(run(p, s, CDLT_REFRESH_DROP_DATA, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 10));
+    assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
+    /* drop_resources: tables dropped and recreated */
+    p = open_p(e, "t6");
+    assert_int_equal(run(p, s, CDLT_REFRESH_DROP_RESOURCES, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    /* drop via the inspection API: tables gone */
+    p = open_p(e, "t6");
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    const char *names[] = {"users"};
+    assert_int_equal(cdlt_pipeline_drop(p, names, 1, &err), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), -1);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), -1);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+static cdlt_source *file_source(const char *path)
+{
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_source_open("files", &s), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("items", path, &r, &err), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    return s;
+}
+
+static void write_lines(const char *path, int n, int broken_line)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 1; i <= n; i++) {
+        if (i == broken_line)
+            fprintf(f, "{\"id\":%d,\"v\":oops}\n", i);
+        else
+            fprintf(f, "{\"id\":%d,\"v\":\"value %d\",\"list\":[%d,%d]}\n", i, i, i, i + 1);
+    }
+    fclose(f);
+}
+
+static void test_malformed_input(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-bad");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/big.jsonl", e->dir);
+    write_lines(path, 20000, 12345);
+    cdlt_pipeline *p = open_p(e, "t7");
+    cdlt_source *s = file_source(path);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err);
+    assert_int_not_equal(rc, CDLT_OK);
+    assert_int_equal(err.line, 12345);
+    assert_true(err.offset > 0);
+    assert_non_null(strstr(err.message, "big.jsonl"));
+    assert_non_null(strstr(err.message, "12345"));
+    assert_non_null(strstr(err.message, "items"));
+    size_t pending = 9;
+    assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+    assert_int_equal(pending, 0);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "items"), -1);
+    assert_true(pt_count(e->db, "ds", "_dlt_loads") <= 0);
+    /* fixed input: the next run loads everything once */
+    write_lines(path, 20000, 0);
+    p = open_p(e, "t7");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 20000);
+    assert_int_equal(pt_count(e->db, "ds", "items__list"), 40000);
+    cdlt_source_free(s);
+    /* missing file and a folder: clear errors */
+    p = open_p(e, "t7");
+    snprintf(path, sizeof path, "%s/nope/*.jsonl", e->dir);
+    s = file_source(path);
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_NOT_FOUND);
+    assert_non_null(strstr(err.message, "nope"));
+    cdlt_source_free(s);
+    s = file_source(e->dir);
+    cdlt_error_clear(&err);
+    assert_int_not_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+    assert_non_null(strstr(err.message, "folder"));
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    env_free(e);
+}
+
+/* Allocation failure at many points of a run: each failure is an error (never a crash), and
+ * one clean run afterwards leaves exactly the expected rows. */
+static void test_alloc_failures(void **st)
+{
+    (void)st;
+    env *e0 = env_new("pipe-alloc0");
+    cdlt_pipeline *p0 = open_p(e0, "ta");
+    gen g = {30, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    uint64_t before = cdlt_alloc_count();
+    assert_int_equal(run(p0, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    uint64_t total = cdlt_alloc_count() - before;
+    cdlt_pipeline_free(p0);
+    env_free(e0);
+    int checked = 0;
+    for (uint64_t at = 1; at < total; at = at * 3 / 2 + 1) {
+        env *e = env_new("pipe-alloc");
+        cdlt_pipeline *p = open_p(e, "ta");
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        cdlt_alloc_fail_at(at, true);
+        cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err);
+        cdlt_alloc_fail_at(0, false);
+        cdlt_pipeline_free(p);
+        /* resume: at most one run for pending work, then one for new data if none was loaded */
+        for (int i = 0; i < 2 && pt_count(e->db, "ds", "users") <= 0; i++) {
+            p = open_p(e, "ta");
+            assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+            cdlt_pipeline_free(p);
+        }
+        (void)rc;
+        assert_int_equal(pt_count(e->db, "ds", "users"), 30);
+        assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
+        env_free(e);
+        checked++;
+    }
+    assert_true(checked > 5);
+    cdlt_source_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nested_and_system_tables),
+        cmocka_unit_test(test_replace),
+        cmocka_unit_test(test_transformer_and_steps),
+        cmocka_unit_test(test_pending_resume),
+        cmocka_unit_test(test_state_and_sync),
+        cmocka_unit_test(test_refresh),
+        cmocka_unit_test(test_malformed_input),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
