@@ -186,14 +186,45 @@ cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
         if (v->type == JV_NULL) {
             st = null_value(n, nt, slot, err);
         } else {
-            /* fast path: existing complete column of the value's own type */
+            /* fast path: existing complete column of the value's own type; the common JSON
+             * kinds are converted inline (same result as types_from_jv) */
             schema_column *c = norm_slot_column(nt, slot);
-            if (CDLT_LIKELY(c && c->type != DT_NONE) && types_infer(v) == c->type) {
+            if (CDLT_LIKELY(c != NULL)) {
                 tval tv;
-                st = types_from_jv(v, &tv);
-                if (st == CDLT_OK) {
-                    if (c->type == DT_TIMESTAMP && c->timezone == 0)
+                memset(&tv, 0, sizeof tv);
+                bool hit = true;
+                switch ((jv_type)v->type) {
+                case JV_STRING:
+                    hit = c->type == DT_TEXT;
+                    tv.u.s = v->u.s;
+                    tv.len = v->len;
+                    break;
+                case JV_INT:
+                    hit = c->type == DT_BIGINT;
+                    tv.u.i = v->u.i;
+                    break;
+                case JV_DOUBLE:
+                    hit = c->type == DT_DOUBLE;
+                    tv.u.d = v->u.d;
+                    break;
+                case JV_BOOL:
+                    hit = c->type == DT_BOOL;
+                    tv.u.b = v->u.b;
+                    break;
+                case JV_OBJECT:
+                case JV_ARRAY:
+                    hit = c->type == DT_JSON;
+                    tv.u.json = v;
+                    break;
+                default:
+                    hit = c->type != DT_NONE && types_infer(v) == c->type &&
+                          types_from_jv(v, &tv) == CDLT_OK;
+                    if (hit && c->type == DT_TIMESTAMP && c->timezone == 0)
                         tv.flags |= TV_NAIVE;
+                    break;
+                }
+                if (hit) {
+                    tv.type = (uint8_t)c->type;
                     if (add_out(n, slot, &tv) != CDLT_OK)
                         return err_nomem(err);
                     continue;

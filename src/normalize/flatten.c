@@ -101,7 +101,7 @@ norm_table *norm_table_get(normalizer *n, const char *name, size_t len, const ch
     nt->root = parent ? parent->root : nt;
     nt->root_ncols = UINT32_MAX;
     map_init(&nt->slots);
-    map_init(&nt->keys);
+    map_init(&nt->keys.m);
     if (map_put_h(&n->tables, nm, len, h, nt) != CDLT_OK)
         return NULL;
     return nt;
@@ -129,13 +129,56 @@ static cdlt_status name_key(normalizer *n, const char *raw, size_t rlen, bool ta
     return CDLT_OK;
 }
 
-static norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
-                         const char *raw, size_t rlen)
+void norm_keyset_free(norm_keyset *ks)
 {
+    size_t it = 0;
+    const map_entry *e;
+    while (map_next(&ks->m, &it, &e))
+        norm_keyset_free(&((norm_key *)e->value)->children);
+    map_free(&ks->m);
+    mem_free(ks->seq);
+    ks->seq = NULL;
+    ks->nseq = ks->cap = 0;
+}
+
+static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
+                            const char *raw, size_t rlen, uint64_t h);
+
+/* Key at member position pos: predicted from the last dict's order, else looked up. */
+static inline norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent,
+                                norm_keyset *ks, uint32_t pos, const char *raw, size_t rlen)
+{
+    if (CDLT_LIKELY(pos < ks->nseq)) {
+        norm_key *k = ks->seq[pos];
+        if (CDLT_LIKELY(k->rawlen == rlen && memcmp(k->raw, raw, rlen) == 0))
+            return k;
+    }
     uint64_t h = hash_bytes(raw, rlen);
-    norm_key *k = map_get_h(keys, raw, rlen, h);
-    if (CDLT_LIKELY(k != NULL))
-        return k;
+    norm_key *k = map_get_h(&ks->m, raw, rlen, h);
+    if (!k && !(k = key_create(n, nt, parent, &ks->m, raw, rlen, h)))
+        return NULL;
+    if (pos >= ks->cap) {
+        uint32_t cap = ks->cap ? ks->cap * 2 : 16;
+        while (cap <= pos)
+            cap *= 2;
+        norm_key **sq = mem_realloc(ks->seq, cap * sizeof *sq);
+        if (!sq)
+            return NULL; /* report it: a swallowed failure would hide later ones in tests */
+        ks->seq = sq;
+        ks->cap = cap;
+    }
+    while (ks->nseq < pos) /* positions skipped by a shorter dict keep a valid pointer */
+        ks->seq[ks->nseq++] = k;
+    ks->seq[pos] = k;
+    if (ks->nseq == pos)
+        ks->nseq++;
+    return k;
+}
+
+static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
+                            const char *raw, size_t rlen, uint64_t h)
+{
+    norm_key *k;
     k = arena_alloc_zero(&n->perm, sizeof *k);
     if (!k)
         return NULL;
@@ -165,10 +208,10 @@ static norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent, map *k
     }
     if (!k->slot)
         return NULL;
-    map_init(&k->children);
-    if (map_put_h(keys, k->raw, rlen, h, k) != CDLT_OK) {
+    memset(&k->children, 0, sizeof k->children);
+    map_init(&k->children.m);
+    if (map_put_h(keys, k->raw, rlen, h, k) != CDLT_OK)
         return NULL;
-    }
     return k;
 }
 
@@ -241,7 +284,8 @@ static cdlt_status add_list(normalizer *n, norm_table *tab, const jv *v)
     return CDLT_OK;
 }
 
-static cdlt_status push_frame(normalizer *n, const jv *obj, map *keys, norm_key *parent, int lvl)
+static cdlt_status push_frame(normalizer *n, const jv *obj, norm_keyset *keys, norm_key *parent,
+                              int lvl)
 {
     if (n->nstk == n->cap_stk) {
         uint32_t cap = n->cap_stk ? n->cap_stk * 2 : 16;
@@ -282,7 +326,7 @@ cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, 
         norm_frame f = n->stk[--n->nstk];
         const jv_member *m = f.obj->u.members;
         for (uint32_t i = 0; i < f.obj->len; i++) {
-            norm_key *k = key_get(n, nt, f.parent, f.keys, m[i].key, m[i].klen);
+            norm_key *k = key_get(n, nt, f.parent, f.keys, i, m[i].key, m[i].klen);
             if (!k)
                 return err_nomem(err);
             const jv *v = &m[i].value;

@@ -30,8 +30,19 @@ typedef struct norm_slot {
     struct norm_slot *variant[DT__COUNT]; /* variant slots by value base type */
 } norm_slot;
 
+typedef struct norm_key norm_key;
+
+/* The keys met in dicts at one path of one table: a map plus the key order of the last dict,
+ * so items with the usual shape hit with one memcmp instead of a hash and a probe. */
+typedef struct norm_keyset {
+    map m;          /* raw key -> norm_key */
+    norm_key **seq; /* seq[i] = key seen at member position i last time */
+    uint32_t nseq;  /* valid entries in seq */
+    uint32_t cap;   /* allocated entries */
+} norm_keyset;
+
 /* A raw key at one dict path inside one table: caches its normalized forms. */
-typedef struct norm_key {
+struct norm_key {
     const char *nk;      /* normalized key fragment (normalize_path or "_empty") */
     uint32_t nklen;      /* bytes of nk */
     const char *raw;     /* raw key (copy) */
@@ -40,9 +51,9 @@ typedef struct norm_key {
     const char **frags;  /* dict path fragments ending with nk (depth entries) */
     size_t *flens;       /* their lengths */
     norm_slot *slot;     /* column named shorten_fragments(*path, nk) */
-    map children;        /* raw key -> norm_key for dict values under this key */
+    norm_keyset children;/* keys of dict values under this key */
     norm_table *list_tab;/* nested table for list values under this key (lazy) */
-} norm_key;
+};
 
 /* Per-table context, created on first sight of a table name in this normalizer. */
 struct norm_table {
@@ -55,7 +66,7 @@ struct norm_table {
     norm_table *root;    /* root context (self for roots) */
     schema_table *t;     /* schema table, NULL while the table does not exist */
     map slots;           /* column name -> norm_slot */
-    map keys;            /* raw top-level key -> norm_key */
+    norm_keyset keys;    /* top-level keys */
     uint32_t epoch;      /* bumped when columns move (incomplete column completed) */
     uint32_t list_gen;   /* row generation that last collected a list into this table */
     uint32_t list_pos;   /* position of that list in the list stack */
@@ -65,10 +76,12 @@ struct norm_table {
     bool propagate;      /* copy _dlt_id to nested rows as _dlt_root_id */
     int32_t max_nesting; /* effective max nesting */
     norm_slot **pk;      /* primary key slots (key hash mode) */
+    norm_slot *sys[5];   /* system column slots, NORM_SYS_* (looked up once) */
     uint32_t npk;        /* number of pk slots */
 };
 
 enum { NORM_ID_RANDOM = 0, NORM_ID_KEY_HASH, NORM_ID_ROW_HASH };
+enum { NORM_SYS_ID = 0, NORM_SYS_LOAD, NORM_SYS_ROOT, NORM_SYS_PARENT, NORM_SYS_IDX };
 
 /* Flat row entry before coercion. */
 typedef struct norm_entry {
@@ -132,6 +145,7 @@ struct normalizer {
     /* row ids */
     uint64_t rng[4];       /* xoshiro256** state, seeded once from getrandom */
     void *md_ctx;          /* EVP_MD_CTX for SHAKE128 */
+    void *md;              /* EVP_MD SHAKE128, fetched once (implicit fetch per init is slow) */
     norm_stats stats;      /* counters */
 };
 
@@ -140,10 +154,11 @@ struct normalizer {
 bool norm_is_blank(const char *s, size_t n);
 typedef struct norm_frame {
     const jv *obj;    /* dict being flattened */
-    map *keys;        /* key cache for this dict path */
+    norm_keyset *keys;/* key cache for this dict path */
     norm_key *parent; /* key node of this dict (NULL at the row's top level) */
     int lvl;          /* nesting level left */
 } norm_frame;
+void norm_keyset_free(norm_keyset *ks);
 cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, cdlt_error *err);
 norm_slot *norm_slot_get(normalizer *n, norm_table *nt, const char *name, size_t len);
 norm_table *norm_table_get(normalizer *n, const char *name, size_t len, const char *const *frags,

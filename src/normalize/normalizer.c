@@ -56,22 +56,14 @@ cdlt_status norm_open(schema *s, const char *load_id, normalizer **out, cdlt_err
         return err_nomem(err);
     }
     n->md_ctx = EVP_MD_CTX_new();
-    if (!n->md_ctx) {
+    n->md = EVP_MD_fetch(NULL, "SHAKE128", NULL);
+    if (!n->md_ctx || !n->md) {
         norm_close(n);
         return err_nomem(err);
     }
     norm_rng_seed(n);
     *out = n;
     return CDLT_OK;
-}
-
-static void free_keys(map *m)
-{
-    size_t it = 0;
-    const map_entry *e;
-    while (map_next(m, &it, &e))
-        free_keys(&((norm_key *)e->value)->children);
-    map_free(m);
 }
 
 void norm_close(normalizer *n)
@@ -83,13 +75,15 @@ void norm_close(normalizer *n)
     while (map_next(&n->tables, &it, &e)) {
         norm_table *nt = e->value;
         map_free(&nt->slots);
-        free_keys(&nt->keys);
+        norm_keyset_free(&nt->keys);
     }
     map_free(&n->tables);
     map_free(&n->roots);
     norm_rules_free(n);
     if (n->md_ctx)
         EVP_MD_CTX_free(n->md_ctx);
+    if (n->md)
+        EVP_MD_free(n->md);
     buf_free(&n->nb);
     buf_free(&n->tmp);
     mem_free(n->ent);
@@ -274,9 +268,27 @@ static cdlt_status row_hash(normalizer *n, const jv *obj, char *id, cdlt_error *
     return CDLT_OK;
 }
 
-static norm_slot *sys_slot(normalizer *n, norm_table *nt, const char *name)
+static norm_slot *sys_slot(normalizer *n, norm_table *nt, int which)
 {
-    return norm_slot_get(n, nt, name, strlen(name));
+    norm_slot *sl = nt->sys[which];
+    if (CDLT_LIKELY(sl != NULL))
+        return sl;
+    const char *names[5] = {n->c_dlt_id, n->c_load_id, n->c_root_id, n->c_parent_id, n->c_list_idx};
+    sl = norm_slot_get(n, nt, names[which], strlen(names[which]));
+    nt->sys[which] = sl;
+    return sl;
+}
+
+/* Append a decimal integer (the digest input "{parent}_{table}_{idx}" is built per row). */
+static void put_u64(buf *b, uint64_t v)
+{
+    char tmp[24];
+    int i = 24;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    buf_append(b, tmp + i, (size_t)(24 - i));
 }
 
 static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const jv *parent_id,
@@ -294,15 +306,15 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
     norm_slot *sl;
     /* extend: propagated values (the root key) */
     if (root_id) {
-        if (!(sl = sys_slot(n, nt, n->c_root_id)) || norm_add_entry(n, sl, root_id) != CDLT_OK)
+        if (!(sl = sys_slot(n, nt, NORM_SYS_ROOT)) || norm_add_entry(n, sl, root_id) != CDLT_OK)
             return err_nomem(err);
     }
     if (is_root || (nt->t && !nt->t->parent)) {
         v_load = str_jv(n->load_id, n->load_id_len);
-        if (!(sl = sys_slot(n, nt, n->c_load_id)) || norm_add_entry(n, sl, &v_load) != CDLT_OK)
+        if (!(sl = sys_slot(n, nt, NORM_SYS_LOAD)) || norm_add_entry(n, sl, &v_load) != CDLT_OK)
             return err_nomem(err);
     }
-    norm_slot *ids = sys_slot(n, nt, n->c_dlt_id);
+    norm_slot *ids = sys_slot(n, nt, NORM_SYS_ID);
     if (!ids)
         return err_nomem(err);
     const jv *row_id;
@@ -315,7 +327,10 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
         if (!is_root) {
             buf_clear(&n->tmp);
             id_text(n, parent_id, &n->tmp);
-            buf_printf(&n->tmp, "_%s_%lld", nt->name, (long long)idx);
+            buf_putc(&n->tmp, '_');
+            buf_append(&n->tmp, nt->name, nt->len);
+            buf_putc(&n->tmp, '_');
+            put_u64(&n->tmp, (uint64_t)idx);
             if (n->tmp.status != CDLT_OK)
                 return err_nomem(err);
             if (norm_digest_id(n, n->tmp.data, n->tmp.len, id) != CDLT_OK)
@@ -333,9 +348,9 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
         row_id = &v_id;
         if (!is_root) {
             v_idx = jv_int(idx);
-            if (!(sl = sys_slot(n, nt, n->c_parent_id)) || norm_add_entry(n, sl, parent_id) != CDLT_OK)
+            if (!(sl = sys_slot(n, nt, NORM_SYS_PARENT)) || norm_add_entry(n, sl, parent_id) != CDLT_OK)
                 return err_nomem(err);
-            if (!(sl = sys_slot(n, nt, n->c_list_idx)) || norm_add_entry(n, sl, &v_idx) != CDLT_OK)
+            if (!(sl = sys_slot(n, nt, NORM_SYS_IDX)) || norm_add_entry(n, sl, &v_idx) != CDLT_OK)
                 return err_nomem(err);
         }
         if (norm_add_entry(n, ids, &v_id) != CDLT_OK)

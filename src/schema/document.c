@@ -262,7 +262,7 @@ static jv normalizers_to_jv(doc_ctx *c, const schema *s)
 
 cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a, jv *out)
 {
-    static const schema_doc_opts k_none = {false, false, false};
+    static const schema_doc_opts k_none = {false, false, false, false};
     doc_ctx c = {a, opts ? opts : &k_none, CDLT_OK};
     *out = jv_null();
 
@@ -273,7 +273,7 @@ cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a,
     const char *prev[11];
     uint32_t nprev = 0;
     char fresh[64];
-    if (!c.o->for_hash) {
+    if (!c.o->for_hash && !c.o->stored_version) {
         cdlt_status st = schema_compute_hash(s, fresh);
         if (st != CDLT_OK)
             return st;
@@ -293,7 +293,7 @@ cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a,
     jv_builder_init(&d, JV_OBJECT);
     if (!c.o->for_hash) {
         set(&c, &d, "version", jv_int(version));
-        set(&c, &d, "version_hash", str(&c, hash));
+        set(&c, &d, "version_hash", hash ? str(&c, hash) : jv_null());
     }
     set(&c, &d, "engine_version", jv_int(SCHEMA_ENGINE_VERSION));
     set(&c, &d, "name", str(&c, s->name));
@@ -748,6 +748,37 @@ cdlt_status schema_from_jv(const jv *doc, schema **out, cdlt_error *err)
         return st;
     }
     *out = s;
+    return CDLT_OK;
+}
+
+cdlt_status schema_clone(const schema *s, schema **out, cdlt_error *err)
+{
+    *out = NULL;
+    arena a;
+    arena_init(&a, 64 * 1024, 0);
+    schema_doc_opts o = {false, false, false, true};
+    jv doc;
+    schema *c = NULL;
+    cdlt_status st = schema_to_jv(s, &o, &a, &doc);
+    if (st != CDLT_OK)
+        st = st == CDLT_NOMEM ? err_nomem(err) : st;
+    else
+        st = schema_from_jv(&doc, &c, err);
+    arena_free(&a);
+    if (st != CDLT_OK)
+        return st;
+    /* the document does not carry what is not stored: copy it */
+    c->version = s->version;
+    c->max_nesting_set = s->max_nesting_set;
+    c->seq = s->seq;
+    for (uint32_t i = 0; i < s->ntables && i < c->ntables; i++) {
+        schema_table *ct = c->tables[i];
+        const schema_table *st_ = s->tables[i];
+        ct->seq = st_->seq;
+        for (uint32_t j = 0; j < ct->ncolumns && j < st_->ncolumns; j++)
+            ct->columns[j].seq = st_->columns[j].seq;
+    }
+    *out = c;
     return CDLT_OK;
 }
 

@@ -161,7 +161,10 @@ static inline schema_column *table_get_column(const schema_table *t, const char 
     uintptr_t i = (uintptr_t)map_get(&t->column_index, name, len);
     return i ? &t->columns[i - 1] : NULL;
 }
-/* Append a column (name copied) and return its index. */
+/* Append a column (name, description and extra copied) and return its index. Default hints
+ * are not applied here (schema_apply_default_hints on new columns). CDLT_EXISTS (with
+ * *out_index set) when the name is taken. Growth may move t->columns: keep indexes, not
+ * pointers, across additions. */
 cdlt_status table_add_column(schema *s, schema_table *t, const schema_column *col,
                              uint32_t *out_index, cdlt_error *err);
 /* The root table of a nested table (itself for a root). */
@@ -171,6 +174,8 @@ write_disposition schema_table_disposition(const schema *s, const schema_table *
 /* True for _dlt_version, _dlt_loads, _dlt_pipeline_state (after naming). */
 bool schema_is_dlt_table(const char *name);
 
+/* schema_get_table for a name that is not NUL-terminated. */
+schema_table *schema_get_table_n(const schema *s, const char *name, size_t len);
 /* Add the _dlt_pipeline_state table as dlt's extract declares it (write_disposition append,
  * file_format preferred, resource _dlt_pipeline_state); with_dlt_id also adds the _dlt_id
  * column the normalizer creates (not_null, unique, row_key). Existing table: returned as is. */
@@ -260,12 +265,16 @@ typedef struct schema_doc_opts {
     bool remove_processing_hints;/* drop x-normalizer, x-stage-data-deduplicated, ... */
     bool for_hash;               /* drop version, version_hash, imported_version_hash,
                                     previous_hashes (the hashed content) */
+    bool stored_version;         /* write version/version_hash/previous_hashes as stored
+                                    (default: bumped like dlt's to_dict when stale) */
 } schema_doc_opts;
 /* The document as a value tree allocated in `a` (keys in dlt's order). */
 cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a, jv *out);
 /* schema_to_json with options (pretty: 2-space indent as dlt's to_pretty_json). */
 cdlt_status schema_to_json_opts(const schema *s, const schema_doc_opts *opts, bool pretty,
                                 buf *out);
+/* A deep copy (same document, version fields and change counters). */
+cdlt_status schema_clone(const schema *s, schema **out, cdlt_error *err);
 /* Parse JSON text and load (convenience for files). */
 cdlt_status schema_from_json(const char *text, size_t len, const char *file, schema **out,
                              cdlt_error *err);

@@ -10,6 +10,13 @@ schema_table *schema_get_table(const schema *s, const char *name)
     return map_get(&s->table_index, name, strlen(name));
 }
 
+schema_table *schema_get_table_n(const schema *s, const char *name, size_t len)
+{
+    if (!s || !name)
+        return NULL;
+    return map_get(&s->table_index, name, len);
+}
+
 bool schema_is_dlt_table(const char *name)
 {
     return name && (strcmp(name, "_dlt_version") == 0 || strcmp(name, "_dlt_loads") == 0 ||

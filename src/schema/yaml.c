@@ -143,6 +143,11 @@ static void emit_string(buf *out, const char *s, size_t n)
         case '\t': buf_puts(out, "\\t"); break;
         case '\r': buf_puts(out, "\\r"); break;
         case 0: buf_puts(out, "\\0"); break;
+        case 7: buf_puts(out, "\\a"); break;
+        case 8: buf_puts(out, "\\b"); break;
+        case 11: buf_puts(out, "\\v"); break;
+        case 12: buf_puts(out, "\\f"); break;
+        case 27: buf_puts(out, "\\e"); break;
         default:
             if (c < 0x20 || c == 0x7f)
                 buf_printf(out, "\\x%02X", c);
@@ -248,7 +253,7 @@ cdlt_status schema_to_yaml(const schema *s, bool strip_defaults, buf *out)
 {
     arena a;
     arena_init(&a, 64 * 1024, 0);
-    schema_doc_opts o = {strip_defaults, false, false};
+    schema_doc_opts o = {strip_defaults, false, false, false};
     jv doc;
     cdlt_status st = schema_to_jv(s, &o, &a, &doc);
     if (st == CDLT_OK)

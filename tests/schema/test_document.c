@@ -317,6 +317,31 @@ static void test_dlt_document(void **state)
     free(text);
 }
 
+static void test_clone(void **state)
+{
+    (void)state;
+    schema *s = small();
+    assert_int_equal(schema_bump_version(s, NULL, NULL), CDLT_OK);
+    uint32_t mark = schema_mark(s);
+    schema *c = NULL;
+    assert_int_equal(schema_clone(s, &c, NULL), CDLT_OK);
+    char *a = to_json(s, false), *b = to_json(c, false);
+    assert_string_equal(a, b);
+    free(b);
+    assert_int_equal(c->version, 1);
+    assert_string_equal(c->version_hash, s->version_hash);
+    assert_false(schema_has_updates(c, mark));
+    assert_int_equal(add(c, schema_get_table(c, "users"), "more", DT_TEXT, true, 0, false),
+                     CDLT_OK);
+    assert_true(schema_has_updates(c, mark));
+    b = to_json(s, false);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    schema_free(c);
+    schema_free(s);
+}
+
 static void test_yaml(void **state)
 {
     (void)state;
@@ -659,7 +684,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_shape),   cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_dlt_document),
+        cmocka_unit_test(test_dlt_document), cmocka_unit_test(test_clone),
         cmocka_unit_test(test_yaml),         cmocka_unit_test(test_hash_and_versions),
         cmocka_unit_test(test_files),        cmocka_unit_test(test_updates),
         cmocka_unit_test(test_propagation),

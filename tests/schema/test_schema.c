@@ -106,6 +106,8 @@ static void test_tables_columns(void **state)
     assert_string_equal(t->resource, "items");
     assert_int_equal(schema_add_table(s, "items", NULL, &again, NULL), CDLT_OK);
     assert_ptr_equal(t, again);
+    assert_ptr_equal(schema_get_table_n(s, "itemsXYZ", 5), t);
+    assert_null(schema_get_table_n(s, "item", 4));
     cdlt_error err;
     memset(&err, 0, sizeof err);
     assert_int_equal(schema_add_table(s, "x__y", "nope", &n, &err), CDLT_SCHEMA);

@@ -1,0 +1,155 @@
+/* case_normalize.c: case 5, normalize: stream the events file through the NDJSON reader and the
+ * relational normalizer into an in-memory counting sink (one core), full pass on a fresh schema
+ * (evolving at the start), a second pass on the settled schema (steady state), and the per-item
+ * cost of the first 1000 items fresh vs warm. Checksum: rows and non-NULL cells (ids are random). */
+#include "bench.h"
+
+#include "normalize/normalize.h"
+
+#include <stdio.h>
+
+typedef struct count_sink {
+    uint64_t rows;    /* rows, all tables */
+    uint64_t cells;   /* non-NULL values */
+    uint64_t changes; /* schema_changed calls */
+} count_sink;
+
+static cdlt_status cs_changed(void *self, const schema *s, const schema_table *t, uint32_t f)
+{
+    ((count_sink *)self)->changes++;
+    return CDLT_OK;
+}
+
+static cdlt_status cs_row(void *self, const schema_table *t, const tval *vals, uint32_t ncols)
+{
+    count_sink *c = self;
+    c->rows++;
+    for (uint32_t i = 0; i < ncols; i++)
+        c->cells += vals[i].type != DT_NONE;
+    return CDLT_OK;
+}
+
+/* One streaming pass; returns seconds or -1. */
+static double pass(bench_ctx *ctx, normalizer *n, count_sink *cs, uint64_t *out_items)
+{
+    cdlt_error err;
+    json_stream *s = NULL;
+    if (json_stream_open_file(ctx->events_path, NULL, &s, &err) != CDLT_OK) {
+        fprintf(stderr, "normalize: %s\n", err.message);
+        return -1;
+    }
+    norm_sink sink = {cs, cs_changed, cs_row};
+    arena a;
+    arena_init(&a, 256 * 1024, 0);
+    uint64_t items = 0;
+    double t0 = bench_now();
+    for (;;) {
+        jv item;
+        bool eof = false;
+        if (json_stream_next(s, &a, &item, &eof, &err) != CDLT_OK) {
+            fprintf(stderr, "normalize: %s\n", err.message);
+            return -1;
+        }
+        if (eof)
+            break;
+        if (norm_item(n, &item, "GitHub Events", &sink, &err) != CDLT_OK) {
+            fprintf(stderr, "normalize: item %llu: %s\n", (unsigned long long)items, err.message);
+            return -1;
+        }
+        /* the sink consumed the rows: release items and row values per batch of 1000 */
+        if (++items % 1000 == 0) {
+            norm_batch_reset(n);
+            arena_reset(&a);
+        }
+    }
+    double t = bench_now() - t0;
+    norm_batch_reset(n);
+    arena_free(&a);
+    json_stream_close(s);
+    *out_items = items;
+    return t;
+}
+
+/* Per-item microseconds of normalizing `items` pre-parsed items with n. */
+static double items_us(normalizer *n, const jv *items, int count)
+{
+    count_sink cs = {0, 0, 0};
+    norm_sink sink = {&cs, cs_changed, cs_row};
+    cdlt_error err;
+    double t0 = bench_now();
+    for (int i = 0; i < count; i++)
+        if (norm_item(n, &items[i], "GitHub Events", &sink, &err) != CDLT_OK)
+            return -1;
+    double t = bench_now() - t0;
+    norm_batch_reset(n);
+    return t * 1e6 / count;
+}
+
+static int run_normalize(bench_ctx *ctx)
+{
+    cdlt_error err;
+    schema *s = NULL;
+    normalizer *n = NULL;
+    if (schema_new("bench", &s, &err) != CDLT_OK || norm_open(s, "1700000000.1", &n, &err) != CDLT_OK) {
+        fprintf(stderr, "normalize: %s\n", err.message);
+        return 1;
+    }
+    count_sink cs = {0, 0, 0};
+    uint64_t items = 0;
+    double t_evolve = pass(ctx, n, &cs, &items);
+    if (t_evolve < 0)
+        return 1;
+    uint64_t root_rows = items, rows = cs.rows, cells = cs.cells;
+    size_t rss1 = bench_peak_rss();
+    count_sink cs2 = {0, 0, 0};
+    double t_steady = pass(ctx, n, &cs2, &items);
+    if (t_steady < 0)
+        return 1;
+
+    /* fresh vs warm on the first 1000 items, parsed up front */
+    enum { NPRE = 1000 };
+    static jv pre[NPRE];
+    arena pa;
+    arena_init(&pa, 1 << 20, 0);
+    json_stream *js = NULL;
+    int npre = 0;
+    if (json_stream_open_file(ctx->events_path, NULL, &js, &err) == CDLT_OK) {
+        bool eof = false;
+        while (npre < NPRE && json_stream_next(js, &pa, &pre[npre], &eof, &err) == CDLT_OK && !eof)
+            npre++;
+        json_stream_close(js);
+    }
+    double us_warm = npre ? items_us(n, pre, npre) : -1;
+    schema *s2 = NULL;
+    normalizer *n2 = NULL;
+    double us_fresh = -1;
+    if (npre && schema_new("bench2", &s2, &err) == CDLT_OK &&
+        norm_open(s2, "1700000000.1", &n2, &err) == CDLT_OK)
+        us_fresh = items_us(n2, pre, npre);
+    norm_close(n2);
+    schema_free(s2);
+    arena_free(&pa);
+
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "root_rows=%llu rows=%llu rows_s=%.0f cells=%llu tables=%u schema_changes=%llu "
+             "steady_s=%.3f steady_mb_s=%.1f first_pass_rss_mb=%.1f first1000_fresh_us=%.2f "
+             "first1000_warm_us=%.2f checksum=%llu",
+             (unsigned long long)root_rows, (unsigned long long)rows, rows / t_evolve,
+             (unsigned long long)cells, s->ntables, (unsigned long long)cs.changes, t_steady,
+             t_steady > 0 ? ctx->events_bytes / 1e6 / t_steady : 0, rss1 / 1048576.0, us_fresh,
+             us_warm, (unsigned long long)(rows * 1000003ull + cells));
+    bench_report(ctx, "normalize", root_rows, ctx->events_bytes, t_evolve, extra);
+    if (cs2.rows != rows || cs2.cells != cells) {
+        fprintf(stderr, "normalize: second pass differs (rows %llu vs %llu)\n",
+                (unsigned long long)cs2.rows, (unsigned long long)rows);
+        return 1;
+    }
+    norm_close(n);
+    schema_free(s);
+    return 0;
+}
+
+BENCH_CASE(5, "normalize",
+           "NDJSON reader + relational normalizer into a counting sink (1 core), fresh and steady",
+           run_normalize)
