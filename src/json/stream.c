@@ -304,8 +304,8 @@ static cdlt_status next_ndjson(json_stream *s, arena *a, jv *out, bool *out_eof,
     }
 }
 
-/* End of the array item starting at buf[from] (position of the ',' or ']' that follows it at
- * depth 0), or SIZE_MAX when the buffer ends first. Strings are skipped so brackets and commas
+/* End of the array item starting at buf[from] (position of the ',', ']' or whitespace that
+ * follows it at depth 0), or SIZE_MAX when the buffer ends first. Strings are skipped so brackets and commas
  * inside them do not count; the parser validates the item afterwards. */
 static size_t item_end(const json_stream *s, size_t from)
 {
@@ -335,7 +335,7 @@ static size_t item_end(const json_stream *s, size_t from)
             if (depth == 0)
                 return (size_t)(p - s->buf);
             depth--;
-        } else if (c == ',' && depth == 0)
+        } else if (depth == 0 && (c == ',' || is_ws(c)))
             return (size_t)(p - s->buf);
         p++;
     }
@@ -352,6 +352,8 @@ static cdlt_status array_error(json_stream *s, cdlt_error *err, const char *what
     else
         snprintf(f, sizeof f, "byte 0x%02X", (unsigned)c);
     err_set(err, CDLT_PARSE, "JSON array of items: expected %s, found %s", what, f);
+    if (c < 0)
+        advance(s, s->fill); /* point at the end of the input */
     fail_at(s, err, s->line, s->line_off, s->base + s->pos);
     return stop(s, err, CDLT_PARSE);
 }

@@ -191,11 +191,15 @@ cdlt_status norm_commit_row(normalizer *n, norm_table *nt, norm_sink *sink, bool
     }
     schema_table *t = nt->t;
     int32_t maxi = -1;
+    bool cols_valid = true; /* coerce validated every slot->col unless the schema changed */
+    if (CDLT_UNLIKELY(n->nnc != 0)) {
+        cols_valid = false;
+    }
     for (uint32_t i = 0; i < n->nout; i++) {
         norm_slot *slot = n->out[i].slot;
         if (!slot)
             continue;
-        if (!norm_slot_column(nt, slot))
+        if (!cols_valid && !norm_slot_column(nt, slot))
             return err_set(err, CDLT_ERROR, "table '%s', column '%s': internal error: column missing",
                            nt->name, slot->name);
         if (slot->col > maxi)

@@ -144,13 +144,24 @@ void norm_keyset_free(norm_keyset *ks)
 static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
                             const char *raw, size_t rlen, uint64_t h);
 
+/* Short keys are the rule: an inline compare beats a memcmp call here. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* Key at member position pos: predicted from the last dict's order, else looked up. */
 static inline norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent,
                                 norm_keyset *ks, uint32_t pos, const char *raw, size_t rlen)
 {
     if (CDLT_LIKELY(pos < ks->nseq)) {
         norm_key *k = ks->seq[pos];
-        if (CDLT_LIKELY(k->rawlen == rlen && memcmp(k->raw, raw, rlen) == 0))
+        if (CDLT_LIKELY(k->rawlen == rlen && same_bytes(k->raw, raw, rlen)))
             return k;
     }
     uint64_t h = hash_bytes(raw, rlen);

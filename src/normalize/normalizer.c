@@ -325,15 +325,42 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
         if (!id)
             return err_nomem(err);
         if (!is_root) {
-            buf_clear(&n->tmp);
-            id_text(n, parent_id, &n->tmp);
-            buf_putc(&n->tmp, '_');
-            buf_append(&n->tmp, nt->name, nt->len);
-            buf_putc(&n->tmp, '_');
-            put_u64(&n->tmp, (uint64_t)idx);
-            if (n->tmp.status != CDLT_OK)
-                return err_nomem(err);
-            if (norm_digest_id(n, n->tmp.data, n->tmp.len, id) != CDLT_OK)
+            /* "{parent_id}_{table}_{idx}": on the stack in the usual case */
+            char sb[256];
+            const char *in;
+            size_t inlen;
+            if (parent_id->type == JV_STRING && parent_id->len + nt->len + 24 <= sizeof sb) {
+                char *p = sb;
+                memcpy(p, parent_id->u.s, parent_id->len);
+                p += parent_id->len;
+                *p++ = '_';
+                memcpy(p, nt->name, nt->len);
+                p += nt->len;
+                *p++ = '_';
+                char tmp[24];
+                int i = 24;
+                uint64_t v = (uint64_t)idx;
+                do {
+                    tmp[--i] = (char)('0' + v % 10);
+                    v /= 10;
+                } while (v);
+                memcpy(p, tmp + i, (size_t)(24 - i));
+                p += 24 - i;
+                in = sb;
+                inlen = (size_t)(p - sb);
+            } else {
+                buf_clear(&n->tmp);
+                id_text(n, parent_id, &n->tmp);
+                buf_putc(&n->tmp, '_');
+                buf_append(&n->tmp, nt->name, nt->len);
+                buf_putc(&n->tmp, '_');
+                put_u64(&n->tmp, (uint64_t)idx);
+                if (n->tmp.status != CDLT_OK)
+                    return err_nomem(err);
+                in = n->tmp.data;
+                inlen = n->tmp.len;
+            }
+            if (norm_digest_id(n, in, inlen, id) != CDLT_OK)
                 return err_set(err, CDLT_ERROR, "SHAKE128 digest failed (OpenSSL)");
         } else if (nt->id_mode == NORM_ID_KEY_HASH) {
             if ((st = key_hash(n, nt, id, err)) != CDLT_OK)

@@ -208,10 +208,18 @@ static void test_open_errors(void **state)
     assert_null(strstr(err.message, "/nonexistent/dir")); /* the path may carry secrets */
     cfg.dataset_name = NULL;
     assert_int_equal(v->open(&cfg, &d, &err), CDLT_CONFIG);
-    /* in-memory database works */
+    /* in-memory database works; destination.duckdb.create_indexes is read from options */
+    arena a;
+    arena_init(&a, 1024, 0);
+    jv_builder ob;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_set(&ob, &a, "create_indexes", 14, jv_bool(true));
+    cfg.options = &ob.value;
     cfg.dataset_name = "ds";
     cfg.credentials = ":memory:";
     assert_int_equal(v->open(&cfg, &d, &err), CDLT_OK);
+    assert_true(d->create_indexes);
+    arena_free(&a);
     assert_int_equal(tl_count(d, "nothing"), -1);
     bool done = true;
     assert_int_equal(v->is_load_completed(d, "123", &done, &err), CDLT_OK);
