@@ -355,7 +355,7 @@ cdlt_status cdlt_config_list(cdlt_config *cfg, const char *section, cdlt_config_
         if (st != CDLT_OK)
             st = err_nomem(err);
     }
-    if (st == CDLT_OK)
+    if (st == CDLT_OK && ls.n > 1)
         qsort(ls.items, ls.n, sizeof *ls.items, leaf_cmp);
     for (size_t i = 0; st == CDLT_OK && i < ls.n; i++) {
         cfg_prov p;

@@ -66,7 +66,7 @@ cdlt_status json_stream_open_file(const char *path, const json_opts *opts, json_
                                   cdlt_error *err)
 {
     *out = NULL;
-    json_stream *s;
+    json_stream *s = NULL;
     cdlt_status st = stream_new(opts, opts && opts->file ? opts->file : path, &s, err);
     if (st != CDLT_OK)
         return st;
@@ -85,7 +85,7 @@ cdlt_status json_stream_open_mem(const char *data, size_t len, const json_opts *
                                  json_stream **out, cdlt_error *err)
 {
     *out = NULL;
-    json_stream *s;
+    json_stream *s = NULL;
     cdlt_status st = stream_new(opts, NULL, &s, err);
     if (st != CDLT_OK)
         return st;
