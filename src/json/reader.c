@@ -272,7 +272,7 @@ static cdlt_status bad_string_byte(parser *ps, const char *s)
 
 /* Parse the string body starting after the opening quote; unescapes in place, writes a NUL
  * over the closing quote. Returns the position after the closing quote, NULL on error. */
-static char *parse_string(parser *ps, char *p, jv *out)
+static inline __attribute__((always_inline)) char *parse_string(parser *ps, char *p, jv *out)
 {
     char *src = p;
     uint8_t flags = 0;

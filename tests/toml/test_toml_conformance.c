@@ -1,5 +1,5 @@
 /* test_toml_conformance.c: runs the toml-test suite (testdata/toml-test/tests, every file of
- * files-toml-1.0.0): valid/*.toml must decode to the typed JSON beside them, invalid/*.toml must
+ * files-toml-1.0.0): valid files must decode to the typed JSON beside them, invalid files must
  * be rejected. Prints the counts and fails on any miss. */
 #include "testutil.h"
 
@@ -165,7 +165,10 @@ static void test_toml_test_suite(void **state)
         char *text = tu_read_file(path, &len);
         if (!text) {
             fprintf(stderr, "MISS %s: cannot read the file\n", line);
-            (is_valid ? valid : invalid)++;
+            if (is_valid)
+                valid++;
+            else
+                invalid++;
             continue;
         }
         arena_reset(&a);
