@@ -44,7 +44,8 @@ double bench_now(void);
 void bench_report(const bench_ctx *ctx, const char *name, uint64_t records, uint64_t bytes,
                   double seconds, const char *extra);
 
-/* DuckDB reference: run `sql` on a fresh in-memory DuckDB (threads as given, 0 = DuckDB's
+/* DuckDB reference, in a forked child (its memory never counts toward the case's peak RSS):
+ * run `sql` on a fresh in-memory DuckDB (threads as given, 0 = DuckDB's
  * default) and return the wall seconds, or -1 on error (message printed). */
 double bench_duckdb_seconds(const char *sql, int threads);
 

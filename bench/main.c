@@ -53,7 +53,8 @@ void bench_report(const bench_ctx *ctx, const char *name, uint64_t records, uint
     fflush(stdout);
 }
 
-double bench_duckdb_seconds(const char *sql, int threads)
+/* Runs in a forked child so DuckDB's memory never counts toward the case's peak RSS. */
+static double duckdb_seconds_here(const char *sql, int threads)
 {
     duckdb_database db;
     duckdb_connection con;
@@ -81,6 +82,28 @@ double bench_duckdb_seconds(const char *sql, int threads)
     duckdb_destroy_result(&res);
     duckdb_disconnect(&con);
     duckdb_close(&db);
+    return t;
+}
+
+double bench_duckdb_seconds(const char *sql, int threads)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        double t = duckdb_seconds_here(sql, threads);
+        ssize_t w = write(fds[1], &t, sizeof t);
+        _exit(w == (ssize_t)sizeof t ? 0 : 1);
+    }
+    close(fds[1]);
+    double t = -1;
+    if (read(fds[0], &t, sizeof t) != (ssize_t)sizeof t)
+        t = -1;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
     return t;
 }
 

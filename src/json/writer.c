@@ -159,13 +159,20 @@ size_t json_fmt_double(double d, char *out)
         memcpy(out, s, n + 1);
         return n;
     }
-    /* Shortest digits that read back to the same double (Python repr). */
+    /* Shortest digits that read back to the same double (Python repr). Round-tripping is
+     * monotonic in the precision (a p-digit value is also a p+1-digit one), so binary search
+     * over 1..17 needs ~5 snprintf/strtod pairs instead of up to 17. */
     char tmp[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
-        if (prec == 17 || strtod(tmp, NULL) == d)
-            break;
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(tmp, sizeof tmp, "%.*e", mid - 1, d);
+        if (strtod(tmp, NULL) == d)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    snprintf(tmp, sizeof tmp, "%.*e", lo - 1, d);
     /* tmp = [-]D[.DDD]e[+-]XX: split into sign, digits and decimal exponent. */
     const char *p = tmp;
     bool neg = *p == '-';
