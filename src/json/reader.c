@@ -530,6 +530,8 @@ static bool close_container(parser *ps, jv *stk, size_t fi, size_t top)
 {
     size_t n = top - fi - 1;
     jv *c = &stk[fi];
+    if (CDLT_UNLIKELY(n / 2 > UINT32_MAX || (c->type == JV_ARRAY && n > UINT32_MAX)))
+        return false; /* len is 32-bit; reported as out of memory */
     if (c->type == JV_ARRAY) {
         jv *items = NULL;
         if (n) {

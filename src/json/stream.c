@@ -130,11 +130,11 @@ void json_stream_position(const json_stream *s, int64_t *out_line, int64_t *out_
 uint64_t json_stream_bytes_read(const json_stream *s) { return s->base + s->pos; }
 
 /* Error at absolute offset `abs` on line `line` (column from line_off); stops the stream. */
-static cdlt_status fail_at(json_stream *s, cdlt_error *err, int64_t line, uint64_t line_off,
-                           uint64_t abs)
+static cdlt_status fail_at(json_stream *s, cdlt_error *err, cdlt_status code, int64_t line,
+                           uint64_t line_off, uint64_t abs)
 {
     err_at_file(err, s->file, line, (int64_t)(abs - line_off) + 1, (int64_t)abs);
-    return err ? err->code : CDLT_PARSE;
+    return code;
 }
 
 static cdlt_status stop(json_stream *s, cdlt_error *err, cdlt_status st)
@@ -168,7 +168,7 @@ static cdlt_status refill(json_stream *s, bool *got, cdlt_error *err)
                         "one item is larger than %zu MiB, the limit for a single JSON line or array item",
                         s->max_item >> 20);
                 err_hint(err, "split the data into smaller items (NDJSON: one record per line)");
-                return fail_at(s, err, s->line, s->line_off, s->base);
+                return fail_at(s, err, CDLT_TOO_LARGE, s->line, s->line_off, s->base);
             }
             ncap *= 2;
         }
@@ -188,7 +188,7 @@ static cdlt_status refill(json_stream *s, bool *got, cdlt_error *err)
             continue;
         if (r < 0) {
             err_set(err, CDLT_IO, "read error in JSON file: %s", strerror(errno));
-            return fail_at(s, err, s->line, s->line_off, s->base + s->fill);
+            return fail_at(s, err, CDLT_IO, s->line, s->line_off, s->base + s->fill);
         }
         if (r == 0)
             s->eof = true;
@@ -296,11 +296,15 @@ static cdlt_status next_ndjson(json_stream *s, arena *a, jv *out, bool *out_eof,
         s->item_off = s->base + start;
         int64_t line = s->line;
         int64_t col0 = (int64_t)(s->base + start - s->line_off) + 1;
-        /* The line itself is the item; a bad line is skipped so callers may continue. */
+        /* The line itself is the item; a bad line is skipped so callers may continue, but
+         * after out-of-memory the same line is tried again by the next call. */
+        cdlt_status st = parse_span(s, a, start, le, line, col0, out, err);
+        if (st == CDLT_NOMEM)
+            return st;
         s->pos = next;
         s->line++;
         s->line_off = s->base + next;
-        return parse_span(s, a, start, le, line, col0, out, err);
+        return st;
     }
 }
 
@@ -354,7 +358,7 @@ static cdlt_status array_error(json_stream *s, cdlt_error *err, const char *what
     err_set(err, CDLT_PARSE, "JSON array of items: expected %s, found %s", what, f);
     if (c < 0)
         advance(s, s->fill); /* point at the end of the input */
-    fail_at(s, err, s->line, s->line_off, s->base + s->pos);
+    fail_at(s, err, CDLT_PARSE, s->line, s->line_off, s->base + s->pos);
     return stop(s, err, CDLT_PARSE);
 }
 

@@ -177,6 +177,9 @@ void norm_rng_seed(normalizer *n);
 void norm_random_id(normalizer *n, char out[15]);
 cdlt_status norm_digest_id(normalizer *n, const void *data, size_t len, char out[15]);
 
+/* shake4.c: SHAKE128 (10 bytes) of four inputs shorter than 168 bytes; false otherwise. */
+bool norm_shake4(const char *const in[4], const size_t len[4], unsigned char out[4][10]);
+
 /* coerce.c */
 cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err);
 /* Short JSON text of a value for messages (into n->tmp). */

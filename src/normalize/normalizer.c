@@ -291,9 +291,75 @@ static void put_u64(buf *b, uint64_t v)
     buf_append(b, tmp + i, (size_t)(24 - i));
 }
 
+/* Ids of all nested rows of one parent row: "{parent}_{table}_{i}" for every list item, hashed
+ * four at a time across all the row's lists (they depend only on the parent id, the table and
+ * the position). On return ids + 16*k is the id of the k-th item over the lists in order;
+ * *out NULL: use the per-row path. */
+static cdlt_status sibling_ids(normalizer *n, const jv *parent, uint32_t lists_base,
+                               uint32_t lists_end, char **out, cdlt_error *err)
+{
+    *out = NULL;
+    if (parent->type != JV_STRING)
+        return CDLT_OK;
+    size_t total = 0;
+    for (uint32_t li = lists_base; li < lists_end; li++) {
+        if (parent->len + n->lists[li].tab->len + 24 > 160)
+            return CDLT_OK;
+        total += n->lists[li].v->len;
+    }
+    if (!total)
+        return CDLT_OK;
+    char *ids = arena_alloc(&n->batch, total * 16);
+    if (!ids)
+        return err_nomem(err);
+    char in[4][192];
+    const char *ins[4] = {in[0], in[1], in[2], in[3]};
+    size_t lens[4] = {0, 0, 0, 0}, pos[4] = {0, 0, 0, 0};
+    unsigned char md[4][10];
+    int lane = 0;
+    size_t k = 0;
+    for (uint32_t li = lists_base; li < lists_end; li++) {
+        const norm_table *tab = n->lists[li].tab;
+        uint32_t count = n->lists[li].v->len;
+        size_t plen = parent->len + tab->len + 2;
+        for (uint32_t i = 0; i < count; i++, k++) {
+            char *p = in[lane];
+            memcpy(p, parent->u.s, parent->len);
+            p[parent->len] = '_';
+            memcpy(p + parent->len + 1, tab->name, tab->len);
+            p[plen - 1] = '_';
+            char tmp[12];
+            int d = 12;
+            uint32_t v = i;
+            do {
+                tmp[--d] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            memcpy(p + plen, tmp + d, (size_t)(12 - d));
+            lens[lane] = plen + (size_t)(12 - d);
+            pos[lane] = k;
+            if (++lane < 4 && k + 1 < total)
+                continue;
+            for (int l = lane; l < 4; l++) /* pad the last group with copies */
+                lens[l] = lens[0], pos[l] = pos[0], memcpy(in[l], in[0], lens[0]);
+            if (!norm_shake4(ins, lens, md))
+                return CDLT_OK; /* cannot happen (inputs are short); per-row path */
+            for (int l = 0; l < lane; l++) {
+                char b64[24];
+                b64_encode(md[l], 10, b64, false);
+                memcpy(ids + 16 * pos[l], b64, 14);
+                ids[16 * pos[l] + 14] = '\0';
+            }
+            lane = 0;
+        }
+    }
+    *out = ids;
+    return CDLT_OK;
+}
+
 static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const jv *parent_id,
                             int64_t idx, int lvl, bool is_root, const jv *root_id,
-                            norm_sink *sink, cdlt_error *err)
+                            const char *pre_id, norm_sink *sink, cdlt_error *err)
 {
     if (!nt->t)
         nt->t = schema_get_table(n->s, nt->name);
@@ -320,6 +386,16 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
     const jv *row_id;
     if (ids->in_gen == n->gen && truthy(n->ent[ids->in_pos].v)) {
         row_id = n->ent[ids->in_pos].v; /* quirk 8: kept, and no parent link added */
+    } else if (pre_id) { /* nested id computed with its siblings */
+        v_id = str_jv(pre_id, 14);
+        row_id = &v_id;
+        v_idx = jv_int(idx);
+        if (!(sl = sys_slot(n, nt, NORM_SYS_PARENT)) || norm_add_entry(n, sl, parent_id) != CDLT_OK)
+            return err_nomem(err);
+        if (!(sl = sys_slot(n, nt, NORM_SYS_IDX)) || norm_add_entry(n, sl, &v_idx) != CDLT_OK)
+            return err_nomem(err);
+        if (norm_add_entry(n, ids, &v_id) != CDLT_OK)
+            return err_nomem(err);
     } else {
         char *id = arena_alloc(&n->batch, 16);
         if (!id)
@@ -397,13 +473,22 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
         return CDLT_OK;
     }
     uint32_t lists_end = n->nlists;
+    char *pre = NULL;
+    if (lists_end > lists_base &&
+        (st = sibling_ids(n, row_id, lists_base, lists_end, &pre, err)) != CDLT_OK) {
+        n->nlists = lists_base;
+        return st;
+    }
     for (uint32_t li = lists_base; li < lists_end; li++) {
         norm_table *tab = n->lists[li].tab;
         const jv *arr = n->lists[li].v;
         for (uint32_t i = 0; i < arr->len; i++) {
+            const char *pid = pre ? pre : NULL;
+            if (pre)
+                pre += 16;
             const jv *it = &arr->u.items[i];
             if (it->type == JV_OBJECT) {
-                st = norm_row(n, tab, it, row_id, i, lvl - 1, false, child_root, sink, err);
+                st = norm_row(n, tab, it, row_id, i, lvl - 1, false, child_root, pid, sink, err);
             } else {
                 /* list of lists: intermediate row {"list": [...]}; scalars: {"value": x} */
                 bool list = it->type == JV_ARRAY;
@@ -418,7 +503,7 @@ static cdlt_status norm_row(normalizer *n, norm_table *nt, const jv *obj, const 
                 wrap.len = 1;
                 wrap.u.members = &m;
                 st = norm_row(n, tab, &wrap, row_id, i, list ? lvl - 2 : lvl - 1, false, child_root,
-                              sink, err);
+                              pid, sink, err);
             }
             if (st != CDLT_OK) {
                 n->nlists = lists_base;
@@ -494,5 +579,5 @@ cdlt_status norm_item(normalizer *n, const jv *item, const char *table_name, nor
     }
     n->stats.items++;
     n->nlists = 0;
-    return norm_row(n, nt, obj, NULL, 0, nt->max_nesting, true, NULL, sink, err);
+    return norm_row(n, nt, obj, NULL, 0, nt->max_nesting, true, NULL, NULL, sink, err);
 }

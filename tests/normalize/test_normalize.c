@@ -132,6 +132,35 @@ static void test_random_ids_unique(void **state)
     fx_close(&f);
 }
 
+/* the 4-lane SHAKE128 must equal OpenSSL's for every single-block length */
+static void test_shake4_matches_evp(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    char in[4][200];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 200; j++)
+            in[i][j] = (char)(' ' + (i * 31 + j * 7) % 90);
+    const char *ins[4] = {in[0], in[1], in[2], in[3]};
+    for (size_t len = 0; len < 168; len++) {
+        size_t lens[4] = {len, 167 - len, len / 2, (len * 13) % 168};
+        unsigned char md[4][10];
+        assert_true(norm_shake4(ins, lens, md));
+        for (int l = 0; l < 4; l++) {
+            char a[15], b64[24];
+            assert_int_equal(norm_digest_id(f.n, in[l], lens[l], a), CDLT_OK);
+            b64_encode(md[l], 10, b64, false);
+            b64[14] = '\0';
+            assert_string_equal(a, b64);
+        }
+    }
+    size_t big[4] = {168, 1, 1, 1};
+    unsigned char md[4][10];
+    assert_false(norm_shake4(ins, big, md));
+    fx_close(&f);
+}
+
 static void test_error_names_table_column_value(void **state)
 {
     (void)state;
@@ -231,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_null_sink_and_stats),
         cmocka_unit_test(test_steady_state_caches_flat),
         cmocka_unit_test(test_random_ids_unique),
+        cmocka_unit_test(test_shake4_matches_evp),
         cmocka_unit_test(test_error_names_table_column_value),
         cmocka_unit_test(test_schema_changed_first_new),
         cmocka_unit_test(test_bad_table_name),
