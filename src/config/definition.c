@@ -111,6 +111,38 @@ static bool eq_any(const char *s, size_t n, const char *const *opts, size_t nopt
     return false;
 }
 
+/* An integer beyond 64 bits as a BIGNUM in canonical decimal ("-?[1-9][0-9]*"), the form
+ * JSON writers print verbatim and readers accept: no '+', no leading zeros, hex and octal
+ * converted. digits[0..n) are valid digits of `base` (n < 128, so < 160 decimal digits). */
+static jv y_bignum(arena *a, const char *digits, size_t n, int base, bool neg)
+{
+    unsigned char dec[160]; /* little-endian decimal digits */
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned carry = (unsigned)(isdigit((unsigned char)digits[i])
+                                        ? digits[i] - '0'
+                                        : tolower((unsigned char)digits[i]) - 'a' + 10);
+        for (size_t k = 0; k < nd; k++) {
+            unsigned v = dec[k] * (unsigned)base + carry;
+            dec[k] = (unsigned char)(v % 10);
+            carry = v / 10;
+        }
+        while (carry && nd < sizeof dec) {
+            dec[nd++] = (unsigned char)(carry % 10);
+            carry /= 10;
+        }
+    }
+    char text[sizeof dec + 2];
+    size_t t = 0;
+    if (neg && nd)
+        text[t++] = '-';
+    if (!nd)
+        text[t++] = '0';
+    while (nd)
+        text[t++] = (char)('0' + dec[--nd]);
+    return jv_str_typed(a, JV_BIGNUM, text, t);
+}
+
 /* Type a plain scalar by the YAML 1.2 core schema. */
 static jv y_scalar(arena *a, const char *s, size_t n)
 {
@@ -159,7 +191,9 @@ static jv y_scalar(arena *a, const char *s, size_t n)
                     return (jv){.type = JV_UINT, .u.u = v};
                 }
             }
-            return jv_str_typed(a, JV_BIGNUM, s, n);
+            bool sign = base == 10 && (num[0] == '-' || num[0] == '+');
+            return y_bignum(a, digits + sign, n - (size_t)(digits - num) - sign, base,
+                            num[0] == '-');
         }
         if (is_float(num, n))
             return jv_double(strtod(num, NULL));

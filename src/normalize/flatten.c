@@ -58,17 +58,17 @@ norm_slot *norm_slot_get(normalizer *n, norm_table *nt, const char *name, size_t
     return sl;
 }
 
-schema_column *norm_slot_column(norm_table *nt, norm_slot *slot)
+schema_column *norm_slot_column_slow(norm_table *nt, norm_slot *slot)
 {
     schema_table *t = nt->t;
-    if (!t)
-        return NULL;
-    if (slot->col >= 0 && slot->epoch == nt->epoch && (uint32_t)slot->col < t->ncolumns)
-        return &t->columns[slot->col];
     schema_column *c = table_get_column(t, slot->name, slot->len);
+    slot->epoch = nt->epoch;
     if (c) {
         slot->col = (int32_t)(c - t->columns);
-        slot->epoch = nt->epoch;
+    } else {
+        slot->col = -1;
+        slot->miss_ncols = t->ncolumns + 1;
+        slot->miss_epoch = nt->epoch;
     }
     return c;
 }

@@ -16,6 +16,8 @@ typedef struct norm_slot {
     uint32_t len;        /* bytes of name */
     int32_t col;         /* cached schema column index, -1 unknown */
     uint32_t epoch;      /* table layout epoch the cached index belongs to */
+    uint32_t miss_ncols; /* t->ncolumns when the name was last found absent (+1; 0 = none) */
+    uint32_t miss_epoch; /* epoch of that miss */
     uint32_t in_gen;     /* row generation that last put this slot in the flat row */
     uint32_t in_pos;     /* its position in the flat row (for "later key overwrites") */
     uint32_t out_gen;    /* row generation that last put this slot in the coerced row */
@@ -164,8 +166,21 @@ norm_slot *norm_slot_get(normalizer *n, norm_table *nt, const char *name, size_t
 norm_table *norm_table_get(normalizer *n, const char *name, size_t len, const char *const *frags,
                            const size_t *flens, uint32_t nfrags, norm_table *parent);
 cdlt_status norm_add_entry(normalizer *n, norm_slot *slot, const jv *v);
-/* The schema column of a slot (cached), or NULL. */
-schema_column *norm_slot_column(norm_table *nt, norm_slot *slot);
+/* The schema column of a slot (cached, also when absent: columns are only ever added), or NULL. */
+schema_column *norm_slot_column_slow(norm_table *nt, norm_slot *slot);
+static inline schema_column *norm_slot_column(norm_table *nt, norm_slot *slot)
+{
+    schema_table *t = nt->t;
+    if (!t)
+        return NULL;
+    if (CDLT_LIKELY(slot->epoch == nt->epoch)) {
+        if (slot->col >= 0 && (uint32_t)slot->col < t->ncolumns)
+            return &t->columns[slot->col];
+        if (slot->miss_ncols == t->ncolumns + 1 && slot->miss_epoch == nt->epoch)
+            return NULL;
+    }
+    return norm_slot_column_slow(nt, slot);
+}
 
 /* hints.c */
 cdlt_status norm_rules_compile(normalizer *n, cdlt_error *err);

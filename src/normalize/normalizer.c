@@ -340,6 +340,14 @@ static cdlt_status sibling_ids(normalizer *n, const jv *parent, uint32_t lists_b
             pos[lane] = k;
             if (++lane < 4 && k + 1 < total)
                 continue;
+            if (lane == 1) { /* a lone id: one scalar digest beats a 4-lane permutation */
+                char one[15];
+                if (norm_digest_id(n, in[0], lens[0], one) != CDLT_OK)
+                    return err_set(err, CDLT_ERROR, "SHAKE128 digest failed (OpenSSL)");
+                memcpy(ids + 16 * pos[0], one, 15);
+                lane = 0;
+                continue;
+            }
             for (int l = lane; l < 4; l++) /* pad the last group with copies */
                 lens[l] = lens[0], pos[l] = pos[0], memcpy(in[l], in[0], lens[0]);
             if (!norm_shake4(ins, lens, md))
@@ -524,7 +532,10 @@ static cdlt_status root_table(normalizer *n, const char *table_name, norm_table 
     if (nt)
         return CDLT_OK;
     bool blank = norm_is_blank(table_name, rlen);
-    cdlt_status st = blank ? CDLT_OK : naming_tables_path(&n->s->naming, table_name, rlen, &n->nb);
+    cdlt_status st = blank ? CDLT_OK
+                     : n->s->use_break_path_on_normalize
+                         ? naming_tables_path(&n->s->naming, table_name, rlen, &n->nb)
+                         : naming_table_identifier(&n->s->naming, table_name, rlen, &n->nb);
     if (st == CDLT_NOMEM)
         return err_nomem(err);
     if (st != CDLT_OK || blank || n->nb.len == 0)

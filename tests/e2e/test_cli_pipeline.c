@@ -253,8 +253,12 @@ static void test_disk_full(void **st)
     res_free(&r);
     int64_t c[NTABLES];
     counts(db, c);
-    for (size_t i = 0; i < NTABLES; i++)
+    for (size_t i = 0; i < NTABLES; i++) {
+        if (c[i] != g_base[i])
+            fprintf(stderr, "[disk full] table %s: %lld rows, expected %lld\n", TABLES[i],
+                    (long long)c[i], (long long)g_base[i]);
         assert_int_equal(c[i], g_base[i]);
+    }
     tu_rm_rf(dir);
     free(dir);
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 
 cdlt_status duck_quote_ident(buf *b, const char *ident)
 {
@@ -172,6 +173,25 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         d->con = NULL;
         duck_close(d);
         return err_set(err, CDLT_DESTINATION, "duckdb: cannot connect to the database");
+    }
+    /* Loads run as INSERT ... SELECT FROM cdlt_load_scan(); without insertion order DuckDB
+     * inserts with all its threads (dlt promises no row order either). */
+    cdlt_status rst = duck_register_scan(d, err);
+    if (rst == CDLT_OK)
+        rst = duck_exec(d, "SET preserve_insertion_order = false", "configuring the session",
+                        err);
+    if (rst != CDLT_OK) {
+        duck_close(d);
+        return rst;
+    }
+    { /* EXPERIMENT */
+        const char *x = getenv("CDLT_DUCK_X");
+        if (x) {
+            duckdb_result r;
+            if (duckdb_query(d->con, x, &r) != DuckDBSuccess)
+                fprintf(stderr, "X: %s\n", duckdb_result_error(&r));
+            duckdb_destroy_result(&r);
+        }
     }
     *out = d;
     return CDLT_OK;

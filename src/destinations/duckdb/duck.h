@@ -20,15 +20,20 @@ struct destination {
     char *path_label;     /* file name only, for messages (the path may be a secret) */
     bool in_tx;           /* BEGIN issued, neither COMMIT nor ROLLBACK yet */
     bool create_indexes;  /* destination.duckdb.create_indexes: emit UNIQUE in DDL */
+    struct loader *cur_load; /* load_file in progress: what cdlt_load_scan() binds to */
 };
 
 /* ---- load-file format ("cdltduck", see docs/duckdb.md) ----
- * header: magic "CDLTDUK1", u32 ncols, per column {u8 dtype, u8 flags, u16 0, u32 name_len,
- *         name bytes}; rows: 'R', null bitmap (ceil(ncols/8) bytes, bit set = NULL), values of
- *         non-NULL columns (bigint/double/timestamp/time: 8 bytes LE; date: 4; bool: 1;
+ * header: magic "CDLTDUK2", u32 ncols, per column {u8 dtype, u8 flags, u16 0, u32 name_len,
+ *         name bytes}; blocks: 'B', u32 rows (1..DUCK_BLOCK_ROWS), u32 bytes, then the rows:
+ *         'R', null bitmap (ceil(ncols/8) bytes, bit set = NULL), values of non-NULL columns
+ *         (bigint/double/timestamp/time: 8 bytes LE; date: 4; bool: 1;
  *         text/binary/decimal/wei/json: u32 length + bytes); trailer: 'E', u64 rows, "CDLTEND1".
- * Self-describing (a later process maps columns by name) and a truncated file is detected. */
-#define DUCK_FILE_MAGIC "CDLTDUK1"
+ * Self-describing (a later process maps columns by name), a truncated file is detected, and
+ * blocks let several threads decode one file (a block = one DuckDB data chunk). */
+#define DUCK_FILE_MAGIC "CDLTDUK2"
+#define DUCK_BLOCK_ROWS 2048          /* = DuckDB's STANDARD_VECTOR_SIZE */
+#define DUCK_BLOCK_BYTES (1u << 20)   /* a block is closed early past this many bytes */
 #define DUCK_FILE_END "CDLTEND1"
 #define DUCK_FILE_EXT "cdltduck"
 #define DUCK_COLF_NAIVE 0x01 /* timestamp/time column without time zone */
@@ -94,5 +99,7 @@ void duck_writer_abort(dest_writer *w);
 const char *duck_writer_last_error(const dest_writer *w);
 cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *t,
                            const char *path, cdlt_error *err);
+/* Register the table function cdlt_load_scan() (used by duck_load_file) on d->con. */
+cdlt_status duck_register_scan(destination *d, cdlt_error *err);
 
 #endif /* CDLT_DUCK_H */

@@ -1,11 +1,15 @@
-/* loader.c: bulk-loads one load file (writer.c's format) into a DuckDB table through the
- * appender, a data chunk (2048 rows) at a time, with vectors filled in DuckDB's own physical
- * types so no cast runs inside DuckDB. Measured ~3-4x faster than COPY FROM csv on the same
- * rows (docs/duckdb.md): DuckDB's VARCHAR->DECIMAL(38,9) cast alone costs ~6 s per 1M values. */
+/* loader.c: bulk-loads one load file (writer.c's block format) into a DuckDB table with
+ * `INSERT INTO t (cols) SELECT * FROM cdlt_load_scan()`, where cdlt_load_scan is a table
+ * function registered on the connection that decodes our blocks straight into DuckDB's output
+ * vectors, in DuckDB's own physical types (no cast runs inside DuckDB). Running as a query
+ * instead of an appender lets DuckDB use its parallel insert (both cores decode and compress
+ * row groups) inside the package's single transaction, with no intermediate copy of the rows
+ * (the appender buffers them in a collection first); see docs/duckdb.md for the measurements. */
 #include "duck.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,53 +80,73 @@ typedef struct lcol {
     const char *name;         /* points into names buffer */
     uint8_t dtype;            /* dtype in the file */
     fill_kind kind;           /* how values are stored */
-    duckdb_logical_type type; /* the chunk vector type (owned) */
+    duckdb_logical_type type; /* the output vector type (owned) */
     int scale, width;         /* DECIMAL target */
-    duckdb_vector vec;        /* current chunk's vector */
-    void *data;               /* its data */
-    uint64_t *validity;       /* its validity mask */
 } lcol;
 
+/* One load_file call; shared by DuckDB's worker threads while the INSERT runs. */
 typedef struct loader {
-    destination *d;
-    const char *path;
-    const char *table;
-    reader r;
+    destination *d;        /* the session */
+    const char *path;      /* load file (messages) */
+    const char *table;     /* target table (messages) */
+    reader r;              /* sequential reader, used under mu */
     buf names;             /* column names, NUL-separated */
-    lcol *cols;
-    uint32_t ncols;
-    duckdb_appender app;
-    duckdb_data_chunk chunk;
-    uint64_t row;          /* rows read so far (messages) */
-    cdlt_error *err;
+    lcol *cols;            /* file columns with their fill plan */
+    uint32_t ncols;        /* number of file columns */
+    cdlt_error *err;       /* caller's error: written once, by the first failure */
+    pthread_mutex_t mu;    /* guards r, row, done, failed, err (recursive) */
+    bool mu_init;          /* mu is initialized */
+    uint64_t row;          /* rows handed out to decoders so far */
+    bool done;             /* trailer seen and checked */
+    bool failed;           /* err holds our message; DuckDB's wrapper is not shown */
+    cdlt_status fail_st;   /* status of that failure */
 } loader;
 
-static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const char *fmt, ...)
-    CDLT_PRINTF(4, 5);
-static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const char *fmt, ...)
+/* Record the first failure (any thread): message with file, table, column; optional hint. */
+static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const char *hint,
+                           const char *fmt, ...) CDLT_PRINTF(5, 6);
+static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const char *hint,
+                           const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    err_vset(L->err, st, fmt, ap);
-    va_end(ap);
-    err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ", L->path, L->table,
-               col ? " column '" : "", col ? col : "", col ? "'" : "");
-    err_set_table(L->err, L->table);
-    if (col)
-        err_set_column(L->err, col);
+    if (L->mu_init)
+        pthread_mutex_lock(&L->mu);
+    if (!L->failed) {
+        L->failed = true;
+        L->fail_st = st;
+        if (st == CDLT_NOMEM) {
+            err_nomem(L->err);
+        } else {
+            va_list ap;
+            va_start(ap, fmt);
+            err_vset(L->err, st, fmt, ap);
+            va_end(ap);
+            err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ", L->path,
+                       L->table, col ? " column '" : "", col ? col : "", col ? "'" : "");
+            err_set_table(L->err, L->table);
+            if (col)
+                err_set_column(L->err, col);
+            if (hint)
+                err_hint(L->err, "%s", hint);
+        }
+    }
+    if (L->mu_init)
+        pthread_mutex_unlock(&L->mu);
     return st;
 }
 
+static const char HINT_DAMAGED[] = "the load file is incomplete (a crash while normalizing?): "
+                                   "delete the package and normalize its data again";
+
+/* A reader failure at the reader's position (under mu or single-threaded). */
 static cdlt_status rd_fail(loader *L, cdlt_status st)
 {
     if (st == CDLT_NOMEM)
-        return err_nomem(L->err);
+        return ld_fail(L, CDLT_NOMEM, NULL, NULL, "out of memory");
     if (st == CDLT_IO)
-        return ld_fail(L, CDLT_IO, NULL, "read error: %s", strerror(errno));
-    ld_fail(L, CDLT_PARSE, NULL, "the file is truncated or damaged near byte %llu (row %llu)",
-            (unsigned long long)(L->r.base + L->r.pos), (unsigned long long)L->row);
-    return err_hint(L->err, "the load file is incomplete (a crash while normalizing?): "
-                            "delete the package and normalize its data again");
+        return ld_fail(L, CDLT_IO, NULL, NULL, "read error: %s", strerror(errno));
+    return ld_fail(L, CDLT_PARSE, NULL, HINT_DAMAGED,
+                   "the file is truncated or damaged near byte %llu (row %llu)",
+                   (unsigned long long)(L->r.base + L->r.pos), (unsigned long long)L->row);
 }
 
 /* ---- type planning ---- */
@@ -304,142 +328,318 @@ static bool parse_decimal(const char *s, size_t n, int scale, int width, __int12
     return true;
 }
 
-/* ---- chunk handling ---- */
-static void chunk_bind(loader *L)
+/* ---- block decoding (any DuckDB worker thread, no lock) ---- */
+
+/* Per-thread scan state: the block being decoded and the output vectors' pointers. */
+typedef struct scan_local {
+    char *blk;              /* copy of the current block's bytes */
+    size_t cap;             /* bytes allocated for blk */
+    void **data;            /* per column: output vector data */
+    uint64_t **valid;       /* per column: output validity mask */
+    duckdb_vector *vec;     /* per column: output vector */
+} scan_local;
+
+/* Bytes of a block that ended early: the file is damaged (row = 1-based row in the file). */
+static cdlt_status blk_damaged(loader *L, uint64_t row)
 {
-    for (uint32_t k = 0; k < L->ncols; k++) {
-        lcol *c = &L->cols[k];
-        c->vec = duckdb_data_chunk_get_vector(L->chunk, k);
-        duckdb_vector_ensure_validity_writable(c->vec);
-        c->validity = duckdb_vector_get_validity(c->vec);
-        c->data = duckdb_vector_get_data(c->vec);
+    return ld_fail(L, CDLT_PARSE, NULL, HINT_DAMAGED,
+                   "the file is damaged: a block ends inside row %llu",
+                   (unsigned long long)row);
+}
+
+/* A fixed-width value of column c into row i; v = the 8 file bytes as int64. */
+static cdlt_status put_i64(loader *L, const lcol *c, void *data, idx_t i, int64_t v, uint64_t row)
+{
+    switch (c->kind) {
+    case F_F64:
+    case F_I64:
+        ((int64_t *)data)[i] = v;
+        return CDLT_OK;
+    case F_I8:
+    case F_I16:
+    case F_I32: {
+        int64_t lim = c->kind == F_I8 ? INT8_MAX : c->kind == F_I16 ? INT16_MAX : INT32_MAX;
+        if (v > lim || v < -lim - 1)
+            return ld_fail(L, CDLT_COERCE, c->name,
+                           "widen the column (a larger integer precision) or fix the data",
+                           "value %lld in row %llu does not fit the column's integer type",
+                           (long long)v, (unsigned long long)row);
+        if (c->kind == F_I8)
+            ((int8_t *)data)[i] = (int8_t)v;
+        else if (c->kind == F_I16)
+            ((int16_t *)data)[i] = (int16_t)v;
+        else
+            ((int32_t *)data)[i] = (int32_t)v;
+        return CDLT_OK;
+    }
+    case F_I128: {
+        duckdb_hugeint h = {(uint64_t)v, v < 0 ? -1 : 0};
+        ((duckdb_hugeint *)data)[i] = h;
+        return CDLT_OK;
+    }
+    case F_TS_S:
+    case F_TS_MS: {
+        /* floor division: DuckDB truncates toward negative infinity for timestamps */
+        int64_t div = c->kind == F_TS_S ? 1000000 : 1000;
+        int64_t q = v / div;
+        if ((v % div) < 0)
+            q--;
+        ((int64_t *)data)[i] = q;
+        return CDLT_OK;
+    }
+    case F_TS_NS:
+        if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+            return ld_fail(L, CDLT_COERCE, c->name, NULL,
+                           "timestamp in row %llu is outside TIMESTAMP_NS range",
+                           (unsigned long long)row);
+        ((int64_t *)data)[i] = v * 1000;
+        return CDLT_OK;
+    default:
+        return ld_fail(L, CDLT_ERROR, c->name, NULL, "internal: bad fill kind");
     }
 }
 
-static cdlt_status chunk_flush(loader *L, idx_t rows)
+/* Decode `nrows` rows from [p, end) into out; row0 = 1-based file row of the first. */
+static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const char *end,
+                                uint32_t nrows, uint64_t row0, duckdb_data_chunk out)
 {
-    if (rows == 0)
-        return CDLT_OK;
-    duckdb_data_chunk_set_size(L->chunk, rows);
-    if (duckdb_append_data_chunk(L->app, L->chunk) != DuckDBSuccess) {
-        const char *e = duckdb_appender_error(L->app);
-        ld_fail(L, CDLT_DESTINATION, NULL, "appending rows %llu..%llu failed: %s",
-                (unsigned long long)(L->row - rows + 1), (unsigned long long)L->row,
-                e ? e : "unknown error");
-        return err_hint(L->err, "the table's columns may have been changed outside cdlt; "
-                                "compare it with the schema");
+    uint32_t nc = L->ncols;
+    size_t nb = (nc + 7) / 8;
+    for (uint32_t k = 0; k < nc; k++) {
+        S->vec[k] = duckdb_data_chunk_get_vector(out, k);
+        duckdb_vector_ensure_validity_writable(S->vec[k]);
+        S->valid[k] = duckdb_vector_get_validity(S->vec[k]);
+        S->data[k] = duckdb_vector_get_data(S->vec[k]);
     }
-    duckdb_data_chunk_reset(L->chunk);
-    chunk_bind(L);
+    cdlt_status st;
+    for (uint32_t i = 0; i < nrows; i++) {
+        uint64_t row = row0 + i;
+        if ((size_t)(end - p) < 1 + nb || *p != 'R')
+            return blk_damaged(L, row);
+        const unsigned char *nl = (const unsigned char *)p + 1;
+        p += 1 + nb;
+        uint64_t bit = (uint64_t)1 << (i % 64);
+        for (uint32_t k = 0; k < nc; k++) {
+            const lcol *c = &L->cols[k];
+            uint64_t *vw = &S->valid[k][i / 64];
+            if (nl[k / 8] & (1u << (k % 8))) {
+                *vw &= ~bit;
+                continue;
+            }
+            *vw |= bit;
+            void *data = S->data[k];
+            switch ((dtype)c->dtype) {
+            case DT_BOOL:
+                if (p >= end)
+                    return blk_damaged(L, row);
+                ((bool *)data)[i] = *p++ != 0;
+                break;
+            case DT_DATE:
+                if (end - p < 4)
+                    return blk_damaged(L, row);
+                memcpy((int32_t *)data + i, p, 4);
+                p += 4;
+                break;
+            case DT_DOUBLE:
+            case DT_BIGINT:
+            case DT_TIMESTAMP:
+            case DT_TIME: {
+                if (end - p < 8)
+                    return blk_damaged(L, row);
+                int64_t v;
+                memcpy(&v, p, 8);
+                p += 8;
+                if (CDLT_LIKELY(c->kind == F_I64 || c->kind == F_F64))
+                    ((int64_t *)data)[i] = v;
+                else if ((st = put_i64(L, c, data, i, v, row)) != CDLT_OK)
+                    return st;
+                break;
+            }
+            default: { /* length-prefixed bytes */
+                if (end - p < 4)
+                    return blk_damaged(L, row);
+                uint32_t n;
+                memcpy(&n, p, 4);
+                p += 4;
+                if ((size_t)(end - p) < n)
+                    return blk_damaged(L, row);
+                const char *v = p;
+                p += n;
+                if (c->kind == F_STR) {
+                    duckdb_vector_assign_string_element_len(S->vec[k], i, v, n);
+                    break;
+                }
+                __int128 x;
+                if (!parse_decimal(v, n, c->scale, c->width, &x))
+                    return ld_fail(L, CDLT_COERCE, c->name,
+                                   "widen the decimal column (precision/scale) or fix the data",
+                                   "value '%.*s' in row %llu is not a number that fits "
+                                   "DECIMAL(%d,%d)",
+                                   (int)(n > 60 ? 60 : n), v, (unsigned long long)row,
+                                   c->width, c->scale);
+                switch (c->kind) {
+                case F_DEC16: ((int16_t *)data)[i] = (int16_t)x; break;
+                case F_DEC32: ((int32_t *)data)[i] = (int32_t)x; break;
+                case F_DEC64: ((int64_t *)data)[i] = (int64_t)x; break;
+                default: {
+                    duckdb_hugeint h = {(uint64_t)x, (int64_t)(x >> 64)};
+                    ((duckdb_hugeint *)data)[i] = h;
+                    break;
+                }
+                }
+                break;
+            }
+            }
+        }
+    }
+    if (p != end)
+        return blk_damaged(L, row0 + nrows);
     return CDLT_OK;
 }
 
-/* One value of column c at chunk row `row`; the reader is positioned at its bytes. */
-static cdlt_status fill_value(loader *L, lcol *c, idx_t row)
+/* ---- the table function cdlt_load_scan() ---- */
+
+static void scan_bind(duckdb_bind_info info)
+{
+    destination *d = duckdb_bind_get_extra_info(info);
+    loader *L = d ? d->cur_load : NULL;
+    if (!L) {
+        duckdb_bind_set_error(info, "cdlt_load_scan() is internal to cdlt's load_file");
+        return;
+    }
+    for (uint32_t k = 0; k < L->ncols; k++)
+        duckdb_bind_add_result_column(info, L->cols[k].name, L->cols[k].type);
+    duckdb_bind_set_bind_data(info, L, NULL);
+}
+
+static void scan_init(duckdb_init_info info)
+{
+    /* as many threads as DuckDB runs (its `threads` setting caps this) */
+    duckdb_init_set_max_threads(info, 64);
+}
+
+static void scan_local_free(void *p)
+{
+    scan_local *S = p;
+    if (!S)
+        return;
+    mem_free(S->blk);
+    mem_free(S->data);
+    mem_free(S->valid);
+    mem_free(S->vec);
+    mem_free(S);
+}
+
+static void scan_local_init(duckdb_init_info info)
+{
+    loader *L = duckdb_init_get_bind_data(info);
+    scan_local *S = mem_calloc(1, sizeof *S);
+    size_t n = L->ncols ? L->ncols : 1;
+    if (S) {
+        S->data = mem_calloc(n, sizeof *S->data);
+        S->valid = mem_calloc(n, sizeof *S->valid);
+        S->vec = mem_calloc(n, sizeof *S->vec);
+    }
+    if (!S || !S->data || !S->valid || !S->vec) {
+        scan_local_free(S);
+        ld_fail(L, CDLT_NOMEM, NULL, NULL, "out of memory");
+        duckdb_init_set_error(info, "cdlt: out of memory");
+        return;
+    }
+    duckdb_init_set_init_data(info, S, scan_local_free);
+}
+
+/* Under mu: take the next block into S. *nrows = 0 at the end. */
+static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_t *nbytes,
+                              uint64_t *row0)
 {
     reader *r = &L->r;
     cdlt_status st;
-    switch ((dtype)c->dtype) {
-    case DT_BOOL:
-        if ((st = rd_need(r, 1)) != CDLT_OK)
+    *nrows = 0;
+    if (L->done || L->failed)
+        return L->failed ? L->fail_st : CDLT_OK;
+    if ((st = rd_need(r, 1)) != CDLT_OK)
+        return rd_fail(L, st);
+    char tag = r->data[r->pos];
+    if (tag == 'E') {
+        if ((st = rd_need(r, 17)) != CDLT_OK)
             return rd_fail(L, st);
-        ((bool *)c->data)[row] = r->data[r->pos++] != 0;
-        return CDLT_OK;
-    case DT_DATE:
-        if ((st = rd_need(r, 4)) != CDLT_OK)
-            return rd_fail(L, st);
-        memcpy((int32_t *)c->data + row, r->data + r->pos, 4);
-        r->pos += 4;
-        return CDLT_OK;
-    case DT_DOUBLE:
-    case DT_BIGINT:
-    case DT_TIMESTAMP:
-    case DT_TIME: {
-        if ((st = rd_need(r, 8)) != CDLT_OK)
-            return rd_fail(L, st);
-        int64_t v;
-        memcpy(&v, r->data + r->pos, 8);
-        r->pos += 8;
-        switch (c->kind) {
-        case F_F64:
-        case F_I64:
-            ((int64_t *)c->data)[row] = v;
-            return CDLT_OK;
-        case F_I8:
-        case F_I16:
-        case F_I32: {
-            int64_t lim = c->kind == F_I8 ? INT8_MAX : c->kind == F_I16 ? INT16_MAX : INT32_MAX;
-            if (v > lim || v < -lim - 1)
-                return ld_fail(L, CDLT_COERCE, c->name,
-                               "value %lld in row %llu does not fit the column's integer type",
-                               (long long)v, (unsigned long long)L->row);
-            if (c->kind == F_I8)
-                ((int8_t *)c->data)[row] = (int8_t)v;
-            else if (c->kind == F_I16)
-                ((int16_t *)c->data)[row] = (int16_t)v;
-            else
-                ((int32_t *)c->data)[row] = (int32_t)v;
-            return CDLT_OK;
-        }
-        case F_I128: {
-            duckdb_hugeint h = {(uint64_t)v, v < 0 ? -1 : 0};
-            ((duckdb_hugeint *)c->data)[row] = h;
-            return CDLT_OK;
-        }
-        case F_TS_S:
-        case F_TS_MS:
-            /* floor division: DuckDB truncates toward negative infinity for timestamps */
-            {
-                int64_t div = c->kind == F_TS_S ? 1000000 : 1000;
-                int64_t q = v / div;
-                if ((v % div) < 0)
-                    q--;
-                ((int64_t *)c->data)[row] = q;
-            }
-            return CDLT_OK;
-        case F_TS_NS:
-            if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
-                return ld_fail(L, CDLT_COERCE, c->name,
-                               "timestamp in row %llu is outside TIMESTAMP_NS range",
-                               (unsigned long long)L->row);
-            ((int64_t *)c->data)[row] = v * 1000;
-            return CDLT_OK;
-        default:
-            return ld_fail(L, CDLT_ERROR, c->name, "internal: bad fill kind");
-        }
-    }
-    default: { /* length-prefixed bytes */
-        if ((st = rd_need(r, 4)) != CDLT_OK)
-            return rd_fail(L, st);
-        uint32_t n = rd_u32(r);
-        if ((st = rd_need(r, n)) != CDLT_OK)
-            return rd_fail(L, st);
-        const char *p = r->data + r->pos;
-        r->pos += n;
-        if (c->kind == F_STR) {
-            duckdb_vector_assign_string_element_len(c->vec, row, p, n);
-            return CDLT_OK;
-        }
-        __int128 v;
-        if (!parse_decimal(p, n, c->scale, c->width, &v))
-            return ld_fail(L, CDLT_COERCE, c->name,
-                           "value '%.*s' in row %llu is not a number that fits DECIMAL(%d,%d)",
-                           (int)(n > 60 ? 60 : n), p, (unsigned long long)L->row, c->width,
-                           c->scale);
-        switch (c->kind) {
-        case F_DEC16: ((int16_t *)c->data)[row] = (int16_t)v; break;
-        case F_DEC32: ((int32_t *)c->data)[row] = (int32_t)v; break;
-        case F_DEC64: ((int64_t *)c->data)[row] = (int64_t)v; break;
-        default: {
-            duckdb_hugeint h = {(uint64_t)v, (int64_t)(v >> 64)};
-            ((duckdb_hugeint *)c->data)[row] = h;
-            break;
-        }
-        }
+        uint64_t n;
+        memcpy(&n, r->data + r->pos + 1, 8);
+        if (n != L->row || memcmp(r->data + r->pos + 9, DUCK_FILE_END, 8) != 0)
+            return rd_fail(L, CDLT_PARSE);
+        r->pos += 17;
+        L->done = true;
         return CDLT_OK;
     }
+    if (tag != 'B' || (st = rd_need(r, 9)) != CDLT_OK)
+        return rd_fail(L, tag != 'B' ? CDLT_PARSE : st);
+    uint32_t nr, n;
+    memcpy(&nr, r->data + r->pos + 1, 4);
+    memcpy(&n, r->data + r->pos + 5, 4);
+    if (nr == 0 || nr > duckdb_vector_size() || n > (1u << 30))
+        return rd_fail(L, CDLT_PARSE);
+    r->pos += 9;
+    if ((st = rd_need(r, n)) != CDLT_OK)
+        return rd_fail(L, st);
+    if (n > S->cap) {
+        size_t cap = S->cap ? S->cap : 64 * 1024;
+        while (cap < n)
+            cap *= 2;
+        char *b = mem_realloc(S->blk, cap);
+        if (!b)
+            return ld_fail(L, CDLT_NOMEM, NULL, NULL, "out of memory");
+        S->blk = b;
+        S->cap = cap;
     }
+    memcpy(S->blk, r->data + r->pos, n);
+    r->pos += n;
+    *row0 = L->row + 1;
+    L->row += nr;
+    *nrows = nr;
+    *nbytes = n;
+    return CDLT_OK;
 }
+
+static void scan_fn(duckdb_function_info info, duckdb_data_chunk out)
+{
+    loader *L = duckdb_function_get_bind_data(info);
+    scan_local *S = duckdb_function_get_local_init_data(info);
+    uint32_t nrows = 0, nbytes = 0;
+    uint64_t row0 = 0;
+    pthread_mutex_lock(&L->mu);
+    cdlt_status st = take_block(L, S, &nrows, &nbytes, &row0);
+    pthread_mutex_unlock(&L->mu);
+    if (st == CDLT_OK && nrows)
+        st = decode_block(L, S, S->blk, S->blk + nbytes, nrows, row0, out);
+    if (st != CDLT_OK) {
+        duckdb_function_set_error(info, "cdlt: load file rejected (details in cdlt's error)");
+        duckdb_data_chunk_set_size(out, 0);
+        return;
+    }
+    duckdb_data_chunk_set_size(out, nrows);
+}
+
+cdlt_status duck_register_scan(destination *d, cdlt_error *err)
+{
+    duckdb_table_function tf = duckdb_create_table_function();
+    if (!tf)
+        return err_nomem(err);
+    duckdb_table_function_set_name(tf, "cdlt_load_scan");
+    duckdb_table_function_set_extra_info(tf, d, NULL);
+    duckdb_table_function_set_bind(tf, scan_bind);
+    duckdb_table_function_set_init(tf, scan_init);
+    duckdb_table_function_set_local_init(tf, scan_local_init);
+    duckdb_table_function_set_function(tf, scan_fn);
+    duckdb_state rc = duckdb_register_table_function(d->con, tf);
+    duckdb_destroy_table_function(&tf);
+    if (rc != DuckDBSuccess)
+        return err_set(err, CDLT_DESTINATION,
+                       "duckdb: cannot register cdlt's load-file scan on the connection");
+    return CDLT_OK;
+}
+
+/* ---- file header and the load ---- */
 
 static cdlt_status read_header(loader *L)
 {
@@ -448,20 +648,21 @@ static cdlt_status read_header(loader *L)
     if (st != CDLT_OK || memcmp(r->data, DUCK_FILE_MAGIC, 8) != 0) {
         if (st == CDLT_NOMEM || st == CDLT_IO)
             return rd_fail(L, st);
-        ld_fail(L, CDLT_PARSE, NULL, "not a cdlt DuckDB load file (bad magic)");
-        return err_hint(L->err, "load files for duckdb are written by cdlt's duckdb writer; "
-                                "normalize the package again");
+        return ld_fail(L, CDLT_PARSE, NULL,
+                       "load files for duckdb are written by this version of cdlt's duckdb "
+                       "writer; normalize the package again",
+                       "not a cdlt DuckDB load file of this version (bad magic)");
     }
     r->pos = 8;
     L->ncols = rd_u32(r);
     if (L->ncols > 100000)
         return rd_fail(L, CDLT_PARSE);
     L->cols = mem_calloc(L->ncols ? L->ncols : 1, sizeof *L->cols);
-    if (!L->cols)
-        return err_nomem(L->err);
     size_t *offs = mem_calloc(L->ncols ? L->ncols : 1, sizeof *offs);
-    if (!offs)
-        return err_nomem(L->err);
+    if (!L->cols || !offs) {
+        mem_free(offs);
+        return rd_fail(L, CDLT_NOMEM);
+    }
     for (uint32_t k = 0; k < L->ncols; k++) {
         if ((st = rd_need(r, 8)) != CDLT_OK)
             break;
@@ -486,66 +687,39 @@ static cdlt_status read_header(loader *L)
     return st == CDLT_OK ? CDLT_OK : rd_fail(L, st);
 }
 
-static cdlt_status load_rows(loader *L)
+/* Plan every file column against the table's column of that name. A short-lived appender
+ * answers both questions (does the column exist, what is its type) without a catalog query. */
+static cdlt_status plan_columns(loader *L)
 {
-    reader *r = &L->r;
-    idx_t vs = duckdb_vector_size(), row = 0;
-    size_t nb = (L->ncols + 7) / 8;
-    cdlt_status st;
-    chunk_bind(L);
-    for (;;) {
-        if ((st = rd_need(r, 1)) != CDLT_OK)
-            return rd_fail(L, st);
-        char tag = r->data[r->pos++];
-        if (tag == 'E')
-            break;
-        if (tag != 'R')
-            return rd_fail(L, CDLT_PARSE);
-        L->row++;
-        if ((st = rd_need(r, nb)) != CDLT_OK)
-            return rd_fail(L, st);
-        const unsigned char *bm = (const unsigned char *)r->data + r->pos;
-        /* copy the bitmap: rd_need may move the buffer while values are read */
-        unsigned char nulls[256];
-        unsigned char *nl = nulls;
-        unsigned char *big = NULL;
-        if (nb > sizeof nulls) {
-            big = mem_alloc(nb);
-            if (!big)
-                return err_nomem(L->err);
-            nl = big;
-        }
-        memcpy(nl, bm, nb);
-        r->pos += nb;
-        st = CDLT_OK;
-        for (uint32_t k = 0; k < L->ncols && st == CDLT_OK; k++) {
-            lcol *c = &L->cols[k];
-            uint64_t bit = (uint64_t)1 << (row % 64);
-            if (nl[k / 8] & (1u << (k % 8))) {
-                c->validity[row / 64] &= ~bit;
-                continue;
-            }
-            c->validity[row / 64] |= bit;
-            st = fill_value(L, c, row);
-        }
-        mem_free(big);
-        if (st != CDLT_OK)
-            return st;
-        if (++row == vs) {
-            if ((st = chunk_flush(L, row)) != CDLT_OK)
-                return st;
-            row = 0;
+    destination *d = L->d;
+    duckdb_appender app = NULL;
+    cdlt_status st = CDLT_OK;
+    if (duckdb_appender_create_ext(d->con, NULL, d->dataset, L->table, &app) != DuckDBSuccess) {
+        const char *e = app ? duckdb_appender_error(app) : NULL;
+        st = ld_fail(L, CDLT_DESTINATION, NULL, "migrate the schema first so the table exists",
+                     "cannot open the table: %s", e ? e : "table not found");
+        goto out;
+    }
+    for (uint32_t k = 0; k < L->ncols; k++) {
+        if (duckdb_appender_add_column(app, L->cols[k].name) != DuckDBSuccess) {
+            const char *e = duckdb_appender_error(app);
+            st = ld_fail(L, CDLT_DESTINATION, L->cols[k].name,
+                         "migrate the schema so the table has every column of the load file",
+                         "the column is in the load file but not in the table: %s",
+                         e ? e : "unknown error");
+            goto out;
         }
     }
-    if ((st = chunk_flush(L, row)) != CDLT_OK)
-        return st;
-    if ((st = rd_need(r, 16)) != CDLT_OK)
-        return rd_fail(L, st);
-    uint64_t n;
-    memcpy(&n, r->data + r->pos, 8);
-    if (n != L->row || memcmp(r->data + r->pos + 8, DUCK_FILE_END, 8) != 0)
-        return rd_fail(L, CDLT_PARSE);
-    return CDLT_OK;
+    for (uint32_t k = 0; k < L->ncols && st == CDLT_OK; k++) {
+        duckdb_logical_type tt = duckdb_appender_column_type(app, k);
+        st = tt ? plan_column(&L->cols[k], tt) : CDLT_NOMEM;
+        if (st != CDLT_OK)
+            st = ld_fail(L, CDLT_NOMEM, NULL, NULL, "out of memory");
+    }
+out:
+    if (app)
+        duckdb_appender_destroy(&app);
+    return st;
 }
 
 cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *t,
@@ -560,13 +734,14 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
     L.err = err;
     L.r.fd = -1;
     buf_init(&L.names, 0);
+    buf sql = BUF_INIT;
     cdlt_status st = CDLT_OK;
     double t0 = time_monotonic();
 
     L.r.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (L.r.fd < 0) {
-        st = ld_fail(&L, CDLT_IO, NULL, "cannot open the file: %s", strerror(errno));
-        err_hint(err, "the package folder may have been moved or deleted");
+        st = ld_fail(&L, CDLT_IO, NULL, "the package folder may have been moved or deleted",
+                     "cannot open the file: %s", strerror(errno));
         goto out;
     }
     L.r.cap = READER_CHUNK;
@@ -579,65 +754,63 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
         goto out;
     if (L.ncols == 0)
         goto out; /* no complete columns: nothing can be stored */
+    if ((st = plan_columns(&L)) != CDLT_OK)
+        goto out;
 
-    if (duckdb_appender_create_ext(d->con, NULL, d->dataset, t->name, &L.app) != DuckDBSuccess) {
-        const char *e = L.app ? duckdb_appender_error(L.app) : NULL;
-        st = ld_fail(&L, CDLT_DESTINATION, NULL, "cannot open an appender: %s",
-                     e ? e : "table not found");
-        err_hint(err, "migrate the schema first so the table exists");
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    int prc = pthread_mutex_init(&L.mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    if (prc != 0) {
+        st = err_set(err, CDLT_ERROR, "duckdb: cannot create a mutex");
         goto out;
     }
+    L.mu_init = true;
+
+    buf_puts(&sql, "INSERT INTO ");
+    duck_qualified(d, &sql, t->name);
+    buf_puts(&sql, " (");
     for (uint32_t k = 0; k < L.ncols; k++) {
-        if (duckdb_appender_add_column(L.app, L.cols[k].name) != DuckDBSuccess) {
-            const char *e = duckdb_appender_error(L.app);
-            st = ld_fail(&L, CDLT_DESTINATION, L.cols[k].name,
-                         "the column is in the load file but not in the table: %s",
-                         e ? e : "unknown error");
-            err_hint(err, "migrate the schema so the table has every column of the load file");
-            goto out;
+        if (k)
+            buf_puts(&sql, ", ");
+        duck_quote_ident(&sql, L.cols[k].name);
+    }
+    buf_puts(&sql, ") SELECT * FROM cdlt_load_scan()");
+    if (sql.status != CDLT_OK) {
+        st = err_nomem(err);
+        goto out;
+    }
+    d->cur_load = &L;
+    duckdb_result res;
+    duckdb_state rc = duckdb_query(d->con, sql.data, &res);
+    d->cur_load = NULL;
+    if (rc != DuckDBSuccess) {
+        if (L.failed) {
+            st = L.fail_st; /* our own message is already in err */
+        } else {
+            const char *e = duckdb_result_error(&res);
+            st = ld_fail(&L, CDLT_DESTINATION, NULL,
+                         "a NOT NULL or UNIQUE constraint may be violated, or the table was "
+                         "changed outside cdlt; check the data and the table",
+                         "storing the rows failed: %s", e ? e : "unknown error");
         }
+    } else if (!L.done) {
+        st = rd_fail(&L, CDLT_PARSE); /* DuckDB stopped early: cannot happen for INSERT */
     }
-    duckdb_logical_type *types = mem_calloc(L.ncols, sizeof *types);
-    if (!types) {
-        st = err_nomem(err);
-        goto out;
-    }
-    for (uint32_t k = 0; k < L.ncols && st == CDLT_OK; k++) {
-        duckdb_logical_type tt = duckdb_appender_column_type(L.app, k);
-        st = tt ? plan_column(&L.cols[k], tt) : CDLT_NOMEM;
-        types[k] = L.cols[k].type;
-    }
-    if (st == CDLT_OK) {
-        L.chunk = duckdb_create_data_chunk(types, L.ncols);
-        if (!L.chunk)
-            st = CDLT_NOMEM;
-    }
-    mem_free(types);
-    if (st != CDLT_OK) {
-        st = err_nomem(err);
-        goto out;
-    }
-    if ((st = load_rows(&L)) != CDLT_OK)
-        goto out;
-    if (duckdb_appender_close(L.app) != DuckDBSuccess) {
-        const char *e = duckdb_appender_error(L.app);
-        st = ld_fail(&L, CDLT_DESTINATION, NULL, "storing the rows failed: %s",
-                     e ? e : "unknown error");
-        err_hint(err, "a NOT NULL or UNIQUE constraint may be violated; check the data");
-        goto out;
-    }
-    LOG_DEBUG("duckdb: loaded %llu rows into %s.%s in %.3fs", (unsigned long long)L.row,
-              d->dataset, t->name, time_monotonic() - t0);
+    duckdb_destroy_result(&res);
+    if (st == CDLT_OK)
+        LOG_DEBUG("duckdb: loaded %llu rows into %s.%s in %.3fs", (unsigned long long)L.row,
+                  d->dataset, t->name, time_monotonic() - t0);
 out:
-    if (L.app)
-        duckdb_appender_destroy(&L.app);
-    if (L.chunk)
-        duckdb_destroy_data_chunk(&L.chunk);
+    if (L.mu_init)
+        pthread_mutex_destroy(&L.mu);
     for (uint32_t k = 0; L.cols && k < L.ncols; k++)
         if (L.cols[k].type)
             duckdb_destroy_logical_type(&L.cols[k].type);
     mem_free(L.cols);
     buf_free(&L.names);
+    buf_free(&sql);
     mem_free(L.r.data);
     if (L.r.fd >= 0)
         close(L.r.fd);

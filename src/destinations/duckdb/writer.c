@@ -23,6 +23,8 @@ struct dest_writer {
     uint8_t *ftypes;     /* dtype per file column */
     char *path;          /* load file path (messages) */
     char *table;         /* table name (messages) */
+    size_t blk_at;       /* offset in out of the open block's header; SIZE_MAX = none open */
+    uint32_t blk_rows;   /* rows in the open block */
     cdlt_status status;  /* sticky I/O or memory failure */
     char msg[512];       /* last error message (duck_writer_last_error) */
 };
@@ -78,6 +80,7 @@ cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_write
     if (!w)
         return err_nomem(err);
     w->fd = -1;
+    w->blk_at = SIZE_MAX;
     buf_init(&w->out, 0);
     w->ntcols = t->ncolumns;
     w->path = mem_strdup(path);
@@ -128,12 +131,29 @@ cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_write
 
 static inline void put_bytes(buf *b, const void *p, size_t n) { buf_append(b, p, n); }
 
+/* Close the open block: patch its row and byte counts into the header. */
+static void blk_close(dest_writer *w)
+{
+    if (w->blk_at == SIZE_MAX)
+        return;
+    uint32_t n = (uint32_t)(w->out.len - w->blk_at - 9);
+    memcpy(w->out.data + w->blk_at + 1, &w->blk_rows, 4);
+    memcpy(w->out.data + w->blk_at + 5, &n, 4);
+    w->blk_at = SIZE_MAX;
+    w->blk_rows = 0;
+}
+
 cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols)
 {
     if (w->status != CDLT_OK)
         return w->status;
     buf *b = &w->out;
-    size_t row_start = b->len;
+    if (w->blk_at == SIZE_MAX) { /* open a block: 'B' rows bytes, patched by blk_close */
+        w->blk_at = b->len;
+        buf_append(b, "B\0\0\0\0\0\0\0\0", 9);
+    }
+    /* a refused row rewinds to row_start; an empty block is dropped again */
+    size_t row_start = w->blk_rows ? b->len : w->blk_at;
     size_t nb = (w->nfcols + 7) / 8;
     buf_putc(b, 'R');
     size_t bm = b->len;
@@ -144,6 +164,8 @@ cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols)
     for (uint32_t i = ncols > w->ntcols ? w->ntcols : ncols; i < ncols; i++) {
         if (vals[i].type != DT_NONE) {
             b->len = row_start;
+            if (!w->blk_rows)
+                w->blk_at = SIZE_MAX;
             wr_msg(w, "duckdb: row for table '%s' has a value for column #%u which did not exist "
                       "when load file '%s' was opened; rotate the file when columns are added",
                    w->table, (unsigned)i, w->path);
@@ -161,6 +183,8 @@ cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols)
         if (j < 0 || v->type != w->ftypes[j]) {
             b->len = row_start;
             b->data[b->len] = '\0';
+            if (!w->blk_rows)
+                w->blk_at = SIZE_MAX;
             wr_msg(w, "duckdb: value of type %s for column #%u of table '%s' does not match the "
                       "column type %s (load file '%s'); coerce values before writing",
                    dtype_name((dtype)v->type) ? dtype_name((dtype)v->type) : "?", (unsigned)i,
@@ -206,7 +230,10 @@ cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols)
         return w->status = b->status;
     }
     w->rows++;
-    if (b->len >= WRITER_FLUSH)
+    if (++w->blk_rows == DUCK_BLOCK_ROWS || b->len - w->blk_at >= DUCK_BLOCK_BYTES)
+        blk_close(w);
+    /* only whole blocks are flushed (their headers are patched in the buffer) */
+    if (w->blk_at == SIZE_MAX && b->len >= WRITER_FLUSH)
         return wr_flush(w);
     return CDLT_OK;
 }
@@ -221,6 +248,7 @@ cdlt_status duck_writer_close(dest_writer *w, uint64_t *out_rows, cdlt_error *er
         return CDLT_OK;
     cdlt_status st = w->status;
     if (st == CDLT_OK) {
+        blk_close(w);
         buf_putc(&w->out, 'E');
         buf_append(&w->out, &w->rows, 8);
         buf_append(&w->out, DUCK_FILE_END, 8);
