@@ -76,12 +76,23 @@ static void check_yaml(const schema *s, const buf *json1)
     schema_free(s2);
 }
 
+/* Warnings about odd documents are expected; the sink keeps the formatting path exercised
+ * without flooding the fuzzer's output. */
+static void quiet(cdlt_log_level level, const char *line, void *ud)
+{
+    (void)level;
+    (void)ud;
+    if (!line || strlen(line) > (1u << 20))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > MAX_INPUT)
         return 0;
+    cdlt_log_set_sink(quiet, NULL);
     arena a;
     arena_init(&a, 4096, 0);
     cdlt_error e;

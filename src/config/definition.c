@@ -14,12 +14,17 @@
 #include <yaml.h>
 
 #define YAML_MAX_DEPTH 256
+/* Aliases share their anchor's tree, so a few hundred bytes of nested aliases ("billion
+ * laughs") can stand for billions of values that every consumer walking the tree would visit.
+ * A document may expand to at most its own byte length plus this many values. */
+#define YAML_MAX_ALIAS_NODES (1u << 20)
 
 /* ---- YAML ---- */
 
 typedef struct yanchor {
     const char *name; /* anchor name (arena) */
     jv value;         /* the anchored node (shares storage: trees are immutable) */
+    size_t weight;    /* values in the node counting alias expansions (itself included) */
 } yanchor;
 
 typedef struct yctx {
@@ -30,6 +35,8 @@ typedef struct yctx {
     yanchor *anchors;     /* mem_alloc'd list */
     size_t nanchors;      /* used */
     size_t capanchors;    /* allocated */
+    size_t nodes;         /* values produced so far, aliases counted as their expansion */
+    size_t max_nodes;     /* limit for nodes: input length + YAML_MAX_ALIAS_NODES */
 } yctx;
 
 static cdlt_status y_err_at(yctx *y, yaml_mark_t m, const char *what, const char *arg)
@@ -203,7 +210,8 @@ static jv y_scalar(arena *a, const char *s, size_t n)
 
 static cdlt_status y_node(yctx *y, yaml_event_t *ev, int depth, jv *out);
 
-static cdlt_status y_anchor(yctx *y, const yaml_char_t *anchor, const jv *v)
+/* Record an anchored node; `before` is y->nodes when the node started. */
+static cdlt_status y_anchor(yctx *y, const yaml_char_t *anchor, const jv *v, size_t before)
 {
     if (!anchor)
         return CDLT_OK;
@@ -218,7 +226,7 @@ static cdlt_status y_anchor(yctx *y, const yaml_char_t *anchor, const jv *v)
     const char *name = arena_strndup(y->a, (const char *)anchor, strlen((const char *)anchor));
     if (!name)
         return err_nomem(y->err);
-    y->anchors[y->nanchors++] = (yanchor){.name = name, .value = *v};
+    y->anchors[y->nanchors++] = (yanchor){.name = name, .value = *v, .weight = y->nodes - before};
     return CDLT_OK;
 }
 
@@ -243,6 +251,7 @@ static cdlt_status y_mapping(yctx *y, yaml_event_t *start, int depth, jv *out)
 {
     jv_builder b;
     jv_builder_init(&b, JV_OBJECT);
+    size_t before = y->nodes++;
     jv merges[16];
     size_t nmerges = 0;
     yaml_char_t *anchor = start->data.mapping_start.anchor;
@@ -306,7 +315,7 @@ static cdlt_status y_mapping(yctx *y, yaml_event_t *start, int depth, jv *out)
         st = y_apply_merges(y, &b, merges, nmerges);
     if (st == CDLT_OK) {
         *out = b.value;
-        st = y_anchor(y, (const yaml_char_t *)anchor_copy, out);
+        st = y_anchor(y, (const yaml_char_t *)anchor_copy, out, before);
     }
     mem_free(anchor_copy);
     return st;
@@ -316,6 +325,7 @@ static cdlt_status y_sequence(yctx *y, yaml_event_t *start, int depth, jv *out)
 {
     jv_builder b;
     jv_builder_init(&b, JV_ARRAY);
+    size_t before = y->nodes++;
     yaml_char_t *anchor = start->data.sequence_start.anchor;
     char *anchor_copy = anchor ? mem_strdup((const char *)anchor) : NULL;
     if (anchor && !anchor_copy)
@@ -341,7 +351,7 @@ static cdlt_status y_sequence(yctx *y, yaml_event_t *start, int depth, jv *out)
     }
     if (st == CDLT_OK) {
         *out = b.value;
-        st = y_anchor(y, (const yaml_char_t *)anchor_copy, out);
+        st = y_anchor(y, (const yaml_char_t *)anchor_copy, out, before);
     }
     mem_free(anchor_copy);
     return st;
@@ -364,10 +374,11 @@ static cdlt_status y_node(yctx *y, yaml_event_t *ev, int depth, jv *out)
         bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                      !(tag && strcmp(tag, YAML_STR_TAG) == 0);
         *out = plain ? y_scalar(y->a, s, n) : jv_str(y->a, s, n);
+        y->nodes++;
         if (jv_failed(out))
             st = err_nomem(y->err);
         else
-            st = y_anchor(y, ev->data.scalar.anchor, out);
+            st = y_anchor(y, ev->data.scalar.anchor, out, y->nodes - 1);
         break;
     }
     case YAML_ALIAS_EVENT: {
@@ -376,12 +387,17 @@ static cdlt_status y_node(yctx *y, yaml_event_t *ev, int depth, jv *out)
         for (size_t i = y->nanchors; i-- > 0;)
             if (strcmp(y->anchors[i].name, name) == 0) {
                 *out = y->anchors[i].value;
+                y->nodes += y->anchors[i].weight;
                 st = CDLT_OK;
                 break;
             }
         if (st != CDLT_OK)
             st = y_err_at(y, ev->start_mark, "alias refers to an unknown anchor (anchors must be "
                           "defined before use, and not inside themselves):", name);
+        else if (y->nodes > y->max_nodes)
+            st = y_err_at(y, ev->start_mark, "aliases nested in aliases expand to more than the "
+                          "document's size plus 1048576 values; flatten them. Stopped at alias",
+                          name);
         break;
     }
     case YAML_MAPPING_START_EVENT:
@@ -407,6 +423,7 @@ cdlt_status cfg_yaml_parse(const char *text, size_t len, const char *name, arena
     y.a = a;
     y.name = name;
     y.err = err;
+    y.max_nodes = len + YAML_MAX_ALIAS_NODES;
     if (!yaml_parser_initialize(&y.parser))
         return err_nomem(err);
     yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);

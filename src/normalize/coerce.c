@@ -19,12 +19,10 @@ const char *norm_value_text(normalizer *n, const jv *v)
     return buf_cstr(&n->tmp);
 }
 
-static cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
+/* Append a coerced value. Duplicates (a data key equal to a variant name) are kept in order:
+ * emission writes them in order, so the later one wins, as in dlt's row dict. */
+static inline cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
 {
-    if (slot->out_gen == n->gen) { /* e.g. a data key equal to a variant name: later wins */
-        n->out[slot->out_pos].v = *v;
-        return CDLT_OK;
-    }
     if (CDLT_UNLIKELY(n->nout == n->cap_out)) {
         uint32_t cap = n->cap_out ? n->cap_out * 2 : 64;
         norm_out *o = mem_realloc(n->out, cap * sizeof *o);
@@ -33,8 +31,6 @@ static cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
         n->out = o;
         n->cap_out = cap;
     }
-    slot->out_gen = n->gen;
-    slot->out_pos = n->nout;
     n->out[n->nout].slot = slot;
     n->out[n->nout].v = *v;
     n->nout++;
@@ -44,8 +40,13 @@ static cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
 static cdlt_status add_newcol(normalizer *n, norm_slot *slot, dtype type, bool variant,
                               const jv *v)
 {
-    if (slot->new_gen == n->gen)
-        return CDLT_OK; /* first inference wins, as in dlt's partial table */
+    if (slot->new_gen == n->gen) { /* dlt's partial table: the later definition wins */
+        norm_newcol *c = &n->nc[slot->new_pos];
+        c->type = type;
+        c->variant = variant;
+        c->value = v;
+        return CDLT_OK;
+    }
     if (n->nnc == n->cap_nc) {
         uint32_t cap = n->cap_nc ? n->cap_nc * 2 : 16;
         norm_newcol *c = mem_realloc(n->nc, cap * sizeof *c);
@@ -187,46 +188,70 @@ cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
             st = null_value(n, nt, slot, err);
         } else {
             /* fast path: existing complete column of the value's own type; the common JSON
-             * kinds are converted inline (same result as types_from_jv) */
+             * kinds are written straight into the output row (same result as types_from_jv;
+             * no tval temporary: a byte store then a 16-byte reload stalled store forwarding,
+             * ~10% of the bench) */
             schema_column *c = norm_slot_column(nt, slot);
             if (CDLT_LIKELY(c != NULL)) {
-                tval tv;
-                memset(&tv, 0, sizeof tv);
-                bool hit = true;
+                if (CDLT_UNLIKELY(n->nout == n->cap_out)) {
+                    uint32_t cap = n->cap_out ? n->cap_out * 2 : 64;
+                    norm_out *o = mem_realloc(n->out, cap * sizeof *o);
+                    if (!o)
+                        return err_nomem(err);
+                    n->out = o;
+                    n->cap_out = cap;
+                }
+                norm_out *o = &n->out[n->nout];
+                tval *tv = &o->v;
+                bool hit, inl = true; /* inl: one of the kinds written inline below */
                 switch ((jv_type)v->type) {
                 case JV_STRING:
                     hit = c->type == DT_TEXT;
-                    tv.u.s = v->u.s;
-                    tv.len = v->len;
+                    tv->u.s = v->u.s;
+                    tv->len = v->len;
                     break;
                 case JV_INT:
                     hit = c->type == DT_BIGINT;
-                    tv.u.i = v->u.i;
+                    tv->u.i = v->u.i;
+                    tv->len = 0;
                     break;
                 case JV_DOUBLE:
                     hit = c->type == DT_DOUBLE;
-                    tv.u.d = v->u.d;
+                    tv->u.d = v->u.d;
+                    tv->len = 0;
                     break;
                 case JV_BOOL:
                     hit = c->type == DT_BOOL;
-                    tv.u.b = v->u.b;
+                    tv->u.i = 0;
+                    tv->u.b = v->u.b;
+                    tv->len = 0;
                     break;
                 case JV_OBJECT:
                 case JV_ARRAY:
                     hit = c->type == DT_JSON;
-                    tv.u.json = v;
+                    tv->u.json = v;
+                    tv->len = 0;
                     break;
-                default:
+                default: {
+                    tval t2;
+                    inl = false;
                     hit = c->type != DT_NONE && types_infer(v) == c->type &&
-                          types_from_jv(v, &tv) == CDLT_OK;
+                          types_from_jv(v, &t2) == CDLT_OK;
                     if (hit && c->type == DT_TIMESTAMP && c->timezone == 0)
-                        tv.flags |= TV_NAIVE;
+                        t2.flags |= TV_NAIVE;
+                    if (hit)
+                        *tv = t2;
                     break;
                 }
+                }
                 if (hit) {
-                    tv.type = (uint8_t)c->type;
-                    if (add_out(n, slot, &tv) != CDLT_OK)
-                        return err_nomem(err);
+                    if (inl) { /* set the header fields of the inline kinds */
+                        tv->type = (uint8_t)c->type;
+                        tv->flags = 0;
+                        tv->pad_ = 0;
+                    }
+                    o->slot = slot;
+                    n->nout++;
                     continue;
                 }
             }

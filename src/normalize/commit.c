@@ -87,9 +87,14 @@ static cdlt_status apply_contract(normalizer *n, norm_table *nt, bool is_new_tab
         norm_newcol *c = &n->nc[i];
         if (!c->dropped)
             continue;
-        if (c->slot->out_gen == n->gen) {
-            n->out[c->slot->out_pos].slot = NULL;
-            n->stats.discarded_values++;
+        bool counted = false;
+        for (uint32_t j = 0; j < n->nout; j++) { /* rare path: a linear scan is fine */
+            if (n->out[j].slot != c->slot)
+                continue;
+            n->out[j].slot = NULL;
+            if (!counted)
+                n->stats.discarded_values++;
+            counted = true;
         }
     }
     (void)dropped;

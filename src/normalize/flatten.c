@@ -251,25 +251,14 @@ static norm_table *key_list_table(normalizer *n, norm_table *nt, norm_key *k)
     return k->list_tab;
 }
 
-cdlt_status norm_add_entry(normalizer *n, norm_slot *slot, const jv *v)
+cdlt_status norm_entries_grow(normalizer *n)
 {
-    if (slot->in_gen == n->gen) { /* later duplicate overwrites, keeps the first position */
-        n->ent[slot->in_pos].v = v;
-        return CDLT_OK;
-    }
-    if (CDLT_UNLIKELY(n->nent == n->cap_ent)) {
-        uint32_t cap = n->cap_ent ? n->cap_ent * 2 : 64;
-        norm_entry *e = mem_realloc(n->ent, cap * sizeof *e);
-        if (!e)
-            return CDLT_NOMEM;
-        n->ent = e;
-        n->cap_ent = cap;
-    }
-    slot->in_gen = n->gen;
-    slot->in_pos = n->nent;
-    n->ent[n->nent].slot = slot;
-    n->ent[n->nent].v = v;
-    n->nent++;
+    uint32_t cap = n->cap_ent ? n->cap_ent * 2 : 64;
+    norm_entry *e = mem_realloc(n->ent, cap * sizeof *e);
+    if (!e)
+        return CDLT_NOMEM;
+    n->ent = e;
+    n->cap_ent = cap;
     return CDLT_OK;
 }
 

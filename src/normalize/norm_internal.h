@@ -20,8 +20,6 @@ typedef struct norm_slot {
     uint32_t miss_epoch; /* epoch of that miss */
     uint32_t in_gen;     /* row generation that last put this slot in the flat row */
     uint32_t in_pos;     /* its position in the flat row (for "later key overwrites") */
-    uint32_t out_gen;    /* row generation that last put this slot in the coerced row */
-    uint32_t out_pos;    /* position in the coerced row */
     uint32_t new_gen;    /* row generation that made this a pending new column */
     uint32_t new_pos;    /* position among the pending new columns */
     bool rules_known;    /* hint_bits/not_null/preferred computed */
@@ -165,7 +163,23 @@ cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, 
 norm_slot *norm_slot_get(normalizer *n, norm_table *nt, const char *name, size_t len);
 norm_table *norm_table_get(normalizer *n, const char *name, size_t len, const char *const *frags,
                            const size_t *flens, uint32_t nfrags, norm_table *parent);
-cdlt_status norm_add_entry(normalizer *n, norm_slot *slot, const jv *v);
+cdlt_status norm_entries_grow(normalizer *n);
+/* Put a value in the flat row; a later duplicate overwrites, keeping the first position. */
+static inline cdlt_status norm_add_entry(normalizer *n, norm_slot *slot, const jv *v)
+{
+    if (slot->in_gen == n->gen) {
+        n->ent[slot->in_pos].v = v;
+        return CDLT_OK;
+    }
+    if (CDLT_UNLIKELY(n->nent == n->cap_ent) && norm_entries_grow(n) != CDLT_OK)
+        return CDLT_NOMEM;
+    slot->in_gen = n->gen;
+    slot->in_pos = n->nent;
+    n->ent[n->nent].slot = slot;
+    n->ent[n->nent].v = v;
+    n->nent++;
+    return CDLT_OK;
+}
 /* The schema column of a slot (cached, also when absent: columns are only ever added), or NULL. */
 schema_column *norm_slot_column_slow(norm_table *nt, norm_slot *slot);
 static inline schema_column *norm_slot_column(norm_table *nt, norm_slot *slot)

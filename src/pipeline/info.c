@@ -27,8 +27,10 @@ void cdlt_load_info_free(cdlt_load_info *info)
     for (size_t i = 0; i < info->npackages; i++)
         mem_free(info->packages[i]);
     mem_free(info->packages);
-    for (size_t i = 0; i < info->ntables; i++)
-        mem_free(info->tables[i].name);
+    for (size_t i = 0; i < info->ntables; i++) {
+        mem_free(info->tables[i]->name);
+        mem_free(info->tables[i]);
+    }
     mem_free(info->tables);
     mem_free(info);
 }
@@ -38,17 +40,20 @@ pipe_table_stat *info_table(cdlt_load_info *info, const char *name)
     if (!info)
         return NULL;
     for (size_t i = 0; i < info->ntables; i++)
-        if (strcmp(info->tables[i].name, name) == 0)
-            return &info->tables[i];
-    pipe_table_stat *nt = mem_realloc(info->tables, (info->ntables + 1) * sizeof *nt);
+        if (strcmp(info->tables[i]->name, name) == 0)
+            return info->tables[i];
+    pipe_table_stat **nt = mem_realloc(info->tables, (info->ntables + 1) * sizeof *nt);
     if (!nt)
         return NULL;
     info->tables = nt;
-    pipe_table_stat *t = &nt[info->ntables];
-    memset(t, 0, sizeof *t);
-    if (!(t->name = mem_strdup(name)))
+    pipe_table_stat *t = mem_calloc(1, sizeof *t);
+    if (!t)
         return NULL;
-    info->ntables++;
+    if (!(t->name = mem_strdup(name))) {
+        mem_free(t);
+        return NULL;
+    }
+    nt[info->ntables++] = t;
     return t;
 }
 
@@ -87,11 +92,11 @@ const char *cdlt_load_info_package_id(const cdlt_load_info *info, size_t i)
 size_t cdlt_load_info_table_count(const cdlt_load_info *info) { return info ? info->ntables : 0; }
 const char *cdlt_load_info_table_name(const cdlt_load_info *info, size_t i)
 {
-    return info && i < info->ntables ? info->tables[i].name : NULL;
+    return info && i < info->ntables ? info->tables[i]->name : NULL;
 }
 uint64_t cdlt_load_info_table_rows(const cdlt_load_info *info, size_t i)
 {
-    return info && i < info->ntables ? info->tables[i].rows : 0;
+    return info && i < info->ntables ? info->tables[i]->rows : 0;
 }
 uint64_t cdlt_load_info_files(const cdlt_load_info *info) { return info ? info->files : 0; }
 uint64_t cdlt_load_info_items(const cdlt_load_info *info) { return info ? info->items : 0; }
@@ -141,7 +146,7 @@ cdlt_status info_to_json(const cdlt_load_info *info, buf *out)
     }
     buf_puts(out, "],\"tables\":[");
     for (size_t i = 0; i < info->ntables; i++) {
-        const pipe_table_stat *t = &info->tables[i];
+        const pipe_table_stat *t = info->tables[i];
         buf_printf(out, "%s{\"name\":", i ? "," : "");
         put_str(out, t->name);
         buf_printf(out, ",\"items\":%llu,\"rows\":%llu,\"bytes\":%llu}",
@@ -183,8 +188,8 @@ cdlt_status info_to_text(const cdlt_load_info *info, buf *out)
     if (info->ntables) {
         buf_puts(out, "Rows per table (this run):\n");
         for (size_t i = 0; i < info->ntables; i++)
-            buf_printf(out, "  %-40s %12llu\n", info->tables[i].name,
-                       (unsigned long long)info->tables[i].rows);
+            buf_printf(out, "  %-40s %12llu\n", info->tables[i]->name,
+                       (unsigned long long)info->tables[i]->rows);
     }
     buf_printf(out, "Items extracted: %llu, load files: %llu, peak RSS: %.1f MB\n",
                (unsigned long long)info->items, (unsigned long long)info->files,

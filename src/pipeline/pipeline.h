@@ -150,7 +150,7 @@ struct cdlt_load_info {
     bool phase_ran[3];         /* phase ran in this run */
     char **packages;           /* load ids loaded in this run */
     size_t npackages;          /* entries of packages */
-    pipe_table_stat *tables;   /* per table counters */
+    pipe_table_stat **tables;  /* per table counters (stable pointers: phases keep them) */
     size_t ntables;            /* entries of tables */
     uint64_t files;            /* load files loaded */
     uint64_t items;            /* items extracted */

@@ -27,9 +27,13 @@ static void draw(pipe_progress *pr, bool final)
     }
     buf_putc(&b, '\n');
     lines++;
-    if (pr->info) {
+    /* per-table lines while data moves; the load phase shows files instead */
+    if (pr->info && strcmp(pr->phase, "load") == 0)
+        buf_printf(&b, "\r\x1b[K  %llu load files loaded\n", (unsigned long long)pr->info->files),
+            lines++;
+    else if (pr->info) {
         for (size_t i = 0; i < pr->info->ntables && i < 20; i++) {
-            const pipe_table_stat *t = &pr->info->tables[i];
+            const pipe_table_stat *t = pr->info->tables[i];
             uint64_t n = t->rows ? t->rows : t->items;
             buf_printf(&b, "\r\x1b[K  %-36s %12llu rows", t->name, (unsigned long long)n);
             if (t->bytes)

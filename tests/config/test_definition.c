@@ -58,6 +58,63 @@ static void test_yaml_scalars(void **state)
     arena_free(&a);
 }
 
+/* Integers beyond 64 bits keep their value as canonical decimal text, so the tree writes as
+ * valid JSON (found by fuzz_config_yaml: "+", leading zeros and hex were kept verbatim). */
+static void test_yaml_bignum_canonical(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv v = yaml(&a, "z: 00123456789012345678901234567890\np: +123456789012345678901234567890\n"
+                    "n: -000123456789012345678901234567890\nh: 0x10000000000000000\n"
+                    "o: 0o2000000000000000000000\n");
+    static const char *const want[][2] = {{"z", "123456789012345678901234567890"},
+                                          {"p", "123456789012345678901234567890"},
+                                          {"n", "-123456789012345678901234567890"},
+                                          {"h", "18446744073709551616"},
+                                          {"o", "18446744073709551616"}};
+    for (size_t i = 0; i < CDLT_ARRAY_LEN(want); i++) {
+        const jv *x = jv_get(&v, want[i][0]);
+        assert_int_equal(x->type, JV_BIGNUM);
+        assert_string_equal(x->u.s, want[i][1]);
+    }
+    buf b = BUF_INIT;
+    assert_int_equal(json_write(&b, &v, 0), CDLT_OK);
+    jv w;
+    cdlt_error err;
+    assert_int_equal(json_parse(b.data, b.len, &a, NULL, &w, &err), CDLT_OK);
+    assert_true(jv_equal(&v, &w));
+    buf_free(&b);
+    arena_free(&a);
+}
+
+/* Nested aliases ("billion laughs") are refused before they stand for billions of values
+ * (found by fuzz_config_yaml: writing such a tree never finished). */
+static void test_yaml_alias_bomb(void **state)
+{
+    (void)state;
+    char text[2048];
+    size_t n = (size_t)snprintf(text, sizeof text, "a0: &a0 [x, x, x, x]\n");
+    for (int i = 1; i < 14; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d]\n", i,
+                              i, i - 1, i - 1, i - 1, i - 1);
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv v;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cfg_yaml_parse(text, n, "bomb.yaml", &a, &v, &err), CDLT_PARSE);
+    assert_non_null(strstr(err.message, "aliases nested in aliases"));
+    assert_non_null(strstr(err.message, "'a8'"));
+    assert_int_equal(err.line, 10); /* inside a9 = [*a8, ...], at 1.4 million values */
+    /* a few levels are fine: 4^5 values */
+    cdlt_error_clear(&err);
+    n = (size_t)(strstr(text, "a6:") - text);
+    assert_int_equal(cfg_yaml_parse(text, n, "ok.yaml", &a, &v, &err), CDLT_OK);
+    assert_int_equal(jv_get(&v, "a5")->len, 4);
+    arena_free(&a);
+}
+
 static void test_yaml_anchors(void **state)
 {
     (void)state;
@@ -243,6 +300,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_scalars),
+        cmocka_unit_test(test_yaml_bignum_canonical),
+        cmocka_unit_test(test_yaml_alias_bomb),
         cmocka_unit_test(test_yaml_anchors),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_same_tree_from_three_formats),

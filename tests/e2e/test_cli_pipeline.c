@@ -303,6 +303,57 @@ static void test_broken_line(void **st)
     free(dir);
 }
 
+
+/* --limit, the YAML definition, drop of one resource, sync into a fresh working dir */
+static void test_limit_drop_sync(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp("cli-more");
+    setup_samples(dir);
+    char def[1200], pdir[1200], pdir2[1200], db[1200];
+    snprintf(def, sizeof def, "%s/samples/shop.yaml", dir);
+    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
+    snprintf(pdir2, sizeof pdir2, "%s/other_machine", dir);
+    snprintf(db, sizeof db, "%s/samples/shop_yaml.duckdb", dir);
+    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--limit", "7", NULL};
+    cli_res r = run_cli(dir, args, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(pt_count(db, "shop_data", "customers"), 7);
+    assert_int_equal(pt_count(db, "shop_data", "orders"), 7);
+    assert_int_equal(pt_count(db, "shop_data", "web_events"), 7);
+    /* drop one resource: its tables go, the others stay */
+    const char *drop[] = {"pipeline", "shop_yaml", "drop", "orders", "--pipelines-dir", pdir, NULL};
+    r = run_cli(dir, drop, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(pt_count(db, "shop_data", "orders"), -1);
+    assert_int_equal(pt_count(db, "shop_data", "orders__items"), -1);
+    assert_int_equal(pt_count(db, "shop_data", "customers"), 7);
+    /* a fresh machine: sync restores state and schema from the destination */
+    char cred[1300];
+    snprintf(cred, sizeof cred, "%s", db);
+    const char *sync[] = {"pipeline", "shop_yaml", "sync", "--pipelines-dir", pdir2,
+                          "--credentials", cred, "--dataset-name", "shop_data", NULL};
+    r = run_cli(dir, sync, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    const char *schema[] = {"pipeline", "shop_yaml", "schema", "--pipelines-dir", pdir2, NULL};
+    r = run_cli(dir, schema, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "customers"));
+    assert_null(strstr(r.out, "orders__items"));
+    res_free(&r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,7 +361,7 @@ int main(void)
         cmocka_unit_test(test_crash_normalize),  cmocka_unit_test(test_crash_load_file),
         cmocka_unit_test(test_crash_load_file_3), cmocka_unit_test(test_crash_before_commit),
         cmocka_unit_test(test_crash_after_commit), cmocka_unit_test(test_disk_full),
-        cmocka_unit_test(test_broken_line),
+        cmocka_unit_test(test_broken_line),      cmocka_unit_test(test_limit_drop_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

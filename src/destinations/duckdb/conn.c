@@ -147,7 +147,8 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
     d->create_indexes = opt_bool(cfg->options, "create_indexes", false);
 
     char *dberr = NULL;
-    if (duckdb_open_ext(path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
+    const char *rg = getenv("CDLT_DUCK_RG");
+    if (duckdb_open_ext(rg ? ":memory:" : path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
         /* DuckDB's message repeats the full path: show only the file name */
         buf msg = BUF_INIT;
         const char *e = dberr ? dberr : "unknown error";
@@ -168,12 +169,21 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         duck_close(d);
         return CDLT_DESTINATION;
     }
-    buf_free(&path);
     if (duckdb_connect(d->db, &d->con) != DuckDBSuccess) {
         d->con = NULL;
         duck_close(d);
+        buf_free(&path);
         return err_set(err, CDLT_DESTINATION, "duckdb: cannot connect to the database");
     }
+    if (rg) {
+        char q2[4400];
+        snprintf(q2, sizeof q2, "ATTACH '%s' AS dest (ROW_GROUP_SIZE %s); USE dest", path.data, rg);
+        duckdb_result r;
+        if (duckdb_query(d->con, q2, &r) != DuckDBSuccess)
+            fprintf(stderr, "X: %s\n", duckdb_result_error(&r));
+        duckdb_destroy_result(&r);
+    }
+    buf_free(&path);
     /* Loads run as INSERT ... SELECT FROM cdlt_load_scan(); without insertion order DuckDB
      * inserts with all its threads (dlt promises no row order either). */
     cdlt_status rst = duck_register_scan(d, err);
