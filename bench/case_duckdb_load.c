@@ -129,7 +129,7 @@ typedef struct gen_totals {
 } gen_totals;
 
 /* Write the four load files; returns 0 on success. */
-static int write_files(const dest_vtable *v, schema_table *const *tabs, char paths[NT][512],
+static int write_files(const dest_vtable *v, schema_table *const *tabs, char paths[NT][700],
                        uint64_t records, gen_totals *tot)
 {
     cdlt_error err;
@@ -141,6 +141,8 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
         }
     memset(tot, 0, sizeof *tot);
     g_rng = 7;
+    arena ja; /* JSON values of the mixed table */
+    arena_init(&ja, 64 * 1024, 0);
     char id[32], login[32], url[96], aurl[96], rname[64], rurl[128], head[41], before[41],
         rid[16], sha[41], email[48], aname[32], msg[256], cid[16], lid[16], s[64], dec[48],
         jbuf[64];
@@ -227,8 +229,6 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
         }
     }
     /* mixed: a tenth of the records, every awkward type */
-    arena ja;
-    arena_init(&ja, 64 * 1024, 0);
     uint64_t nmixed = records / 10 ? records / 10 : 1;
     for (uint64_t i = 0; i < nmixed; i++) {
         snprintf(s, sizeof s, "name \"%llu\", line\nx", (unsigned long long)i);
@@ -275,6 +275,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
     }
     return 0;
 fail:
+    arena_free(&ja);
     for (int t = 0; t < NT; t++)
         if (w[t]) {
             const char *m = v->writer_last_error(w[t]);
@@ -302,7 +303,7 @@ static int64_t query_i64(duckdb_connection con, const char *sql)
  * by the same migrate: DuckDB's own storage/compression cost with no parsing at all. Runs in a
  * forked child so its memory doesn't count for this case. Returns wall seconds (or -1). */
 static double reference_ceiling(const char *dir, schema *s, schema_table *const *tabs,
-                                char paths[NT][512], double *out_cpu)
+                                char paths[NT][700], double *out_cpu)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -325,6 +326,9 @@ static double reference_ceiling(const char *dir, schema *s, schema_table *const 
         v->close(f);
         if (st == CDLT_OK)
             st = v->open(&mc, &m, &err);
+        /* DuckDB's defaults for the reference (cdlt's session caps threads and memory) */
+        if (st == CDLT_OK)
+            st = duck_exec(m, "RESET threads; RESET memory_limit", "reset", &err);
         if (st == CDLT_OK)
             st = v->migrate(m, s, &err);
         for (int t = 0; t < NT && st == CDLT_OK; t++)
@@ -365,6 +369,53 @@ static double reference_ceiling(const char *dir, schema *s, schema_table *const 
     return res[0];
 }
 
+/* Reference for the pipeline goal: DuckDB's own CREATE TABLE AS SELECT * FROM
+ * read_ndjson(events file) into a database file, default threads, in a forked child.
+ * out[0] = wall s, out[1] = CPU s, out[2] = peak RSS MB (all -1 on error). */
+static void reference_ndjson(const bench_ctx *ctx, const char *dir, double out[3])
+{
+    int fds[2];
+    out[0] = out[1] = out[2] = -1;
+    if (pipe(fds) != 0)
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        double res[3] = {-1, -1, -1};
+        char dbp[600], sql[1400];
+        snprintf(dbp, sizeof dbp, "%s/ndjson.duckdb", dir);
+        duckdb_database db;
+        duckdb_connection con;
+        if (duckdb_open(dbp, &db) == DuckDBSuccess && duckdb_connect(db, &con) == DuckDBSuccess) {
+            snprintf(sql, sizeof sql, "CREATE TABLE t AS SELECT * FROM read_ndjson('%s')",
+                     ctx->events_path);
+            double c0 = cpu_seconds(), t0 = bench_now();
+            duckdb_result r;
+            if (duckdb_query(con, sql, &r) == DuckDBSuccess) {
+                res[0] = bench_now() - t0;
+                res[1] = cpu_seconds() - c0;
+                res[2] = (double)bench_peak_rss() / 1e6;
+            } else {
+                fprintf(stderr, "duckdb_load: ndjson reference: %s\n", duckdb_result_error(&r));
+            }
+            duckdb_destroy_result(&r);
+            duckdb_disconnect(&con);
+            duckdb_close(&db);
+        }
+        unlink(dbp);
+        snprintf(sql, sizeof sql, "%s.wal", dbp);
+        unlink(sql);
+        ssize_t wr = write(fds[1], res, sizeof res);
+        _exit(wr == (ssize_t)sizeof res ? 0 : 1);
+    }
+    close(fds[1]);
+    if (read(fds[0], out, 3 * sizeof *out) != (ssize_t)(3 * sizeof *out))
+        out[0] = out[1] = out[2] = -1;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+}
+
 static int run_duckdb_load(bench_ctx *ctx)
 {
     const dest_vtable *v = dest_find("duckdb");
@@ -393,14 +444,14 @@ static int run_duckdb_load(bench_ctx *ctx)
         if ((tabs[t] = schema_get_table(s, TNAMES[t])) != NULL)
             tabs[t]->seen_data = true;
 
-    char dir[512];
+    char dir[400];
     snprintf(dir, sizeof dir, "%s/duckdb_load_%d", ctx->data_dir, (int)getpid());
     mkdir(ctx->data_dir, 0755);
     if (mkdir(dir, 0755) != 0) {
         perror(dir);
         return 1;
     }
-    char paths[NT][512], dbpath[600];
+    char paths[NT][700], dbpath[600];
     for (int t = 0; t < NT; t++)
         snprintf(paths[t], sizeof paths[t], "%s/%s.0.%s", dir, TNAMES[t], v->file_ext);
     snprintf(dbpath, sizeof dbpath, "%s/bench.duckdb", dir);
@@ -418,7 +469,18 @@ static int run_duckdb_load(bench_ctx *ctx)
     }
 
     /* ---- load: one package, one transaction ---- */
-    dest_config cfg = {.pipeline_name = "bench", .dataset_name = "ds", .credentials = dbpath};
+    /* knobs: CDLT_BENCH_DUCK_THREADS, CDLT_BENCH_DUCK_MEMORY_MB -> destination.duckdb options */
+    arena oa;
+    arena_init(&oa, 4096, 0);
+    jv_builder ob;
+    jv_builder_init(&ob, JV_OBJECT);
+    const char *kt = getenv("CDLT_BENCH_DUCK_THREADS"), *km = getenv("CDLT_BENCH_DUCK_MEMORY_MB");
+    if (kt)
+        jv_builder_set(&ob, &oa, "load_threads", 12, jv_int(atoll(kt)));
+    if (km)
+        jv_builder_set(&ob, &oa, "memory_limit_mb", 15, jv_int(atoll(km)));
+    dest_config cfg = {.pipeline_name = "bench", .dataset_name = "ds", .credentials = dbpath,
+                       .options = &ob.value};
     destination *d = NULL;
     c0 = cpu_seconds();
     t0 = bench_now();
@@ -441,6 +503,7 @@ static int run_duckdb_load(bench_ctx *ctx)
         return 1;
     }
     v->close(d);
+    double rss_load = (double)bench_peak_rss() / 1e6; /* before the read-back below */
     uint64_t dbsize = file_size(dbpath);
 
     /* ---- read back (checksum) ---- */
@@ -464,19 +527,24 @@ static int run_duckdb_load(bench_ctx *ctx)
 
     double ref_cpu = -1;
     double ref_s = reference_ceiling(dir, s, tabs, paths, &ref_cpu);
+    double nd[3];
+    reference_ndjson(ctx, dir, nd);
 
-    char extra[1024];
+    char extra[1400];
     snprintf(extra, sizeof extra,
              "rows=%llu events=%llu commits=%llu labels=%llu mixed=%llu file_mb=%.1f db_mb=%.1f "
              "write_s=%.3f write_rows_s=%.0f write_mb_s=%.1f write_cpu_s=%.2f "
              "load_s=%.3f load_files_s=%.3f load_rows_s=%.0f load_mb_s=%.1f load_cpu_s=%.2f "
-             "ref_insert_select_s=%.3f ref_cpu_s=%.2f ratio_load_vs_ref=%.2f checksum=%s",
+             "load_rss_mb=%.1f ref_insert_select_s=%.3f ref_cpu_s=%.2f ratio_load_vs_ref=%.2f "
+             "ratio_load_cpu_vs_ref=%.2f ref_ndjson_ctas_s=%.3f ref_ndjson_cpu_s=%.2f "
+             "ref_ndjson_rss_mb=%.1f checksum=%s",
              (unsigned long long)rows, (unsigned long long)tot.rows[T_EVENTS],
              (unsigned long long)tot.rows[T_COMMITS], (unsigned long long)tot.rows[T_LABELS],
              (unsigned long long)tot.rows[T_MIXED], bytes / 1e6, dbsize / 1e6, t_write,
              rows / t_write, bytes / 1e6 / t_write, c_write, t_load, t_files, rows / t_load,
-             bytes / 1e6 / t_load, c_load, ref_s, ref_cpu, ref_s > 0 ? t_load / ref_s : 0,
-             ok ? "ok" : "MISMATCH");
+             bytes / 1e6 / t_load, c_load, rss_load, ref_s, ref_cpu,
+             ref_s > 0 ? t_load / ref_s : 0, ref_cpu > 0 ? c_load / ref_cpu : 0, nd[0], nd[1],
+             nd[2], ok ? "ok" : "MISMATCH");
     bench_report(ctx, "duckdb_load", ctx->records, bytes, t_write + t_load, extra);
 
     for (int t = 0; t < NT; t++)
@@ -489,6 +557,7 @@ static int run_duckdb_load(bench_ctx *ctx)
     unlink(p);
     rmdir(dir);
     schema_free(s);
+    arena_free(&oa);
     return ok ? 0 : 1;
 }
 

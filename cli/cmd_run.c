@@ -17,7 +17,7 @@ static void run_usage(FILE *out)
             "  --limit N            stop each resource after N items (pages)\n"
             "  --refresh MODE       drop_sources | drop_resources | drop_data\n"
             "  --dev-mode           fresh working dir, dataset with a _YYYYMMDDhhmmss suffix\n"
-            "  --progress MODE      tty | log | none (default: tty on a terminal, else none)\n"
+            "  --progress MODE      tty | log | none (default: tty on a terminal, else log)\n"
             "  --pipelines-dir DIR  working dirs (default $CDLT_PIPELINES_DIR or ~/.cdlt/pipelines)\n"
             "  --dataset-name NAME  override the dataset\n"
             "  --json               print the load info as JSON\n"
@@ -40,26 +40,30 @@ static int exit_code_for(cdlt_status st)
 static void print_tables(cdlt_pipeline *p, const cdlt_load_info *info)
 {
     static const char *const sys[] = {"_dlt_loads", "_dlt_version", "_dlt_pipeline_state"};
-    printf("\nTables in dataset %s:\n", cdlt_pipeline_dataset_name(p));
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    for (size_t i = 0; i < cdlt_load_info_table_count(info); i++) {
+    const char *names[256];
+    size_t n = 0;
+    for (size_t i = 0; i < cdlt_load_info_table_count(info) && n < 250; i++) {
         const char *t = cdlt_load_info_table_name(info, i);
         bool is_sys = false;
         for (size_t k = 0; k < 3; k++)
             if (strcmp(t, sys[k]) == 0)
                 is_sys = true;
-        if (is_sys)
-            continue;
-        int64_t n = -1;
-        if (cdlt_pipeline_table_row_count(p, t, &n, &err) == CDLT_OK && n >= 0)
-            printf("  %-44s %12lld rows\n", t, (long long)n);
+        if (!is_sys)
+            names[n++] = t;
     }
-    for (size_t k = 0; k < 3; k++) {
-        int64_t n = -1;
-        if (cdlt_pipeline_table_row_count(p, sys[k], &n, &err) == CDLT_OK && n >= 0)
-            printf("  %-44s %12lld rows\n", sys[k], (long long)n);
+    for (size_t k = 0; k < 3; k++)
+        names[n++] = sys[k];
+    int64_t counts[256];
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    if (cdlt_pipeline_table_row_counts(p, names, n, counts, &err) != CDLT_OK) {
+        cli_print_error("cannot count rows", &err);
+        return;
     }
+    printf("\nTables in dataset %s:\n", cdlt_pipeline_dataset_name(p));
+    for (size_t i = 0; i < n; i++)
+        if (counts[i] >= 0)
+            printf("  %-44s %12lld rows\n", names[i], (long long)counts[i]);
 }
 
 int cmd_run(int argc, char **argv)
@@ -143,17 +147,13 @@ int cmd_run(int argc, char **argv)
     cdlt_definition_options(def, &o);
     if (progress)
         o.progress = pmode;
-    else if (o.progress == CDLT_PROGRESS_AUTO)
-        o.progress = CDLT_PROGRESS_AUTO;
     if (dir)
         o.pipelines_dir = dir;
     if (dataset)
         o.dataset_name = dataset;
     if (dev)
         o.dev_mode = true;
-    /* AUTO: a live display on a terminal, quiet otherwise (scripts parse stdout) */
-    if (o.progress == CDLT_PROGRESS_AUTO && !progress)
-        o.progress = CDLT_PROGRESS_AUTO;
+    /* AUTO: a live display on a terminal, log lines on stderr otherwise */
 
     cdlt_pipeline *p = NULL;
     st = cdlt_pipeline_open(&o, &p, &err);

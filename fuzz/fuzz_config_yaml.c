@@ -107,6 +107,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (st != CDLT_NOMEM) {
         abort();
     }
+    /* format detection by content (JSON, then TOML, then YAML) must not trip on any bytes */
+    jv d;
+    cdlt_error_clear(&e);
+    st = cfg_definition_parse((const char *)data, size, NULL, CFG_FMT_AUTO, &a, &d, &e);
+    if (st != CDLT_OK && st != CDLT_NOMEM && !e.message[0]) { /* PARSE, UTF8, ... */
+        fprintf(stderr, "format detection: %s [%s]\n", cdlt_status_name(st), e.message);
+        abort();
+    }
     arena_free(&a);
     return 0;
 }

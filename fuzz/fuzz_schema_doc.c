@@ -86,6 +86,41 @@ static void quiet(cdlt_log_level level, const char *line, void *ud)
         abort();
 }
 
+/* A clone prints the same document; the export form (defaults stripped, as `schema export`
+ * writes it) must import again. */
+static void check_clone_and_export(const schema *s, const buf *json1)
+{
+    schema *c = NULL;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    if (schema_clone(s, &c, &e) == CDLT_OK) {
+        buf j = BUF_INIT;
+        if (schema_to_json(c, false, &j) == CDLT_OK &&
+            (j.len != json1->len || memcmp(j.data, json1->data, j.len) != 0))
+            die("clone prints a different document", json1, &j);
+        buf_free(&j);
+        schema_free(c);
+    }
+    buf y = BUF_INIT;
+    if (schema_to_yaml(s, true, &y) == CDLT_OK) {
+        arena a;
+        arena_init(&a, 4096, 0);
+        jv doc;
+        schema *s2 = NULL;
+        cdlt_error_clear(&e);
+        cdlt_status st = schema_yaml_parse(buf_cstr(&y), y.len, "export.yaml", &a, &doc, &e);
+        if (st == CDLT_OK)
+            st = schema_from_jv(&doc, &s2, &e);
+        if (st != CDLT_OK && st != CDLT_NOMEM) {
+            fprintf(stderr, "fuzz_schema_doc: export does not import: %s\n", e.message);
+            die("export reload failed", &y, json1);
+        }
+        schema_free(s2);
+        arena_free(&a);
+    }
+    buf_free(&y);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -138,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     check_yaml(s2, &j2);
+    check_clone_and_export(s2, &j2);
 out:
     schema_free(s2);
     buf_free(&j1);

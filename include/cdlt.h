@@ -370,6 +370,9 @@ CDLT_API cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *res
 /* Rows in a destination table (-1 when it does not exist). */
 CDLT_API cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table,
                                                    int64_t *out, cdlt_error *err);
+/* Rows of n tables with one connection: out[i] for tables[i] (-1 when missing). */
+CDLT_API cdlt_status cdlt_pipeline_table_row_counts(cdlt_pipeline *p, const char *const *tables,
+                                                    size_t n, int64_t *out, cdlt_error *err);
 
 /* Inspection as text (free with cdlt_string_free). `json` selects JSON instead of text. */
 CDLT_API cdlt_status cdlt_pipeline_info(cdlt_pipeline *p, bool json, char **out, cdlt_error *err);

@@ -34,7 +34,46 @@ static inline cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
     n->out[n->nout].slot = slot;
     n->out[n->nout].v = *v;
     n->nout++;
+    if (slot->col > n->out_maxcol)
+        n->out_maxcol = slot->col;
     return CDLT_OK;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (the usual API timestamp) -> UTC microseconds, exactly as
+ * types_coerce(DT_TIMESTAMP) gives it; false for any other form or an out-of-range field (the
+ * caller then takes the general path, so this only has to be right when it says true). */
+bool norm_iso_z_fast(const char *s, int64_t *us)
+{
+    static const unsigned char shape[20] = "0000-00-00T00:00:00Z";
+    unsigned d[20];
+    for (int i = 0; i < 20; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (shape[i] == '0') {
+            d[i] = (unsigned)(ch - '0');
+            if (d[i] > 9)
+                return false;
+        } else if (ch != shape[i]) {
+            return false;
+        }
+    }
+    int y = (int)(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
+    unsigned mo = d[5] * 10 + d[6], dd = d[8] * 10 + d[9];
+    unsigned hh = d[11] * 10 + d[12], mi = d[14] * 10 + d[15], ss = d[17] * 10 + d[18];
+    if (y < 1 || mo < 1 || mo > 12 || dd < 1 || hh > 23 || mi > 59 || ss > 59)
+        return false;
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (dd > (unsigned)mdays[mo - 1] + (mo == 2 && leap))
+        return false;
+    /* days from civil (proleptic Gregorian), y >= 1 */
+    int yy = y - (mo <= 2);
+    int era = yy / 400;
+    int yoe = yy - era * 400;
+    int doy = (int)((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + dd - 1);
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    *us = ((days * 24 + hh) * 60 + mi) * 60000000ll + (int64_t)ss * 1000000;
+    return true;
 }
 
 static cdlt_status add_newcol(normalizer *n, norm_slot *slot, dtype type, bool variant,
@@ -178,19 +217,22 @@ static cdlt_status null_value(normalizer *n, norm_table *nt, norm_slot *slot, cd
 
 cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
 {
-    n->nout = 0;
+    /* entries [0, nfast) were coerced by flatten unless a duplicate key overwrote one */
+    uint32_t i = n->nfast;
+    int32_t maxcol = n->out_maxcol;
+    if (CDLT_UNLIKELY(n->fast_redo)) {
+        i = 0;
+        maxcol = -1;
+    }
+    n->nout = i;
     n->nnc = 0;
-    for (uint32_t i = 0; i < n->nent; i++) {
+    for (; i < n->nent; i++) {
         norm_slot *slot = n->ent[i].slot;
         const jv *v = n->ent[i].v;
         cdlt_status st;
         if (v->type == JV_NULL) {
             st = null_value(n, nt, slot, err);
         } else {
-            /* fast path: existing complete column of the value's own type; the common JSON
-             * kinds are written straight into the output row (same result as types_from_jv;
-             * no tval temporary: a byte store then a 16-byte reload stalled store forwarding,
-             * ~10% of the bench) */
             schema_column *c = norm_slot_column(nt, slot);
             if (CDLT_LIKELY(c != NULL)) {
                 if (CDLT_UNLIKELY(n->nout == n->cap_out)) {
@@ -202,63 +244,33 @@ cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
                     n->cap_out = cap;
                 }
                 norm_out *o = &n->out[n->nout];
-                tval *tv = &o->v;
-                bool hit, inl = true; /* inl: one of the kinds written inline below */
-                switch ((jv_type)v->type) {
-                case JV_STRING:
-                    hit = c->type == DT_TEXT;
-                    tv->u.s = v->u.s;
-                    tv->len = v->len;
-                    break;
-                case JV_INT:
-                    hit = c->type == DT_BIGINT;
-                    tv->u.i = v->u.i;
-                    tv->len = 0;
-                    break;
-                case JV_DOUBLE:
-                    hit = c->type == DT_DOUBLE;
-                    tv->u.d = v->u.d;
-                    tv->len = 0;
-                    break;
-                case JV_BOOL:
-                    hit = c->type == DT_BOOL;
-                    tv->u.i = 0;
-                    tv->u.b = v->u.b;
-                    tv->len = 0;
-                    break;
-                case JV_OBJECT:
-                case JV_ARRAY:
-                    hit = c->type == DT_JSON;
-                    tv->u.json = v;
-                    tv->len = 0;
-                    break;
-                default: {
+                bool hit = norm_fast_value(c, v, &o->v);
+                if (!hit && v->type != JV_STRING && v->type != JV_INT && v->type != JV_DOUBLE &&
+                    v->type != JV_BOOL && v->type != JV_OBJECT && v->type != JV_ARRAY) {
+                    /* the other kinds (uint, bignum, dates...) of the column's own type */
                     tval t2;
-                    inl = false;
                     hit = c->type != DT_NONE && types_infer(v) == c->type &&
                           types_from_jv(v, &t2) == CDLT_OK;
                     if (hit && c->type == DT_TIMESTAMP && c->timezone == 0)
                         t2.flags |= TV_NAIVE;
                     if (hit)
-                        *tv = t2;
-                    break;
-                }
+                        o->v = t2;
                 }
                 if (hit) {
-                    if (inl) { /* set the header fields of the inline kinds */
-                        tv->type = (uint8_t)c->type;
-                        tv->flags = 0;
-                        tv->pad_ = 0;
-                    }
                     o->slot = slot;
                     n->nout++;
+                    if (slot->col > maxcol)
+                        maxcol = slot->col;
                     continue;
                 }
             }
+            n->out_maxcol = maxcol;
             st = place(n, nt, slot, v, false, err);
+            maxcol = n->out_maxcol;
         }
         if (st != CDLT_OK)
             return st;
     }
+    n->out_maxcol = maxcol;
     return CDLT_OK;
 }

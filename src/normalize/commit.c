@@ -196,27 +196,30 @@ cdlt_status norm_commit_row(normalizer *n, norm_table *nt, norm_sink *sink, bool
     }
     schema_table *t = nt->t;
     int32_t maxi = -1;
-    bool cols_valid = true; /* coerce validated every slot->col unless the schema changed */
-    if (CDLT_UNLIKELY(n->nnc != 0)) {
-        cols_valid = false;
-    }
-    for (uint32_t i = 0; i < n->nout; i++) {
-        norm_slot *slot = n->out[i].slot;
-        if (!slot)
-            continue;
-        if (!cols_valid && !norm_slot_column(nt, slot))
-            return err_set(err, CDLT_ERROR, "table '%s', column '%s': internal error: column missing",
-                           nt->name, slot->name);
-        if (slot->col > maxi)
-            maxi = slot->col;
+    if (CDLT_LIKELY(n->nnc == 0)) {
+        maxi = n->out_maxcol; /* coerce validated every slot->col and no value was dropped */
+    } else {
+        for (uint32_t i = 0; i < n->nout; i++) {
+            norm_slot *slot = n->out[i].slot;
+            if (!slot)
+                continue;
+            if (!norm_slot_column(nt, slot))
+                return err_set(err, CDLT_ERROR,
+                               "table '%s', column '%s': internal error: column missing", nt->name,
+                               slot->name);
+            if (slot->col > maxi)
+                maxi = slot->col;
+        }
     }
     uint32_t ncols = (uint32_t)(maxi + 1);
-    tval *vals = arena_alloc_zero(&n->batch, (ncols ? ncols : 1) * sizeof(tval));
+    tval *vals = arena_alloc(&n->batch, (ncols ? ncols : 1) * sizeof(tval));
     if (!vals)
         return err_nomem(err);
-    for (uint32_t i = 0; i < n->nout; i++)
-        if (n->out[i].slot)
-            vals[n->out[i].slot->col] = n->out[i].v;
+    memset(vals, 0, ncols * sizeof(tval));
+    const norm_out *o = n->out, *oe = n->out + n->nout;
+    for (; o < oe; o++)
+        if (CDLT_LIKELY(o->slot != NULL))
+            vals[o->slot->col] = o->v;
     t->seen_data = true;
     n->stats.rows++;
     *out_emitted = true;

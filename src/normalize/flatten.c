@@ -144,15 +144,16 @@ void norm_keyset_free(norm_keyset *ks)
 static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
                             const char *raw, size_t rlen, uint64_t h);
 
-/* Short keys are the rule: an inline compare beats a memcmp call here. */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
+/* Short keys are the rule: two word compares (norm_key_words) instead of a byte loop. */
+static inline bool same_key(const norm_key *k, const char *raw, size_t rlen)
 {
-    if (n > 16)
-        return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    if (k->rawlen != rlen)
+        return false;
+    if (CDLT_UNLIKELY(rlen > 16))
+        return memcmp(k->raw, raw, rlen) == 0;
+    uint64_t w[2];
+    norm_key_words(raw, rlen, w);
+    return ((w[0] ^ k->kw[0]) | (w[1] ^ k->kw[1])) == 0;
 }
 
 /* Key at member position pos: predicted from the last dict's order, else looked up. */
@@ -161,7 +162,7 @@ static inline norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent,
 {
     if (CDLT_LIKELY(pos < ks->nseq)) {
         norm_key *k = ks->seq[pos];
-        if (CDLT_LIKELY(k->rawlen == rlen && same_bytes(k->raw, raw, rlen)))
+        if (CDLT_LIKELY(same_key(k, raw, rlen)))
             return k;
     }
     uint64_t h = hash_bytes(raw, rlen);
@@ -195,6 +196,7 @@ static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map
         return NULL;
     k->raw = arena_strndup(&n->perm, raw, rlen);
     k->rawlen = (uint32_t)rlen;
+    norm_key_words(raw, rlen, k->kw);
     if (!k->raw || name_key(n, raw, rlen, false) != CDLT_OK)
         return NULL;
     k->nk = arena_strndup(&n->perm, n->nb.data, n->nb.len);
@@ -251,9 +253,18 @@ static norm_table *key_list_table(normalizer *n, norm_table *nt, norm_key *k)
     return k->list_tab;
 }
 
+/* The coerced row grows with the flat row (an entry gives at most one value), so flatten's
+ * fast path writes out[] without a capacity check. */
 cdlt_status norm_entries_grow(normalizer *n)
 {
     uint32_t cap = n->cap_ent ? n->cap_ent * 2 : 64;
+    if (n->cap_out < cap) {
+        norm_out *o = mem_realloc(n->out, cap * sizeof *o);
+        if (!o)
+            return CDLT_NOMEM;
+        n->out = o;
+        n->cap_out = cap;
+    }
     norm_entry *e = mem_realloc(n->ent, cap * sizeof *e);
     if (!e)
         return CDLT_NOMEM;
@@ -284,10 +295,10 @@ static cdlt_status add_list(normalizer *n, norm_table *tab, const jv *v)
     return CDLT_OK;
 }
 
-static cdlt_status push_frame(normalizer *n, const jv *obj, norm_keyset *keys, norm_key *parent,
+static inline cdlt_status push_frame(normalizer *n, const jv *obj, norm_keyset *keys, norm_key *parent,
                               int lvl)
 {
-    if (n->nstk == n->cap_stk) {
+    if (CDLT_UNLIKELY(n->nstk == n->cap_stk)) {
         uint32_t cap = n->cap_stk ? n->cap_stk * 2 : 16;
         norm_frame *f = mem_realloc(n->stk, cap * sizeof *f);
         if (!f)
@@ -319,6 +330,11 @@ cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, 
 {
     n->nent = 0;
     n->nstk = 0;
+    n->nout = 0;
+    n->nfast = 0;
+    n->out_maxcol = -1;
+    n->fast_on = true;
+    n->fast_redo = false;
     if (push_frame(n, obj, &nt->keys, NULL, lvl) != CDLT_OK)
         return err_nomem(err);
     /* LIFO like dlt: scalars of a level first, then the dicts pushed last come out first. */
@@ -342,8 +358,25 @@ cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, 
                     return err_nomem(err);
                 continue;
             }
-            if (norm_add_entry(n, k->slot, v) != CDLT_OK)
+            norm_slot *slot = k->slot;
+            bool fresh = slot->in_gen != n->gen;
+            if (norm_add_entry(n, slot, v) != CDLT_OK)
                 return err_nomem(err);
+            /* steady state: coerce while the value is in cache; the first value that needs
+             * more (null, new column, conversion) hands the rest of the row to norm_coerce_row */
+            if (fresh && n->fast_on) {
+                schema_column *c = norm_slot_column(nt, slot);
+                norm_out *o = &n->out[n->nout];
+                if (c && norm_fast_value(c, v, &o->v)) {
+                    o->slot = slot;
+                    n->nout++;
+                    n->nfast = n->nent;
+                    if (slot->col > n->out_maxcol)
+                        n->out_maxcol = slot->col;
+                } else {
+                    n->fast_on = false;
+                }
+            }
         }
     }
     return CDLT_OK;

@@ -352,12 +352,8 @@ static cdlt_status sibling_ids(normalizer *n, const jv *parent, uint32_t lists_b
                 lens[l] = lens[0], pos[l] = pos[0], memcpy(in[l], in[0], lens[0]);
             if (!norm_shake4(ins, lens, md))
                 return CDLT_OK; /* cannot happen (inputs are short); per-row path */
-            for (int l = 0; l < lane; l++) {
-                char b64[24];
-                b64_encode(md[l], 10, b64, false);
-                memcpy(ids + 16 * pos[l], b64, 14);
-                ids[16 * pos[l] + 14] = '\0';
-            }
+            for (int l = 0; l < lane; l++)
+                norm_b64_id(md[l], ids + 16 * pos[l]);
             lane = 0;
         }
     }

@@ -46,16 +46,36 @@ void norm_rng_seed(normalizer *n)
     }
 }
 
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Three bytes -> four base64 characters. */
+static inline void b64_3(const unsigned char *p, char *o)
+{
+    uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    o[0] = B64[v >> 18];
+    o[1] = B64[(v >> 12) & 63];
+    o[2] = B64[(v >> 6) & 63];
+    o[3] = B64[v & 63];
+}
+
+/* Same text as b64_encode(md, 10, out, false), straight-line (one id per row). */
+void norm_b64_id(const unsigned char md[10], char out[15])
+{
+    b64_3(md, out);
+    b64_3(md + 3, out + 4);
+    b64_3(md + 6, out + 8);
+    out[12] = B64[md[9] >> 2];
+    out[13] = B64[(md[9] & 3) << 4];
+    out[14] = '\0';
+}
+
 void norm_random_id(normalizer *n, char out[15])
 {
     uint64_t a = rng_next(n->rng), b = rng_next(n->rng);
     unsigned char bytes[16];
     memcpy(bytes, &a, 8);
     memcpy(bytes + 8, &b, 8);
-    char tmp[24];
-    b64_encode(bytes, ID_BYTES, tmp, false);
-    memcpy(out, tmp, 14);
-    out[14] = '\0';
+    norm_b64_id(bytes, out);
 }
 
 cdlt_status norm_digest_id(normalizer *n, const void *data, size_t len, char out[15])
@@ -65,9 +85,6 @@ cdlt_status norm_digest_id(normalizer *n, const void *data, size_t len, char out
     if (EVP_DigestInit_ex2(ctx, n->md, NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
         EVP_DigestFinalXOF(ctx, md, ID_BYTES) != 1)
         return CDLT_ERROR;
-    char tmp[24];
-    b64_encode(md, ID_BYTES, tmp, false);
-    memcpy(out, tmp, 14);
-    out[14] = '\0';
+    norm_b64_id(md, out);
     return CDLT_OK;
 }

@@ -12,6 +12,12 @@
 
 typedef uint64_t v4u64 __attribute__((vector_size(32)));
 #define VROL(v, k) (((v) << (k)) | ((v) >> (64 - (k))))
+/* rotate by 1: the left shift as an add (adds issue on more ports than vector shifts) */
+#define VROL1(v) (((v) + (v)) | ((v) >> 63))
+typedef unsigned char v32u8 __attribute__((vector_size(32)));
+/* rotate by 8 / 56: one byte shuffle instead of two shifts and an or */
+#define VROL8(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){7,0,1,2,3,4,5,6, 15,8,9,10,11,12,13,14, 23,16,17,18,19,20,21,22, 31,24,25,26,27,28,29,30}))
+#define VROL56(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){1,2,3,4,5,6,7,0, 9,10,11,12,13,14,15,8, 17,18,19,20,21,22,23,16, 25,26,27,28,29,30,31,24}))
 
 static const uint64_t KECCAK_RC[24] = {
     0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
@@ -21,84 +27,93 @@ static const uint64_t KECCAK_RC[24] = {
     0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
     0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull};
 
-/* Generated straight-line rounds (theta, rho+pi, chi, iota); lanes a<x><y>. */
+/* One round = theta, then rho+pi+chi+iota one output plane at a time from state A into state E
+ * (then swap): 5 C + 5 D + 5 B registers fit the 16 ymm registers, so there are no spills; the
+ * loads and stores of A and E are cheap. (A version holding all 25 lanes in variables spent 40%
+ * of its instructions moving spilled registers.) Planes generated from the rho/pi tables. */
 NORM_SHAKE4_TARGET static void keccak4(v4u64 *st)
 {
-    v4u64 a00 = st[0], a10 = st[1], a20 = st[2], a30 = st[3], a40 = st[4];
-    v4u64 a01 = st[5], a11 = st[6], a21 = st[7], a31 = st[8], a41 = st[9];
-    v4u64 a02 = st[10], a12 = st[11], a22 = st[12], a32 = st[13], a42 = st[14];
-    v4u64 a03 = st[15], a13 = st[16], a23 = st[17], a33 = st[18], a43 = st[19];
-    v4u64 a04 = st[20], a14 = st[21], a24 = st[22], a34 = st[23], a44 = st[24];
+    v4u64 tmp[25];
+    v4u64 *A = st, *E = tmp;
     for (int round = 0; round < 24; round++) {
-        v4u64 c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;
-        v4u64 c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;
-        v4u64 c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;
-        v4u64 c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34;
-        v4u64 c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44;
-        v4u64 d0 = c4 ^ VROL(c1, 1);
-        v4u64 d1 = c0 ^ VROL(c2, 1);
-        v4u64 d2 = c1 ^ VROL(c3, 1);
-        v4u64 d3 = c2 ^ VROL(c4, 1);
-        v4u64 d4 = c3 ^ VROL(c0, 1);
-        v4u64 b00 = (a00 ^ d0);
-        v4u64 b13 = VROL((a01 ^ d0), 36);
-        v4u64 b21 = VROL((a02 ^ d0), 3);
-        v4u64 b34 = VROL((a03 ^ d0), 41);
-        v4u64 b42 = VROL((a04 ^ d0), 18);
-        v4u64 b02 = VROL((a10 ^ d1), 1);
-        v4u64 b10 = VROL((a11 ^ d1), 44);
-        v4u64 b23 = VROL((a12 ^ d1), 10);
-        v4u64 b31 = VROL((a13 ^ d1), 45);
-        v4u64 b44 = VROL((a14 ^ d1), 2);
-        v4u64 b04 = VROL((a20 ^ d2), 62);
-        v4u64 b12 = VROL((a21 ^ d2), 6);
-        v4u64 b20 = VROL((a22 ^ d2), 43);
-        v4u64 b33 = VROL((a23 ^ d2), 15);
-        v4u64 b41 = VROL((a24 ^ d2), 61);
-        v4u64 b01 = VROL((a30 ^ d3), 28);
-        v4u64 b14 = VROL((a31 ^ d3), 55);
-        v4u64 b22 = VROL((a32 ^ d3), 25);
-        v4u64 b30 = VROL((a33 ^ d3), 21);
-        v4u64 b43 = VROL((a34 ^ d3), 56);
-        v4u64 b03 = VROL((a40 ^ d4), 27);
-        v4u64 b11 = VROL((a41 ^ d4), 20);
-        v4u64 b24 = VROL((a42 ^ d4), 39);
-        v4u64 b32 = VROL((a43 ^ d4), 8);
-        v4u64 b40 = VROL((a44 ^ d4), 14);
-        a00 = b00 ^ (~b10 & b20);
-        a01 = b01 ^ (~b11 & b21);
-        a02 = b02 ^ (~b12 & b22);
-        a03 = b03 ^ (~b13 & b23);
-        a04 = b04 ^ (~b14 & b24);
-        a10 = b10 ^ (~b20 & b30);
-        a11 = b11 ^ (~b21 & b31);
-        a12 = b12 ^ (~b22 & b32);
-        a13 = b13 ^ (~b23 & b33);
-        a14 = b14 ^ (~b24 & b34);
-        a20 = b20 ^ (~b30 & b40);
-        a21 = b21 ^ (~b31 & b41);
-        a22 = b22 ^ (~b32 & b42);
-        a23 = b23 ^ (~b33 & b43);
-        a24 = b24 ^ (~b34 & b44);
-        a30 = b30 ^ (~b40 & b00);
-        a31 = b31 ^ (~b41 & b01);
-        a32 = b32 ^ (~b42 & b02);
-        a33 = b33 ^ (~b43 & b03);
-        a34 = b34 ^ (~b44 & b04);
-        a40 = b40 ^ (~b00 & b10);
-        a41 = b41 ^ (~b01 & b11);
-        a42 = b42 ^ (~b02 & b12);
-        a43 = b43 ^ (~b03 & b13);
-        a44 = b44 ^ (~b04 & b14);
-        a00 ^= KECCAK_RC[round];
-    }
-    st[0] = a00; st[1] = a10; st[2] = a20; st[3] = a30; st[4] = a40;
-    st[5] = a01; st[6] = a11; st[7] = a21; st[8] = a31; st[9] = a41;
-    st[10] = a02; st[11] = a12; st[12] = a22; st[13] = a32; st[14] = a42;
-    st[15] = a03; st[16] = a13; st[17] = a23; st[18] = a33; st[19] = a43;
-    st[20] = a04; st[21] = a14; st[22] = a24; st[23] = a34; st[24] = a44;
-}
+        v4u64 C0 = A[0] ^ A[5] ^ A[10] ^ A[15] ^ A[20];
+        v4u64 C1 = A[1] ^ A[6] ^ A[11] ^ A[16] ^ A[21];
+        v4u64 C2 = A[2] ^ A[7] ^ A[12] ^ A[17] ^ A[22];
+        v4u64 C3 = A[3] ^ A[8] ^ A[13] ^ A[18] ^ A[23];
+        v4u64 C4 = A[4] ^ A[9] ^ A[14] ^ A[19] ^ A[24];
+        v4u64 D0 = C4 ^ VROL1(C1);
+        v4u64 D1 = C0 ^ VROL1(C2);
+        v4u64 D2 = C1 ^ VROL1(C3);
+        v4u64 D3 = C2 ^ VROL1(C4);
+        v4u64 D4 = C3 ^ VROL1(C0);
+        const uint64_t rc = KECCAK_RC[round];
+        {
+            v4u64 b0 = A[0] ^ D0;
+            v4u64 b1 = VROL((A[6] ^ D1), 44);
+            v4u64 b2 = VROL((A[12] ^ D2), 43);
+            v4u64 b3 = VROL((A[18] ^ D3), 21);
+            v4u64 b4 = VROL((A[24] ^ D4), 14);
+            E[0] = b0 ^ (~b1 & b2) ^ rc;
+            E[1] = b1 ^ (~b2 & b3);
+            E[2] = b2 ^ (~b3 & b4);
+            E[3] = b3 ^ (~b4 & b0);
+            E[4] = b4 ^ (~b0 & b1);
+        }
+        {
+            v4u64 b0 = VROL((A[3] ^ D3), 28);
+            v4u64 b1 = VROL((A[9] ^ D4), 20);
+            v4u64 b2 = VROL((A[10] ^ D0), 3);
+            v4u64 b3 = VROL((A[16] ^ D1), 45);
+            v4u64 b4 = VROL((A[22] ^ D2), 61);
+            E[5] = b0 ^ (~b1 & b2);
+            E[6] = b1 ^ (~b2 & b3);
+            E[7] = b2 ^ (~b3 & b4);
+            E[8] = b3 ^ (~b4 & b0);
+            E[9] = b4 ^ (~b0 & b1);
+        }
+        {
+            v4u64 b0 = VROL1(A[1] ^ D1);
+            v4u64 b1 = VROL((A[7] ^ D2), 6);
+            v4u64 b2 = VROL((A[13] ^ D3), 25);
+            v4u64 b3 = VROL8(A[19] ^ D4);
+            v4u64 b4 = VROL((A[20] ^ D0), 18);
+            E[10] = b0 ^ (~b1 & b2);
+            E[11] = b1 ^ (~b2 & b3);
+            E[12] = b2 ^ (~b3 & b4);
+            E[13] = b3 ^ (~b4 & b0);
+            E[14] = b4 ^ (~b0 & b1);
+        }
+        {
+            v4u64 b0 = VROL((A[4] ^ D4), 27);
+            v4u64 b1 = VROL((A[5] ^ D0), 36);
+            v4u64 b2 = VROL((A[11] ^ D1), 10);
+            v4u64 b3 = VROL((A[17] ^ D2), 15);
+            v4u64 b4 = VROL56(A[23] ^ D3);
+            E[15] = b0 ^ (~b1 & b2);
+            E[16] = b1 ^ (~b2 & b3);
+            E[17] = b2 ^ (~b3 & b4);
+            E[18] = b3 ^ (~b4 & b0);
+            E[19] = b4 ^ (~b0 & b1);
+        }
+        {
+            v4u64 b0 = VROL((A[2] ^ D2), 62);
+            v4u64 b1 = VROL((A[8] ^ D3), 55);
+            v4u64 b2 = VROL((A[14] ^ D4), 39);
+            v4u64 b3 = VROL((A[15] ^ D0), 41);
+            v4u64 b4 = VROL((A[21] ^ D1), 2);
+            E[20] = b0 ^ (~b1 & b2);
+            E[21] = b1 ^ (~b2 & b3);
+            E[22] = b2 ^ (~b3 & b4);
+            E[23] = b3 ^ (~b4 & b0);
+            E[24] = b4 ^ (~b0 & b1);
+        }
 
+        v4u64 *sw = A;
+        A = E;
+        E = sw;
+    }
+    /* 24 rounds: the result is back in st */
+}
 
 bool norm_shake4(const char *const in[4], const size_t len[4], unsigned char out[4][10])
 {
@@ -113,13 +128,13 @@ bool norm_shake4(const char *const in[4], const size_t len[4], unsigned char out
     } st;
     memset(&st, 0, sizeof st);
     for (int l = 0; l < 4; l++) {
-        unsigned char blk[RATE];
-        size_t n = len[l], words = n / 8 + 1; /* words holding input and the 0x1F byte */
-        memset(blk, 0, words * 8);
-        memcpy(blk, in[l], n);
-        blk[n] = 0x1F; /* SHAKE domain bits + first pad bit */
-        for (size_t i = 0; i < words; i++)
-            memcpy(&st.w[i][l], blk + 8 * i, 8); /* little-endian lanes */
+        const char *p = in[l];
+        size_t n = len[l], full = n / 8, rest = n % 8;
+        for (size_t i = 0; i < full; i++)
+            memcpy(&st.w[i][l], p + 8 * i, 8); /* little-endian lanes */
+        uint64_t last = 0;
+        memcpy(&last, p + 8 * full, rest);
+        st.w[full][l] = last | (uint64_t)0x1F << (8 * rest); /* SHAKE domain bits + pad bit */
         st.w[20][l] ^= 0x8000000000000000ull; /* last pad bit: byte 167 */
     }
     keccak4(st.v);

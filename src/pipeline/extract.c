@@ -282,10 +282,11 @@ static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, s
     if (rc != CDLT_OK)
         return rc;
     buf_clear(&x->line);
-    if (v)
-        json_write(&x->line, v, 0);
-    else
+    /* the item's own single-line text (NDJSON input) is stored as is: no JSON write */
+    if (text && (!v || !memchr(text, '\n', len)))
         buf_append(&x->line, text, len);
+    else
+        json_write(&x->line, v, 0);
     buf_putc(&x->line, '\n');
     if (x->line.status)
         return err_nomem(x->err);
@@ -407,7 +408,7 @@ static cdlt_status emit_value(cdlt_emitter *em, const jv *v, const char *text, s
             buf_putc(&em->page, ']');
     } else {
         bool kept = false;
-        rc = process_one(em, v, v ? NULL : text, len, children, &kept, &em->page);
+        rc = process_one(em, v, text, len, children, &kept, &em->page);
         if (rc == CDLT_OK && !kept)
             children = false;
     }
@@ -428,9 +429,9 @@ static cdlt_status emit_value(cdlt_emitter *em, const jv *v, const char *text, s
     return rc;
 }
 
-cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v)
+cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v, const char *text, size_t len)
 {
-    cdlt_status rc = emit_value(em, v, NULL, 0);
+    cdlt_status rc = emit_value(em, v, text, len);
     arena_reset(&em->mem);
     return rc;
 }
@@ -449,7 +450,7 @@ cdlt_status cdlt_emit_json(cdlt_emitter *em, const char *json, size_t len)
         arena_reset(&em->mem);
         return rc;
     }
-    rc = emit_value(em, &v, NULL, 0);
+    rc = emit_value(em, &v, json, len);
     arena_reset(&em->mem);
     return rc;
 }
@@ -995,7 +996,9 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
     for (;;) {
         jv v;
         bool eof = false;
-        rc = src_files_next(f, &em->mem, &v, &eof, x->err);
+        const char *raw = NULL;
+        size_t rawlen = 0;
+        rc = src_files_next_raw(f, &em->mem, &v, &raw, &rawlen, &eof, x->err);
         if (rc != CDLT_OK) {
             err_prefix(x->err, "resource '%s': ", r->name);
             err_set_resource(x->err, r->name);
@@ -1005,7 +1008,7 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
         if (eof)
             break;
         em->bytes_done = base + src_files_done_bytes(f);
-        rc = pipe_emit_jv(em, &v);
+        rc = pipe_emit_jv(em, &v, v.type == JV_ARRAY ? NULL : raw, rawlen);
         if (rc != CDLT_OK)
             break;
     }

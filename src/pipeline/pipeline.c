@@ -648,3 +648,19 @@ cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table, i
         p->dv->close(d);
     return rc;
 }
+
+cdlt_status cdlt_pipeline_table_row_counts(cdlt_pipeline *p, const char *const *tables,
+                                           size_t n, int64_t *out, cdlt_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = -1;
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    destination *d = NULL;
+    cdlt_status rc = pipe_open_destination(p, &d, err);
+    for (size_t i = 0; rc == CDLT_OK && i < n; i++)
+        rc = p->dv->table_row_count(d, tables[i], &out[i], err);
+    if (d)
+        p->dv->close(d);
+    return rc;
+}

@@ -228,8 +228,9 @@ void pipe_crash_point(const char *point);
 
 /* ---- file source (src/sources via sources.h) is used by resource.c ---- */
 cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud);
-/* Emit a parsed value (internal heads); the value lives in the emitter arena. */
-cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v);
+/* Emit a parsed value (internal heads); the value lives in the emitter arena. `text` (may be
+ * NULL) is the value's own JSON text, stored as is when it is one line. */
+cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v, const char *text, size_t len);
 arena *pipe_emitter_arena(cdlt_emitter *em);
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
 

@@ -12,6 +12,11 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
 /* Next item of the current file, moving to the next file at its end. *out_eof at the end of
  * the last file. Values live in `a`. Errors name file, line, column and byte offset. */
 cdlt_status src_files_next(src_files *f, arena *a, jv *out, bool *out_eof, cdlt_error *err);
+/* As src_files_next, and for NDJSON files also the item's own line (*out_raw, *out_rawlen;
+ * valid until the next call; NULL for JSON-array files) so a caller can store the item
+ * without serializing it again. */
+cdlt_status src_files_next_raw(src_files *f, arena *a, jv *out, const char **out_raw,
+                               size_t *out_rawlen, bool *out_eof, cdlt_error *err);
 uint64_t src_files_total_bytes(const src_files *f); /* sum of the file sizes */
 uint64_t src_files_done_bytes(const src_files *f);  /* bytes consumed so far */
 size_t src_files_count(const src_files *f);

@@ -129,6 +129,43 @@ static void test_bulk_round_trip(void **state)
     f->v->close(d);
 }
 
+/* The parallel path: two DuckDB threads decode blocks of one file at once (insertion order
+ * off); same rows, and an error found by either thread still names column and row. */
+static void test_bulk_two_threads(void **state)
+{
+    fixture *f = *state;
+    arena a;
+    arena_init(&a, 1024, 0);
+    jv_builder ob;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_set(&ob, &a, "load_threads", 12, jv_int(2));
+    char path[4300];
+    snprintf(path, sizeof path, "%s/test.duckdb", f->dir);
+    dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = path,
+                       .options = &ob.value};
+    destination *d = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+    tl_expect(d, "SELECT current_setting('threads')", "2");
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    write_bulk(f, 0);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->load_file(d, f->s, f->t, f->path, &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    char want[64];
+    snprintf(want, sizeof want, "%lld", (long long)NROWS * (NROWS - 1) / 2);
+    tl_expect(d, "SELECT sum(id) FROM ds.bulk", want);
+    tl_expect(d, "SELECT count(DISTINCT _dlt_id) FROM ds.bulk", "20000");
+    write_bulk(f, 9000);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->load_file(d, f->s, f->t, f->path, &err), CDLT_COERCE);
+    assert_non_null(strstr(err.message, "row 9000"));
+    assert_int_equal(f->v->rollback(d, &err), CDLT_OK);
+    assert_int_equal(tl_count(d, "bulk"), NROWS);
+    f->v->close(d);
+    arena_free(&a);
+}
+
 static void test_bulk_errors_from_workers(void **state)
 {
     fixture *f = *state;
@@ -193,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bulk_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_two_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_errors_from_workers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

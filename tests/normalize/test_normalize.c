@@ -112,6 +112,87 @@ static void test_steady_state_caches_flat(void **state)
     fx_close(&f);
 }
 
+/* Sink that keeps the value of one column of the last row. */
+typedef struct ts_sink {
+    const char *col; /* column to capture */
+    tval last;       /* its value in the last row (DT_NONE when absent) */
+} ts_sink;
+
+static cdlt_status ts_changed(void *self, const schema *s, const schema_table *t, uint32_t f)
+{
+    return CDLT_OK;
+}
+
+static cdlt_status ts_row(void *self, const schema_table *t, const tval *vals, uint32_t ncols)
+{
+    ts_sink *c = self;
+    memset(&c->last, 0, sizeof c->last);
+    for (uint32_t i = 0; i < ncols; i++)
+        if (!strcmp(t->columns[i].name, c->col))
+            c->last = vals[i];
+    return CDLT_OK;
+}
+
+/* The inline "YYYY-MM-DDTHH:MM:SSZ" parse of existing timestamp columns gives exactly what
+ * types_coerce gives (and leaves everything it rejects to it). */
+static void test_timestamp_fast_path_matches_coerce(void **state)
+{
+    (void)state;
+    static const char *years[] = {"0000", "0001", "1600", "1900", "1969", "1970", "2000", "2023", "2024", "2100", "9999"};
+    static const char *months[] = {"00", "01", "02", "03", "04", "09", "11", "12", "13", "1a"};
+    static const char *days[] = {"00", "01", "28", "29", "30", "31", "32"};
+    static const char *hms[] = {"00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "07:05:09"};
+    static const char *tails[] = {"Z", "z", "+00:00"};
+    for (int naive = 0; naive < 2; naive++) {
+        schema *s = NULL;
+        normalizer *n = NULL;
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        assert_int_equal(schema_new("ts", &s, &err), CDLT_OK);
+        assert_int_equal(norm_open(s, "1.0", &n, &err), CDLT_OK);
+        ts_sink cap = {"ts", {0}};
+        norm_sink sink = {&cap, ts_changed, ts_row};
+        arena a;
+        arena_init(&a, 64 * 1024, 0);
+        jv first = parse_json(&a, "{\"ts\":\"2020-01-01T00:00:00Z\"}");
+        assert_int_equal(norm_item(n, &first, "t", &sink, &err), CDLT_OK);
+        schema_table *t = schema_get_table(s, "t");
+        assert_non_null(t);
+        assert_int_equal(t->columns[0].type, DT_TIMESTAMP);
+        if (naive)
+            t->columns[0].timezone = 0;
+        char text[64];
+        for (size_t y = 0; y < sizeof years / sizeof *years; y++)
+            for (size_t m = 0; m < sizeof months / sizeof *months; m++)
+                for (size_t d = 0; d < sizeof days / sizeof *days; d++)
+                    for (size_t h = 0; h < sizeof hms / sizeof *hms; h++)
+                        for (size_t z = 0; z < sizeof tails / sizeof *tails; z++) {
+                            snprintf(text, sizeof text, "%s-%s-%sT%s%s", years[y], months[m],
+                                     days[d], hms[h], tails[z]);
+                            jv item = parse_json(&a, "{\"ts\":\"x\"}");
+                            jv *v = (jv *)&item.u.members[0].value;
+                            v->u.s = text;
+                            v->len = (uint32_t)strlen(text);
+                            assert_int_equal(norm_item(n, &item, "t", &sink, &err), CDLT_OK);
+                            tval want;
+                            memset(&want, 0, sizeof want);
+                            if (types_coerce(v, DT_TIMESTAMP, &a, &want) != CDLT_OK) {
+                                assert_int_equal(cap.last.type, DT_NONE); /* went to a variant */
+                                continue;
+                            }
+                            if (naive)
+                                want.flags |= TV_NAIVE;
+                            assert_int_equal(cap.last.type, DT_TIMESTAMP);
+                            assert_int_equal(cap.last.flags, want.flags);
+                            assert_true(cap.last.u.ts == want.u.ts);
+                        }
+        norm_batch_reset(n);
+        arena_free(&a);
+        norm_close(n);
+        schema_free(s);
+    }
+}
+
 static void test_random_ids_unique(void **state)
 {
     (void)state;
@@ -260,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_null_sink_and_stats),
         cmocka_unit_test(test_steady_state_caches_flat),
         cmocka_unit_test(test_random_ids_unique),
+        cmocka_unit_test(test_timestamp_fast_path_matches_coerce),
         cmocka_unit_test(test_shake4_matches_evp),
         cmocka_unit_test(test_error_names_table_column_value),
         cmocka_unit_test(test_schema_changed_first_new),

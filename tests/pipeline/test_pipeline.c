@@ -465,6 +465,60 @@ static void test_malformed_input(void **st)
     env_free(e);
 }
 
+
+static void exec_sql(const char *db, const char *sql)
+{
+    duckdb_database d;
+    duckdb_connection c;
+    duckdb_result r;
+    assert_int_equal(duckdb_open(db, &d), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
+    duckdb_state q = duckdb_query(c, sql, &r);
+    if (q != DuckDBSuccess)
+        fprintf(stderr, "sql: %s\n", duckdb_result_error(&r));
+    assert_int_equal(q, DuckDBSuccess);
+    duckdb_destroy_result(&r);
+    duckdb_disconnect(&c);
+    duckdb_close(&d);
+}
+
+/* A job the destination rejects: the whole package rolls back, the job is kept in
+ * failed_jobs with its message, and the next run (after the cause is fixed) loads it once. */
+static void test_load_failure_retry(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-loadfail");
+    exec_sql(e->db, "CREATE SCHEMA ds; CREATE TABLE ds.users (id BIGINT CHECK (id < 0))");
+    cdlt_pipeline *p = open_p(e, "t8");
+    gen g = {20, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_not_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+    assert_non_null(strstr(err.message, "load/normalized"));
+    size_t pending = 0;
+    assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+    assert_int_equal(pending, 1);
+    char *text = NULL;
+    assert_int_equal(cdlt_pipeline_failed_jobs_text(p, &text, &err), CDLT_OK);
+    assert_non_null(strstr(text, "users."));
+    cdlt_string_free(text);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 0);
+    assert_true(pt_count(e->db, "ds", "_dlt_loads") <= 0);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), -1); /* rolled back */
+    /* fix the cause; the next run finishes the pending package exactly once */
+    exec_sql(e->db, "DROP TABLE ds.users");
+    p = open_p(e, "t8");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 20);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 20));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 1);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
  * one clean run afterwards leaves exactly the expected rows. */
 static void test_alloc_failures(void **st)
@@ -515,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_state_and_sync),
         cmocka_unit_test(test_refresh),
         cmocka_unit_test(test_malformed_input),
+        cmocka_unit_test(test_load_failure_retry),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
