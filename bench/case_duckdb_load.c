@@ -416,6 +416,22 @@ static void reference_ndjson(const bench_ctx *ctx, const char *dir, double out[3
     waitpid(pid, NULL, 0);
 }
 
+/* Remove the case's folder and everything it may hold (also after a failure). */
+static void remove_dir(const char *dir, char paths[NT][700], const char *dbpath)
+{
+    char p[800];
+    for (int t = 0; t < NT; t++)
+        unlink(paths[t]);
+    snprintf(p, sizeof p, "%s.wal", dbpath);
+    unlink(p);
+    unlink(dbpath);
+    snprintf(p, sizeof p, "%s/ref.duckdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/ref.duckdb.wal", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
 static int run_duckdb_load(bench_ctx *ctx)
 {
     const dest_vtable *v = dest_find("duckdb");
@@ -459,8 +475,10 @@ static int run_duckdb_load(bench_ctx *ctx)
     /* ---- writer ---- */
     gen_totals tot;
     double c0 = cpu_seconds(), t0 = bench_now();
-    if (write_files(v, tabs, paths, ctx->records, &tot) != 0)
+    if (write_files(v, tabs, paths, ctx->records, &tot) != 0) {
+        remove_dir(dir, paths, dbpath);
         return 1;
+    }
     double t_write = bench_now() - t0, c_write = cpu_seconds() - c0;
     uint64_t rows = 0, bytes = 0;
     for (int t = 0; t < NT; t++) {
@@ -500,6 +518,8 @@ static int run_duckdb_load(bench_ctx *ctx)
     if (st != CDLT_OK) {
         fprintf(stderr, "duckdb_load: %s\n", err.message);
         v->close(d);
+        remove_dir(dir, paths, dbpath);
+        arena_free(&oa);
         return 1;
     }
     v->close(d);
@@ -525,10 +545,12 @@ static int run_duckdb_load(bench_ctx *ctx)
     }
     bool ok = n_loaded == (int64_t)rows && sum_size == tot.sum_size && sum_idx == tot.sum_idx;
 
-    double ref_cpu = -1;
-    double ref_s = reference_ceiling(dir, s, tabs, paths, &ref_cpu);
-    double nd[3];
-    reference_ndjson(ctx, dir, nd);
+    /* CDLT_BENCH_DUCK_NOREF=1 skips the two references (quick knob sweeps) */
+    double ref_cpu = -1, ref_s = -1, nd[3] = {-1, -1, -1};
+    if (!getenv("CDLT_BENCH_DUCK_NOREF")) {
+        ref_s = reference_ceiling(dir, s, tabs, paths, &ref_cpu);
+        reference_ndjson(ctx, dir, nd);
+    }
 
     char extra[1400];
     snprintf(extra, sizeof extra,
@@ -547,15 +569,7 @@ static int run_duckdb_load(bench_ctx *ctx)
              nd[2], ok ? "ok" : "MISMATCH");
     bench_report(ctx, "duckdb_load", ctx->records, bytes, t_write + t_load, extra);
 
-    for (int t = 0; t < NT; t++)
-        unlink(paths[t]);
-    char p[700];
-    snprintf(p, sizeof p, "%s.wal", dbpath);
-    unlink(p);
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s/ref.duckdb", dir);
-    unlink(p);
-    rmdir(dir);
+    remove_dir(dir, paths, dbpath);
     schema_free(s);
     arena_free(&oa);
     return ok ? 0 : 1;

@@ -1,5 +1,5 @@
 /* fuzz_config_lookup.c: libFuzzer target for connection-string credentials. Any bytes must parse
- * or be refused cleanly, and an accepted string must render to a URL that parses to the same fields. */
+ * or be refused cleanly; an accepted string must render to a URL that parses to equal fields. */
 #include "config/config.h"
 
 #include <stdio.h>

@@ -482,6 +482,21 @@ CDLT_API cdlt_status cdlt_resource_add_filter(cdlt_resource *r, cdlt_filter_fn f
 /* ---- inside callbacks ---- */
 /* Emit one item (a JSON object) or a page (a JSON array of objects). */
 CDLT_API cdlt_status cdlt_emit_json(cdlt_emitter *em, const char *json, size_t len);
+/* Build one item without writing JSON text (no jv, no allocation per value): begin, then
+ * fields (key = NULL inside arrays), nested objects/arrays, end emits it. Errors are sticky
+ * and reported by cdlt_emit_end (CDLT_INVALID_ARG for unbalanced calls). Strings are copied. */
+CDLT_API void cdlt_emit_begin(cdlt_emitter *em);
+CDLT_API void cdlt_emit_str(cdlt_emitter *em, const char *key, const char *value, size_t len);
+CDLT_API void cdlt_emit_int(cdlt_emitter *em, const char *key, int64_t value);
+CDLT_API void cdlt_emit_double(cdlt_emitter *em, const char *key, double value);
+CDLT_API void cdlt_emit_bool(cdlt_emitter *em, const char *key, bool value);
+CDLT_API void cdlt_emit_null(cdlt_emitter *em, const char *key);
+CDLT_API void cdlt_emit_object_begin(cdlt_emitter *em, const char *key);
+CDLT_API void cdlt_emit_object_end(cdlt_emitter *em);
+CDLT_API void cdlt_emit_array_begin(cdlt_emitter *em, const char *key);
+CDLT_API void cdlt_emit_array_end(cdlt_emitter *em);
+/* Emit the item built since cdlt_emit_begin (same result codes as cdlt_emit_json). */
+CDLT_API cdlt_status cdlt_emit_end(cdlt_emitter *em);
 /* True once the resource's limit is reached: stop emitting. */
 CDLT_API bool cdlt_emitter_stopped(const cdlt_emitter *em);
 CDLT_API const char *cdlt_emitter_resource_name(const cdlt_emitter *em);

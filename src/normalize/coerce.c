@@ -44,21 +44,20 @@ static inline cdlt_status add_out(normalizer *n, norm_slot *slot, const tval *v)
  * caller then takes the general path, so this only has to be right when it says true). */
 bool norm_iso_z_fast(const char *s, int64_t *us)
 {
-    static const unsigned char shape[20] = "0000-00-00T00:00:00Z";
-    unsigned d[20];
-    for (int i = 0; i < 20; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (shape[i] == '0') {
-            d[i] = (unsigned)(ch - '0');
-            if (d[i] > 9)
-                return false;
-        } else if (ch != shape[i]) {
-            return false;
-        }
-    }
-    int y = (int)(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
-    unsigned mo = d[5] * 10 + d[6], dd = d[8] * 10 + d[9];
-    unsigned hh = d[11] * 10 + d[12], mi = d[14] * 10 + d[15], ss = d[17] * 10 + d[18];
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[4] != '-' || u[7] != '-' || u[10] != 'T' || u[13] != ':' || u[16] != ':' || u[19] != 'Z')
+        return false;
+#define D_(i) ((unsigned)u[i] - '0')
+    unsigned y0 = D_(0), y1 = D_(1), y2 = D_(2), y3 = D_(3), m0 = D_(5), m1 = D_(6), d0 = D_(8),
+             d1 = D_(9), h0 = D_(11), h1 = D_(12), i0 = D_(14), i1 = D_(15), s0 = D_(17),
+             s1 = D_(18);
+#undef D_
+    if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9) |
+        (h0 > 9) | (h1 > 9) | (i0 > 9) | (i1 > 9) | (s0 > 9) | (s1 > 9))
+        return false;
+    int y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+    unsigned mo = m0 * 10 + m1, dd = d0 * 10 + d1;
+    unsigned hh = h0 * 10 + h1, mi = i0 * 10 + i1, ss = s0 * 10 + s1;
     if (y < 1 || mo < 1 || mo > 12 || dd < 1 || hh > 23 || mi > 59 || ss > 59)
         return false;
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -244,7 +243,7 @@ cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
                     n->cap_out = cap;
                 }
                 norm_out *o = &n->out[n->nout];
-                bool hit = norm_fast_value(c, v, &o->v);
+                bool hit = norm_fast_value(c->type, c->timezone, v, &o->v);
                 if (!hit && v->type != JV_STRING && v->type != JV_INT && v->type != JV_DOUBLE &&
                     v->type != JV_BOOL && v->type != JV_OBJECT && v->type != JV_ARRAY) {
                     /* the other kinds (uint, bignum, dates...) of the column's own type */

@@ -159,6 +159,8 @@ static cdlt_status update_schema(normalizer *n, norm_table *nt, norm_sink *sink,
                 return st;
         }
         slot->col = (int32_t)idx;
+        slot->ctype = (uint8_t)t->columns[idx].type;
+        slot->ctz = t->columns[idx].timezone;
         slot->epoch = nt->epoch;
         if (idx < first_new)
             first_new = idx;

@@ -65,6 +65,8 @@ schema_column *norm_slot_column_slow(norm_table *nt, norm_slot *slot)
     slot->epoch = nt->epoch;
     if (c) {
         slot->col = (int32_t)(c - t->columns);
+        slot->ctype = (uint8_t)c->type;
+        slot->ctz = c->timezone;
     } else {
         slot->col = -1;
         slot->miss_ncols = t->ncolumns + 1;
@@ -144,26 +146,23 @@ void norm_keyset_free(norm_keyset *ks)
 static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
                             const char *raw, size_t rlen, uint64_t h);
 
-/* Short keys are the rule: two word compares (norm_key_words) instead of a byte loop. */
-static inline bool same_key(const norm_key *k, const char *raw, size_t rlen)
-{
-    if (k->rawlen != rlen)
-        return false;
-    if (CDLT_UNLIKELY(rlen > 16))
-        return memcmp(k->raw, raw, rlen) == 0;
-    uint64_t w[2];
-    norm_key_words(raw, rlen, w);
-    return ((w[0] ^ k->kw[0]) | (w[1] ^ k->kw[1])) == 0;
-}
-
-/* Key at member position pos: predicted from the last dict's order, else looked up. */
-static inline norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent,
+/* Key at member position pos: predicted from the last dict's order (two word compares for
+ * keys up to 16 bytes), else looked up. */
+static inline norm_seq *key_get(normalizer *n, norm_table *nt, norm_key *parent,
                                 norm_keyset *ks, uint32_t pos, const char *raw, size_t rlen)
 {
     if (CDLT_LIKELY(pos < ks->nseq)) {
-        norm_key *k = ks->seq[pos];
-        if (CDLT_LIKELY(same_key(k, raw, rlen)))
-            return k;
+        norm_seq *q = &ks->seq[pos];
+        if (CDLT_LIKELY(q->rawlen == rlen)) {
+            if (CDLT_LIKELY(rlen <= 16)) {
+                uint64_t w[2];
+                norm_key_words(raw, rlen, w);
+                if (((w[0] ^ q->kw[0]) | (w[1] ^ q->kw[1])) == 0)
+                    return q;
+            } else if (memcmp(q->k->raw, raw, rlen) == 0) {
+                return q;
+            }
+        }
     }
     uint64_t h = hash_bytes(raw, rlen);
     norm_key *k = map_get_h(&ks->m, raw, rlen, h);
@@ -173,18 +172,24 @@ static inline norm_key *key_get(normalizer *n, norm_table *nt, norm_key *parent,
         uint32_t cap = ks->cap ? ks->cap * 2 : 16;
         while (cap <= pos)
             cap *= 2;
-        norm_key **sq = mem_realloc(ks->seq, cap * sizeof *sq);
+        norm_seq *sq = mem_realloc(ks->seq, cap * sizeof *sq);
         if (!sq)
             return NULL; /* report it: a swallowed failure would hide later ones in tests */
         ks->seq = sq;
         ks->cap = cap;
     }
-    while (ks->nseq < pos) /* positions skipped by a shorter dict keep a valid pointer */
-        ks->seq[ks->nseq++] = k;
-    ks->seq[pos] = k;
+    norm_seq e;
+    memcpy(e.kw, k->kw, sizeof e.kw);
+    e.rawlen = k->rawlen;
+    e.pad_ = 0;
+    e.k = k;
+    e.slot = k->slot;
+    while (ks->nseq < pos) /* positions skipped by a shorter dict keep a valid entry */
+        ks->seq[ks->nseq++] = e;
+    ks->seq[pos] = e;
     if (ks->nseq == pos)
         ks->nseq++;
-    return k;
+    return &ks->seq[pos];
 }
 
 static norm_key *key_create(normalizer *n, norm_table *nt, norm_key *parent, map *keys,
@@ -328,56 +333,90 @@ static bool is_nested(normalizer *n, norm_table *nt, norm_slot *slot, int lvl)
 
 cdlt_status norm_flatten(normalizer *n, norm_table *nt, const jv *obj, int lvl, cdlt_error *err)
 {
-    n->nent = 0;
     n->nstk = 0;
-    n->nout = 0;
-    n->nfast = 0;
-    n->out_maxcol = -1;
-    n->fast_on = true;
     n->fast_redo = false;
     if (push_frame(n, obj, &nt->keys, NULL, lvl) != CDLT_OK)
         return err_nomem(err);
+    /* Row state in locals (stores through ent/out/slot pointers would otherwise force reloads
+     * of n's fields every value); written back at the end. Only norm_entries_grow uses them. */
+    const uint32_t gen = n->gen;
+    norm_entry *ent = n->ent;
+    norm_out *out = n->out;
+    uint32_t nent = 0, nout = 0, cap = n->cap_ent;
+    int32_t maxcol = -1;
+    bool fast_on = true;
+    cdlt_status st = CDLT_OK;
     /* LIFO like dlt: scalars of a level first, then the dicts pushed last come out first. */
     while (n->nstk) {
-        norm_frame f = n->stk[--n->nstk];
-        const jv_member *m = f.obj->u.members;
-        for (uint32_t i = 0; i < f.obj->len; i++) {
-            norm_key *k = key_get(n, nt, f.parent, f.keys, i, m[i].key, m[i].klen);
-            if (!k)
-                return err_nomem(err);
+        /* field by field: a struct copy became 16-byte loads of the 8-byte stores push_frame
+         * just made (a store-forwarding stall per dict) */
+        const norm_frame *top = &n->stk[--n->nstk];
+        const jv *fobj = top->obj;
+        norm_keyset *fkeys = top->keys;
+        norm_key *fparent = top->parent;
+        int flvl = top->lvl;
+        const jv_member *m = fobj->u.members;
+        for (uint32_t i = 0, len = fobj->len; i < len; i++) {
+            norm_seq *q = key_get(n, nt, fparent, fkeys, i, m[i].key, m[i].klen);
+            if (!q) {
+                st = CDLT_NOMEM;
+                goto done;
+            }
             const jv *v = &m[i].value;
-            if ((v->type == JV_OBJECT || v->type == JV_ARRAY) && !is_nested(n, nt, k->slot, f.lvl)) {
-                cdlt_status st;
+            norm_slot *slot = q->slot;
+            if ((v->type == JV_OBJECT || v->type == JV_ARRAY) && !is_nested(n, nt, slot, flvl)) {
+                norm_key *k = q->k;
                 if (v->type == JV_OBJECT) {
-                    st = push_frame(n, v, &k->children, k, f.lvl - 1);
+                    st = push_frame(n, v, &k->children, k, flvl - 1);
                 } else {
                     norm_table *tab = key_list_table(n, nt, k);
                     st = tab ? add_list(n, tab, v) : CDLT_NOMEM;
                 }
                 if (st != CDLT_OK)
-                    return err_nomem(err);
+                    goto done;
                 continue;
             }
-            norm_slot *slot = k->slot;
-            bool fresh = slot->in_gen != n->gen;
-            if (norm_add_entry(n, slot, v) != CDLT_OK)
-                return err_nomem(err);
+            if (CDLT_UNLIKELY(slot->in_gen == gen)) {
+                /* a later duplicate overwrites, keeping the first position */
+                ent[slot->in_pos].v = v;
+                if (slot->in_pos < nout)
+                    n->fast_redo = true; /* that entry was coerced already */
+                continue;
+            }
+            if (CDLT_UNLIKELY(nent == cap)) {
+                n->nent = nent;
+                if ((st = norm_entries_grow(n)) != CDLT_OK)
+                    goto done;
+                ent = n->ent;
+                out = n->out;
+                cap = n->cap_ent;
+            }
+            slot->in_gen = gen;
+            slot->in_pos = nent;
+            ent[nent].slot = slot;
+            ent[nent].v = v;
+            nent++;
             /* steady state: coerce while the value is in cache; the first value that needs
              * more (null, new column, conversion) hands the rest of the row to norm_coerce_row */
-            if (fresh && n->fast_on) {
-                schema_column *c = norm_slot_column(nt, slot);
-                norm_out *o = &n->out[n->nout];
-                if (c && norm_fast_value(c, v, &o->v)) {
+            if (fast_on) {
+                norm_out *o = &out[nout];
+                int ct = norm_slot_type(nt, slot);
+                if (ct >= 0 && norm_fast_value(ct, slot->ctz, v, &o->v)) {
                     o->slot = slot;
-                    n->nout++;
-                    n->nfast = n->nent;
-                    if (slot->col > n->out_maxcol)
-                        n->out_maxcol = slot->col;
+                    nout++;
+                    if (slot->col > maxcol)
+                        maxcol = slot->col;
                 } else {
-                    n->fast_on = false;
+                    fast_on = false;
                 }
             }
         }
     }
-    return CDLT_OK;
+done:
+    n->nent = nent;
+    n->nout = nout;
+    n->nfast = nout; /* entries [0, nout) are coerced: the fast prefix */
+    n->out_maxcol = maxcol;
+    n->fast_on = fast_on;
+    return st == CDLT_OK ? CDLT_OK : err_nomem(err);
 }

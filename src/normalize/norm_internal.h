@@ -7,6 +7,12 @@
 #include "normalize/normalize.h"
 
 #include <regex.h>
+#include <stddef.h>
+
+/* norm_fast_value writes a tval as two words: header (type, flags, pad, len) and payload. */
+_Static_assert(sizeof(tval) == 16 && offsetof(tval, flags) == 1 && offsetof(tval, len) == 4 &&
+                   offsetof(tval, u) == 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "tval layout assumed by norm_fast_value");
 
 typedef struct norm_table norm_table;
 
@@ -18,6 +24,8 @@ typedef struct norm_slot {
     uint32_t epoch;      /* table layout epoch the cached index belongs to */
     uint32_t miss_ncols; /* t->ncolumns when the name was last found absent (+1; 0 = none) */
     uint32_t miss_epoch; /* epoch of that miss */
+    uint8_t ctype;       /* type of column col (valid with col; saves a load of the column) */
+    int8_t ctz;          /* its timezone setting */
     uint32_t in_gen;     /* row generation that last put this slot in the flat row */
     uint32_t in_pos;     /* its position in the flat row (for "later key overwrites") */
     uint32_t new_gen;    /* row generation that made this a pending new column */
@@ -32,11 +40,21 @@ typedef struct norm_slot {
 
 typedef struct norm_key norm_key;
 
+/* One predicted key: the key's compare words and slot copied next to each other, so the usual
+ * hit reads one sequential array entry instead of chasing key -> slot pointers. */
+typedef struct norm_seq {
+    uint64_t kw[2];  /* norm_key_words of the raw key */
+    uint32_t rawlen; /* bytes of the raw key */
+    uint32_t pad_;   /* unused */
+    norm_key *k;     /* the key */
+    norm_slot *slot; /* k->slot */
+} norm_seq;
+
 /* The keys met in dicts at one path of one table: a map plus the key order of the last dict,
- * so items with the usual shape hit with one memcmp instead of a hash and a probe. */
+ * so items with the usual shape hit with two word compares instead of a hash and a probe. */
 typedef struct norm_keyset {
     map m;          /* raw key -> norm_key */
-    norm_key **seq; /* seq[i] = key seen at member position i last time */
+    norm_seq *seq;  /* seq[i] = key seen at member position i last time */
     uint32_t nseq;  /* valid entries in seq */
     uint32_t cap;   /* allocated entries */
 } norm_keyset;
@@ -226,60 +244,72 @@ static inline schema_column *norm_slot_column(norm_table *nt, norm_slot *slot)
 /* coerce.c: "YYYY-MM-DDTHH:MM:SSZ" -> UTC micros as types_coerce gives them; false = other form. */
 bool norm_iso_z_fast(const char *s, int64_t *us);
 /* The steady-state path of one value: an existing complete column c of the value's own JSON kind
- * (or an ISO "...Z" string into a timestamp column) gets the value written straight into *tv
+ * (type ctype, timezone setting ctz; or an ISO "...Z" string into a timestamp column) gets the value written straight into *tv
  * (same result as types_from_jv / types_coerce; no temporary: a byte store then a 16-byte reload
  * of a tval temporary stalled store forwarding, ~10% of the bench). false: take the general path
  * (nothing useful written). */
-static inline bool norm_fast_value(const schema_column *c, const jv *v, tval *tv)
+static inline bool norm_fast_value(int ctype, int ctz, const jv *v, tval *tv)
 {
+    uint64_t u;           /* the payload word */
+    uint32_t len = 0;     /* tval.len */
+    uint32_t flags = 0;   /* tval.flags */
     switch ((jv_type)v->type) {
     case JV_STRING:
-        if (CDLT_LIKELY(c->type == DT_TEXT)) {
-            tv->u.s = v->u.s;
-            tv->len = v->len;
+        if (CDLT_LIKELY(ctype == DT_TEXT)) {
+            u = (uint64_t)(uintptr_t)v->u.s;
+            len = v->len;
             break;
         }
-        if (c->type == DT_TIMESTAMP && v->len == 20 && norm_iso_z_fast(v->u.s, &tv->u.ts)) {
-            tv->len = 0;
-            tv->type = DT_TIMESTAMP;
-            tv->flags = c->timezone == 0 ? TV_NAIVE : 0;
-            tv->pad_ = 0;
-            return true;
+        if (ctype == DT_TIMESTAMP && v->len == 20) {
+            int64_t ts;
+            if (!norm_iso_z_fast(v->u.s, &ts))
+                return false;
+            u = (uint64_t)ts;
+            flags = ctz == 0 ? TV_NAIVE : 0;
+            break;
         }
         return false;
     case JV_INT:
-        if (c->type != DT_BIGINT)
+        if (ctype != DT_BIGINT)
             return false;
-        tv->u.i = v->u.i;
-        tv->len = 0;
+        u = (uint64_t)v->u.i;
         break;
     case JV_DOUBLE:
-        if (c->type != DT_DOUBLE)
+        if (ctype != DT_DOUBLE)
             return false;
-        tv->u.d = v->u.d;
-        tv->len = 0;
+        memcpy(&u, &v->u.d, 8);
         break;
     case JV_BOOL:
-        if (c->type != DT_BOOL)
+        if (ctype != DT_BOOL)
             return false;
-        tv->u.i = 0;
-        tv->u.b = v->u.b;
-        tv->len = 0;
+        u = v->u.b ? 1 : 0; /* u.b is the low byte */
         break;
     case JV_OBJECT:
     case JV_ARRAY:
-        if (c->type != DT_JSON)
+        if (ctype != DT_JSON)
             return false;
-        tv->u.json = v;
-        tv->len = 0;
+        u = (uint64_t)(uintptr_t)v;
         break;
     default:
         return false;
     }
-    tv->type = (uint8_t)c->type;
-    tv->flags = 0;
-    tv->pad_ = 0;
+    /* one 16-byte store: the row's consumers copy tvals as 16-byte loads, which cannot be
+     * forwarded from several smaller stores (that stall was half of norm_commit_row) */
+    typedef uint64_t v2u64 __attribute__((vector_size(16)));
+    v2u64 w = {(uint64_t)(uint8_t)ctype | (uint64_t)flags << 8 | (uint64_t)len << 32, u};
+    memcpy(tv, &w, sizeof w);
     return true;
+}
+
+/* Type of the slot's column (DT_NONE for incomplete), or -1 when it has no column. */
+static inline int norm_slot_type(norm_table *nt, norm_slot *slot)
+{
+    schema_table *t = nt->t;
+    if (CDLT_LIKELY(t && slot->epoch == nt->epoch && slot->col >= 0 &&
+                    (uint32_t)slot->col < t->ncolumns))
+        return slot->ctype;
+    schema_column *c = norm_slot_column(nt, slot);
+    return c ? (int)c->type : -1;
 }
 
 /* hints.c */
@@ -294,7 +324,9 @@ void norm_random_id(normalizer *n, char out[15]);
 void norm_b64_id(const unsigned char md[10], char out[15]);
 cdlt_status norm_digest_id(normalizer *n, const void *data, size_t len, char out[15]);
 
-/* shake4.c: SHAKE128 (10 bytes) of four inputs shorter than 168 bytes; false otherwise. */
+/* shake4.c: SHAKE128 (10 bytes) of four inputs shorter than 168 bytes; false otherwise.
+ * Each in[l] must be readable up to len[l] rounded down to 8, plus 8 bytes (whole words are
+ * loaded and masked). */
 bool norm_shake4(const char *const in[4], const size_t len[4], unsigned char out[4][10]);
 
 /* coerce.c */

@@ -126,14 +126,22 @@ bool norm_shake4(const char *const in[4], const size_t len[4], unsigned char out
         v4u64 v[25];
         uint64_t w[25][4];
     } st;
-    memset(&st, 0, sizeof st);
+    /* 25 vector stores written out: a memset (or a loop, turned into one) became `rep stos`,
+     * two thirds of this function's time */
+    const v4u64 z = {0, 0, 0, 0};
+    st.v[0] = z, st.v[1] = z, st.v[2] = z, st.v[3] = z, st.v[4] = z;
+    st.v[5] = z, st.v[6] = z, st.v[7] = z, st.v[8] = z, st.v[9] = z;
+    st.v[10] = z, st.v[11] = z, st.v[12] = z, st.v[13] = z, st.v[14] = z;
+    st.v[15] = z, st.v[16] = z, st.v[17] = z, st.v[18] = z, st.v[19] = z;
+    st.v[20] = z, st.v[21] = z, st.v[22] = z, st.v[23] = z, st.v[24] = z;
     for (int l = 0; l < 4; l++) {
         const char *p = in[l];
         size_t n = len[l], full = n / 8, rest = n % 8;
         for (size_t i = 0; i < full; i++)
             memcpy(&st.w[i][l], p + 8 * i, 8); /* little-endian lanes */
-        uint64_t last = 0;
-        memcpy(&last, p + 8 * full, rest);
+        uint64_t last;
+        memcpy(&last, p + 8 * full, 8); /* readable: see norm_internal.h (no variable memcpy) */
+        last = rest ? last & (~0ull >> (64 - 8 * rest)) : 0;
         st.w[full][l] = last | (uint64_t)0x1F << (8 * rest); /* SHAKE domain bits + pad bit */
         st.w[20][l] ^= 0x8000000000000000ull; /* last pad bit: byte 167 */
     }

@@ -29,6 +29,9 @@ struct cdlt_emitter {
     cdlt_state ss;      /* source state handle */
     buf text;           /* item text for steps/children */
     buf page;           /* page text handed to children */
+    buf row;            /* item being built by cdlt_emit_begin ... cdlt_emit_end */
+    int row_depth;      /* open objects/arrays of the row builder (0 = none, -1 = error) */
+    bool row_first;     /* next value is the first of its container */
     uint64_t bytes_done;  /* file resources: bytes consumed */
     uint64_t bytes_total; /* file resources: bytes to read */
 };
@@ -455,6 +458,106 @@ cdlt_status cdlt_emit_json(cdlt_emitter *em, const char *json, size_t len)
     return rc;
 }
 
+/* ---- row builder: JSON text written straight into the emitter's buffer ---- */
+
+void cdlt_emit_begin(cdlt_emitter *em)
+{
+    if (!em)
+        return;
+    buf_clear(&em->row);
+    em->row.status = CDLT_OK;
+    buf_putc(&em->row, '{');
+    em->row_depth = 1;
+    em->row_first = true;
+}
+
+static bool row_field(cdlt_emitter *em, const char *key)
+{
+    if (!em || em->row_depth <= 0)
+        return false;
+    if (!em->row_first)
+        buf_putc(&em->row, ',');
+    em->row_first = false;
+    if (key) {
+        json_write_string(&em->row, key, strlen(key), 0);
+        buf_putc(&em->row, ':');
+    }
+    return true;
+}
+
+void cdlt_emit_str(cdlt_emitter *em, const char *key, const char *value, size_t len)
+{
+    if (row_field(em, key))
+        json_write_string(&em->row, value ? value : "", value ? len : 0, 0);
+}
+
+void cdlt_emit_int(cdlt_emitter *em, const char *key, int64_t value)
+{
+    if (row_field(em, key))
+        buf_printf(&em->row, "%lld", (long long)value);
+}
+
+void cdlt_emit_double(cdlt_emitter *em, const char *key, double value)
+{
+    if (!row_field(em, key))
+        return;
+    jv v = jv_double(value);
+    json_write(&em->row, &v, 0); /* NaN/Inf become null, as in JSON */
+}
+
+void cdlt_emit_bool(cdlt_emitter *em, const char *key, bool value)
+{
+    if (row_field(em, key))
+        buf_puts(&em->row, value ? "true" : "false");
+}
+
+void cdlt_emit_null(cdlt_emitter *em, const char *key)
+{
+    if (row_field(em, key))
+        buf_puts(&em->row, "null");
+}
+
+static void row_open(cdlt_emitter *em, const char *key, char c)
+{
+    if (!row_field(em, key))
+        return;
+    buf_putc(&em->row, c);
+    em->row_depth++;
+    em->row_first = true;
+}
+
+static void row_close(cdlt_emitter *em, char c)
+{
+    if (!em || em->row_depth <= 1) {
+        if (em)
+            em->row_depth = -1;
+        return;
+    }
+    buf_putc(&em->row, c);
+    em->row_depth--;
+    em->row_first = false;
+}
+
+void cdlt_emit_object_begin(cdlt_emitter *em, const char *key) { row_open(em, key, '{'); }
+void cdlt_emit_object_end(cdlt_emitter *em) { row_close(em, '}'); }
+void cdlt_emit_array_begin(cdlt_emitter *em, const char *key) { row_open(em, key, '['); }
+void cdlt_emit_array_end(cdlt_emitter *em) { row_close(em, ']'); }
+
+cdlt_status cdlt_emit_end(cdlt_emitter *em)
+{
+    if (!em)
+        return CDLT_INVALID_ARG;
+    if (em->row_depth != 1) {
+        em->row_depth = 0;
+        return CDLT_INVALID_ARG;
+    }
+    em->row_depth = 0;
+    buf_putc(&em->row, '}');
+    if (em->row.status != CDLT_OK)
+        return em->row.status;
+    return cdlt_emit_json(em, em->row.data, em->row.len);
+}
+
 /* Callback outcome: INTERRUPTED after a limit is a normal end; else the callback's status
  * (with the emitter's recorded error when it just passed ours through). */
 static cdlt_status finish_callback(cdlt_emitter *em, cdlt_status rc)
@@ -704,6 +807,7 @@ static void xctx_free(xctx *x)
             arena_free(&x->ems[i].mem);
             buf_free(&x->ems[i].text);
             buf_free(&x->ems[i].page);
+            buf_free(&x->ems[i].row);
         }
         mem_free(x->ems);
     }
@@ -843,6 +947,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         arena_init(&em->mem, 65536, 0);
         buf_init(&em->text, 0);
         buf_init(&em->page, 0);
+        buf_init(&em->row, 0);
         em->needed = needed(src, src->res[i], 0);
         em->rs = (cdlt_state){&p->state, x->src_name, src->res[i]->name};
         em->ss = (cdlt_state){&p->state, x->src_name, NULL};

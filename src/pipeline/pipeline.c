@@ -4,7 +4,9 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,7 +241,9 @@ cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
-    cdlt_status rc = clear_dir(p, STORE_EXTRACTED, err);
+    cdlt_status rc = pipe_lock(p, err);
+    if (rc == CDLT_OK)
+        rc = clear_dir(p, STORE_EXTRACTED, err);
     if (rc == CDLT_OK)
         rc = clear_dir(p, STORE_NORMALIZED, err);
     if (rc == CDLT_OK)
@@ -249,10 +253,47 @@ cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err)
 
 /* ---- open / attach / free ---- */
 
+cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err)
+{
+    if (p->lock_fd >= 0)
+        return CDLT_OK;
+    buf path = BUF_INIT;
+    if (pipe_path(p, &path, ".lock", NULL) != CDLT_OK) {
+        buf_free(&path);
+        return err_nomem(err);
+    }
+    int fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cdlt_status st = err_set(err, CDLT_IO, "cannot open lock file '%s': %s", path.data,
+                                 strerror(errno));
+        buf_free(&path);
+        return st;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        close(fd);
+        err_set(err, CDLT_EXISTS, "pipeline %s is in use by another process (pid %s)", p->name,
+                holder[0] ? holder : "?");
+        buf_free(&path);
+        return err_hint(err, "wait for it to finish; the lock is %s", ".lock in the working dir");
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0)
+        LOG_DEBUG("cannot write the pid into the lock file");
+    p->lock_fd = fd;
+    buf_free(&path);
+    return CDLT_OK;
+}
+
 void cdlt_pipeline_free(cdlt_pipeline *p)
 {
     if (!p)
         return;
+    if (p->lock_fd >= 0)
+        close(p->lock_fd);
     mem_free(p->name);
     mem_free(p->destination);
     mem_free(p->credentials);
@@ -427,6 +468,7 @@ cdlt_status cdlt_pipeline_open(const cdlt_pipeline_options *o, cdlt_pipeline **o
         mem_free(p);
         return err_nomem(err);
     }
+    p->lock_fd = -1;
     cdlt_status rc = pipeline_setup(p, o, false, err);
     if (rc != CDLT_OK) {
         cdlt_pipeline_free(p);
@@ -448,6 +490,7 @@ cdlt_status cdlt_pipeline_attach(const char *pipeline_name, const char *pipeline
         mem_free(p);
         return err_nomem(err);
     }
+    p->lock_fd = -1;
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
     o.pipeline_name = pipeline_name;
@@ -531,11 +574,13 @@ static cdlt_status end_info(cdlt_pipeline *p, cdlt_status rc, cdlt_error *err,
     return rc;
 }
 
+/* dlt's restore_from_destination (on by default): before extracting, take a newer state from
+ * the destination, or start afresh when the destination lost the dataset (core.md §6.4). */
 static cdlt_status maybe_restore(cdlt_pipeline *p, cdlt_error *err)
 {
-    if (p->no_restore || p->dev_mode || !p->state.first_run)
+    if (p->no_restore || p->dev_mode)
         return CDLT_OK;
-    return pipe_sync(p, true, err);
+    return pipe_sync(p, p->state.first_run, err);
 }
 
 static cdlt_status extract_bound(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
@@ -557,10 +602,13 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
         *out_info = NULL;
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    cdlt_status rc = pipe_lock(p, err);
+    if (rc != CDLT_OK)
+        return rc;
     if (begin_info(p) != CDLT_OK)
         return err_nomem(err);
     size_t pending = 0;
-    cdlt_status rc = cdlt_pipeline_pending_count(p, &pending, err);
+    rc = cdlt_pipeline_pending_count(p, &pending, err);
     if (rc == CDLT_OK && pending == 0)
         rc = maybe_restore(p, err);
     if (rc == CDLT_OK && pending > 0) {
@@ -585,7 +633,9 @@ cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refre
     if (!p || !src)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline or source");
     size_t pending = 0;
-    cdlt_status rc = cdlt_pipeline_pending_count(p, &pending, err);
+    cdlt_status rc = pipe_lock(p, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_pipeline_pending_count(p, &pending, err);
     if (rc != CDLT_OK)
         return rc;
     if (pending) {
@@ -607,10 +657,13 @@ cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    cdlt_status rc = pipe_lock(p, err);
+    if (rc != CDLT_OK)
+        return rc;
     bool own = !p->cur;
     if (own && begin_info(p) != CDLT_OK)
         return err_nomem(err);
-    cdlt_status rc = pipe_cleanup(p, err);
+    rc = pipe_cleanup(p, err);
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
     return own ? end_info(p, rc, err, NULL) : rc;
@@ -620,10 +673,13 @@ cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    cdlt_status rc = pipe_lock(p, err);
+    if (rc != CDLT_OK)
+        return rc;
     bool own = !p->cur;
     if (own && begin_info(p) != CDLT_OK)
         return err_nomem(err);
-    cdlt_status rc = pipe_cleanup(p, err);
+    rc = pipe_cleanup(p, err);
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
     return own ? end_info(p, rc, err, NULL) : rc;
@@ -633,7 +689,8 @@ cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
-    return pipe_sync(p, false, err);
+    cdlt_status rc = pipe_lock(p, err);
+    return rc == CDLT_OK ? pipe_sync(p, false, err) : rc;
 }
 
 cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table, int64_t *out,

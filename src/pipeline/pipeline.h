@@ -197,7 +197,12 @@ struct cdlt_pipeline {
     pipe_state state;         /* current state (state.json) */
     pipe_progress progress;   /* progress display */
     cdlt_load_info *cur;      /* report of the run in progress (NULL outside runs) */
+    int lock_fd;              /* flock'ed <workdir>/.lock while changing things, else -1 */
 };
+
+/* Take the working dir's exclusive lock (once per object): two processes running the same
+ * pipeline would corrupt its packages. CDLT_EXISTS names the holder. */
+cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err);
 
 /* Paths inside the working dir (buf cleared first). */
 cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name);

@@ -17,6 +17,43 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
     int64_t version = 0;
     bool found = false;
     rc = p->dv->get_stored_state(d, p->name, &raw, &version, &found, err);
+    if (rc == CDLT_OK && !found && !only_if_missing && p->state.last_extracted_hash) {
+        /* the local pipeline loaded data, but the destination has no trace of it (dataset
+         * dropped, database file deleted): start afresh so state and schema go out again */
+        int64_t loads = -1;
+        rc = p->dv->table_row_count(d, "_dlt_loads", &loads, err);
+        if (rc == CDLT_OK && loads <= 0) {
+            LOG_WARN("sync: dataset %s of pipeline %s is missing at the destination: local "
+                     "state and schemas are reset",
+                     p->dataset, p->name);
+            pipe_state *st = &p->state;
+            for (size_t i = 0; i < st->nsrc; i++) {
+                pipe_src_state *ss = &st->src[i];
+                state_kvs_clear(&ss->kv);
+                for (size_t r = 0; r < ss->nres; r++) {
+                    mem_free(ss->res[r].name);
+                    state_kvs_clear(&ss->res[r].kv);
+                }
+                mem_free(ss->res);
+                mem_free(ss->name);
+            }
+            mem_free(st->src);
+            st->src = NULL;
+            st->nsrc = st->capsrc = 0;
+            state_set_str(&st->last_extracted_hash, NULL);
+            state_set_str(&st->version_hash, NULL);
+            st->version = 0;
+            st->first_run = true;
+            for (size_t i = 0; i < st->nschema; i++) {
+                buf_clear(&path);
+                buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names[i]);
+                if (!path.status)
+                    store_rm_rf(path.data, NULL);
+            }
+            rc = pipe_save_state(p, err);
+        }
+        goto done;
+    }
     if (rc != CDLT_OK || !found) {
         if (rc == CDLT_OK)
             LOG_DEBUG("sync: no stored state for pipeline %s", p->name);

@@ -423,7 +423,7 @@ static void test_damaged_and_mismatched(void **state)
 
 static void test_table_type_differs(void **state)
 {
-    /* a table made outside cdlt with other column types: the appender casts */
+    /* a table made outside cdlt with other column types: the INSERT casts */
     fixture *f = *state;
     cdlt_error err = {0};
     destination *d = tl_open(f->dir, "ds");

@@ -351,6 +351,14 @@ static void test_state_and_sync(void **st)
     assert_non_null(strstr(info, "last_id=30"));
     cdlt_string_free(info);
     cdlt_pipeline_free(p);
+    /* the destination loses the dataset: the next run starts afresh (state row sent again) */
+    unlink(e->db);
+    p = open_p(e, "t5");
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 1);
     cdlt_source_free(s);
     env_free(e);
 }
@@ -519,6 +527,83 @@ static void test_load_failure_retry(void **st)
     env_free(e);
 }
 
+
+/* Two users of one working dir: the second is refused while the first holds it. */
+static void test_lock(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-lock");
+    cdlt_pipeline *p1 = open_p(e, "tl");
+    cdlt_pipeline *p2 = open_p(e, "tl");
+    gen g = {3, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    assert_int_equal(run(p1, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_run(p2, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_EXISTS);
+    assert_non_null(strstr(err.message, "in use by another process"));
+    cdlt_pipeline_free(p1);
+    assert_int_equal(run(p2, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p2);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 6);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
+
+/* The jv-free row builder: nested object and list, every scalar kind. */
+static cdlt_status built_rows(cdlt_emitter *em, void *ud)
+{
+    (void)ud;
+    for (int i = 1; i <= 25; i++) {
+        cdlt_emit_begin(em);
+        cdlt_emit_int(em, "id", i);
+        cdlt_emit_str(em, "name", "it's \"q\"", 8);
+        cdlt_emit_double(em, "score", i / 4.0);
+        cdlt_emit_bool(em, "ok", i % 2 == 0);
+        cdlt_emit_null(em, "nothing");
+        cdlt_emit_object_begin(em, "geo");
+        cdlt_emit_double(em, "lat", 52.5);
+        cdlt_emit_object_end(em);
+        cdlt_emit_array_begin(em, "tags");
+        for (int k = 0; k < i % 3; k++)
+            cdlt_emit_str(em, NULL, "t", 1);
+        cdlt_emit_array_end(em);
+        cdlt_status rc = cdlt_emit_end(em);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    /* unbalanced: refused, nothing emitted */
+    cdlt_emit_begin(em);
+    cdlt_emit_object_begin(em, "x");
+    assert_int_equal(cdlt_emit_end(em), CDLT_INVALID_ARG);
+    return CDLT_OK;
+}
+
+static void test_row_builder(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-rows");
+    cdlt_pipeline *p = open_p(e, "tr");
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("built", built_rows, NULL, &r), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "built"), 25);
+    assert_int_equal(pt_count(e->db, "ds", "built__tags"), 25); /* 9*1 + 8*2 */
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.built WHERE ok"), 12);
+    assert_int_equal(pt_query_int(e->db, "SELECT sum(id) FROM ds.built WHERE geo__lat = 52.5"), 325);
+    char *name = pt_query_text(e->db, "SELECT name FROM ds.built LIMIT 1");
+    assert_non_null(name);
+    assert_string_equal(name, "it's \"q\"");
+    free(name);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
  * one clean run afterwards leaves exactly the expected rows. */
 static void test_alloc_failures(void **st)
@@ -570,6 +655,8 @@ int main(void)
         cmocka_unit_test(test_refresh),
         cmocka_unit_test(test_malformed_input),
         cmocka_unit_test(test_load_failure_retry),
+        cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_row_builder),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,8 +210,8 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
     }
     buf_free(&path);
     /* Loads run as INSERT ... SELECT FROM cdlt_load_scan(). One thread by default: measured
-     * on 2 shared cores, a second thread cost 1.7x the CPU and 2x the memory for no wall-time
-     * gain (docs/duckdb.md). With more, DuckDB inserts in parallel only without insertion
+     * on 2 shared cores, a second thread cost 1.15-1.6x the CPU and 1.5-2x the memory for no
+     * wall-time gain (docs/duckdb.md). With more, DuckDB inserts in parallel only without insertion
      * order (dlt promises no row order); with one, rows keep the load file's order. */
     char tsql[128];
     snprintf(tsql, sizeof tsql, "SET threads = %u%s", (unsigned)d->load_threads,

@@ -1,10 +1,10 @@
 /* loader.c: bulk-loads one load file (writer.c's block format) into a DuckDB table with
  * `INSERT INTO t (cols) SELECT * FROM cdlt_load_scan()`, where cdlt_load_scan is a table
  * function registered on the connection that decodes our blocks straight into DuckDB's output
- * vectors, in DuckDB's own physical types (no cast runs inside DuckDB). Running as a query
- * instead of an appender lets DuckDB use its parallel insert (both cores decode and compress
- * row groups) inside the package's single transaction, with no intermediate copy of the rows
- * (the appender buffers them in a collection first); see docs/duckdb.md for the measurements. */
+ * vectors, in DuckDB's own physical types (no cast runs inside DuckDB). A query instead of an
+ * appender: no intermediate copy of the rows (the appender buffers them in a collection first,
+ * -26% CPU measured), and DuckDB may run the insert on several threads inside the package's
+ * single transaction (load_threads); see docs/duckdb.md for the measurements. */
 #include "duck.h"
 
 #include <errno.h>
@@ -238,7 +238,7 @@ static cdlt_status plan_column(lcol *c, duckdb_logical_type tt)
         return CDLT_OK;
     }
     /* a table column of another type (e.g. made outside cdlt): fill the value's natural
-     * DuckDB type and let the appender cast it */
+     * DuckDB type and let the INSERT cast it */
     duckdb_destroy_logical_type(&tt);
     if ((dtype)c->dtype == DT_DECIMAL || (dtype)c->dtype == DT_WEI ||
         (dtype)c->dtype == DT_TEXT || (dtype)c->dtype == DT_JSON)

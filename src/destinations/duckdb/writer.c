@@ -1,6 +1,7 @@
 /* writer.c: the DuckDB load-file writer used by the normalize phase: a compact binary row
- * format (see duck.h) that loader.c turns into DuckDB data chunks for the appender. Streams
- * through one capped buffer flushed every 256 KiB: bounded memory, no per-value malloc. */
+ * format in blocks of up to 2048 rows (see duck.h) that loader.c decodes, block by block and
+ * possibly on several threads, into DuckDB vectors. Streams through one buffer flushed at block
+ * boundaries past 256 KiB: bounded memory (one block), no per-value malloc. */
 #include "duck.h"
 
 #include <errno.h>
