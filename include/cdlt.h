@@ -331,6 +331,8 @@ typedef struct cdlt_pipeline_options {
     bool no_restore;            /* do not restore state/schemas from the destination */
     cdlt_progress_mode progress;/* default CDLT_PROGRESS_NONE */
     uint64_t file_max_bytes;    /* rotate load files above this size; 0 = 256 MiB */
+    const char *destination_options; /* JSON object of destination settings, e.g. duckdb
+                                        {"memory_limit_mb":64,"load_threads":1}; NULL = none */
 } cdlt_pipeline_options;
 
 CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);

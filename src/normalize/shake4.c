@@ -16,8 +16,17 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
 #define VROL1(v) (((v) + (v)) | ((v) >> 63))
 typedef unsigned char v32u8 __attribute__((vector_size(32)));
 /* rotate by 8 / 56: one byte shuffle instead of two shifts and an or */
-#define VROL8(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){7,0,1,2,3,4,5,6, 15,8,9,10,11,12,13,14, 23,16,17,18,19,20,21,22, 31,24,25,26,27,28,29,30}))
-#define VROL56(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){1,2,3,4,5,6,7,0, 9,10,11,12,13,14,15,8, 17,18,19,20,21,22,23,16, 25,26,27,28,29,30,31,24}))
+#define ROT8_IDX 7, 0, 1, 2, 3, 4, 5, 6, 15, 8, 9, 10, 11, 12, 13, 14, 23, 16, 17, 18, 19, 20, \
+                 21, 22, 31, 24, 25, 26, 27, 28, 29, 30
+#define ROT56_IDX 1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11, 12, 13, 14, 15, 8, 17, 18, 19, 20, 21, 22, \
+                  23, 16, 25, 26, 27, 28, 29, 30, 31, 24
+#if defined(__clang__)
+#define VROL8(v) ((v4u64)__builtin_shufflevector((v32u8)(v), (v32u8)(v), ROT8_IDX))
+#define VROL56(v) ((v4u64)__builtin_shufflevector((v32u8)(v), (v32u8)(v), ROT56_IDX))
+#else
+#define VROL8(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){ROT8_IDX}))
+#define VROL56(v) ((v4u64)__builtin_shuffle((v32u8)(v), (v32u8){ROT56_IDX}))
+#endif
 
 static const uint64_t KECCAK_RC[24] = {
     0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,

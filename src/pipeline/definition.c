@@ -18,6 +18,7 @@ struct cdlt_definition {
     const char *credentials; /* destination credentials (secret for non-duckdb) */
     const char *dataset;     /* dataset_name */
     const char *pipelines_dir; /* pipelines_dir */
+    const char *dest_options;  /* the destination table as JSON text (settings), or NULL */
     bool dev_mode;           /* dev_mode */
     int progress;            /* -1 unset, else cdlt_progress_mode */
 };
@@ -100,6 +101,10 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
         if (!d->destination)
             d->destination = str_of(jv_get(dest, "name"));
         d->credentials = str_of(jv_get(dest, "credentials"));
+        buf ob = BUF_INIT;
+        if (json_write(&ob, dest, 0) == CDLT_OK)
+            d->dest_options = arena_strndup(&d->mem, ob.data, ob.len);
+        buf_free(&ob);
     } else {
         d->destination = str_of(dest);
     }
@@ -156,6 +161,7 @@ void cdlt_definition_options(const cdlt_definition *d, cdlt_pipeline_options *o)
     o->dataset_name = d->dataset;
     o->pipelines_dir = d->pipelines_dir;
     o->dev_mode = d->dev_mode;
+    o->destination_options = d->dest_options;
     if (d->progress >= 0)
         o->progress = (cdlt_progress_mode)d->progress;
 }

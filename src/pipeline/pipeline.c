@@ -128,7 +128,8 @@ cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err)
 cdlt_status pipe_open_destination(cdlt_pipeline *p, destination **out, cdlt_error *err)
 {
     *out = NULL;
-    dest_config cfg = {p->name, p->dataset, p->credentials, NULL};
+    dest_config cfg = {p->name, p->dataset, p->credentials,
+                       p->dest_opts.type == JV_OBJECT ? &p->dest_opts : NULL};
     cdlt_status rc = p->dv->open(&cfg, out, err);
     if (rc != CDLT_OK)
         err_prefix(err, "destination %s: ", p->destination);
@@ -302,6 +303,7 @@ void cdlt_pipeline_free(cdlt_pipeline *p)
     mem_free(p->workdir);
     state_free(&p->state);
     cdlt_load_info_free(p->cur);
+    arena_free(&p->opts_mem);
     mem_free(p);
 }
 
@@ -384,6 +386,17 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
                                                         : "duckdb";
     if (!(p->destination = mem_strdup(dest)))
         goto nomem;
+    if (o->destination_options && *o->destination_options) {
+        json_opts jo = {0, 0, "destination options"};
+        rc = json_parse(o->destination_options, strlen(o->destination_options), &p->opts_mem,
+                        &jo, &p->dest_opts, err);
+        if (rc == CDLT_OK && p->dest_opts.type != JV_OBJECT)
+            rc = err_set(err, CDLT_CONFIG, "destination options must be a JSON object");
+        if (rc != CDLT_OK) {
+            buf_free(&b);
+            return rc == CDLT_NOMEM ? rc : CDLT_CONFIG;
+        }
+    }
     p->dv = dest_find(dest);
     if (!p->dv) {
         buf_free(&b);
@@ -469,6 +482,7 @@ cdlt_status cdlt_pipeline_open(const cdlt_pipeline_options *o, cdlt_pipeline **o
         return err_nomem(err);
     }
     p->lock_fd = -1;
+    arena_init(&p->opts_mem, 1024, 0);
     cdlt_status rc = pipeline_setup(p, o, false, err);
     if (rc != CDLT_OK) {
         cdlt_pipeline_free(p);
@@ -491,6 +505,7 @@ cdlt_status cdlt_pipeline_attach(const char *pipeline_name, const char *pipeline
         return err_nomem(err);
     }
     p->lock_fd = -1;
+    arena_init(&p->opts_mem, 1024, 0);
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
     o.pipeline_name = pipeline_name;

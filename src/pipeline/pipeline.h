@@ -194,6 +194,8 @@ struct cdlt_pipeline {
     bool no_restore;          /* skip restore from destination */
     uint64_t file_max_bytes;  /* load-file rotation */
     const dest_vtable *dv;    /* destination implementation */
+    arena opts_mem;           /* owns dest_opts */
+    jv dest_opts;             /* destination settings (JV_OBJECT) or JV_NULL */
     pipe_state state;         /* current state (state.json) */
     pipe_progress progress;   /* progress display */
     cdlt_load_info *cur;      /* report of the run in progress (NULL outside runs) */

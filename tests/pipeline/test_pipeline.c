@@ -292,6 +292,31 @@ static void test_pending_resume(void **st)
     size_t pending = 0;
     assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
     assert_int_equal(pending, 1);
+    /* the phases one by one: extract -> normalize -> (new process) load */
+    {
+        env *e2 = env_new("pipe-phases");
+        cdlt_pipeline *q = open_p(e2, "tph");
+        assert_int_equal(cdlt_pipeline_extract(q, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+        assert_int_equal(cdlt_pipeline_normalize(q, &err), CDLT_OK);
+        char path[1200];
+        snprintf(path, sizeof path, "%s/tph/normalize/extracted", e2->pdir);
+        char *txt = NULL;
+        assert_int_equal(cdlt_pipeline_package_text(q, NULL, &txt, &err), CDLT_OK);
+        assert_non_null(strstr(txt, "normalized (pending load)"));
+        cdlt_string_free(txt);
+        cdlt_pipeline_free(q);
+        assert_int_equal(pt_count(e2->db, "ds", "users"), -1);
+        q = open_p(e2, "tph");
+        assert_int_equal(cdlt_pipeline_load(q, &err), CDLT_OK);
+        assert_int_equal(cdlt_pipeline_pending_count(q, &pending, &err), CDLT_OK);
+        assert_int_equal(pending, 0);
+        assert_int_equal(cdlt_pipeline_package_text(q, NULL, &txt, &err), CDLT_OK);
+        assert_non_null(strstr(txt, "status: loaded"));
+        cdlt_string_free(txt);
+        cdlt_pipeline_free(q);
+        assert_int_equal(pt_count(e2->db, "ds", "users"), 60);
+        env_free(e2);
+    }
     /* extract refuses while pending */
     assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_PENDING);
     cdlt_pipeline_free(p);
@@ -386,6 +411,12 @@ static void test_refresh(void **st)
     assert_int_equal(run(p, s, CDLT_REFRESH_DROP_RESOURCES, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    /* drop_sources: every table of the schema dropped, state wiped, loaded afresh */
+    p = open_p(e, "t6");
+    assert_int_equal(run(p, s, CDLT_REFRESH_DROP_SOURCES, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
     /* drop via the inspection API: tables gone */
     p = open_p(e, "t6");
     cdlt_error err;
@@ -604,6 +635,34 @@ static void test_row_builder(void **st)
     env_free(e);
 }
 
+
+/* Load files rotate by size: many files per table, every row loaded once. */
+static void test_file_rotation(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-rotate");
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = "trot";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    o.file_max_bytes = 1024;
+    cdlt_pipeline *p = NULL;
+    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    gen g = {5000, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    cdlt_load_info *info = NULL;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
+    assert_true(cdlt_load_info_files(info) >= 6);
+    cdlt_load_info_free(info);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 5000);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 5000));
+    cdlt_source_free(s);
+    env_free(e);
+}
+
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
  * one clean run afterwards leaves exactly the expected rows. */
 static void test_alloc_failures(void **st)
@@ -657,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_load_failure_retry),
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_row_builder),
+        cmocka_unit_test(test_file_rotation),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
