@@ -417,6 +417,5 @@ done:
     n->nout = nout;
     n->nfast = nout; /* entries [0, nout) are coerced: the fast prefix */
     n->out_maxcol = maxcol;
-    n->fast_on = fast_on;
     return st == CDLT_OK ? CDLT_OK : err_nomem(err);
 }

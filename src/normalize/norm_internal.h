@@ -155,7 +155,6 @@ struct normalizer {
     norm_out *out; uint32_t nout, cap_out;         /* coerced row */
     int32_t out_maxcol;    /* largest slot->col in out (valid for emission when nnc == 0) */
     uint32_t nfast;        /* leading flat-row entries flatten already coerced into out */
-    bool fast_on;          /* flatten still coercing on the fly (no entry failed the fast path) */
     bool fast_redo;        /* a duplicate key overwrote a fast entry: coerce the row from 0 */
     norm_newcol *nc; uint32_t nnc, cap_nc;         /* pending new columns */
     norm_list *lists; uint32_t nlists, cap_lists;  /* list stack (nested descent) */

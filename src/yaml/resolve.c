@@ -251,13 +251,14 @@ static jv resolve_pyyaml(arena *a, const char *s, size_t n)
     char tmp[72];
     size_t m;
     bool neg = s[0] == '-';
+    size_t sign = neg || s[0] == '+';
     switch (resolve_num(s)) {
     case RES_BIN:
     case RES_HEX:
         m = strip_number(s, 2, tmp);
         if (m == 0) /* "0x_": PyYAML fails on it; keep the text */
             break;
-        return yaml_integer(a, tmp, m, s[neg || s[0] == '+' ? 2 : 1] == 'b' ? 2 : 16, neg);
+        return yaml_integer(a, tmp, m, s[sign + 1] == 'b' ? 2 : 16, neg);
     case RES_OCT:
         m = strip_number(s, 1, tmp);
         if (m == 0)
