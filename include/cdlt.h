@@ -333,6 +333,10 @@ typedef struct cdlt_pipeline_options {
     uint64_t file_max_bytes;    /* rotate load files above this size; 0 = 256 MiB */
     const char *destination_options; /* JSON object of destination settings, e.g. duckdb
                                         {"memory_limit_mb":64,"load_threads":1}; NULL = none */
+    int overlap_load;           /* run(): load finished load files on a second thread while
+                                   normalize still runs (same one-transaction-per-package
+                                   guarantees): 1 = on, -1 = off, 0 = default (on); the
+                                   environment LOAD__OVERLAP_NORMALIZE=true|false wins */
 } cdlt_pipeline_options;
 
 CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);

@@ -104,41 +104,31 @@ void *arena_grow(arena *a, void *p, size_t old_size, size_t new_size)
     return q;
 }
 
+/* Move every chunk of `list` into *keep or free it, so *keep ends as the largest chunk seen. */
+static void keep_largest(arena *a, arena_chunk *list, arena_chunk **keep)
+{
+    while (list) {
+        arena_chunk *next = list->next;
+        arena_chunk *drop = list;
+        if (!*keep || list->size > (*keep)->size) {
+            drop = *keep;
+            *keep = list;
+        }
+        if (drop) {
+            a->reserved -= drop->size;
+            mem_free(drop);
+        }
+        list = next;
+    }
+}
+
 void arena_reset(arena *a)
 {
-    /* Keep the biggest chunk (the batch's high-water mark) plus the spare list; free the rest,
-     * so memory stays flat across batches without holding a pathological peak forever. */
+    /* Keep the biggest chunk (the batch's high-water mark); free the rest, so memory stays
+     * flat across batches without holding a pathological peak forever. */
     arena_chunk *keep = NULL;
-    arena_chunk *c = a->head;
-    while (c) {
-        arena_chunk *next = c->next;
-        if (!keep || c->size > keep->size) {
-            if (keep) {
-                a->reserved -= keep->size;
-                mem_free(keep);
-            }
-            keep = c;
-        } else {
-            a->reserved -= c->size;
-            mem_free(c);
-        }
-        c = next;
-    }
-    c = a->spare;
-    while (c) {
-        arena_chunk *next = c->next;
-        if (!keep || c->size > keep->size) {
-            if (keep) {
-                a->reserved -= keep->size;
-                mem_free(keep);
-            }
-            keep = c;
-        } else {
-            a->reserved -= c->size;
-            mem_free(c);
-        }
-        c = next;
-    }
+    keep_largest(a, a->head, &keep);
+    keep_largest(a, a->spare, &keep);
     a->head = keep;
     a->spare = NULL;
     if (keep) {

@@ -78,6 +78,11 @@ typedef struct dest_vtable {
     /* Message of the last failed writer_row (which has no error out-parameter): says table,
      * column and load file. NULL when none. Read it before writer_abort/writer_close. */
     const char *(*writer_last_error)(const dest_writer *w);
+    /* Create the dataset if missing and create/alter ONE table so it has t's complete columns,
+     * inside the open transaction (no _dlt_version row; migrate does that at the end). Used by
+     * the pipeline to load files while normalize still runs: t is then a private snapshot of
+     * the table (name and columns only). NULL = the destination cannot overlap loading. */
+    cdlt_status (*migrate_table)(destination *d, const schema_table *t, cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

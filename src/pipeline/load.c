@@ -1,9 +1,12 @@
 /* load.c: the load phase: each normalized package (oldest first) is loaded in ONE destination
  * transaction: drop (refresh), migrate, truncate (replace), every job file, the _dlt_loads row,
  * commit. is_load_completed makes a crash between commit and the folder move harmless: the
- * next run only finishes the move, so nothing is loaded twice (core.md §6.1, §6.3). */
+ * next run only finishes the move, so nothing is loaded twice (core.md §6.1, §6.3).
+ * Also the overlapped load (pipe_ovl_*): the same transaction, fed by the normalizer while it
+ * runs, on a second thread (the machine's second core; docs/pipeline.md "Overlapped load"). */
 #include "pipeline.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -315,5 +318,313 @@ cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err)
     if (d)
         p->dv->close(d);
     store_names_free(&ids);
+    return rc;
+}
+
+/* ---- overlapped load: a loader thread fed by the normalizer ---- */
+
+#define OVL_QUEUE 64 /* closed files waiting: bounds memory; the normalizer waits when full */
+
+typedef struct ovl_item {
+    char *path;         /* closed load file (mem_strdup); NULL = the producer ran out of memory */
+    schema_table *snap; /* name + complete columns of the table when the file closed */
+    bool trunc;         /* truncate the table before its first file (replace, drop_data) */
+} ovl_item;
+
+struct pipe_ovl {
+    cdlt_pipeline *p;         /* pipeline (its fields are only touched by the main thread) */
+    const dest_vtable *dv;    /* destination functions */
+    destination *d;           /* open; in the package transaction while in_tx */
+    bool in_tx;               /* BEGIN done, no COMMIT/ROLLBACK yet */
+    lpkg l;                   /* package state (tables, dropped, truncated); read-only */
+    pthread_t th;             /* loader thread */
+    bool started;             /* th was created and not joined */
+    pthread_mutex_t mu;       /* guards q, head, n, closing, failed */
+    pthread_cond_t cv_item;   /* an item was queued, or closing */
+    pthread_cond_t cv_space;  /* an item was taken */
+    ovl_item q[OVL_QUEUE];    /* ring of closed files */
+    size_t head, n;           /* first item and count */
+    bool closing;             /* the normalizer queues nothing more */
+    bool failed;              /* the loader gave up (rolled back); items are dropped */
+    char **done;              /* loader thread: tables that got a file (truncated if needed) */
+    size_t ndone;             /* entries of done */
+    uint64_t files;           /* files loaded */
+    cdlt_error err;           /* the loader thread's error (it never touches the run's) */
+};
+
+static void ovl_item_free(ovl_item *it)
+{
+    mem_free(it->path);
+    mem_free(it->snap);
+    memset(it, 0, sizeof *it);
+}
+
+/* A private copy of what migrate_table and load_file read (name, columns): the normalizer
+ * keeps changing the live table. Names and column strings live in the schema's arena, which
+ * only grows and outlives the thread. */
+static schema_table *ovl_snapshot(const schema_table *t)
+{
+    schema_table *c = mem_alloc(sizeof *c + (t->ncolumns ? t->ncolumns : 1) * sizeof(schema_column));
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->name = t->name;
+    c->parent = t->parent;
+    c->columns = (schema_column *)(c + 1);
+    c->ncolumns = t->ncolumns;
+    if (t->ncolumns)
+        memcpy(c->columns, t->columns, t->ncolumns * sizeof(schema_column));
+    return c;
+}
+
+static cdlt_status ovl_load_one(pipe_ovl *o, const ovl_item *it)
+{
+    if (!it->path)
+        return err_nomem(&o->err);
+    const dest_vtable *dv = o->dv;
+    cdlt_status rc = dv->migrate_table(o->d, it->snap, &o->err);
+    if (rc != CDLT_OK)
+        return rc;
+    if (!name_in(o->done, o->ndone, it->snap->name)) {
+        if (it->trunc) {
+            LOG_DEBUG("truncating %s (replace)", it->snap->name);
+            rc = dv->truncate_table(o->d, it->snap->name, &o->err);
+            if (rc != CDLT_OK)
+                return rc;
+        }
+        char **v = mem_realloc(o->done, (o->ndone + 1) * sizeof *v);
+        if (!v)
+            return err_nomem(&o->err);
+        o->done = v;
+        if (!(v[o->ndone] = mem_strdup(it->snap->name)))
+            return err_nomem(&o->err);
+        o->ndone++;
+    }
+    pipe_crash_point("load_file");
+    rc = dv->load_file(o->d, NULL, it->snap, it->path, &o->err);
+    if (rc == CDLT_OK)
+        o->files++;
+    return rc;
+}
+
+static void *ovl_main(void *arg)
+{
+    pipe_ovl *o = arg;
+    for (;;) {
+        pthread_mutex_lock(&o->mu);
+        while (o->n == 0 && !o->closing)
+            pthread_cond_wait(&o->cv_item, &o->mu);
+        if (o->n == 0) {
+            pthread_mutex_unlock(&o->mu);
+            break;
+        }
+        ovl_item it = o->q[o->head];
+        o->head = (o->head + 1) % OVL_QUEUE;
+        o->n--;
+        bool failed = o->failed;
+        pthread_cond_signal(&o->cv_space);
+        pthread_mutex_unlock(&o->mu);
+        if (!failed && ovl_load_one(o, &it) != CDLT_OK) {
+            /* give up: the package is loaded after normalize, which reports the error */
+            LOG_INFO("overlapped load stops (%s); the package is loaded after normalize",
+                     o->err.message);
+            o->dv->rollback(o->d, NULL);
+            o->in_tx = false;
+            pthread_mutex_lock(&o->mu);
+            o->failed = true;
+            pthread_mutex_unlock(&o->mu);
+        }
+        ovl_item_free(&it);
+    }
+    return NULL;
+}
+
+static void ovl_free(pipe_ovl *o)
+{
+    if (o->started) {
+        pthread_mutex_lock(&o->mu);
+        o->closing = true;
+        o->failed = true; /* abort: drop what is queued, the transaction is rolled back */
+        pthread_cond_signal(&o->cv_item);
+        pthread_mutex_unlock(&o->mu);
+        pthread_join(o->th, NULL);
+        o->started = false;
+    }
+    if (o->in_tx)
+        o->dv->rollback(o->d, NULL);
+    if (o->d)
+        o->dv->close(o->d);
+    for (size_t i = 0; i < o->n; i++)
+        ovl_item_free(&o->q[(o->head + i) % OVL_QUEUE]);
+    pthread_mutex_destroy(&o->mu);
+    pthread_cond_destroy(&o->cv_item);
+    pthread_cond_destroy(&o->cv_space);
+    free_names(o->done, o->ndone);
+    lpkg_free(&o->l);
+    mem_free(o);
+}
+
+void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
+                    const char *schema_name, pipe_ovl **out)
+{
+    *out = NULL;
+    if (!p->dv->migrate_table)
+        return;
+    pipe_ovl *o = mem_calloc(1, sizeof *o);
+    if (!o)
+        return;
+    o->p = p;
+    o->dv = p->dv;
+    if (pthread_mutex_init(&o->mu, NULL) || pthread_cond_init(&o->cv_item, NULL) ||
+        pthread_cond_init(&o->cv_space, NULL)) {
+        mem_free(o); /* (init of these cannot fail on Linux) */
+        return;
+    }
+    pipe_crash_point(""); /* read the test hook's setting here, not in two threads at once */
+    bool completed = false;
+    cdlt_status rc = read_lpkg(extracted_dir, &o->l, &o->err);
+    if (rc == CDLT_OK)
+        rc = pipe_open_destination(p, &o->d, &o->err);
+    if (rc == CDLT_OK)
+        rc = o->dv->is_load_completed(o->d, load_id, &completed, &o->err);
+    if (rc == CDLT_OK && completed)
+        rc = err_set(&o->err, CDLT_EXISTS, "package %s is already loaded", load_id);
+    if (rc == CDLT_OK && (rc = o->dv->begin(o->d, &o->err)) == CDLT_OK)
+        o->in_tx = true;
+    if (rc == CDLT_OK && o->l.ndropped)
+        rc = o->dv->drop_tables(o->d, (const char *const *)o->l.dropped, o->l.ndropped,
+                                schema_name, &o->err);
+    if (rc == CDLT_OK) {
+        if (pthread_create(&o->th, NULL, ovl_main, o) == 0)
+            o->started = true;
+        else
+            rc = err_set(&o->err, CDLT_ERROR, "cannot start the loader thread");
+    }
+    if (rc != CDLT_OK) {
+        LOG_INFO("package %s is loaded after normalize: %s", load_id, o->err.message);
+        ovl_free(o);
+        return;
+    }
+    *out = o;
+}
+
+void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path)
+{
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->mu);
+    bool failed = o->failed;
+    pthread_mutex_unlock(&o->mu);
+    if (failed)
+        return;
+    ovl_item it = {0};
+    it.snap = ovl_snapshot(t);
+    it.path = it.snap ? mem_strdup(path) : NULL;
+    if (!it.path)
+        ovl_item_free(&it); /* queued as a failure: the loader rolls back */
+    const schema_table *root = schema_root_table(s, t);
+    it.trunc = (root && !root->parent && name_in(o->l.tables, o->l.ntables, root->name) &&
+                schema_table_disposition(s, root) == WD_REPLACE) ||
+               (name_in(o->l.truncated, o->l.ntruncated, t->name) &&
+                !name_in(o->l.dropped, o->l.ndropped, t->name));
+    pthread_mutex_lock(&o->mu);
+    while (o->n == OVL_QUEUE)
+        pthread_cond_wait(&o->cv_space, &o->mu);
+    o->q[(o->head + o->n) % OVL_QUEUE] = it;
+    o->n++;
+    pthread_cond_signal(&o->cv_item);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void pipe_ovl_drain(pipe_ovl *o)
+{
+    if (!o || !o->started)
+        return;
+    pthread_mutex_lock(&o->mu);
+    o->closing = true;
+    pthread_cond_signal(&o->cv_item);
+    pthread_mutex_unlock(&o->mu);
+    pthread_join(o->th, NULL);
+    o->started = false;
+}
+
+void pipe_ovl_abort(pipe_ovl *o)
+{
+    if (o)
+        ovl_free(o);
+}
+
+/* The sequential load's truncations (load_package) for the tables that got no file. */
+static cdlt_status ovl_truncate_rest(pipe_ovl *o, const schema *s, cdlt_error *err)
+{
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; rc == CDLT_OK && i < o->l.ntables; i++) {
+        const schema_table *root = schema_get_table(s, o->l.tables[i]);
+        if (!root || root->parent || schema_table_disposition(s, root) != WD_REPLACE)
+            continue;
+        for (uint32_t k = 0; rc == CDLT_OK && k < s->ntables; k++) {
+            const schema_table *t = s->tables[k];
+            if (t->seen_data && schema_root_table(s, t) == root &&
+                !name_in(o->done, o->ndone, t->name))
+                rc = o->dv->truncate_table(o->d, t->name, err);
+        }
+    }
+    for (size_t i = 0; rc == CDLT_OK && i < o->l.ntruncated; i++) {
+        const schema_table *t = schema_get_table(s, o->l.truncated[i]);
+        if (t && t->seen_data && !name_in(o->l.dropped, o->l.ndropped, t->name) &&
+            !name_in(o->done, o->ndone, t->name))
+            rc = o->dv->truncate_table(o->d, t->name, err);
+    }
+    return rc;
+}
+
+cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
+                            const char *load_id, bool *out_loaded, cdlt_error *err)
+{
+    *out_loaded = false;
+    cdlt_pipeline *p = o->p;
+    pipe_ovl_drain(o);
+    cdlt_status rc = o->failed ? CDLT_DESTINATION : CDLT_OK;
+    if (rc == CDLT_OK)
+        rc = o->dv->migrate(o->d, s, &o->err);
+    if (rc == CDLT_OK)
+        rc = ovl_truncate_rest(o, s, &o->err);
+    if (rc == CDLT_OK)
+        rc = o->dv->complete_load(o->d, s, load_id, &o->err);
+    if (rc == CDLT_OK) {
+        pipe_crash_point("before_commit");
+        rc = o->dv->commit(o->d, &o->err);
+        o->in_tx = false;
+    }
+    if (rc != CDLT_OK) {
+        if (!o->failed)
+            LOG_INFO("overlapped load of package %s stops (%s); it is loaded after normalize",
+                     load_id, o->err.message);
+        ovl_free(o); /* rolls back */
+        return CDLT_OK;
+    }
+    pipe_crash_point("after_commit");
+    uint64_t files = o->files;
+    ovl_free(o);
+    *out_loaded = true;
+    /* as the sequential load leaves it: every job in completed_jobs, then load/loaded */
+    buf dir = BUF_INIT;
+    store_names jobs = {0};
+    rc = store_path(&dir, pkgdir, STORE_NEW_JOBS, NULL) == CDLT_OK
+             ? store_list(dir.data, &jobs, err)
+             : err_nomem(err);
+    for (size_t i = 0; rc == CDLT_OK && i < jobs.n; i++)
+        rc = store_move_job(pkgdir, STORE_NEW_JOBS, jobs.names[i], STORE_COMPLETED_JOBS, -1,
+                            NULL, err);
+    store_names_free(&jobs);
+    buf_free(&dir);
+    if (rc == CDLT_OK && p->cur)
+        p->cur->files += files;
+    if (rc == CDLT_OK)
+        rc = finish_package(p, pkgdir, load_id, err);
+    if (rc == CDLT_OK)
+        LOG_INFO("loaded load package %s (overlapped with normalize)", load_id);
+    else
+        err_prefix(err, "load of package %s (committed; the next run completes it): ", load_id);
     return rc;
 }

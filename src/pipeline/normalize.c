@@ -11,6 +11,7 @@
 typedef struct wtable {
     const schema_table *t; /* table written */
     dest_writer *w;        /* open writer, NULL between files */
+    char *path;            /* its file (mem_strdup), handed to the overlapped loader */
     uint64_t rows;         /* rows written to the current file */
     pipe_table_stat *stat; /* run report */
     bool changed;          /* got new columns in this package (schema_updates.json) */
@@ -24,6 +25,9 @@ typedef struct nctx {
     cdlt_error *err;     /* error sink */
     cdlt_status fail;    /* first sink failure */
     uint64_t files;      /* load files written */
+    const schema *s;     /* the package schema (overlap: the loader gets table snapshots) */
+    pipe_ovl *ovl;       /* overlapped loader of this package, NULL = load after normalize */
+    uint64_t max_bytes;  /* rotation size */
 } nctx;
 
 static cdlt_status close_writer(nctx *c, wtable *wt)
@@ -35,7 +39,12 @@ static cdlt_status close_writer(nctx *c, wtable *wt)
     if (wt->stat)
         wt->stat->bytes += c->p->dv->writer_bytes(w);
     wt->w = NULL;
-    return c->p->dv->writer_close(w, &rows, c->err);
+    cdlt_status rc = c->p->dv->writer_close(w, &rows, c->err);
+    if (rc == CDLT_OK)
+        pipe_ovl_push(c->ovl, c->s, wt->t, wt->path);
+    mem_free(wt->path);
+    wt->path = NULL;
+    return rc;
 }
 
 static wtable *get_wtable(nctx *c, const schema_table *t)
@@ -92,9 +101,16 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
             return err_nomem(c->err);
         }
         cdlt_status rc = dv->writer_open(t, path.data, &wt->w, c->err);
+        mem_free(wt->path);
+        wt->path = rc == CDLT_OK && c->ovl ? mem_strdup(path.data) : NULL;
         buf_free(&path);
         if (rc != CDLT_OK)
             return rc;
+        if (c->ovl && !wt->path) {
+            dv->writer_abort(wt->w);
+            wt->w = NULL;
+            return err_nomem(c->err);
+        }
         wt->rows = 0;
         c->files++;
         ((schema_table *)t)->seen_data = true;
@@ -112,7 +128,7 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
     wt->rows++;
     if (wt->stat)
         wt->stat->rows++;
-    if ((wt->rows & 1023) == 0 && dv->writer_bytes(wt->w) >= c->p->file_max_bytes)
+    if ((wt->rows & 1023) == 0 && dv->writer_bytes(wt->w) >= c->max_bytes)
         return close_writer(c, wt);
     return CDLT_OK;
 }
@@ -126,6 +142,7 @@ static void free_tables(nctx *c, bool abort_writers)
         wtable *wt = e->value;
         if (wt->w && abort_writers)
             c->p->dv->writer_abort(wt->w);
+        mem_free(wt->path);
         mem_free(wt);
     }
     map_free(&c->tables);
@@ -144,6 +161,8 @@ static cdlt_status close_all(nctx *c)
         else if (wt->w) {
             c->p->dv->writer_abort(wt->w);
             wt->w = NULL;
+            mem_free(wt->path);
+            wt->path = NULL;
         }
     }
     return rc;
@@ -229,7 +248,8 @@ static cdlt_status copy_file(const char *from, const char *to, cdlt_error *err)
     return rc;
 }
 
-static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, cdlt_error *err)
+static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool overlap,
+                                     cdlt_error *err)
 {
     buf ext = BUF_INIT, dst = BUF_INIT, fin = BUF_INIT, tmp = BUF_INIT, tmp2 = BUF_INIT;
     store_names files = {0};
@@ -264,6 +284,14 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, cdlt
         rc = norm_open(s, load_id, &n, err);
     if (rc != CDLT_OK)
         goto done;
+    c.s = s;
+    c.max_bytes = p->file_max_bytes;
+    if (overlap) {
+        pipe_ovl_start(p, load_id, ext.data, s->name, &c.ovl);
+        /* smaller files: the loader starts early and the tail after normalize is short */
+        if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
+            c.max_bytes = PIPE_OVERLAP_FILE_MAX;
+    }
     store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
     rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
     if (rc != CDLT_OK)
@@ -291,6 +319,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, cdlt
     if (rc == CDLT_OK)
         rc = close_all(&c);
     progress_end(&p->progress);
+    if (rc == CDLT_OK)
+        pipe_ovl_drain(c.ovl); /* its files are in load/new until the rename below */
     if (rc != CDLT_OK)
         goto done;
     bool changed = false;
@@ -319,10 +349,15 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, cdlt
     rc = tmp.status ? err_nomem(err) : pipe_save_schema_file(s, tmp.data, err);
     if (rc == CDLT_OK)
         rc = store_rm_rf(ext.data, err);
-    if (p->cur)
-        p->cur->files += 0;
     LOG_INFO("normalized load package %s: %llu load files", load_id, (unsigned long long)c.files);
+    if (rc == CDLT_OK && c.ovl) {
+        bool loaded = false;
+        pipe_ovl *o = c.ovl;
+        c.ovl = NULL;
+        rc = pipe_ovl_finish(o, s, fin.data, load_id, &loaded, err);
+    }
 done:
+    pipe_ovl_abort(c.ovl); /* error paths: stop the loader, roll back */
     if (rc != CDLT_OK) {
         free_tables(&c, true);
         if (made)
@@ -350,8 +385,21 @@ cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err)
     cdlt_status rc = pipe_path(p, &dir, STORE_EXTRACTED, NULL) == CDLT_OK
                          ? store_list(dir.data, &ids, err)
                          : err_nomem(err);
-    for (size_t i = 0; rc == CDLT_OK && i < ids.n; i++)
-        rc = normalize_package(p, ids.names[i], err);
+    store_names norm = {0};
+    for (size_t i = 0; rc == CDLT_OK && i < ids.n; i++) {
+        /* overlap only keeps the package order when no older package waits in
+         * load/normalized (e.g. one an overlapped load handed back to pipe_load) */
+        bool overlap = p->overlap_now;
+        if (overlap) {
+            rc = pipe_path(p, &dir, STORE_NORMALIZED, NULL) == CDLT_OK
+                     ? store_list(dir.data, &norm, err)
+                     : err_nomem(err);
+            overlap = rc == CDLT_OK && norm.n == 0;
+            store_names_free(&norm);
+        }
+        if (rc == CDLT_OK)
+            rc = normalize_package(p, ids.names[i], overlap, err);
+    }
     store_names_free(&ids);
     buf_free(&dir);
     return rc;

@@ -3,6 +3,8 @@
  * normalize -> load (dlt semantics, core.md §6.3). */
 #include "pipeline.h"
 
+#include <strings.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -379,6 +381,14 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     p->dev_mode = o->dev_mode;
     p->no_restore = o->no_restore;
     p->file_max_bytes = o->file_max_bytes ? o->file_max_bytes : PIPE_DEFAULT_FILE_MAX;
+    p->overlap_load = o->overlap_load >= 0;
+    {
+        /* dlt-style config from the environment: section load, key overlap_normalize */
+        const char *ov = getenv("LOAD__OVERLAP_NORMALIZE");
+        if (ov && *ov)
+            p->overlap_load = !(strcasecmp(ov, "false") == 0 || strcmp(ov, "0") == 0 ||
+                                strcasecmp(ov, "no") == 0 || strcasecmp(ov, "off") == 0);
+    }
     p->progress.mode = o->progress;
     /* destination */
     const char *dest = o->destination && *o->destination ? o->destination
@@ -635,8 +645,12 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
     } else if (rc == CDLT_OK && src) {
         rc = extract_bound(p, src, refresh, err);
     }
+    /* overlap: normalize also loads each package (second thread); load then only has the
+     * packages it handed back */
+    p->overlap_now = p->overlap_load;
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
+    p->overlap_now = false;
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
     return end_info(p, rc, err, out_info);

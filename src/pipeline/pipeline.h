@@ -193,6 +193,8 @@ struct cdlt_pipeline {
     bool dev_mode;            /* dev mode */
     bool no_restore;          /* skip restore from destination */
     uint64_t file_max_bytes;  /* load-file rotation */
+    bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
+    bool overlap_now;         /* set by run() around its normalize phase only */
     const dest_vtable *dv;    /* destination implementation */
     arena opts_mem;           /* owns dest_opts */
     jv dest_opts;             /* destination settings (JV_OBJECT) or JV_NULL */
@@ -226,6 +228,31 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
 cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err);         /* normalize.c */
 cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err);              /* load.c */
 cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err); /* sync.c */
+
+/* ---- overlapped load (load.c): a loader thread loads each load file the normalizer closes
+ * inside the package's one destination transaction; commit after normalize committed the
+ * package to load/normalized. Any failure before commit rolls back and leaves the package to
+ * pipe_load (which then reports the error exactly as without overlap). ---- */
+#define PIPE_OVERLAP_FILE_MAX (16ull << 20) /* rotation while overlapping: start loading early */
+typedef struct pipe_ovl pipe_ovl;
+/* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
+ * line) when overlap is not possible for this package; never fails the run. */
+void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
+                    const char *schema_name, pipe_ovl **out);
+/* Normalizer thread: the closed file `path` of table t (s is the live schema; the queue gets
+ * a snapshot of t). Blocks while the bounded queue is full. */
+void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);
+/* Main thread, after the last push: wait until every queued file is loaded (the files must
+ * stay where they are until then). */
+void pipe_ovl_drain(pipe_ovl *o);
+/* After the package is in load/normalized (pkgdir): wait for the thread, final migrate with
+ * the full schema, remaining truncations, _dlt_loads row, COMMIT, move to load/loaded.
+ * *out_loaded = false when it fell back (rolled back; pipe_load does the package). Errors
+ * only after COMMIT (moving folders). Frees o. */
+cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
+                            const char *load_id, bool *out_loaded, cdlt_error *err);
+/* Error path: stop the thread, roll back, close. Frees o (NULL is fine). */
+void pipe_ovl_abort(pipe_ovl *o);
 
 /* drop's placeholder resources (inspect.c): run nothing, add no table */
 bool pipe_is_drop_noop(const cdlt_resource *r);

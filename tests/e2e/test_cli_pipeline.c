@@ -363,5 +363,10 @@ int main(void)
         cmocka_unit_test(test_crash_after_commit), cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_broken_line),      cmocka_unit_test(test_limit_drop_sync),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* the children inherit the setting: overlapped load (default), then after normalize */
+    unsetenv("LOAD__OVERLAP_NORMALIZE");
+    int failed = cmocka_run_group_tests_name("overlap on", tests, NULL, NULL);
+    setenv("LOAD__OVERLAP_NORMALIZE", "false", 1);
+    failed += cmocka_run_group_tests_name("overlap off", tests, NULL, NULL);
+    return failed;
 }

@@ -1,7 +1,10 @@
 /* test_pipeline.c: the public pipeline API against REAL DuckDB files in temp dirs: nested data
  * -> tables + system tables, append/replace, transformers and steps, pending-package resume,
- * state and restore from the destination, refresh, bad input, allocation failures. */
+ * state and restore from the destination, refresh, bad input, allocation failures; the whole
+ * group runs twice: with the overlapped load (default) and with LOAD__OVERLAP_NORMALIZE=false. */
 #include "ptest.h"
+
+#include <pthread.h>
 
 #include "destinations/destination.h"
 
@@ -663,6 +666,98 @@ static void test_file_rotation(void **st)
     env_free(e);
 }
 
+/* ---- overlapped load (load files while normalize runs; on by default) ---- */
+
+static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_overlapped, g_gave_up; /* log lines seen: package loaded overlapped / handed back */
+
+static void count_sink(cdlt_log_level level, const char *line, void *ud)
+{
+    (void)level;
+    (void)ud;
+    pthread_mutex_lock(&g_log_mu); /* the loader thread logs too */
+    if (strstr(line, "overlapped with normalize"))
+        g_overlapped++;
+    if (strstr(line, "overlapped load") && strstr(line, "stops"))
+        g_gave_up++;
+    pthread_mutex_unlock(&g_log_mu);
+}
+
+static bool overlap_on(void)
+{
+    const char *v = getenv("LOAD__OVERLAP_NORMALIZE");
+    return !v || strcmp(v, "false") != 0;
+}
+
+/* items {"id":i,"tags":[..]} and, from id 1500 on, a new column "late" (ALTER while loading) */
+static cdlt_status late_items(cdlt_emitter *em, void *ud)
+{
+    int n = *(int *)ud;
+    char item[256];
+    for (int id = 1; id <= n; id++) {
+        int k = id < 1500 ? snprintf(item, sizeof item, "{\"id\":%d,\"tags\":[\"a\",\"b\"]}", id)
+                          : snprintf(item, sizeof item,
+                                     "{\"id\":%d,\"tags\":[\"a\",\"b\"],\"late\":\"x%d\"}", id, id);
+        cdlt_status rc = cdlt_emit_json(em, item, (size_t)k);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
+
+/* Many small files (queue full, the normalizer waits), a column added mid-package, replace
+ * truncating root and nested tables before their first file, and a replace run that yields
+ * nothing: the same rows as the sequential load, and (overlap on) loaded by the overlap. */
+static void test_overlap_replace_rotated(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-overlap");
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = "tov";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    o.file_max_bytes = 1024;
+    cdlt_pipeline *p = NULL;
+    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    int n = 100000; /* ~100 files per table (rotation is checked every 1024 rows) */
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("items", late_items, &n, &r), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_write_disposition(r, CDLT_WD_REPLACE), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    cdlt_log_level lvl = cdlt_log_get_level();
+    cdlt_log_set_level(CDLT_LOG_INFO);
+    cdlt_log_set_sink(count_sink, NULL);
+    g_overlapped = g_gave_up = 0;
+    cdlt_load_info *info = NULL;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
+    assert_true(cdlt_load_info_files(info) >= 100);
+    cdlt_load_info_free(info);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 100000);
+    assert_int_equal(pt_count(e->db, "ds", "items__tags"), 200000);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(late) FROM ds.items"), 98501);
+    n = 700;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 700);
+    assert_int_equal(pt_count(e->db, "ds", "items__tags"), 1400);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(late) FROM ds.items"), 0);
+    n = 0;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 0);
+    assert_int_equal(pt_count(e->db, "ds", "items__tags"), 0);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 3);
+    cdlt_log_set_sink(NULL, NULL);
+    cdlt_log_set_level(lvl);
+    assert_int_equal(g_gave_up, 0);
+    assert_int_equal(g_overlapped, overlap_on() ? 3 : 0);
+    cdlt_pipeline_free(p);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
  * one clean run afterwards leaves exactly the expected rows. */
 static void test_alloc_failures(void **st)
@@ -718,6 +813,12 @@ int main(void)
         cmocka_unit_test(test_row_builder),
         cmocka_unit_test(test_file_rotation),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_overlap_replace_rotated),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* once with the overlapped load (the default), once loading after normalize */
+    unsetenv("LOAD__OVERLAP_NORMALIZE");
+    int failed = cmocka_run_group_tests_name("overlap on", tests, NULL, NULL);
+    setenv("LOAD__OVERLAP_NORMALIZE", "false", 1);
+    failed += cmocka_run_group_tests_name("overlap off", tests, NULL, NULL);
+    return failed;
 }

@@ -239,3 +239,16 @@ cdlt_status duck_migrate(destination *d, const schema *s, cdlt_error *err)
         st = duck_store_schema(d, s, err);
     return st;
 }
+
+cdlt_status duck_migrate_table(destination *d, const schema_table *t, cdlt_error *err)
+{
+    buf sql = BUF_INIT, names = BUF_INIT;
+    buf_printf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", d->qdataset);
+    cdlt_status st = sql.status != CDLT_OK ? err_nomem(err)
+                                           : duck_exec(d, sql.data, "creating the dataset", err);
+    if (st == CDLT_OK)
+        st = migrate_table(d, t, &sql, &names, err);
+    buf_free(&sql);
+    buf_free(&names);
+    return st;
+}

@@ -66,6 +66,8 @@ cdlt_status duck_column_def(const schema_table *t, const schema_column *c, bool 
 cdlt_status duck_create_table_sql(const destination *d, const schema_table *t, buf *out,
                                   cdlt_error *err);
 cdlt_status duck_migrate(destination *d, const schema *s, cdlt_error *err);
+/* Create or alter one table (its complete columns) and the dataset; no _dlt_version row. */
+cdlt_status duck_migrate_table(destination *d, const schema_table *t, cdlt_error *err);
 
 /* ---- system tables (system.c) ---- */
 cdlt_status duck_truncate_table(destination *d, const char *table, cdlt_error *err);

@@ -30,4 +30,5 @@ const dest_vtable duck_vtable = {
     .get_stored_schema = duck_get_stored_schema,
     .table_row_count = duck_table_row_count,
     .writer_last_error = duck_writer_last_error,
+    .migrate_table = duck_migrate_table,
 };
