@@ -54,7 +54,8 @@ typedef struct dest_vtable {
      * schema_name is not NULL. */
     cdlt_status (*drop_tables)(destination *d, const char *const *tables, size_t n,
                                const char *schema_name, cdlt_error *err);
-    /* Bulk-load one load file written by this destination's writer into table t. */
+    /* Bulk-load one load file written by this destination's writer into table t. s is NULL
+     * when the pipeline loads while normalizing (t is then a snapshot: name and columns). */
     cdlt_status (*load_file)(destination *d, const schema *s, const schema_table *t,
                              const char *path, cdlt_error *err);
     /* Write the _dlt_loads row (status 0) for a completed package. */
@@ -83,6 +84,27 @@ typedef struct dest_vtable {
      * the pipeline to load files while normalize still runs: t is then a private snapshot of
      * the table (name and columns only). NULL = the destination cannot overlap loading. */
     cdlt_status (*migrate_table)(destination *d, const schema_table *t, cdlt_error *err);
+
+    /* ---- staging dataset (replace strategy insert-from-staging; spec core.md §5, §5.2) ----
+     * The staging dataset is "<dataset>_staging" (destination.<name>.staging_dataset_name_layout
+     * as in dlt, default "%s_staging"). All four run inside the open package transaction, so
+     * a failed package leaves neither dataset changed. NULL = the destination has no staging. */
+    /* Create the staging dataset if missing and create/alter the listed tables of `s` (their
+     * complete columns, like migrate) and _dlt_version there; inserts the _dlt_version row
+     * when missing (dlt fills it in staging too; _dlt_loads is never made in staging). */
+    cdlt_status (*migrate_staging)(destination *d, const schema *s, const char *const *tables,
+                                   size_t n, cdlt_error *err);
+    /* Remove all rows of a staging table (missing table: no-op). */
+    cdlt_status (*truncate_staging)(destination *d, const char *table, cdlt_error *err);
+    /* load_file into the staging table of t (migrate_staging made it). */
+    cdlt_status (*load_file_staging)(destination *d, const schema *s, const schema_table *t,
+                                     const char *path, cdlt_error *err);
+    /* Per listed table (a root and its nested tables that have seen data): remove all rows
+     * of the final table, then INSERT INTO it (complete columns of `s`, schema order) SELECT
+     * the same columns FROM the staging table. A table without a staging table is only
+     * emptied; a table without complete columns is skipped. */
+    cdlt_status (*replace_from_staging)(destination *d, const schema *s,
+                                        const char *const *tables, size_t n, cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -364,7 +364,8 @@ static void ovl_item_free(ovl_item *it)
  * only grows and outlives the thread. */
 static schema_table *ovl_snapshot(const schema_table *t)
 {
-    schema_table *c = mem_alloc(sizeof *c + (t->ncolumns ? t->ncolumns : 1) * sizeof(schema_column));
+    size_t ncols = t->ncolumns ? t->ncolumns : 1;
+    schema_table *c = mem_alloc(sizeof *c + ncols * sizeof(schema_column));
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
@@ -470,6 +471,13 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
     *out = NULL;
     if (!p->dv->migrate_table)
         return;
+    /* replace strategies other than truncate-and-insert (staging) are the load phase's job */
+    const jv *rs =
+        p->dest_opts.type == JV_OBJECT ? jv_get(&p->dest_opts, "replace_strategy") : NULL;
+    if (rs && !(rs->type == JV_STRING && strcmp(rs->u.s, "truncate-and-insert") == 0)) {
+        LOG_INFO("package %s is loaded after normalize (replace_strategy)", load_id);
+        return;
+    }
     pipe_ovl *o = mem_calloc(1, sizeof *o);
     if (!o)
         return;
@@ -584,6 +592,7 @@ cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
     *out_loaded = false;
     cdlt_pipeline *p = o->p;
     pipe_ovl_drain(o);
+    double t0 = time_monotonic();
     cdlt_status rc = o->failed ? CDLT_DESTINATION : CDLT_OK;
     if (rc == CDLT_OK)
         rc = o->dv->migrate(o->d, s, &o->err);
@@ -593,8 +602,11 @@ cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
         rc = o->dv->complete_load(o->d, s, load_id, &o->err);
     if (rc == CDLT_OK) {
         pipe_crash_point("before_commit");
+        double t1 = time_monotonic();
         rc = o->dv->commit(o->d, &o->err);
         o->in_tx = false;
+        LOG_DEBUG("overlapped load of %s: final migrate + _dlt_loads %.3fs, commit %.3fs",
+                  load_id, t1 - t0, time_monotonic() - t1);
     }
     if (rc != CDLT_OK) {
         if (!o->failed)

@@ -319,8 +319,12 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     if (rc == CDLT_OK)
         rc = close_all(&c);
     progress_end(&p->progress);
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK && c.ovl) {
+        double t0 = time_monotonic();
         pipe_ovl_drain(c.ovl); /* its files are in load/new until the rename below */
+        LOG_DEBUG("normalize of %s done; waited %.3fs for the overlapped load", load_id,
+                  time_monotonic() - t0);
+    }
     if (rc != CDLT_OK)
         goto done;
     bool changed = false;

@@ -233,7 +233,7 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err); 
  * inside the package's one destination transaction; commit after normalize committed the
  * package to load/normalized. Any failure before commit rolls back and leaves the package to
  * pipe_load (which then reports the error exactly as without overlap). ---- */
-#define PIPE_OVERLAP_FILE_MAX (16ull << 20) /* rotation while overlapping: start loading early */
+#define PIPE_OVERLAP_FILE_MAX (8ull << 20) /* rotation while overlapping: load starts early */
 typedef struct pipe_ovl pipe_ovl;
 /* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
  * line) when overlap is not possible for this package; never fails the run. */

@@ -137,6 +137,8 @@ void duck_close(destination *d)
     mem_free(d->dataset);
     mem_free(d->qdataset);
     mem_free(d->path_label);
+    mem_free(d->staging);
+    mem_free(d->qstaging);
     mem_free(d);
 }
 
@@ -172,6 +174,31 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
     d->qdataset = buf_detach(&q, NULL);
     if (!d->path_label || !d->dataset || !d->qdataset)
         goto nomem;
+    {
+        /* dlt's staging_dataset_name_layout: "%s" stands for the dataset; a layout without
+         * it is a fixed name shared by all datasets */
+        const jv *lay = cfg->options ? jv_get(cfg->options, "staging_dataset_name_layout") : NULL;
+        const char *layout = lay && lay->type == JV_STRING && lay->u.s[0] ? lay->u.s : "%s_staging";
+        const char *pct = strstr(layout, "%s");
+        buf sn = BUF_INIT;
+        if (pct) {
+            buf_append(&sn, layout, (size_t)(pct - layout));
+            buf_puts(&sn, cfg->dataset_name);
+            buf_puts(&sn, pct + 2);
+        } else {
+            buf_puts(&sn, layout);
+        }
+        if (sn.status == CDLT_OK)
+            duck_quote_ident(&q, buf_cstr(&sn));
+        if (sn.status != CDLT_OK || q.status != CDLT_OK) {
+            buf_free(&sn);
+            goto nomem;
+        }
+        d->staging = buf_detach(&sn, NULL);
+        d->qstaging = buf_detach(&q, NULL);
+        if (!d->staging || !d->qstaging)
+            goto nomem;
+    }
     d->create_indexes = opt_bool(cfg->options, "create_indexes", false);
     d->load_threads = (uint32_t)opt_int(cfg->options, "load_threads", 1);
     if (d->load_threads == 0 || d->load_threads > 64)

@@ -25,6 +25,8 @@ struct destination {
     uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
     bool auto_limit;         /* memory_limit_mb unset and a database file: size it per table */
+    char *staging;           /* staging dataset name ("<dataset>_staging"; mem_strdup) */
+    char *qstaging;          /* staging quoted for SQL (mem_strdup) */
 };
 
 /* ---- load-file format ("cdltduck", see docs/duckdb.md) ----
@@ -96,6 +98,15 @@ cdlt_status duck_commit(destination *d, cdlt_error *err);
 cdlt_status duck_rollback(destination *d, cdlt_error *err);
 /* SET memory_limit (MiB) unless it is already that. */
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err);
+
+/* ---- staging dataset (staging.c) ---- */
+cdlt_status duck_migrate_staging(destination *d, const schema *s, const char *const *tables,
+                                 size_t n, cdlt_error *err);
+cdlt_status duck_truncate_staging(destination *d, const char *table, cdlt_error *err);
+cdlt_status duck_load_file_staging(destination *d, const schema *s, const schema_table *t,
+                                   const char *path, cdlt_error *err);
+cdlt_status duck_replace_from_staging(destination *d, const schema *s,
+                                      const char *const *tables, size_t n, cdlt_error *err);
 
 /* ---- writer (writer.c) and loader (loader.c) ---- */
 cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,

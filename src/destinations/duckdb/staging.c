@@ -1,0 +1,167 @@
+/* staging.c: the staging dataset of the DuckDB destination ("<dataset>_staging") and dlt's
+ * replace strategy insert-from-staging (spec core.md §5, §5.2): data is loaded into staging
+ * tables, then each final table of the chain is emptied and refilled from its staging table,
+ * all inside the package transaction, so a failed package never leaves a half-replaced table. */
+#include "duck.h"
+
+/* The session's dataset fields while the staging dataset is selected. */
+typedef struct ds_saved {
+    char *dataset;  /* main dataset name */
+    char *qdataset; /* main dataset quoted */
+} ds_saved;
+
+/* Point the session at the staging dataset: every helper (migrate_table, truncate,
+ * load_file, store_schema) then works there unchanged. Always undone by use_main. */
+static void use_staging(destination *d, ds_saved *sv)
+{
+    sv->dataset = d->dataset;
+    sv->qdataset = d->qdataset;
+    d->dataset = d->staging;
+    d->qdataset = d->qstaging;
+}
+
+static void use_main(destination *d, const ds_saved *sv)
+{
+    d->dataset = sv->dataset;
+    d->qdataset = sv->qdataset;
+}
+
+/* Add "staging dataset 'x': " to a failure so it is not mistaken for the final table. */
+static cdlt_status staging_fail(const destination *d, cdlt_status st, cdlt_error *err)
+{
+    if (st != CDLT_OK && st != CDLT_NOMEM && err)
+        err_prefix(err, "staging dataset '%s': ", d->staging);
+    return st;
+}
+
+cdlt_status duck_migrate_staging(destination *d, const schema *s, const char *const *tables,
+                                 size_t n, cdlt_error *err)
+{
+    ds_saved sv;
+    use_staging(d, &sv);
+    cdlt_status st = CDLT_OK;
+    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
+        const schema_table *t = schema_get_table(s, tables[i]);
+        if (!t) {
+            st = err_set(err, CDLT_SCHEMA, "duckdb: table '%s' is not in schema '%s'",
+                         tables[i], s->name);
+            err_set_table(err, tables[i]);
+            break;
+        }
+        st = duck_migrate_table(d, t, err);
+    }
+    /* dlt creates and fills _dlt_version in the staging dataset as well (not _dlt_loads) */
+    const schema_table *vt = schema_get_table(s, "_dlt_version");
+    if (st == CDLT_OK && vt)
+        st = duck_migrate_table(d, vt, err);
+    if (st == CDLT_OK && vt)
+        st = duck_store_schema(d, s, err);
+    use_main(d, &sv);
+    return staging_fail(d, st, err);
+}
+
+cdlt_status duck_truncate_staging(destination *d, const char *table, cdlt_error *err)
+{
+    ds_saved sv;
+    use_staging(d, &sv);
+    cdlt_status st = duck_truncate_table(d, table, err);
+    use_main(d, &sv);
+    return staging_fail(d, st, err);
+}
+
+cdlt_status duck_load_file_staging(destination *d, const schema *s, const schema_table *t,
+                                   const char *path, cdlt_error *err)
+{
+    ds_saved sv;
+    use_staging(d, &sv);
+    cdlt_status st = duck_load_file(d, s, t, path, err);
+    use_main(d, &sv);
+    return staging_fail(d, st, err);
+}
+
+/* Does the staging table exist? */
+static cdlt_status staging_exists(destination *d, const char *table, bool *out, cdlt_error *err)
+{
+    ds_saved sv;
+    use_staging(d, &sv);
+    cdlt_status st = duck_table_exists(d, table, out, err);
+    use_main(d, &sv);
+    return st;
+}
+
+/* Empty one final table and copy its staging table into it (dlt's insert-from-staging SQL;
+ * DuckDB has no TRUNCATE in dlt's capabilities, so DELETE ... WHERE 1=1 as truncate does). */
+static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, buf *cols,
+                               cdlt_error *err)
+{
+    buf_clear(cols);
+    bool any = false;
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        const schema_column *c = &t->columns[i];
+        if (c->type == DT_NONE)
+            continue; /* incomplete: not created in either dataset */
+        if (any)
+            buf_puts(cols, ", ");
+        any = true;
+        duck_quote_ident(cols, c->name);
+    }
+    if (!any)
+        return CDLT_OK; /* nothing was ever created for this table */
+    bool exists_main = false, exists_staging = false;
+    cdlt_status st = duck_table_exists(d, t->name, &exists_main, err);
+    if (st == CDLT_OK)
+        st = staging_exists(d, t->name, &exists_staging, err);
+    if (st != CDLT_OK || !exists_main)
+        return st; /* migrate creates every table with data; absent = nothing to replace */
+    buf_clear(sql);
+    buf_puts(sql, "DELETE FROM ");
+    duck_qualified(d, sql, t->name);
+    buf_puts(sql, " WHERE 1=1");
+    if (sql->status != CDLT_OK || cols->status != CDLT_OK)
+        return err_nomem(err);
+    LOG_DEBUG("duckdb: replacing %s.%s from %s.%s", d->dataset, t->name, d->staging, t->name);
+    st = duck_exec(d, sql->data, "emptying a table before copying from staging", err);
+    if (st == CDLT_OK && exists_staging) {
+        buf_clear(sql);
+        buf_puts(sql, "INSERT INTO ");
+        duck_qualified(d, sql, t->name);
+        buf_putc(sql, '(');
+        buf_append(sql, cols->data, cols->len);
+        buf_puts(sql, ") SELECT ");
+        buf_append(sql, cols->data, cols->len);
+        buf_puts(sql, " FROM ");
+        buf_puts(sql, d->qstaging);
+        buf_putc(sql, '.');
+        duck_quote_ident(sql, t->name);
+        if (sql->status != CDLT_OK)
+            return err_nomem(err);
+        st = duck_exec(d, sql->data, "copying rows from the staging dataset", err);
+    }
+    if (st != CDLT_OK) {
+        err_set_table(err, t->name);
+        err_hint(err, "the package transaction is rolled back, the table keeps its previous "
+                      "rows; check that %s.%s and %s.%s have the schema's columns",
+                 d->dataset, t->name, d->staging, t->name);
+    }
+    return st;
+}
+
+cdlt_status duck_replace_from_staging(destination *d, const schema *s,
+                                      const char *const *tables, size_t n, cdlt_error *err)
+{
+    buf sql = BUF_INIT, cols = BUF_INIT;
+    cdlt_status st = CDLT_OK;
+    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
+        const schema_table *t = schema_get_table(s, tables[i]);
+        if (!t) {
+            st = err_set(err, CDLT_SCHEMA, "duckdb: table '%s' is not in schema '%s'",
+                         tables[i], s->name);
+            err_set_table(err, tables[i]);
+            break;
+        }
+        st = replace_one(d, t, &sql, &cols, err);
+    }
+    buf_free(&sql);
+    buf_free(&cols);
+    return st;
+}
