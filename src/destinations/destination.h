@@ -105,6 +105,10 @@ typedef struct dest_vtable {
      * emptied; a table without complete columns is skipped. */
     cdlt_status (*replace_from_staging)(destination *d, const schema *s,
                                         const char *const *tables, size_t n, cdlt_error *err);
+    /* DROP TABLE IF EXISTS in the staging dataset (refresh/drop, as dlt drops both); a
+     * missing staging dataset is a no-op. */
+    cdlt_status (*drop_staging_tables)(destination *d, const char *const *tables, size_t n,
+                                       cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -158,9 +158,40 @@ static cdlt_status truncate_chain(cdlt_pipeline *p, destination *d, const schema
     return CDLT_OK;
 }
 
+/* insert-from-staging: add a replace root and its nested tables that have seen data (even
+ * without rows this time, so they are emptied too; core.md §5) to the staged chain list. */
+static cdlt_status add_staged_chain(const schema *s, const schema_table *root, char ***v,
+                                    size_t *n)
+{
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (!t->seen_data || schema_root_table(s, t) != root || name_in(*v, *n, t->name))
+            continue;
+        char **nv = mem_realloc(*v, (*n + 1) * sizeof *nv);
+        if (!nv)
+            return CDLT_NOMEM;
+        *v = nv;
+        if (!(nv[*n] = mem_strdup(t->name)))
+            return CDLT_NOMEM;
+        (*n)++;
+    }
+    return CDLT_OK;
+}
+
+/* Does table t load into the staging dataset (its root is a staged replace root)? */
+static bool is_staged(const schema *s, const schema_table *t, char **staged, size_t nstaged)
+{
+    if (!nstaged)
+        return false;
+    const schema_table *root = schema_root_table(s, t);
+    return root && name_in(staged, nstaged, root->name);
+}
+
 static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *load_id,
                                 cdlt_error *err)
 {
+    char **staged = NULL; /* insert-from-staging: chain tables replaced from staging */
+    size_t nstaged = 0;   /* entries of staged */
     const dest_vtable *dv = p->dv;
     buf pkg = BUF_INIT, tmp = BUF_INIT, name = BUF_INIT;
     store_names jobs = {0};
@@ -206,17 +237,32 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     in_tx = true;
     if (l.ndropped) {
         rc = dv->drop_tables(d, (const char *const *)l.dropped, l.ndropped, s->name, err);
+        /* dlt drops them in the staging dataset too: a recreated table must not meet stale
+         * staging columns */
+        if (rc == CDLT_OK && p->replace_staging)
+            rc = dv->drop_staging_tables(d, (const char *const *)l.dropped, l.ndropped, err);
         if (rc != CDLT_OK)
             goto done;
     }
     rc = dv->migrate(d, s, err);
     if (rc != CDLT_OK)
         goto done;
+    /* replace: truncate-and-insert empties the final tables now; insert-from-staging loads
+     * into the (emptied) staging tables and copies them over after the last job, all in this
+     * transaction (core.md §5.2) */
     for (size_t i = 0; rc == CDLT_OK && i < l.ntables; i++) {
         const schema_table *t = schema_get_table(s, l.tables[i]);
-        if (t && !t->parent && schema_table_disposition(s, t) == WD_REPLACE)
+        if (!t || t->parent || schema_table_disposition(s, t) != WD_REPLACE)
+            continue;
+        if (p->replace_staging)
+            rc = add_staged_chain(s, t, &staged, &nstaged) == CDLT_OK ? CDLT_OK : err_nomem(err);
+        else
             rc = truncate_chain(p, d, s, t, err);
     }
+    if (rc == CDLT_OK && nstaged)
+        rc = dv->migrate_staging(d, s, (const char *const *)staged, nstaged, err);
+    for (size_t i = 0; rc == CDLT_OK && i < nstaged; i++)
+        rc = dv->truncate_staging(d, staged[i], err);
     for (size_t i = 0; rc == CDLT_OK && i < l.ntruncated; i++) {
         const schema_table *t = schema_get_table(s, l.truncated[i]);
         if (t && t->seen_data && !name_in(l.dropped, l.ndropped, t->name))
@@ -248,7 +294,8 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
             break;
         }
         pipe_crash_point("load_file");
-        rc = dv->load_file(d, s, t, tmp.data, err);
+        rc = is_staged(s, t, staged, nstaged) ? dv->load_file_staging(d, s, t, tmp.data, err)
+                                              : dv->load_file(d, s, t, tmp.data, err);
         if (rc != CDLT_OK) {
             err_set_table(err, t->name);
             break;
@@ -262,6 +309,12 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     }
     if (rc != CDLT_OK)
         goto done;
+    if (nstaged) {
+        pipe_crash_point("replace_from_staging");
+        rc = dv->replace_from_staging(d, s, (const char *const *)staged, nstaged, err);
+        if (rc != CDLT_OK)
+            goto done;
+    }
     rc = dv->complete_load(d, s, load_id, err);
     if (rc != CDLT_OK)
         goto done;
@@ -290,6 +343,7 @@ done:
                       "the next run retries it (see 'cdlt pipeline %s failed-jobs')",
                  p->name);
     }
+    free_names(staged, nstaged);
     lpkg_free(&l);
     schema_free(s);
     store_names_free(&jobs);
@@ -471,11 +525,11 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
     *out = NULL;
     if (!p->dv->migrate_table)
         return;
-    /* replace strategies other than truncate-and-insert (staging) are the load phase's job */
-    const jv *rs =
-        p->dest_opts.type == JV_OBJECT ? jv_get(&p->dest_opts, "replace_strategy") : NULL;
-    if (rs && !(rs->type == JV_STRING && strcmp(rs->u.s, "truncate-and-insert") == 0)) {
-        LOG_INFO("package %s is loaded after normalize (replace_strategy)", load_id);
+    /* insert-from-staging is the sequential load's job (it needs the whole package's schema
+     * for the staging chain and copies after the last file): no overlap then */
+    if (p->replace_staging) {
+        LOG_INFO("package %s is loaded after normalize (replace_strategy = "
+                 "insert-from-staging)", load_id);
         return;
     }
     pipe_ovl *o = mem_calloc(1, sizeof *o);

@@ -329,6 +329,54 @@ static cdlt_status absolute_path(const char *path, buf *out)
     return buf_printf(out, "%s/%s", cwd, path);
 }
 
+/* dlt's [destination] replace_strategy (core.md §5.2): environment first, as in dlt's provider
+ * order (DESTINATION__<NAME>__REPLACE_STRATEGY, then DESTINATION__REPLACE_STRATEGY), then the
+ * destination settings (the definition's destination table / destination_options JSON).
+ * Default truncate-and-insert; staging-optimized is not offered by duckdb in dlt either. */
+static cdlt_status resolve_replace_strategy(cdlt_pipeline *p, cdlt_error *err)
+{
+    char env[256];
+    snprintf(env, sizeof env, "DESTINATION__%s__REPLACE_STRATEGY", p->destination);
+    for (char *c = env; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    const char *where = env;
+    const char *v = getenv(env);
+    if (!v || !*v) {
+        where = "DESTINATION__REPLACE_STRATEGY";
+        v = getenv(where);
+    }
+    if (!v || !*v) {
+        where = "destination.replace_strategy";
+        const jv *o = p->dest_opts.type == JV_OBJECT ? jv_get(&p->dest_opts, "replace_strategy")
+                                                     : NULL;
+        v = NULL;
+        if (o && o->type != JV_STRING) {
+            err_set(err, CDLT_CONFIG, "%s must be a string", where);
+            return err_hint(err, "allowed values: truncate-and-insert, insert-from-staging");
+        }
+        if (o)
+            v = o->u.s;
+    }
+    p->replace_staging = false;
+    if (!v || strcmp(v, "truncate-and-insert") == 0)
+        return CDLT_OK;
+    if (strcmp(v, "insert-from-staging") == 0) {
+        if (!p->dv->replace_from_staging || !p->dv->migrate_staging ||
+            !p->dv->truncate_staging || !p->dv->load_file_staging ||
+            !p->dv->drop_staging_tables) {
+            err_set(err, CDLT_CONFIG, "%s = insert-from-staging: destination %s has no staging "
+                    "dataset", where, p->destination);
+            return err_hint(err, "use replace_strategy = truncate-and-insert");
+        }
+        p->replace_staging = true;
+        return CDLT_OK;
+    }
+    err_set(err, CDLT_CONFIG, "unknown replace strategy '%s' in %s", v, where);
+    return err_hint(err, "allowed values for replace_strategy: truncate-and-insert (default), "
+                         "insert-from-staging");
+}
+
 static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options *o,
                                   bool attach, cdlt_error *err)
 {
@@ -412,6 +460,11 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         buf_free(&b);
         err_set(err, CDLT_CONFIG, "unknown destination '%s'", dest);
         return err_hint(err, "supported destinations: duckdb");
+    }
+    rc = resolve_replace_strategy(p, err);
+    if (rc != CDLT_OK) {
+        buf_free(&b);
+        return rc;
     }
     /* dataset */
     buf_clear(&b);

@@ -198,6 +198,7 @@ struct cdlt_pipeline {
     const dest_vtable *dv;    /* destination implementation */
     arena opts_mem;           /* owns dest_opts */
     jv dest_opts;             /* destination settings (JV_OBJECT) or JV_NULL */
+    bool replace_staging;     /* replace_strategy = insert-from-staging (else truncate-and-insert) */
     pipe_state state;         /* current state (state.json) */
     pipe_progress progress;   /* progress display */
     cdlt_load_info *cur;      /* report of the run in progress (NULL outside runs) */

@@ -2,7 +2,8 @@
  * a real DuckDB file: staged rows replace the final tables exactly, a nested table with no
  * rows this time is emptied, new columns reach both datasets, incomplete columns are skipped,
  * a failure (damaged file) or rollback leaves the previous data, _dlt_version is in staging
- * but _dlt_loads only in the main dataset, and staging_dataset_name_layout is honoured. */
+ * but _dlt_loads only in the main dataset, drop in staging, and staging_dataset_name_layout
+ * is honoured. */
 #include "duck_testlib.h"
 
 typedef struct fixture {
@@ -198,6 +199,11 @@ static void test_replace_from_staging(void **state)
     d = tl_open(f->dir, "ds");
     assert_int_equal(tl_count(d, "r"), 2);
     assert_int_equal(tl_count(d, "r__l"), 0);
+    /* drop in staging (refresh): the staging table goes, the final one stays */
+    assert_int_equal(f->v->drop_staging_tables(d, CHAIN, 1, &err), CDLT_OK);
+    tl_expect(d, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                 "'ds_staging' AND table_name = 'r'", "0");
+    assert_int_equal(tl_count(d, "r"), 2);
     f->v->close(d);
 }
 
@@ -216,6 +222,7 @@ static void test_edge_cases(void **state)
     assert_int_equal(tl_count(d, "r"), 1);
     /* no staging dataset at all: truncate_staging is a no-op, replace empties */
     assert_int_equal(f->v->truncate_staging(d, "r", &err), CDLT_OK);
+    assert_int_equal(f->v->drop_staging_tables(d, CHAIN, 2, &err), CDLT_OK);
     assert_int_equal(f->v->replace_from_staging(d, f->s, CHAIN, 2, &err), CDLT_OK);
     assert_int_equal(tl_count(d, "r"), 0);
     const char *bogus[] = {"nope"};

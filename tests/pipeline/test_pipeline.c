@@ -1,7 +1,8 @@
 /* test_pipeline.c: the public pipeline API against REAL DuckDB files in temp dirs: nested data
  * -> tables + system tables, append/replace, transformers and steps, pending-package resume,
- * state and restore from the destination, refresh, bad input, allocation failures; the whole
- * group runs twice: with the overlapped load (default) and with LOAD__OVERLAP_NORMALIZE=false. */
+ * state and restore from the destination, refresh, bad input, allocation failures, replace
+ * strategy insert-from-staging; the whole group runs twice: with the overlapped load (default)
+ * and with LOAD__OVERLAP_NORMALIZE=false. */
 #include "ptest.h"
 
 #include <pthread.h>
@@ -561,6 +562,122 @@ static void test_load_failure_retry(void **st)
     env_free(e);
 }
 
+static cdlt_status open_with(env *e, const char *name, const char *dest_opts, cdlt_pipeline **p,
+                             cdlt_error *err)
+{
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = name;
+    o.destination = "duckdb";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    o.destination_options = dest_opts;
+    cdlt_error_clear(err);
+    return cdlt_pipeline_open(&o, p, err);
+}
+
+/* users without the roles list: the nested table gets no rows */
+static cdlt_status plain_users(cdlt_emitter *em, void *ud)
+{
+    int n = *(int *)ud;
+    char item[128];
+    for (int id = 1; id <= n; id++) {
+        int k = snprintf(item, sizeof item, "{\"id\":%d,\"name\":\"p%d\"}", id, id);
+        cdlt_status rc = cdlt_emit_json(em, item, (size_t)k);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
+
+/* replace_strategy = insert-from-staging (core.md §5.2): rows go through ds_staging and each
+ * run holds exactly its own rows; a failure in the middle keeps the previous data and the
+ * next run completes; a nested table without rows is emptied; bad values are refused. */
+static void test_replace_insert_from_staging(void **st)
+{
+    (void)st;
+    static const char OPTS[] = "{\"replace_strategy\":\"insert-from-staging\"}";
+    env *e = env_new("pipe-staging");
+    cdlt_pipeline *p = NULL;
+    cdlt_error err;
+    /* configuration: unknown values name the key and the allowed values */
+    assert_int_equal(open_with(e, "ts", "{\"replace_strategy\":\"fast\"}", &p, &err),
+                     CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "replace_strategy"));
+    assert_non_null(strstr(err.message, "fast"));
+    assert_non_null(strstr(err.message, "insert-from-staging"));
+    assert_non_null(strstr(err.message, "truncate-and-insert"));
+    setenv("DESTINATION__REPLACE_STRATEGY", "staging-optimized", 1);
+    assert_int_equal(open_with(e, "ts", NULL, &p, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "DESTINATION__REPLACE_STRATEGY"));
+    /* the destination-specific variable wins over the general one */
+    setenv("DESTINATION__DUCKDB__REPLACE_STRATEGY", "insert-from-staging", 1);
+    assert_int_equal(open_with(e, "ts", NULL, &p, &err), CDLT_OK);
+    cdlt_pipeline_free(p);
+    unsetenv("DESTINATION__REPLACE_STRATEGY");
+    unsetenv("DESTINATION__DUCKDB__REPLACE_STRATEGY");
+
+    assert_int_equal(open_with(e, "ts", OPTS, &p, &err), CDLT_OK);
+    gen g = {50, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_REPLACE);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    g.n = 30;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 30);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
+    assert_int_equal(pt_query_int(e->db, "SELECT count(DISTINCT _dlt_load_id) FROM ds.users"), 1);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
+    assert_int_equal(pt_count(e->db, "ds_staging", "users"), 30);
+    assert_true(pt_count(e->db, "ds_staging", "_dlt_version") >= 1);
+    assert_int_equal(pt_count(e->db, "ds_staging", "_dlt_loads"), -1);
+
+    /* a load error in the middle (a staging table that refuses the nested rows): the
+     * package rolls back, the final tables keep the previous run */
+    exec_sql(e->db, "DROP TABLE ds_staging.users__roles; "
+                    "CREATE TABLE ds_staging.users__roles (value BIGINT)");
+    assert_int_equal(open_with(e, "ts", OPTS, &p, &err), CDLT_OK);
+    g.n = 10;
+    cdlt_error_clear(&err);
+    assert_int_not_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+    assert_non_null(strstr(err.message, "staging"));
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 30);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
+    /* fix the cause: the next run completes the pending package */
+    exec_sql(e->db, "DROP TABLE ds_staging.users__roles");
+    assert_int_equal(open_with(e, "ts", OPTS, &p, &err), CDLT_OK);
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 10);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 10));
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 3);
+    cdlt_source_free(s);
+
+    /* the same resource without lists: the nested table is emptied */
+    int n = 5;
+    cdlt_source *s2 = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s2), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("users", plain_users, &n, &r), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_write_disposition(r, CDLT_WD_REPLACE), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s2, r), CDLT_OK);
+    assert_int_equal(open_with(e, "ts", OPTS, &p, &err), CDLT_OK);
+    assert_int_equal(run(p, s2, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 5);
+    assert_int_equal(pt_count(e->db, "ds", "users__roles"), 0);
+    assert_int_equal(pt_count(e->db, "ds_staging", "users__roles"), 0);
+    /* and a run that yields nothing empties the root too */
+    n = 0;
+    assert_int_equal(run(p, s2, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    assert_int_equal(pt_count(e->db, "ds", "users"), 0);
+    assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 5);
+    cdlt_source_free(s2);
+    env_free(e);
+}
 
 /* Two users of one working dir: the second is refused while the first holds it. */
 static void test_lock(void **st)
@@ -814,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_file_rotation),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_overlap_replace_rotated),
+        cmocka_unit_test(test_replace_insert_from_staging),
     };
     /* once with the overlapped load (the default), once loading after normalize */
     unsetenv("LOAD__OVERLAP_NORMALIZE");

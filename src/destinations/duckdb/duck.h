@@ -107,6 +107,8 @@ cdlt_status duck_load_file_staging(destination *d, const schema *s, const schema
                                    const char *path, cdlt_error *err);
 cdlt_status duck_replace_from_staging(destination *d, const schema *s,
                                       const char *const *tables, size_t n, cdlt_error *err);
+cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, size_t n,
+                                     cdlt_error *err);
 
 /* ---- writer (writer.c) and loader (loader.c) ---- */
 cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,

@@ -165,3 +165,32 @@ cdlt_status duck_replace_from_staging(destination *d, const schema *s,
     buf_free(&cols);
     return st;
 }
+
+cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, size_t n,
+                                     cdlt_error *err)
+{
+    ds_saved sv;
+    use_staging(d, &sv);
+    /* no staging dataset yet: nothing to drop (DROP ... IF EXISTS needs the schema) */
+    static const char sql[] = "SELECT 1 FROM information_schema.schemata WHERE schema_name = $1";
+    duckdb_prepared_statement ps = NULL;
+    duckdb_result res;
+    bool has = false;
+    cdlt_status st = CDLT_OK;
+    if (duckdb_prepare(d->con, sql, &ps) != DuckDBSuccess) {
+        st = duck_fail(err, "looking up the staging dataset", duckdb_prepare_error(ps), sql);
+    } else {
+        duckdb_bind_varchar(ps, 1, d->staging);
+        if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess)
+            st = duck_fail(err, "looking up the staging dataset", duckdb_result_error(&res),
+                           sql);
+        else
+            has = duckdb_row_count(&res) > 0;
+        duckdb_destroy_result(&res);
+    }
+    duckdb_destroy_prepare(&ps);
+    if (st == CDLT_OK && has)
+        st = duck_drop_tables(d, tables, n, NULL, err);
+    use_main(d, &sv);
+    return staging_fail(d, st, err);
+}
