@@ -735,7 +735,9 @@ cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refre
     return own ? end_info(p, rc, err, NULL) : rc;
 }
 
-cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
+/* One phase on its own (normalize or load): lock, clean up half-done work, run, report. */
+static cdlt_status run_one_phase(cdlt_pipeline *p, cdlt_phase phase,
+                                 cdlt_status (*fn)(cdlt_pipeline *, cdlt_error *), cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
@@ -747,24 +749,18 @@ cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
         return err_nomem(err);
     rc = pipe_cleanup(p, err);
     if (rc == CDLT_OK)
-        rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
+        rc = timed(p, phase, fn, err);
     return own ? end_info(p, rc, err, NULL) : rc;
+}
+
+cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
+{
+    return run_one_phase(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
 }
 
 cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err)
 {
-    if (!p)
-        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
-    cdlt_status rc = pipe_lock(p, err);
-    if (rc != CDLT_OK)
-        return rc;
-    bool own = !p->cur;
-    if (own && begin_info(p) != CDLT_OK)
-        return err_nomem(err);
-    rc = pipe_cleanup(p, err);
-    if (rc == CDLT_OK)
-        rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
-    return own ? end_info(p, rc, err, NULL) : rc;
+    return run_one_phase(p, CDLT_PHASE_LOAD, pipe_load, err);
 }
 
 cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err)

@@ -53,30 +53,39 @@ cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_er
     return CDLT_OK;
 }
 
-cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err)
+cdlt_status duck_query_table_info(destination *d, const char *sql, const char *table,
+                                  const char *what, duckdb_result *res, cdlt_error *err)
 {
-    *out = false;
-    static const char sql[] = "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 "
-                              "AND table_name = $2 LIMIT 1";
     duckdb_prepared_statement ps = NULL;
     if (duckdb_prepare(d->con, sql, &ps) != DuckDBSuccess) {
-        duck_fail(err, "looking up a table", duckdb_prepare_error(ps), sql);
+        duck_fail(err, what, duckdb_prepare_error(ps), sql);
         duckdb_destroy_prepare(&ps);
         return CDLT_DESTINATION;
     }
     duckdb_bind_varchar(ps, 1, d->dataset);
     duckdb_bind_varchar(ps, 2, table);
-    duckdb_result res;
     cdlt_status st = CDLT_OK;
-    if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess) {
-        st = duck_fail(err, "looking up a table", duckdb_result_error(&res), sql);
+    if (duckdb_execute_prepared(ps, res) != DuckDBSuccess) {
+        st = duck_fail(err, what, duckdb_result_error(res), sql);
         err_set_table(err, table);
-    } else {
-        *out = duckdb_row_count(&res) > 0;
+        duckdb_destroy_result(res);
     }
-    duckdb_destroy_result(&res);
     duckdb_destroy_prepare(&ps);
     return st;
+}
+
+cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err)
+{
+    *out = false;
+    static const char sql[] = "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 "
+                              "AND table_name = $2 LIMIT 1";
+    duckdb_result res;
+    cdlt_status st = duck_query_table_info(d, sql, table, "looking up a table", &res, err);
+    if (st != CDLT_OK)
+        return st;
+    *out = duckdb_row_count(&res) > 0;
+    duckdb_destroy_result(&res);
+    return CDLT_OK;
 }
 
 /* destination.duckdb.<key> as bool (absent = dflt). */

@@ -122,32 +122,21 @@ static cdlt_status existing_columns(destination *d, const char *table, buf *name
 {
     static const char sql[] = "SELECT column_name FROM information_schema.columns WHERE "
                               "table_schema = $1 AND table_name = $2 ORDER BY ordinal_position";
-    duckdb_prepared_statement ps = NULL;
-    if (duckdb_prepare(d->con, sql, &ps) != DuckDBSuccess) {
-        duck_fail(err, "reading table columns", duckdb_prepare_error(ps), sql);
-        duckdb_destroy_prepare(&ps);
-        return CDLT_DESTINATION;
-    }
-    duckdb_bind_varchar(ps, 1, d->dataset);
-    duckdb_bind_varchar(ps, 2, table);
     duckdb_result res;
-    cdlt_status st = CDLT_OK;
-    if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess) {
-        st = duck_fail(err, "reading table columns", duckdb_result_error(&res), sql);
-    } else {
-        idx_t n = duckdb_row_count(&res);
-        for (idx_t r = 0; r < n && st == CDLT_OK; r++) {
-            char *v = duckdb_value_varchar(&res, 0, r);
-            if (v) {
-                buf_append(names, v, strlen(v) + 1);
-                duckdb_free(v);
-            }
-            if (names->status != CDLT_OK)
-                st = err_nomem(err);
+    cdlt_status st = duck_query_table_info(d, sql, table, "reading table columns", &res, err);
+    if (st != CDLT_OK)
+        return st;
+    idx_t n = duckdb_row_count(&res);
+    for (idx_t r = 0; r < n && st == CDLT_OK; r++) {
+        char *v = duckdb_value_varchar(&res, 0, r);
+        if (v) {
+            buf_append(names, v, strlen(v) + 1);
+            duckdb_free(v);
         }
+        if (names->status != CDLT_OK)
+            st = err_nomem(err);
     }
     duckdb_destroy_result(&res);
-    duckdb_destroy_prepare(&ps);
     return st;
 }
 

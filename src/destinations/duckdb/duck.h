@@ -53,6 +53,10 @@ cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_er
 cdlt_status duck_fail(cdlt_error *err, const char *what, const char *dberr, const char *sql);
 /* Does "dataset"."table" exist? */
 cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err);
+/* Run a catalog query with $1 = the session's dataset and $2 = table. On CDLT_OK *res holds
+ * the result (the caller destroys it); on error the message says `what` and names the table. */
+cdlt_status duck_query_table_info(destination *d, const char *sql, const char *table,
+                                  const char *what, duckdb_result *res, cdlt_error *err);
 /* "dataset"."table" into b. */
 cdlt_status duck_qualified(const destination *d, buf *b, const char *table);
 
