@@ -332,7 +332,11 @@ typedef struct cdlt_pipeline_options {
     cdlt_progress_mode progress;/* default CDLT_PROGRESS_NONE */
     uint64_t file_max_bytes;    /* rotate load files above this size; 0 = 256 MiB */
     const char *destination_options; /* JSON object of destination settings, e.g. duckdb
-                                        {"memory_limit_mb":64,"load_threads":1}; NULL = none */
+                                        {"memory_limit_mb":64,"load_threads":1}; NULL = none.
+                                        Open also reads dlt's providers ($DLT_PROJECT_DIR or
+                                        cwd .dlt/, env): [destination.<name>] keys fill what
+                                        this lacks, env wins; same for credentials
+                                        (docs/pipeline.md "Project configuration") */
     int overlap_load;           /* run(): load finished load files on a second thread while
                                    normalize still runs (same one-transaction-per-package
                                    guarantees): 1 = on, -1 = off, 0 = default (on); the

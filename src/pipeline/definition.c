@@ -46,19 +46,6 @@ void cdlt_definition_free(cdlt_definition *d)
     mem_free(d);
 }
 
-static const char *env_credentials(const char *dest)
-{
-    char name[256];
-    snprintf(name, sizeof name, "DESTINATION__%s__CREDENTIALS", dest);
-    for (char *c = name; *c; c++)
-        if (*c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 'a' + 'A');
-    const char *v = getenv(name);
-    if (!v || !*v)
-        v = getenv("DESTINATION__CREDENTIALS");
-    return v && *v ? v : NULL;
-}
-
 cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_error *err)
 {
     *out = NULL;
@@ -112,10 +99,24 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
         d->destination = "duckdb";
     if (!d->credentials)
         d->credentials = str_of(jv_get(t, "credentials"));
-    /* environment over files, as in dlt's provider order */
-    bool from_env = env_credentials(d->destination) != NULL;
-    if (from_env)
-        d->credentials = env_credentials(d->destination);
+    /* environment over files, as in dlt's provider order (DESTINATION__<NAME>__CREDENTIALS,
+     * its pipeline-scoped and section-fallback forms; src/config). The .dlt files fill gaps
+     * later, when the pipeline opens. */
+    bool from_env = false;
+    {
+        cdlt_config *cfg = NULL;
+        const char *c = NULL;
+        rc = pipe_config_open(d->name, &cfg, err);
+        if (rc == CDLT_OK)
+            rc = pipe_config_credentials(cfg, d->destination, &c, &from_env, err);
+        if (rc == CDLT_OK && from_env && !(d->credentials = arena_strndup(&d->mem, c, strlen(c))))
+            rc = err_nomem(err);
+        cdlt_config_free(cfg);
+        if (rc != CDLT_OK) {
+            cdlt_definition_free(d);
+            return rc;
+        }
+    }
     if (d->credentials && strcmp(d->destination, "duckdb") != 0)
         cdlt_secret_register(d->credentials);
     /* a relative duckdb file is relative to the definition's folder, like resource paths */

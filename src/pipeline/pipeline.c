@@ -329,35 +329,23 @@ static cdlt_status absolute_path(const char *path, buf *out)
     return buf_printf(out, "%s/%s", cwd, path);
 }
 
-/* dlt's [destination] replace_strategy (core.md §5.2): environment first, as in dlt's provider
- * order (DESTINATION__<NAME>__REPLACE_STRATEGY, then DESTINATION__REPLACE_STRATEGY), then the
- * destination settings (the definition's destination table / destination_options JSON).
+/* dlt's [destination] replace_strategy (core.md §5.2), from the destination settings: the
+ * definition's destination table / destination_options JSON merged with the config providers
+ * (pipe_config_dest_options; `where` names the provider key when it came from there).
  * Default truncate-and-insert; staging-optimized is not offered by duckdb in dlt either. */
-static cdlt_status resolve_replace_strategy(cdlt_pipeline *p, cdlt_error *err)
+static cdlt_status resolve_replace_strategy(cdlt_pipeline *p, const char *where, cdlt_error *err)
 {
-    char env[256];
-    snprintf(env, sizeof env, "DESTINATION__%s__REPLACE_STRATEGY", p->destination);
-    for (char *c = env; *c; c++)
-        if (*c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 'a' + 'A');
-    const char *where = env;
-    const char *v = getenv(env);
-    if (!v || !*v) {
-        where = "DESTINATION__REPLACE_STRATEGY";
-        v = getenv(where);
-    }
-    if (!v || !*v) {
+    if (!where)
         where = "destination.replace_strategy";
-        const jv *o = p->dest_opts.type == JV_OBJECT ? jv_get(&p->dest_opts, "replace_strategy")
-                                                     : NULL;
-        v = NULL;
-        if (o && o->type != JV_STRING) {
-            err_set(err, CDLT_CONFIG, "%s must be a string", where);
-            return err_hint(err, "allowed values: truncate-and-insert, insert-from-staging");
-        }
-        if (o)
-            v = o->u.s;
+    const jv *o = p->dest_opts.type == JV_OBJECT ? jv_get(&p->dest_opts, "replace_strategy")
+                                                 : NULL;
+    const char *v = NULL;
+    if (o && o->type != JV_STRING) {
+        err_set(err, CDLT_CONFIG, "%s must be a string", where);
+        return err_hint(err, "allowed values: truncate-and-insert, insert-from-staging");
     }
+    if (o)
+        v = o->u.s;
     p->replace_staging = false;
     if (!v || strcmp(v, "truncate-and-insert") == 0)
         return CDLT_OK;
@@ -461,7 +449,23 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         err_set(err, CDLT_CONFIG, "unknown destination '%s'", dest);
         return err_hint(err, "supported destinations: duckdb");
     }
-    rc = resolve_replace_strategy(p, err);
+    /* dlt's providers (env, .dlt/secrets.toml, .dlt/config.toml): destination settings and
+     * credentials the options do not give; environment variables win over the options */
+    cdlt_config *cfg = NULL;
+    const char *replace_where = NULL, *cfg_cred = NULL;
+    bool cred_from_env = false;
+    rc = pipe_config_open(p->name, &cfg, err);
+    if (rc == CDLT_OK)
+        rc = pipe_config_dest_options(cfg, dest, &p->opts_mem, &p->dest_opts, &replace_where,
+                                      err);
+    if (rc == CDLT_OK)
+        rc = resolve_replace_strategy(p, replace_where, err);
+    if (rc == CDLT_OK)
+        rc = pipe_config_credentials(cfg, dest, &cfg_cred, &cred_from_env, err);
+    if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
+                                                                strlen(cfg_cred))))
+        rc = err_nomem(err);
+    cdlt_config_free(cfg);
     if (rc != CDLT_OK) {
         buf_free(&b);
         return rc;
@@ -483,6 +487,10 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         goto nomem;
     /* credentials: duckdb keeps its (non-secret) file location in _local */
     const char *cred = o->credentials && *o->credentials ? o->credentials : NULL;
+    /* env beats the options (as in definition files); secrets.toml only fills a gap. An
+     * attached pipeline keeps the location it recorded unless the environment says otherwise. */
+    if (cfg_cred && (cred_from_env || (!cred && !(attach && p->state.location))))
+        cred = cfg_cred;
     if (!cred && strcmp(dest, "duckdb") == 0) {
         if (p->state.location)
             cred = p->state.location;

@@ -258,6 +258,22 @@ void pipe_ovl_abort(pipe_ovl *o);
 /* drop's placeholder resources (inspect.c): run nothing, add no table */
 bool pipe_is_drop_noop(const cdlt_resource *r);
 
+/* ---- dlt configuration (settings.c): destination credentials and options from the config
+ * providers (env, .dlt/secrets.toml, .dlt/config.toml; project dir $DLT_PROJECT_DIR or cwd),
+ * pipeline-name-scoped keys first; see docs/pipeline.md "Configuration". ---- */
+/* Open the providers for one pipeline (keys scoped by pipeline_name are tried first). */
+cdlt_status pipe_config_open(const char *pipeline_name, cdlt_config **out, cdlt_error *err);
+/* destination.<dest>.credentials (section fallback to destination.credentials, credentials).
+ * *out = NULL when not configured; *from_env tells whether an environment variable gave it.
+ * Secret (secrets.toml/env only, masked) except for duckdb, whose value is a file location. */
+cdlt_status pipe_config_credentials(cdlt_config *cfg, const char *dest, const char **out,
+                                    bool *from_env, cdlt_error *err);
+/* Merge destination.<dest> (and [destination] scalars) into *opts (an object or JV_NULL) in
+ * arena a: keys *opts lacks come from the providers; environment variables override *opts.
+ * *replace_where gets the origin of replace_strategy when it came from the providers. */
+cdlt_status pipe_config_dest_options(cdlt_config *cfg, const char *dest, arena *a, jv *opts,
+                                     const char **replace_where, cdlt_error *err);
+
 /* ---- test hook (crash.c): CDLT_TEST_CRASH_AT=<point> raises SIGKILL at that point ---- */
 void pipe_crash_point(const char *point);
 
