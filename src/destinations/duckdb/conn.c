@@ -213,8 +213,12 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
     if (d->load_threads == 0 || d->load_threads > 64)
         d->load_threads = 1;
     d->memory_limit_mb = (uint32_t)opt_int(cfg->options, "memory_limit_mb", 0);
-    /* an in-memory database cannot evict its data: no automatic limit there */
-    d->auto_limit = d->memory_limit_mb == 0 && strcmp(path.data, ":memory:") != 0;
+    /* An in-memory database cannot evict its data: no automatic limit there. Nor with several
+     * load threads: parallel row groups pin memory per thread beyond the single-thread formula
+     * (1M events records failed with "Out of Memory" at 2 threads), so those loads trade memory
+     * for threads unless memory_limit_mb is set. */
+    d->auto_limit = d->memory_limit_mb == 0 && d->load_threads == 1 &&
+                    strcmp(path.data, ":memory:") != 0;
 
     char *dberr = NULL;
     if (duckdb_open_ext(path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
