@@ -317,14 +317,10 @@ static cdlt_status collect(arena *a, const jv *t, const jv *o, buf *path, leaves
     }
     if (o->type != JV_STRING)
         return CDLT_OK;
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 16;
-        leaf *p = mem_realloc(out->items, cap * sizeof *p);
-        if (!p)
-            return CDLT_NOMEM;
-        out->items = p;
-        out->cap = cap;
-    }
+    leaf *p = mem_grow(out->items, out->n, &out->cap, sizeof *p, 16);
+    if (!p)
+        return CDLT_NOMEM;
+    out->items = p;
     const char *k = arena_strndup(a, buf_cstr(path), path->len);
     if (!k)
         return CDLT_NOMEM;

@@ -91,4 +91,19 @@ char *mem_strndup(const char *s, size_t n)
     return p;
 }
 
+void *mem_grow(void *items, size_t n, size_t *cap, size_t elem, size_t min_cap)
+{
+    if (n < *cap)
+        return items;
+    size_t nc = *cap ? *cap * 2 : min_cap;
+    if (nc < n + 1)
+        nc = n + 1;
+    if (elem && nc > SIZE_MAX / elem)
+        return NULL;
+    void *p = mem_realloc(items, nc * elem);
+    if (p)
+        *cap = nc;
+    return p;
+}
+
 char *mem_strdup(const char *s) { return s ? mem_strndup(s, strlen(s)) : NULL; }

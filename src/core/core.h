@@ -24,6 +24,11 @@ void *mem_realloc(void *ptr, size_t size);  /* NULL on failure; ptr stays valid 
 void mem_free(void *ptr);                   /* NULL is a no-op */
 char *mem_strdup(const char *s);            /* NULL on failure or when s is NULL */
 char *mem_strndup(const char *s, size_t n); /* copies n bytes and a NUL */
+/* Room for one more element in a growable array of `elem`-byte elements holding n of *cap:
+ * returns `items` unchanged while n < *cap, else the array reallocated to double the capacity
+ * (min_cap the first time) and updates *cap. NULL on failure (items and *cap untouched).
+ * Usage: T *p = mem_grow(arr, n, &cap, sizeof *p, 8); if (!p) return CDLT_NOMEM; arr = p; */
+void *mem_grow(void *items, size_t n, size_t *cap, size_t elem, size_t min_cap);
 
 /* ---- arena (arena.c): bump allocator for one batch; reset, not freed, between batches ---- */
 typedef struct arena_chunk arena_chunk;

@@ -32,14 +32,10 @@ const istr *intern_get(intern *in, const char *s, size_t len)
         return found;
     if (len > UINT32_MAX || in->count >= UINT32_MAX)
         return NULL;
-    if (in->count == in->cap) {
-        size_t cap = in->cap ? in->cap * 2 : 64;
-        istr **ids = mem_realloc(in->by_id, cap * sizeof(istr *));
-        if (!ids)
-            return NULL;
-        in->by_id = ids;
-        in->cap = cap;
-    }
+    istr **ids = mem_grow(in->by_id, in->count, &in->cap, sizeof *ids, 64);
+    if (!ids)
+        return NULL;
+    in->by_id = ids;
     istr *x = arena_alloc(&in->mem, sizeof(istr) + len + 1);
     if (!x)
         return NULL;

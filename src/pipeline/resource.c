@@ -424,16 +424,12 @@ cdlt_status cdlt_source_add(cdlt_source *s, cdlt_resource *r)
         cdlt_resource_free(r);
         return CDLT_INVALID_ARG;
     }
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 8;
-        cdlt_resource **nr = mem_realloc(s->res, nc * sizeof *nr);
-        if (!nr) {
-            cdlt_resource_free(r);
-            return CDLT_NOMEM;
-        }
-        s->res = nr;
-        s->cap = nc;
+    cdlt_resource **nr = mem_grow(s->res, s->n, &s->cap, sizeof *nr, 8);
+    if (!nr) {
+        cdlt_resource_free(r);
+        return CDLT_NOMEM;
     }
+    s->res = nr;
     r->owner = s;
     s->res[s->n++] = r;
     return CDLT_OK;

@@ -36,16 +36,12 @@ cdlt_status state_kvs_set(pipe_kvs *k, const char *key, const char *json)
             k->v[i].json = j;
             return CDLT_OK;
         }
-    if (k->n == k->cap) {
-        size_t nc = k->cap ? k->cap * 2 : 4;
-        pipe_kv *nv = mem_realloc(k->v, nc * sizeof *nv);
-        if (!nv) {
-            mem_free(j);
-            return CDLT_NOMEM;
-        }
-        k->v = nv;
-        k->cap = nc;
+    pipe_kv *nv = mem_grow(k->v, k->n, &k->cap, sizeof *nv, 4);
+    if (!nv) {
+        mem_free(j);
+        return CDLT_NOMEM;
     }
+    k->v = nv;
     char *kk = mem_strdup(key);
     if (!kk) {
         mem_free(j);
@@ -88,49 +84,48 @@ void state_free(pipe_state *st)
     memset(st, 0, sizeof *st);
 }
 
-pipe_src_state *state_source(pipe_state *st, const char *name, bool create)
+_Static_assert(offsetof(pipe_src_state, name) == 0, "named_entry needs name first");
+_Static_assert(offsetof(pipe_res_state, name) == 0, "named_entry needs name first");
+
+/* Find the entry called `name` in an array of structs whose first member is `char *name`
+ * (sources and resources); with `create`, append a zeroed one with that name. */
+static void *named_entry(void **arr, size_t *n, size_t *cap, size_t elem, const char *name,
+                         bool create)
 {
-    for (size_t i = 0; i < st->nsrc; i++)
-        if (strcmp(st->src[i].name, name) == 0)
-            return &st->src[i];
+    for (size_t i = 0; i < *n; i++) {
+        char *e = (char *)*arr + i * elem;
+        if (strcmp(*(char **)e, name) == 0)
+            return e;
+    }
     if (!create)
         return NULL;
-    if (st->nsrc == st->capsrc) {
-        size_t nc = st->capsrc ? st->capsrc * 2 : 4;
-        pipe_src_state *ns = mem_realloc(st->src, nc * sizeof *ns);
-        if (!ns)
-            return NULL;
-        st->src = ns;
-        st->capsrc = nc;
-    }
-    pipe_src_state *s = &st->src[st->nsrc];
-    memset(s, 0, sizeof *s);
-    if (!(s->name = mem_strdup(name)))
+    char *grown = mem_grow(*arr, *n, cap, elem, 4);
+    if (!grown)
         return NULL;
-    st->nsrc++;
+    *arr = grown;
+    char *e = grown + *n * elem;
+    memset(e, 0, elem);
+    char *copy = mem_strdup(name);
+    if (!copy)
+        return NULL;
+    memcpy(e, &copy, sizeof copy);
+    (*n)++;
+    return e;
+}
+
+pipe_src_state *state_source(pipe_state *st, const char *name, bool create)
+{
+    void *arr = st->src;
+    pipe_src_state *s = named_entry(&arr, &st->nsrc, &st->capsrc, sizeof *s, name, create);
+    st->src = arr;
     return s;
 }
 
 pipe_res_state *state_resource(pipe_src_state *s, const char *name, bool create)
 {
-    for (size_t i = 0; i < s->nres; i++)
-        if (strcmp(s->res[i].name, name) == 0)
-            return &s->res[i];
-    if (!create)
-        return NULL;
-    if (s->nres == s->capres) {
-        size_t nc = s->capres ? s->capres * 2 : 4;
-        pipe_res_state *nr = mem_realloc(s->res, nc * sizeof *nr);
-        if (!nr)
-            return NULL;
-        s->res = nr;
-        s->capres = nc;
-    }
-    pipe_res_state *r = &s->res[s->nres];
-    memset(r, 0, sizeof *r);
-    if (!(r->name = mem_strdup(name)))
-        return NULL;
-    s->nres++;
+    void *arr = s->res;
+    pipe_res_state *r = named_entry(&arr, &s->nres, &s->capres, sizeof *r, name, create);
+    s->res = arr;
     return r;
 }
 

@@ -260,14 +260,10 @@ cdlt_status store_list(const char *dir, store_names *out, cdlt_error *err)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        if (out->n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = mem_realloc(out->names, nc * sizeof *nn);
-            if (!nn)
-                goto nomem;
-            out->names = nn;
-            cap = nc;
-        }
+        char **nn = mem_grow(out->names, out->n, &cap, sizeof *nn, 16);
+        if (!nn)
+            goto nomem;
+        out->names = nn;
         char *s = mem_strdup(e->d_name);
         if (!s)
             goto nomem;

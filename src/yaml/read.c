@@ -75,14 +75,10 @@ static cdlt_status y_anchor(yctx *y, const yaml_char_t *anchor, const jv *v, siz
 {
     if (!anchor)
         return CDLT_OK;
-    if (y->nanchors == y->capanchors) {
-        size_t cap = y->capanchors ? y->capanchors * 2 : 8;
-        yanchor *p = mem_realloc(y->anchors, cap * sizeof *p);
-        if (!p)
-            return err_nomem(y->err);
-        y->anchors = p;
-        y->capanchors = cap;
-    }
+    yanchor *p = mem_grow(y->anchors, y->nanchors, &y->capanchors, sizeof *p, 8);
+    if (!p)
+        return err_nomem(y->err);
+    y->anchors = p;
     const char *name = arena_strndup(y->a, (const char *)anchor, strlen((const char *)anchor));
     if (!name)
         return err_nomem(y->err);
