@@ -306,14 +306,8 @@ cdlt_status cdlt_pipelines_list(const char *pipelines_dir, char **out, cdlt_erro
     buf dir = BUF_INIT, b = BUF_INIT, f = BUF_INIT;
     if (pipelines_dir && *pipelines_dir)
         buf_puts(&dir, pipelines_dir);
-    else {
-        const char *e = getenv("CDLT_PIPELINES_DIR");
-        const char *home = getenv("HOME");
-        if (e && *e)
-            buf_puts(&dir, e);
-        else
-            buf_printf(&dir, "%s/.cdlt/pipelines", home ? home : ".");
-    }
+    else
+        pipe_default_pipelines_dir(&dir);
     store_names n = {0};
     cdlt_status rc = dir.status ? err_nomem(err) : store_list(dir.data, &n, err);
     for (size_t i = 0; rc == CDLT_OK && i < n.n; i++) {

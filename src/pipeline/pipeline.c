@@ -45,7 +45,7 @@ static bool valid_pipeline_name(const char *s)
     return true;
 }
 
-static cdlt_status default_pipelines_dir(buf *out)
+cdlt_status pipe_default_pipelines_dir(buf *out)
 {
     buf_clear(out);
     const char *e = getenv("CDLT_PIPELINES_DIR");
@@ -373,7 +373,7 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (o->pipelines_dir && *o->pipelines_dir)
         buf_puts(&b, o->pipelines_dir);
     else
-        default_pipelines_dir(&b);
+        pipe_default_pipelines_dir(&b);
     if (b.status || !(p->pipelines_dir = mem_strdup(b.data)))
         goto nomem;
     buf_clear(&b);
@@ -418,13 +418,6 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     p->no_restore = o->no_restore;
     p->file_max_bytes = o->file_max_bytes ? o->file_max_bytes : PIPE_DEFAULT_FILE_MAX;
     p->overlap_load = o->overlap_load >= 0;
-    {
-        /* dlt-style config from the environment: section load, key overlap_normalize */
-        const char *ov = getenv("LOAD__OVERLAP_NORMALIZE");
-        if (ov && *ov)
-            p->overlap_load = !(strcasecmp(ov, "false") == 0 || strcmp(ov, "0") == 0 ||
-                                strcasecmp(ov, "no") == 0 || strcasecmp(ov, "off") == 0);
-    }
     p->progress.mode = o->progress;
     /* destination */
     const char *dest = o->destination && *o->destination ? o->destination
@@ -462,6 +455,10 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         rc = resolve_replace_strategy(p, replace_where, err);
     if (rc == CDLT_OK)
         rc = pipe_config_credentials(cfg, dest, &cfg_cred, &cred_from_env, err);
+    /* [load] overlap_normalize (env LOAD__OVERLAP_NORMALIZE) overrides the option */
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
+                                     &p->overlap_load, err);
     if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
                                                                 strlen(cfg_cred))))
         rc = err_nomem(err);

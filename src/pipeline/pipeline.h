@@ -123,6 +123,8 @@ cdlt_status state_save(const pipe_state *st, const char *path, cdlt_error *err);
 cdlt_status state_hash(const pipe_state *st, char out[64]);
 /* Recompute the hash; bump version when it changed. *out_changed may be NULL. */
 cdlt_status state_bump(pipe_state *st, bool *out_changed);
+/* <pipelines_dir> when none is given: $CDLT_PIPELINES_DIR, else ~/.cdlt/pipelines. */
+cdlt_status pipe_default_pipelines_dir(buf *out);
 pipe_src_state *state_source(pipe_state *st, const char *name, bool create);
 pipe_res_state *state_resource(pipe_src_state *s, const char *name, bool create);
 void state_kvs_clear(pipe_kvs *k);
