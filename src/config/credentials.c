@@ -21,17 +21,6 @@ typedef struct cred_tmp {
     size_t qcap;            /* allocated pairs */
 } cred_tmp;
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) into the arena; '+' becomes a space when plus_space (query strings).
  * Bad escapes are kept as written, like Python's unquote. */
 static const char *decode(arena *a, const char *s, size_t n, bool plus_space)
@@ -41,8 +30,8 @@ static const char *decode(arena *a, const char *s, size_t n, bool plus_space)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+            out[o++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
             i += 2;
         } else if (plus_space && s[i] == '+') {
             out[o++] = ' ';

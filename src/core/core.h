@@ -163,6 +163,17 @@ void log_vwrite(cdlt_log_level level, const char *fmt, va_list ap);
 #define LOG_ERROR(...) (log_enabled(CDLT_LOG_ERROR) ? cdlt_log(CDLT_LOG_ERROR, __VA_ARGS__) : (void)0)
 
 /* ---- small utilities (util.c) ---- */
+/* Value of a hex digit (0-9, a-f, A-F), or -1. */
+static inline int hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
 /* base64 (standard alphabet). out needs 4*((n+2)/3)+1 bytes; returns length (with padding). */
 size_t b64_encode(const void *in, size_t n, char *out, bool pad);
 /* Decode standard base64 (padding optional); returns CDLT_PARSE on bad input. */

@@ -22,17 +22,6 @@ static cdlt_status ctrl_error(toml_parser *p, const char *q, bool escapable)
                                : "use a basic (\"...\") string with an escape instead");
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One escape at the cursor (on the backslash) of a basic string. */
 static cdlt_status escape(toml_parser *p)
 {
@@ -66,7 +55,7 @@ static cdlt_status escape(toml_parser *p)
     uint32_t cp = 0;
     for (int i = 0; i < digits; i++) {
         const char *q = p->p + 2 + i;
-        int h = q < p->end ? hexval((unsigned char)*q) : -1;
+        int h = q < p->end ? hex_digit((unsigned char)*q) : -1;
         if (h < 0)
             return toml_fail(p, at, "escape \\%c needs exactly %d hex digits", c, digits);
         cp = (cp << 4) | (uint32_t)h;

@@ -41,17 +41,6 @@ static size_t to_ascii(const char *s, size_t n, char *out)
     return o;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool types_py_int_digits(const char *s, size_t n, int base, bool *neg, char *digs,
                          size_t *out_len)
 {
@@ -80,7 +69,7 @@ bool types_py_int_digits(const char *s, size_t n, int base, bool *neg, char *dig
             prev_digit = false;
             continue;
         }
-        int v = base == 16 ? hexval(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+        int v = base == 16 ? hex_digit(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
         if (v < 0)
             return false;
         if (o > 0 || c != '0')
@@ -100,7 +89,7 @@ bool types_digits_to_i64(const char *digs, size_t n, int base, bool neg, int64_t
 {
     uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t d = (uint64_t)hexval(digs[i]);
+        uint64_t d = (uint64_t)hex_digit(digs[i]);
         if (v > (limit - d) / (uint64_t)base)
             return false;
         v = v * (uint64_t)base + d;
@@ -151,7 +140,7 @@ size_t types_hex_to_dec(const char *hex, size_t n, char *out)
     static _Thread_local big b;
     b.n = 0;
     for (size_t i = 0; i < n; i++)
-        if (!big_mul_add(&b, 16, (uint32_t)hexval(hex[i])))
+        if (!big_mul_add(&b, 16, (uint32_t)hex_digit(hex[i])))
             return 0;
     return big_to_dec(&b, out);
 }
