@@ -487,7 +487,8 @@ static int run_duckdb_load(bench_ctx *ctx)
     }
 
     /* ---- load: one package, one transaction ---- */
-    /* knobs: CDLT_BENCH_DUCK_THREADS, CDLT_BENCH_DUCK_MEMORY_MB -> destination.duckdb options */
+    /* knobs: CDLT_BENCH_DUCK_THREADS, CDLT_BENCH_DUCK_MEMORY_MB, CDLT_BENCH_DUCK_COMPRESSION ->
+     * destination.duckdb options */
     arena oa;
     arena_init(&oa, 4096, 0);
     jv_builder ob;
@@ -497,6 +498,9 @@ static int run_duckdb_load(bench_ctx *ctx)
         jv_builder_set(&ob, &oa, "load_threads", 12, jv_int(atoll(kt)));
     if (km)
         jv_builder_set(&ob, &oa, "memory_limit_mb", 15, jv_int(atoll(km)));
+    const char *kc = getenv("CDLT_BENCH_DUCK_COMPRESSION");
+    if (kc)
+        jv_builder_set(&ob, &oa, "compression", 11, jv_str(&oa, kc, strlen(kc)));
     dest_config cfg = {.pipeline_name = "bench", .dataset_name = "ds", .credentials = dbpath,
                        .options = &ob.value};
     destination *d = NULL;

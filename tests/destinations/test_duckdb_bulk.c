@@ -5,6 +5,8 @@
  * rollback leaves nothing behind; a load file of the previous format is refused clearly. */
 #include "duck_testlib.h"
 
+#include <unistd.h>
+
 enum { NROWS = 20000 };
 
 static schema_table *bulk_table(schema *s)
@@ -166,6 +168,90 @@ static void test_bulk_two_threads(void **state)
     arena_free(&a);
 }
 
+/* destination.duckdb.compression: each mode stores the same strings (lengths 0..40 cross the
+ * 12-byte inline limit of the direct string path) and they read back after a reopen; a bad
+ * value is a config error naming the key. */
+static void test_bulk_compression_modes(void **state)
+{
+    fixture *f = *state;
+    static const char *const modes[] = {"fast", "auto", "none"};
+    static const char *const setting[] = {"Dictionary", "", ""};
+    schema_table *t = tl_table(f->s, "strs");
+    tl_col(f->s, t, "n", DT_BIGINT, false, -1, -1, -1);
+    tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_dlt_cols(f->s, t);
+    char path[4300], sp[4300];
+    snprintf(path, sizeof path, "%s/test.duckdb", f->dir);
+    snprintf(sp, sizeof sp, "%s/strs.0.0.%s", f->dir, f->v->file_ext);
+    cdlt_error err = {0};
+    dest_writer *w = NULL;
+    assert_int_equal(f->v->writer_open(t, sp, &w, &err), CDLT_OK);
+    char text[64], idb[32];
+    tval row[4];
+    for (long i = 0; i < 5000; i++) {
+        size_t n = (size_t)(i % 41);
+        for (size_t k = 0; k < n; k++)
+            text[k] = (char)('a' + (i + (long)k) % 26);
+        text[n] = 0;
+        snprintf(idb, sizeof idb, "id%012ld", i);
+        row[0] = tv_i(i);
+        row[1] = tv_s(text);
+        row[2] = tv_s("1795306641.4021535");
+        row[3] = tv_s(idb);
+        assert_int_equal(f->v->writer_row(w, row, 4), CDLT_OK);
+    }
+    uint64_t rows = 0;
+    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    char *want = NULL;
+    for (size_t m = 0; m < 3; m++) {
+        unlink(path);
+        arena a;
+        arena_init(&a, 1024, 0);
+        jv_builder ob;
+        jv_builder_init(&ob, JV_OBJECT);
+        jv_builder_set(&ob, &a, "compression", 11, jv_str(&a, modes[m], strlen(modes[m])));
+        dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = path,
+                           .options = &ob.value};
+        destination *d = NULL;
+        assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+        tl_expect(d, "SELECT current_setting('disabled_compression_methods')", setting[m]);
+        assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+        assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+        assert_int_equal(f->v->load_file(d, f->s, t, sp, &err), CDLT_OK);
+        assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+        f->v->close(d);
+        d = tl_open(f->dir, "ds"); /* read back from disk, not from the load's memory */
+        char *got = tl_q(d, "SELECT md5(string_agg(s || ':' || _dlt_id, ',' ORDER BY n)) "
+                            "FROM ds.strs");
+        tl_expect(d, "SELECT s FROM ds.strs WHERE n = 12", "mnopqrstuvwx");
+        tl_expect(d, "SELECT s FROM ds.strs WHERE n = 13", "nopqrstuvwxyz");
+        tl_expect(d, "SELECT count(*) FROM ds.strs WHERE length(s) <> n % 41", "0");
+        if (!want)
+            want = got;
+        else {
+            assert_string_equal(got, want);
+            free(got);
+        }
+        f->v->close(d);
+        arena_free(&a);
+    }
+    free(want);
+    arena a;
+    arena_init(&a, 1024, 0);
+    jv_builder ob;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_set(&ob, &a, "compression", 11, jv_str(&a, "zip", 3));
+    dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = path,
+                       .options = &ob.value};
+    destination *d = NULL;
+    assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_CONFIG);
+    assert_null(d);
+    assert_non_null(strstr(err.message, "destination.duckdb.compression"));
+    assert_non_null(strstr(err.message, "\"zip\""));
+    assert_non_null(strstr(err.message, "DESTINATION__DUCKDB__COMPRESSION"));
+    arena_free(&a);
+}
+
 static void test_bulk_errors_from_workers(void **state)
 {
     fixture *f = *state;
@@ -232,6 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_two_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_errors_from_workers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_compression_modes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ struct destination {
     bool create_indexes;  /* destination.duckdb.create_indexes: emit UNIQUE in DDL */
     struct loader *cur_load; /* load_file in progress: what cdlt_load_scan() binds to */
     uint32_t load_threads;   /* destination.duckdb.load_threads (default 1): DuckDB threads */
+    const char *compression_sql; /* destination.duckdb.compression as a SET (NULL = DuckDB's) */
     uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
     bool auto_limit;         /* memory_limit_mb unset and a database file: size it per table */

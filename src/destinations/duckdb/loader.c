@@ -399,6 +399,24 @@ static cdlt_status put_i64(loader *L, const lcol *c, void *data, idx_t i, int64_
     }
 }
 
+/* A string straight into the vector: inline up to 12 bytes, else point into the block.
+ * DuckDB's own assign copies every string into the vector's heap first; the insert copies
+ * it again into storage. The block (S->blk) stays unchanged until this local state takes its
+ * next block, which DuckDB asks for only after the pipeline consumed this chunk, so the
+ * pointer outlives its use. Values are valid UTF-8: the JSON reader validated them. */
+static inline void put_string(duckdb_string_t *out, const char *v, uint32_t n)
+{
+    if (n <= 12) {
+        memset(out, 0, sizeof *out);
+        out->value.inlined.length = n;
+        memcpy(out->value.inlined.inlined, v, n);
+    } else {
+        out->value.pointer.length = n;
+        memcpy(out->value.pointer.prefix, v, 4);
+        out->value.pointer.ptr = (char *)v;
+    }
+}
+
 /* Decode `nrows` rows from [p, end) into out; row0 = 1-based file row of the first. */
 static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const char *end,
                                 uint32_t nrows, uint64_t row0, duckdb_data_chunk out)
@@ -466,7 +484,7 @@ static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const c
                 const char *v = p;
                 p += n;
                 if (c->kind == F_STR) {
-                    duckdb_vector_assign_string_element_len(S->vec[k], i, v, n);
+                    put_string((duckdb_string_t *)data + i, v, n);
                     break;
                 }
                 __int128 x;
