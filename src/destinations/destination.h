@@ -84,6 +84,10 @@ typedef struct dest_vtable {
      * the pipeline to load files while normalize still runs: t is then a private snapshot of
      * the table (name and columns only). NULL = the destination cannot overlap loading. */
     cdlt_status (*migrate_table)(destination *d, const schema_table *t, cdlt_error *err);
+    /* Use at most n threads for the following load_file calls; 0 = as many as configured.
+     * The pipeline keeps an overlapped load to one thread while normalize holds a core, then
+     * gives it all of them for the files left. NULL = the destination has no such knob. */
+    cdlt_status (*set_threads)(destination *d, uint32_t n, cdlt_error *err);
 
     /* ---- staging dataset (replace strategy insert-from-staging; spec core.md §5, §5.2) ----
      * The staging dataset is "<dataset>_staging" (destination.<name>.staging_dataset_name_layout

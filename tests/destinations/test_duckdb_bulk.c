@@ -149,6 +149,17 @@ static void test_bulk_two_threads(void **state)
     cdlt_error err = {0};
     assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
     tl_expect(d, "SELECT current_setting('threads')", "2");
+    tl_expect(d, "SELECT current_setting('preserve_insertion_order')", "false");
+    /* set_threads: the overlapped load's one thread, then all configured (0), never more */
+    assert_int_equal(f->v->set_threads(d, 1, &err), CDLT_OK);
+    tl_expect(d, "SELECT current_setting('threads')", "1");
+    tl_expect(d, "SELECT current_setting('preserve_insertion_order')", "true");
+    assert_int_equal(f->v->set_threads(d, 9, &err), CDLT_OK);
+    tl_expect(d, "SELECT current_setting('threads')", "2");
+    assert_int_equal(f->v->set_threads(d, 1, &err), CDLT_OK);
+    assert_int_equal(f->v->set_threads(d, 0, &err), CDLT_OK);
+    tl_expect(d, "SELECT current_setting('threads')", "2");
+    tl_expect(d, "SELECT current_setting('preserve_insertion_order')", "false");
     assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
     write_bulk(f, 0);
     assert_int_equal(f->v->begin(d, &err), CDLT_OK);

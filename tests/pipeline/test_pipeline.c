@@ -787,6 +787,7 @@ static void test_file_rotation(void **st)
 
 static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_overlapped, g_gave_up; /* log lines seen: package loaded overlapped / handed back */
+static int g_all_threads;           /* log lines seen: the overlapped tail took every thread */
 
 static void count_sink(cdlt_log_level level, const char *line, void *ud)
 {
@@ -797,6 +798,8 @@ static void count_sink(cdlt_log_level level, const char *line, void *ud)
         g_overlapped++;
     if (strstr(line, "overlapped load") && strstr(line, "stops"))
         g_gave_up++;
+    if (strstr(line, "load on all load threads"))
+        g_all_threads++;
     pthread_mutex_unlock(&g_log_mu);
 }
 
@@ -875,6 +878,48 @@ static void test_overlap_replace_rotated(void **st)
     env_free(e);
 }
 
+/* load_threads = 2: the overlapped loader runs on one DuckDB thread while normalize runs, then
+ * on both for the files left (set_threads); same rows as ever, all loaded by the overlap. */
+static void test_overlap_two_threads(void **st)
+{
+    (void)st;
+    env *e = env_new("pipe-ovl2");
+    setenv("DESTINATION__DUCKDB__LOAD_THREADS", "2", 1);
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = "tov2";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    o.file_max_bytes = 64 * 1024;
+    cdlt_pipeline *p = NULL;
+    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    int n = 60000;
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("items", late_items, &n, &r), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    cdlt_log_level lvl = cdlt_log_get_level();
+    cdlt_log_set_level(CDLT_LOG_DEBUG);
+    cdlt_log_set_sink(count_sink, NULL);
+    g_overlapped = g_gave_up = g_all_threads = 0;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    cdlt_log_set_sink(NULL, NULL);
+    cdlt_log_set_level(lvl);
+    unsetenv("DESTINATION__DUCKDB__LOAD_THREADS");
+    assert_int_equal(pt_count(e->db, "ds", "items"), 60000);
+    assert_int_equal(pt_count(e->db, "ds", "items__tags"), 120000);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(DISTINCT id) FROM ds.items"), 60000);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(late) FROM ds.items"), 58501);
+    assert_int_equal(g_gave_up, 0);
+    assert_int_equal(g_overlapped, overlap_on() ? 1 : 0);
+    assert_int_equal(g_all_threads, overlap_on() ? 1 : 0);
+    cdlt_pipeline_free(p);
+    cdlt_source_free(s);
+    env_free(e);
+}
+
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
  * one clean run afterwards leaves exactly the expected rows. */
 static void test_alloc_failures(void **st)
@@ -931,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_file_rotation),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_overlap_replace_rotated),
+        cmocka_unit_test(test_overlap_two_threads),
         cmocka_unit_test(test_replace_insert_from_staging),
     };
     /* once with the overlapped load (the default), once loading after normalize */

@@ -147,6 +147,25 @@ static int64_t opt_int(const jv *opts, const char *key, int64_t dflt)
     return dflt;
 }
 
+/* Loads run as INSERT ... SELECT FROM cdlt_load_scan(). DuckDB runs an insert on several
+ * threads only without insertion order (dlt promises no row order); with one thread rows keep
+ * the load file's order. Changing threads inside the package transaction is fine: it is a
+ * session setting, not data. */
+cdlt_status duck_set_threads(destination *d, uint32_t n, cdlt_error *err)
+{
+    if (n == 0 || n > d->load_threads)
+        n = d->load_threads;
+    if (n == d->threads)
+        return CDLT_OK;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SET threads = %u; SET preserve_insertion_order = %s", (unsigned)n,
+             n > 1 ? "false" : "true");
+    cdlt_status st = duck_exec(d, sql, "setting DuckDB's threads", err);
+    if (st == CDLT_OK)
+        d->threads = n;
+    return st;
+}
+
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err)
 {
     if (mb == d->cur_limit_mb)
@@ -238,6 +257,9 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
             goto nomem;
     }
     d->create_indexes = opt_bool(cfg->options, "create_indexes", false);
+    /* default 1: on 2 cores a second DuckDB thread loaded 6.1M rows in 4.2 s instead of 8.3 s
+     * when nothing else ran, but in the pipeline, where loading overlaps normalize, it cost
+     * ~20% more CPU for no gain, and it doubles DuckDB's memory (docs/duckdb.md) */
     d->load_threads = (uint32_t)opt_int(cfg->options, "load_threads", 1);
     if (d->load_threads == 0 || d->load_threads > 64)
         d->load_threads = 1;
@@ -247,12 +269,8 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         duck_close(d);
         return CDLT_CONFIG;
     }
-    /* An in-memory database cannot evict its data: no automatic limit there. Nor with several
-     * load threads: parallel row groups pin memory per thread beyond the single-thread formula
-     * (1M events records failed with "Out of Memory" at 2 threads), so those loads trade memory
-     * for threads unless memory_limit_mb is set. */
-    d->auto_limit = d->memory_limit_mb == 0 && d->load_threads == 1 &&
-                    strcmp(path.data, ":memory:") != 0;
+    /* An in-memory database cannot evict its data: no automatic limit there. */
+    d->auto_limit = d->memory_limit_mb == 0 && strcmp(path.data, ":memory:") != 0;
 
     char *dberr = NULL;
     if (duckdb_open_ext(path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
@@ -283,16 +301,9 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         return err_set(err, CDLT_DESTINATION, "duckdb: cannot connect to the database");
     }
     buf_free(&path);
-    /* Loads run as INSERT ... SELECT FROM cdlt_load_scan(). One thread by default: measured
-     * on 2 shared cores, a second thread cost 1.15-1.6x the CPU and 1.5-2x the memory for no
-     * wall-time gain (docs/duckdb.md). With more, DuckDB inserts in parallel only without insertion
-     * order (dlt promises no row order); with one, rows keep the load file's order. */
-    char tsql[128];
-    snprintf(tsql, sizeof tsql, "SET threads = %u%s", (unsigned)d->load_threads,
-             d->load_threads > 1 ? "; SET preserve_insertion_order = false" : "");
     cdlt_status rst = duck_register_scan(d, err);
     if (rst == CDLT_OK)
-        rst = duck_exec(d, tsql, "configuring the session", err);
+        rst = duck_set_threads(d, 0, err);
     if (rst == CDLT_OK && d->compression_sql)
         rst = duck_exec(d, d->compression_sql, "setting destination.duckdb.compression", err);
     /* bounded memory: DuckDB otherwise keeps every block it wrote cached (80% of RAM) */

@@ -21,7 +21,8 @@ struct destination {
     bool in_tx;           /* BEGIN issued, neither COMMIT nor ROLLBACK yet */
     bool create_indexes;  /* destination.duckdb.create_indexes: emit UNIQUE in DDL */
     struct loader *cur_load; /* load_file in progress: what cdlt_load_scan() binds to */
-    uint32_t load_threads;   /* destination.duckdb.load_threads (default 1): DuckDB threads */
+    uint32_t load_threads;   /* destination.duckdb.load_threads (default 1): most DuckDB threads */
+    uint32_t threads;        /* DuckDB's `threads` setting now (set_threads; 0 = not yet) */
     const char *compression_sql; /* destination.duckdb.compression as a SET (NULL = DuckDB's) */
     uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
@@ -102,6 +103,7 @@ cdlt_status duck_begin(destination *d, cdlt_error *err);
 cdlt_status duck_commit(destination *d, cdlt_error *err);
 cdlt_status duck_rollback(destination *d, cdlt_error *err);
 /* SET memory_limit (MiB) unless it is already that. */
+cdlt_status duck_set_threads(destination *d, uint32_t n, cdlt_error *err);
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err);
 
 /* ---- staging dataset (staging.c) ---- */

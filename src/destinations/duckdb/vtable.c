@@ -31,6 +31,7 @@ const dest_vtable duck_vtable = {
     .table_row_count = duck_table_row_count,
     .writer_last_error = duck_writer_last_error,
     .migrate_table = duck_migrate_table,
+    .set_threads = duck_set_threads,
     .migrate_staging = duck_migrate_staging,
     .truncate_staging = duck_truncate_staging,
     .load_file_staging = duck_load_file_staging,
