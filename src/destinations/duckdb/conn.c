@@ -196,6 +196,8 @@ void duck_close(destination *d)
     mem_free(d->path_label);
     mem_free(d->staging);
     mem_free(d->qstaging);
+    duck_forget_tx_tables(d);
+    mem_free(d->tx_tables);
     mem_free(d);
 }
 
@@ -323,6 +325,14 @@ nomem:
     return err_nomem(err);
 }
 
+void duck_forget_tx_tables(destination *d)
+{
+    for (size_t i = 0; i < d->ntx; i++)
+        mem_free(d->tx_tables[i]);
+    d->ntx = 0;
+    d->tx_mb = 0;
+}
+
 cdlt_status duck_begin(destination *d, cdlt_error *err)
 {
     if (d->in_tx)
@@ -331,6 +341,7 @@ cdlt_status duck_begin(destination *d, cdlt_error *err)
     cdlt_status st = duck_exec(d, "BEGIN TRANSACTION", "starting a transaction", err);
     if (st == CDLT_OK)
         d->in_tx = true;
+    duck_forget_tx_tables(d);
     return st;
 }
 

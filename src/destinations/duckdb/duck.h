@@ -27,6 +27,9 @@ struct destination {
     uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
     bool auto_limit;         /* memory_limit_mb unset and a database file: size it per table */
+    char **tx_tables;        /* tables loaded in this transaction (mem_strdup each) */
+    size_t ntx, captx;       /* entries and capacity of tx_tables */
+    uint32_t tx_mb;          /* their share of the automatic limit: sum of (columns + 4) MiB */
     char *staging;           /* staging dataset name ("<dataset>_staging"; mem_strdup) */
     char *qstaging;          /* staging quoted for SQL (mem_strdup) */
 };
@@ -103,6 +106,8 @@ cdlt_status duck_begin(destination *d, cdlt_error *err);
 cdlt_status duck_commit(destination *d, cdlt_error *err);
 cdlt_status duck_rollback(destination *d, cdlt_error *err);
 /* SET memory_limit (MiB) unless it is already that. */
+/* Start a new transaction's list of loaded tables (automatic memory limit, loader.c). */
+void duck_forget_tx_tables(destination *d);
 cdlt_status duck_set_threads(destination *d, uint32_t n, cdlt_error *err);
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err);
 

@@ -515,13 +515,31 @@ static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const c
     return CDLT_OK;
 }
 
-/* DuckDB's memory limit for loading a table of ncols columns on `threads` threads: building
- * one row group pins about 1 MiB per column (measured: 100 VARCHAR columns need ~100 MiB);
- * parallel inserts keep a row group per thread and merge them, which failed with "Out of
- * Memory" at 1x per thread on the 1M-record events load and passed at 2x. */
-static uint32_t duck_auto_limit_mb(uint32_t ncols, uint32_t threads)
+/* DuckDB's automatic memory limit when table t (ncols load columns) is loaded next. Building
+ * a row group pins about 1 MiB per column (measured: 100 VARCHAR columns need ~100 MiB), and
+ * every table loaded in this transaction keeps its unfinished row group until commit (the
+ * overlapped load interleaves files of all tables): sized for one table at a time, the 1M
+ * events run (3 tables) spilled those to <db>.tmp and spent ~1.5 s more CPU compressing
+ * and reading them back. A parallel insert keeps one row group per thread and merges them:
+ * 1x per thread failed that run with "Out of Memory", 2x passed. */
+static cdlt_status auto_limit_mb(destination *d, const char *table, uint32_t ncols,
+                                 uint32_t *out)
 {
-    return 16 + (ncols + 4) * (threads <= 1 ? 1 : 2 * threads);
+    bool seen = false;
+    for (size_t i = 0; i < d->ntx && !seen; i++)
+        seen = strcmp(d->tx_tables[i], table) == 0;
+    if (!seen) {
+        char **v = mem_grow(d->tx_tables, d->ntx, &d->captx, sizeof *v, 8);
+        if (!v)
+            return CDLT_NOMEM;
+        d->tx_tables = v;
+        if (!(v[d->ntx] = mem_strdup(table)))
+            return CDLT_NOMEM;
+        d->ntx++;
+        d->tx_mb += ncols + 4;
+    }
+    *out = 16 + d->tx_mb * (d->threads <= 1 ? 1 : 2 * d->threads);
+    return CDLT_OK;
 }
 
 /* ---- the table function cdlt_load_scan() ---- */
@@ -814,7 +832,11 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
      * blocks it has written instead of caching them all. Only ever raised in a session:
      * lowering it below what an earlier table left pinned could fail. */
     if (d->auto_limit) {
-        uint32_t mb = duck_auto_limit_mb(L.ncols, d->threads);
+        uint32_t mb = 0;
+        if (auto_limit_mb(d, t->name, L.ncols, &mb) != CDLT_OK) {
+            st = err_nomem(err);
+            goto out;
+        }
         if ((st = duck_set_memory_limit(d, mb > d->cur_limit_mb ? mb : d->cur_limit_mb, err)) !=
             CDLT_OK)
             goto out;
