@@ -1,7 +1,10 @@
 /* extract.c: the extract phase: runs resources (and their transformers) through their steps
  * and limits, writes raw items as NDJSON per table into extract/new/<load_id>/, applies
  * resource hints to the schema, adds the state row when the state changed, and commits the
- * package into normalize/extracted/ with one rename (core.md §6.1). */
+ * package into normalize/extracted/ with one rename (core.md §6.1).
+ * Fast path: a plain file resource of NDJSON files (nothing would change or drop an item) is
+ * copied file by file as it is, unparsed; normalize parses the copies with the same line
+ * reader, so tables and data errors are the same (docs/pipeline.md "Verbatim copies"). */
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -9,7 +12,7 @@
 
 typedef struct xtable {
     char *name;            /* normalized table name (x->names arena) */
-    store_file f;          /* its items file */
+    store_file f;          /* its items file, opened by the first item written */
     bool open;             /* f is open */
     uint64_t items;        /* items written */
     pipe_table_stat *stat; /* run report entry */
@@ -57,6 +60,9 @@ struct xctx {
     char **touched;         /* normalized root tables of resources run (for replace) */
     size_t ntouched;        /* entries of touched */
     uint64_t items;         /* items written, all tables */
+    buf vb;                 /* verbatim copies: manifest entries {"job","resource","source"} */
+    size_t nvb;             /* entries in vb */
+    uint64_t next_fid;      /* next job file id (0 = not drawn yet; see next_file_id) */
 };
 
 cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
@@ -219,19 +225,6 @@ static cdlt_status get_table(xctx *x, cdlt_resource *r, const char *raw, size_t 
         rc = apply_hints(x, r, t);
     if (rc != CDLT_OK)
         return rc;
-    char fid[11];
-    store_new_file_id(fid);
-    buf path = BUF_INIT;
-    buf_printf(&path, "%s/%s/%s.%s.0.jsonl", x->pkgdir.data, STORE_NEW_JOBS, xt->name, fid);
-    if (path.status) {
-        buf_free(&path);
-        return err_nomem(x->err);
-    }
-    rc = store_file_open(&xt->f, path.data, x->err);
-    buf_free(&path);
-    if (rc != CDLT_OK)
-        return rc;
-    xt->open = true;
     xt->stat = info_table(x->p->cur, xt->name);
     if (map_put(&x->tables, key, rawlen, xt) != CDLT_OK)
         return err_nomem(x->err);
@@ -240,6 +233,31 @@ static cdlt_status get_table(xctx *x, cdlt_resource *r, const char *raw, size_t 
         return err_nomem(x->err);
     *out = xt;
     return CDLT_OK;
+}
+
+/* Job file ids ascend within a package (from a random start, as dlt's are random): a table's
+ * files then sort in the order extract wrote them, which normalize follows. */
+static void next_file_id(xctx *x, char out[11])
+{
+    if (x->next_fid == 0) {
+        char fid[11];
+        store_new_file_id(fid);
+        x->next_fid = (strtoull(fid, NULL, 16) & ((1ull << 39) - 1)) | 1; /* room to ascend */
+    }
+    snprintf(out, 11, "%010llx", (unsigned long long)(x->next_fid++ & ((1ull << 40) - 1)));
+}
+
+/* The table's items file, opened by its first item (verbatim copies have their own files). */
+static cdlt_status open_table_file(xctx *x, xtable *xt)
+{
+    char fid[11];
+    next_file_id(x, fid);
+    buf path = BUF_INIT;
+    buf_printf(&path, "%s/%s/%s.%s.0.jsonl", x->pkgdir.data, STORE_NEW_JOBS, xt->name, fid);
+    cdlt_status rc = path.status ? err_nomem(x->err) : store_file_open(&xt->f, path.data, x->err);
+    buf_free(&path);
+    xt->open = rc == CDLT_OK;
+    return rc;
 }
 
 static cdlt_status ensure_text(cdlt_emitter *em, const jv *v, const char **text, size_t *len)
@@ -282,6 +300,8 @@ static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, s
     xtable *xt = NULL;
     cdlt_status rc = get_table(x, r, raw, rawlen, &xt);
     buf_free(&tn);
+    if (rc == CDLT_OK && !xt->open)
+        rc = open_table_file(x, xt);
     if (rc != CDLT_OK)
         return rc;
     buf_clear(&x->line);
@@ -816,8 +836,77 @@ static void xctx_free(xctx *x)
     buf_free(&x->pkgdir);
     buf_free(&x->line);
     buf_free(&x->nbuf);
+    buf_free(&x->vb);
     free_names(x->touched, x->ntouched);
     schema_free(x->s);
+}
+
+void pipe_reload_state(cdlt_pipeline *p)
+{
+    buf sp = BUF_INIT;
+    if (pipe_path(p, &sp, "state.json", NULL) == CDLT_OK && store_exists(sp.data)) {
+        pipe_state fresh;
+        if (state_load(sp.data, &fresh, NULL) == CDLT_OK) {
+            /* keep this open's settings (dataset, destination) */
+            char *ds = p->state.dataset_name, *loc = p->state.location;
+            p->state.dataset_name = NULL;
+            p->state.location = NULL;
+            state_free(&p->state);
+            p->state = fresh;
+            mem_free(p->state.dataset_name);
+            p->state.dataset_name = ds;
+            if (loc) {
+                mem_free(p->state.location);
+                p->state.location = loc;
+            }
+        }
+    }
+    buf_free(&sp);
+}
+
+/* Copy `from` into the package as `name` when it exists (the pipeline's files before this
+ * extract, for a discard by normalize). */
+static cdlt_status keep_copy(xctx *x, const char *from, const char *name)
+{
+    if (!store_exists(from))
+        return CDLT_OK;
+    buf b = BUF_INIT, to = BUF_INIT;
+    cdlt_status rc = store_read_file(from, 0, &b, x->err);
+    if (rc == CDLT_OK)
+        rc = store_path(&to, x->pkgdir.data, name, NULL) != CDLT_OK
+                 ? err_nomem(x->err)
+                 : store_write_atomic(to.data, buf_cstr(&b), b.len, x->err);
+    buf_free(&b);
+    buf_free(&to);
+    return rc;
+}
+
+/* The package's record of its verbatim copies (PIPE_VERBATIM_*): where each came from, and
+ * the state and schema files a failed extract would have left. */
+static cdlt_status write_verbatim_record(xctx *x)
+{
+    if (x->nvb == 0)
+        return CDLT_OK;
+    buf b = BUF_INIT, path = BUF_INIT;
+    cdlt_status rc = pipe_path(x->p, &path, "state.json", NULL);
+    if (rc == CDLT_OK)
+        rc = keep_copy(x, path.data, PIPE_VERBATIM_STATE);
+    if (rc == CDLT_OK) {
+        buf_clear(&path);
+        buf_printf(&path, "%s/schemas/%s.schema.json", x->p->workdir, x->s->name);
+        rc = path.status ? err_nomem(x->err) : keep_copy(x, path.data, PIPE_VERBATIM_SCHEMA);
+    }
+    if (rc == CDLT_OK) {
+        buf_puts(&b, "{\"files\":[");
+        buf_append(&b, buf_cstr(&x->vb), x->vb.len);
+        buf_puts(&b, "]}");
+        rc = b.status || store_path(&path, x->pkgdir.data, PIPE_VERBATIM_MANIFEST, NULL)
+                 ? err_nomem(x->err)
+                 : store_write_atomic(path.data, b.data, b.len, x->err);
+    }
+    buf_free(&b);
+    buf_free(&path);
+    return rc;
 }
 
 static cdlt_status close_tables(xctx *x)
@@ -1014,6 +1103,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     rc = pipe_save_schema_file(x->s, path.data, err);
     if (rc == CDLT_OK)
         rc = write_package_state(x, dropped, ndropped, truncated, ntruncated);
+    if (rc == CDLT_OK)
+        rc = write_verbatim_record(x);
     if (rc != CDLT_OK)
         goto done;
     pipe_crash_point("extract");
@@ -1034,6 +1125,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     p->state.first_run = false;
     if (rc == CDLT_OK)
         rc = pipe_save_state(p, err);
+    if (rc == CDLT_OK)
+        pipe_crash_point("extracted"); /* committed, schema and state saved: before normalize */
     LOG_INFO("extracted load package %s: %llu items", x->load_id, (unsigned long long)x->items);
 
 done:
@@ -1048,25 +1141,7 @@ done:
         }
         if (created)
             store_rm_rf(x->pkgdir.data, NULL);
-        buf sp = BUF_INIT;
-        if (pipe_path(p, &sp, "state.json", NULL) == CDLT_OK && store_exists(sp.data)) {
-            pipe_state fresh;
-            if (state_load(sp.data, &fresh, NULL) == CDLT_OK) {
-                /* keep this open's settings (dataset, destination) */
-                char *ds = p->state.dataset_name, *loc = p->state.location;
-                p->state.dataset_name = NULL;
-                p->state.location = NULL;
-                state_free(&p->state);
-                p->state = fresh;
-                mem_free(p->state.dataset_name);
-                p->state.dataset_name = ds;
-                if (loc) {
-                    mem_free(p->state.location);
-                    p->state.location = loc;
-                }
-            }
-        }
-        buf_free(&sp);
+        pipe_reload_state(p);
         if (err && (rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH ||
                     rc == CDLT_SOURCE || rc == CDLT_NOT_FOUND || rc == CDLT_TOO_LARGE))
             err_hint(err, "nothing of this run was loaded; fix the input and run again");
@@ -1081,6 +1156,258 @@ done:
 /* ---- file resources ---- */
 
 #include "sources/sources.h"
+
+/* Errors of bad input, which the parsing extract raises and normalize raises for copies. */
+static bool is_data_error(cdlt_status rc)
+{
+    return rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH || rc == CDLT_TOO_LARGE;
+}
+
+/* Whether r's files may be copied as they are: nothing in extract would change, drop or route
+ * an item (steps, table function, limits, transformer children), r's table name is valid, and
+ * no other resource writes r's table (its items would share r's job file, in extract order,
+ * which separate copies cannot keep). */
+static bool verbatim_allowed(xctx *x, const cdlt_resource *r)
+{
+    if (!x->p->verbatim_files || !r->selected || r->nsteps || r->table_fn || r->tfn ||
+        r->limit_items >= 0 || r->limit_seconds > 0 || has_children(x, r))
+        return false;
+    const char *raw = r->table_name ? r->table_name : r->name;
+    buf mine = BUF_INIT, other = BUF_INIT;
+    bool ok = naming_table_identifier(&x->s->naming, raw, strlen(raw), &mine) == CDLT_OK &&
+              mine.len > 0 && mine.len < 200;
+    for (size_t i = 0; ok && i < x->src->n; i++) {
+        const cdlt_resource *o = x->src->res[i];
+        if (o == r || !o->selected || pipe_is_drop_noop(o))
+            continue;
+        const char *on = o->table_name ? o->table_name : o->name;
+        ok = !o->table_fn &&
+             naming_table_identifier(&x->s->naming, on, strlen(on), &other) == CDLT_OK &&
+             strcmp(mine.data, other.data) != 0;
+    }
+    buf_free(&mine);
+    buf_free(&other);
+    return ok;
+}
+
+typedef struct vcopy_done {
+    char *path;         /* the job file (mem_strdup) */
+    const char *source; /* the input it copies (owned by the src_files) */
+} vcopy_done;
+
+typedef struct vcopy {
+    cdlt_emitter *em;   /* resource being extracted */
+    char *table;        /* its normalized table name (mem_strdup): job file names */
+    store_file *out;    /* job file of the current copy */
+    uint64_t base;      /* progress bytes before the current file */
+    uint64_t done;      /* bytes of the current file copied */
+    bool put_failed;    /* the copy failed writing (disk), not reading the input */
+    vcopy_done *copies; /* this resource's copies, in input order */
+    size_t ncopies;     /* entries of copies */
+    size_t capcopies;   /* allocated entries of copies */
+} vcopy;
+
+static cdlt_status vcopy_put(void *ud, const char *p, size_t n, cdlt_error *err)
+{
+    vcopy *vc = ud;
+    cdlt_status rc = store_file_write_direct(vc->out, p, n, err);
+    vc->put_failed = rc != CDLT_OK;
+    vc->done += n;
+    vc->em->bytes_done = vc->base + vc->done;
+    progress_tick_large(&vc->em->x->p->progress, vc->em->bytes_done);
+    return rc;
+}
+
+/* Account a finished copy like the items extract would have written, and record its origin
+ * (in the package's manifest, and in vc for first_error). */
+static cdlt_status add_copy(vcopy *vc, const char *job, const char *path, const char *source,
+                            uint64_t items)
+{
+    cdlt_emitter *em = vc->em;
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    const char *raw = r->table_name ? r->table_name : r->name;
+    xtable *xt = NULL;
+    cdlt_status rc = get_table(x, r, raw, strlen(raw), &xt);
+    if (rc != CDLT_OK)
+        return rc;
+    xt->items += items;
+    x->items += items;
+    if (xt->stat)
+        xt->stat->items += items;
+    if (x->p->cur) {
+        x->p->cur->items += items;
+        x->p->cur->verbatim_files++;
+    }
+    buf *b = &x->vb;
+    if (x->nvb++)
+        buf_putc(b, ',');
+    buf_puts(b, "{\"job\":");
+    json_write_string(b, job, strlen(job), 0);
+    buf_puts(b, ",\"resource\":");
+    json_write_string(b, r->name, strlen(r->name), 0);
+    buf_puts(b, ",\"source\":");
+    json_write_string(b, source, strlen(source), 0);
+    buf_putc(b, '}');
+    vcopy_done *nc = mem_grow(vc->copies, vc->ncopies, &vc->capcopies, sizeof *nc, 4);
+    if (b->status || !nc)
+        return err_nomem(x->err);
+    vc->copies = nc;
+    if (!(nc[vc->ncopies].path = mem_strdup(path)))
+        return err_nomem(x->err);
+    nc[vc->ncopies++].source = source;
+    return CDLT_OK;
+}
+
+/* Copy input i into its own job file. The file id comes from the package's ascending ids, so
+ * normalize reads the resource's job files in input order (the order decides column order and
+ * types, as within one extracted file). */
+static cdlt_status copy_input(vcopy *vc, src_files *f, size_t i)
+{
+    cdlt_emitter *em = vc->em;
+    xctx *x = em->x;
+    char fid[11];
+    next_file_id(x, fid);
+    buf job = BUF_INIT, path = BUF_INIT;
+    buf_printf(&job, "%s.%s.0.jsonl", vc->table, fid);
+    cdlt_status rc = job.status || store_path(&path, x->pkgdir.data, STORE_NEW_JOBS, job.data)
+                         ? err_nomem(x->err)
+                         : CDLT_OK;
+    store_file out;
+    if (rc == CDLT_OK)
+        rc = store_file_open(&out, path.data, x->err);
+    uint64_t items = 0;
+    if (rc == CDLT_OK) {
+        vc->out = &out;
+        vc->done = 0;
+        vc->put_failed = false;
+        rc = src_files_copy(f, i, &em->mem, vcopy_put, vc, &items, x->err);
+        if (rc == CDLT_OK)
+            rc = store_file_close(&out, x->err);
+        else
+            store_file_abort(&out);
+        if (rc != CDLT_OK && !vc->put_failed && x->err && x->err->code == rc) {
+            err_prefix(x->err, "resource '%s': ", em->r->name);
+            err_set_resource(x->err, em->r->name);
+        }
+    }
+    if (rc == CDLT_OK && items == 0)
+        rc = store_rm_rf(path.data, x->err); /* no items: no job, as extract writes none */
+    else if (rc == CDLT_OK)
+        rc = add_copy(vc, job.data, path.data, src_files_path(f, i), items);
+    buf_free(&job);
+    buf_free(&path);
+    return rc;
+}
+
+/* The parsing extract: items of f (all its files, or the one src_files_only chose). */
+static cdlt_status parse_items(cdlt_emitter *em, src_files *f, uint64_t base)
+{
+    xctx *x = em->x;
+    cdlt_status rc = CDLT_OK;
+    for (;;) {
+        jv v;
+        bool eof = false;
+        const char *raw = NULL;
+        size_t rawlen = 0;
+        rc = src_files_next_raw(f, &em->mem, &v, &raw, &rawlen, &eof, x->err);
+        if (rc != CDLT_OK) {
+            err_prefix(x->err, "resource '%s': ", em->r->name);
+            err_set_resource(x->err, em->r->name);
+            arena_reset(&em->mem);
+            break;
+        }
+        if (eof)
+            break;
+        em->bytes_done = base + src_files_done_bytes(f);
+        rc = pipe_emit_jv(em, &v, v.type == JV_ARRAY ? NULL : raw, rawlen);
+        if (rc != CDLT_OK)
+            break;
+    }
+    x->p->progress.done_bytes = base + src_files_done_bytes(f);
+    return rc;
+}
+
+/* Bad input in a parsed file after copies of earlier files: the parsing extract would have
+ * met a bad line in those first, so look for one (only on this error path). */
+static cdlt_status first_error(vcopy *vc, cdlt_status rc)
+{
+    xctx *x = vc->em->x;
+    for (size_t k = 0; is_data_error(rc) && x->err && k < vc->ncopies; k++) {
+        src_files *c = NULL;
+        cdlt_error e;
+        cdlt_error_clear(&e);
+        cdlt_status st = src_files_open_copy(vc->copies[k].path, vc->copies[k].source, &c, &e);
+        for (bool eof = false; st == CDLT_OK && !eof;) {
+            jv v;
+            st = src_files_next(c, &vc->em->mem, &v, &eof, &e);
+            arena_reset(&vc->em->mem);
+        }
+        src_files_close(c);
+        if (is_data_error(st)) {
+            *x->err = e;
+            err_prefix(x->err, "resource '%s': ", vc->em->r->name);
+            err_set_resource(x->err, vc->em->r->name);
+            return st;
+        }
+    }
+    return rc;
+}
+
+/* Close the resource's parsed-items file before a copy: items parsed after the copy go to a
+ * new file with a later id, so normalize keeps the input order. */
+static cdlt_status end_parsed_file(xctx *x, const cdlt_resource *r)
+{
+    const char *raw = r->table_name ? r->table_name : r->name;
+    xtable *xt = map_get(&x->tables, raw, strlen(raw));
+    if (!xt || !xt->open)
+        return CDLT_OK;
+    xt->open = false;
+    return store_file_close(&xt->f, x->err);
+}
+
+/* A resource the fast path may take: each NDJSON input of at least verbatim_min_bytes is
+ * copied as it is (a copy costs an fsync of its own: for small files parsing is cheaper);
+ * the others are parsed as usual, in input order. */
+static cdlt_status run_files(cdlt_emitter *em, src_files *f, uint64_t base)
+{
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    const char *raw = r->table_name ? r->table_name : r->name;
+    vcopy vc;
+    memset(&vc, 0, sizeof vc);
+    vc.em = em;
+    if (naming_table_identifier(&x->s->naming, raw, strlen(raw), &x->nbuf) != CDLT_OK ||
+        !(vc.table = mem_strdup(x->nbuf.data)))
+        return err_nomem(x->err);
+    uint64_t items0 = x->items, prefix = 0, copied = 0;
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; rc == CDLT_OK && i < src_files_count(f); i++) {
+        if (src_files_size(f, i) >= x->p->verbatim_min_bytes && src_files_is_ndjson(f, i)) {
+            vc.base = base + prefix;
+            rc = end_parsed_file(x, r);
+            if (rc == CDLT_OK)
+                rc = copy_input(&vc, f, i);
+            copied += vc.done;
+        } else {
+            src_files_only(f, i);
+            rc = parse_items(em, f, base);
+            if (rc != CDLT_OK)
+                rc = first_error(&vc, rc);
+        }
+        prefix += src_files_size(f, i);
+        x->p->progress.done_bytes = base + prefix;
+    }
+    LOG_DEBUG("resource '%s': %zu of %zu file(s) copied as they are (verbatim, %llu bytes); "
+              "%llu items",
+              r->name, vc.ncopies, src_files_count(f), (unsigned long long)copied,
+              (unsigned long long)(x->items - items0));
+    for (size_t k = 0; k < vc.ncopies; k++)
+        mem_free(vc.copies[k].path);
+    mem_free(vc.copies);
+    mem_free(vc.table);
+    return rc;
+}
 
 cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
 {
@@ -1098,26 +1425,7 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
         x->p->cur->input_bytes += total;
     x->p->progress.total_bytes += total;
     uint64_t base = x->p->progress.done_bytes;
-    for (;;) {
-        jv v;
-        bool eof = false;
-        const char *raw = NULL;
-        size_t rawlen = 0;
-        rc = src_files_next_raw(f, &em->mem, &v, &raw, &rawlen, &eof, x->err);
-        if (rc != CDLT_OK) {
-            err_prefix(x->err, "resource '%s': ", r->name);
-            err_set_resource(x->err, r->name);
-            arena_reset(&em->mem);
-            break;
-        }
-        if (eof)
-            break;
-        em->bytes_done = base + src_files_done_bytes(f);
-        rc = pipe_emit_jv(em, &v, v.type == JV_ARRAY ? NULL : raw, rawlen);
-        if (rc != CDLT_OK)
-            break;
-    }
-    x->p->progress.done_bytes = base + src_files_done_bytes(f);
+    rc = verbatim_allowed(x, r) ? run_files(em, f, base) : parse_items(em, f, base);
     src_files_close(f);
     return rc;
 }

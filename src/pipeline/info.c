@@ -154,9 +154,11 @@ cdlt_status info_to_json(const cdlt_load_info *info, buf *out)
                    (unsigned long long)t->bytes);
     }
     buf_printf(out,
-               "],\"files\":%llu,\"items\":%llu,\"input_bytes\":%llu,\"peak_rss_bytes\":%zu}",
+               "],\"files\":%llu,\"items\":%llu,\"input_bytes\":%llu,\"verbatim_files\":%llu,"
+               "\"peak_rss_bytes\":%zu}",
                (unsigned long long)info->files, (unsigned long long)info->items,
-               (unsigned long long)info->input_bytes, info->peak_rss);
+               (unsigned long long)info->input_bytes, (unsigned long long)info->verbatim_files,
+               info->peak_rss);
     return out->status;
 }
 

@@ -1,8 +1,12 @@
 /* normalize.c: the normalize phase: for each extracted package (oldest first) stream its item
  * files through the relational normalizer into the destination's load-file writer (rotated by
  * size and on new columns), then commit load/new/<id> -> load/normalized/<id> with one rename
- * and drop the extracted package (core.md §6.1). A failure leaves the extracted package. */
+ * and drop the extracted package (core.md §6.1). A failure leaves the extracted package,
+ * except bad input in a verbatim copy (extract copied the file unparsed): that is the error a
+ * parsing extract would have raised, so the package is discarded as that extract's would be. */
 #include "pipeline.h"
+
+#include "sources/sources.h"
 
 #include <stdio.h>
 
@@ -28,6 +32,8 @@ typedef struct nctx {
     const schema *s;     /* the package schema (overlap: the loader gets table snapshots) */
     pipe_ovl *ovl;       /* overlapped loader of this package, NULL = load after normalize */
     uint64_t max_bytes;  /* rotation size */
+    map vb;              /* verbatim copies: job file name -> its manifest entry (jv object) */
+    bool discard;        /* bad input in a verbatim copy: drop the package, report the input */
 } nctx;
 
 static cdlt_status close_writer(nctx *c, wtable *wt)
@@ -207,6 +213,127 @@ static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *
     return rc;
 }
 
+static bool is_data_error(cdlt_status rc)
+{
+    return rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH || rc == CDLT_TOO_LARGE;
+}
+
+static const char *entry_str(const jv *e, const char *key)
+{
+    const jv *v = jv_get(e, key);
+    return v && v->type == JV_STRING ? v->u.s : "?";
+}
+
+/* A verbatim copy, read with the file source's line reader (the reader extract would have
+ * used): same items, and data errors name the input file, line, column and byte. */
+static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *path,
+                                  const char *table, const jv *vb, uint64_t *bytes_base)
+{
+    src_files *f = NULL;
+    const char *res = entry_str(vb, "resource");
+    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), &f, c->err);
+    if (rc != CDLT_OK)
+        return rc;
+    norm_sink sink = {c, sink_schema_changed, sink_row};
+    uint32_t batch = 0;
+    for (;;) {
+        jv v;
+        bool eof = false;
+        rc = src_files_next(f, a, &v, &eof, c->err);
+        if (rc != CDLT_OK && is_data_error(rc)) {
+            c->discard = true;
+            err_prefix(c->err, "resource '%s': ", res);
+            err_set_resource(c->err, res);
+        }
+        if (rc != CDLT_OK || eof)
+            break;
+        rc = norm_item(n, &v, table, &sink, c->err); /* lists are split as extract splits them */
+        if (rc != CDLT_OK) {
+            err_hint(c->err, "item at line %lld of %s; the extracted package is kept: fix the "
+                             "hints/contract or drop it with 'cdlt pipeline NAME drop-pending'",
+                     (long long)src_files_line(f), path);
+            break;
+        }
+        if (++batch == NORM_BATCH_ITEMS) {
+            norm_batch_reset(n);
+            arena_reset(a);
+            batch = 0;
+            progress_tick(&c->p->progress, *bytes_base + src_files_done_bytes(f));
+        }
+    }
+    norm_batch_reset(n);
+    arena_reset(a);
+    *bytes_base += src_files_done_bytes(f);
+    src_files_close(f);
+    return rc;
+}
+
+/* The package's verbatim copies (PIPE_VERBATIM_MANIFEST) into c->vb; none when absent. */
+static cdlt_status read_verbatim(nctx *c, const char *ext, arena *mem, buf *tmp)
+{
+    if (store_path(tmp, ext, PIPE_VERBATIM_MANIFEST, NULL) != CDLT_OK)
+        return err_nomem(c->err);
+    if (!store_exists(tmp->data))
+        return CDLT_OK;
+    buf text = BUF_INIT;
+    jv doc;
+    json_opts o = {0, 0, PIPE_VERBATIM_MANIFEST};
+    cdlt_status rc = store_read_file(tmp->data, 0, &text, c->err);
+    if (rc == CDLT_OK)
+        rc = json_parse(buf_cstr(&text), text.len, mem, &o, &doc, c->err);
+    buf_free(&text);
+    const jv *files = rc == CDLT_OK ? jv_get(&doc, "files") : NULL;
+    for (uint32_t i = 0; files && files->type == JV_ARRAY && i < files->len; i++) {
+        const jv *e = &files->u.items[i];
+        const jv *job = jv_get(e, "job");
+        if (job && job->type == JV_STRING && map_put(&c->vb, job->u.s, job->len, (void *)e))
+            return err_nomem(c->err);
+    }
+    return rc;
+}
+
+/* Put `to` back as the package kept it in `from`: that copy, or no file when none was kept
+ * (there was none before the extract). */
+static cdlt_status restore_file(const char *from, const char *to, cdlt_error *e)
+{
+    if (!store_exists(from))
+        return store_rm_rf(to, e);
+    buf b = BUF_INIT;
+    cdlt_status rc = store_read_file(from, 0, &b, e);
+    if (rc == CDLT_OK)
+        rc = store_write_atomic(to, buf_cstr(&b), b.len, e);
+    buf_free(&b);
+    return rc;
+}
+
+/* Bad input in a verbatim copy: put the pipeline's schema file and state back as they were
+ * before the extract, then delete the package: the pipeline is left as a failed extract
+ * leaves it and nothing stays pending. The package goes last, so a crash in between discards
+ * it again on the next run. */
+static void discard_package(cdlt_pipeline *p, const char *ext, const char *schema_name)
+{
+    buf from = BUF_INIT, to = BUF_INIT;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    cdlt_status rc = store_path(&from, ext, PIPE_VERBATIM_SCHEMA, NULL) ||
+                             buf_printf(&to, "%s/schemas/%s.schema.json", p->workdir, schema_name)
+                         ? CDLT_NOMEM
+                         : restore_file(from.data, to.data, &e);
+    if (rc == CDLT_OK)
+        rc = store_path(&from, ext, PIPE_VERBATIM_STATE, NULL) ||
+                     pipe_path(p, &to, "state.json", NULL)
+                 ? CDLT_NOMEM
+                 : restore_file(from.data, to.data, &e);
+    pipe_reload_state(p);
+    if (rc == CDLT_OK)
+        rc = store_rm_rf(ext, &e);
+    if (rc != CDLT_OK)
+        LOG_WARN("cannot discard the extracted package %s: %s", ext,
+                 e.message[0] ? e.message : cdlt_strerror(rc));
+    buf_free(&from);
+    buf_free(&to);
+}
+
 static cdlt_status write_updates(nctx *c, const char *dir)
 {
     buf b = BUF_INIT, path = BUF_INIT;
@@ -260,8 +387,10 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     c.p = p;
     c.err = err;
     map_init(&c.tables);
-    arena a;
+    map_init(&c.vb);
+    arena a, vbmem;
     arena_init(&a, 1 << 20, 0);
+    arena_init(&vbmem, 16384, 0);
     bool made = false;
     cdlt_status rc = CDLT_OK;
     pipe_path(p, &ext, STORE_EXTRACTED, load_id);
@@ -292,6 +421,9 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
             c.max_bytes = PIPE_OVERLAP_FILE_MAX;
     }
+    rc = read_verbatim(&c, ext.data, &vbmem, &tmp);
+    if (rc != CDLT_OK)
+        goto done;
     store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
     rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
     if (rc != CDLT_OK)
@@ -312,7 +444,9 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
             rc = err_nomem(err);
             break;
         }
-        rc = normalize_file(&c, n, &a, tmp2.data, jn.table, &base);
+        const jv *vb = map_get(&c.vb, files.names[i], strlen(files.names[i]));
+        rc = vb ? normalize_copy(&c, n, &a, tmp2.data, jn.table, vb, &base)
+                : normalize_file(&c, n, &a, tmp2.data, jn.table, &base);
         if (rc == CDLT_OK)
             pipe_crash_point("normalize");
     }
@@ -366,13 +500,20 @@ done:
         free_tables(&c, true);
         if (made)
             store_rm_rf(dst.data, NULL);
-        err_prefix(err, "normalize of load package %s: ", load_id);
+        if (c.discard) {
+            discard_package(p, ext.data, s->name);
+            err_hint(err, "nothing of this run was loaded; fix the input and run again");
+        } else {
+            err_prefix(err, "normalize of load package %s: ", load_id);
+        }
     } else {
         free_tables(&c, false);
     }
     norm_close(n);
     schema_free(s);
     arena_free(&a);
+    map_free(&c.vb);
+    arena_free(&vbmem);
     store_names_free(&files);
     buf_free(&ext);
     buf_free(&dst);

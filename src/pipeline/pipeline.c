@@ -459,6 +459,15 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
                                      &p->overlap_load, err);
+    /* [extract] verbatim_files (env EXTRACT__VERBATIM_FILES): copy plain NDJSON inputs of at
+     * least verbatim_min_file_bytes (EXTRACT__VERBATIM_MIN_FILE_BYTES) instead of parsing them */
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "extract", "verbatim_files", true,
+                                     &p->verbatim_files, err);
+    int64_t vmin = PIPE_VERBATIM_MIN_FILE;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_int_or(cfg, "extract", "verbatim_min_file_bytes", vmin, &vmin, err);
+    p->verbatim_min_bytes = vmin > 0 ? (uint64_t)vmin : 0;
     if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
                                                                 strlen(cfg_cred))))
         rc = err_nomem(err);

@@ -22,5 +22,28 @@ uint64_t src_files_done_bytes(const src_files *f);  /* bytes consumed so far */
 size_t src_files_count(const src_files *f);
 const char *src_files_current(const src_files *f);  /* path being read, NULL before/after */
 void src_files_close(src_files *f);
+/* Line of the last item returned (1-based; for JSON-array files the item's first line). */
+int64_t src_files_line(const src_files *f);
+
+/* ---- verbatim copies: extract stores NDJSON files as they are, normalize reads the copy ---- */
+/* Read one file, `path`, whose data errors (parse errors, over-long lines) name `shown` with
+ * the same line, column and byte: the copy of a user's file reports the user's file. */
+cdlt_status src_files_open_copy(const char *path, const char *shown, src_files **out,
+                                cdlt_error *err);
+/* Whether matched file i is a regular file read as NDJSON (first non-blank byte not '[').
+ * False also when it cannot be read: the line reader then reports it as usual. */
+bool src_files_is_ndjson(const src_files *f, size_t i);
+const char *src_files_path(const src_files *f, size_t i); /* the i-th matched file */
+uint64_t src_files_size(const src_files *f, size_t i);    /* its size when matched */
+/* Restrict src_files_next* to matched file i (from its start; eof after it), so a caller can
+ * read some files and copy others, in order. */
+void src_files_only(src_files *f, size_t i);
+/* Receives the bytes of a copy in order, in pieces of at most 1 MiB. */
+typedef cdlt_status (*src_put_fn)(void *ud, const char *p, size_t n, cdlt_error *err);
+/* Hand file i's bytes to put as they are (mmap'ed window by window) and count its items as
+ * src_files_next_raw + extract would (blank lines skipped, a list line counts its elements),
+ * parsing only lines that start with '['; `a` is scratch memory for those. */
+cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, void *ud,
+                           uint64_t *out_items, cdlt_error *err);
 
 #endif /* CDLT_SOURCES_H */

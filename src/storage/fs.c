@@ -338,6 +338,23 @@ cdlt_status store_file_write(store_file *f, const void *p, size_t n, cdlt_error 
     return CDLT_OK;
 }
 
+cdlt_status store_file_write_direct(store_file *f, const void *p, size_t n, cdlt_error *err)
+{
+    cdlt_status st = file_flush(f, err);
+    if (st == CDLT_OK)
+        st = write_all(f->fd, p, n, f->path, err);
+    if (st != CDLT_OK)
+        return st;
+    f->bytes += n;
+    if (f->bytes - f->synced >= STORE_WRITE_BEHIND) {
+        /* a hint only: a failure here shows up at the fsync of close */
+        (void)sync_file_range(f->fd, (off_t)f->synced, (off_t)(f->bytes - f->synced),
+                              SYNC_FILE_RANGE_WRITE);
+        f->synced = f->bytes;
+    }
+    return CDLT_OK;
+}
+
 cdlt_status store_file_close(store_file *f, cdlt_error *err)
 {
     cdlt_status st = file_flush(f, err);

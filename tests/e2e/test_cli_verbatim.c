@@ -1,0 +1,385 @@
+/* test_cli_verbatim.c: `cdlt run` with extract's verbatim copies of NDJSON inputs, as a user
+ * runs it (fork/exec of the built binary, real DuckDB files): a broken line prints the same
+ * error with the fast path on and off and leaves nothing pending; SIGKILL after extract with a
+ * broken line in the copied file: the next run names the input file, line and byte and
+ * discards the package; SIGKILL after a good extract: the next run finishes it; a full disk
+ * during the copy; the bundled samples killed at every phase boundary with every input copied.
+ * The inputs are small: EXTRACT__VERBATIM_MIN_FILE_BYTES=0 makes extract copy them all. */
+#include "../pipeline/ptest.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct cli_res {
+    int exited; /* 1 when exited normally */
+    int code;   /* exit code */
+    int signo;  /* signal that killed it */
+    char *out;  /* stdout */
+    char *err;  /* stderr */
+} cli_res;
+
+static const char *binary(void)
+{
+    static char path[2048];
+    const char *b = getenv("CDLT_BINARY_DIR");
+    snprintf(path, sizeof path, "%s/cdlt", b && *b ? b : CDLT_BINARY_DIR);
+    return path;
+}
+
+/* Run cdlt with args (NULL-terminated) and extra "K=V" env entries (NULL-terminated). */
+static cli_res run_cli(const char *dir, const char *const *args, const char *const *envs)
+{
+    cli_res r = {0};
+    char outp[1200], errp[1200];
+    snprintf(outp, sizeof outp, "%s/stdout.txt", dir);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(outp, "w", stdout) || !freopen(errp, "w", stderr))
+            _exit(126);
+        unsetenv("CDLT_TEST_CRASH_AT");
+        unsetenv("CDLT_TEST_DISK_FULL_AFTER");
+        unsetenv("EXTRACT__VERBATIM_FILES");
+        for (size_t i = 0; envs && envs[i]; i++)
+            putenv((char *)envs[i]);
+        char *argv[64];
+        size_t n = 0;
+        argv[n++] = (char *)binary();
+        for (size_t i = 0; args[i] && n < 63; i++)
+            argv[n++] = (char *)args[i];
+        argv[n] = NULL;
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status)) {
+        r.exited = 1;
+        r.code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        r.signo = WTERMSIG(status);
+    }
+    r.out = tu_read_file(outp, NULL);
+    r.err = tu_read_file(errp, NULL);
+    return r;
+}
+
+static void res_free(cli_res *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* A test folder: data.jsonl, a definition def_<name>.json loading it into <name>.duckdb. */
+typedef struct tcase {
+    char *dir;         /* temp dir */
+    char data[1200];   /* the input file */
+    char pdir[1200];   /* pipelines dir */
+} tcase;
+
+static tcase tc_new(const char *tag)
+{
+    tcase t;
+    t.dir = tu_mkdtemp(tag);
+    snprintf(t.data, sizeof t.data, "%s/data.jsonl", t.dir);
+    snprintf(t.pdir, sizeof t.pdir, "%s/pipelines", t.dir);
+    return t;
+}
+
+static void tc_free(tcase *t)
+{
+    tu_rm_rf(t->dir);
+    free(t->dir);
+}
+
+static void def_path(const tcase *t, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/def_%s.json", t->dir, name);
+    char text[1200];
+    snprintf(text, sizeof text,
+             "{\"pipeline_name\":\"%s\",\"destination\":\"duckdb\",\"credentials\":"
+             "\"%s.duckdb\",\"dataset_name\":\"ds\",\"resources\":[{\"name\":\"rows\","
+             "\"path\":\"data.jsonl\"}]}\n", name, name);
+    assert_int_equal(tu_write_file(out, text, strlen(text)), 0);
+}
+
+static int64_t count(const tcase *t, const char *name, const char *table)
+{
+    char db[1300];
+    snprintf(db, sizeof db, "%s/%s.duckdb", t->dir, name);
+    return pt_count(db, "ds", table);
+}
+
+/* n lines {"id":i,"x":[1,2]}, line `broken` (0 = none) with a syntax error. */
+static void write_data(const tcase *t, int n, int broken)
+{
+    FILE *f = fopen(t->data, "w");
+    assert_non_null(f);
+    for (int i = 1; i <= n; i++)
+        fprintf(f, i == broken ? "{\"id\":%d,\"x\":[1,2 x]}\n" : "{\"id\":%d,\"x\":[1,2]}\r\n", i);
+    fclose(f);
+}
+
+/* The "run failed" line of stderr (malloc'd). */
+static char *failed_line(const char *err)
+{
+    const char *p = err ? strstr(err, "run failed: ") : NULL;
+    assert_non_null(p);
+    const char *e = strchr(p, '\n');
+    return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+static void assert_nothing_pending(const tcase *t, const char *name)
+{
+    const char *info[] = {"pipeline", name, "info", "--pipelines-dir", t->pdir, NULL};
+    cli_res r = run_cli(t->dir, info, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "Pending extracted packages: 0"));
+    assert_non_null(strstr(r.out, "Pending normalized packages: 0"));
+    res_free(&r);
+}
+
+/* The same error text, exit code and outcome with the fast path on and off. */
+static void test_broken_line_same_error(void **st)
+{
+    (void)st;
+    tcase t = tc_new("vcli-broken");
+    write_data(&t, 20000, 12345);
+    char d_on[1300], d_off[1300];
+    def_path(&t, "von", d_on, sizeof d_on);
+    def_path(&t, "voff", d_off, sizeof d_off);
+    const char *a_on[] = {"run", d_on, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
+    const char *a_off[] = {"run", d_off, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
+    const char *off_env[] = {"EXTRACT__VERBATIM_FILES=false", NULL};
+    cli_res on = run_cli(t.dir, a_on, NULL);
+    cli_res off = run_cli(t.dir, a_off, off_env);
+    assert_int_equal(on.code, 1);
+    assert_int_equal(off.code, 1);
+    char *l_on = failed_line(on.err), *l_off = failed_line(off.err);
+    assert_string_equal(l_on, l_off);
+    assert_non_null(strstr(l_on, "resource 'rows': "));
+    assert_non_null(strstr(l_on, "data.jsonl:12345:"));
+    assert_non_null(strstr(l_on, ", byte "));
+    assert_non_null(strstr(l_on, "nothing of this run was loaded; fix the input and run again"));
+    assert_null(strstr(on.err, "pending")); /* no "packages are pending" advice */
+    free(l_on);
+    free(l_off);
+    res_free(&on);
+    res_free(&off);
+    assert_nothing_pending(&t, "von");
+    assert_int_equal(count(&t, "von", "rows"), -1);
+    /* fixed: loads once, with the state row */
+    write_data(&t, 20000, 0);
+    on = run_cli(t.dir, a_on, NULL);
+    assert_int_equal(on.code, 0);
+    res_free(&on);
+    assert_int_equal(count(&t, "von", "rows"), 20000);
+    assert_int_equal(count(&t, "von", "rows__x"), 40000);
+    assert_int_equal(count(&t, "von", "_dlt_pipeline_state"), 1);
+    tc_free(&t);
+}
+
+/* Killed after extract committed a package whose copy holds a broken line: the next run
+ * (which only finishes pending work) reports the input file, line and byte, and discards
+ * the package, so the run after that extracts again. */
+static void test_kill_after_extract_bad_copy(void **st)
+{
+    (void)st;
+    tcase t = tc_new("vcli-kill");
+    write_data(&t, 5000, 4321);
+    char def[1300];
+    def_path(&t, "vkill", def, sizeof def);
+    const char *args[] = {"run", def, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
+    const char *crash[] = {"CDLT_TEST_CRASH_AT=extracted", NULL};
+    cli_res r = run_cli(t.dir, args, crash);
+    assert_int_equal(r.exited, 0);
+    assert_int_equal(r.signo, SIGKILL);
+    res_free(&r);
+    const char *info[] = {"pipeline", "vkill", "info", "--pipelines-dir", t.pdir, NULL};
+    r = run_cli(t.dir, info, NULL);
+    assert_non_null(strstr(r.out, "Pending extracted packages: 1"));
+    res_free(&r);
+    r = run_cli(t.dir, args, NULL);
+    assert_int_equal(r.code, 1);
+    char *l = failed_line(r.err);
+    assert_non_null(strstr(l, "resource 'rows': "));
+    assert_non_null(strstr(l, "data.jsonl:4321:"));
+    assert_non_null(strstr(l, ", byte "));
+    assert_null(strstr(l, "extracted/")); /* the input, not the package's copy */
+    assert_non_null(strstr(l, "nothing of this run was loaded; fix the input and run again"));
+    free(l);
+    assert_null(strstr(r.err, "are pending"));
+    res_free(&r);
+    assert_nothing_pending(&t, "vkill");
+    assert_int_equal(count(&t, "vkill", "rows"), -1);
+    /* the same error again (the input is still broken), then fixed: loads once */
+    r = run_cli(t.dir, args, NULL);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "data.jsonl:4321:"));
+    res_free(&r);
+    write_data(&t, 5000, 0);
+    r = run_cli(t.dir, args, NULL);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(count(&t, "vkill", "rows"), 5000);
+    assert_int_equal(count(&t, "vkill", "rows__x"), 10000);
+    assert_int_equal(count(&t, "vkill", "_dlt_pipeline_state"), 1);
+    assert_nothing_pending(&t, "vkill");
+    tc_free(&t);
+}
+
+/* Killed after a good extract: the next run finishes the verbatim package (pending only),
+ * also with the fast path switched off meanwhile. */
+static void test_kill_after_extract_good(void **st)
+{
+    (void)st;
+    tcase t = tc_new("vcli-good");
+    write_data(&t, 3000, 0);
+    char def[1300];
+    def_path(&t, "vgood", def, sizeof def);
+    const char *args[] = {"run", def, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
+    const char *crash[] = {"CDLT_TEST_CRASH_AT=extracted", NULL};
+    cli_res r = run_cli(t.dir, args, crash);
+    assert_int_equal(r.signo, SIGKILL);
+    res_free(&r);
+    const char *off_env[] = {"EXTRACT__VERBATIM_FILES=false", NULL};
+    r = run_cli(t.dir, args, off_env);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "new data was not extracted"));
+    res_free(&r);
+    assert_int_equal(count(&t, "vgood", "rows"), 3000);
+    assert_int_equal(count(&t, "vgood", "rows__x"), 6000);
+    assert_int_equal(count(&t, "vgood", "_dlt_loads"), 1);
+    assert_nothing_pending(&t, "vgood");
+    tc_free(&t);
+}
+
+/* A full disk while copying: the run fails with the disk advice, nothing is pending, and the
+ * next run loads everything once. */
+static void test_disk_full_during_copy(void **st)
+{
+    (void)st;
+    tcase t = tc_new("vcli-full");
+    write_data(&t, 40000, 0); /* ~1 MB: the copy writes it in one piece */
+    char def[1300];
+    def_path(&t, "vfull", def, sizeof def);
+    const char *args[] = {"run", def, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
+    const char *full[] = {"CDLT_TEST_DISK_FULL_AFTER=200000", NULL};
+    cli_res r = run_cli(t.dir, args, full);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "No space left on device"));
+    assert_non_null(strstr(r.err, "free disk space"));
+    assert_non_null(strstr(r.err, "new_jobs/rows.")); /* failed writing the copy */
+    res_free(&r);
+    assert_nothing_pending(&t, "vfull");
+    r = run_cli(t.dir, args, NULL);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(count(&t, "vfull", "rows"), 40000);
+    assert_int_equal(count(&t, "vfull", "rows__x"), 80000);
+    tc_free(&t);
+}
+
+/* ---- the bundled samples (customers and two event files are NDJSON: copied) ---- */
+
+static const char *const TABLES[] = {"customers", "customers__tags", "orders", "orders__items",
+                                     "web_events", "_dlt_loads", "_dlt_pipeline_state"};
+#define NTABLES (sizeof TABLES / sizeof TABLES[0])
+
+static void sample_counts(const char *db, int64_t *out)
+{
+    for (size_t i = 0; i < NTABLES; i++)
+        out[i] = pt_count(db, "shop_data", TABLES[i]);
+}
+
+/* Kill the run at `point`, then run until nothing is pending: the tables hold exactly the
+ * rows of one clean run (base), and the copies were made. */
+static void sample_crash(const char *point, const int64_t *base)
+{
+    char *dir = tu_mkdtemp("vcli-crash");
+    char cmd[4096], def[1200], pdir[1200], db[1200], envv[128];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/samples'", tu_source_path("samples"), dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(def, sizeof def, "%s/samples/shop.toml", dir);
+    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
+    snprintf(db, sizeof db, "%s/samples/shop.duckdb", dir);
+    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", "--json",
+                          NULL};
+    if (point) {
+        snprintf(envv, sizeof envv, "CDLT_TEST_CRASH_AT=%s", point);
+        const char *envs[] = {envv, NULL};
+        cli_res r = run_cli(dir, args, envs);
+        assert_int_equal(r.signo, SIGKILL);
+        res_free(&r);
+    }
+    for (int i = 0; i < 2 && pt_count(db, "shop_data", "orders") <= 0; i++) {
+        cli_res r = run_cli(dir, args, NULL);
+        if (r.code != 0)
+            fprintf(stderr, "[%s] %s\n", point ? point : "clean", r.err);
+        assert_int_equal(r.code, 0);
+        if (!point || strcmp(point, "extract") == 0)
+            assert_non_null(strstr(r.out, "\"verbatim_files\":3")); /* the fast path ran */
+        res_free(&r);
+    }
+    int64_t c[NTABLES];
+    sample_counts(db, c);
+    for (size_t i = 0; i < NTABLES; i++) {
+        if (base && c[i] != base[i])
+            fprintf(stderr, "[%s] table %s: %lld rows, expected %lld\n", point, TABLES[i],
+                    (long long)c[i], (long long)base[i]);
+        if (base)
+            assert_int_equal(c[i], base[i]);
+    }
+    if (!base) {
+        assert_int_equal(c[0], 50);
+        assert_int_equal(c[4], 1000);
+        assert_int_equal(c[6], 1);
+    }
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+static void test_samples_crash(void **st)
+{
+    (void)st;
+    static const char *const points[] = {NULL, "extract", "extracted", "normalize",
+                                         "load_file", "before_commit", "after_commit"};
+    char *dir = tu_mkdtemp("vcli-base");
+    char cmd[4096], def[1200], pdir[1200], db[1200];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/samples'", tu_source_path("samples"), dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(def, sizeof def, "%s/samples/shop.toml", dir);
+    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
+    snprintf(db, sizeof db, "%s/samples/shop.duckdb", dir);
+    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
+    const char *off[] = {"EXTRACT__VERBATIM_FILES=false", NULL};
+    cli_res r = run_cli(dir, args, off); /* the parsing extract gives the expected counts */
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    int64_t base[NTABLES];
+    sample_counts(db, base);
+    tu_rm_rf(dir);
+    free(dir);
+    for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+        sample_crash(points[i], i ? base : NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broken_line_same_error),
+        cmocka_unit_test(test_kill_after_extract_bad_copy),
+        cmocka_unit_test(test_kill_after_extract_good),
+        cmocka_unit_test(test_disk_full_during_copy),
+        cmocka_unit_test(test_samples_crash),
+    };
+    /* the children inherit the settings: overlapped load (default), then after normalize */
+    setenv("EXTRACT__VERBATIM_MIN_FILE_BYTES", "0", 1);
+    unsetenv("LOAD__OVERLAP_NORMALIZE");
+    int failed = cmocka_run_group_tests_name("overlap on", tests, NULL, NULL);
+    setenv("LOAD__OVERLAP_NORMALIZE", "false", 1);
+    failed += cmocka_run_group_tests_name("overlap off", tests, NULL, NULL);
+    return failed;
+}
