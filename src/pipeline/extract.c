@@ -1214,7 +1214,7 @@ static cdlt_status vcopy_put(void *ud, const char *p, size_t n, cdlt_error *err)
     vc->put_failed = rc != CDLT_OK;
     vc->done += n;
     vc->em->bytes_done = vc->base + vc->done;
-    progress_tick_large(&vc->em->x->p->progress, vc->em->bytes_done);
+    progress_tick(&vc->em->x->p->progress, vc->em->bytes_done);
     return rc;
 }
 

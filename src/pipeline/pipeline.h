@@ -186,8 +186,6 @@ typedef struct pipe_progress {
 void progress_start(pipe_progress *pr, const char *phase, uint64_t total_bytes);
 /* Cheap: looks at the clock every 4096 calls. */
 void progress_tick(pipe_progress *pr, uint64_t done_bytes);
-/* For rare, large steps (a 1 MiB piece of a verbatim copy): looks at the clock every call. */
-void progress_tick_large(pipe_progress *pr, uint64_t done_bytes);
 void progress_end(pipe_progress *pr);
 
 /* ---- the pipeline object (pipeline.c) ---- */

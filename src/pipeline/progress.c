@@ -96,12 +96,6 @@ void progress_tick(pipe_progress *pr, uint64_t done_bytes)
         draw(pr, false);
 }
 
-void progress_tick_large(pipe_progress *pr, uint64_t done_bytes)
-{
-    pr->counter |= 4095; /* the next tick looks at the clock */
-    progress_tick(pr, done_bytes);
-}
-
 void progress_end(pipe_progress *pr)
 {
     if (pr->mode == CDLT_PROGRESS_NONE || !pr->phase)

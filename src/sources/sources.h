@@ -38,9 +38,9 @@ uint64_t src_files_size(const src_files *f, size_t i);    /* its size when match
 /* Restrict src_files_next* to matched file i (from its start; eof after it), so a caller can
  * read some files and copy others, in order. */
 void src_files_only(src_files *f, size_t i);
-/* Receives the bytes of a copy in order, in pieces of at most 1 MiB. */
+/* Receives the bytes of a copy in order, in pieces of at most 64 KiB. */
 typedef cdlt_status (*src_put_fn)(void *ud, const char *p, size_t n, cdlt_error *err);
-/* Hand file i's bytes to put as they are (mmap'ed window by window) and count its items as
+/* Hand file i's bytes to put as they are (read to its end) and count its items as
  * src_files_next_raw + extract would (blank lines skipped, a list line counts its elements),
  * parsing only lines that start with '['; `a` is scratch memory for those. */
 cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, void *ud,

@@ -44,9 +44,10 @@ typedef struct store_file {
 } store_file;
 cdlt_status store_file_open(store_file *f, const char *path, cdlt_error *err);
 cdlt_status store_file_write(store_file *f, const void *p, size_t n, cdlt_error *err);
-/* Large blocks (verbatim copies): pending bytes first, then `p` straight to the file without
- * the copy into the buffer; every STORE_WRITE_BEHIND bytes the kernel is told to start writing
- * back, so the fsync of close waits for the tail only (1.2 GB copy: fsync 0.5 s -> 0.01 s). */
+/* Blocks of a bulk copy (verbatim copies): pending bytes first, then `p` straight to the file
+ * without the copy into the buffer; every STORE_WRITE_BEHIND bytes the kernel is told to start
+ * writing back, so the fsync of close waits for the tail only (1.2 GB copy on the bench VM:
+ * fsync 0.4-0.5 s -> 0.01 s, and the copy itself steadier as dirty pages stay few). */
 #define STORE_WRITE_BEHIND (32u << 20)
 cdlt_status store_file_write_direct(store_file *f, const void *p, size_t n, cdlt_error *err);
 /* Flush, fsync, close. */
