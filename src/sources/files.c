@@ -368,7 +368,7 @@ cdlt_status src_files_open_copy(const char *path, const char *shown, src_files *
  * through an mmap window 0.67-0.77 s (and SIGBUS if the file shrinks); 256 KiB-1 MiB pieces
  * 0.6-3.6 s (up to 2.9 s system CPU in the kernel's copy into the page cache: larger writes
  * hit a slow path more often); copy_file_range + a counting pass over a mapping 0.55-0.63 s
- * plus a 0.4-0.5 s fsync. The parsing extract takes 2.1-2.3 s for the same file. */
+ * plus a 0.4-0.5 s fsync. The parsing extract takes 2.0-2.3 s for the same file. */
 #define SRC_COPY_PIECE (64u << 10)
 
 static bool is_blank(char c)

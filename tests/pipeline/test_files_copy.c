@@ -1,6 +1,6 @@
 /* test_files_copy.c: the file source's verbatim copy (src_files_copy): the bytes arrive as they
  * are, in order, and the item count equals what the line reader + extract make of the file
- * (blank lines, CRLF, lists split into elements, lines across 1 MiB pieces, a last line
+ * (blank lines, CRLF, lists split into elements, lines across read pieces, a last line
  * without newline, unparsable lists); NDJSON detection; a copy reports its origin's name. */
 #include "testutil.h"
 
