@@ -5,72 +5,7 @@
  * discards the package; SIGKILL after a good extract: the next run finishes it; a full disk
  * during the copy; the bundled samples killed at every phase boundary with every input copied.
  * The inputs are small: EXTRACT__VERBATIM_MIN_FILE_BYTES=0 makes extract copy them all. */
-#include "../pipeline/ptest.h"
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-typedef struct cli_res {
-    int exited; /* 1 when exited normally */
-    int code;   /* exit code */
-    int signo;  /* signal that killed it */
-    char *out;  /* stdout */
-    char *err;  /* stderr */
-} cli_res;
-
-static const char *binary(void)
-{
-    static char path[2048];
-    const char *b = getenv("CDLT_BINARY_DIR");
-    snprintf(path, sizeof path, "%s/cdlt", b && *b ? b : CDLT_BINARY_DIR);
-    return path;
-}
-
-/* Run cdlt with args (NULL-terminated) and extra "K=V" env entries (NULL-terminated). */
-static cli_res run_cli(const char *dir, const char *const *args, const char *const *envs)
-{
-    cli_res r = {0};
-    char outp[1200], errp[1200];
-    snprintf(outp, sizeof outp, "%s/stdout.txt", dir);
-    snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(outp, "w", stdout) || !freopen(errp, "w", stderr))
-            _exit(126);
-        unsetenv("CDLT_TEST_CRASH_AT");
-        unsetenv("CDLT_TEST_DISK_FULL_AFTER");
-        unsetenv("EXTRACT__VERBATIM_FILES");
-        for (size_t i = 0; envs && envs[i]; i++)
-            putenv((char *)envs[i]);
-        char *argv[64];
-        size_t n = 0;
-        argv[n++] = (char *)binary();
-        for (size_t i = 0; args[i] && n < 63; i++)
-            argv[n++] = (char *)args[i];
-        argv[n] = NULL;
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) {
-        r.exited = 1;
-        r.code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        r.signo = WTERMSIG(status);
-    }
-    r.out = tu_read_file(outp, NULL);
-    r.err = tu_read_file(errp, NULL);
-    return r;
-}
-
-static void res_free(cli_res *r)
-{
-    free(r->out);
-    free(r->err);
-}
+#include "cli_run.h"
 
 /* A test folder: data.jsonl, a definition def_<name>.json loading it into <name>.duckdb. */
 typedef struct tcase {
