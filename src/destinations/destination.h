@@ -113,6 +113,11 @@ typedef struct dest_vtable {
      * missing staging dataset is a no-op. */
     cdlt_status (*drop_staging_tables)(destination *d, const char *const *tables, size_t n,
                                        cdlt_error *err);
+    /* load_file for several files of table t written with the same columns, in one
+     * statement: a backend that inserts in parallel wastes less on fewer, bigger statements.
+     * NULL = the pipeline calls load_file per file. */
+    cdlt_status (*load_files)(destination *d, const schema *s, const schema_table *t,
+                              const char *const *paths, size_t n, cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -199,7 +199,9 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     lpkg l;
     memset(&l, 0, sizeof l);
     bool in_tx = false;
-    const char *current = NULL; /* job in started_jobs */
+    size_t cur0 = 0, ncur = 0;  /* jobs[cur0 .. cur0+ncur) are in started_jobs */
+    const char **paths = NULL;  /* their paths, for load_files */
+    buf *pbufs = NULL;          /* storage of paths */
     cdlt_status rc = pipe_path(p, &pkg, STORE_NORMALIZED, load_id) == CDLT_OK ? CDLT_OK
                                                                               : err_nomem(err);
     if (rc != CDLT_OK)
@@ -273,39 +275,65 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
 
     store_path(&tmp, pkg.data, STORE_NEW_JOBS, NULL);
     rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &jobs, err);
-    for (size_t i = 0; rc == CDLT_OK && i < jobs.n; i++) {
+    if (rc == CDLT_OK && jobs.n && (!(paths = mem_calloc(jobs.n, sizeof *paths)) ||
+                                    !(pbufs = mem_calloc(jobs.n, sizeof *pbufs))))
+        rc = err_nomem(err);
+    /* the jobs of one table (adjacent: names start with the table) go to the destination in
+     * one load_files call when it has one, so it can insert them on all its threads */
+    for (size_t i = 0; rc == CDLT_OK && i < jobs.n;) {
         store_job_name jn;
-        if (!store_parse_job_name(jobs.names[i], &jn))
+        if (!store_parse_job_name(jobs.names[i], &jn)) {
+            i++;
             continue;
+        }
         const schema_table *t = schema_get_table(s, jn.table);
         if (!t) {
             rc = err_set(err, CDLT_SCHEMA, "job %s: table '%s' is not in the package schema",
                          jobs.names[i], jn.table);
             break;
         }
-        rc = store_move_job(pkg.data, STORE_NEW_JOBS, jobs.names[i], STORE_STARTED_JOBS, -1,
-                            &name, err);
+        bool to_staging = is_staged(s, t, staged, nstaged);
+        size_t n = 1;
+        while (dv->load_files && !to_staging && i + n < jobs.n) {
+            store_job_name jn2;
+            if (!store_parse_job_name(jobs.names[i + n], &jn2) || strcmp(jn2.table, jn.table))
+                break;
+            n++;
+        }
+        cur0 = i;
+        for (size_t k = 0; rc == CDLT_OK && k < n; k++) {
+            rc = store_move_job(pkg.data, STORE_NEW_JOBS, jobs.names[i + k], STORE_STARTED_JOBS,
+                                -1, &name, err);
+            if (rc != CDLT_OK)
+                break;
+            ncur = k + 1;
+            buf_init(&pbufs[i + k], 0);
+            store_path(&pbufs[i + k], pkg.data, STORE_STARTED_JOBS, name.data);
+            if (pbufs[i + k].status)
+                rc = err_nomem(err);
+            paths[i + k] = pbufs[i + k].data;
+        }
         if (rc != CDLT_OK)
             break;
-        current = jobs.names[i];
-        store_path(&tmp, pkg.data, STORE_STARTED_JOBS, name.data);
-        if (tmp.status) {
-            rc = err_nomem(err);
-            break;
-        }
         pipe_crash_point("load_file");
-        rc = is_staged(s, t, staged, nstaged) ? dv->load_file_staging(d, s, t, tmp.data, err)
-                                              : dv->load_file(d, s, t, tmp.data, err);
+        if (to_staging)
+            rc = dv->load_file_staging(d, s, t, paths[i], err);
+        else if (n > 1)
+            rc = dv->load_files(d, s, t, paths + i, n, err);
+        else
+            rc = dv->load_file(d, s, t, paths[i], err);
         if (rc != CDLT_OK) {
             err_set_table(err, t->name);
             break;
         }
-        rc = store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[i], STORE_COMPLETED_JOBS,
-                            -1, NULL, err);
-        current = NULL;
+        for (size_t k = 0; rc == CDLT_OK && k < n; k++)
+            rc = store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[i + k],
+                                STORE_COMPLETED_JOBS, -1, NULL, err);
+        ncur = 0;
         if (p->cur)
-            p->cur->files++;
+            p->cur->files += n;
         progress_tick(&p->progress, 0);
+        i += n;
     }
     if (rc != CDLT_OK)
         goto done;
@@ -332,17 +360,21 @@ done:
         progress_end(&p->progress);
         if (in_tx)
             dv->rollback(d, NULL);
-        if (current) {
-            /* keep the evidence: the failed job and its message (cdlt pipeline failed-jobs) */
-            if (store_move_job(pkg.data, STORE_STARTED_JOBS, current, STORE_FAILED_JOBS, -1,
-                               NULL, NULL) == CDLT_OK)
-                write_exception(pkg.data, current, err);
-        }
+        /* keep the evidence: the failed jobs and the message (cdlt pipeline failed-jobs);
+         * with several files in one statement, the message names the file that failed */
+        for (size_t k = 0; k < ncur; k++)
+            if (store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[cur0 + k],
+                               STORE_FAILED_JOBS, -1, NULL, NULL) == CDLT_OK)
+                write_exception(pkg.data, jobs.names[cur0 + k], err);
         err_prefix(err, "load of package %s: ", load_id);
         err_hint(err, "nothing of this package was committed; it stays in load/normalized and "
                       "the next run retries it (see 'cdlt pipeline %s failed-jobs')",
                  p->name);
     }
+    for (size_t k = 0; pbufs && k < jobs.n; k++)
+        buf_free(&pbufs[k]);
+    mem_free(pbufs);
+    mem_free(paths);
     free_names(staged, nstaged);
     lpkg_free(&l);
     schema_free(s);
@@ -377,7 +409,7 @@ cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err)
 
 /* ---- overlapped load: a loader thread fed by the normalizer ---- */
 
-#define OVL_QUEUE 64 /* closed files waiting: bounds memory; the normalizer waits when full */
+#define OVL_QUEUE 1024 /* closed files waiting (on disk; an entry is a path and a column list) */
 
 typedef struct ovl_item {
     char *path;         /* closed load file (mem_strdup); NULL = the producer ran out of memory */
@@ -433,14 +465,11 @@ static schema_table *ovl_snapshot(const schema_table *t)
     return c;
 }
 
-static cdlt_status ovl_load_one(pipe_ovl *o, const ovl_item *it)
+/* Before the first file of a table: truncate it when the package replaces it; remember it. */
+static cdlt_status ovl_first_file(pipe_ovl *o, const ovl_item *it)
 {
-    if (!it->path)
-        return err_nomem(&o->err);
     const dest_vtable *dv = o->dv;
-    cdlt_status rc = dv->migrate_table(o->d, it->snap, &o->err);
-    if (rc != CDLT_OK)
-        return rc;
+    cdlt_status rc = CDLT_OK;
     if (!name_in(o->done, o->ndone, it->snap->name)) {
         if (it->trunc) {
             LOG_DEBUG("truncating %s (replace)", it->snap->name);
@@ -456,10 +485,63 @@ static cdlt_status ovl_load_one(pipe_ovl *o, const ovl_item *it)
             return err_nomem(&o->err);
         o->ndone++;
     }
+    return rc;
+}
+
+static cdlt_status ovl_load_one(pipe_ovl *o, const ovl_item *it)
+{
+    if (!it->path)
+        return err_nomem(&o->err);
+    cdlt_status rc = o->dv->migrate_table(o->d, it->snap, &o->err);
+    if (rc == CDLT_OK)
+        rc = ovl_first_file(o, it);
+    if (rc != CDLT_OK)
+        return rc;
     pipe_crash_point("load_file");
-    rc = dv->load_file(o->d, NULL, it->snap, it->path, &o->err);
+    rc = o->dv->load_file(o->d, NULL, it->snap, it->path, &o->err);
     if (rc == CDLT_OK)
         o->files++;
+    return rc;
+}
+
+/* The tail (normalize is done, nothing more comes): every queued file of a table in one
+ * load_files call, so the destination can insert them on all its threads at once. The last
+ * snapshot of a table has every column of its earlier ones (columns are only added). */
+static cdlt_status ovl_load_tail(pipe_ovl *o, ovl_item *items, size_t n)
+{
+    cdlt_status rc = CDLT_OK;
+    const char **paths = mem_calloc(n ? n : 1, sizeof *paths);
+    bool *taken = mem_calloc(n ? n : 1, sizeof *taken);
+    if (!paths || !taken)
+        rc = err_nomem(&o->err);
+    for (size_t i = 0; rc == CDLT_OK && i < n; i++) {
+        if (taken[i])
+            continue;
+        size_t np = 0, last = i;
+        for (size_t k = i; rc == CDLT_OK && k < n; k++) {
+            if (taken[k] || strcmp(items[k].snap ? items[k].snap->name : "",
+                                   items[i].snap ? items[i].snap->name : "") != 0)
+                continue;
+            if (!items[k].path)
+                rc = err_nomem(&o->err);
+            taken[k] = true;
+            paths[np++] = items[k].path;
+            last = k;
+        }
+        if (rc == CDLT_OK)
+            rc = o->dv->migrate_table(o->d, items[last].snap, &o->err);
+        if (rc == CDLT_OK)
+            rc = ovl_first_file(o, &items[i]);
+        if (rc != CDLT_OK)
+            break;
+        pipe_crash_point("load_file");
+        LOG_DEBUG("tail: %zu file(s) of %s in one load", np, items[i].snap->name);
+        rc = o->dv->load_files(o->d, NULL, items[last].snap, paths, np, &o->err);
+        if (rc == CDLT_OK)
+            o->files += np;
+    }
+    mem_free(paths);
+    mem_free(taken);
     return rc;
 }
 
@@ -474,10 +556,15 @@ static void *ovl_main(void *arg)
             pthread_mutex_unlock(&o->mu);
             break;
         }
-        ovl_item it = o->q[o->head];
-        o->head = (o->head + 1) % OVL_QUEUE;
-        o->n--;
+        /* at the tail (nothing more comes) take every queued file at once */
         bool failed = o->failed, tail = o->closing;
+        size_t take = tail && o->dv->load_files ? o->n : 1;
+        ovl_item its[OVL_QUEUE];
+        for (size_t i = 0; i < take; i++) {
+            its[i] = o->q[o->head];
+            o->head = (o->head + 1) % OVL_QUEUE;
+        }
+        o->n -= take;
         pthread_cond_signal(&o->cv_space);
         pthread_mutex_unlock(&o->mu);
         cdlt_status rc = CDLT_OK;
@@ -487,7 +574,10 @@ static void *ovl_main(void *arg)
             rc = o->dv->set_threads(o->d, 0, &o->err);
             LOG_DEBUG("normalize done: the files left load on all load threads");
         }
-        if (!failed && (rc != CDLT_OK || ovl_load_one(o, &it) != CDLT_OK)) {
+        if (rc == CDLT_OK && !failed)
+            rc = take > 1 || (tail && o->dv->load_files) ? ovl_load_tail(o, its, take)
+                                                         : ovl_load_one(o, &its[0]);
+        if (!failed && rc != CDLT_OK) {
             /* give up: the package is loaded after normalize, which reports the error */
             LOG_INFO("overlapped load stops (%s); the package is loaded after normalize",
                      o->err.message);
@@ -497,7 +587,8 @@ static void *ovl_main(void *arg)
             o->failed = true;
             pthread_mutex_unlock(&o->mu);
         }
-        ovl_item_free(&it);
+        for (size_t i = 0; i < take; i++)
+            ovl_item_free(&its[i]);
     }
     return NULL;
 }

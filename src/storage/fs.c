@@ -107,7 +107,7 @@ static cdlt_status write_all(int fd, const char *p, size_t n, const char *path, 
     while (n > 0) {
         if (store_fault_disk_full(n))
             return io_err(err, ENOSPC, "cannot write", path);
-        ssize_t w = write(fd, p, n);
+        ssize_t w = write(fd, p, n < STORE_WRITE_PIECE ? n : STORE_WRITE_PIECE);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

@@ -132,6 +132,8 @@ void duck_writer_abort(dest_writer *w);
 const char *duck_writer_last_error(const dest_writer *w);
 cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *t,
                            const char *path, cdlt_error *err);
+cdlt_status duck_load_files(destination *d, const schema *s, const schema_table *t,
+                            const char *const *paths, size_t n, cdlt_error *err);
 /* Register the table function cdlt_load_scan() (used by duck_load_file) on d->con. */
 cdlt_status duck_register_scan(destination *d, cdlt_error *err);
 

@@ -84,10 +84,13 @@ typedef struct lcol {
     int scale, width;         /* DECIMAL target */
 } lcol;
 
-/* One load_file call; shared by DuckDB's worker threads while the INSERT runs. */
+/* One load_files call; shared by DuckDB's worker threads while the INSERT runs. */
 typedef struct loader {
     destination *d;        /* the session */
-    const char *path;      /* load file (messages) */
+    const char *const *paths; /* the load files, read one after the other into one INSERT */
+    size_t npaths;         /* entries of paths */
+    size_t fi;             /* index of the file the reader is in */
+    const char *path;      /* paths[fi] (messages) */
     const char *table;     /* target table (messages) */
     reader r;              /* sequential reader, used under mu */
     buf names;             /* column names, NUL-separated */
@@ -96,11 +99,17 @@ typedef struct loader {
     cdlt_error *err;       /* caller's error: written once, by the first failure */
     pthread_mutex_t mu;    /* guards r, row, done, failed, err (recursive) */
     bool mu_init;          /* mu is initialized */
-    uint64_t row;          /* rows handed out to decoders so far */
-    bool done;             /* trailer seen and checked */
+    uint64_t row;          /* rows of the current file handed out to decoders so far */
+    uint64_t rows;         /* rows of the finished files */
+    bool done;             /* trailer of the last file of this statement seen and checked */
+    size_t stop_at;        /* > 0: paths[stop_at] has other columns and needs its own INSERT */
     bool failed;           /* err holds our message; DuckDB's wrapper is not shown */
     cdlt_status fail_st;   /* status of that failure */
 } loader;
+
+/* The file of the block this thread decodes (set around decode_block): with several files in
+ * one INSERT, the reader may already be in a later file than the failing block. */
+static _Thread_local const char *tl_block_path;
 
 /* Record the first failure (any thread): message with file, table, column; optional hint. */
 static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const char *hint,
@@ -120,8 +129,8 @@ static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const cha
             va_start(ap, fmt);
             err_vset(L->err, st, fmt, ap);
             va_end(ap);
-            err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ", L->path,
-                       L->table, col ? " column '" : "", col ? col : "", col ? "'" : "");
+            err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ",
+                       tl_block_path ? tl_block_path : L->path, L->table, col ? " column '" : "", col ? col : "", col ? "'" : "");
             err_set_table(L->err, L->table);
             if (col)
                 err_set_column(L->err, col);
@@ -332,6 +341,7 @@ static bool parse_decimal(const char *s, size_t n, int scale, int width, __int12
 
 /* Per-thread scan state: the block being decoded and the output vectors' pointers. */
 typedef struct scan_local {
+    const char *path;       /* file of the current block (messages) */
     char *blk;              /* copy of the current block's bytes */
     size_t cap;             /* bytes allocated for blk */
     void **data;            /* per column: output vector data */
@@ -594,7 +604,10 @@ static void scan_local_init(duckdb_init_info info)
     duckdb_init_set_init_data(info, S, scan_local_free);
 }
 
-/* Under mu: take the next block into S. *nrows = 0 at the end. */
+static cdlt_status open_next_file(loader *L);
+
+/* Under mu: take the next block into S (moving on to the next file at a trailer). *nrows = 0
+ * at the end of the last file. */
 static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_t *nbytes,
                               uint64_t *row0)
 {
@@ -614,8 +627,14 @@ static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_
         if (n != L->row || memcmp(r->data + r->pos + 9, DUCK_FILE_END, 8) != 0)
             return rd_fail(L, CDLT_PARSE);
         r->pos += 17;
-        L->done = true;
-        return CDLT_OK;
+        L->rows += L->row;
+        if (L->fi + 1 == L->npaths) {
+            L->done = true;
+            return CDLT_OK;
+        }
+        if ((st = open_next_file(L)) != CDLT_OK)
+            return st;
+        return take_block(L, S, nrows, nbytes, row0);
     }
     if (tag != 'B' || (st = rd_need(r, 9)) != CDLT_OK)
         return rd_fail(L, tag != 'B' ? CDLT_PARSE : st);
@@ -638,6 +657,7 @@ static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_
         S->cap = cap;
     }
     memcpy(S->blk, r->data + r->pos, n);
+    S->path = L->path;
     r->pos += n;
     *row0 = L->row + 1;
     L->row += nr;
@@ -655,8 +675,11 @@ static void scan_fn(duckdb_function_info info, duckdb_data_chunk out)
     pthread_mutex_lock(&L->mu);
     cdlt_status st = take_block(L, S, &nrows, &nbytes, &row0);
     pthread_mutex_unlock(&L->mu);
-    if (st == CDLT_OK && nrows)
+    if (st == CDLT_OK && nrows) {
+        tl_block_path = S->path;
         st = decode_block(L, S, S->blk, S->blk + nbytes, nrows, row0, out);
+        tl_block_path = NULL;
+    }
     if (st != CDLT_OK) {
         duckdb_function_set_error(info, "cdlt: load file rejected (details in cdlt's error)");
         duckdb_data_chunk_set_size(out, 0);
@@ -686,7 +709,60 @@ cdlt_status duck_register_scan(destination *d, cdlt_error *err)
 
 /* ---- file header and the load ---- */
 
-static cdlt_status read_header(loader *L)
+/* A later file's column list (reader just past the magic) against L's: the same columns
+ * continue the statement, others end it (L->stop_at). */
+static cdlt_status same_header(loader *L)
+{
+    reader *r = &L->r;
+    cdlt_status st = CDLT_OK;
+    bool same = rd_u32(r) == L->ncols;
+    for (uint32_t k = 0; same && k < L->ncols; k++) {
+        if ((st = rd_need(r, 8)) != CDLT_OK)
+            return rd_fail(L, st);
+        uint8_t dt = (uint8_t)r->data[r->pos];
+        r->pos += 4;
+        uint32_t nl = rd_u32(r);
+        if ((st = rd_need(r, nl)) != CDLT_OK)
+            return rd_fail(L, st);
+        same = dt == L->cols[k].dtype && strlen(L->cols[k].name) == nl &&
+               memcmp(L->cols[k].name, r->data + r->pos, nl) == 0;
+        r->pos += nl;
+    }
+    if (!same) { /* other columns (the table changed between files): a statement of its own */
+        L->stop_at = L->fi;
+        L->done = true;
+    }
+    return CDLT_OK;
+}
+
+/* Open L->paths[fi] for reading (the reader keeps its buffer). */
+static cdlt_status open_file(loader *L, size_t fi)
+{
+    if (L->r.fd >= 0)
+        close(L->r.fd);
+    L->fi = fi;
+    L->path = L->paths[fi];
+    L->row = 0;
+    L->r.pos = L->r.len = 0;
+    L->r.base = 0;
+    L->r.fd = open(L->path, O_RDONLY | O_CLOEXEC);
+    if (L->r.fd < 0)
+        return ld_fail(L, CDLT_IO, NULL, "the package folder may have been moved or deleted",
+                       "cannot open the file: %s", strerror(errno));
+    return CDLT_OK;
+}
+
+static cdlt_status read_header(loader *L, bool first);
+
+static cdlt_status open_next_file(loader *L)
+{
+    cdlt_status st = open_file(L, L->fi + 1);
+    return st == CDLT_OK ? read_header(L, false) : st;
+}
+
+/* The header of the file the reader is at. The first file defines L's columns; every later
+ * file of the same INSERT must have exactly those (the pipeline groups files by columns). */
+static cdlt_status read_header(loader *L, bool first)
 {
     reader *r = &L->r;
     cdlt_status st = rd_need(r, 12);
@@ -699,6 +775,8 @@ static cdlt_status read_header(loader *L)
                        "not a cdlt DuckDB load file of this version (bad magic)");
     }
     r->pos = 8;
+    if (!first)
+        return same_header(L);
     L->ncols = rd_u32(r);
     if (L->ncols > 100000)
         return rd_fail(L, CDLT_PARSE);
@@ -770,11 +848,20 @@ out:
 cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *t,
                            const char *path, cdlt_error *err)
 {
-    (void)s;
+    return duck_load_files(d, s, t, &path, 1, err);
+}
+
+/* One INSERT from paths[*first] on, through the files with the same columns; *first is then
+ * the next file to load (n at the end). */
+static cdlt_status load_run(destination *d, const schema_table *t, const char *const *paths,
+                           size_t n, size_t *first, cdlt_error *err)
+{
     loader L;
     memset(&L, 0, sizeof L);
     L.d = d;
-    L.path = path;
+    L.paths = paths;
+    L.npaths = n;
+    L.path = paths[0];
     L.table = t->name;
     L.err = err;
     L.r.fd = -1;
@@ -783,22 +870,20 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
     cdlt_status st = CDLT_OK;
     double t0 = time_monotonic();
 
-    L.r.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (L.r.fd < 0) {
-        st = ld_fail(&L, CDLT_IO, NULL, "the package folder may have been moved or deleted",
-                     "cannot open the file: %s", strerror(errno));
+    if ((st = open_file(&L, *first)) != CDLT_OK)
         goto out;
-    }
     L.r.cap = READER_CHUNK;
     L.r.data = mem_alloc(L.r.cap);
     if (!L.r.data) {
         st = err_nomem(err);
         goto out;
     }
-    if ((st = read_header(&L)) != CDLT_OK)
+    if ((st = read_header(&L, true)) != CDLT_OK)
         goto out;
-    if (L.ncols == 0)
+    if (L.ncols == 0) {
+        *first = L.fi + 1;
         goto out; /* no complete columns: nothing can be stored */
+    }
     if ((st = plan_columns(&L)) != CDLT_OK)
         goto out;
 
@@ -860,9 +945,13 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
         st = rd_fail(&L, CDLT_PARSE); /* DuckDB stopped early: cannot happen for INSERT */
     }
     duckdb_destroy_result(&res);
-    if (st == CDLT_OK)
-        LOG_DEBUG("duckdb: loaded %llu rows into %s.%s in %.3fs", (unsigned long long)L.row,
-                  d->dataset, t->name, time_monotonic() - t0);
+    if (st == CDLT_OK) {
+        size_t next = L.stop_at ? L.stop_at : n;
+        LOG_DEBUG("duckdb: loaded %llu rows from %zu file(s) into %s.%s in %.3fs",
+                  (unsigned long long)L.rows, next - *first, d->dataset, t->name,
+                  time_monotonic() - t0);
+        *first = next;
+    }
 out:
     if (L.mu_init)
         pthread_mutex_destroy(&L.mu);
@@ -875,5 +964,18 @@ out:
     mem_free(L.r.data);
     if (L.r.fd >= 0)
         close(L.r.fd);
+    return st;
+}
+
+/* As few INSERTs as the files' columns allow: DuckDB's parallel insert gives each thread its
+ * own row groups and merges the partial ones at the end of each statement, so with
+ * load_threads > 1 fewer, bigger statements waste less (docs/duckdb.md). */
+cdlt_status duck_load_files(destination *d, const schema *s, const schema_table *t,
+                            const char *const *paths, size_t n, cdlt_error *err)
+{
+    (void)s;
+    cdlt_status st = CDLT_OK;
+    for (size_t first = 0; st == CDLT_OK && first < n;)
+        st = load_run(d, t, paths, n, &first, err);
     return st;
 }

@@ -37,4 +37,5 @@ const dest_vtable duck_vtable = {
     .load_file_staging = duck_load_file_staging,
     .replace_from_staging = duck_replace_from_staging,
     .drop_staging_tables = duck_drop_staging_tables,
+    .load_files = duck_load_files,
 };

@@ -3,6 +3,7 @@
  * possibly on several threads, into DuckDB vectors. Streams through one buffer flushed at block
  * boundaries past 256 KiB: bounded memory (one block), no per-value malloc. */
 #include "duck.h"
+#include "storage/storage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,9 @@ static cdlt_status wr_flush(dest_writer *w)
 {
     size_t off = 0;
     while (off < w->out.len) {
-        ssize_t n = write(w->fd, w->out.data + off, w->out.len - off);
+        size_t left = w->out.len - off;
+        ssize_t n = write(w->fd, w->out.data + off,
+                          left < STORE_WRITE_PIECE ? left : STORE_WRITE_PIECE);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
