@@ -323,6 +323,80 @@ static void test_bulk_errors_from_workers(void **state)
     f->v->close(d);
 }
 
+/* load_files: several files in as few INSERTs as their columns allow (two DuckDB threads).
+ * A, B and D have the table's first columns, C was written after a column was added: A+B go in
+ * one statement, C and D in their own; every row arrives once. A bad value in B (the second
+ * file of a statement) is reported with B's path and row, and the rollback keeps nothing. */
+static void test_bulk_many_files(void **state)
+{
+    fixture *f = *state;
+    arena a;
+    arena_init(&a, 1024, 0);
+    jv_builder ob;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_set(&ob, &a, "load_threads", 12, jv_int(2));
+    char db[4300], pa[4300], pb[4300], pc[4300], pd[4300];
+    snprintf(db, sizeof db, "%s/test.duckdb", f->dir);
+    snprintf(pa, sizeof pa, "%s/bulk.a.0.%s", f->dir, f->v->file_ext);
+    snprintf(pb, sizeof pb, "%s/bulk.b.0.%s", f->dir, f->v->file_ext);
+    snprintf(pc, sizeof pc, "%s/bulk.c.0.%s", f->dir, f->v->file_ext);
+    snprintf(pd, sizeof pd, "%s/bulk.d.0.%s", f->dir, f->v->file_ext);
+    write_bulk(f, 0);
+    assert_int_equal(rename(f->path, pa), 0);
+    write_bulk(f, 15000);
+    assert_int_equal(rename(f->path, pb), 0);
+    write_bulk(f, 0);
+    assert_int_equal(rename(f->path, pd), 0);
+    /* C: one more column */
+    tl_col(f->s, f->t, "extra", DT_BIGINT, true, -1, -1, -1);
+    cdlt_error err = {0};
+    dest_writer *w = NULL;
+    assert_int_equal(f->v->writer_open(f->t, pc, &w, &err), CDLT_OK);
+    for (long i = 0; i < 5000; i++) {
+        tval row[11] = {tv_i(1000000 + i), tv_null(), tv_s("c"),  tv_b(0),
+                        tv_null(),         tv_null(), tv_null(), tv_null(),
+                        tv_s("1795306641.4021535"), tv_s("c-row-id-000000"), tv_i(i)};
+        assert_int_equal(f->v->writer_row(w, row, 11), CDLT_OK);
+    }
+    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+
+    dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = db,
+                       .options = &ob.value};
+    destination *d = NULL;
+    assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    const char *paths[4] = {pa, pb, pc, pd};
+    /* the bad decimal in B: B is named, not A */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->load_files(d, f->s, f->t, paths, 4, &err), CDLT_COERCE);
+    assert_non_null(strstr(err.message, "bulk.b.0"));
+    assert_non_null(strstr(err.message, "row 15000"));
+    assert_int_equal(f->v->rollback(d, &err), CDLT_OK);
+    assert_int_equal(tl_count(d, "bulk"), 0);
+    /* B mended: 3 x 20000 + 5000 rows */
+    schema_table *t10 = f->t;
+    t10->ncolumns--; /* write B with the first ten columns again */
+    write_bulk(f, 0);
+    t10->ncolumns++;
+    assert_int_equal(rename(f->path, pb), 0);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    cdlt_status st = f->v->load_files(d, f->s, f->t, paths, 4, &err);
+    if (st != CDLT_OK)
+        fprintf(stderr, "%s\n", err.message);
+    assert_int_equal(st, CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    assert_int_equal(tl_count(d, "bulk"), 3 * NROWS + 5000);
+    char want[64];
+    snprintf(want, sizeof want, "%lld",
+             3LL * NROWS * (NROWS - 1) / 2 + 5000LL * 1000000 + 5000LL * 4999 / 2);
+    tl_expect(d, "SELECT sum(id) FROM ds.bulk", want);
+    tl_expect(d, "SELECT count(*) FROM ds.bulk WHERE extra IS NOT NULL", "5000");
+    tl_expect(d, "SELECT sum(extra) FROM ds.bulk", "12497500");
+    tl_expect(d, "SELECT count(DISTINCT _dlt_id) FROM ds.bulk", "20001");
+    f->v->close(d);
+    arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_two_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_errors_from_workers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_compression_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_many_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
