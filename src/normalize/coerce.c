@@ -145,6 +145,46 @@ static norm_slot *variant_slot(normalizer *n, norm_table *nt, norm_slot *slot, d
     return vs;
 }
 
+/* An integer beyond int64 (JV_UINT > 2^63-1, JV_BIGNUM) typed bigint: a data error, never a
+ * wrapped or garbage int64 (types_int_beyond_bigint). dlt: with its default JSON backend such
+ * ints fail the extract ("Integer exceeds 64-bit range") and (2^63-1, 2^64-1] overflows at the
+ * database; with the `large_integer` detection a NEW column of positive ones is wei (or text
+ * above 578960446186580977117854925043439539266), but detections never retype an existing
+ * column: dlt's coerce_value(bigint, bigint, v) keeps the Python int and the load overflows.
+ * So no variant (`c__v_wei` would be a cdlt invention): one error naming the value, table,
+ * column and the fix; the pipeline adds the item's file and line. */
+static cdlt_status beyond_bigint(normalizer *n, norm_table *nt, norm_slot *slot, const jv *v,
+                                 bool complete, bool preferred, cdlt_error *err)
+{
+    bool neg = v->type == JV_BIGNUM && v->len && v->u.s[0] == '-';
+    const char *why, *todo;
+    if (complete) {
+        why = "the column exists as bigint (detections only type new columns)";
+        todo = "declare the column as decimal, wei or text before its first value (the type "
+               "of an existing column does not change: for a table already loaded, use another "
+               "column name or drop the table first, e.g. refresh)";
+    } else if (preferred) {
+        why = "the schema's preferred_types make the new column bigint";
+        todo = "change that preferred type to decimal, wei or text, or declare the column as "
+               "decimal, wei or text";
+    } else if (neg) {
+        why = "a new integer column is bigint";
+        todo = "declare the column as decimal, wei or text (the `large_integer` detection only "
+               "covers integers above 2^63-1, as in dlt)";
+    } else {
+        why = "a new integer column is bigint";
+        todo = "enable the `large_integer` detection (schema settings.detections) to load it as "
+               "wei, or declare the column as decimal, wei or text";
+    }
+    err_set(err, CDLT_COERCE,
+            "table '%s', column '%s': integer %s does not fit the column type bigint (64-bit, "
+            "-9223372036854775808..9223372036854775807): %s; what to do: %s",
+            nt->name, slot->name, norm_value_text(n, v), why, todo);
+    err_set_table(err, nt->name);
+    err_set_column(err, slot->name);
+    return CDLT_COERCE;
+}
+
 /* dlt's _coerce_non_null_value: existing complete column, or a new/incomplete one. */
 static cdlt_status place(normalizer *n, norm_table *nt, norm_slot *slot, const jv *v,
                          bool variant, cdlt_error *err)
@@ -162,6 +202,9 @@ static cdlt_status place(normalizer *n, norm_table *nt, norm_slot *slot, const j
                 type = slot->preferred;
         }
     }
+    if (CDLT_UNLIKELY(type == DT_BIGINT && types_int_beyond_bigint(v)))
+        return beyond_bigint(n, nt, slot, v, complete,
+                             !complete && !variant && slot->preferred == DT_BIGINT, err);
     tval tv;
     cdlt_status st = convert(n, v, type, c ? c->timezone : -1, &tv);
     if (st == CDLT_NOMEM)
@@ -246,7 +289,8 @@ cdlt_status norm_coerce_row(normalizer *n, norm_table *nt, cdlt_error *err)
                 bool hit = norm_fast_value(c->type, c->timezone, v, &o->v);
                 if (!hit && v->type != JV_STRING && v->type != JV_INT && v->type != JV_DOUBLE &&
                     v->type != JV_BOOL && v->type != JV_OBJECT && v->type != JV_ARRAY) {
-                    /* the other kinds (uint, bignum, dates...) of the column's own type */
+                    /* the other kinds (dates...) of the column's own type; an integer
+                     * beyond int64 fails types_from_jv and place() reports it */
                     tval t2;
                     hit = c->type != DT_NONE && types_infer(v) == c->type &&
                           types_from_jv(v, &t2) == CDLT_OK;

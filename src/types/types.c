@@ -154,10 +154,10 @@ static cdlt_status from_datetime_kind(const jv *v, tval *out)
     return CDLT_OK;
 }
 
-cdlt_status types_from_jv(const jv *v, tval *out)
+/* types_from_jv, also for integers beyond int64 (flagged TV_UNSIGNED / TV_BIGTEXT): the
+ * source value of a coercion, which never leaves this file as it is. */
+static cdlt_status from_jv_any(const jv *v, tval *out)
 {
-    if (!v || !out)
-        return CDLT_INVALID_ARG;
     *out = tv(types_infer(v));
     switch ((jv_type)v->type) {
     case JV_NULL: break;
@@ -185,6 +185,17 @@ cdlt_status types_from_jv(const jv *v, tval *out)
     case JV_TIME_LOCAL: return from_datetime_kind(v, out);
     }
     return CDLT_OK;
+}
+
+cdlt_status types_from_jv(const jv *v, tval *out)
+{
+    if (!v || !out)
+        return CDLT_INVALID_ARG;
+    if (types_int_beyond_bigint(v)) {
+        *out = tv(DT_NONE);
+        return CDLT_COERCE; /* no int64 holds it: never a bigint tval (types.h) */
+    }
+    return from_jv_any(v, out);
 }
 
 /* ---- coercion ---- */
@@ -539,10 +550,13 @@ cdlt_status types_coerce(const jv *v, dtype to, arena *a, tval *out)
     if (!v || !out || !a)
         return CDLT_INVALID_ARG;
     tval src;
-    cdlt_status st = types_from_jv(v, &src);
+    cdlt_status st = from_jv_any(v, &src);
     if (st != CDLT_OK)
         return st == CDLT_PARSE ? CDLT_COERCE : st;
     dtype from = (dtype)src.type;
+    /* beyond int64: no bigint form (types_int_beyond_bigint), also not "as it is" (DT_NONE) */
+    if ((src.flags & (TV_UNSIGNED | TV_BIGTEXT)) && (to == DT_BIGINT || to == DT_NONE))
+        return CDLT_COERCE;
     if (from == DT_NONE || to == DT_NONE || from == to) {
         *out = src;
         return CDLT_OK;
@@ -701,12 +715,7 @@ cdlt_status types_write_json(const tval *v, buf *out)
             return buf_puts(out, "null");
         return buf_append(out, tmp, json_fmt_double(v->u.d, tmp));
     case DT_BOOL: return buf_puts(out, v->u.b ? "true" : "false");
-    case DT_BIGINT:
-        if (v->flags & TV_BIGTEXT)
-            return buf_append(out, v->u.s, v->len);
-        if (v->flags & TV_UNSIGNED)
-            return buf_printf(out, "%llu", (unsigned long long)(uint64_t)v->u.i);
-        return buf_printf(out, "%lld", (long long)v->u.i);
+    case DT_BIGINT: return buf_printf(out, "%lld", (long long)v->u.i);
     case DT_BINARY: {
         size_t need = 4 * ((size_t)v->len + 2) / 3 + 4;
         cdlt_status st = buf_reserve(out, need + 2);

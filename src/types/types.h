@@ -30,9 +30,7 @@ dtype dtype_parse(const char *name, size_t len);
 /* A typed value in a normalized row. 16 bytes. Strings point into the batch arena (or the
  * item being normalized) and live as long as the batch. */
 enum {
-    TV_NAIVE = 0x01,    /* DT_TIMESTAMP/DT_TIME without time zone (column hint timezone=false) */
-    TV_UNSIGNED = 0x02, /* DT_BIGINT: u.i holds the bits of a uint64 in (INT64_MAX, UINT64_MAX] */
-    TV_BIGTEXT = 0x04   /* DT_BIGINT beyond 64 bits: u.s/len is the exact decimal text */
+    TV_NAIVE = 0x01 /* DT_TIMESTAMP/DT_TIME without time zone (column hint timezone=false) */
 };
 typedef struct tval {
     uint8_t type;  /* dtype; DT_NONE = NULL */
@@ -40,7 +38,8 @@ typedef struct tval {
     uint16_t pad_;
     uint32_t len;  /* bytes of s (TEXT, BINARY, DECIMAL, WEI) */
     union {
-        int64_t i;     /* BIGINT */
+        int64_t i;     /* BIGINT: always a plain int64 (an integer beyond it is never a bigint
+                          tval: see types_int_beyond_bigint) */
         double d;      /* DOUBLE */
         bool b;        /* BOOL */
         const char *s; /* TEXT (UTF-8), BINARY (raw bytes), DECIMAL/WEI (exact decimal text) */
@@ -65,12 +64,24 @@ dtype types_infer(const jv *v);
 /* Type of a value for a NEW column: base type, then the enabled detections in dlt's order. */
 dtype types_detect(const jv *v, unsigned detections);
 
-/* Convert a JSON value to a typed value of its own base type (no coercion). */
+/* An integer that no bigint (int64) column can hold: JV_UINT (> 2^63-1) or JV_BIGNUM (beyond
+ * 64 bits, either sign). Its base type is still bigint (dlt's Python int), but it has no bigint
+ * tval: types_from_jv and types_coerce(.., DT_BIGINT, ..) refuse it with CDLT_COERCE. Into
+ * text/decimal/wei/double/bool/binary columns it coerces exactly (str(int), Decimal(int),
+ * float(int), ...). Callers typing a column bigint must report it as a data error (dlt: the
+ * extract fails, or the database overflows), never write it as an int64. */
+static inline bool types_int_beyond_bigint(const jv *v)
+{
+    return v && (v->type == JV_UINT || v->type == JV_BIGNUM);
+}
+
+/* Convert a JSON value to a typed value of its own base type (no coercion). CDLT_COERCE for
+ * an integer beyond int64 (types_int_beyond_bigint); CDLT_PARSE for a malformed TOML date. */
 cdlt_status types_from_jv(const jv *v, tval *out);
 /* Coerce a JSON value into a column of type `to` per dlt's coercion table. Returns CDLT_OK
  * and fills *out, or CDLT_COERCE when the pair is not coercible or conversion fails (the
- * caller then makes a variant column). Text results (e.g. bool -> "True") are allocated
- * in `a`. */
+ * caller then makes a variant column; an integer beyond int64 into bigint also fails, see
+ * types_int_beyond_bigint). Text results (e.g. bool -> "True") are allocated in `a`. */
 cdlt_status types_coerce(const jv *v, dtype to, arena *a, tval *out);
 
 /* ISO-8601 parsing as dlt's detection accepts it (core.md §3.1). Returns true and the

@@ -5,6 +5,13 @@
 
 #include "types.h"
 
+/* Flags of source values inside types.c only (never in a tval returned by the API): the
+ * bigint source of a coercion holding an integer beyond int64. */
+enum {
+    TV_UNSIGNED = 0x02, /* DT_BIGINT: u.i holds the bits of a uint64 in (INT64_MAX, UINT64_MAX] */
+    TV_BIGTEXT = 0x04   /* DT_BIGINT beyond 64 bits: u.s/len is the exact decimal text */
+};
+
 /* Largest input the number parsers look at (longer strings are not coercible). */
 #define TYPES_NUM_MAX 4096
 

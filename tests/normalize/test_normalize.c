@@ -263,6 +263,45 @@ static void test_error_names_table_column_value(void **state)
     fx_close(&f);
 }
 
+/* Integers beyond int64 never reach a sink as a bigint value (18446744073709551615 used to
+ * arrive as -1, a bignum as its text pointer): a variant made for one (a timestamp column
+ * cannot take it, so dlt makes `ts__v_bigint`) is an error too, with the value cut short. */
+static void test_int_beyond_bigint_variant_and_long_value(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, "1.0");
+    assert_int_equal(fx_item(&f, "{\"ts\":\"2024-01-01T00:00:00Z\"}", "t"), CDLT_OK);
+    assert_int_equal(fx_item(&f, "{\"ts\":18446744073709551615}", "t"), CDLT_COERCE);
+    assert_non_null(strstr(f.err.message, "table 't', column 'ts__v_bigint'"));
+    assert_non_null(strstr(f.err.message, "integer 18446744073709551615 does not fit"));
+    assert_non_null(strstr(f.err.message, "`large_integer`"));
+    assert_string_equal(f.err.table, "t");
+    assert_string_equal(f.err.column_name, "ts__v_bigint");
+    assert_null(table_get_column(schema_get_table(f.s, "t"), "ts__v_bigint", 12));
+    /* a 400-digit integer: the message shows the first 200 characters and "..." */
+    char item[600];
+    int o = snprintf(item, sizeof item, "{\"big\":");
+    for (int i = 0; i < 400; i++)
+        item[o++] = (char)('1' + i % 9);
+    snprintf(item + o, sizeof item - (size_t)o, "}");
+    assert_int_equal(fx_item(&f, item, "t"), CDLT_COERCE);
+    assert_non_null(strstr(f.err.message, "column 'big'"));
+    assert_non_null(strstr(f.err.message, "integer 123456789123456789"));
+    assert_non_null(strstr(f.err.message, "..."));
+    assert_true(strlen(f.err.message) < 800);
+    /* with large_integer the same values load: wei (exact text) and text */
+    f.s->detections |= DETECT_LARGE_INTEGER;
+    assert_int_equal(fx_item(&f, item, "t"), CDLT_OK);
+    assert_int_equal(fx_item(&f, "{\"w\":18446744073709551615}", "t"), CDLT_OK);
+    schema_table *t = schema_get_table(f.s, "t");
+    assert_int_equal(table_get_column(t, "big", 3)->type, DT_TEXT);
+    assert_int_equal(table_get_column(t, "w", 1)->type, DT_WEI);
+    rec_table *rt = rec_find(&f.rec, "t");
+    assert_non_null(strstr(rt->rows.data, "\"w\":\"18446744073709551615\""));
+    fx_close(&f);
+}
+
 static void test_schema_changed_first_new(void **state)
 {
     (void)state;
@@ -351,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_timestamp_fast_path_matches_coerce),
         cmocka_unit_test(test_shake4_matches_evp),
         cmocka_unit_test(test_error_names_table_column_value),
+        cmocka_unit_test(test_int_beyond_bigint_variant_and_long_value),
         cmocka_unit_test(test_schema_changed_first_new),
         cmocka_unit_test(test_bad_table_name),
         cmocka_unit_test(test_open_errors),
