@@ -231,9 +231,17 @@ static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *
 {
     src_files *f = NULL;
     const char *res = entry_str(vb, "resource");
-    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), &f, c->err);
-    if (rc != CDLT_OK)
+    const jv *lb = jv_get(vb, "linked_bytes");
+    uint64_t limit = lb && lb->type == JV_INT && lb->u.i > 0 ? (uint64_t)lb->u.i : 0;
+    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), limit, &f, c->err);
+    if (rc != CDLT_OK) {
+        if (is_data_error(rc)) { /* the linked input shrank: as a bad line, drop the package */
+            c->discard = true;
+            err_prefix(c->err, "resource '%s': ", res);
+            err_set_resource(c->err, res);
+        }
         return rc;
+    }
     norm_sink sink = {c, sink_schema_changed, sink_row};
     uint32_t batch = 0;
     for (;;) {

@@ -202,6 +202,7 @@ struct cdlt_pipeline {
     bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
     bool overlap_now;         /* set by run() around its normalize phase only */
     bool verbatim_files;      /* extract copies plain NDJSON file resources as they are */
+    bool verbatim_link;       /* ...by a hard link when it can (extract.c link_input) */
     uint64_t verbatim_min_bytes; /* ...those files of at least this size (a copy costs a fsync) */
     const dest_vtable *dv;    /* destination implementation */
     arena opts_mem;           /* owns dest_opts */

@@ -23,7 +23,8 @@ typedef struct src_lines {
     size_t cap;       /* allocated bytes of buf */
     size_t start;     /* first unconsumed byte */
     size_t end;       /* bytes valid in buf */
-    bool eof;         /* read() returned 0 */
+    bool eof;         /* read() returned 0, or limit reached */
+    uint64_t limit;   /* read no byte at or past this offset (UINT64_MAX: to the end) */
     uint64_t base;    /* file offset of buf[0] */
     int64_t lineno;   /* lines consumed so far */
 } src_lines;
@@ -40,6 +41,7 @@ struct src_files {
     bool open;           /* paths[cur] is open (js or ln) */
     uint64_t total;      /* sum of sizes */
     uint64_t done_prev;  /* bytes of the files already finished */
+    uint64_t limit;      /* src_files_open_copy: read only the first `limit` bytes (0 = all) */
 };
 
 static bool has_glob_chars(const char *s)
@@ -171,7 +173,11 @@ static cdlt_status lines_fill(src_files *f, cdlt_error *err)
         l->cap = nc;
     }
     for (;;) {
-        ssize_t r = read(l->fd, l->buf + l->end, l->cap - l->end);
+        size_t want = l->cap - l->end;
+        uint64_t at = l->base + l->end;
+        if (l->limit != UINT64_MAX && l->limit - at < want)
+            want = (size_t)(l->limit - at);
+        ssize_t r = want ? read(l->fd, l->buf + l->end, want) : 0;
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -197,6 +203,7 @@ static cdlt_status open_current(src_files *f, cdlt_error *err)
     l->base = 0;
     l->lineno = 0;
     l->eof = false;
+    l->limit = f->limit ? f->limit : UINT64_MAX;
     cdlt_status st;
     for (;;) {
         if ((st = lines_fill(f, err)) != CDLT_OK)
@@ -331,8 +338,8 @@ int64_t src_files_line(const src_files *f)
     return f->js ? line : f->ln.lineno;
 }
 
-cdlt_status src_files_open_copy(const char *path, const char *shown, src_files **out,
-                                cdlt_error *err)
+cdlt_status src_files_open_copy(const char *path, const char *shown, uint64_t limit,
+                                src_files **out, cdlt_error *err)
 {
     *out = NULL;
     src_files *f = mem_calloc(1, sizeof *f);
@@ -354,7 +361,19 @@ cdlt_status src_files_open_copy(const char *path, const char *shown, src_files *
         src_files_close(f);
         return err_set(err, CDLT_IO, "cannot read '%s': %s", path, strerror(e));
     }
-    f->sizes[0] = f->total = (uint64_t)st.st_size;
+    if (limit && (uint64_t)st.st_size < limit) {
+        /* a hard link shares the user's file: it was truncated or rewritten in place */
+        src_files_close(f);
+        err_set(err, CDLT_PARSE,
+                "'%s' changed after it was extracted: it now has %llu bytes, %llu were "
+                "extracted (the package holds a hard link to it, '%s')",
+                shown, (unsigned long long)st.st_size, (unsigned long long)limit, path);
+        return err_hint(err, "the file was truncated or rewritten while the run was pending; "
+                             "extract it again (set [extract] verbatim_link = false to have "
+                             "cdlt copy input files instead of linking them)");
+    }
+    f->limit = limit;
+    f->sizes[0] = f->total = limit ? limit : (uint64_t)st.st_size;
     f->stop = 1;
     *out = f;
     return CDLT_OK;
@@ -502,8 +521,14 @@ static cdlt_status copy_err(cdlt_error *err, const char *what, const char *path)
 cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, void *ud,
                            uint64_t *out_items, cdlt_error *err)
 {
+    return src_count_file(f->paths[i], a, put, ud, out_items, NULL, err);
+}
+
+cdlt_status src_count_file(const char *path, arena *a, src_put_fn put, void *ud,
+                           uint64_t *out_items, uint64_t *out_bytes, cdlt_error *err)
+{
     *out_items = 0;
-    const char *path = f->paths[i];
+    uint64_t bytes = 0;
     char *b = mem_alloc(SRC_COPY_PIECE);
     if (!b)
         return err_nomem(err);
@@ -525,7 +550,8 @@ cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, voi
         if (r <= 0)
             break;
         count_feed(&c, b, (size_t)r);
-        if ((st = put(ud, b, (size_t)r, err)) != CDLT_OK)
+        bytes += (uint64_t)r;
+        if (put && (st = put(ud, b, (size_t)r, err)) != CDLT_OK)
             break;
     }
     close(fd);
@@ -534,5 +560,7 @@ cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, voi
         count_list(&c); /* a last line without newline */
     buf_free(&c.list);
     *out_items = c.items;
+    if (out_bytes)
+        *out_bytes = bytes;
     return st;
 }

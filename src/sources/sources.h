@@ -27,9 +27,11 @@ int64_t src_files_line(const src_files *f);
 
 /* ---- verbatim copies: extract stores NDJSON files as they are, normalize reads the copy ---- */
 /* Read one file, `path`, whose data errors (parse errors, over-long lines) name `shown` with
- * the same line, column and byte: the copy of a user's file reports the user's file. */
-cdlt_status src_files_open_copy(const char *path, const char *shown, src_files **out,
-                                cdlt_error *err);
+ * the same line, column and byte: the copy of a user's file reports the user's file.
+ * limit > 0: read only the first `limit` bytes (a hard link to a user's file that may have
+ * grown since); a file now shorter than that is a data error (CDLT_PARSE) that says so. */
+cdlt_status src_files_open_copy(const char *path, const char *shown, uint64_t limit,
+                                src_files **out, cdlt_error *err);
 /* Whether matched file i is a regular file read as NDJSON (first non-blank byte not '[').
  * False also when it cannot be read: the line reader then reports it as usual. */
 bool src_files_is_ndjson(const src_files *f, size_t i);
@@ -45,5 +47,9 @@ typedef cdlt_status (*src_put_fn)(void *ud, const char *p, size_t n, cdlt_error 
  * parsing only lines that start with '['; `a` is scratch memory for those. */
 cdlt_status src_files_copy(src_files *f, size_t i, arena *a, src_put_fn put, void *ud,
                            uint64_t *out_items, cdlt_error *err);
+/* The same for any file `path`; put may be NULL (count only: a hard-linked input);
+ * out_bytes (may be NULL) = the bytes read and counted. */
+cdlt_status src_count_file(const char *path, arena *a, src_put_fn put, void *ud,
+                           uint64_t *out_items, uint64_t *out_bytes, cdlt_error *err);
 
 #endif /* CDLT_SOURCES_H */

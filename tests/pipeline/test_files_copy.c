@@ -208,7 +208,7 @@ static void test_detection_and_names(void **st)
     src_files_close(f);
     /* a copy names its origin in data errors, at the same line, column and byte */
     char *bad = write_tmp(dir, "copy.jsonl", "{\"a\":1}\n\n{\"a\": ?}\n", 19);
-    assert_int_equal(src_files_open_copy(bad, "/data/users.jsonl", &f, &err), CDLT_OK);
+    assert_int_equal(src_files_open_copy(bad, "/data/users.jsonl", 0, &f, &err), CDLT_OK);
     arena ar;
     arena_init(&ar, 4096, 0);
     jv v;
@@ -221,7 +221,7 @@ static void test_detection_and_names(void **st)
     src_files_close(f);
     arena_free(&ar);
     /* an I/O error names the file really read */
-    assert_int_equal(src_files_open_copy("/nonexistent/x.jsonl", "shown", &f, &err), CDLT_IO);
+    assert_int_equal(src_files_open_copy("/nonexistent/x.jsonl", "shown", 0, &f, &err), CDLT_IO);
     assert_non_null(strstr(err.message, "/nonexistent/x.jsonl"));
     assert_null(f);
     free(a);

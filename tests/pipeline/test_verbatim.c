@@ -6,10 +6,12 @@
  * state and schema files, resources the fast path must not take, the config.toml switch, small
  * inputs parsed between copies. Inputs here are tiny, so EXTRACT__VERBATIM_MIN_FILE_BYTES=0
  * (copy every size) except where a test says otherwise.
- * Runs twice: with the overlapped load (default) and with LOAD__OVERLAP_NORMALIZE=false. */
+ * Runs three times: with the overlapped load (default), with LOAD__OVERLAP_NORMALIZE=false, and
+ * with EXTRACT__VERBATIM_LINK=false (inputs copied instead of hard-linked). */
 #include "ptest.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct env {
     char *dir;        /* temp dir: inputs, databases, pipelines */
@@ -723,6 +725,64 @@ static void test_alloc_failures(void **st)
     }
 }
 
+/* The hard link (default where the file system allows): the package's job file IS the input
+ * (same inode) until normalize; an input appended to after extract loads as it was extracted;
+ * one truncated after extract is reported (file named, package discarded, nothing loaded) and
+ * the next run loads it as it is then; with verbatim_link = false the job is a copy. */
+static void test_hard_link(void **st)
+{
+    (void)st;
+    if (getenv("EXTRACT__VERBATIM_LINK"))
+        return; /* the copy pass: nothing linked */
+    env *e = env_new("vb-link");
+    puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
+    char in[1200];
+    snprintf(in, sizeof in, "%s/a.jsonl", e->dir);
+    struct stat sb;
+    for (int mode = 0; mode < 3; mode++) { /* 0: appended, 1: truncated, 2: link off */
+        const char *name = mode == 0 ? "lgrow" : mode == 1 ? "lshrink" : "lcopy";
+        puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
+        if (mode == 2)
+            setenv("EXTRACT__VERBATIM_LINK", "false", 1);
+        cdlt_pipeline *p = open_p(e, name, true);
+        unsetenv("EXTRACT__VERBATIM_LINK");
+        cdlt_source *s = file_source(e, "a.jsonl");
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+        assert_int_equal(stat(in, &sb), 0);
+        assert_int_equal(sb.st_nlink, mode == 2 ? 1 : 2); /* the package holds a link */
+        if (mode == 0) { /* a log being appended to */
+            FILE *f = fopen(in, "a");
+            fputs("{\"id\":4}\n", f);
+            fclose(f);
+        } else if (mode == 1) { /* rotated by copytruncate */
+            assert_int_equal(truncate(in, 9), 0);
+        }
+        cdlt_status rc = cdlt_pipeline_run(p, NULL, CDLT_REFRESH_NONE, NULL, &err);
+        assert_int_equal(rc, mode == 1 ? CDLT_PARSE : CDLT_OK);
+        if (mode == 1) {
+            assert_non_null(strstr(err.message, "a.jsonl' changed after it was extracted"));
+            assert_non_null(strstr(err.message, "now has 9 bytes, 27 were extracted"));
+            assert_non_null(strstr(err.message, "nothing of this run was loaded"));
+        }
+        size_t pending = 9;
+        assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+        assert_int_equal(pending, 0);
+        assert_int_equal(stat(in, &sb), 0);
+        assert_int_equal(sb.st_nlink, 1); /* the package is gone, its link with it */
+        assert_int_equal(rows(e, name, "items"), mode == 1 ? -1 : 3);
+        if (mode == 1) { /* the next run takes the file as it is now */
+            outcome o = run_source(p, s);
+            assert_int_equal(o.rc, CDLT_OK);
+            assert_int_equal(rows(e, name, "items"), 1);
+        }
+        cdlt_source_free(s);
+        cdlt_pipeline_free(p);
+    }
+    env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -738,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_mixed_small_and_large),
         cmocka_unit_test(test_pending_package),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_hard_link),
     };
     unsetenv("EXTRACT__VERBATIM_FILES");
     setenv("EXTRACT__VERBATIM_MIN_FILE_BYTES", "0", 1); /* the inputs here are tiny */
@@ -745,5 +806,8 @@ int main(void)
     int failed = cmocka_run_group_tests_name("overlap on", tests, NULL, NULL);
     setenv("LOAD__OVERLAP_NORMALIZE", "false", 1);
     failed += cmocka_run_group_tests_name("overlap off", tests, NULL, NULL);
+    unsetenv("LOAD__OVERLAP_NORMALIZE");
+    setenv("EXTRACT__VERBATIM_LINK", "false", 1); /* inputs copied, not hard-linked */
+    failed += cmocka_run_group_tests_name("copies", tests, NULL, NULL);
     return failed;
 }
