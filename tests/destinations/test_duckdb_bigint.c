@@ -6,53 +6,14 @@
  * (DECIMAL(38,0)) or, above 578960446186580977117854925043439539266, as text; into existing
  * text/decimal/wei/double columns they coerce exactly; a wei beyond DECIMAL(38,0) fails the
  * load instead of being cut. Links cdlt_pipeline (tests/destinations/extra.cmake). */
-#include "testutil.h"
+#include "pipeline/ptest.h"
 
 #include <duckdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct env {
-    char *dir;       /* temp dir: inputs, database, pipelines */
-    char db[1024];   /* duckdb file */
-    char pdir[1024]; /* pipelines dir */
-} env;
-
-static env *env_new(const char *tag)
-{
-    env *e = calloc(1, sizeof *e);
-    e->dir = tu_mkdtemp(tag);
-    snprintf(e->db, sizeof e->db, "%s/test.duckdb", e->dir);
-    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
-    return e;
-}
-
-static void env_free(env *e)
-{
-    tu_rm_rf(e->dir);
-    free(e->dir);
-    free(e);
-}
-
-static cdlt_pipeline *open_p(env *e, const char *name)
-{
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = name;
-    o.destination = "duckdb";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    cdlt_pipeline *p = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
-    if (rc != CDLT_OK)
-        fprintf(stderr, "open: %s\n", err.message);
-    assert_int_equal(rc, CDLT_OK);
-    return p;
-}
+typedef pt_env env; /* ptest.h */
 
 /* Run pipeline `name` once over NDJSON `text` (written to <dir>/<file>) as resource "items";
  * optional declared columns {name, type} pairs ending with NULL. */
@@ -62,7 +23,7 @@ static cdlt_status run_ndjson(env *e, const char *name, const char *file, const 
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", e->dir, file);
     assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-    cdlt_pipeline *p = open_p(e, name);
+    cdlt_pipeline *p = pt_open(e, name);
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL;
     assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
@@ -141,7 +102,7 @@ static void enable_large_integer(env *e, const char *pipeline, const char *schem
 static void test_default_is_a_data_error(void **state)
 {
     (void)state;
-    env *e = env_new("bigint-default");
+    env *e = pt_env_new("bigint-default");
     cdlt_error err;
     cdlt_status rc = run_ndjson(e, "p_uint", "uint.jsonl",
                                 "{\"id\":1,\"m\":5}\n{\"id\":2,\"n\":18446744073709551615}\n", NULL,
@@ -162,7 +123,7 @@ static void test_default_is_a_data_error(void **state)
     assert_non_null(strstr(err.message, "integer 123456789012345678901234567890 does not fit"));
     assert_non_null(strstr(err.message, "item at line 1 of "));
     expect(e, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'items'", "0");
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* large_integer: exact wei in DECIMAL(38,0) (both signs once the column is wei), text above
@@ -170,7 +131,7 @@ static void test_default_is_a_data_error(void **state)
 static void test_large_integer_loads_exact_wei(void **state)
 {
     (void)state;
-    env *e = env_new("bigint-wei");
+    env *e = pt_env_new("bigint-wei");
     cdlt_error err;
     assert_int_equal(run_ndjson(e, "p", "first.jsonl", "{\"id\":0}\n", NULL, &err), CDLT_OK);
     enable_large_integer(e, "p", "src");
@@ -214,7 +175,7 @@ static void test_large_integer_loads_exact_wei(void **state)
     assert_int_not_equal(rc, CDLT_OK);
     assert_non_null(strstr(err.message, "DECIMAL(38,0)"));
     expect(e, "SELECT count(*) FROM ds.items WHERE id = 8", "0");
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* Existing (declared) columns: text, decimal, wei and double take them exactly (double as the
@@ -222,7 +183,7 @@ static void test_large_integer_loads_exact_wei(void **state)
 static void test_existing_columns(void **state)
 {
     (void)state;
-    env *e = env_new("bigint-cols");
+    env *e = pt_env_new("bigint-cols");
     cdlt_error err;
     static const char *const cols[] = {"txt", "text", "dec", "decimal", "w", "wei",
                                        "d",   "double", NULL};
@@ -247,7 +208,7 @@ static void test_existing_columns(void **state)
     assert_int_equal(rc, CDLT_COERCE);
     assert_non_null(strstr(err.message, "column 'n': integer 9223372036854775808 does not fit"));
     assert_non_null(strstr(err.message, "exists as bigint"));
-    env_free(e);
+    pt_env_free(e);
 }
 
 int main(void)

@@ -67,4 +67,52 @@ static inline int64_t pt_count(const char *db, const char *dataset, const char *
     return pt_query_int(db, sql);
 }
 
+/* A test's temp folder: the DuckDB file <dir>/test.duckdb and the pipelines dir <dir>/pipelines. */
+typedef struct pt_env {
+    char *dir;       /* temp dir (inputs, database, pipelines) */
+    char db[1024];   /* duckdb file */
+    char pdir[1024]; /* pipelines dir */
+} pt_env;
+
+static inline pt_env *pt_env_new(const char *tag)
+{
+    pt_env *e = calloc(1, sizeof *e);
+    e->dir = tu_mkdtemp(tag);
+    snprintf(e->db, sizeof e->db, "%s/test.duckdb", e->dir);
+    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
+    return e;
+}
+
+static inline void pt_env_free(pt_env *e)
+{
+    tu_rm_rf(e->dir);
+    free(e->dir);
+    free(e);
+}
+
+/* Open pipeline `name` into `db` (dataset "ds", pipelines in e->pdir); fails the test on error. */
+static inline cdlt_pipeline *pt_open_db(const pt_env *e, const char *name, const char *db)
+{
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = name;
+    o.destination = "duckdb";
+    o.credentials = db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    cdlt_pipeline *p = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
+    if (rc != CDLT_OK)
+        fprintf(stderr, "open: %s\n", err.message);
+    assert_int_equal(rc, CDLT_OK);
+    return p;
+}
+
+static inline cdlt_pipeline *pt_open(const pt_env *e, const char *name)
+{
+    return pt_open_db(e, name, e->db);
+}
+
 #endif

@@ -12,46 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct env {
-    char *dir;      /* temp dir */
-    char db[1024];  /* duckdb file */
-    char pdir[1024];/* pipelines dir */
-} env;
-
-static env *env_new(const char *tag)
-{
-    env *e = calloc(1, sizeof *e);
-    e->dir = tu_mkdtemp(tag);
-    snprintf(e->db, sizeof e->db, "%s/test.duckdb", e->dir);
-    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
-    return e;
-}
-
-static void env_free(env *e)
-{
-    tu_rm_rf(e->dir);
-    free(e->dir);
-    free(e);
-}
-
-static cdlt_pipeline *open_p(env *e, const char *name)
-{
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = name;
-    o.destination = "duckdb";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    cdlt_pipeline *p = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
-    if (rc != CDLT_OK)
-        fprintf(stderr, "open: %s\n", err.message);
-    assert_int_equal(rc, CDLT_OK);
-    return p;
-}
+typedef pt_env env; /* ptest.h */
 
 /* users: n items with a nested object and a list (roles: 1 + id % 3 entries) */
 typedef struct gen {
@@ -123,8 +84,8 @@ static cdlt_status run(cdlt_pipeline *p, cdlt_source *s, cdlt_refresh rf, cdlt_l
 static void test_nested_and_system_tables(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-e2e");
-    cdlt_pipeline *p = open_p(e, "t1");
+    env *e = pt_env_new("pipe-e2e");
+    cdlt_pipeline *p = pt_open(e, "t1");
     gen g = {100, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     cdlt_load_info *info = NULL;
@@ -178,7 +139,7 @@ static void test_nested_and_system_tables(void **st)
     assert_int_equal(access(path, R_OK), 0);
 
     /* second run appends; the unchanged state adds no state row */
-    p = open_p(e, "t1");
+    p = pt_open(e, "t1");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 200);
@@ -186,14 +147,14 @@ static void test_nested_and_system_tables(void **st)
     assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
     assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 1);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static void test_replace(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-replace");
-    cdlt_pipeline *p = open_p(e, "t2");
+    env *e = pt_env_new("pipe-replace");
+    cdlt_pipeline *p = pt_open(e, "t2");
     gen g = {50, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_REPLACE);
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
@@ -204,14 +165,14 @@ static void test_replace(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
     assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
     /* a replace resource that yields nothing empties its tables */
-    p = open_p(e, "t2");
+    p = pt_open(e, "t2");
     g.n = 0;
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 0);
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), 0);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* transformer: two detail items per parent item */
@@ -254,8 +215,8 @@ static cdlt_status route(const char *item, size_t len, cdlt_text *out, void *ud)
 static void test_transformer_and_steps(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-tx");
-    cdlt_pipeline *p = open_p(e, "t3");
+    env *e = pt_env_new("pipe-tx");
+    cdlt_pipeline *p = pt_open(e, "t3");
     gen g = {40, 0, false};
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL, *t = NULL, *r2 = NULL;
@@ -280,14 +241,14 @@ static void test_transformer_and_steps(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users_copy"), 2);
     assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM ds.users_copy WHERE flag"), 2);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static void test_pending_resume(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-pending");
-    cdlt_pipeline *p = open_p(e, "t4");
+    env *e = pt_env_new("pipe-pending");
+    cdlt_pipeline *p = pt_open(e, "t4");
     gen g = {60, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     cdlt_error err;
@@ -298,8 +259,8 @@ static void test_pending_resume(void **st)
     assert_int_equal(pending, 1);
     /* the phases one by one: extract -> normalize -> (new process) load */
     {
-        env *e2 = env_new("pipe-phases");
-        cdlt_pipeline *q = open_p(e2, "tph");
+        env *e2 = pt_env_new("pipe-phases");
+        cdlt_pipeline *q = pt_open(e2, "tph");
         assert_int_equal(cdlt_pipeline_extract(q, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
         assert_int_equal(cdlt_pipeline_normalize(q, &err), CDLT_OK);
         char path[1200];
@@ -310,7 +271,7 @@ static void test_pending_resume(void **st)
         cdlt_string_free(txt);
         cdlt_pipeline_free(q);
         assert_int_equal(pt_count(e2->db, "ds", "users"), -1);
-        q = open_p(e2, "tph");
+        q = pt_open(e2, "tph");
         assert_int_equal(cdlt_pipeline_load(q, &err), CDLT_OK);
         assert_int_equal(cdlt_pipeline_pending_count(q, &pending, &err), CDLT_OK);
         assert_int_equal(pending, 0);
@@ -319,14 +280,14 @@ static void test_pending_resume(void **st)
         cdlt_string_free(txt);
         cdlt_pipeline_free(q);
         assert_int_equal(pt_count(e2->db, "ds", "users"), 60);
-        env_free(e2);
+        pt_env_free(e2);
     }
     /* extract refuses while pending */
     assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_PENDING);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), -1);
     /* a new process: run finishes the pending package only */
-    p = open_p(e, "t4");
+    p = pt_open(e, "t4");
     cdlt_load_info *info = NULL;
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
     assert_true(cdlt_load_info_pending_only(info));
@@ -336,20 +297,20 @@ static void test_pending_resume(void **st)
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 60);
     /* the next run extracts new data */
-    p = open_p(e, "t4");
+    p = pt_open(e, "t4");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 120);
     assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 2);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static void test_state_and_sync(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-state");
-    cdlt_pipeline *p = open_p(e, "t5");
+    env *e = pt_env_new("pipe-state");
+    cdlt_pipeline *p = pt_open(e, "t5");
     gen g = {10, 0, true};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
@@ -360,7 +321,7 @@ static void test_state_and_sync(void **st)
     assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 2);
     /* lose the working dir: the next run restores state and schema from the destination */
     tu_rm_rf(e->pdir);
-    p = open_p(e, "t5");
+    p = pt_open(e, "t5");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     char *info = NULL;
     cdlt_error err;
@@ -374,7 +335,7 @@ static void test_state_and_sync(void **st)
     assert_int_equal(pt_query_int(e->db, "SELECT count(DISTINCT id) FROM ds.users"), 30);
     /* explicit sync on a fresh working dir */
     tu_rm_rf(e->pdir);
-    p = open_p(e, "t5");
+    p = pt_open(e, "t5");
     assert_int_equal(cdlt_pipeline_sync(p, &err), CDLT_OK);
     assert_int_equal(cdlt_pipeline_info(p, false, &info, &err), CDLT_OK);
     assert_non_null(strstr(info, "last_id=30"));
@@ -382,21 +343,21 @@ static void test_state_and_sync(void **st)
     cdlt_pipeline_free(p);
     /* the destination loses the dataset: the next run starts afresh (state row sent again) */
     unlink(e->db);
-    p = open_p(e, "t5");
+    p = pt_open(e, "t5");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 10);
     assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
     assert_int_equal(pt_count(e->db, "ds", "_dlt_pipeline_state"), 1);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static void test_refresh(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-refresh");
-    cdlt_pipeline *p = open_p(e, "t6");
+    env *e = pt_env_new("pipe-refresh");
+    cdlt_pipeline *p = pt_open(e, "t6");
     gen g = {10, 0, true};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
@@ -404,25 +365,25 @@ static void test_refresh(void **st)
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 20);
     /* drop_data: tables truncated and resource state wiped: ids start again at 1 */
-    p = open_p(e, "t6");
+    p = pt_open(e, "t6");
     assert_int_equal(run(p, s, CDLT_REFRESH_DROP_DATA, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 10);
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 10));
     assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
     /* drop_resources: tables dropped and recreated */
-    p = open_p(e, "t6");
+    p = pt_open(e, "t6");
     assert_int_equal(run(p, s, CDLT_REFRESH_DROP_RESOURCES, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 10);
     /* drop_sources: every table of the schema dropped, state wiped, loaded afresh */
-    p = open_p(e, "t6");
+    p = pt_open(e, "t6");
     assert_int_equal(run(p, s, CDLT_REFRESH_DROP_SOURCES, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 10);
     assert_int_equal(pt_query_int(e->db, "SELECT max(id) FROM ds.users"), 10);
     /* drop via the inspection API: tables gone */
-    p = open_p(e, "t6");
+    p = pt_open(e, "t6");
     cdlt_error err;
     cdlt_error_clear(&err);
     const char *names[] = {"users"};
@@ -431,7 +392,7 @@ static void test_refresh(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users"), -1);
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), -1);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static cdlt_source *file_source(const char *path)
@@ -462,11 +423,11 @@ static void write_lines(const char *path, int n, int broken_line)
 static void test_malformed_input(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-bad");
+    env *e = pt_env_new("pipe-bad");
     char path[1200];
     snprintf(path, sizeof path, "%s/big.jsonl", e->dir);
     write_lines(path, 20000, 12345);
-    cdlt_pipeline *p = open_p(e, "t7");
+    cdlt_pipeline *p = pt_open(e, "t7");
     cdlt_source *s = file_source(path);
     cdlt_error err;
     cdlt_error_clear(&err);
@@ -485,14 +446,14 @@ static void test_malformed_input(void **st)
     assert_true(pt_count(e->db, "ds", "_dlt_loads") <= 0);
     /* fixed input: the next run loads everything once */
     write_lines(path, 20000, 0);
-    p = open_p(e, "t7");
+    p = pt_open(e, "t7");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "items"), 20000);
     assert_int_equal(pt_count(e->db, "ds", "items__list"), 40000);
     cdlt_source_free(s);
     /* missing file and a folder: clear errors */
-    p = open_p(e, "t7");
+    p = pt_open(e, "t7");
     snprintf(path, sizeof path, "%s/nope/*.jsonl", e->dir);
     s = file_source(path);
     cdlt_error_clear(&err);
@@ -505,7 +466,7 @@ static void test_malformed_input(void **st)
     assert_non_null(strstr(err.message, "folder"));
     cdlt_source_free(s);
     cdlt_pipeline_free(p);
-    env_free(e);
+    pt_env_free(e);
 }
 
 
@@ -530,9 +491,9 @@ static void exec_sql(const char *db, const char *sql)
 static void test_load_failure_retry(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-loadfail");
+    env *e = pt_env_new("pipe-loadfail");
     exec_sql(e->db, "CREATE SCHEMA ds; CREATE TABLE ds.users (id BIGINT CHECK (id < 0))");
-    cdlt_pipeline *p = open_p(e, "t8");
+    cdlt_pipeline *p = pt_open(e, "t8");
     gen g = {20, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     cdlt_error err;
@@ -552,14 +513,14 @@ static void test_load_failure_retry(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), -1); /* rolled back */
     /* fix the cause; the next run finishes the pending package exactly once */
     exec_sql(e->db, "DROP TABLE ds.users");
-    p = open_p(e, "t8");
+    p = pt_open(e, "t8");
     assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     cdlt_pipeline_free(p);
     assert_int_equal(pt_count(e->db, "ds", "users"), 20);
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 20));
     assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 1);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static cdlt_status open_with(env *e, const char *name, const char *dest_opts, cdlt_pipeline **p,
@@ -598,7 +559,7 @@ static void test_replace_insert_from_staging(void **st)
 {
     (void)st;
     static const char OPTS[] = "{\"replace_strategy\":\"insert-from-staging\"}";
-    env *e = env_new("pipe-staging");
+    env *e = pt_env_new("pipe-staging");
     cdlt_pipeline *p = NULL;
     cdlt_error err;
     /* configuration: unknown values name the key and the allowed values */
@@ -676,16 +637,16 @@ static void test_replace_insert_from_staging(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users"), 0);
     assert_int_equal(pt_count(e->db, "ds", "_dlt_loads"), 5);
     cdlt_source_free(s2);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* Two users of one working dir: the second is refused while the first holds it. */
 static void test_lock(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-lock");
-    cdlt_pipeline *p1 = open_p(e, "tl");
-    cdlt_pipeline *p2 = open_p(e, "tl");
+    env *e = pt_env_new("pipe-lock");
+    cdlt_pipeline *p1 = pt_open(e, "tl");
+    cdlt_pipeline *p2 = pt_open(e, "tl");
     gen g = {3, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     assert_int_equal(run(p1, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
@@ -698,7 +659,7 @@ static void test_lock(void **st)
     cdlt_pipeline_free(p2);
     assert_int_equal(pt_count(e->db, "ds", "users"), 6);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 
@@ -734,8 +695,8 @@ static cdlt_status built_rows(cdlt_emitter *em, void *ud)
 static void test_row_builder(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-rows");
-    cdlt_pipeline *p = open_p(e, "tr");
+    env *e = pt_env_new("pipe-rows");
+    cdlt_pipeline *p = pt_open(e, "tr");
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL;
     assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
@@ -752,7 +713,7 @@ static void test_row_builder(void **st)
     assert_string_equal(name, "it's \"q\"");
     free(name);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 
@@ -760,7 +721,7 @@ static void test_row_builder(void **st)
 static void test_file_rotation(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-rotate");
+    env *e = pt_env_new("pipe-rotate");
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
     o.pipeline_name = "trot";
@@ -780,7 +741,7 @@ static void test_file_rotation(void **st)
     assert_int_equal(pt_count(e->db, "ds", "users"), 5000);
     assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 5000));
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* ---- overlapped load (load files while normalize runs; on by default) ---- */
@@ -831,7 +792,7 @@ static cdlt_status late_items(cdlt_emitter *em, void *ud)
 static void test_overlap_replace_rotated(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-overlap");
+    env *e = pt_env_new("pipe-overlap");
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
     o.pipeline_name = "tov";
@@ -875,7 +836,7 @@ static void test_overlap_replace_rotated(void **st)
     assert_int_equal(g_overlapped, overlap_on() ? 3 : 0);
     cdlt_pipeline_free(p);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* load_threads = 2: the overlapped loader runs on one DuckDB thread while normalize runs, then
@@ -883,7 +844,7 @@ static void test_overlap_replace_rotated(void **st)
 static void test_overlap_two_threads(void **st)
 {
     (void)st;
-    env *e = env_new("pipe-ovl2");
+    env *e = pt_env_new("pipe-ovl2");
     setenv("DESTINATION__DUCKDB__LOAD_THREADS", "2", 1);
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
@@ -917,7 +878,7 @@ static void test_overlap_two_threads(void **st)
     assert_int_equal(g_all_threads, overlap_on() ? 1 : 0);
     cdlt_pipeline_free(p);
     cdlt_source_free(s);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* Allocation failure at many points of a run: each failure is an error (never a crash), and
@@ -925,19 +886,19 @@ static void test_overlap_two_threads(void **st)
 static void test_alloc_failures(void **st)
 {
     (void)st;
-    env *e0 = env_new("pipe-alloc0");
-    cdlt_pipeline *p0 = open_p(e0, "ta");
+    env *e0 = pt_env_new("pipe-alloc0");
+    cdlt_pipeline *p0 = pt_open(e0, "ta");
     gen g = {30, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     uint64_t before = cdlt_alloc_count();
     assert_int_equal(run(p0, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
     uint64_t total = cdlt_alloc_count() - before;
     cdlt_pipeline_free(p0);
-    env_free(e0);
+    pt_env_free(e0);
     int checked = 0;
     for (uint64_t at = 1; at < total; at = at * 3 / 2 + 1) {
-        env *e = env_new("pipe-alloc");
-        cdlt_pipeline *p = open_p(e, "ta");
+        env *e = pt_env_new("pipe-alloc");
+        cdlt_pipeline *p = pt_open(e, "ta");
         cdlt_error err;
         cdlt_error_clear(&err);
         cdlt_alloc_fail_at(at, true);
@@ -946,14 +907,14 @@ static void test_alloc_failures(void **st)
         cdlt_pipeline_free(p);
         /* resume: at most one run for pending work, then one for new data if none was loaded */
         for (int i = 0; i < 2 && pt_count(e->db, "ds", "users") <= 0; i++) {
-            p = open_p(e, "ta");
+            p = pt_open(e, "ta");
             assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
             cdlt_pipeline_free(p);
         }
         (void)rc;
         assert_int_equal(pt_count(e->db, "ds", "users"), 30);
         assert_int_equal(pt_count(e->db, "ds", "users__roles"), roles_total(1, 30));
-        env_free(e);
+        pt_env_free(e);
         checked++;
     }
     assert_true(checked > 5);

@@ -13,25 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct env {
-    char *dir;        /* temp dir: inputs, databases, pipelines */
-    char pdir[1024];  /* pipelines dir */
-} env;
-
-static env *env_new(const char *tag)
-{
-    env *e = calloc(1, sizeof *e);
-    e->dir = tu_mkdtemp(tag);
-    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
-    return e;
-}
-
-static void env_free(env *e)
-{
-    tu_rm_rf(e->dir);
-    free(e->dir);
-    free(e);
-}
+typedef pt_env env; /* ptest.h (its db is unused: one database per pipeline name) */
 
 static void put(env *e, const char *name, const char *text, size_t len)
 {
@@ -60,21 +42,8 @@ static cdlt_pipeline *open_p(env *e, const char *name, bool verbatim)
         unsetenv("EXTRACT__VERBATIM_FILES");
     else
         setenv("EXTRACT__VERBATIM_FILES", "false", 1);
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = name;
-    o.destination = "duckdb";
-    o.credentials = db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    cdlt_pipeline *p = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
+    cdlt_pipeline *p = pt_open_db(e, name, db);
     unsetenv("EXTRACT__VERBATIM_FILES");
-    if (rc != CDLT_OK)
-        fprintf(stderr, "open: %s\n", err.message);
-    assert_int_equal(rc, CDLT_OK);
     return p;
 }
 
@@ -270,7 +239,7 @@ static int64_t rows(env *e, const char *name, const char *table)
 static void test_tricky_lines_same_tables(void **st)
 {
     (void)st;
-    env *e = env_new("vb-tricky");
+    env *e = pt_env_new("vb-tricky");
     size_t big = (3u << 20) / 2;
     char *line = malloc(big + 64);
     strcpy(line, "{\"id\":9,\"long\":\"");
@@ -313,7 +282,7 @@ static void test_tricky_lines_same_tables(void **st)
     assert_int_equal(on.items, 17);
     assert_same_dataset(e, "parsed", "verbatim");
     assert_int_equal(rows(e, "verbatim", "_dlt_pipeline_state"), 1);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* A glob of several files (one job file each) is normalized in input order: the first file
@@ -322,7 +291,7 @@ static void test_tricky_lines_same_tables(void **st)
 static void test_glob_in_order(void **st)
 {
     (void)st;
-    env *e = env_new("vb-glob");
+    env *e = pt_env_new("vb-glob");
     char d[1200];
     snprintf(d, sizeof d, "%s/in", e->dir);
     mkdir(d, 0755);
@@ -341,7 +310,7 @@ static void test_glob_in_order(void **st)
     assert_same_dataset(e, "parsed", "verbatim");
     assert_int_equal(rows(e, "verbatim", "items"), 5);
     assert_int_equal(rows(e, "verbatim", "items__second"), 2);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* The pipeline's files before a run: state.json and the schema file (NULL when absent). */
@@ -358,7 +327,7 @@ static char *read_rel(env *e, const char *name, const char *rel)
 static void check_bad_input(const char *tag, const char *files[][2], size_t nfiles,
                             const char *pattern, cdlt_status code, const char *where)
 {
-    env *e = env_new(tag);
+    env *e = pt_env_new(tag);
     char d[1200];
     snprintf(d, sizeof d, "%s/in", e->dir);
     mkdir(d, 0755);
@@ -406,7 +375,7 @@ static void check_bad_input(const char *tag, const char *files[][2], size_t nfil
     assert_int_equal(on.items, (long long)(2 * nfiles));
     assert_same_dataset(e, "parsed", "verbatim");
     assert_int_equal(rows(e, "verbatim", "_dlt_pipeline_state"), 1);
-    env_free(e);
+    pt_env_free(e);
 }
 
 static void test_bad_line(void **st)
@@ -483,7 +452,7 @@ static cdlt_status child(cdlt_emitter *em, const char *item, size_t len, void *u
 static void test_not_taken(void **st)
 {
     (void)st;
-    env *e = env_new("vb-not");
+    env *e = pt_env_new("vb-not");
     puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
     puts_file(e, "arr.json", "\n [{\"id\":1},{\"id\":2}]");
     char path[1200];
@@ -536,7 +505,7 @@ static void test_not_taken(void **st)
         if (k == 3)
             assert_int_equal(rows(e, name, "kids"), 3);
     }
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* [extract] verbatim_files = false in .dlt/config.toml switches the fast path off; the
@@ -544,7 +513,7 @@ static void test_not_taken(void **st)
 static void test_config_switch(void **st)
 {
     (void)st;
-    env *e = env_new("vb-cfg");
+    env *e = pt_env_new("vb-cfg");
     char big[1200];
     snprintf(big, sizeof big, "%s/big.jsonl", e->dir);
     char dlt[1200], cfg[1300];
@@ -578,7 +547,7 @@ static void test_config_switch(void **st)
     assert_int_equal(large.verbatim, 1);
     assert_int_equal(large.items, 60000);
     assert_int_equal(rows(e, "large", "items"), 60000);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* Small inputs (below the size floor) are parsed, large ones copied, in one resource: the
@@ -588,7 +557,7 @@ static void test_config_switch(void **st)
 static void test_mixed_small_and_large(void **st)
 {
     (void)st;
-    env *e = env_new("vb-mixed");
+    env *e = pt_env_new("vb-mixed");
     char d[1200];
     snprintf(d, sizeof d, "%s/in", e->dir);
     mkdir(d, 0755);
@@ -626,7 +595,7 @@ static void test_mixed_small_and_large(void **st)
     assert_non_null(strstr(on.err.message, "d.jsonl:1:"));
     assert_string_equal(off.err.message, on.err.message);
     setenv("EXTRACT__VERBATIM_MIN_FILE_BYTES", "0", 1);
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* A package extracted with the fast path and left pending (extract only) is normalized from
@@ -635,7 +604,7 @@ static void test_mixed_small_and_large(void **st)
 static void test_pending_package(void **st)
 {
     (void)st;
-    env *e = env_new("vb-pending");
+    env *e = pt_env_new("vb-pending");
     puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n");
     puts_file(e, "bad.jsonl", "{\"id\":1}\n{\"id\":2,}\n");
     for (int bad = 0; bad < 2; bad++) {
@@ -666,7 +635,7 @@ static void test_pending_package(void **st)
         assert_int_equal(rows(e, name, "items"), bad ? -1 : 2);
         cdlt_source_free(s);
     }
-    env_free(e);
+    pt_env_free(e);
 }
 
 /* Out of memory anywhere in a run with copies (extract, the record, normalize of the copies,
@@ -675,7 +644,7 @@ static void test_alloc_failures(void **st)
 {
     (void)st;
     for (int bad = 0; bad < 2; bad++) {
-        env *e0 = env_new("vb-alloc0");
+        env *e0 = pt_env_new("vb-alloc0");
         puts_file(e0, "a.jsonl", "{\"id\":1,\"v\":[1,2]}\n\n[{\"id\":2},{\"id\":3}]\r\n");
         puts_file(e0, "b.jsonl", bad ? "{\"id\":4}\n{\"id\":}\n" : "{\"id\":4}\n{\"id\":5}");
         cdlt_pipeline *p0 = open_p(e0, "ta", true);
@@ -689,7 +658,7 @@ static void test_alloc_failures(void **st)
         cdlt_pipeline_free(p0);
         int checked = 0;
         for (uint64_t at = 1; at < total; at = at * 5 / 4 + 1) {
-            env *e = env_new("vb-alloc");
+            env *e = pt_env_new("vb-alloc");
             puts_file(e, "a.jsonl", "{\"id\":1,\"v\":[1,2]}\n\n[{\"id\":2},{\"id\":3}]\r\n");
             puts_file(e, "b.jsonl", bad ? "{\"id\":4}\n{\"id\":}\n" : "{\"id\":4}\n{\"id\":5}");
             cdlt_pipeline *p = open_p(e, "ta", true);
@@ -717,11 +686,11 @@ static void test_alloc_failures(void **st)
             assert_int_equal(pending, 0);
             cdlt_pipeline_free(p);
             cdlt_source_free(s);
-            env_free(e);
+            pt_env_free(e);
             checked++;
         }
         assert_true(checked > 5);
-        env_free(e0);
+        pt_env_free(e0);
     }
 }
 
@@ -734,7 +703,7 @@ static void test_hard_link(void **st)
     (void)st;
     if (getenv("EXTRACT__VERBATIM_LINK"))
         return; /* the copy pass: nothing linked */
-    env *e = env_new("vb-link");
+    env *e = pt_env_new("vb-link");
     puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
     char in[1200];
     snprintf(in, sizeof in, "%s/a.jsonl", e->dir);
@@ -780,7 +749,7 @@ static void test_hard_link(void **st)
         cdlt_source_free(s);
         cdlt_pipeline_free(p);
     }
-    env_free(e);
+    pt_env_free(e);
 }
 
 int main(void)
