@@ -131,11 +131,9 @@ static void test_bulk_round_trip(void **state)
     f->v->close(d);
 }
 
-/* The parallel path: two DuckDB threads decode blocks of one file at once (insertion order
- * off); same rows, and an error found by either thread still names column and row. */
-static void test_bulk_two_threads(void **state)
+/* The test database opened with load_threads = 2 (not migrated). */
+static destination *open_two_threads(fixture *f)
 {
-    fixture *f = *state;
     arena a;
     arena_init(&a, 1024, 0);
     jv_builder ob;
@@ -148,6 +146,17 @@ static void test_bulk_two_threads(void **state)
     destination *d = NULL;
     cdlt_error err = {0};
     assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+    arena_free(&a); /* open keeps nothing of the options */
+    return d;
+}
+
+/* The parallel path: two DuckDB threads decode blocks of one file at once (insertion order
+ * off); same rows, and an error found by either thread still names column and row. */
+static void test_bulk_two_threads(void **state)
+{
+    fixture *f = *state;
+    destination *d = open_two_threads(f);
+    cdlt_error err = {0};
     tl_expect(d, "SELECT current_setting('threads')", "2");
     tl_expect(d, "SELECT current_setting('preserve_insertion_order')", "false");
     /* set_threads: the overlapped load's one thread, then all configured (0), never more */
@@ -176,7 +185,6 @@ static void test_bulk_two_threads(void **state)
     assert_int_equal(f->v->rollback(d, &err), CDLT_OK);
     assert_int_equal(tl_count(d, "bulk"), NROWS);
     f->v->close(d);
-    arena_free(&a);
 }
 
 /* destination.duckdb.compression: each mode stores the same strings (lengths 0..40 cross the
@@ -330,13 +338,7 @@ static void test_bulk_errors_from_workers(void **state)
 static void test_bulk_many_files(void **state)
 {
     fixture *f = *state;
-    arena a;
-    arena_init(&a, 1024, 0);
-    jv_builder ob;
-    jv_builder_init(&ob, JV_OBJECT);
-    jv_builder_set(&ob, &a, "load_threads", 12, jv_int(2));
-    char db[4300], pa[4300], pb[4300], pc[4300], pd[4300];
-    snprintf(db, sizeof db, "%s/test.duckdb", f->dir);
+    char pa[4300], pb[4300], pc[4300], pd[4300];
     snprintf(pa, sizeof pa, "%s/bulk.a.0.%s", f->dir, f->v->file_ext);
     snprintf(pb, sizeof pb, "%s/bulk.b.0.%s", f->dir, f->v->file_ext);
     snprintf(pc, sizeof pc, "%s/bulk.c.0.%s", f->dir, f->v->file_ext);
@@ -360,10 +362,7 @@ static void test_bulk_many_files(void **state)
     }
     assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
 
-    dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = db,
-                       .options = &ob.value};
-    destination *d = NULL;
-    assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+    destination *d = open_two_threads(f);
     assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
     const char *paths[4] = {pa, pb, pc, pd};
     /* the bad decimal in B: B is named, not A */
@@ -394,7 +393,6 @@ static void test_bulk_many_files(void **state)
     tl_expect(d, "SELECT sum(extra) FROM ds.bulk", "12497500");
     tl_expect(d, "SELECT count(DISTINCT _dlt_id) FROM ds.bulk", "20001");
     f->v->close(d);
-    arena_free(&a);
 }
 
 int main(void)
