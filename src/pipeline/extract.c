@@ -8,6 +8,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -1277,7 +1278,8 @@ static cdlt_status link_input(vcopy *vc, const char *src, const char *path, bool
 {
     xctx *x = vc->em->x;
     *done = false;
-    if (link(src, path) != 0) {
+    /* AT_SYMLINK_FOLLOW: link the file a symlinked input points to, not the symlink */
+    if (linkat(AT_FDCWD, src, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) {
         LOG_DEBUG("cannot hard-link '%s' into the package (%s): copying it", src,
                   strerror(errno));
         return CDLT_OK;
