@@ -360,12 +360,20 @@ done:
         progress_end(&p->progress);
         if (in_tx)
             dv->rollback(d, NULL);
-        /* keep the evidence: the failed jobs and the message (cdlt pipeline failed-jobs);
-         * with several files in one statement, the message names the file that failed */
-        for (size_t k = 0; k < ncur; k++)
+        /* keep the evidence: the failed job and the message (cdlt pipeline failed-jobs).
+         * Several files in one statement: the one the error names (err->file) failed, the
+         * others go back to new_jobs; a failure no file is blamed for fails them all */
+        bool named = false;
+        for (size_t k = 0; k < ncur && ncur > 1; k++)
+            named = named || (err && strcmp(err->file, paths[cur0 + k]) == 0);
+        for (size_t k = 0; k < ncur; k++) {
+            bool failed = !named || strcmp(err->file, paths[cur0 + k]) == 0;
             if (store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[cur0 + k],
-                               STORE_FAILED_JOBS, -1, NULL, NULL) == CDLT_OK)
+                               failed ? STORE_FAILED_JOBS : STORE_NEW_JOBS, -1, NULL,
+                               NULL) == CDLT_OK &&
+                failed)
                 write_exception(pkg.data, jobs.names[cur0 + k], err);
+        }
         err_prefix(err, "load of package %s: ", load_id);
         err_hint(err, "nothing of this package was committed; it stays in load/normalized and "
                       "the next run retries it (see 'cdlt pipeline %s failed-jobs')",

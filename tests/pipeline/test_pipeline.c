@@ -5,6 +5,7 @@
  * and with LOAD__OVERLAP_NORMALIZE=false. */
 #include "ptest.h"
 
+#include <glob.h>
 #include <pthread.h>
 
 #include "destinations/destination.h"
@@ -523,6 +524,64 @@ static void test_load_failure_retry(void **st)
     pt_env_free(e);
 }
 
+/* Several files of a table in one load_files statement, one of them damaged: only that job
+ * goes to failed_jobs (the error names it), the table's other jobs go back to new_jobs, and
+ * nothing is committed. */
+static void test_damaged_file_among_many(void **st)
+{
+    (void)st;
+    env *e = pt_env_new("pipe-damaged");
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    o.pipeline_name = "tdmg";
+    o.destination = "duckdb";
+    o.credentials = e->db;
+    o.dataset_name = "ds";
+    o.pipelines_dir = e->pdir;
+    o.file_max_bytes = 1; /* a new load file every 1024 rows */
+    cdlt_pipeline *p = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_open(&o, &p, &err), CDLT_OK);
+    gen g = {5000, 0, false};
+    cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
+    assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+    assert_int_equal(cdlt_pipeline_normalize(p, &err), CDLT_OK);
+    char pat[1400];
+    snprintf(pat, sizeof pat, "%s/tdmg/load/normalized/*/new_jobs/users.*", e->pdir);
+    glob_t gl;
+    assert_int_equal(glob(pat, 0, NULL, &gl), 0);
+    assert_true(gl.gl_pathc >= 4);
+    size_t nfiles = gl.gl_pathc;
+    const char *bad = gl.gl_pathv[1];
+    struct stat sb;
+    assert_int_equal(stat(bad, &sb), 0);
+    assert_int_equal(truncate(bad, sb.st_size / 2), 0);
+    const char *base = strrchr(bad, '/') + 1;
+    char job[256];
+    snprintf(job, sizeof job, "%s", base);
+    globfree(&gl);
+    assert_int_not_equal(cdlt_pipeline_load(p, &err), CDLT_OK);
+    assert_non_null(strstr(err.message, job));
+    assert_non_null(strstr(err.message, "damaged"));
+    char *text = NULL;
+    assert_int_equal(cdlt_pipeline_failed_jobs_text(p, &text, &err), CDLT_OK);
+    assert_non_null(strstr(text, job));
+    int listed = 0;
+    for (const char *q = text; (q = strstr(q, "users.")) != NULL; q++)
+        listed++;
+    cdlt_string_free(text);
+    assert_true(listed >= 1 && listed <= 2); /* the job (and its name inside the message) */
+    snprintf(pat, sizeof pat, "%s/tdmg/load/normalized/*/new_jobs/users.*", e->pdir);
+    assert_int_equal(glob(pat, 0, NULL, &gl), 0);
+    assert_int_equal(gl.gl_pathc, nfiles - 1);
+    globfree(&gl);
+    assert_true(pt_count(e->db, "ds", "users") <= 0);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    pt_env_free(e);
+}
+
 static cdlt_status open_with(env *e, const char *name, const char *dest_opts, cdlt_pipeline **p,
                              cdlt_error *err)
 {
@@ -932,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_refresh),
         cmocka_unit_test(test_malformed_input),
         cmocka_unit_test(test_load_failure_retry),
+        cmocka_unit_test(test_damaged_file_among_many),
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_row_builder),
         cmocka_unit_test(test_file_rotation),

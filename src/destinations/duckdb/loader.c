@@ -129,8 +129,11 @@ static cdlt_status ld_fail(loader *L, cdlt_status st, const char *col, const cha
             va_start(ap, fmt);
             err_vset(L->err, st, fmt, ap);
             va_end(ap);
-            err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ",
-                       tl_block_path ? tl_block_path : L->path, L->table, col ? " column '" : "", col ? col : "", col ? "'" : "");
+            const char *file = tl_block_path ? tl_block_path : L->path;
+            /* the load file (the pipeline blames that job alone when several loaded at once) */
+            snprintf(L->err->file, sizeof L->err->file, "%s", file);
+            err_prefix(L->err, "duckdb: loading file '%s' into table '%s'%s%s%s: ", file,
+                       L->table, col ? " column '" : "", col ? col : "", col ? "'" : "");
             err_set_table(L->err, L->table);
             if (col)
                 err_set_column(L->err, col);
