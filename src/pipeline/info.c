@@ -155,10 +155,10 @@ cdlt_status info_to_json(const cdlt_load_info *info, buf *out)
     }
     buf_printf(out,
                "],\"files\":%llu,\"items\":%llu,\"input_bytes\":%llu,\"verbatim_files\":%llu,"
-               "\"peak_rss_bytes\":%zu}",
+               "\"overlapped_packages\":%llu,\"peak_rss_bytes\":%zu}",
                (unsigned long long)info->files, (unsigned long long)info->items,
                (unsigned long long)info->input_bytes, (unsigned long long)info->verbatim_files,
-               info->peak_rss);
+               (unsigned long long)info->overlapped, info->peak_rss);
     return out->status;
 }
 
@@ -184,9 +184,15 @@ cdlt_status info_to_text(const cdlt_load_info *info, buf *out)
     for (size_t i = 0; i < info->npackages; i++)
         buf_printf(out, "Load package %s is LOADED and contains no failed jobs\n",
                    info->packages[i]);
-    for (int p = 0; p < 3; p++)
-        if (info->phase_ran[p])
-            buf_printf(out, "  %-9s %8.3f s\n", PHASES[p], info->phase_s[p]);
+    for (int p = 0; p < 3; p++) {
+        if (!info->phase_ran[p])
+            continue;
+        buf_printf(out, "  %-9s %8.3f s", PHASES[p], info->phase_s[p]);
+        if (p == 2 && info->overlapped)
+            buf_printf(out, " (+ %llu package(s) loaded while normalizing: in normalize's time)",
+                       (unsigned long long)info->overlapped);
+        buf_putc(out, '\n');
+    }
     if (info->ntables) {
         buf_puts(out, "Rows per table (this run):\n");
         for (size_t i = 0; i < info->ntables; i++)

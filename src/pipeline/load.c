@@ -795,8 +795,10 @@ cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
                             NULL, err);
     store_names_free(&jobs);
     buf_free(&dir);
-    if (rc == CDLT_OK && p->cur)
+    if (rc == CDLT_OK && p->cur) {
         p->cur->files += files;
+        p->cur->overlapped++;
+    }
     if (rc == CDLT_OK)
         rc = finish_package(p, pkgdir, load_id, err);
     if (rc == CDLT_OK)

@@ -161,6 +161,8 @@ struct cdlt_load_info {
     uint64_t items;            /* items extracted */
     uint64_t input_bytes;      /* bytes read by file resources */
     uint64_t verbatim_files;   /* input files extract copied as they are (fast path) */
+    uint64_t overlapped;       /* packages loaded while normalized (their load time is in
+                                  normalize's) */
     size_t peak_rss;           /* peak RSS at the end of the run */
     bool pending_only;         /* the run only finished pending packages */
 };

@@ -808,6 +808,7 @@ static void test_file_rotation(void **st)
 static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_overlapped, g_gave_up; /* log lines seen: package loaded overlapped / handed back */
 static int g_all_threads;           /* log lines seen: the overlapped tail took every thread */
+static int g_tail_multi;            /* tail log lines with several files in one load */
 
 static void count_sink(cdlt_log_level level, const char *line, void *ud)
 {
@@ -820,6 +821,9 @@ static void count_sink(cdlt_log_level level, const char *line, void *ud)
         g_gave_up++;
     if (strstr(line, "load on all load threads"))
         g_all_threads++;
+    const char *t = strstr(line, "tail: ");
+    if (t && atoi(t + 6) > 1)
+        g_tail_multi++; /* several files of a table in one load_files call */
     pthread_mutex_unlock(&g_log_mu);
 }
 
@@ -923,8 +927,15 @@ static void test_overlap_two_threads(void **st)
     cdlt_log_level lvl = cdlt_log_get_level();
     cdlt_log_set_level(CDLT_LOG_DEBUG);
     cdlt_log_set_sink(count_sink, NULL);
-    g_overlapped = g_gave_up = g_all_threads = 0;
-    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, NULL), CDLT_OK);
+    g_overlapped = g_gave_up = g_all_threads = g_tail_multi = 0;
+    cdlt_load_info *info = NULL;
+    assert_int_equal(run(p, s, CDLT_REFRESH_NONE, &info), CDLT_OK);
+    char *text = NULL;
+    assert_int_equal(cdlt_load_info_to_string(info, true, &text), CDLT_OK);
+    assert_non_null(strstr(text, overlap_on() ? "\"overlapped_packages\":1"
+                                              : "\"overlapped_packages\":0"));
+    cdlt_string_free(text);
+    cdlt_load_info_free(info);
     cdlt_log_set_sink(NULL, NULL);
     cdlt_log_set_level(lvl);
     unsetenv("DESTINATION__DUCKDB__LOAD_THREADS");
@@ -935,6 +946,8 @@ static void test_overlap_two_threads(void **st)
     assert_int_equal(g_gave_up, 0);
     assert_int_equal(g_overlapped, overlap_on() ? 1 : 0);
     assert_int_equal(g_all_threads, overlap_on() ? 1 : 0);
+    if (overlap_on())
+        assert_true(g_tail_multi >= 1); /* the files left went per table, several at once */
     cdlt_pipeline_free(p);
     cdlt_source_free(s);
     pt_env_free(e);
