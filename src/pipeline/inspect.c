@@ -156,12 +156,18 @@ cdlt_status cdlt_pipeline_trace_text(cdlt_pipeline *p, bool json, char **out, cd
         if ((x = jv_get(&v, "error")) && x->type == JV_STRING)
             buf_printf(&b, "Error: %s\n", x->u.s);
         const jv *ph = jv_get(&v, "phases");
+        const jv *ovl = jv_get(&v, "overlapped_packages");
         for (uint32_t i = 0; ph && ph->type == JV_OBJECT && i < ph->len; i++) {
             const jv *sec = jv_get(&ph->u.members[i].value, "seconds");
-            buf_printf(&b, "  %-10s %8.3f s\n", ph->u.members[i].key,
+            buf_printf(&b, "  %-10s %8.3f s", ph->u.members[i].key,
                        sec && sec->type == JV_DOUBLE ? sec->u.d
                        : sec && sec->type == JV_INT  ? (double)sec->u.i
                                                      : 0.0);
+            if (strcmp(ph->u.members[i].key, "load") == 0 && ovl && ovl->type == JV_INT &&
+                ovl->u.i > 0)
+                buf_printf(&b, " (+ %lld package(s) loaded while normalizing: in normalize's "
+                               "time)", (long long)ovl->u.i);
+            buf_putc(&b, '\n');
         }
         const jv *ids = jv_get(&v, "load_ids");
         for (uint32_t i = 0; ids && ids->type == JV_ARRAY && i < ids->len; i++)
