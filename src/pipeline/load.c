@@ -441,6 +441,7 @@ struct pipe_ovl {
     bool closing;             /* the normalizer queues nothing more */
     bool failed;              /* the loader gave up (rolled back); items are dropped */
     bool all_threads;         /* loader thread: set_threads(0) done (normalize finished) */
+    bool hold;                /* test hook CDLT_TEST_OVL_HOLD: load nothing before the tail */
     char **done;              /* loader thread: tables that got a file (truncated if needed) */
     size_t ndone;             /* entries of done */
     uint64_t files;           /* files loaded */
@@ -558,7 +559,7 @@ static void *ovl_main(void *arg)
     pipe_ovl *o = arg;
     for (;;) {
         pthread_mutex_lock(&o->mu);
-        while (o->n == 0 && !o->closing)
+        while (!o->closing && (o->n == 0 || (o->hold && o->n < OVL_QUEUE)))
             pthread_cond_wait(&o->cv_item, &o->mu);
         if (o->n == 0) {
             pthread_mutex_unlock(&o->mu);
@@ -650,6 +651,8 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
         return;
     }
     pipe_crash_point(""); /* read the test hook's setting here, not in two threads at once */
+    /* test hook: every file waits for the tail, so tests see it deterministically */
+    o->hold = getenv("CDLT_TEST_OVL_HOLD") != NULL;
     bool completed = false;
     cdlt_status rc = read_lpkg(extracted_dir, &o->l, &o->err);
     if (rc == CDLT_OK)
