@@ -756,6 +756,40 @@ static void test_hard_link(void **st)
     pt_env_free(e);
 }
 
+/* An input on another file system (/dev/shm, reached through a symlink) cannot be linked:
+ * extract copies it (the input keeps one link) and the run loads it as usual. */
+static void test_link_other_fs(void **st)
+{
+    (void)st;
+    if (getenv("EXTRACT__VERBATIM_LINK"))
+        return; /* the copy pass copies anyway */
+    env *e = pt_env_new("vb-xdev");
+    struct stat a, b;
+    if (stat("/dev/shm", &b) != 0 || stat(e->dir, &a) != 0 || a.st_dev == b.st_dev) {
+        pt_env_free(e);
+        skip(); /* no second file system here */
+    }
+    char shm[256], sym[1200];
+    snprintf(shm, sizeof shm, "/dev/shm/cdlt-xdev-%d.jsonl", (int)getpid());
+    const char *data = "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n";
+    assert_int_equal(tu_write_file(shm, data, strlen(data)), 0);
+    snprintf(sym, sizeof sym, "%s/x.jsonl", e->dir);
+    assert_int_equal(symlink(shm, sym), 0);
+    cdlt_pipeline *p = open_p(e, "lxdev", true);
+    cdlt_source *s = file_source(e, "x.jsonl");
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+    assert_int_equal(stat(shm, &b), 0);
+    assert_int_equal(b.st_nlink, 1); /* copied */
+    assert_int_equal(cdlt_pipeline_run(p, NULL, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+    assert_int_equal(rows(e, "lxdev", "items"), 3);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    unlink(shm);
+    pt_env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_pending_package),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_hard_link),
+        cmocka_unit_test(test_link_other_fs),
     };
     unsetenv("EXTRACT__VERBATIM_FILES");
     setenv("EXTRACT__VERBATIM_MIN_FILE_BYTES", "0", 1); /* the inputs here are tiny */
