@@ -102,19 +102,32 @@ static void parent_of(const char *path, char *out, size_t cap)
     out[n] = '\0';
 }
 
+int store_write_full(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n < STORE_WRITE_PIECE ? n : STORE_WRITE_PIECE);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 static cdlt_status write_all(int fd, const char *p, size_t n, const char *path, cdlt_error *err)
 {
     while (n > 0) {
-        if (store_fault_disk_full(n))
+        size_t k = n < STORE_WRITE_PIECE ? n : STORE_WRITE_PIECE;
+        if (store_fault_disk_full(k))
             return io_err(err, ENOSPC, "cannot write", path);
-        ssize_t w = write(fd, p, n < STORE_WRITE_PIECE ? n : STORE_WRITE_PIECE);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_err(err, errno, "cannot write", path);
-        }
-        p += w;
-        n -= (size_t)w;
+        int e = store_write_full(fd, p, k);
+        if (e)
+            return io_err(err, e, "cannot write", path);
+        p += k;
+        n -= k;
     }
     return CDLT_OK;
 }

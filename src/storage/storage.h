@@ -53,6 +53,8 @@ cdlt_status store_file_write(store_file *f, const void *p, size_t n, cdlt_error 
  * written from a 1 MiB buffer: one 1 MiB write() per refill 1.6-2.7 s, 128 KiB pieces of the
  * same buffer 0.7 s, 64 KiB pieces 0.4 s. Every writer of big files cuts its writes to this. */
 #define STORE_WRITE_PIECE (64u * 1024u)
+/* write(2) all n bytes in STORE_WRITE_PIECE pieces (EINTR retried): 0, or the errno. */
+int store_write_full(int fd, const void *data, size_t n);
 cdlt_status store_file_write_direct(store_file *f, const void *p, size_t n, cdlt_error *err);
 /* Flush, fsync, close. */
 cdlt_status store_file_close(store_file *f, cdlt_error *err);

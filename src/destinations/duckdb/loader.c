@@ -717,24 +717,37 @@ cdlt_status duck_register_scan(destination *d, cdlt_error *err)
 
 /* ---- file header and the load ---- */
 
+/* The next column entry of a header: dtype and name (in the reader's buffer until its next
+ * read). */
+static cdlt_status rd_column(reader *r, uint8_t *dt, const char **name, uint32_t *nl)
+{
+    cdlt_status st = rd_need(r, 8);
+    if (st != CDLT_OK)
+        return st;
+    *dt = (uint8_t)r->data[r->pos];
+    r->pos += 4;
+    *nl = rd_u32(r);
+    if ((st = rd_need(r, *nl)) != CDLT_OK)
+        return st;
+    *name = r->data + r->pos;
+    r->pos += *nl;
+    return CDLT_OK;
+}
+
 /* A later file's column list (reader just past the magic) against L's: the same columns
  * continue the statement, others end it (L->stop_at). */
 static cdlt_status same_header(loader *L)
 {
-    reader *r = &L->r;
-    cdlt_status st = CDLT_OK;
-    bool same = rd_u32(r) == L->ncols;
+    bool same = rd_u32(&L->r) == L->ncols;
     for (uint32_t k = 0; same && k < L->ncols; k++) {
-        if ((st = rd_need(r, 8)) != CDLT_OK)
-            return rd_fail(L, st);
-        uint8_t dt = (uint8_t)r->data[r->pos];
-        r->pos += 4;
-        uint32_t nl = rd_u32(r);
-        if ((st = rd_need(r, nl)) != CDLT_OK)
+        uint8_t dt;
+        const char *name;
+        uint32_t nl;
+        cdlt_status st = rd_column(&L->r, &dt, &name, &nl);
+        if (st != CDLT_OK)
             return rd_fail(L, st);
         same = dt == L->cols[k].dtype && strlen(L->cols[k].name) == nl &&
-               memcmp(L->cols[k].name, r->data + r->pos, nl) == 0;
-        r->pos += nl;
+               memcmp(L->cols[k].name, name, nl) == 0;
     }
     if (!same) { /* other columns (the table changed between files): a statement of its own */
         L->stop_at = L->fi;
@@ -795,17 +808,13 @@ static cdlt_status read_header(loader *L, bool first)
         return rd_fail(L, CDLT_NOMEM);
     }
     for (uint32_t k = 0; k < L->ncols; k++) {
-        if ((st = rd_need(r, 8)) != CDLT_OK)
-            break;
-        L->cols[k].dtype = (uint8_t)r->data[r->pos];
-        r->pos += 4;
-        uint32_t nl = rd_u32(r);
-        if ((st = rd_need(r, nl)) != CDLT_OK)
+        const char *name;
+        uint32_t nl;
+        if ((st = rd_column(r, &L->cols[k].dtype, &name, &nl)) != CDLT_OK)
             break;
         offs[k] = L->names.len;
-        buf_append(&L->names, r->data + r->pos, nl);
+        buf_append(&L->names, name, nl);
         buf_putc(&L->names, '\0');
-        r->pos += nl;
         if (L->cols[k].dtype == DT_NONE || L->cols[k].dtype >= DT__COUNT)
             st = CDLT_PARSE;
     }

@@ -42,20 +42,12 @@ static void wr_msg(dest_writer *w, const char *fmt, ...)
 
 static cdlt_status wr_flush(dest_writer *w)
 {
-    size_t off = 0;
-    while (off < w->out.len) {
-        size_t left = w->out.len - off;
-        ssize_t n = write(w->fd, w->out.data + off,
-                          left < STORE_WRITE_PIECE ? left : STORE_WRITE_PIECE);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            wr_msg(w, "duckdb: writing load file '%s' for table '%s' failed: %s; check free disk "
-                      "space and permissions",
-                   w->path, w->table, n < 0 ? strerror(errno) : "short write");
-            return w->status = CDLT_IO;
-        }
-        off += (size_t)n;
+    int e = store_write_full(w->fd, w->out.data, w->out.len);
+    if (e) {
+        wr_msg(w, "duckdb: writing load file '%s' for table '%s' failed: %s; check free disk "
+                  "space and permissions",
+               w->path, w->table, strerror(e));
+        return w->status = CDLT_IO;
     }
     w->flushed += w->out.len;
     buf_clear(&w->out);
