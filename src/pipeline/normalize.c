@@ -174,45 +174,6 @@ static cdlt_status close_all(nctx *c)
     return rc;
 }
 
-static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *path,
-                                  const char *table, uint64_t *bytes_base)
-{
-    json_stream *js = NULL;
-    json_opts o = {0, 0, path};
-    cdlt_status rc = json_stream_open_file(path, &o, &js, c->err);
-    if (rc != CDLT_OK)
-        return rc;
-    norm_sink sink = {c, sink_schema_changed, sink_row};
-    uint32_t batch = 0;
-    for (;;) {
-        jv v;
-        bool eof = false;
-        rc = json_stream_next(js, a, &v, &eof, c->err);
-        if (rc != CDLT_OK || eof)
-            break;
-        rc = norm_item(n, &v, table, &sink, c->err);
-        if (rc != CDLT_OK) {
-            int64_t line = 0, off = 0;
-            json_stream_position(js, &line, &off);
-            err_hint(c->err, "item at line %lld of %s; the extracted package is kept: fix the "
-                             "hints/contract or drop it with 'cdlt pipeline NAME drop-pending'",
-                     (long long)line, path);
-            break;
-        }
-        if (++batch == NORM_BATCH_ITEMS) {
-            norm_batch_reset(n);
-            arena_reset(a);
-            batch = 0;
-            progress_tick(&c->p->progress, *bytes_base + json_stream_bytes_read(js));
-        }
-    }
-    norm_batch_reset(n);
-    arena_reset(a);
-    *bytes_base += json_stream_bytes_read(js);
-    json_stream_close(js);
-    return rc;
-}
-
 static bool is_data_error(cdlt_status rc)
 {
     return rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH || rc == CDLT_TOO_LARGE;
@@ -224,55 +185,98 @@ static const char *entry_str(const jv *e, const char *key)
     return v && v->type == JV_STRING ? v->u.s : "?";
 }
 
-/* A verbatim copy, read with the file source's line reader (the reader extract would have
- * used): same items, and data errors name the input file, line, column and byte. */
-static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *path,
-                                  const char *table, const jv *vb, uint64_t *bytes_base)
+/* Where normalize_items takes its items from: an extracted items file (json_stream) or a
+ * verbatim copy (src_files, the reader extract would have used). */
+typedef struct item_src {
+    json_stream *js;      /* items file, or NULL */
+    src_files *f;         /* verbatim copy, or NULL */
+    const char *resource; /* copy: its resource; a data error then discards the package */
+} item_src;
+
+static uint64_t item_src_bytes(const item_src *in)
 {
-    src_files *f = NULL;
-    const char *res = entry_str(vb, "resource");
-    const jv *lb = jv_get(vb, "linked_bytes");
-    uint64_t limit = lb && lb->type == JV_INT && lb->u.i > 0 ? (uint64_t)lb->u.i : 0;
-    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), limit, &f, c->err);
-    if (rc != CDLT_OK) {
-        if (is_data_error(rc)) { /* the linked input shrank: as a bad line, drop the package */
-            c->discard = true;
-            err_prefix(c->err, "resource '%s': ", res);
-            err_set_resource(c->err, res);
-        }
-        return rc;
-    }
+    return in->js ? json_stream_bytes_read(in->js) : src_files_done_bytes(in->f);
+}
+
+/* The discard of a package whose verbatim copy holds bad input (c->discard), with the
+ * resource named as the parsing extract would have named it. */
+static cdlt_status copy_data_error(nctx *c, const char *resource, cdlt_status rc)
+{
+    c->discard = true;
+    err_prefix(c->err, "resource '%s': ", resource);
+    err_set_resource(c->err, resource);
+    return rc;
+}
+
+/* Every item of `in` into the normalizer, in batches (arena and row-id batch reset every
+ * NORM_BATCH_ITEMS items); path names the job file in hints. */
+static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *in,
+                                   const char *path, const char *table, uint64_t *bytes_base)
+{
     norm_sink sink = {c, sink_schema_changed, sink_row};
     uint32_t batch = 0;
+    cdlt_status rc;
     for (;;) {
         jv v;
         bool eof = false;
-        rc = src_files_next(f, a, &v, &eof, c->err);
-        if (rc != CDLT_OK && is_data_error(rc)) {
-            c->discard = true;
-            err_prefix(c->err, "resource '%s': ", res);
-            err_set_resource(c->err, res);
-        }
+        rc = in->js ? json_stream_next(in->js, a, &v, &eof, c->err)
+                    : src_files_next(in->f, a, &v, &eof, c->err);
+        if (rc != CDLT_OK && in->resource && is_data_error(rc))
+            copy_data_error(c, in->resource, rc);
         if (rc != CDLT_OK || eof)
             break;
         rc = norm_item(n, &v, table, &sink, c->err); /* lists are split as extract splits them */
         if (rc != CDLT_OK) {
+            int64_t line = 0, off = 0;
+            if (in->js)
+                json_stream_position(in->js, &line, &off);
+            else
+                line = src_files_line(in->f);
             err_hint(c->err, "item at line %lld of %s; the extracted package is kept: fix the "
                              "hints/contract or drop it with 'cdlt pipeline NAME drop-pending'",
-                     (long long)src_files_line(f), path);
+                     (long long)line, path);
             break;
         }
         if (++batch == NORM_BATCH_ITEMS) {
             norm_batch_reset(n);
             arena_reset(a);
             batch = 0;
-            progress_tick(&c->p->progress, *bytes_base + src_files_done_bytes(f));
+            progress_tick(&c->p->progress, *bytes_base + item_src_bytes(in));
         }
     }
     norm_batch_reset(n);
     arena_reset(a);
-    *bytes_base += src_files_done_bytes(f);
-    src_files_close(f);
+    *bytes_base += item_src_bytes(in);
+    return rc;
+}
+
+static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *path,
+                                  const char *table, uint64_t *bytes_base)
+{
+    item_src in = {0};
+    json_opts o = {0, 0, path};
+    cdlt_status rc = json_stream_open_file(path, &o, &in.js, c->err);
+    if (rc != CDLT_OK)
+        return rc;
+    rc = normalize_items(c, n, a, &in, path, table, bytes_base);
+    json_stream_close(in.js);
+    return rc;
+}
+
+/* A verbatim copy, read with the file source's line reader: same items, and data errors name
+ * the input file, line, column and byte. A hard link reads only the bytes extracted. */
+static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *path,
+                                  const char *table, const jv *vb, uint64_t *bytes_base)
+{
+    item_src in = {0};
+    in.resource = entry_str(vb, "resource");
+    const jv *lb = jv_get(vb, "linked_bytes");
+    uint64_t limit = lb && lb->type == JV_INT && lb->u.i > 0 ? (uint64_t)lb->u.i : 0;
+    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), limit, &in.f, c->err);
+    if (rc != CDLT_OK) /* the linked input shrank: a data error, as a bad line */
+        return is_data_error(rc) ? copy_data_error(c, in.resource, rc) : rc;
+    rc = normalize_items(c, n, a, &in, path, table, bytes_base);
+    src_files_close(in.f);
     return rc;
 }
 
