@@ -34,6 +34,18 @@ static cdlt_status staging_fail(const destination *d, cdlt_status st, cdlt_error
     return st;
 }
 
+/* The listed table of s, or an error naming it (the pipeline passes names from s). */
+static cdlt_status schema_table_of(const schema *s, const char *name, const schema_table **out,
+                                   cdlt_error *err)
+{
+    *out = schema_get_table(s, name);
+    if (*out)
+        return CDLT_OK;
+    err_set(err, CDLT_SCHEMA, "duckdb: table '%s' is not in schema '%s'", name, s->name);
+    err_set_table(err, name);
+    return CDLT_SCHEMA;
+}
+
 cdlt_status duck_migrate_staging(destination *d, const schema *s, const char *const *tables,
                                  size_t n, cdlt_error *err)
 {
@@ -41,14 +53,9 @@ cdlt_status duck_migrate_staging(destination *d, const schema *s, const char *co
     use_staging(d, &sv);
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
-        const schema_table *t = schema_get_table(s, tables[i]);
-        if (!t) {
-            st = err_set(err, CDLT_SCHEMA, "duckdb: table '%s' is not in schema '%s'",
-                         tables[i], s->name);
-            err_set_table(err, tables[i]);
-            break;
-        }
-        st = duck_migrate_table(d, t, err);
+        const schema_table *t = NULL;
+        if ((st = schema_table_of(s, tables[i], &t, err)) == CDLT_OK)
+            st = duck_migrate_table(d, t, err);
     }
     /* dlt creates and fills _dlt_version in the staging dataset as well (not _dlt_loads) */
     const schema_table *vt = schema_get_table(s, "_dlt_version");
@@ -152,14 +159,9 @@ cdlt_status duck_replace_from_staging(destination *d, const schema *s,
     buf sql = BUF_INIT, cols = BUF_INIT;
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
-        const schema_table *t = schema_get_table(s, tables[i]);
-        if (!t) {
-            st = err_set(err, CDLT_SCHEMA, "duckdb: table '%s' is not in schema '%s'",
-                         tables[i], s->name);
-            err_set_table(err, tables[i]);
-            break;
-        }
-        st = replace_one(d, t, &sql, &cols, err);
+        const schema_table *t = NULL;
+        if ((st = schema_table_of(s, tables[i], &t, err)) == CDLT_OK)
+            st = replace_one(d, t, &sql, &cols, err);
     }
     buf_free(&sql);
     buf_free(&cols);
