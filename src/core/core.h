@@ -30,6 +30,17 @@ char *mem_strndup(const char *s, size_t n); /* copies n bytes and a NUL */
  * Usage: T *p = mem_grow(arr, n, &cap, sizeof *p, 8); if (!p) return CDLT_NOMEM; arr = p; */
 void *mem_grow(void *items, size_t n, size_t *cap, size_t elem, size_t min_cap);
 
+/* ---- string lists (strv.c): owned copies in insertion order; {0} is an empty list ---- */
+typedef struct strv {
+    char **v;        /* the strings (mem_strdup each) */
+    size_t n, cap;   /* entries and allocated entries of v */
+} strv;
+bool strv_has(const strv *s, const char *x);
+cdlt_status strv_add(strv *s, const char *x);        /* a copy at the end; CDLT_NOMEM */
+cdlt_status strv_add_unique(strv *s, const char *x); /* strv_add unless x is there already */
+void strv_clear(strv *s);                            /* frees the strings, keeps the array */
+void strv_free(strv *s);                             /* frees all; s is empty again */
+
 /* ---- arena (arena.c): bump allocator for one batch; reset, not freed, between batches ---- */
 typedef struct arena_chunk arena_chunk;
 typedef struct arena {

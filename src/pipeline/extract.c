@@ -60,8 +60,7 @@ struct xctx {
     buf line;               /* one NDJSON line */
     buf nbuf;               /* scratch for names */
     cdlt_error *err;        /* error sink */
-    char **touched;         /* normalized root tables of resources run (for replace) */
-    size_t ntouched;        /* entries of touched */
+    strv touched;           /* normalized root tables of resources run (for replace) */
     uint64_t items;         /* items written, all tables */
     buf vb;                 /* verbatim copies: manifest entries {"job","resource","source"} */
     size_t nvb;             /* entries in vb */
@@ -96,17 +95,7 @@ cdlt_state *cdlt_emitter_source_state(cdlt_emitter *em) { return em ? &em->ss : 
 
 static cdlt_status add_touched(xctx *x, const char *name)
 {
-    for (size_t i = 0; i < x->ntouched; i++)
-        if (strcmp(x->touched[i], name) == 0)
-            return CDLT_OK;
-    char **nt = mem_realloc(x->touched, (x->ntouched + 1) * sizeof *nt);
-    if (!nt)
-        return CDLT_NOMEM;
-    x->touched = nt;
-    if (!(nt[x->ntouched] = mem_strdup(name)))
-        return CDLT_NOMEM;
-    x->ntouched++;
-    return CDLT_OK;
+    return strv_add_unique(&x->touched, name);
 }
 
 /* ---- hints -> schema ---- */
@@ -617,51 +606,26 @@ static bool needed(const cdlt_source *src, const cdlt_resource *r, int depth)
 
 /* ---- refresh: tables of resources, schema surgery ---- */
 
-static bool table_of_resources(const schema *s, const schema_table *t, char **names, size_t n)
+static bool table_of_resources(const schema *s, const schema_table *t, const strv *names)
 {
     const schema_table *root = schema_root_table(s, t);
-    if (!root)
-        return false;
-    const char *rn = root->resource ? root->resource : root->name;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(rn, names[i]) == 0)
-            return true;
-    return false;
+    return root && strv_has(names, root->resource ? root->resource : root->name);
 }
 
 /* JSON text array of names. */
-static void put_names(buf *b, char **names, size_t n)
+static void put_names(buf *b, const strv *names)
 {
     buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < names->n; i++) {
         if (i)
             buf_putc(b, ',');
-        json_write_string(b, names[i], strlen(names[i]), 0);
+        json_write_string(b, names->v[i], strlen(names->v[i]), 0);
     }
     buf_putc(b, ']');
 }
 
-static void free_names(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mem_free(v[i]);
-    mem_free(v);
-}
-
-static cdlt_status push_name(char ***v, size_t *n, const char *s)
-{
-    char **nv = mem_realloc(*v, (*n + 1) * sizeof *nv);
-    if (!nv)
-        return CDLT_NOMEM;
-    *v = nv;
-    if (!(nv[*n] = mem_strdup(s)))
-        return CDLT_NOMEM;
-    (*n)++;
-    return CDLT_OK;
-}
-
 /* A copy of s without the named tables (schema.h has no remove: round trip the document). */
-static cdlt_status schema_without(schema *s, char **drop, size_t ndrop, schema **out,
+static cdlt_status schema_without(schema *s, const strv *drop, schema **out,
                                   cdlt_error *err)
 {
     *out = NULL;
@@ -677,11 +641,7 @@ static cdlt_status schema_without(schema *s, char **drop, size_t ndrop, schema *
         if (tables && tables->type == JV_OBJECT) {
             uint32_t w = 0;
             for (uint32_t i = 0; i < tables->len; i++) {
-                bool gone = false;
-                for (size_t k = 0; k < ndrop; k++)
-                    if (strcmp(tables->u.members[i].key, drop[k]) == 0)
-                        gone = true;
-                if (!gone)
+                if (!strv_has(drop, tables->u.members[i].key))
                     tables->u.members[w++] = tables->u.members[i];
             }
             tables->len = w;
@@ -788,8 +748,7 @@ static cdlt_status write_state_row(xctx *x)
     return rc;
 }
 
-static cdlt_status write_package_state(xctx *x, char **dropped, size_t ndropped, char **truncated,
-                                       size_t ntruncated)
+static cdlt_status write_package_state(xctx *x, const strv *dropped, const strv *truncated)
 {
     buf b = BUF_INIT, path = BUF_INIT;
     char ts[40];
@@ -801,11 +760,11 @@ static cdlt_status write_package_state(xctx *x, char **dropped, size_t ndropped,
     buf_puts(&b, ",\"pipeline_state\":");
     state_to_json(&x->p->state, false, false, &b);
     buf_puts(&b, ",\"tables\":");
-    put_names(&b, x->touched, x->ntouched);
+    put_names(&b, &x->touched);
     buf_puts(&b, ",\"dropped_tables\":");
-    put_names(&b, dropped, ndropped);
+    put_names(&b, dropped);
     buf_puts(&b, ",\"truncated_tables\":");
-    put_names(&b, truncated, ntruncated);
+    put_names(&b, truncated);
     buf_puts(&b, "}");
     store_path(&path, x->pkgdir.data, "load_package_state.json", NULL);
     cdlt_status rc = b.status || path.status
@@ -840,7 +799,7 @@ static void xctx_free(xctx *x)
     buf_free(&x->line);
     buf_free(&x->nbuf);
     buf_free(&x->vb);
-    free_names(x->touched, x->ntouched);
+    strv_free(&x->touched);
     schema_free(x->s);
 }
 
@@ -941,8 +900,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     x->src_name = src->name ? src->name : p->name;
     map_init(&x->tables);
     arena_init(&x->names, 16384, 0);
-    char **dropped = NULL, **truncated = NULL;
-    size_t ndropped = 0, ntruncated = 0;
+    strv dropped = {0}, truncated = {0};
     bool created = false;
     buf path = BUF_INIT;
     cdlt_status rc = CDLT_OK;
@@ -960,7 +918,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         for (uint32_t i = 0; i < x->s->ntables; i++) {
             schema_table *t = x->s->tables[i];
             if (!schema_is_dlt_table(t->name) && t->seen_data &&
-                push_name(&dropped, &ndropped, t->name) != CDLT_OK) {
+                strv_add(&dropped, t->name) != CDLT_OK) {
                 rc = err_nomem(err);
                 goto done;
             }
@@ -976,31 +934,30 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
                 state_kvs_clear(&sst->res[i].kv);
         }
     } else if (refresh == CDLT_REFRESH_DROP_RESOURCES || refresh == CDLT_REFRESH_DROP_DATA) {
-        char **names = NULL;
-        size_t nn = 0;
+        strv names = {0};
         for (size_t i = 0; i < src->n; i++)
-            if (src->res[i]->selected && push_name(&names, &nn, src->res[i]->name) != CDLT_OK)
+            if (src->res[i]->selected && strv_add(&names, src->res[i]->name) != CDLT_OK)
                 rc = err_nomem(err);
         for (uint32_t i = 0; rc == CDLT_OK && i < x->s->ntables; i++) {
             schema_table *t = x->s->tables[i];
-            if (schema_is_dlt_table(t->name) || !table_of_resources(x->s, t, names, nn))
+            if (schema_is_dlt_table(t->name) || !table_of_resources(x->s, t, &names))
                 continue;
             if (refresh == CDLT_REFRESH_DROP_RESOURCES) {
-                if (push_name(&dropped, &ndropped, t->name) != CDLT_OK)
+                if (strv_add(&dropped, t->name) != CDLT_OK)
                     rc = err_nomem(err);
-            } else if (t->seen_data && push_name(&truncated, &ntruncated, t->name) != CDLT_OK) {
+            } else if (t->seen_data && strv_add(&truncated, t->name) != CDLT_OK) {
                 rc = err_nomem(err);
             }
         }
-        for (size_t i = 0; rc == CDLT_OK && sst && i < nn; i++) {
-            pipe_res_state *rs = state_resource(sst, names[i], false);
+        for (size_t i = 0; rc == CDLT_OK && sst && i < names.n; i++) {
+            pipe_res_state *rs = state_resource(sst, names.v[i], false);
             if (rs)
                 state_kvs_clear(&rs->kv);
         }
-        free_names(names, nn);
-        if (rc == CDLT_OK && refresh == CDLT_REFRESH_DROP_RESOURCES && ndropped) {
+        strv_free(&names);
+        if (rc == CDLT_OK && refresh == CDLT_REFRESH_DROP_RESOURCES && dropped.n) {
             schema *ns = NULL;
-            rc = schema_without(x->s, dropped, ndropped, &ns, err);
+            rc = schema_without(x->s, &dropped, &ns, err);
             if (rc == CDLT_OK) {
                 schema_free(x->s);
                 x->s = ns;
@@ -1105,7 +1062,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     }
     rc = pipe_save_schema_file(x->s, path.data, err);
     if (rc == CDLT_OK)
-        rc = write_package_state(x, dropped, ndropped, truncated, ntruncated);
+        rc = write_package_state(x, &dropped, &truncated);
     if (rc == CDLT_OK)
         rc = write_verbatim_record(x);
     if (rc != CDLT_OK)
@@ -1149,8 +1106,8 @@ done:
                     rc == CDLT_SOURCE || rc == CDLT_NOT_FOUND || rc == CDLT_TOO_LARGE))
             err_hint(err, "nothing of this run was loaded; fix the input and run again");
     }
-    free_names(dropped, ndropped);
-    free_names(truncated, ntruncated);
+    strv_free(&dropped);
+    strv_free(&truncated);
     buf_free(&path);
     xctx_free(x);
     return rc;

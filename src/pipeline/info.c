@@ -24,9 +24,7 @@ void cdlt_load_info_free(cdlt_load_info *info)
     mem_free(info->dataset_name);
     mem_free(info->destination);
     mem_free(info->location);
-    for (size_t i = 0; i < info->npackages; i++)
-        mem_free(info->packages[i]);
-    mem_free(info->packages);
+    strv_free(&info->packages);
     for (size_t i = 0; i < info->ntables; i++) {
         mem_free(info->tables[i]->name);
         mem_free(info->tables[i]);
@@ -59,14 +57,7 @@ pipe_table_stat *info_table(cdlt_load_info *info, const char *name)
 
 cdlt_status info_add_package(cdlt_load_info *info, const char *load_id)
 {
-    char **np = mem_realloc(info->packages, (info->npackages + 1) * sizeof *np);
-    if (!np)
-        return CDLT_NOMEM;
-    info->packages = np;
-    if (!(np[info->npackages] = mem_strdup(load_id)))
-        return CDLT_NOMEM;
-    info->npackages++;
-    return CDLT_OK;
+    return strv_add(&info->packages, load_id);
 }
 
 cdlt_status cdlt_load_info_status(const cdlt_load_info *info)
@@ -83,11 +74,11 @@ double cdlt_load_info_phase_seconds(const cdlt_load_info *info, cdlt_phase phase
 }
 size_t cdlt_load_info_package_count(const cdlt_load_info *info)
 {
-    return info ? info->npackages : 0;
+    return info ? info->packages.n : 0;
 }
 const char *cdlt_load_info_package_id(const cdlt_load_info *info, size_t i)
 {
-    return info && i < info->npackages ? info->packages[i] : NULL;
+    return info && i < info->packages.n ? info->packages.v[i] : NULL;
 }
 size_t cdlt_load_info_table_count(const cdlt_load_info *info) { return info ? info->ntables : 0; }
 const char *cdlt_load_info_table_name(const cdlt_load_info *info, size_t i)
@@ -139,10 +130,10 @@ cdlt_status info_to_json(const cdlt_load_info *info, buf *out)
         first = false;
     }
     buf_puts(out, "},\"load_ids\":[");
-    for (size_t i = 0; i < info->npackages; i++) {
+    for (size_t i = 0; i < info->packages.n; i++) {
         if (i)
             buf_putc(out, ',');
-        put_str(out, info->packages[i]);
+        put_str(out, info->packages.v[i]);
     }
     buf_puts(out, "],\"tables\":[");
     for (size_t i = 0; i < info->ntables; i++) {
@@ -176,14 +167,14 @@ cdlt_status info_to_text(const cdlt_load_info *info, buf *out)
         buf_puts(out, "Finished pending load packages of an earlier run; new data was not "
                       "extracted: run again to extract it.\n");
     buf_printf(out, "%zu load package(s) were loaded to destination %s and into dataset %s\n",
-               info->npackages, info->destination ? info->destination : "?",
+               info->packages.n, info->destination ? info->destination : "?",
                info->dataset_name ? info->dataset_name : "?");
     if (info->location)
         buf_printf(out, "The %s destination used %s location to store data\n",
                    info->destination ? info->destination : "?", info->location);
-    for (size_t i = 0; i < info->npackages; i++)
+    for (size_t i = 0; i < info->packages.n; i++)
         buf_printf(out, "Load package %s is LOADED and contains no failed jobs\n",
-                   info->packages[i]);
+                   info->packages.v[i]);
     for (int p = 0; p < 3; p++) {
         if (!info->phase_ran[p])
             continue;

@@ -59,10 +59,10 @@ cdlt_status cdlt_pipeline_info(cdlt_pipeline *p, bool json, char **out, cdlt_err
     buf_printf(&b, "State version: %lld, hash: %s\n", (long long)p->state.version,
                p->state.version_hash ? p->state.version_hash : "-");
     buf_printf(&b, "Schemas:");
-    for (size_t i = 0; i < p->state.nschema; i++)
-        buf_printf(&b, " %s%s", p->state.schema_names[i],
+    for (size_t i = 0; i < p->state.schema_names.n; i++)
+        buf_printf(&b, " %s%s", p->state.schema_names.v[i],
                    p->state.default_schema_name &&
-                           strcmp(p->state.default_schema_name, p->state.schema_names[i]) == 0
+                           strcmp(p->state.default_schema_name, p->state.schema_names.v[i]) == 0
                        ? " (default)"
                        : "");
     buf_putc(&b, '\n');

@@ -11,48 +11,24 @@
 #include <stdlib.h>
 
 typedef struct lpkg {
-    char **tables;       /* root tables extracted into the package */
-    size_t ntables;      /* entries of tables */
-    char **dropped;      /* dropped_tables (refresh) */
-    size_t ndropped;     /* entries of dropped */
-    char **truncated;    /* truncated_tables (refresh drop_data) */
-    size_t ntruncated;   /* entries of truncated */
+    strv tables;    /* root tables extracted into the package */
+    strv dropped;   /* dropped_tables (refresh) */
+    strv truncated; /* truncated_tables (refresh drop_data) */
 } lpkg;
-
-static void free_names(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mem_free(v[i]);
-    mem_free(v);
-}
 
 static void lpkg_free(lpkg *l)
 {
-    free_names(l->tables, l->ntables);
-    free_names(l->dropped, l->ndropped);
-    free_names(l->truncated, l->ntruncated);
+    strv_free(&l->tables);
+    strv_free(&l->dropped);
+    strv_free(&l->truncated);
 }
 
-static cdlt_status read_names(const jv *doc, const char *key, char ***out, size_t *n)
+static cdlt_status read_names(const jv *doc, const char *key, strv *out)
 {
     const jv *a = jv_get(doc, key);
-    *out = NULL;
-    *n = 0;
-    if (!a || a->type != JV_ARRAY || a->len == 0)
-        return CDLT_OK;
-    char **v = mem_calloc(a->len, sizeof *v);
-    if (!v)
-        return CDLT_NOMEM;
-    for (uint32_t i = 0; i < a->len; i++) {
-        if (a->u.items[i].type != JV_STRING)
-            continue;
-        if (!(v[*n] = mem_strdup(a->u.items[i].u.s))) {
-            free_names(v, *n);
+    for (uint32_t i = 0; a && a->type == JV_ARRAY && i < a->len; i++)
+        if (a->u.items[i].type == JV_STRING && strv_add(out, a->u.items[i].u.s) != CDLT_OK)
             return CDLT_NOMEM;
-        }
-        (*n)++;
-    }
-    *out = v;
     return CDLT_OK;
 }
 
@@ -68,22 +44,14 @@ static cdlt_status read_lpkg(const char *pkgdir, lpkg *l, cdlt_error *err)
                          : err_nomem(err);
     if (rc == CDLT_OK)
         rc = json_parse(buf_cstr(&text), text.len, &a, NULL, &doc, err);
-    if (rc == CDLT_OK && (read_names(&doc, "tables", &l->tables, &l->ntables) ||
-                          read_names(&doc, "dropped_tables", &l->dropped, &l->ndropped) ||
-                          read_names(&doc, "truncated_tables", &l->truncated, &l->ntruncated)))
+    if (rc == CDLT_OK && (read_names(&doc, "tables", &l->tables) ||
+                          read_names(&doc, "dropped_tables", &l->dropped) ||
+                          read_names(&doc, "truncated_tables", &l->truncated)))
         rc = err_nomem(err);
     arena_free(&a);
     buf_free(&path);
     buf_free(&text);
     return rc;
-}
-
-static bool name_in(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
 }
 
 /* Move every job of a folder back to new_jobs (the transaction that used them rolled back). */
@@ -160,38 +128,30 @@ static cdlt_status truncate_chain(cdlt_pipeline *p, destination *d, const schema
 
 /* insert-from-staging: add a replace root and its nested tables that have seen data (even
  * without rows this time, so they are emptied too; core.md §5) to the staged chain list. */
-static cdlt_status add_staged_chain(const schema *s, const schema_table *root, char ***v,
-                                    size_t *n)
+static cdlt_status add_staged_chain(const schema *s, const schema_table *root, strv *staged)
 {
     for (uint32_t i = 0; i < s->ntables; i++) {
         const schema_table *t = s->tables[i];
-        if (!t->seen_data || schema_root_table(s, t) != root || name_in(*v, *n, t->name))
-            continue;
-        char **nv = mem_realloc(*v, (*n + 1) * sizeof *nv);
-        if (!nv)
+        if (t->seen_data && schema_root_table(s, t) == root &&
+            strv_add_unique(staged, t->name) != CDLT_OK)
             return CDLT_NOMEM;
-        *v = nv;
-        if (!(nv[*n] = mem_strdup(t->name)))
-            return CDLT_NOMEM;
-        (*n)++;
     }
     return CDLT_OK;
 }
 
 /* Does table t load into the staging dataset (its root is a staged replace root)? */
-static bool is_staged(const schema *s, const schema_table *t, char **staged, size_t nstaged)
+static bool is_staged(const schema *s, const schema_table *t, const strv *staged)
 {
-    if (!nstaged)
+    if (!staged->n)
         return false;
     const schema_table *root = schema_root_table(s, t);
-    return root && name_in(staged, nstaged, root->name);
+    return root && strv_has(staged, root->name);
 }
 
 static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *load_id,
                                 cdlt_error *err)
 {
-    char **staged = NULL; /* insert-from-staging: chain tables replaced from staging */
-    size_t nstaged = 0;   /* entries of staged */
+    strv staged = {0};          /* insert-from-staging: chain tables replaced from staging */
     const dest_vtable *dv = p->dv;
     buf pkg = BUF_INIT, tmp = BUF_INIT, name = BUF_INIT;
     store_names jobs = {0};
@@ -237,12 +197,12 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     if (rc != CDLT_OK)
         goto done;
     in_tx = true;
-    if (l.ndropped) {
-        rc = dv->drop_tables(d, (const char *const *)l.dropped, l.ndropped, s->name, err);
+    if (l.dropped.n) {
+        rc = dv->drop_tables(d, (const char *const *)l.dropped.v, l.dropped.n, s->name, err);
         /* dlt drops them in the staging dataset too: a recreated table must not meet stale
          * staging columns */
         if (rc == CDLT_OK && p->replace_staging)
-            rc = dv->drop_staging_tables(d, (const char *const *)l.dropped, l.ndropped, err);
+            rc = dv->drop_staging_tables(d, (const char *const *)l.dropped.v, l.dropped.n, err);
         if (rc != CDLT_OK)
             goto done;
     }
@@ -252,22 +212,22 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     /* replace: truncate-and-insert empties the final tables now; insert-from-staging loads
      * into the (emptied) staging tables and copies them over after the last job, all in this
      * transaction (core.md §5.2) */
-    for (size_t i = 0; rc == CDLT_OK && i < l.ntables; i++) {
-        const schema_table *t = schema_get_table(s, l.tables[i]);
+    for (size_t i = 0; rc == CDLT_OK && i < l.tables.n; i++) {
+        const schema_table *t = schema_get_table(s, l.tables.v[i]);
         if (!t || t->parent || schema_table_disposition(s, t) != WD_REPLACE)
             continue;
         if (p->replace_staging)
-            rc = add_staged_chain(s, t, &staged, &nstaged) == CDLT_OK ? CDLT_OK : err_nomem(err);
+            rc = add_staged_chain(s, t, &staged) == CDLT_OK ? CDLT_OK : err_nomem(err);
         else
             rc = truncate_chain(p, d, s, t, err);
     }
-    if (rc == CDLT_OK && nstaged)
-        rc = dv->migrate_staging(d, s, (const char *const *)staged, nstaged, err);
-    for (size_t i = 0; rc == CDLT_OK && i < nstaged; i++)
-        rc = dv->truncate_staging(d, staged[i], err);
-    for (size_t i = 0; rc == CDLT_OK && i < l.ntruncated; i++) {
-        const schema_table *t = schema_get_table(s, l.truncated[i]);
-        if (t && t->seen_data && !name_in(l.dropped, l.ndropped, t->name))
+    if (rc == CDLT_OK && staged.n)
+        rc = dv->migrate_staging(d, s, (const char *const *)staged.v, staged.n, err);
+    for (size_t i = 0; rc == CDLT_OK && i < staged.n; i++)
+        rc = dv->truncate_staging(d, staged.v[i], err);
+    for (size_t i = 0; rc == CDLT_OK && i < l.truncated.n; i++) {
+        const schema_table *t = schema_get_table(s, l.truncated.v[i]);
+        if (t && t->seen_data && !strv_has(&l.dropped, t->name))
             rc = dv->truncate_table(d, t->name, err);
     }
     if (rc != CDLT_OK)
@@ -292,7 +252,7 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
                          jobs.names[i], jn.table);
             break;
         }
-        bool to_staging = is_staged(s, t, staged, nstaged);
+        bool to_staging = is_staged(s, t, &staged);
         size_t n = 1;
         while (dv->load_files && !to_staging && i + n < jobs.n) {
             store_job_name jn2;
@@ -337,9 +297,9 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     }
     if (rc != CDLT_OK)
         goto done;
-    if (nstaged) {
+    if (staged.n) {
         pipe_crash_point("replace_from_staging");
-        rc = dv->replace_from_staging(d, s, (const char *const *)staged, nstaged, err);
+        rc = dv->replace_from_staging(d, s, (const char *const *)staged.v, staged.n, err);
         if (rc != CDLT_OK)
             goto done;
     }
@@ -383,7 +343,7 @@ done:
         buf_free(&pbufs[k]);
     mem_free(pbufs);
     mem_free(paths);
-    free_names(staged, nstaged);
+    strv_free(&staged);
     lpkg_free(&l);
     schema_free(s);
     store_names_free(&jobs);
@@ -442,8 +402,7 @@ struct pipe_ovl {
     bool failed;              /* the loader gave up (rolled back); items are dropped */
     bool all_threads;         /* loader thread: set_threads(0) done (normalize finished) */
     bool hold;                /* test hook CDLT_TEST_OVL_HOLD: load nothing before the tail */
-    char **done;              /* loader thread: tables that got a file (truncated if needed) */
-    size_t ndone;             /* entries of done */
+    strv done;                /* loader thread: tables that got a file (truncated if needed) */
     uint64_t files;           /* files loaded */
     cdlt_error err;           /* the loader thread's error (it never touches the run's) */
 };
@@ -479,20 +438,15 @@ static cdlt_status ovl_first_file(pipe_ovl *o, const ovl_item *it)
 {
     const dest_vtable *dv = o->dv;
     cdlt_status rc = CDLT_OK;
-    if (!name_in(o->done, o->ndone, it->snap->name)) {
+    if (!strv_has(&o->done, it->snap->name)) {
         if (it->trunc) {
             LOG_DEBUG("truncating %s (replace)", it->snap->name);
             rc = dv->truncate_table(o->d, it->snap->name, &o->err);
             if (rc != CDLT_OK)
                 return rc;
         }
-        char **v = mem_realloc(o->done, (o->ndone + 1) * sizeof *v);
-        if (!v)
+        if (strv_add(&o->done, it->snap->name) != CDLT_OK)
             return err_nomem(&o->err);
-        o->done = v;
-        if (!(v[o->ndone] = mem_strdup(it->snap->name)))
-            return err_nomem(&o->err);
-        o->ndone++;
     }
     return rc;
 }
@@ -622,7 +576,7 @@ static void ovl_free(pipe_ovl *o)
     pthread_mutex_destroy(&o->mu);
     pthread_cond_destroy(&o->cv_item);
     pthread_cond_destroy(&o->cv_space);
-    free_names(o->done, o->ndone);
+    strv_free(&o->done);
     lpkg_free(&o->l);
     mem_free(o);
 }
@@ -667,8 +621,8 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
         rc = o->dv->set_threads(o->d, 1, &o->err);
     if (rc == CDLT_OK && (rc = o->dv->begin(o->d, &o->err)) == CDLT_OK)
         o->in_tx = true;
-    if (rc == CDLT_OK && o->l.ndropped)
-        rc = o->dv->drop_tables(o->d, (const char *const *)o->l.dropped, o->l.ndropped,
+    if (rc == CDLT_OK && o->l.dropped.n)
+        rc = o->dv->drop_tables(o->d, (const char *const *)o->l.dropped.v, o->l.dropped.n,
                                 schema_name, &o->err);
     if (rc == CDLT_OK) {
         if (pthread_create(&o->th, NULL, ovl_main, o) == 0)
@@ -699,10 +653,9 @@ void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const ch
     if (!it.path)
         ovl_item_free(&it); /* queued as a failure: the loader rolls back */
     const schema_table *root = schema_root_table(s, t);
-    it.trunc = (root && !root->parent && name_in(o->l.tables, o->l.ntables, root->name) &&
+    it.trunc = (root && !root->parent && strv_has(&o->l.tables, root->name) &&
                 schema_table_disposition(s, root) == WD_REPLACE) ||
-               (name_in(o->l.truncated, o->l.ntruncated, t->name) &&
-                !name_in(o->l.dropped, o->l.ndropped, t->name));
+               (strv_has(&o->l.truncated, t->name) && !strv_has(&o->l.dropped, t->name));
     pthread_mutex_lock(&o->mu);
     while (o->n == OVL_QUEUE)
         pthread_cond_wait(&o->cv_space, &o->mu);
@@ -734,21 +687,21 @@ void pipe_ovl_abort(pipe_ovl *o)
 static cdlt_status ovl_truncate_rest(pipe_ovl *o, const schema *s, cdlt_error *err)
 {
     cdlt_status rc = CDLT_OK;
-    for (size_t i = 0; rc == CDLT_OK && i < o->l.ntables; i++) {
-        const schema_table *root = schema_get_table(s, o->l.tables[i]);
+    for (size_t i = 0; rc == CDLT_OK && i < o->l.tables.n; i++) {
+        const schema_table *root = schema_get_table(s, o->l.tables.v[i]);
         if (!root || root->parent || schema_table_disposition(s, root) != WD_REPLACE)
             continue;
         for (uint32_t k = 0; rc == CDLT_OK && k < s->ntables; k++) {
             const schema_table *t = s->tables[k];
             if (t->seen_data && schema_root_table(s, t) == root &&
-                !name_in(o->done, o->ndone, t->name))
+                !strv_has(&o->done, t->name))
                 rc = o->dv->truncate_table(o->d, t->name, err);
         }
     }
-    for (size_t i = 0; rc == CDLT_OK && i < o->l.ntruncated; i++) {
-        const schema_table *t = schema_get_table(s, o->l.truncated[i]);
-        if (t && t->seen_data && !name_in(o->l.dropped, o->l.ndropped, t->name) &&
-            !name_in(o->done, o->ndone, t->name))
+    for (size_t i = 0; rc == CDLT_OK && i < o->l.truncated.n; i++) {
+        const schema_table *t = schema_get_table(s, o->l.truncated.v[i]);
+        if (t && t->seen_data && !strv_has(&o->l.dropped, t->name) &&
+            !strv_has(&o->done, t->name))
             rc = o->dv->truncate_table(o->d, t->name, err);
     }
     return rc;

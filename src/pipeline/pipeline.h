@@ -99,8 +99,7 @@ typedef struct pipe_state {
     char *pipeline_name;        /* pipeline_name */
     char *dataset_name;         /* dataset_name */
     char *default_schema_name;  /* default_schema_name (NULL until the first extract) */
-    char **schema_names;        /* schema_names */
-    size_t nschema;             /* entries of schema_names */
+    strv schema_names;          /* schema_names */
     char *destination_type;     /* "dlt.destinations.duckdb" */
     char *destination_name;     /* "duckdb" */
     pipe_src_state *src;        /* sources */
@@ -153,8 +152,7 @@ struct cdlt_load_info {
     double started_at;         /* unix seconds */
     double phase_s[3];         /* seconds per cdlt_phase */
     bool phase_ran[3];         /* phase ran in this run */
-    char **packages;           /* load ids loaded in this run */
-    size_t npackages;          /* entries of packages */
+    strv packages;             /* load ids loaded in this run */
     pipe_table_stat **tables;  /* per table counters (stable pointers: phases keep them) */
     size_t ntables;            /* entries of tables */
     uint64_t files;            /* load files loaded */

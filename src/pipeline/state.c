@@ -70,9 +70,7 @@ void state_free(pipe_state *st)
     mem_free(st->pipeline_name);
     mem_free(st->dataset_name);
     mem_free(st->default_schema_name);
-    for (size_t i = 0; i < st->nschema; i++)
-        mem_free(st->schema_names[i]);
-    mem_free(st->schema_names);
+    strv_free(&st->schema_names);
     mem_free(st->destination_type);
     mem_free(st->destination_name);
     for (size_t i = 0; i < st->nsrc; i++)
@@ -131,16 +129,10 @@ pipe_res_state *state_resource(pipe_src_state *s, const char *name, bool create)
 
 cdlt_status state_add_schema_name(pipe_state *st, const char *name)
 {
-    for (size_t i = 0; i < st->nschema; i++)
-        if (strcmp(st->schema_names[i], name) == 0)
-            return CDLT_OK;
-    char **nv = mem_realloc(st->schema_names, (st->nschema + 1) * sizeof *nv);
-    if (!nv)
+    if (strv_has(&st->schema_names, name))
+        return CDLT_OK;
+    if (strv_add(&st->schema_names, name) != CDLT_OK)
         return CDLT_NOMEM;
-    st->schema_names = nv;
-    if (!(nv[st->nschema] = mem_strdup(name)))
-        return CDLT_NOMEM;
-    st->nschema++;
     if (!st->default_schema_name)
         return state_set_str(&st->default_schema_name, name);
     return CDLT_OK;
@@ -184,10 +176,10 @@ static cdlt_status state_to_text(const pipe_state *st, bool with_local, bool wit
     buf_puts(b, ",\"default_schema_name\":");
     put_str_or_null(b, st->default_schema_name);
     buf_puts(b, ",\"schema_names\":[");
-    for (size_t i = 0; i < st->nschema; i++) {
+    for (size_t i = 0; i < st->schema_names.n; i++) {
         if (i)
             buf_putc(b, ',');
-        put_str_or_null(b, st->schema_names[i]);
+        put_str_or_null(b, st->schema_names.v[i]);
     }
     buf_puts(b, "],\"destination_type\":");
     put_str_or_null(b, st->destination_type);
@@ -364,17 +356,8 @@ cdlt_status state_from_json(const char *text, size_t len, pipe_state *st, cdlt_e
     if (rc == CDLT_OK) rc = jv_to_str(jv_get(&v, "destination_name"), &st->destination_name);
     if (rc == CDLT_OK && (x = jv_get(&v, "schema_names")) && x->type == JV_ARRAY) {
         for (uint32_t i = 0; rc == CDLT_OK && i < x->len; i++)
-            if (x->u.items[i].type == JV_STRING) {
-                char **nv = mem_realloc(st->schema_names, (st->nschema + 1) * sizeof *nv);
-                if (!nv || !(nv[st->nschema] = mem_strdup(x->u.items[i].u.s))) {
-                    if (nv)
-                        st->schema_names = nv;
-                    rc = CDLT_NOMEM;
-                    break;
-                }
-                st->schema_names = nv;
-                st->nschema++;
-            }
+            if (x->u.items[i].type == JV_STRING)
+                rc = strv_add(&st->schema_names, x->u.items[i].u.s);
     }
     if (rc == CDLT_OK && (x = jv_get(&v, "sources")) && x->type == JV_OBJECT) {
         for (uint32_t i = 0; rc == CDLT_OK && i < x->len; i++) {

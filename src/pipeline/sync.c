@@ -44,9 +44,9 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
             state_set_str(&st->version_hash, NULL);
             st->version = 0;
             st->first_run = true;
-            for (size_t i = 0; i < st->nschema; i++) {
+            for (size_t i = 0; i < st->schema_names.n; i++) {
                 buf_clear(&path);
-                buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names[i]);
+                buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names.v[i]);
                 if (!path.status)
                     store_rm_rf(path.data, NULL);
             }
@@ -80,17 +80,12 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
     }
     /* remote replaces local except _local and the current dataset name */
     st->version = remote.version;
-    char **swap_s;
-    size_t swap_n;
 #define SWAP(f) do { char *t_ = st->f; st->f = remote.f; remote.f = t_; } while (0)
     SWAP(version_hash);
     SWAP(default_schema_name);
-    swap_s = st->schema_names;
-    swap_n = st->nschema;
+    strv swap_s = st->schema_names;
     st->schema_names = remote.schema_names;
-    st->nschema = remote.nschema;
     remote.schema_names = swap_s;
-    remote.nschema = swap_n;
     pipe_src_state *ss = st->src;
     size_t sn = st->nsrc, sc = st->capsrc;
     st->src = remote.src;
@@ -102,14 +97,14 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
 #undef SWAP
     /* the restored state was extracted already: do not send it again */
     rc = state_set_str(&st->last_extracted_hash, st->version_hash);
-    for (size_t i = 0; rc == CDLT_OK && i < st->nschema; i++) {
+    for (size_t i = 0; rc == CDLT_OK && i < st->schema_names.n; i++) {
         bool sfound = false;
         buf_clear(&sj);
-        rc = p->dv->get_stored_schema(d, st->schema_names[i], &sj, &sfound, err);
+        rc = p->dv->get_stored_schema(d, st->schema_names.v[i], &sj, &sfound, err);
         if (rc != CDLT_OK || !sfound)
             continue;
         buf_clear(&path);
-        buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names[i]);
+        buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, st->schema_names.v[i]);
         buf dec = BUF_INIT;
         /* _dlt_version keeps plain JSON or base64(zlib) for big schemas */
         if (dest_decompress_b64(buf_cstr(&sj), sj.len, &dec) != CDLT_OK) {
@@ -119,7 +114,7 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err)
         rc = path.status || dec.status ? err_nomem(err)
                                        : store_write_atomic(path.data, dec.data, dec.len, err);
         buf_free(&dec);
-        LOG_INFO("sync: restored schema %s from the destination", st->schema_names[i]);
+        LOG_INFO("sync: restored schema %s from the destination", st->schema_names.v[i]);
     }
     st->first_run = false;
     if (rc == CDLT_OK)

@@ -199,6 +199,31 @@ static void test_base64(void **state)
     buf_free(&b);
 }
 
+/* strv: copies kept in order, unique adds, clear keeps the array, free empties */
+static void test_strv(void **state)
+{
+    (void)state;
+    strv s = {0};
+    char name[16];
+    for (int i = 0; i < 20; i++) { /* past the first growth */
+        snprintf(name, sizeof name, "t%d", i % 10);
+        assert_int_equal(i < 10 ? strv_add(&s, name) : strv_add_unique(&s, name), CDLT_OK);
+    }
+    assert_int_equal(s.n, 10);
+    assert_string_equal(s.v[3], "t3");
+    assert_true(strv_has(&s, "t9"));
+    assert_false(strv_has(&s, "t10"));
+    assert_int_equal(strv_add(&s, "t0"), CDLT_OK); /* strv_add does not check */
+    assert_int_equal(s.n, 11);
+    strv_clear(&s);
+    assert_int_equal(s.n, 0);
+    assert_false(strv_has(&s, "t0"));
+    assert_int_equal(strv_add(&s, "x"), CDLT_OK);
+    strv_free(&s);
+    assert_null(s.v);
+    assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_buf),            cmocka_unit_test(test_map_and_intern),
         cmocka_unit_test(test_log_masks_secrets), cmocka_unit_test(test_error_context),
         cmocka_unit_test(test_alloc_fault_injection), cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_strv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

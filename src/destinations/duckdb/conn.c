@@ -198,8 +198,7 @@ void duck_close(destination *d)
     mem_free(d->path_label);
     mem_free(d->staging);
     mem_free(d->qstaging);
-    duck_forget_tx_tables(d);
-    mem_free(d->tx_tables);
+    strv_free(&d->tx_tables);
     mem_free(d);
 }
 
@@ -331,9 +330,7 @@ nomem:
 
 void duck_forget_tx_tables(destination *d)
 {
-    for (size_t i = 0; i < d->ntx; i++)
-        mem_free(d->tx_tables[i]);
-    d->ntx = 0;
+    strv_clear(&d->tx_tables);
     d->tx_mb = 0;
 }
 

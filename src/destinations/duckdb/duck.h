@@ -27,8 +27,7 @@ struct destination {
     uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
     bool auto_limit;         /* memory_limit_mb unset and a database file: size it per table */
-    char **tx_tables;        /* tables loaded in this transaction (mem_strdup each) */
-    size_t ntx, captx;       /* entries and capacity of tx_tables */
+    strv tx_tables;          /* tables loaded in this transaction */
     uint32_t tx_mb;          /* their share of the automatic limit: sum of (columns + 4) MiB */
     char *staging;           /* staging dataset name ("<dataset>_staging"; mem_strdup) */
     char *qstaging;          /* staging quoted for SQL (mem_strdup) */

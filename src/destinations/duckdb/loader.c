@@ -540,17 +540,9 @@ static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const c
 static cdlt_status auto_limit_mb(destination *d, const char *table, uint32_t ncols,
                                  uint32_t *out)
 {
-    bool seen = false;
-    for (size_t i = 0; i < d->ntx && !seen; i++)
-        seen = strcmp(d->tx_tables[i], table) == 0;
-    if (!seen) {
-        char **v = mem_grow(d->tx_tables, d->ntx, &d->captx, sizeof *v, 8);
-        if (!v)
+    if (!strv_has(&d->tx_tables, table)) {
+        if (strv_add(&d->tx_tables, table) != CDLT_OK)
             return CDLT_NOMEM;
-        d->tx_tables = v;
-        if (!(v[d->ntx] = mem_strdup(table)))
-            return CDLT_NOMEM;
-        d->ntx++;
         d->tx_mb += ncols + 4;
     }
     /* a parallel INSERT builds a row group per thread for this table: the extra threads'
