@@ -832,13 +832,10 @@ static cdlt_status keep_copy(xctx *x, const char *from, const char *name)
 {
     if (!store_exists(from))
         return CDLT_OK;
-    buf b = BUF_INIT, to = BUF_INIT;
-    cdlt_status rc = store_read_file(from, 0, &b, x->err);
-    if (rc == CDLT_OK)
-        rc = store_path(&to, x->pkgdir.data, name, NULL) != CDLT_OK
-                 ? err_nomem(x->err)
-                 : store_write_atomic(to.data, buf_cstr(&b), b.len, x->err);
-    buf_free(&b);
+    buf to = BUF_INIT;
+    cdlt_status rc = store_path(&to, x->pkgdir.data, name, NULL) != CDLT_OK
+                         ? err_nomem(x->err)
+                         : store_copy_small(from, to.data, x->err);
     buf_free(&to);
     return rc;
 }

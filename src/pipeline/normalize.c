@@ -308,14 +308,7 @@ static cdlt_status read_verbatim(nctx *c, const char *ext, arena *mem, buf *tmp)
  * (there was none before the extract). */
 static cdlt_status restore_file(const char *from, const char *to, cdlt_error *e)
 {
-    if (!store_exists(from))
-        return store_rm_rf(to, e);
-    buf b = BUF_INIT;
-    cdlt_status rc = store_read_file(from, 0, &b, e);
-    if (rc == CDLT_OK)
-        rc = store_write_atomic(to, buf_cstr(&b), b.len, e);
-    buf_free(&b);
-    return rc;
+    return store_exists(from) ? store_copy_small(from, to, e) : store_rm_rf(to, e);
 }
 
 /* Bad input in a verbatim copy: put the pipeline's schema file and state back as they were
@@ -374,16 +367,6 @@ static cdlt_status write_updates(nctx *c, const char *dir)
                                              : store_write_atomic(path.data, b.data, b.len, c->err);
     buf_free(&b);
     buf_free(&path);
-    return rc;
-}
-
-static cdlt_status copy_file(const char *from, const char *to, cdlt_error *err)
-{
-    buf b = BUF_INIT;
-    cdlt_status rc = store_read_file(from, 0, &b, err);
-    if (rc == CDLT_OK)
-        rc = store_write_atomic(to, buf_cstr(&b), b.len, err);
-    buf_free(&b);
     return rc;
 }
 
@@ -484,7 +467,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     if (rc == CDLT_OK) {
         store_path(&tmp, ext.data, "load_package_state.json", NULL);
         store_path(&tmp2, dst.data, "load_package_state.json", NULL);
-        rc = tmp.status || tmp2.status ? err_nomem(err) : copy_file(tmp.data, tmp2.data, err);
+        rc = tmp.status || tmp2.status ? err_nomem(err) : store_copy_small(tmp.data, tmp2.data, err);
     }
     if (rc != CDLT_OK)
         goto done;

@@ -391,3 +391,13 @@ void store_file_abort(store_file *f)
     mem_free(f->path);
     f->path = NULL;
 }
+
+cdlt_status store_copy_small(const char *from, const char *to, cdlt_error *err)
+{
+    buf b = BUF_INIT;
+    cdlt_status st = store_read_file(from, 0, &b, err);
+    if (st == CDLT_OK)
+        st = store_write_atomic(to, buf_cstr(&b), b.len, err);
+    buf_free(&b);
+    return st;
+}

@@ -15,6 +15,8 @@ cdlt_status store_mkdirs(const char *path, cdlt_error *err);
 cdlt_status store_write_atomic(const char *path, const void *data, size_t len, cdlt_error *err);
 /* Read a whole file (at most max bytes; 0 = 1 GiB) into out (cleared first). */
 cdlt_status store_read_file(const char *path, size_t max, buf *out, cdlt_error *err);
+/* A small file (state, schema, package records) copied whole to `to` with store_write_atomic. */
+cdlt_status store_copy_small(const char *from, const char *to, cdlt_error *err);
 /* rename(2) then fsync both parent folders, so the move survives a power cut. */
 cdlt_status store_rename(const char *from, const char *to, cdlt_error *err);
 /* rm -rf (missing path is fine). */
