@@ -1244,6 +1244,7 @@ static cdlt_status link_input(vcopy *vc, const char *src, const char *path, bool
         if (store_path(&dir, x->pkgdir.data, STORE_NEW_JOBS, NULL) == CDLT_OK)
             store_fsync_dir(dir.data); /* the link itself must survive a crash */
         buf_free(&dir);
+        vc->done = *bytes;
         vc->em->bytes_done = vc->base + *bytes;
         progress_tick(&x->p->progress, vc->em->bytes_done);
         *done = true;
@@ -1401,7 +1402,8 @@ static cdlt_status run_files(cdlt_emitter *em, src_files *f, uint64_t base)
         prefix += src_files_size(f, i);
         x->p->progress.done_bytes = base + prefix;
     }
-    LOG_DEBUG("resource '%s': %zu of %zu file(s) copied as they are (verbatim, %llu bytes); "
+    LOG_DEBUG("resource '%s': %zu of %zu file(s) linked or copied as they are (verbatim, %llu "
+              "bytes); "
               "%llu items",
               r->name, vc.ncopies, src_files_count(f), (unsigned long long)copied,
               (unsigned long long)(x->items - items0));
