@@ -90,24 +90,47 @@ static inline void pt_env_free(pt_env *e)
     free(e);
 }
 
-/* Open pipeline `name` into `db` (dataset "ds", pipelines in e->pdir); fails the test on error. */
-static inline cdlt_pipeline *pt_open_db(const pt_env *e, const char *name, const char *db)
+/* Options for pipeline `name` into `db` (duckdb, dataset "ds", pipelines in e->pdir). */
+static inline void pt_options(const pt_env *e, const char *name, const char *db,
+                              cdlt_pipeline_options *o)
 {
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = name;
-    o.destination = "duckdb";
-    o.credentials = db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
+    cdlt_pipeline_options_init(o);
+    o->pipeline_name = name;
+    o->destination = "duckdb";
+    o->credentials = db;
+    o->dataset_name = "ds";
+    o->pipelines_dir = e->pdir;
+}
+
+/* Open pipeline `name` with options o; fails the test on error. */
+static inline cdlt_pipeline *pt_open_opts(const cdlt_pipeline_options *o)
+{
     cdlt_pipeline *p = NULL;
     cdlt_error err;
     cdlt_error_clear(&err);
-    cdlt_status rc = cdlt_pipeline_open(&o, &p, &err);
+    cdlt_status rc = cdlt_pipeline_open(o, &p, &err);
     if (rc != CDLT_OK)
         fprintf(stderr, "open: %s\n", err.message);
     assert_int_equal(rc, CDLT_OK);
     return p;
+}
+
+/* Open pipeline `name` into `db`; fails the test on error. */
+static inline cdlt_pipeline *pt_open_db(const pt_env *e, const char *name, const char *db)
+{
+    cdlt_pipeline_options o;
+    pt_options(e, name, db, &o);
+    return pt_open_opts(&o);
+}
+
+/* Open pipeline `name` into e->db, load files rotated above file_max_bytes. */
+static inline cdlt_pipeline *pt_open_rotating(const pt_env *e, const char *name,
+                                              uint64_t file_max_bytes)
+{
+    cdlt_pipeline_options o;
+    pt_options(e, name, e->db, &o);
+    o.file_max_bytes = file_max_bytes;
+    return pt_open_opts(&o);
 }
 
 static inline cdlt_pipeline *pt_open(const pt_env *e, const char *name)

@@ -531,18 +531,9 @@ static void test_damaged_file_among_many(void **st)
 {
     (void)st;
     env *e = pt_env_new("pipe-damaged");
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = "tdmg";
-    o.destination = "duckdb";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    o.file_max_bytes = 1; /* a new load file every 1024 rows */
-    cdlt_pipeline *p = NULL;
+    cdlt_pipeline *p = pt_open_rotating(e, "tdmg", 1); /* a new load file every 1024 rows */
     cdlt_error err;
     cdlt_error_clear(&err);
-    assert_int_equal(cdlt_pipeline_open(&o, &p, &err), CDLT_OK);
     gen g = {5000, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
@@ -586,12 +577,7 @@ static cdlt_status open_with(env *e, const char *name, const char *dest_opts, cd
                              cdlt_error *err)
 {
     cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = name;
-    o.destination = "duckdb";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
+    pt_options(e, name, e->db, &o);
     o.destination_options = dest_opts;
     cdlt_error_clear(err);
     return cdlt_pipeline_open(&o, p, err);
@@ -781,15 +767,7 @@ static void test_file_rotation(void **st)
 {
     (void)st;
     env *e = pt_env_new("pipe-rotate");
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = "trot";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    o.file_max_bytes = 1024;
-    cdlt_pipeline *p = NULL;
-    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    cdlt_pipeline *p = pt_open_rotating(e, "trot", 1024);
     gen g = {5000, 0, false};
     cdlt_source *s = users_source(&g, CDLT_WD_APPEND);
     cdlt_load_info *info = NULL;
@@ -856,15 +834,7 @@ static void test_overlap_replace_rotated(void **st)
 {
     (void)st;
     env *e = pt_env_new("pipe-overlap");
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = "tov";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    o.file_max_bytes = 1024;
-    cdlt_pipeline *p = NULL;
-    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    cdlt_pipeline *p = pt_open_rotating(e, "tov", 1024);
     int n = 100000; /* ~100 files per table (rotation is checked every 1024 rows) */
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL;
@@ -912,15 +882,7 @@ static void test_overlap_two_threads(void **st)
     env *e = pt_env_new("pipe-ovl2");
     setenv("DESTINATION__DUCKDB__LOAD_THREADS", "2", 1);
     setenv("CDLT_TEST_OVL_HOLD", "1", 1); /* every file is left for the tail */
-    cdlt_pipeline_options o;
-    cdlt_pipeline_options_init(&o);
-    o.pipeline_name = "tov2";
-    o.credentials = e->db;
-    o.dataset_name = "ds";
-    o.pipelines_dir = e->pdir;
-    o.file_max_bytes = 64 * 1024;
-    cdlt_pipeline *p = NULL;
-    assert_int_equal(cdlt_pipeline_open(&o, &p, NULL), CDLT_OK);
+    cdlt_pipeline *p = pt_open_rotating(e, "tov2", 64 * 1024);
     int n = 60000;
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL;
