@@ -84,14 +84,55 @@ static cdlt_status parse_query(arena *a, const char *s, size_t n, cred_tmp *t)
     return CDLT_OK;
 }
 
-static cdlt_status bad(cdlt_error *err, const char *where, const char *why)
+/* The error for a malformed string: what is wrong and at which byte, never the string itself
+ * (a misplaced character may belong to the password). */
+static cdlt_status bad(cdlt_error *err, const char *where, const char *url, const char *at,
+                       const char *why)
 {
     return err_set(err, CDLT_CONFIG,
-                   "connection string%s%s is not valid: %s; expected "
+                   "connection string%s%s is not valid at byte %zu: %s; expected "
                    "driver://username:password@host:port/database?option=value (percent-encode "
                    "special characters in the password)",
-                   where ? " from " : "", where ? where : "", why);
+                   where ? " from " : "", where ? where : "", (size_t)(at - url) + 1, why);
 }
+
+/* -1 when s[0..n) (the text between '[' and ']') is an IPv6 literal, else the offset of its
+ * first bad byte. Accepted: hex digits, ':' and '.' (an embedded IPv4 tail),
+ * at least one ':', then an optional zone "%name". Anything else in brackets would render to a
+ * URL that means something else, so it is refused rather than guessed at. */
+static ptrdiff_t ipv6_bad_at(const char *s, size_t n)
+{
+    size_t i = 0;
+    bool colon = false;
+    for (; i < n && s[i] != '%'; i++) {
+        if (s[i] == ':')
+            colon = true;
+        else if (!isxdigit((unsigned char)s[i]) && s[i] != '.')
+            return (ptrdiff_t)i;
+    }
+    if (!colon)
+        return (ptrdiff_t)(i < n ? i : 0);
+    if (i < n) {
+        if (i + 1 == n)
+            return (ptrdiff_t)i;
+        for (i++; i < n; i++)
+            if (!isalnum((unsigned char)s[i]) && !strchr("-._~%", s[i]))
+                return (ptrdiff_t)i;
+    }
+    return -1;
+}
+
+/* Offset of the first "%00" in s[0..n), or -1. A decoded NUL would silently cut the field short
+ * (and "user%00x" would read back as a different user), so such strings are refused. */
+static ptrdiff_t nul_escape_at(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0')
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+#define NUL_ESCAPE_WHY "\"%00\" (a NUL byte) cannot be part of a connection string"
 
 /* Parse into t; `where` names the origin for errors (the string itself is never quoted). */
 static cdlt_status parse_url(arena *a, const char *url, cred_tmp *t, const char *where,
@@ -99,10 +140,14 @@ static cdlt_status parse_url(arena *a, const char *url, cred_tmp *t, const char 
 {
     const char *sep = strstr(url, "://");
     if (!sep || sep == url)
-        return bad(err, where, "no \"driver://\" at the start");
+        return bad(err, where, url, url, "no \"driver://\" at the start");
     for (const char *p = url; p < sep; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '+' && *p != '-' && *p != '.')
-            return bad(err, where, "the driver name may hold only letters, digits, '_' and '+'");
+            return bad(err, where, url, p,
+                       "the driver name may hold only letters, digits, '_', '+', '-' and '.'");
+    ptrdiff_t nul = nul_escape_at(url, strlen(url));
+    if (nul >= 0)
+        return bad(err, where, url, url + nul, NUL_ESCAPE_WHY);
     t->s[F_DRIVER] = arena_strndup(a, url, (size_t)(sep - url));
     if (!t->s[F_DRIVER])
         return CDLT_NOMEM;
@@ -135,18 +180,23 @@ static cdlt_status parse_url(arena *a, const char *url, cred_tmp *t, const char 
     const char *hend = r + auth_end;
     const char *port = NULL;
     if (hp < hend && *hp == '[') {
+        /* A bracketed host is an IPv6 literal, closed by the first ']' (as in RFC 3986). */
         const char *rb = memchr(hp, ']', (size_t)(hend - hp));
         if (!rb)
-            return bad(err, where, "an IPv6 host opened with '[' has no ']'");
-        if (rb > hp + 1) {
-            t->s[F_HOST] = arena_strndup(a, hp + 1, (size_t)(rb - hp - 1));
-            if (!t->s[F_HOST])
-                return CDLT_NOMEM;
-            t->have[F_HOST] = true;
-        }
+            return bad(err, where, url, hp, "an IPv6 host opened with '[' has no ']'");
+        ptrdiff_t badat = ipv6_bad_at(hp + 1, (size_t)(rb - hp - 1));
+        if (badat >= 0)
+            return bad(err, where, url, hp + 1 + badat,
+                       "the host in '[...]' is not an IPv6 address (hex digits, ':' and '.', "
+                       "e.g. [::1]); write other host names without brackets");
+        t->s[F_HOST] = arena_strndup(a, hp + 1, (size_t)(rb - hp - 1));
+        if (!t->s[F_HOST])
+            return CDLT_NOMEM;
+        t->have[F_HOST] = true;
         if (rb + 1 < hend) {
             if (rb[1] != ':')
-                return bad(err, where, "unexpected text after the IPv6 host");
+                return bad(err, where, url, rb + 1,
+                           "unexpected text after the IPv6 host (only \":port\" may follow ']')");
             port = rb + 2;
         }
     } else if (hp < hend) {
@@ -165,10 +215,10 @@ static cdlt_status parse_url(arena *a, const char *url, cred_tmp *t, const char 
         long v = 0;
         for (const char *p = port; p < hend; p++) {
             if (!isdigit((unsigned char)*p))
-                return bad(err, where, "the port is not a number");
+                return bad(err, where, url, p, "the port is not a number");
             v = v * 10 + (*p - '0');
             if (v > 65535)
-                return bad(err, where, "the port is larger than 65535");
+                return bad(err, where, url, port, "the port is larger than 65535");
         }
         t->port = (int)v;
         t->have[F_PORT] = true;
@@ -378,6 +428,10 @@ static cdlt_status set_field(arena *a, cred_tmp *t, int f, const jv *v, const ch
             return CDLT_OK;
         }
         if (v->type == JV_STRING) {
+            ptrdiff_t nul = nul_escape_at(v->u.s, v->len);
+            if (nul >= 0)
+                return err_set(err, CDLT_CONFIG, "credentials field `query` from %s is not valid "
+                               "at byte %zu: %s", origin, (size_t)nul + 1, NUL_ESCAPE_WHY);
             if (parse_query(a, v->u.s, v->len, t) != CDLT_OK)
                 return err_nomem(err);
             t->have[f] = true;

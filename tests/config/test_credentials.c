@@ -111,6 +111,50 @@ static void test_parse_errors(void **state)
     }
 }
 
+/* Issue 10 (both found by fuzz_config_lookup): "l://[[]" parsed (host "[") but rendered to "l://[", which does not parse. Brackets
+ * now hold only an IPv6 literal; anything else is an error naming the byte, never the string. */
+static void test_bracket_host(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        const char *byte; /* "at byte N" expected in the message */
+    } bad[] = {
+        {"l://[[]", "at byte 6"},
+        {"postgresql://u:SECRETPW1@[abc]/db", "at byte 27"},
+        {"postgresql://u:SECRETPW1@[]/db", "at byte 27"},
+        {"postgresql://u:SECRETPW1@[::1]x/db", "at byte 31"},
+        {"postgresql://u:SECRETPW1@[::1%]/db", "at byte 30"},
+        {"postgresql://u:SECRETPW1@[::1]:x/db", "at byte 32"},
+        /* a decoded NUL used to cut the user name to "", which renders back as no user */
+        {"s://%000000051615:1d%%@\350", "at byte 5"},
+        {"postgresql://u:SECRETPW1@h/db%00x", "at byte 30"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cdlt_credentials *c = (cdlt_credentials *)1;
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        assert_int_equal(cdlt_credentials_parse(bad[i].url, &c, &err), CDLT_CONFIG);
+        assert_null(c);
+        if (!strstr(err.message, bad[i].byte))
+            fail_msg("%s: %s", bad[i].url, err.message);
+        assert_null(strstr(err.message, "SECRETPW1"));
+    }
+    /* Accepted bracket hosts render back to a URL that parses to the same host. */
+    const char *good[] = {"l://[::1]", "pg://[::ffff:10.0.0.1]:5432/db", "pg://u:p@[fe80::1%eth0]/db",
+                          "pg://[2001:DB8::7]"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cdlt_credentials *c = parse_ok(good[i]);
+        char out[256];
+        cdlt_credentials_to_url(c, false, out, sizeof out);
+        assert_string_equal(out, good[i]);
+        cdlt_credentials *c2 = parse_ok(out);
+        assert_string_equal(c2->host, c->host);
+        cdlt_credentials_free(c);
+        cdlt_credentials_free(c2);
+    }
+}
+
 static void test_resolve_whole_string(void **state)
 {
     (void)state;
@@ -230,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_parse_forms),
         cmocka_unit_test(test_to_url_roundtrip),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_bracket_host),
         cmocka_unit_test(test_resolve_whole_string),
         cmocka_unit_test(test_resolve_fields),
         cmocka_unit_test(test_missing_credentials),
