@@ -22,7 +22,8 @@ static void run_usage(FILE *out)
             "  --dataset-name NAME  override the dataset\n"
             "  --json               print the load info as JSON\n"
             "  --no-tables          do not print the destination row counts\n"
-            "\nexit codes: 0 ok, 1 failed, 2 usage, 3 configuration, 4 pending packages kept\n");
+            "\nexit codes: 0 ok, 1 failed (also: the pipeline is in use by another command,\n"
+            "which then changed nothing), 2 usage, 3 configuration, 4 pending packages kept\n");
 }
 
 static int exit_code_for(cdlt_status st)
@@ -160,7 +161,9 @@ int cmd_run(int argc, char **argv)
     if (st != CDLT_OK) {
         cli_print_error("cannot open the pipeline", &err);
         cdlt_definition_free(def);
-        return exit_code_for(st) == CLI_FAILED ? CLI_CONFIG : exit_code_for(st);
+        /* in use by another process: a failure, not a configuration problem */
+        return st == CDLT_EXISTS || exit_code_for(st) != CLI_FAILED ? exit_code_for(st)
+                                                                    : CLI_CONFIG;
     }
     cdlt_source *src = NULL;
     st = cdlt_definition_source(def, &src, &err);
@@ -181,7 +184,9 @@ int cmd_run(int argc, char **argv)
         size_t pending = 0;
         cdlt_error e2;
         cdlt_error_clear(&e2);
-        if (cdlt_pipeline_pending_count(p, &pending, &e2) == CDLT_OK && pending)
+        /* another process holds the pipeline: its packages are not ours to talk about */
+        if (st != CDLT_EXISTS && cdlt_pipeline_pending_count(p, &pending, &e2) == CDLT_OK &&
+            pending)
             fprintf(stderr,
                     "cdlt: %zu load package(s) are pending in %s; fix the cause and run the "
                     "same command again to finish them (or 'cdlt pipeline %s drop-pending' to "

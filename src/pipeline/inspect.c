@@ -346,8 +346,9 @@ cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, s
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    /* lock before looking: a run may be writing its packages */
     size_t pending = 0;
-    cdlt_status rc = cdlt_pipeline_pending_count(p, &pending, err);
+    cdlt_status rc = pipe_lock_clean_pending(p, &pending, err);
     if (rc != CDLT_OK)
         return rc;
     if (pending) {

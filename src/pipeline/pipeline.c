@@ -215,15 +215,38 @@ cdlt_status pipe_cleanup(cdlt_pipeline *p, cdlt_error *err)
     return rc;
 }
 
-static cdlt_status count_dir(cdlt_pipeline *p, const char *rel, size_t *acc, cdlt_error *err)
+/* Pending packages, read only: extracted ones not yet normalized (one whose normalized copy
+ * was committed by a run killed before the delete is not pending twice) and normalized ones.
+ * Other processes may be running: nothing is cleaned up here. */
+static cdlt_status count_pending(cdlt_pipeline *p, size_t *out, cdlt_error *err)
 {
-    buf dir = BUF_INIT;
-    store_names n = {0};
-    cdlt_status rc = pipe_path(p, &dir, rel, NULL) == CDLT_OK ? store_list(dir.data, &n, err)
-                                                              : err_nomem(err);
-    *acc += n.n;
-    store_names_free(&n);
+    *out = 0;
+    buf dir = BUF_INIT, other = BUF_INIT;
+    store_names ex = {0}, no = {0};
+    cdlt_status rc = pipe_path(p, &dir, STORE_EXTRACTED, NULL) == CDLT_OK
+                         ? store_list(dir.data, &ex, err)
+                         : err_nomem(err);
+    if (rc == CDLT_OK)
+        rc = pipe_path(p, &dir, STORE_NORMALIZED, NULL) == CDLT_OK
+                 ? store_list(dir.data, &no, err)
+                 : err_nomem(err);
+    for (size_t i = 0; rc == CDLT_OK && i < ex.n; i++) {
+        bool done = false;
+        if (pipe_path(p, &other, STORE_NORMALIZED, ex.names[i]) == CDLT_OK &&
+            store_exists(other.data))
+            done = true;
+        if (pipe_path(p, &other, STORE_LOADED, ex.names[i]) == CDLT_OK &&
+            store_exists(other.data))
+            done = true;
+        if (!done)
+            (*out)++;
+    }
+    if (rc == CDLT_OK)
+        *out += no.n;
+    store_names_free(&ex);
+    store_names_free(&no);
     buf_free(&dir);
+    buf_free(&other);
     return rc;
 }
 
@@ -232,11 +255,17 @@ cdlt_status cdlt_pipeline_pending_count(cdlt_pipeline *p, size_t *out, cdlt_erro
     *out = 0;
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
-    cdlt_status rc = pipe_cleanup(p, err);
+    return count_pending(p, out, err);
+}
+
+cdlt_status pipe_lock_clean_pending(cdlt_pipeline *p, size_t *pending, cdlt_error *err)
+{
+    *pending = 0;
+    cdlt_status rc = pipe_lock(p, err);
     if (rc == CDLT_OK)
-        rc = count_dir(p, STORE_EXTRACTED, out, err);
+        rc = pipe_cleanup(p, err);
     if (rc == CDLT_OK)
-        rc = count_dir(p, STORE_NORMALIZED, out, err);
+        rc = count_pending(p, pending, err);
     return rc;
 }
 
@@ -256,10 +285,16 @@ cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err)
 
 /* ---- open / attach / free ---- */
 
+static cdlt_status reload_state(cdlt_pipeline *p, cdlt_error *err);
+
 cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err)
 {
     if (p->lock_fd >= 0)
         return CDLT_OK;
+    /* only the working dir itself may be made before the lock: a missing dir has no holder */
+    cdlt_status rc = store_mkdirs(p->workdir, err);
+    if (rc != CDLT_OK)
+        return rc;
     buf path = BUF_INIT;
     if (pipe_path(p, &path, ".lock", NULL) != CDLT_OK) {
         buf_free(&path);
@@ -276,11 +311,13 @@ cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err)
         char holder[32] = "";
         ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
         holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\r\n")] = '\0'; /* the file holds "<pid>\n" */
         close(fd);
         err_set(err, CDLT_EXISTS, "pipeline %s is in use by another process (pid %s)", p->name,
                 holder[0] ? holder : "?");
         buf_free(&path);
-        return err_hint(err, "wait for it to finish; the lock is %s", ".lock in the working dir");
+        return err_hint(err, "nothing was changed; wait until it has finished, then run the "
+                             "command again (the lock is %s)", ".lock in the working dir");
     }
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
@@ -288,7 +325,15 @@ cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err)
         LOG_DEBUG("cannot write the pid into the lock file");
     p->lock_fd = fd;
     buf_free(&path);
-    return CDLT_OK;
+    rc = store_init_workdir(p->workdir, err);
+    /* the state read at open may be older than what the last holder saved */
+    if (rc == CDLT_OK && p->state_unlocked)
+        rc = reload_state(p, err);
+    if (rc != CDLT_OK) {
+        close(p->lock_fd);
+        p->lock_fd = -1;
+    }
+    return rc;
 }
 
 void cdlt_pipeline_free(cdlt_pipeline *p)
@@ -365,6 +410,80 @@ static cdlt_status resolve_replace_strategy(cdlt_pipeline *p, const char *where,
                          "insert-from-staging");
 }
 
+/* The state keys this open decides (dataset, destination, dev mode; a fresh state's first
+ * run and initial cwd) over what state.json holds. */
+static cdlt_status set_open_keys(cdlt_pipeline *p, bool fresh)
+{
+    pipe_state *st = &p->state;
+    if (fresh) {
+        st->first_run = true;
+        char cwd[4096];
+        if (getcwd(cwd, sizeof cwd) && state_set_str(&st->initial_cwd, cwd) != CDLT_OK)
+            return CDLT_NOMEM;
+    }
+    st->dev_mode = p->dev_mode;
+    if (strcmp(p->destination, "duckdb") == 0 && p->credentials &&
+        state_set_str(&st->location, p->credentials) != CDLT_OK)
+        return CDLT_NOMEM;
+    buf b = BUF_INIT;
+    buf_printf(&b, "dlt.destinations.%s", p->destination);
+    cdlt_status rc = b.status;
+    if (rc == CDLT_OK && (state_set_str(&st->pipeline_name, p->name) ||
+                          state_set_str(&st->dataset_name, p->dataset) ||
+                          state_set_str(&st->destination_type, b.data) ||
+                          state_set_str(&st->destination_name, p->destination)))
+        rc = CDLT_NOMEM;
+    buf_free(&b);
+    return rc;
+}
+
+/* pipe_lock of an object whose state was read without the lock: read it again, as the last
+ * holder left it (a dev-mode run in between resets it, as an open would). */
+static cdlt_status reload_state(cdlt_pipeline *p, cdlt_error *err)
+{
+    p->state_unlocked = false;
+    buf path = BUF_INIT;
+    if (pipe_path(p, &path, "state.json", NULL) != CDLT_OK) {
+        buf_free(&path);
+        return err_nomem(err);
+    }
+    pipe_state fresh;
+    memset(&fresh, 0, sizeof fresh);
+    bool exists = store_exists(path.data);
+    cdlt_status rc = exists ? state_load(path.data, &fresh, err) : CDLT_OK;
+    buf_free(&path);
+    if (rc != CDLT_OK)
+        return rc;
+    if (exists && fresh.dev_mode && !p->dev_mode && !p->attached) {
+        state_free(&fresh);
+        exists = false;
+    }
+    state_free(&p->state);
+    p->state = fresh;
+    rc = set_open_keys(p, !exists);
+    if (rc != CDLT_OK)
+        return err_nomem(err);
+    return exists ? CDLT_OK : pipe_save_state(p, err);
+}
+
+/* Dev mode's fresh working dir: remove everything but the lock file this process holds
+ * (removing it would let another process lock a new file of the same name). */
+static cdlt_status wipe_workdir(cdlt_pipeline *p, cdlt_error *err)
+{
+    store_names n = {0};
+    buf item = BUF_INIT;
+    cdlt_status rc = store_list(p->workdir, &n, err);
+    for (size_t i = 0; rc == CDLT_OK && i < n.n; i++)
+        rc = store_path(&item, p->workdir, n.names[i], NULL) != CDLT_OK
+                 ? err_nomem(err)
+                 : store_rm_rf(item.data, err);
+    store_names_free(&n);
+    buf_free(&item);
+    if (rc == CDLT_OK)
+        rc = store_init_workdir(p->workdir, err);
+    return rc;
+}
+
 static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options *o,
                                   bool attach, cdlt_error *err)
 {
@@ -396,25 +515,38 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
             buf_free(&b);
             return rc;
         }
+    }
+    /* An open that must change the working dir (create it, wipe it for dev mode, write a
+     * fresh state) takes the lock first and reads the state again under it. Any other open
+     * changes nothing on disk: the lock is taken by the first command that does (pipe_lock
+     * then reads the state again). */
+    if (!attach && (o->dev_mode || !exists || p->state.dev_mode)) {
+        rc = pipe_lock(p, err);
+        state_free(&p->state);
+        exists = rc == CDLT_OK && store_exists(b.data);
+        if (exists)
+            rc = state_load(b.data, &p->state, err);
+        if (rc != CDLT_OK) {
+            buf_free(&b);
+            return rc;
+        }
         /* dev mode always starts afresh; leaving dev mode resets local state (core.md §6.5) */
-        if (!attach && (o->dev_mode || p->state.dev_mode)) {
+        if (exists && (o->dev_mode || p->state.dev_mode)) {
             state_free(&p->state);
             exists = false;
         }
+    } else {
+        p->state_unlocked = true;
     }
     if (!attach && o->dev_mode) {
-        rc = store_rm_rf(p->workdir, err);
+        rc = wipe_workdir(p, err);
         if (rc != CDLT_OK) {
             buf_free(&b);
             return rc;
         }
     }
-    rc = store_init_workdir(p->workdir, err);
-    if (rc != CDLT_OK) {
-        buf_free(&b);
-        return rc;
-    }
-    p->dev_mode = o->dev_mode;
+    p->attached = attach;
+    p->dev_mode = attach ? p->state.dev_mode : o->dev_mode;
     p->no_restore = o->no_restore;
     p->file_max_bytes = o->file_max_bytes ? o->file_max_bytes : PIPE_DEFAULT_FILE_MAX;
     p->overlap_load = o->overlap_load >= 0;
@@ -524,26 +656,11 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         if (!p->credentials || rc != CDLT_OK)
             goto nomem;
     }
-    /* top-level state keys */
-    pipe_state *st = &p->state;
-    if (!exists) {
-        st->first_run = true;
-        char cwd[4096];
-        if (getcwd(cwd, sizeof cwd) && state_set_str(&st->initial_cwd, cwd) != CDLT_OK)
-            goto nomem;
-    }
-    st->dev_mode = o->dev_mode;
-    buf_clear(&b);
-    buf_printf(&b, "dlt.destinations.%s", dest);
-    if (b.status || state_set_str(&st->pipeline_name, p->name) ||
-        state_set_str(&st->dataset_name, p->dataset) ||
-        state_set_str(&st->destination_type, b.data) ||
-        state_set_str(&st->destination_name, dest))
-        goto nomem;
     buf_free(&b);
-    if (!exists)
-        return pipe_save_state(p, err);
-    return CDLT_OK;
+    rc = set_open_keys(p, !exists);
+    if (rc == CDLT_OK && !exists)
+        rc = pipe_save_state(p, err);
+    return rc == CDLT_NOMEM ? err_nomem(err) : rc;
 nomem:
     buf_free(&b);
     return err_nomem(err);
@@ -705,7 +822,7 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
     if (begin_info(p) != CDLT_OK)
         return err_nomem(err);
     size_t pending = 0;
-    rc = cdlt_pipeline_pending_count(p, &pending, err);
+    rc = pipe_lock_clean_pending(p, &pending, err);
     if (rc == CDLT_OK && pending == 0)
         rc = maybe_restore(p, err);
     if (rc == CDLT_OK && pending > 0) {
@@ -734,9 +851,7 @@ cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refre
     if (!p || !src)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline or source");
     size_t pending = 0;
-    cdlt_status rc = pipe_lock(p, err);
-    if (rc == CDLT_OK)
-        rc = cdlt_pipeline_pending_count(p, &pending, err);
+    cdlt_status rc = pipe_lock_clean_pending(p, &pending, err);
     if (rc != CDLT_OK)
         return rc;
     if (pending) {

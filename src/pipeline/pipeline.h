@@ -212,11 +212,18 @@ struct cdlt_pipeline {
     pipe_progress progress;   /* progress display */
     cdlt_load_info *cur;      /* report of the run in progress (NULL outside runs) */
     int lock_fd;              /* flock'ed <workdir>/.lock while changing things, else -1 */
+    bool state_unlocked;      /* state was read without the lock: pipe_lock reads it again */
+    bool attached;            /* opened by cdlt_pipeline_attach (keeps the state's dev mode) */
 };
 
-/* Take the working dir's exclusive lock (once per object): two processes running the same
- * pipeline would corrupt its packages. CDLT_EXISTS names the holder. */
+/* Take the working dir's exclusive lock (once per object; held until cdlt_pipeline_free): two
+ * processes changing the same working dir would corrupt its packages. Every change to the
+ * working dir happens under it; before it, only the (missing) working dir itself may be
+ * made. CDLT_EXISTS names the holder; the caller must then change nothing. Also completes
+ * the folder layout and re-reads a state read without the lock. */
 cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err);
+/* Lock, remove leftovers of killed runs (pipe_cleanup), count pending packages. */
+cdlt_status pipe_lock_clean_pending(cdlt_pipeline *p, size_t *pending, cdlt_error *err);
 
 /* Paths inside the working dir (buf cleared first). */
 cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name);

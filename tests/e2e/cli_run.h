@@ -26,13 +26,14 @@ static const char *binary(void)
     return path;
 }
 
-/* Run cdlt with args (NULL-terminated) and extra "K=V" env entries (NULL-terminated). */
-static cli_res run_cli(const char *dir, const char *const *args, const char *const *envs)
+/* Start cdlt with args (NULL-terminated) and extra "K=V" env entries (NULL-terminated),
+ * stdout and stderr going to <dir>/<tag>stdout.txt and <dir>/<tag>stderr.txt. */
+static pid_t spawn_cli(const char *dir, const char *tag, const char *const *args,
+                       const char *const *envs)
 {
-    cli_res r = {0};
     char outp[1200], errp[1200];
-    snprintf(outp, sizeof outp, "%s/stdout.txt", dir);
-    snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
+    snprintf(outp, sizeof outp, "%s/%sstdout.txt", dir, tag);
+    snprintf(errp, sizeof errp, "%s/%sstderr.txt", dir, tag);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -52,6 +53,16 @@ static cli_res run_cli(const char *dir, const char *const *args, const char *con
         execv(argv[0], argv);
         _exit(127);
     }
+    return pid;
+}
+
+/* Wait for a spawn_cli process; its output is read from the files of `tag`. */
+static cli_res wait_cli(const char *dir, const char *tag, pid_t pid)
+{
+    cli_res r = {0};
+    char outp[1200], errp[1200];
+    snprintf(outp, sizeof outp, "%s/%sstdout.txt", dir, tag);
+    snprintf(errp, sizeof errp, "%s/%sstderr.txt", dir, tag);
     int status = 0;
     waitpid(pid, &status, 0);
     if (WIFEXITED(status)) {
@@ -63,6 +74,12 @@ static cli_res run_cli(const char *dir, const char *const *args, const char *con
     r.out = tu_read_file(outp, NULL);
     r.err = tu_read_file(errp, NULL);
     return r;
+}
+
+/* Run cdlt with args (NULL-terminated) and extra "K=V" env entries (NULL-terminated). */
+static cli_res run_cli(const char *dir, const char *const *args, const char *const *envs)
+{
+    return wait_cli(dir, "", spawn_cli(dir, "", args, envs));
 }
 
 static void res_free(cli_res *r)
