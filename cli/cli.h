@@ -18,6 +18,9 @@ int cmd_config(int argc, char **argv);   /* cli/cmd_config.c */
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c */
 int cmd_pipeline(int argc, char **argv); /* cli/cmd_pipeline.c */
 
+/* The exact command line for `cdlt pipeline NAME cmd` on p: with --pipelines-dir when its
+ * pipelines dir is not the default one. */
+void cli_pipeline_command(cdlt_pipeline *p, const char *cmd, char *out, size_t cap);
 /* Print an error with its status name to stderr. */
 void cli_print_error(const char *what, const cdlt_error *err);
 

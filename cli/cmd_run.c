@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void run_usage(FILE *out)
 {
@@ -137,10 +138,17 @@ int cmd_run(int argc, char **argv)
     cdlt_error err;
     cdlt_error_clear(&err);
     cdlt_definition *def = NULL;
+    struct stat sb;
+    if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "cdlt: cannot load the pipeline definition: '%s' is a folder; pass the "
+                        "definition file (.toml, .yaml/.yml or .json) [CDLT_CONFIG]\n", file);
+        return CLI_CONFIG;
+    }
     cdlt_status st = cdlt_definition_load(file, &def, &err);
     if (st != CDLT_OK) {
         cli_print_error("cannot load the pipeline definition", &err);
-        return st == CDLT_NOT_FOUND || st == CDLT_PARSE ? CLI_CONFIG : exit_code_for(st);
+        /* a definition that cannot be read or understood is a configuration problem */
+        return st == CDLT_NOMEM ? CLI_FAILED : CLI_CONFIG;
     }
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
@@ -186,12 +194,23 @@ int cmd_run(int argc, char **argv)
         cdlt_error_clear(&e2);
         /* another process holds the pipeline: its packages are not ours to talk about */
         if (st != CDLT_EXISTS && cdlt_pipeline_pending_count(p, &pending, &e2) == CDLT_OK &&
-            pending)
-            fprintf(stderr,
-                    "cdlt: %zu load package(s) are pending in %s; fix the cause and run the "
-                    "same command again to finish them (or 'cdlt pipeline %s drop-pending' to "
-                    "discard them)\n",
-                    pending, cdlt_pipeline_working_dir(p), cdlt_pipeline_name(p));
+            pending) {
+            char cmd[2048];
+            cli_pipeline_command(p, "drop-pending", cmd, sizeof cmd);
+            /* an item the package's own hints refuse fails the same way every time */
+            if (st == CDLT_CONTRACT || st == CDLT_COERCE || st == CDLT_SCHEMA ||
+                st == CDLT_DEPTH || st == CDLT_TOO_LARGE)
+                fprintf(stderr,
+                        "cdlt: %zu load package(s) are pending in %s with the items and hints "
+                        "they were extracted with; running again repeats the error: drop them "
+                        "with '%s', then fix the cause and run again\n",
+                        pending, cdlt_pipeline_working_dir(p), cmd);
+            else
+                fprintf(stderr,
+                        "cdlt: %zu load package(s) are pending in %s; fix the cause and run the "
+                        "same command again to finish them, or discard them with '%s'\n",
+                        pending, cdlt_pipeline_working_dir(p), cmd);
+        }
         if (st == CDLT_PARSE || st == CDLT_UTF8 || st == CDLT_NOT_FOUND || st == CDLT_IO)
             code = CLI_FAILED;
     } else if (info) {

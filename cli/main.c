@@ -39,6 +39,25 @@ void cli_print_error(const char *what, const cdlt_error *err)
             cdlt_status_name(err ? err->code : CDLT_ERROR));
 }
 
+void cli_pipeline_command(cdlt_pipeline *p, const char *cmd, char *out, size_t cap)
+{
+    /* the pipelines dir is the working dir's parent */
+    const char *wd = cdlt_pipeline_working_dir(p);
+    size_t n = strlen(wd), nl = strlen(cdlt_pipeline_name(p));
+    size_t dl = n > nl + 1 ? n - nl - 1 : n;
+    char def[4096];
+    const char *env = getenv("CDLT_PIPELINES_DIR"), *home = getenv("HOME");
+    if (env && *env)
+        snprintf(def, sizeof def, "%s", env);
+    else
+        snprintf(def, sizeof def, "%s/.cdlt/pipelines", home && *home ? home : ".");
+    bool plain = strlen(def) == dl && strncmp(def, wd, dl) == 0;
+    bool quote = strcspn(wd, " \t'\"$`\\*?[]()&;|<>!#") < dl;
+    snprintf(out, cap, "cdlt pipeline %s %s%s%s%.*s%s", cdlt_pipeline_name(p), cmd,
+             plain ? "" : " --pipelines-dir ", !plain && quote ? "'" : "", plain ? 0 : (int)dl,
+             wd, !plain && quote ? "'" : "");
+}
+
 int main(int argc, char **argv)
 {
     const char *lvl = getenv("RUNTIME__LOG_LEVEL");

@@ -354,9 +354,12 @@ cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, s
     if (pending) {
         err_set(err, CDLT_PENDING, "pipeline %s has %zu pending load package(s)", p->name,
                 pending);
-        return err_hint(err, "run the pipeline to finish them first, or drop them with "
-                             "'cdlt pipeline %s drop-pending'",
-                        p->name);
+        buf cmd = BUF_INIT;
+        pipe_cli_command(p, "drop-pending", &cmd);
+        err_hint(err, "run the pipeline to finish them first, or drop them with '%s'",
+                 buf_cstr(&cmd));
+        buf_free(&cmd);
+        return CDLT_PENDING;
     }
     const char *sname = p->state.default_schema_name ? p->state.default_schema_name : p->name;
     cdlt_source *src = NULL;

@@ -335,9 +335,17 @@ done:
                 write_exception(pkg.data, jobs.names[cur0 + k], err);
         }
         err_prefix(err, "load of package %s: ", load_id);
+        /* a retry helps a passing failure; the package's rows and hints stay as they are */
+        buf fj = BUF_INIT, dp = BUF_INIT;
+        pipe_cli_command(p, "failed-jobs", &fj);
+        pipe_cli_command(p, "drop-pending", &dp);
         err_hint(err, "nothing of this package was committed; it stays in load/normalized and "
-                      "the next run retries it (see 'cdlt pipeline %s failed-jobs')",
-                 p->name);
+                      "the next run retries it (see '%s'); when its data or hints are at fault "
+                      "(e.g. a NOT NULL or type constraint) a retry fails the same way: drop it "
+                      "with '%s', then fix the hints or the data and run again",
+                 buf_cstr(&fj), buf_cstr(&dp));
+        buf_free(&fj);
+        buf_free(&dp);
     }
     for (size_t k = 0; pbufs && k < jobs.n; k++)
         buf_free(&pbufs[k]);

@@ -123,8 +123,10 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
     }
     cdlt_status rc = dv->writer_row(wt->w, vals, ncols);
     if (rc != CDLT_OK) {
+        /* the writer's own message has the cause (e.g. "No space left on device") */
+        const char *why = dv->writer_last_error ? dv->writer_last_error(wt->w) : NULL;
         err_set(c->err, rc, "cannot write a row of table '%s' into its load file: %s", t->name,
-                cdlt_strerror(rc));
+                why ? why : cdlt_strerror(rc));
         err_set_table(c->err, t->name);
         if (rc == CDLT_IO)
             err_hint(c->err, "check free disk space, then run again: the extracted package is "
@@ -232,9 +234,16 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
                 json_stream_position(in->js, &line, &off);
             else
                 line = src_files_line(in->f);
-            err_hint(c->err, "item at line %lld of %s; the extracted package is kept: fix the "
-                             "hints/contract or drop it with 'cdlt pipeline NAME drop-pending'",
-                     (long long)line, path);
+            /* the pending package keeps the schema (hints, contract) it was extracted with:
+             * a fix in the definition only reaches data extracted again */
+            buf cmd = BUF_INIT;
+            pipe_cli_command(c->p, "drop-pending", &cmd);
+            err_hint(c->err, "item at line %lld of %s; the package stays pending with the items "
+                             "and hints it was extracted with, so running again repeats this "
+                             "error: drop it with '%s', then fix the hints or the data and run "
+                             "again (the data is extracted anew)",
+                     (long long)line, path, buf_cstr(&cmd));
+            buf_free(&cmd);
             break;
         }
         if (++batch == NORM_BATCH_ITEMS) {

@@ -55,6 +55,42 @@ cdlt_status pipe_default_pipelines_dir(buf *out)
     return buf_printf(out, "%s/.cdlt/pipelines", home && *home ? home : ".");
 }
 
+/* A path as one shell word: as is when it has only safe characters, else in single quotes. */
+static void shell_word(buf *out, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("_-./+=:@,%~", *c)))
+            plain = false;
+    if (plain) {
+        buf_puts(out, s);
+        return;
+    }
+    buf_putc(out, '\'');
+    for (const char *c = s; *c; c++) {
+        if (*c == '\'')
+            buf_puts(out, "'\\''");
+        else
+            buf_putc(out, *c);
+    }
+    buf_putc(out, '\'');
+}
+
+cdlt_status pipe_cli_command(const cdlt_pipeline *p, const char *cmd, buf *out)
+{
+    buf_clear(out);
+    buf_printf(out, "cdlt pipeline %s %s", p->name, cmd);
+    buf def = BUF_INIT;
+    pipe_default_pipelines_dir(&def);
+    if (!def.data || strcmp(def.data, p->pipelines_dir) != 0) {
+        buf_puts(out, " --pipelines-dir ");
+        shell_word(out, p->pipelines_dir);
+    }
+    buf_free(&def);
+    return out->status;
+}
+
 cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name)
 {
     return store_path(out, p->workdir, rel, name);

@@ -225,6 +225,9 @@ cdlt_status pipe_lock(cdlt_pipeline *p, cdlt_error *err);
 /* Lock, remove leftovers of killed runs (pipe_cleanup), count pending packages. */
 cdlt_status pipe_lock_clean_pending(cdlt_pipeline *p, size_t *pending, cdlt_error *err);
 
+/* The exact CLI command a user runs for `cmd` on this pipeline ("drop-pending"): "cdlt
+ * pipeline NAME cmd", plus --pipelines-dir when it is not the default one (buf cleared). */
+cdlt_status pipe_cli_command(const cdlt_pipeline *p, const char *cmd, buf *out);
 /* Paths inside the working dir (buf cleared first). */
 cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const char *name);
 /* Schema file schemas/<name>.schema.json: load (NOT_FOUND when absent) and save. */

@@ -42,7 +42,9 @@ static void wr_msg(dest_writer *w, const char *fmt, ...)
 
 static cdlt_status wr_flush(dest_writer *w)
 {
-    int e = store_write_full(w->fd, w->out.data, w->out.len);
+    /* the storage layer's simulated full disk (CDLT_TEST_DISK_FULL_AFTER) covers load files */
+    int e = store_fault_disk_full(w->out.len) ? ENOSPC
+                                               : store_write_full(w->fd, w->out.data, w->out.len);
     if (e) {
         wr_msg(w, "duckdb: writing load file '%s' for table '%s' failed: %s; check free disk "
                   "space and permissions",
