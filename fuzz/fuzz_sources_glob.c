@@ -6,12 +6,13 @@
  *      it): a literal name, even one holding '[', '*', '?' or '\', always names itself.
  *   2: a file of the tree is picked and part of one name component is replaced by '*' (or one
  *      byte by '?'); the pattern must still match that file.
- * Patterns with ".." are skipped so a run never walks outside the tree. */
+ * Patterns that may match "." or ".." are skipped so a run never walks outside the tree. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* mkdtemp, setenv, strnlen */
 #endif
 #include "sources/sources.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,11 +109,30 @@ static bool open_check(const char *pattern, const char *want, size_t *n)
     return found;
 }
 
+/* Whether some component of the pattern may match "." or "..": one starting with '.' (or "\\.")
+ * whose next byte is not a letter or digit. glob(3) matches those entries with ".?" or ".*", and
+ * a walk out of the tree meets other programs' files that come and go. */
+static bool may_leave_tree(const char *p)
+{
+    for (const char *c = p; c; c = strchr(c, '/')) {
+        while (*c == '/')
+            c++;
+        if (c[0] == '\\' && c[1] == '.')
+            c++;
+        if (c[0] == '.' && !isalnum((unsigned char)c[1]))
+            return true;
+    }
+    return false;
+}
+
 static void mode_pattern(const char *rest, size_t n)
 {
     char pat[MAX_PATTERN + 80];
-    int w = snprintf(pat, sizeof pat, "%s/%.*s", g_root, (int)n, rest);
-    if (w < 0 || (size_t)w >= sizeof pat || strlen(pat) != (size_t)w || strstr(pat, ".."))
+    int w = snprintf(pat, sizeof pat, "%.*s", (int)n, rest);
+    if (w < 0 || (size_t)w >= sizeof pat || strlen(pat) != (size_t)w || may_leave_tree(pat))
+        return;
+    w = snprintf(pat, sizeof pat, "%s/%.*s", g_root, (int)n, rest);
+    if (w < 0 || (size_t)w >= sizeof pat)
         return;
     size_t cnt;
     open_check(pat, NULL, &cnt);

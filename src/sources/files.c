@@ -84,7 +84,11 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
     glob_t g;
     memset(&g, 0, sizeof g);
     int rc = 0;
-    if (has_glob_chars(pattern)) {
+    /* A path that exists is taken as written, even with '[', '*', '?' or '\\' in its name:
+     * glob(3) would read "x[1].jsonl" as a character class and never match the file itself. */
+    struct stat lit;
+    bool pattern_glob = has_glob_chars(pattern) && stat(pattern, &lit) != 0;
+    if (pattern_glob) {
         rc = glob(pattern, 0, NULL, &g); /* no GLOB_ERR: a missing folder is "no match" */
         if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
             globfree(&g);
@@ -100,7 +104,7 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
                            rc == GLOB_NOSPACE ? "out of memory" : "read error");
         }
     }
-    size_t n = has_glob_chars(pattern) ? g.gl_pathc : 1;
+    size_t n = pattern_glob ? g.gl_pathc : 1;
     f->paths = mem_calloc(n, sizeof *f->paths);
     f->sizes = mem_calloc(n, sizeof *f->sizes);
     if (!f->paths || !f->sizes) {
@@ -109,21 +113,25 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
         return err_nomem(err);
     }
     for (size_t i = 0; i < n; i++) {
-        const char *p = has_glob_chars(pattern) ? g.gl_pathv[i] : pattern;
+        const char *p = pattern_glob ? g.gl_pathv[i] : pattern;
         struct stat st;
         if (stat(p, &st) != 0) {
+            /* the message first: p may point into g (a match that vanished since glob ran) */
             int e = errno;
+            cdlt_status fail = e == ENOENT ? CDLT_NOT_FOUND : CDLT_IO;
+            if (e == ENOENT) {
+                err_set(err, fail, "file '%s' does not exist", p);
+                err_hint(err, "check the path (relative paths start at the definition "
+                              "file's folder)");
+            } else {
+                err_set(err, fail, "cannot read '%s': %s", p, strerror(e));
+            }
             globfree(&g);
             src_files_close(f);
-            if (e == ENOENT) {
-                err_set(err, CDLT_NOT_FOUND, "file '%s' does not exist", p);
-                return err_hint(err, "check the path (relative paths start at the definition "
-                                     "file's folder)");
-            }
-            return err_set(err, CDLT_IO, "cannot read '%s': %s", p, strerror(e));
+            return fail;
         }
         if (S_ISDIR(st.st_mode)) {
-            if (!has_glob_chars(pattern)) {
+            if (!pattern_glob) {
                 globfree(&g);
                 src_files_close(f);
                 err_set(err, CDLT_INVALID_ARG, "'%s' is a folder", p);
