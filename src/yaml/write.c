@@ -122,12 +122,50 @@ static void indent(buf *out, int n)
 
 static void emit_seq(buf *out, const jv *v, int ind, bool first_inline, int depth);
 
+/* Whether a key goes in the "? key" / ": value" form. PyYAML writes a key plainly only when it
+ * is not empty, has no line break and, with its "!!str" tag, is under 128 characters (so at most
+ * 122 code points). libyaml refuses implicit keys over 1024 characters, so without this a long
+ * key wrote a document that did not read back (found by fuzz/fuzz_schema_doc). */
+static bool explicit_key(const char *k, size_t n)
+{
+    if (n == 0)
+        return true;
+    size_t cps = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (c == '\n' || (c == 0xC2 && i + 1 < n && (unsigned char)k[i + 1] == 0x85) ||
+            (c == 0xE2 && i + 2 < n && (unsigned char)k[i + 1] == 0x80 &&
+             ((unsigned char)k[i + 2] == 0xA8 || (unsigned char)k[i + 2] == 0xA9)))
+            return true; /* line breaks: \n, U+0085, U+2028, U+2029 */
+        if ((c & 0xC0) != 0x80)
+            cps++;
+    }
+    return cps > 122;
+}
+
 static void emit_map(buf *out, const jv *v, int ind, bool first_inline, int depth)
 {
     for (uint32_t i = 0; i < v->len; i++) {
         const jv_member *m = &v->u.members[i];
         if (i > 0 || !first_inline)
             indent(out, ind);
+        if (explicit_key(m->key, m->klen)) {
+            /* "? key", then ": " and the value written inline, as PyYAML does */
+            buf_puts(out, "? ");
+            emit_string(out, m->key, m->klen);
+            buf_putc(out, '\n');
+            indent(out, ind);
+            buf_puts(out, ": ");
+            if (!is_container(&m->value) || depth > 200) {
+                emit_scalar(out, &m->value);
+                buf_putc(out, '\n');
+            } else if (m->value.type == JV_OBJECT) {
+                emit_map(out, &m->value, ind + 2, true, depth + 1);
+            } else {
+                emit_seq(out, &m->value, ind + 2, true, depth + 1);
+            }
+            continue;
+        }
         emit_string(out, m->key, m->klen);
         buf_putc(out, ':');
         if (!is_container(&m->value) || depth > 200) {

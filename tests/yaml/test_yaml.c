@@ -367,6 +367,55 @@ static cdlt_status sweep_read(void *ud)
     return st;
 }
 
+/* Keys PyYAML writes in the "? key" form: empty, with a line break, or over 122 code points.
+ * A 1,100-byte key used to be written plainly, which libyaml refuses to read (implicit keys stop
+ * at 1024 characters; found by fuzz/fuzz_schema_doc). Expected text: PyYAML 6.0 yaml.dump with
+ * default_flow_style=False, sort_keys=False, allow_unicode=True. */
+static void test_write_long_keys(void **state)
+{
+    (void)state;
+    char A[131], B[123], E[247], X[1101];
+    memset(A, 'a', 130);
+    A[130] = '\0';
+    memset(B, 'b', 122);
+    B[122] = '\0';
+    for (int i = 0; i < 123; i++)
+        memcpy(E + 2 * i, "\xc3\xa9", 2);
+    E[246] = '\0';
+    memset(X, 'x', 1100);
+    X[1100] = '\0';
+    char json[4096], want[4096];
+    snprintf(json, sizeof json,
+             "{\"top\": {\"%s\": [{\"d\": 1, \"e\": [1, {\"f\": 2}]}, [3, 4], 5], \"z\": {\"%s\": "
+             "{\"m\": 1, \"n\": {\"o\": 2}}}}, \"%sx\": {}, \"\": 3, \"%s\": 1, \"%s\": 2, "
+             "\"l\": [{\"%s\": 1, \"k\": 2}]}",
+             A, A, A, B, E, A);
+    snprintf(want, sizeof want,
+             "top:\n  ? %s\n  : - d: 1\n      e:\n      - 1\n      - f: 2\n    - - 3\n      - 4\n"
+             "    - 5\n  z:\n    ? %s\n    : m: 1\n      n:\n        o: 2\n? %sx\n: {}\n? ''\n: 3\n"
+             "%s: 1\n? %s\n: 2\nl:\n- ? %s\n  : 1\n  k: 2\n",
+             A, A, A, B, E, A);
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv v, back;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(json_parse(json, strlen(json), &a, NULL, &v, &err), CDLT_OK);
+    char *out = write_yaml(&v);
+    assert_string_equal(out, want);
+    back = yaml(&a, out);
+    assert_true(jv_equal(&v, &back));
+    free(out);
+    /* the size the fuzzer found: far past libyaml's 1024 for a plain key */
+    snprintf(json, sizeof json, "{\"%s\": {\"k\": \"v\"}, \"y\": 1}", X);
+    assert_int_equal(json_parse(json, strlen(json), &a, NULL, &v, &err), CDLT_OK);
+    out = write_yaml(&v);
+    back = yaml(&a, out);
+    assert_true(jv_equal(&v, &back));
+    free(out);
+    arena_free(&a);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -385,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_pyyaml_aliases_and_errors),
         cmocka_unit_test(test_empty_and_nesting),
         cmocka_unit_test(test_write_round_trip),
+        cmocka_unit_test(test_write_long_keys),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
