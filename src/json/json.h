@@ -114,6 +114,14 @@ cdlt_status json_parse(const char *text, size_t len, arena *a, const json_opts *
 typedef struct json_stream json_stream;
 cdlt_status json_stream_open_file(const char *path, const json_opts *opts, json_stream **out,
                                   cdlt_error *err);
+/* Read through the caller's byte source (e.g. a decompressor): rd fills up to n bytes and
+ * sets *got (0 = end); `name` is the file name errors give. */
+typedef cdlt_status (*json_read_fn)(void *ud, char *b, size_t n, size_t *got, cdlt_error *err);
+cdlt_status json_stream_open_reader(json_read_fn rd, void *ud, const char *name,
+                                   const json_opts *opts, json_stream **out, cdlt_error *err);
+/* Take the input as whole JSON values one after another (each may span lines: a
+ * pretty-printed object) instead of detecting NDJSON / array. Call before the first next. */
+void json_stream_set_values(json_stream *s);
 /* Read from memory (not copied: must outlive the stream). */
 cdlt_status json_stream_open_mem(const char *data, size_t len, const json_opts *opts,
                                  json_stream **out, cdlt_error *err);

@@ -11,10 +11,12 @@
 #define DEFAULT_CHUNK ((size_t)1 << 20)    /* 1 MiB reads: few syscalls, stays in L2/L3 */
 #define DEFAULT_MAX_ITEM ((size_t)256 << 20) /* one item (line) larger than this is refused */
 
-enum { MODE_UNKNOWN = 0, MODE_NDJSON, MODE_ARRAY, MODE_DONE, MODE_FAILED };
+enum { MODE_UNKNOWN = 0, MODE_NDJSON, MODE_ARRAY, MODE_VALUES, MODE_DONE, MODE_FAILED };
 
 struct json_stream {
     int fd;             /* file being read; -1 for memory input */
+    json_read_fn rd;    /* or: the caller's byte source (decompression), NULL otherwise */
+    void *rd_ud;        /* its argument */
     char *buf;          /* chunk buffer (owned) or the caller's memory */
     bool own_buf;       /* buf is ours to free */
     size_t cap;         /* bytes allocated in buf */
@@ -79,6 +81,26 @@ cdlt_status json_stream_open_file(const char *path, const json_opts *opts, json_
     }
     *out = s;
     return CDLT_OK;
+}
+
+cdlt_status json_stream_open_reader(json_read_fn rd, void *ud, const char *name,
+                                   const json_opts *opts, json_stream **out, cdlt_error *err)
+{
+    *out = NULL;
+    json_stream *s = NULL;
+    cdlt_status st = stream_new(opts, name, &s, err);
+    if (st != CDLT_OK)
+        return st;
+    s->rd = rd;
+    s->rd_ud = ud;
+    *out = s;
+    return CDLT_OK;
+}
+
+void json_stream_set_values(json_stream *s)
+{
+    if (s->mode == MODE_UNKNOWN)
+        s->mode = MODE_VALUES;
 }
 
 cdlt_status json_stream_open_mem(const char *data, size_t len, const json_opts *opts,
@@ -182,6 +204,23 @@ static cdlt_status refill(json_stream *s, bool *got, cdlt_error *err)
     size_t want = s->cap - s->fill;
     if (want > s->chunk)
         want = s->chunk;
+    if (s->rd) {
+        size_t n = 0;
+        cdlt_status st = s->rd(s->rd_ud, s->buf + s->fill, want, &n, err);
+        if (st != CDLT_OK) {
+            s->mode = MODE_FAILED;
+            if (err)
+                s->fail = *err;
+            else
+                s->fail.code = st;
+            return st;
+        }
+        if (n == 0)
+            s->eof = true;
+        s->fill += n;
+        *got = n > 0;
+        return CDLT_OK;
+    }
     for (;;) {
         ssize_t r = read(s->fd, s->buf + s->fill, want);
         if (r < 0 && errno == EINTR)
@@ -374,8 +413,13 @@ static cdlt_status next_array(json_stream *s, arena *a, jv *out, bool *out_eof, 
             st = skip_ws(s, &c, err);
             if (st != CDLT_OK)
                 return stop(s, err, st);
-            if (c >= 0)
-                return array_error(s, err, "nothing after the closing ']'", c);
+            if (c >= 0) {
+                /* more after the array: the file is NDJSON whose first line is a list
+                 * (each later line is an item, a list line a list of items) */
+                s->mode = MODE_NDJSON;
+                s->after_item = false;
+                return next_ndjson(s, a, out, out_eof, err);
+            }
             s->mode = MODE_DONE;
             *out_eof = true;
             return CDLT_OK;
@@ -411,6 +455,44 @@ static cdlt_status next_array(json_stream *s, arena *a, jv *out, bool *out_eof, 
     return CDLT_OK;
 }
 
+/* One whole JSON value per item, spanning any number of lines: a pretty-printed object,
+ * or several such values one after another. */
+static cdlt_status next_value(json_stream *s, arena *a, jv *out, bool *out_eof, cdlt_error *err)
+{
+    int c;
+    cdlt_status st = skip_ws(s, &c, err);
+    if (st != CDLT_OK)
+        return stop(s, err, st);
+    if (c < 0) {
+        s->mode = MODE_DONE;
+        *out_eof = true;
+        return CDLT_OK;
+    }
+    size_t end;
+    while ((end = item_end(s, s->pos)) == SIZE_MAX) {
+        bool got;
+        st = refill(s, &got, err);
+        if (st != CDLT_OK)
+            return stop(s, err, st);
+        if (!got) {
+            end = s->fill; /* the value runs to the end: the parser says if it is whole */
+            break;
+        }
+    }
+    if (end == s->pos) /* a stray ',' ']' or '}' where a value should start */
+        end = s->pos + 1;
+    size_t start = s->pos;
+    s->item_line = s->line;
+    s->item_off = s->base + start;
+    int64_t line = s->line;
+    int64_t col0 = (int64_t)(s->base + start - s->line_off) + 1;
+    st = parse_span(s, a, start, end, line, col0, out, err);
+    if (st != CDLT_OK)
+        return stop(s, err, st);
+    advance(s, end);
+    return CDLT_OK;
+}
+
 cdlt_status json_stream_next(json_stream *s, arena *a, jv *out, bool *out_eof, cdlt_error *err)
 {
     *out = jv_null();
@@ -432,6 +514,8 @@ cdlt_status json_stream_next(json_stream *s, arena *a, jv *out, bool *out_eof, c
         return next_ndjson(s, a, out, out_eof, err);
     case MODE_ARRAY:
         return next_array(s, a, out, out_eof, err);
+    case MODE_VALUES:
+        return next_value(s, a, out, out_eof, err);
     case MODE_DONE:
         *out_eof = true;
         return CDLT_OK;

@@ -3,10 +3,10 @@
  * Also the verbatim copy of NDJSON files (extract's fast path): the bytes as they are plus an
  * item count that matches what the line reader would yield, without parsing. */
 #include "sources.h"
+#include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,7 +18,7 @@
  * cannot), which lets extract store items without a JSON write; measured on the 100k-events
  * bench, json_write was ~45% of extract time. */
 typedef struct src_lines {
-    int fd;           /* open file, -1 when not in use */
+    src_input *in;    /* open input (decompressing), NULL when not in use */
     char *buf;        /* data window */
     size_t cap;       /* allocated bytes of buf */
     size_t start;     /* first unconsumed byte */
@@ -37,25 +37,21 @@ struct src_files {
     size_t cur;          /* index of the file being read (n when done) */
     size_t stop;         /* iteration ends before this file (n, or src_files_only's i + 1) */
     json_stream *js;     /* JSON-array stream of paths[cur], NULL otherwise */
-    src_lines ln;        /* NDJSON reader of paths[cur] (fd -1 when unused) */
+    src_lines ln;        /* NDJSON reader of paths[cur] (in NULL when unused) */
+    src_input *js_in;    /* the input js reads through (NULL for plain files) */
     bool open;           /* paths[cur] is open (js or ln) */
     uint64_t total;      /* sum of sizes */
     uint64_t done_prev;  /* bytes of the files already finished */
     uint64_t limit;      /* src_files_open_copy: read only the first `limit` bytes (0 = all) */
 };
 
-static bool has_glob_chars(const char *s)
-{
-    return strpbrk(s, "*?[") != NULL;
-}
-
 void src_files_close(src_files *f)
 {
     if (!f)
         return;
     json_stream_close(f->js);
-    if (f->ln.fd >= 0)
-        close(f->ln.fd);
+    src_input_close(f->js_in);
+    src_input_close(f->ln.in);
     mem_free(f->ln.buf);
     for (size_t i = 0; i < f->n; i++)
         mem_free(f->paths[i]);
@@ -80,40 +76,32 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
     src_files *f = mem_calloc(1, sizeof *f);
     if (!f)
         return err_nomem(err);
-    f->ln.fd = -1;
-    glob_t g;
-    memset(&g, 0, sizeof g);
-    int rc = 0;
-    /* A path that exists is taken as written, even with '[', '*', '?' or '\\' in its name:
-     * glob(3) would read "x[1].jsonl" as a character class and never match the file itself. */
-    struct stat lit;
-    bool pattern_glob = has_glob_chars(pattern) && stat(pattern, &lit) != 0;
-    if (pattern_glob) {
-        rc = glob(pattern, 0, NULL, &g); /* no GLOB_ERR: a missing folder is "no match" */
-        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
-            globfree(&g);
-            mem_free(f);
-            err_set(err, CDLT_NOT_FOUND, "no file matches '%s'", pattern);
-            return err_hint(err, "check the path (relative paths start at the definition "
-                                 "file's folder)");
-        }
-        if (rc != 0) {
-            globfree(&g);
-            mem_free(f);
-            return err_set(err, CDLT_IO, "cannot expand '%s': %s", pattern,
-                           rc == GLOB_NOSPACE ? "out of memory" : "read error");
-        }
+    strv g = {0};
+    bool literal = false;
+    cdlt_status xs = src_expand(pattern, &g, &literal, err);
+    if (xs == CDLT_NOT_FOUND) {
+        strv_free(&g);
+        mem_free(f);
+        err_set(err, CDLT_NOT_FOUND, "no file matches '%s'", pattern);
+        return err_hint(err, "check the path (relative paths start at the definition "
+                             "file's folder; '**' matches any number of folders)");
     }
-    size_t n = pattern_glob ? g.gl_pathc : 1;
+    if (xs != CDLT_OK) {
+        strv_free(&g);
+        mem_free(f);
+        return xs;
+    }
+    bool pattern_glob = !literal;
+    size_t n = g.n;
     f->paths = mem_calloc(n, sizeof *f->paths);
     f->sizes = mem_calloc(n, sizeof *f->sizes);
     if (!f->paths || !f->sizes) {
-        globfree(&g);
+        strv_free(&g);
         src_files_close(f);
         return err_nomem(err);
     }
     for (size_t i = 0; i < n; i++) {
-        const char *p = pattern_glob ? g.gl_pathv[i] : pattern;
+        const char *p = g.v[i];
         struct stat st;
         if (stat(p, &st) != 0) {
             /* the message first: p may point into g (a match that vanished since glob ran) */
@@ -126,13 +114,13 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
             } else {
                 err_set(err, fail, "cannot read '%s': %s", p, strerror(e));
             }
-            globfree(&g);
+            strv_free(&g);
             src_files_close(f);
             return fail;
         }
         if (S_ISDIR(st.st_mode)) {
             if (!pattern_glob) {
-                globfree(&g);
+                strv_free(&g);
                 src_files_close(f);
                 err_set(err, CDLT_INVALID_ARG, "'%s' is a folder", p);
                 return err_hint(err, "use a glob such as '%s/*.jsonl'", p);
@@ -141,7 +129,7 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
         }
         f->paths[f->n] = mem_strdup(p);
         if (!f->paths[f->n]) {
-            globfree(&g);
+            strv_free(&g);
             src_files_close(f);
             return err_nomem(err);
         }
@@ -149,7 +137,7 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
         f->total += (uint64_t)st.st_size;
         f->n++;
     }
-    globfree(&g);
+    strv_free(&g);
     if (f->n == 0) {
         src_files_close(f);
         return err_set(err, CDLT_NOT_FOUND, "no file matches '%s'", pattern);
@@ -185,34 +173,74 @@ static cdlt_status lines_fill(src_files *f, cdlt_error *err)
         uint64_t at = l->base + l->end;
         if (l->limit != UINT64_MAX && l->limit - at < want)
             want = (size_t)(l->limit - at);
-        ssize_t r = want ? read(l->fd, l->buf + l->end, want) : 0;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return err_set(err, CDLT_IO, "cannot read '%s': %s", f->paths[f->cur], strerror(errno));
+        size_t r = 0;
+        cdlt_status st = want ? src_input_read(l->in, l->buf + l->end, want, &r, err) : CDLT_OK;
+        if (st != CDLT_OK)
+            return st;
         if (r == 0)
             l->eof = true;
-        l->end += (size_t)r;
+        l->end += r;
         return CDLT_OK;
     }
 }
 
-/* Open paths[cur]: NDJSON -> line reader, '[' -> json_stream. */
+/* Bytes of the (decompressing) input, for json_stream. */
+static cdlt_status js_read(void *ud, char *b, size_t n, size_t *got, cdlt_error *err)
+{
+    return src_input_read(ud, b, n, got, err);
+}
+
+/* Whether text[0..n) (one line, blanks around it allowed) is one whole JSON value. */
+static cdlt_status line_is_value(const char *text, size_t n, bool *out)
+{
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+        n--;
+    arena a;
+    arena_init(&a, 64u << 10, 0);
+    jv v;
+    cdlt_status st = json_parse(text, n, &a, NULL, &v, NULL);
+    arena_free(&a);
+    *out = st == CDLT_OK;
+    return st == CDLT_NOMEM ? CDLT_NOMEM : CDLT_OK;
+}
+
+/* Whether the first item line, starting at buf[i], is one whole JSON value (reading on to
+ * its end). When it is not, the file is read as whole values: a pretty-printed object. */
+static cdlt_status first_line_whole(src_files *f, size_t i, bool *out, cdlt_error *err)
+{
+    src_lines *l = &f->ln;
+    size_t scanned = i;
+    for (;;) {
+        char *nl = memchr(l->buf + scanned, '\n', l->end - scanned);
+        if (nl || l->eof) {
+            size_t e = nl ? (size_t)(nl - l->buf) : l->end;
+            cdlt_status st = line_is_value(l->buf + i, e - i, out);
+            return st == CDLT_OK ? st : err_nomem(err);
+        }
+        scanned = l->end;
+        cdlt_status st = lines_fill(f, err); /* start is 0 here: nothing moves */
+        if (st != CDLT_OK)
+            return st;
+    }
+}
+
+/* Open paths[cur]. First non-blank byte '[' -> json_stream (the array's elements; NDJSON
+ * whose first line is a list goes on line by line after it); a first line that is a whole
+ * value -> the NDJSON line reader; otherwise -> json_stream of whole values (one JSON
+ * document, e.g. a pretty-printed object). Compressed files are read the same way, through
+ * the decompressing input. */
 static cdlt_status open_current(src_files *f, cdlt_error *err)
 {
     const char *path = f->paths[f->cur];
     src_lines *l = &f->ln;
-    l->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (l->fd < 0) {
-        err_set(err, CDLT_IO, "cannot open '%s': %s", path, strerror(errno));
-        return err_hint(err, "check that the file exists and is readable");
-    }
+    cdlt_status st = src_input_open(path, shown_path(f), &l->in, err);
+    if (st != CDLT_OK)
+        return st;
     l->start = l->end = 0;
     l->base = 0;
     l->lineno = 0;
     l->eof = false;
     l->limit = f->limit ? f->limit : UINT64_MAX;
-    cdlt_status st;
     for (;;) {
         if ((st = lines_fill(f, err)) != CDLT_OK)
             return st;
@@ -221,13 +249,20 @@ static cdlt_status open_current(src_files *f, cdlt_error *err)
                               l->buf[i] == '\n'))
             i++;
         if (i < l->end || l->eof) {
-            if (i < l->end && l->buf[i] == '[') {
-                close(l->fd);
-                l->fd = -1;
+            bool whole = true;
+            if (i < l->end && l->buf[i] != '[' && (st = first_line_whole(f, i, &whole, err)) != CDLT_OK)
+                return st;
+            if (i < l->end && (l->buf[i] == '[' || !whole)) {
+                src_input_close(l->in);
+                l->in = NULL;
                 json_opts o = {0, 0, shown_path(f)};
-                st = json_stream_open_file(path, &o, &f->js, err);
+                if ((st = src_input_open(path, shown_path(f), &f->js_in, err)) != CDLT_OK)
+                    return st;
+                st = json_stream_open_reader(js_read, f->js_in, shown_path(f), &o, &f->js, err);
                 if (st != CDLT_OK)
                     return st;
+                if (!whole)
+                    json_stream_set_values(f->js);
             }
             f->open = true;
             return CDLT_OK;
@@ -239,9 +274,10 @@ static void close_current(src_files *f)
 {
     json_stream_close(f->js);
     f->js = NULL;
-    if (f->ln.fd >= 0)
-        close(f->ln.fd);
-    f->ln.fd = -1;
+    src_input_close(f->js_in);
+    f->js_in = NULL;
+    src_input_close(f->ln.in);
+    f->ln.in = NULL;
     f->open = false;
     f->done_prev += f->sizes[f->cur];
     f->cur++;
@@ -326,6 +362,10 @@ uint64_t src_files_total_bytes(const src_files *f) { return f->total; }
 
 uint64_t src_files_done_bytes(const src_files *f)
 {
+    /* progress is in file bytes: a compressed file counts what was read of it */
+    const src_input *in = f->js ? f->js_in : f->ln.in;
+    if (in && src_input_codec(in) != SRC_PLAIN)
+        return f->done_prev + src_input_raw_bytes(in);
     if (f->js)
         return f->done_prev + json_stream_bytes_read(f->js);
     return f->done_prev + (f->open ? f->ln.base + f->ln.start : 0);
@@ -353,7 +393,6 @@ cdlt_status src_files_open_copy(const char *path, const char *shown, uint64_t li
     src_files *f = mem_calloc(1, sizeof *f);
     if (!f)
         return err_nomem(err);
-    f->ln.fd = -1;
     f->paths = mem_calloc(1, sizeof *f->paths);
     f->sizes = mem_calloc(1, sizeof *f->sizes);
     if (f->paths)
@@ -403,34 +442,49 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Whether the line reader takes the file as NDJSON: a regular file whose first non-blank byte
- * is not '[' (open_current's rule). Unreadable files say false: the line reader reports them
- * with its usual error. */
+/* Whether the line reader takes the file as NDJSON, as open_current decides: a regular,
+ * uncompressed file whose first non-blank byte is not '[' and whose first item line is a
+ * whole JSON value. Only the first MiB is looked at: a longer first line says false (the
+ * file is then parsed, not copied). Unreadable files say false: the reader reports them. */
+#define NDJSON_PROBE (1u << 20)
 static bool file_is_ndjson(const char *path)
 {
+    if (src_detect_codec(path) != SRC_PLAIN)
+        return false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     struct stat st;
     bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    char b[4096];
-    while (ok) {
-        ssize_t r = read(fd, b, sizeof b);
+    char *b = ok ? mem_alloc(NDJSON_PROBE) : NULL;
+    size_t n = 0;
+    bool eof = false;
+    while (b && n < NDJSON_PROBE) {
+        ssize_t r = read(fd, b + n, NDJSON_PROBE - n);
         if (r < 0 && errno == EINTR)
             continue;
+        if (r < 0)
+            ok = false;
         if (r <= 0) {
-            ok = r == 0;
+            eof = r == 0;
             break;
         }
-        ssize_t k = 0;
-        while (k < r && (is_blank(b[k]) || b[k] == '\n'))
-            k++;
-        if (k < r) {
-            ok = b[k] != '[';
-            break;
-        }
+        n += (size_t)r;
     }
     close(fd);
+    if (!b) {
+        return false;
+    }
+    size_t k = 0;
+    while (k < n && (is_blank(b[k]) || b[k] == '\n'))
+        k++;
+    if (ok && k < n) {
+        char *nl = memchr(b + k, '\n', n - k);
+        bool whole = false;
+        ok = b[k] != '[' && (nl || eof) &&
+             line_is_value(b + k, (size_t)((nl ? nl : b + n) - (b + k)), &whole) == CDLT_OK && whole;
+    }
+    mem_free(b);
     return ok;
 }
 

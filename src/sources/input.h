@@ -1,0 +1,33 @@
+/* input.h: one input file's bytes, transparently decompressed (gzip, zstd) and path
+ * expansion for the file source (globs with '**', '~'). Internal to src/sources. */
+#ifndef CDLT_SOURCES_INPUT_H
+#define CDLT_SOURCES_INPUT_H
+
+#include "core/core.h"
+
+typedef enum src_codec { SRC_PLAIN = 0, SRC_GZIP, SRC_ZSTD } src_codec;
+
+typedef struct src_input src_input;
+/* Open `path`; `shown` (may be NULL) is the name errors give. The codec comes from the magic
+ * bytes; a .gz/.zst name over other bytes is a CDLT_PARSE error. */
+cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
+                           cdlt_error *err);
+/* Up to n decompressed bytes into b; *got = 0 only at the end. A damaged or truncated
+ * compressed stream is a CDLT_PARSE error naming the file. */
+cdlt_status src_input_read(src_input *in, char *b, size_t n, size_t *got, cdlt_error *err);
+src_codec src_input_codec(const src_input *in);
+uint64_t src_input_raw_bytes(const src_input *in); /* file bytes read so far */
+void src_input_close(src_input *in);
+/* The codec a file's first bytes announce (SRC_PLAIN when unreadable). */
+src_codec src_detect_codec(const char *path);
+
+/* Expand a user's path: '~' and '~/' to the home folder; a path that exists is taken as
+ * written (even with '[' or '*' in its name); otherwise a glob(3) pattern in which a '**'
+ * path segment matches any number of folders, zero included. Results sorted, each once;
+ * folders are included (callers skip them). *out_literal: the path was taken as written. CDLT_NOT_FOUND with no error set when nothing
+ * matches. */
+cdlt_status src_expand(const char *pattern, strv *out, bool *out_literal, cdlt_error *err);
+/* '~' expansion alone into a new mem_strdup string (NULL on out-of-memory). */
+char *src_expand_home(const char *path);
+
+#endif /* CDLT_SOURCES_INPUT_H */
