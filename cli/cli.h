@@ -23,5 +23,8 @@ int cmd_pipeline(int argc, char **argv); /* cli/cmd_pipeline.c */
 void cli_pipeline_command(cdlt_pipeline *p, const char *cmd, char *out, size_t cap);
 /* Print an error with its status name to stderr. */
 void cli_print_error(const char *what, const cdlt_error *err);
+/* --json on failure: one line on stdout,
+ * {"error": {"status": "CDLT_X", "exit_code": N, "what": ..., "message": ...}}. */
+void cli_print_json_error(const char *what, const cdlt_error *err, int exit_code);
 
 #endif

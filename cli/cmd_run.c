@@ -21,7 +21,7 @@ static void run_usage(FILE *out)
             "  --progress MODE      tty | log | none (default: tty on a terminal, else log)\n"
             "  --pipelines-dir DIR  working dirs (default $CDLT_PIPELINES_DIR or ~/.cdlt/pipelines)\n"
             "  --dataset-name NAME  override the dataset\n"
-            "  --json               print the load info as JSON\n"
+            "  --json               print the load info as JSON (on failure: {\"error\": {...}})\n"
             "  --no-tables          do not print the destination row counts\n"
             "\nexit codes: 0 ok, 1 failed (also: the pipeline is in use by another command,\n"
             "which then changed nothing), 2 usage, 3 configuration, 4 pending packages kept\n");
@@ -37,6 +37,15 @@ static int exit_code_for(cdlt_status st)
     case CDLT_PENDING: return CLI_PENDING;
     default: return CLI_FAILED;
     }
+}
+
+/* A failure before the run: the message, and with --json the error object on stdout. */
+static int fail(const char *what, const cdlt_error *err, int code, bool json)
+{
+    cli_print_error(what, err);
+    if (json)
+        cli_print_json_error(what, err, code);
+    return code;
 }
 
 static void print_tables(cdlt_pipeline *p, const cdlt_load_info *info)
@@ -140,15 +149,17 @@ int cmd_run(int argc, char **argv)
     cdlt_definition *def = NULL;
     struct stat sb;
     if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "cdlt: cannot load the pipeline definition: '%s' is a folder; pass the "
-                        "definition file (.toml, .yaml/.yml or .json) [CDLT_CONFIG]\n", file);
-        return CLI_CONFIG;
+        cdlt_error_clear(&err);
+        err.code = CDLT_CONFIG;
+        snprintf(err.message, sizeof err.message, "'%s' is a folder; pass the definition file "
+                 "(.toml, .yaml/.yml or .json)", file);
+        return fail("cannot load the pipeline definition", &err, CLI_CONFIG, json);
     }
     cdlt_status st = cdlt_definition_load(file, &def, &err);
     if (st != CDLT_OK) {
-        cli_print_error("cannot load the pipeline definition", &err);
         /* a definition that cannot be read or understood is a configuration problem */
-        return st == CDLT_NOMEM ? CLI_FAILED : CLI_CONFIG;
+        return fail("cannot load the pipeline definition", &err,
+                    st == CDLT_NOMEM ? CLI_FAILED : CLI_CONFIG, json);
     }
     cdlt_pipeline_options o;
     cdlt_pipeline_options_init(&o);
@@ -167,19 +178,19 @@ int cmd_run(int argc, char **argv)
     cdlt_pipeline *p = NULL;
     st = cdlt_pipeline_open(&o, &p, &err);
     if (st != CDLT_OK) {
-        cli_print_error("cannot open the pipeline", &err);
         cdlt_definition_free(def);
         /* in use by another process: a failure, not a configuration problem */
-        return st == CDLT_EXISTS || exit_code_for(st) != CLI_FAILED ? exit_code_for(st)
-                                                                    : CLI_CONFIG;
+        return fail("cannot open the pipeline", &err,
+                    st == CDLT_EXISTS || exit_code_for(st) != CLI_FAILED ? exit_code_for(st)
+                                                                         : CLI_CONFIG,
+                    json);
     }
     cdlt_source *src = NULL;
     st = cdlt_definition_source(def, &src, &err);
     if (st != CDLT_OK) {
-        cli_print_error("invalid pipeline definition", &err);
         cdlt_pipeline_free(p);
         cdlt_definition_free(def);
-        return CLI_CONFIG;
+        return fail("invalid pipeline definition", &err, CLI_CONFIG, json);
     }
     if (limit >= 0)
         cdlt_source_add_limit(src, limit, 0);
@@ -213,6 +224,8 @@ int cmd_run(int argc, char **argv)
         }
         if (st == CDLT_PARSE || st == CDLT_UTF8 || st == CDLT_NOT_FOUND || st == CDLT_IO)
             code = CLI_FAILED;
+        if (json)
+            cli_print_json_error("run failed", &err, code);
     } else if (info) {
         char *text = NULL;
         if (cdlt_load_info_to_string(info, json, &text) == CDLT_OK) {

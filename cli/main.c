@@ -11,10 +11,13 @@ typedef struct command {
     const char *summary;
 } command;
 
+static int cmd_help(int argc, char **argv);
+
 static const command COMMANDS[] = {
     {"run", cmd_run, "run a pipeline defined in a TOML, YAML or JSON file"},
     {"pipeline", cmd_pipeline, "inspect and manage a pipeline: info, show, schema, trace, drop, sync"},
     {"config", cmd_config, "show resolved configuration and where each value came from"},
+    {"help", cmd_help, "help on a command: cdlt help [COMMAND]"},
 };
 
 static void usage(FILE *out)
@@ -56,6 +59,55 @@ void cli_pipeline_command(cdlt_pipeline *p, const char *cmd, char *out, size_t c
     snprintf(out, cap, "cdlt pipeline %s %s%s%s%.*s%s", cdlt_pipeline_name(p), cmd,
              plain ? "" : " --pipelines-dir ", !plain && quote ? "'" : "", plain ? 0 : (int)dl,
              wd, !plain && quote ? "'" : "");
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            printf("\\%c", *c);
+        else if (*c == '\n')
+            fputs("\\n", stdout);
+        else if (*c < 0x20)
+            printf("\\u%04x", *c);
+        else
+            putchar(*c);
+    }
+    putchar('"');
+}
+
+void cli_print_json_error(const char *what, const cdlt_error *err, int exit_code)
+{
+    fputs("{\"error\": {\"status\": ", stdout);
+    json_string(cdlt_status_name(err ? err->code : CDLT_ERROR));
+    printf(", \"exit_code\": %d, \"what\": ", exit_code);
+    json_string(what);
+    fputs(", \"message\": ", stdout);
+    json_string(err && err->message[0] ? err->message : "failed");
+    fputs("}}\n", stdout);
+}
+
+/* `cdlt help [COMMAND]`: the overview, or a command's own --help. */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "cdlt help: unexpected argument '%s'; usage: cdlt help [COMMAND]\n",
+                argv[2]);
+        return CLI_USAGE;
+    }
+    if (argc < 2) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t c = 0; c < sizeof COMMANDS / sizeof COMMANDS[0]; c++) {
+        if (strcmp(argv[1], COMMANDS[c].name) != 0 || COMMANDS[c].fn == cmd_help)
+            continue;
+        char *sub[] = {argv[1], (char *)"--help", NULL};
+        return COMMANDS[c].fn(2, sub);
+    }
+    fprintf(stderr, "cdlt help: unknown command '%s'; see 'cdlt --help'\n", argv[1]);
+    return CLI_USAGE;
 }
 
 int main(int argc, char **argv)

@@ -118,6 +118,11 @@ typedef struct dest_vtable {
      * NULL = the pipeline calls load_file per file. */
     cdlt_status (*load_files)(destination *d, const schema *s, const schema_table *t,
                               const char *const *paths, size_t n, cdlt_error *err);
+    /* The datasets (any, not only the open one) holding a completed state row of the
+     * pipeline, newest load first, appended to *out: how sync finds the dataset of a pipeline
+     * whose working dir is gone. Reads only. NULL = the destination cannot list datasets. */
+    cdlt_status (*find_state_datasets)(destination *d, const char *pipeline_name, strv *out,
+                                       cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -341,6 +341,43 @@ static cdlt_status drop_noop(cdlt_emitter *em, void *ud)
 
 bool pipe_is_drop_noop(const cdlt_resource *r) { return r->fn == drop_noop; }
 
+/* Every name given to drop must be a resource of the pipeline (a root table's resource in
+ * the schema, or a resource with state): a typo would drop nothing, yet load a package. */
+static cdlt_status check_resources(cdlt_pipeline *p, const char *sname,
+                                   const char *const *names, size_t n, cdlt_error *err)
+{
+    if (n == 0)
+        return CDLT_OK;
+    strv known = {0};
+    cdlt_status rc = CDLT_OK;
+    schema *s = NULL;
+    if (pipe_load_schema(p, sname, &s, NULL) == CDLT_OK) {
+        for (uint32_t i = 0; rc == CDLT_OK && i < s->ntables; i++) {
+            const schema_table *t = s->tables[i];
+            if (t->parent || schema_is_dlt_table(t->name))
+                continue;
+            rc = strv_add_unique(&known, t->resource ? t->resource : t->name);
+        }
+        schema_free(s);
+    }
+    pipe_src_state *ss = state_source(&p->state, sname, false);
+    for (size_t i = 0; rc == CDLT_OK && ss && i < ss->nres; i++)
+        rc = strv_add_unique(&known, ss->res[i].name);
+    for (size_t i = 0; rc == CDLT_OK && i < n; i++) {
+        if (strv_has(&known, names[i]))
+            continue;
+        buf list = BUF_INIT;
+        for (size_t k = 0; k < known.n; k++)
+            buf_printf(&list, "%s%s", k ? ", " : "", known.v[k]);
+        err_set(err, CDLT_NOT_FOUND, "pipeline %s has no resource '%s'; its resources: %s",
+                p->name, names[i], known.n ? buf_cstr(&list) : "(none yet)");
+        buf_free(&list);
+        rc = err_hint(err, "nothing was dropped; name resources as they are listed");
+    }
+    strv_free(&known);
+    return rc == CDLT_NOMEM ? err_nomem(err) : rc;
+}
+
 cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, size_t n,
                                cdlt_error *err)
 {
@@ -362,6 +399,9 @@ cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, s
         return CDLT_PENDING;
     }
     const char *sname = p->state.default_schema_name ? p->state.default_schema_name : p->name;
+    rc = check_resources(p, sname, resources, n, err);
+    if (rc != CDLT_OK)
+        return rc;
     cdlt_source *src = NULL;
     if (cdlt_source_open(sname, &src) != CDLT_OK)
         return err_nomem(err);

@@ -552,34 +552,25 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
             return rc;
         }
     }
-    /* An open that must change the working dir (create it, wipe it for dev mode, write a
-     * fresh state) takes the lock first and reads the state again under it. Any other open
-     * changes nothing on disk: the lock is taken by the first command that does (pipe_lock
-     * then reads the state again). */
-    if (!attach && (o->dev_mode || !exists || p->state.dev_mode)) {
+    /* Opening changes nothing on disk, not even for a new pipeline: the first call that
+     * changes something takes the lock, creates what is missing and reads the state again
+     * (pipe_lock). Only dev mode, whose working dir is wiped at open, locks here. */
+    if (!attach && o->dev_mode) {
         rc = pipe_lock(p, err);
-        state_free(&p->state);
-        exists = rc == CDLT_OK && store_exists(b.data);
-        if (exists)
-            rc = state_load(b.data, &p->state, err);
+        if (rc == CDLT_OK)
+            rc = wipe_workdir(p, err);
         if (rc != CDLT_OK) {
             buf_free(&b);
             return rc;
-        }
-        /* dev mode always starts afresh; leaving dev mode resets local state (core.md §6.5) */
-        if (exists && (o->dev_mode || p->state.dev_mode)) {
-            state_free(&p->state);
-            exists = false;
         }
     } else {
         p->state_unlocked = true;
     }
-    if (!attach && o->dev_mode) {
-        rc = wipe_workdir(p, err);
-        if (rc != CDLT_OK) {
-            buf_free(&b);
-            return rc;
-        }
+    /* dev mode always starts afresh; leaving dev mode resets local state (core.md §6.5; the
+     * reset is saved under the lock by reload_state) */
+    if (!attach && exists && (o->dev_mode || p->state.dev_mode)) {
+        state_free(&p->state);
+        exists = false;
     }
     p->attached = attach;
     p->dev_mode = attach ? p->state.dev_mode : o->dev_mode;
@@ -644,6 +635,15 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
                                                                 strlen(cfg_cred))))
         rc = err_nomem(err);
+    /* dlt's pipeline setting dataset_name (env [<PIPELINE>__]DATASET_NAME, config.toml) */
+    const char *cfg_ds = NULL;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, NULL, "dataset_name", NULL, &cfg_ds, err);
+    if (rc == CDLT_OK && cfg_ds && !*cfg_ds)
+        cfg_ds = NULL;
+    if (rc == CDLT_OK && cfg_ds && !(cfg_ds = arena_strndup(&p->opts_mem, cfg_ds,
+                                                            strlen(cfg_ds))))
+        rc = err_nomem(err);
     cdlt_config_free(cfg);
     if (rc != CDLT_OK) {
         buf_free(&b);
@@ -651,12 +651,17 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     }
     /* dataset */
     buf_clear(&b);
+    p->dataset_given = true;
     if (o->dataset_name && *o->dataset_name)
         buf_puts(&b, o->dataset_name);
+    else if (cfg_ds)
+        buf_puts(&b, cfg_ds);
     else if (exists && p->state.dataset_name && !o->dev_mode)
         buf_puts(&b, p->state.dataset_name);
-    else
-        buf_printf(&b, "%s_dataset", p->name);
+    else {
+        buf_printf(&b, "%s_dataset", p->name); /* dlt's default */
+        p->dataset_given = false;
+    }
     if (o->dev_mode) {
         char suf[32];
         dev_suffix(suf, sizeof suf);
@@ -694,7 +699,7 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     }
     buf_free(&b);
     rc = set_open_keys(p, !exists);
-    if (rc == CDLT_OK && !exists)
+    if (rc == CDLT_OK && !exists && p->lock_fd >= 0)
         rc = pipe_save_state(p, err);
     return rc == CDLT_NOMEM ? err_nomem(err) : rc;
 nomem:
@@ -830,7 +835,7 @@ static cdlt_status maybe_restore(cdlt_pipeline *p, cdlt_error *err)
 {
     if (p->no_restore || p->dev_mode)
         return CDLT_OK;
-    return pipe_sync(p, p->state.first_run, err);
+    return pipe_sync(p, p->state.first_run, NULL, err);
 }
 
 static cdlt_status extract_bound(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
@@ -931,14 +936,6 @@ cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err)
 cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err)
 {
     return run_one_phase(p, CDLT_PHASE_LOAD, pipe_load, err);
-}
-
-cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err)
-{
-    if (!p)
-        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
-    cdlt_status rc = pipe_lock(p, err);
-    return rc == CDLT_OK ? pipe_sync(p, false, err) : rc;
 }
 
 cdlt_status cdlt_pipeline_table_row_count(cdlt_pipeline *p, const char *table, int64_t *out,

@@ -194,6 +194,8 @@ struct cdlt_pipeline {
     char *destination;        /* destination name ("duckdb") */
     char *credentials;        /* destination credentials (secret) */
     char *dataset;            /* dataset name (dev_mode suffix applied) */
+    bool dataset_given;       /* dataset came from the options, the state or the config (else
+                                 the default <name>_dataset: sync may look for the real one) */
     char *pipelines_dir;      /* parent of the working dir */
     char *workdir;            /* <pipelines_dir>/<name> */
     bool dev_mode;            /* dev mode */
@@ -258,7 +260,16 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
                          cdlt_error *err);                              /* extract.c */
 cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err);         /* normalize.c */
 cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err);              /* load.c */
-cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, cdlt_error *err); /* sync.c */
+/* sync.c: dlt's sync_destination. only_if_missing = take the destination's state whatever
+ * its version (a new working dir). *out (may be NULL) says what happened. */
+typedef enum pipe_sync_outcome {
+    PIPE_SYNC_NONE,     /* the destination has no state of the pipeline: nothing changed */
+    PIPE_SYNC_CURRENT,  /* the local state is as new as the destination's */
+    PIPE_SYNC_RESTORED, /* state and schemas were taken from the destination */
+    PIPE_SYNC_RESET     /* the destination lost the dataset: local state and schemas reset */
+} pipe_sync_outcome;
+cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, pipe_sync_outcome *out,
+                      cdlt_error *err);
 
 /* ---- overlapped load (load.c): a loader thread loads each load file the normalizer closes
  * inside the package's one destination transaction; commit after normalize committed the

@@ -154,7 +154,7 @@ static void test_second_user_changes_nothing(void **st)
     pt_env *e = pt_env_new("lock-second");
     intruder in = {e, "locked", "", false};
     snprintf(in.wd, sizeof in.wd, "%s/locked", e->pdir);
-    /* twice: a fresh pipeline (locked from open) and an existing one (locked by run) */
+    /* twice: a new pipeline and an existing one (both locked by run) */
     for (int round = 1; round <= 2; round++) {
         cdlt_pipeline *p = pt_open(e, "locked");
         cdlt_source *s = intruded_source(&in);
@@ -246,10 +246,11 @@ static void test_busy_message_one_line(void **st)
 {
     (void)st;
     pt_env *e = pt_env_new("lock-msg");
-    cdlt_pipeline *p1 = pt_open(e, "msg"); /* a new pipeline: locked from open */
+    cdlt_pipeline *p1 = pt_open(e, "msg");
     cdlt_pipeline *p2 = pt_open(e, "msg");
     cdlt_error err;
     cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_drop_pending(p1, &err), CDLT_OK); /* p1 holds the lock */
     assert_int_equal(cdlt_pipeline_run(p2, NULL, CDLT_REFRESH_NONE, NULL, &err), CDLT_EXISTS);
     char pid[64];
     snprintf(pid, sizeof pid, "(pid %d)", (int)getpid());
@@ -258,6 +259,31 @@ static void test_busy_message_one_line(void **st)
     cdlt_pipeline_free(p1);
     assert_int_equal(run_src(p2, NULL), CDLT_OK);
     cdlt_pipeline_free(p2);
+    pt_env_free(e);
+}
+
+/* Opening a new pipeline creates nothing; its first run creates the working dir. */
+static void test_open_creates_nothing(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("lock-new");
+    cdlt_pipeline *p = pt_open(e, "fresh");
+    char wd[1200];
+    snprintf(wd, sizeof wd, "%s/fresh", e->pdir);
+    assert_false(exists(e->pdir));
+    size_t pending = 1;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+    assert_int_equal(pending, 0);
+    cdlt_pipeline_free(p);
+    assert_false(exists(e->pdir));
+    p = pt_open(e, "fresh");
+    assert_int_equal(run_src(p, NULL), CDLT_OK);
+    cdlt_pipeline_free(p);
+    char state[1300];
+    snprintf(state, sizeof state, "%s/state.json", wd);
+    assert_true(exists(state));
     pt_env_free(e);
 }
 
@@ -294,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_read_only_changes_nothing),
         cmocka_unit_test(test_busy_message_one_line),
         cmocka_unit_test(test_dev_mode_keeps_lock),
+        cmocka_unit_test(test_open_creates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,9 @@ cdlt_status duck_is_load_completed(destination *d, const char *load_id, bool *ou
                                    cdlt_error *err);
 cdlt_status duck_get_stored_state(destination *d, const char *pipeline_name, buf *out_state,
                                   int64_t *out_version, bool *out_found, cdlt_error *err);
+/* Datasets holding a completed state row of pipeline_name, newest first (dest vtable). */
+cdlt_status duck_find_state_datasets(destination *d, const char *pipeline_name, strv *out,
+                                     cdlt_error *err);
 cdlt_status duck_get_stored_schema(destination *d, const char *schema_name, buf *out_json,
                                    bool *out_found, cdlt_error *err);
 cdlt_status duck_table_row_count(destination *d, const char *table, int64_t *out,

@@ -373,3 +373,75 @@ cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n
     buf_free(&sql);
     return st;
 }
+
+cdlt_status duck_find_state_datasets(destination *d, const char *pipeline_name, strv *out,
+                                     cdlt_error *err)
+{
+    /* datasets holding both system tables the restore query joins */
+    static const char list_sql[] =
+        "SELECT table_schema FROM information_schema.tables WHERE table_catalog = "
+        "current_database() AND table_name IN ('_dlt_pipeline_state', '_dlt_loads') GROUP BY "
+        "table_schema HAVING count(DISTINCT table_name) = 2 ORDER BY table_schema";
+    duckdb_result res;
+    if (duckdb_query(d->con, list_sql, &res) != DuckDBSuccess) {
+        cdlt_status st = duck_fail(err, "listing datasets", duckdb_result_error(&res), list_sql);
+        duckdb_destroy_result(&res);
+        return st;
+    }
+    strv names = {0}, found = {0}, newest = {0}; /* all datasets; with state: name, load id */
+    cdlt_status st = CDLT_OK;
+    for (idx_t r = 0; st == CDLT_OK && r < duckdb_row_count(&res); r++) {
+        char *v = duckdb_value_varchar(&res, 0, r);
+        if (v && strv_add(&names, v) != CDLT_OK)
+            st = err_nomem(err);
+        if (v)
+            duckdb_free(v);
+    }
+    duckdb_destroy_result(&res);
+    buf sql = BUF_INIT, qd = BUF_INIT, id = BUF_INIT;
+    for (size_t i = 0; st == CDLT_OK && i < names.n; i++) {
+        buf_clear(&qd);
+        buf_clear(&sql);
+        duck_quote_ident(&qd, names.v[i]);
+        buf_printf(&sql,
+                   "SELECT max(l.\"load_id\") FROM %s.\"_dlt_pipeline_state\" AS s JOIN "
+                   "%s.\"_dlt_loads\" AS l ON l.\"load_id\" = s.\"_dlt_load_id\" WHERE "
+                   "s.\"pipeline_name\" = $1 AND l.\"status\" = 0",
+                   buf_cstr(&qd), buf_cstr(&qd));
+        if (qd.status != CDLT_OK || sql.status != CDLT_OK) {
+            st = err_nomem(err);
+            break;
+        }
+        stmt q;
+        st = stmt_prepare(d, &q, sql.data, "looking for the pipeline's state", err);
+        if (st == CDLT_OK) {
+            duckdb_bind_varchar(q.ps, 1, pipeline_name);
+            st = stmt_run(&q, "looking for the pipeline's state", err);
+        }
+        buf_clear(&id);
+        if (st == CDLT_OK && duckdb_row_count(&q.res) > 0)
+            put_varchar(&q.res, 0, 0, &id);
+        stmt_done(&q);
+        if (st != CDLT_OK || !id.len)
+            continue;
+        if (strv_add(&found, names.v[i]) != CDLT_OK || strv_add(&newest, buf_cstr(&id)) != CDLT_OK)
+            st = err_nomem(err);
+    }
+    /* newest load first (load ids order as strings); a handful of datasets at most */
+    for (size_t k = 0; st == CDLT_OK && k < found.n; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < found.n; i++)
+            if (newest.v[i][0] && (best == SIZE_MAX || strcmp(newest.v[i], newest.v[best]) > 0))
+                best = i;
+        if (strv_add(out, found.v[best]) != CDLT_OK)
+            st = err_nomem(err);
+        newest.v[best][0] = '\0'; /* taken (load ids are never empty) */
+    }
+    strv_free(&names);
+    strv_free(&found);
+    strv_free(&newest);
+    buf_free(&sql);
+    buf_free(&qd);
+    buf_free(&id);
+    return st;
+}

@@ -38,4 +38,5 @@ const dest_vtable duck_vtable = {
     .replace_from_staging = duck_replace_from_staging,
     .drop_staging_tables = duck_drop_staging_tables,
     .load_files = duck_load_files,
+    .find_state_datasets = duck_find_state_datasets,
 };
