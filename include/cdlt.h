@@ -345,7 +345,11 @@ typedef struct cdlt_pipeline_options {
 
 CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);
 
-/* Open (create or reuse) the pipeline's working dir <pipelines_dir>/<pipeline_name>/. */
+/* Open (create or reuse) the pipeline's working dir <pipelines_dir>/<pipeline_name>/. Opening
+ * changes nothing on disk: the first call that changes the working dir takes its lock
+ * (flock on .lock, held until cdlt_pipeline_free; CDLT_EXISTS when another process or object
+ * holds it, and then nothing is changed) and creates what is missing. dev_mode wipes the
+ * working dir here, under the lock. */
 CDLT_API cdlt_status cdlt_pipeline_open(const cdlt_pipeline_options *o, cdlt_pipeline **out,
                                         cdlt_error *err);
 /* Open an existing pipeline by name from its working dir (destination, dataset and
@@ -368,13 +372,17 @@ CDLT_API cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src,
                                            cdlt_refresh refresh, cdlt_error *err);
 CDLT_API cdlt_status cdlt_pipeline_normalize(cdlt_pipeline *p, cdlt_error *err);
 CDLT_API cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err);
-/* Pending packages: extracted or normalized but not loaded. */
+/* Pending packages: extracted or normalized but not loaded. Reads only (no lock). */
 CDLT_API cdlt_status cdlt_pipeline_pending_count(cdlt_pipeline *p, size_t *out, cdlt_error *err);
 CDLT_API cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err);
-/* Restore state and schemas from the destination (dlt's sync_destination). */
+/* Restore state and schemas from the destination (dlt's sync_destination). CDLT_NOT_FOUND
+ * ("nothing to restore") when the destination has no state of the pipeline: then nothing is
+ * created (no working dir, no database file). Without a working dir and a given dataset name,
+ * the destination's datasets are searched for the pipeline's state. */
 CDLT_API cdlt_status cdlt_pipeline_sync(cdlt_pipeline *p, cdlt_error *err);
 /* Drop tables and state of resources (all of the schema's when n == 0) at the destination
- * through a package with dropped tables; refuses while packages are pending. */
+ * through a package with dropped tables; refuses while packages are pending. An unknown
+ * resource name is CDLT_NOT_FOUND with the pipeline's resources listed. */
 CDLT_API cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, size_t n,
                                         cdlt_error *err);
 /* Rows in a destination table (-1 when it does not exist). */
