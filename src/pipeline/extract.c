@@ -1156,30 +1156,28 @@ typedef struct vcopy_done {
 typedef struct vcopy {
     cdlt_emitter *em;   /* resource being extracted */
     char *table;        /* its normalized table name (mem_strdup): job file names */
-    store_file *out;    /* job file of the current copy */
     uint64_t base;      /* progress bytes before the current file */
     uint64_t done;      /* bytes of the current file copied */
-    bool put_failed;    /* the copy failed writing (disk), not reading the input */
+    size_t nhow[3];     /* copies made per store_copy_how (clone, copy_file_range, r/w) */
+    size_t nlinked;     /* inputs hard-linked ([extract] verbatim_link = true) */
     vcopy_done *copies; /* this resource's copies, in input order */
     size_t ncopies;     /* entries of copies */
     size_t capcopies;   /* allocated entries of copies */
 } vcopy;
 
-static cdlt_status vcopy_put(void *ud, const char *p, size_t n, cdlt_error *err)
+static void vcopy_tick(void *ud, uint64_t done)
 {
     vcopy *vc = ud;
-    cdlt_status rc = store_file_write_direct(vc->out, p, n, err);
-    vc->put_failed = rc != CDLT_OK;
-    vc->done += n;
-    vc->em->bytes_done = vc->base + vc->done;
+    vc->done = done;
+    vc->em->bytes_done = vc->base + done;
     progress_tick(&vc->em->x->p->progress, vc->em->bytes_done);
-    return rc;
 }
 
 /* Account a finished copy like the items extract would have written, and record its origin
- * (in the package's manifest, and in vc for first_error). */
+ * (in the package's manifest, and in vc for first_error). A hard link also records the bytes
+ * and the content hash extract counted (limit, xxh3), which normalize checks. */
 static cdlt_status add_copy(vcopy *vc, const char *job, const char *path, const char *source,
-                            uint64_t items, uint64_t limit)
+                            uint64_t items, uint64_t limit, const char *xxh3)
 {
     cdlt_emitter *em = vc->em;
     xctx *x = em->x;
@@ -1207,7 +1205,7 @@ static cdlt_status add_copy(vcopy *vc, const char *job, const char *path, const 
     buf_puts(b, ",\"source\":");
     json_write_string(b, source, strlen(source), 0);
     if (limit)
-        buf_printf(b, ",\"linked_bytes\":%llu", (unsigned long long)limit);
+        buf_printf(b, ",\"linked_bytes\":%llu,\"xxh3\":\"%s\"", (unsigned long long)limit, xxh3);
     buf_putc(b, '}');
     vcopy_done *nc = mem_grow(vc->copies, vc->ncopies, &vc->capcopies, sizeof *nc, 4);
     if (b->status || !nc)
@@ -1220,15 +1218,22 @@ static cdlt_status add_copy(vcopy *vc, const char *job, const char *path, const 
     return CDLT_OK;
 }
 
-/* The cheapest copy: a hard link to the input (same file system, allowed), whose items are
- * then counted in the link itself, so a file renamed over the input meanwhile cannot slip in.
- * Normalize reads only the bytes counted here: an input that grows later (a log being
- * appended to) loads as it was; one truncated or rewritten shorter is reported then. What a
- * link cannot protect against is the user rewriting the same bytes in place before normalize
- * reads them; [extract] verbatim_link = false copies instead. Saves writing (and fsyncing)
- * the whole input again: 1.2 GB bench file 0.9-1.2 s -> the ~0.2 s of counting. */
+static cdlt_status hash_put(void *ud, const char *p, size_t n, cdlt_error *err)
+{
+    (void)err;
+    store_hash_update(ud, p, n);
+    return CDLT_OK;
+}
+
+/* Opt-in ([extract] verbatim_link = true): a hard link to the input (same file system,
+ * allowed) instead of a copy, whose items are counted in the link itself (a file renamed over
+ * the input meanwhile cannot slip in) while the bytes are hashed (XXH3, xxh3 = 16 hex digits).
+ * The package then shares the user's file: normalize reads only the bytes counted here (a log
+ * appended to later loads as it was) and first checks that their hash is unchanged, so an
+ * input rewritten in place meanwhile is an error, never loaded as this package. Saves writing
+ * the input again: 1.2 GB bench file, see bench/README.md case 30. */
 static cdlt_status link_input(vcopy *vc, const char *src, const char *path, bool *done,
-                              uint64_t *items, uint64_t *bytes)
+                              uint64_t *items, uint64_t *bytes, char xxh3[17])
 {
     xctx *x = vc->em->x;
     *done = false;
@@ -1238,23 +1243,51 @@ static cdlt_status link_input(vcopy *vc, const char *src, const char *path, bool
                   strerror(errno));
         return CDLT_OK;
     }
-    cdlt_status rc = src_count_file(path, &vc->em->mem, NULL, NULL, items, bytes, x->err);
+    store_hash *h = NULL;
+    cdlt_status rc = store_hash_open(&h) == CDLT_OK ? CDLT_OK : err_nomem(x->err);
+    if (rc == CDLT_OK)
+        rc = src_count_file(path, &vc->em->mem, hash_put, h, items, bytes, x->err);
     if (rc == CDLT_OK) {
+        store_hash_hex(h, xxh3);
         buf dir = BUF_INIT;
         if (store_path(&dir, x->pkgdir.data, STORE_NEW_JOBS, NULL) == CDLT_OK)
             store_fsync_dir(dir.data); /* the link itself must survive a crash */
         buf_free(&dir);
-        vc->done = *bytes;
-        vc->em->bytes_done = vc->base + *bytes;
-        progress_tick(&x->p->progress, vc->em->bytes_done);
+        vcopy_tick(vc, *bytes);
+        vc->nlinked++;
         *done = true;
     } else {
         unlink(path);
     }
+    store_hash_free(h);
     return rc;
 }
 
-/* Copy input i into its own job file. The file id comes from the package's ascending ids, so
+/* The package's own copy of the input (the default): a clone where the file system has one,
+ * else the kernel's copy_file_range, else read/write; fsynced. Its items are then counted in
+ * the copy, so the count is that of the bytes normalize will read, whatever happens to the
+ * input. */
+static cdlt_status copy_whole(vcopy *vc, const char *src, const char *path, uint64_t *items)
+{
+    xctx *x = vc->em->x;
+    store_copy_result res;
+    cdlt_status rc = store_copy_file(src, path, STORE_COPY_CLONE, vcopy_tick, vc, &res, x->err);
+    if (rc != CDLT_OK) {
+        if (res.input_failed && x->err && x->err->code == rc) {
+            err_prefix(x->err, "resource '%s': ", vc->em->r->name);
+            err_set_resource(x->err, vc->em->r->name);
+        }
+        return rc;
+    }
+    vc->nhow[res.how]++;
+    uint64_t counted = 0;
+    rc = src_count_file(path, &vc->em->mem, NULL, NULL, items, &counted, x->err);
+    if (rc != CDLT_OK)
+        unlink(path);
+    return rc;
+}
+
+/* Input i into its own job file. The file id comes from the package's ascending ids, so
  * normalize reads the resource's job files in input order (the order decides column order and
  * types, as within one extracted file). */
 static cdlt_status copy_input(vcopy *vc, src_files *f, size_t i)
@@ -1269,35 +1302,22 @@ static cdlt_status copy_input(vcopy *vc, src_files *f, size_t i)
                          ? err_nomem(x->err)
                          : CDLT_OK;
     uint64_t items = 0, linked = 0;
+    char xxh3[17] = "";
     bool link_done = false;
+    vc->done = 0;
     if (rc == CDLT_OK && x->p->verbatim_link) {
-        rc = link_input(vc, src_files_path(f, i), path.data, &link_done, &items, &linked);
+        rc = link_input(vc, src_files_path(f, i), path.data, &link_done, &items, &linked, xxh3);
         if (rc != CDLT_OK && x->err && x->err->code == rc) {
             err_prefix(x->err, "resource '%s': ", em->r->name);
             err_set_resource(x->err, em->r->name);
         }
     }
-    store_file out;
     if (rc == CDLT_OK && !link_done)
-        rc = store_file_open(&out, path.data, x->err);
-    if (rc == CDLT_OK && !link_done) {
-        vc->out = &out;
-        vc->done = 0;
-        vc->put_failed = false;
-        rc = src_files_copy(f, i, &em->mem, vcopy_put, vc, &items, x->err);
-        if (rc == CDLT_OK)
-            rc = store_file_close(&out, x->err);
-        else
-            store_file_abort(&out);
-        if (rc != CDLT_OK && !vc->put_failed && x->err && x->err->code == rc) {
-            err_prefix(x->err, "resource '%s': ", em->r->name);
-            err_set_resource(x->err, em->r->name);
-        }
-    }
+        rc = copy_whole(vc, src_files_path(f, i), path.data, &items);
     if (rc == CDLT_OK && items == 0)
         rc = store_rm_rf(path.data, x->err); /* no items: no job, as extract writes none */
     else if (rc == CDLT_OK)
-        rc = add_copy(vc, job.data, path.data, src_files_path(f, i), items, linked);
+        rc = add_copy(vc, job.data, path.data, src_files_path(f, i), items, linked, xxh3);
     buf_free(&job);
     buf_free(&path);
     return rc;
@@ -1402,11 +1422,12 @@ static cdlt_status run_files(cdlt_emitter *em, src_files *f, uint64_t base)
         prefix += src_files_size(f, i);
         x->p->progress.done_bytes = base + prefix;
     }
-    LOG_DEBUG("resource '%s': %zu of %zu file(s) linked or copied as they are (verbatim, %llu "
-              "bytes); "
-              "%llu items",
+    LOG_DEBUG("resource '%s': %zu of %zu file(s) taken as they are (verbatim, %llu bytes: "
+              "%zu cloned, %zu by copy_file_range, %zu by read/write, %zu hard-linked); %llu "
+              "items",
               r->name, vc.ncopies, src_files_count(f), (unsigned long long)copied,
-              (unsigned long long)(x->items - items0));
+              vc.nhow[STORE_COPY_CLONE], vc.nhow[STORE_COPY_RANGE], vc.nhow[STORE_COPY_RW],
+              vc.nlinked, (unsigned long long)(x->items - items0));
     for (size_t k = 0; k < vc.ncopies; k++)
         mem_free(vc.copies[k].path);
     mem_free(vc.copies);

@@ -34,6 +34,7 @@ typedef struct nctx {
     uint64_t max_bytes;  /* rotation size */
     map vb;              /* verbatim copies: job file name -> its manifest entry (jv object) */
     bool discard;        /* bad input in a verbatim copy: drop the package, report the input */
+    bool link_changed;   /* ...because a hard-linked input changed (its error says what to do) */
 } nctx;
 
 static cdlt_status close_writer(nctx *c, wtable *wt)
@@ -273,19 +274,34 @@ static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *
 }
 
 /* A verbatim copy, read with the file source's line reader: same items, and data errors name
- * the input file, line, column and byte. A hard link reads only the bytes extracted. */
+ * the input file, line, column and byte. A hard link (opt-in) reads only the bytes extracted,
+ * after checking they are unchanged (linkcheck.c). */
 static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *path,
                                   const char *table, const jv *vb, uint64_t *bytes_base)
 {
     item_src in = {0};
     in.resource = entry_str(vb, "resource");
-    const jv *lb = jv_get(vb, "linked_bytes");
+    const char *source = entry_str(vb, "source");
+    const jv *lb = jv_get(vb, "linked_bytes"), *h = jv_get(vb, "xxh3");
+    const char *xxh3 = h && h->type == JV_STRING ? h->u.s : NULL;
     uint64_t limit = lb && lb->type == JV_INT && lb->u.i > 0 ? (uint64_t)lb->u.i : 0;
-    cdlt_status rc = src_files_open_copy(path, entry_str(vb, "source"), limit, &in.f, c->err);
-    if (rc != CDLT_OK) /* the linked input shrank: a data error, as a bad line */
+    pipe_link_stamp stamp = {0};
+    cdlt_status rc = limit ? pipe_link_verify(path, source, limit, xxh3, &stamp, c->err) : CDLT_OK;
+    if (rc == CDLT_OK)
+        rc = src_files_open_copy(path, source, limit, &in.f, c->err);
+    if (rc != CDLT_OK) { /* the linked input changed: a data error, as a bad line */
+        c->link_changed = limit && is_data_error(rc);
         return is_data_error(rc) ? copy_data_error(c, in.resource, rc) : rc;
+    }
     rc = normalize_items(c, n, a, &in, path, table, bytes_base);
     src_files_close(in.f);
+    if (rc == CDLT_OK && limit) { /* a write while normalize read: those rows are not kept */
+        rc = pipe_link_recheck(path, source, limit, xxh3, &stamp, c->err);
+        if (rc != CDLT_OK) {
+            c->link_changed = is_data_error(rc);
+            return is_data_error(rc) ? copy_data_error(c, in.resource, rc) : rc;
+        }
+    }
     return rc;
 }
 
@@ -506,7 +522,8 @@ done:
             store_rm_rf(dst.data, NULL);
         if (c.discard) {
             discard_package(p, ext.data, s->name);
-            err_hint(err, "nothing of this run was loaded; fix the input and run again");
+            if (!c.link_changed)
+                err_hint(err, "nothing of this run was loaded; fix the input and run again");
         } else {
             err_prefix(err, "normalize of load package %s: ", load_id);
         }

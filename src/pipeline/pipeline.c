@@ -623,10 +623,11 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "extract", "verbatim_files", true,
                                      &p->verbatim_files, err);
-    /* [extract] verbatim_link (env EXTRACT__VERBATIM_LINK): hard-link those inputs into the
-     * package instead of copying them, where the file system allows */
+    /* [extract] verbatim_link (env EXTRACT__VERBATIM_LINK): opt-in, hard-link those inputs
+     * into the package instead of copying them, where the file system allows. Off by default:
+     * a package must own its data (a link sees the user's in-place rewrites) */
     if (rc == CDLT_OK)
-        rc = cdlt_config_get_bool_or(cfg, "extract", "verbatim_link", true, &p->verbatim_link,
+        rc = cdlt_config_get_bool_or(cfg, "extract", "verbatim_link", false, &p->verbatim_link,
                                      err);
     int64_t vmin = PIPE_VERBATIM_MIN_FILE;
     if (rc == CDLT_OK)

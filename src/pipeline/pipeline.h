@@ -204,7 +204,7 @@ struct cdlt_pipeline {
     bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
     bool overlap_now;         /* set by run() around its normalize phase only */
     bool verbatim_files;      /* extract copies plain NDJSON file resources as they are */
-    bool verbatim_link;       /* ...by a hard link when it can (extract.c link_input) */
+    bool verbatim_link;       /* ...by a hard link when it can (opt-in; extract.c link_input) */
     uint64_t verbatim_min_bytes; /* ...those files of at least this size (a copy costs a fsync) */
     const dest_vtable *dv;    /* destination implementation */
     arena opts_mem;           /* owns dest_opts */
@@ -248,9 +248,25 @@ cdlt_status pipe_cleanup(cdlt_pipeline *p, cdlt_error *err);
  * NDJSON inputs were copied unparsed records the copies' origins, and what the pipeline's
  * state and schema file were before the extract, so a data error found by normalize can
  * discard the package and leave the pipeline as a failed extract would have. ---- */
-#define PIPE_VERBATIM_MANIFEST "verbatim_files.json" /* {"files":[{job,resource,source}]} */
+/* {"files":[{job,resource,source[,linked_bytes,xxh3]}]}: the last two for a hard link */
+#define PIPE_VERBATIM_MANIFEST "verbatim_files.json"
 #define PIPE_VERBATIM_STATE "verbatim_prev_state.json"   /* state.json before the extract */
 #define PIPE_VERBATIM_SCHEMA "verbatim_prev_schema.json" /* absent: there was no schema file */
+/* A hard-linked verbatim input (linkcheck.c): its manifest entry has the bytes extract
+ * counted (linked_bytes) and their XXH3 (xxh3). verify: before normalize reads the link, the
+ * bytes must be unchanged (CDLT_PARSE naming `source` otherwise; a NULL xxh3, a package of an
+ * older cdlt, is only logged). recheck: after the read, hash again if the file was touched. */
+typedef struct pipe_link_stamp {
+    bool checked;     /* verify hashed the file (recheck compares against this stamp) */
+    uint64_t ino;     /* inode */
+    uint64_t size;    /* size in bytes */
+    int64_t mtime_ns; /* modification time */
+    int64_t ctime_ns; /* status change time (every write changes it) */
+} pipe_link_stamp;
+cdlt_status pipe_link_verify(const char *job, const char *source, uint64_t limit,
+                             const char *xxh3, pipe_link_stamp *stamp, cdlt_error *err);
+cdlt_status pipe_link_recheck(const char *job, const char *source, uint64_t limit,
+                              const char *xxh3, const pipe_link_stamp *stamp, cdlt_error *err);
 /* Reload state.json into p->state, keeping this open's dataset and location (what a failed
  * extract leaves). A missing or unreadable file keeps p->state. */
 void pipe_reload_state(cdlt_pipeline *p);

@@ -30,7 +30,7 @@ int64_t store_file_size(const char *path)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
-static cdlt_status io_err(cdlt_error *err, int e, const char *what, const char *path)
+cdlt_status store_io_err(cdlt_error *err, int e, const char *what, const char *path)
 {
     cdlt_status st = err_set(err, CDLT_IO, "%s '%s': %s", what, path, strerror(e));
     if (e == ENOSPC || e == EDQUOT)
@@ -67,7 +67,7 @@ cdlt_status store_mkdirs(const char *path, cdlt_error *err)
             char c = tmp[i];
             tmp[i] = '\0';
             if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return io_err(err, errno, "cannot create folder", tmp);
+                return store_io_err(err, errno, "cannot create folder", tmp);
             tmp[i] = c;
         }
     }
@@ -122,10 +122,10 @@ static cdlt_status write_all(int fd, const char *p, size_t n, const char *path, 
     while (n > 0) {
         size_t k = n < STORE_WRITE_PIECE ? n : STORE_WRITE_PIECE;
         if (store_fault_disk_full(k))
-            return io_err(err, ENOSPC, "cannot write", path);
+            return store_io_err(err, ENOSPC, "cannot write", path);
         int e = store_write_full(fd, p, k);
         if (e)
-            return io_err(err, e, "cannot write", path);
+            return store_io_err(err, e, "cannot write", path);
         p += k;
         n -= k;
     }
@@ -138,12 +138,12 @@ cdlt_status store_write_atomic(const char *path, const void *data, size_t len, c
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return io_err(err, errno, "cannot create", tmp);
+        return store_io_err(err, errno, "cannot create", tmp);
     cdlt_status st = write_all(fd, data, len, tmp, err);
     if (st == CDLT_OK && fsync(fd) != 0)
-        st = io_err(err, errno, "cannot fsync", tmp);
+        st = store_io_err(err, errno, "cannot fsync", tmp);
     if (close(fd) != 0 && st == CDLT_OK)
-        st = io_err(err, errno, "cannot close", tmp);
+        st = store_io_err(err, errno, "cannot close", tmp);
     if (st != CDLT_OK) {
         unlink(tmp);
         return st;
@@ -151,7 +151,7 @@ cdlt_status store_write_atomic(const char *path, const void *data, size_t len, c
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return io_err(err, e, "cannot rename into", path);
+        return store_io_err(err, e, "cannot rename into", path);
     }
     char dir[4096];
     parent_of(path, dir, sizeof dir);
@@ -167,7 +167,7 @@ cdlt_status store_read_file(const char *path, size_t max, buf *out, cdlt_error *
         int e = errno;
         if (e == ENOENT)
             return err_set(err, CDLT_NOT_FOUND, "file '%s' does not exist", path);
-        return io_err(err, e, "cannot open", path);
+        return store_io_err(err, e, "cannot open", path);
     }
     if (max == 0)
         max = (size_t)1 << 30;
@@ -179,7 +179,7 @@ cdlt_status store_read_file(const char *path, size_t max, buf *out, cdlt_error *
                 continue;
             int e = errno;
             close(fd);
-            return io_err(err, e, "cannot read", path);
+            return store_io_err(err, e, "cannot read", path);
         }
         if (r == 0)
             break;
@@ -217,15 +217,15 @@ cdlt_status store_rm_rf(const char *path, cdlt_error *err)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
-        return errno == ENOENT ? CDLT_OK : io_err(err, errno, "cannot stat", path);
+        return errno == ENOENT ? CDLT_OK : store_io_err(err, errno, "cannot stat", path);
     if (!S_ISDIR(st.st_mode)) {
         if (unlink(path) != 0 && errno != ENOENT)
-            return io_err(err, errno, "cannot delete", path);
+            return store_io_err(err, errno, "cannot delete", path);
         return CDLT_OK;
     }
     DIR *d = opendir(path);
     if (!d)
-        return io_err(err, errno, "cannot open folder", path);
+        return store_io_err(err, errno, "cannot open folder", path);
     buf p = BUF_INIT;
     cdlt_status rc = CDLT_OK;
     struct dirent *e;
@@ -241,7 +241,7 @@ cdlt_status store_rm_rf(const char *path, cdlt_error *err)
     closedir(d);
     buf_free(&p);
     if (rc == CDLT_OK && rmdir(path) != 0 && errno != ENOENT)
-        rc = io_err(err, errno, "cannot delete folder", path);
+        rc = store_io_err(err, errno, "cannot delete folder", path);
     return rc;
 }
 
@@ -267,7 +267,7 @@ cdlt_status store_list(const char *dir, store_names *out, cdlt_error *err)
     out->n = 0;
     DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? CDLT_OK : io_err(err, errno, "cannot open folder", dir);
+        return errno == ENOENT ? CDLT_OK : store_io_err(err, errno, "cannot open folder", dir);
     size_t cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -324,7 +324,7 @@ cdlt_status store_file_open(store_file *f, const char *path, cdlt_error *err)
         return err_nomem(err);
     f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0) {
-        cdlt_status st = io_err(err, errno, "cannot create", path);
+        cdlt_status st = store_io_err(err, errno, "cannot create", path);
         mem_free(f->path);
         f->path = NULL;
         return st;
@@ -372,9 +372,9 @@ cdlt_status store_file_close(store_file *f, cdlt_error *err)
 {
     cdlt_status st = file_flush(f, err);
     if (st == CDLT_OK && fsync(f->fd) != 0)
-        st = io_err(err, errno, "cannot fsync", f->path);
+        st = store_io_err(err, errno, "cannot fsync", f->path);
     if (close(f->fd) != 0 && st == CDLT_OK)
-        st = io_err(err, errno, "cannot close", f->path);
+        st = store_io_err(err, errno, "cannot close", f->path);
     f->fd = -1;
     buf_free(&f->out);
     mem_free(f->path);

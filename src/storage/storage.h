@@ -63,6 +63,45 @@ cdlt_status store_file_close(store_file *f, cdlt_error *err);
 /* Close without flushing (error path). */
 void store_file_abort(store_file *f);
 
+/* An I/O error "<what> '<path>': <strerror(e)>" with the advice for a full disk (free space,
+ * pending packages are kept) or a permission problem. */
+cdlt_status store_io_err(cdlt_error *err, int e, const char *what, const char *path);
+
+/* ---- whole-file copies and content hashes (copy.c): a load package owns its data ---- */
+/* How store_copy_file copied, cheapest first; `first` there says where to start (tests start
+ * lower to check every way on any file system). */
+typedef enum store_copy_how {
+    STORE_COPY_CLONE, /* ioctl FICLONE: the new file shares the input's blocks (btrfs, xfs) */
+    STORE_COPY_RANGE, /* copy_file_range(2): the kernel copies, no bytes through user space */
+    STORE_COPY_RW     /* read(2) + write(2) in STORE_WRITE_PIECE pieces */
+} store_copy_how;
+const char *store_copy_how_name(store_copy_how how); /* "clone", "copy_file_range", ... */
+/* Progress of a copy: `done` bytes of the new file written so far. */
+typedef void (*store_copy_tick)(void *ud, uint64_t done);
+typedef struct store_copy_result {
+    store_copy_how how;   /* the way that copied the bytes */
+    uint64_t bytes;       /* bytes copied (the input read to its end) */
+    bool input_failed;    /* the error was opening or reading `from` (else writing `to`) */
+} store_copy_result;
+/* Copy the file `from` (symlinks followed; read to its end) into a new file `to` (created or
+ * truncated), trying a clone, then copy_file_range, then read/write, starting at `first`;
+ * write-behind every STORE_WRITE_BEHIND bytes and fsync before returning (not the folder).
+ * CDLT_TEST_DISK_FULL_AFTER applies to every way. On failure `to` is removed. */
+cdlt_status store_copy_file(const char *from, const char *to, store_copy_how first,
+                            store_copy_tick tick, void *ud, store_copy_result *res,
+                            cdlt_error *err);
+/* The XXH3-64 of the first `limit` bytes of `path` (streamed, 64 KiB at a time), as 16
+ * lowercase hex digits + NUL in hex. *out_len: the bytes hashed (fewer than limit when the
+ * file is now shorter). */
+cdlt_status store_hash_file(const char *path, uint64_t limit, char hex[17], uint64_t *out_len,
+                            cdlt_error *err);
+/* A hash in progress (XXH3-64), for callers that already read the bytes (extract's count). */
+typedef struct store_hash store_hash;
+cdlt_status store_hash_open(store_hash **out);
+void store_hash_update(store_hash *h, const void *p, size_t n);
+void store_hash_hex(const store_hash *h, char hex[17]); /* the digest so far */
+void store_hash_free(store_hash *h);
+
 /* ---- load ids and job names (package.c) ---- */
 /* A new load id: unix time with fraction, strictly increasing within the process and above
  * `floor` (the newest id already on disk, may be NULL), e.g. "1795306641.4021535". */

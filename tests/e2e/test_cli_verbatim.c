@@ -3,9 +3,13 @@
  * error with the fast path on and off and leaves nothing pending; SIGKILL after extract with a
  * broken line in the copied file: the next run names the input file, line and byte and
  * discards the package; SIGKILL after a good extract: the next run finishes it; a full disk
- * during the copy; the bundled samples killed at every phase boundary with every input copied.
+ * during the copy; killed after extract and the input rewritten in place (issue 10 point 2:
+ * the package owns a copy; the hard-link opt-in refuses the changed file); the bundled samples
+ * killed at every phase boundary with every input copied.
  * The inputs are small: EXTRACT__VERBATIM_MIN_FILE_BYTES=0 makes extract copy them all. */
 #include "cli_run.h"
+
+#include <sys/stat.h>
 
 /* A test folder: data.jsonl, a definition def_<name>.json loading it into <name>.duckdb. */
 typedef struct tcase {
@@ -201,8 +205,7 @@ static void test_disk_full_during_copy(void **st)
     char def[1300];
     def_path(&t, "vfull", def, sizeof def);
     const char *args[] = {"run", def, "--pipelines-dir", t.pdir, "--progress", "none", NULL};
-    const char *full[] = {"CDLT_TEST_DISK_FULL_AFTER=200000", "EXTRACT__VERBATIM_LINK=false",
-                          NULL}; /* the copy, not the hard link */
+    const char *full[] = {"CDLT_TEST_DISK_FULL_AFTER=200000", NULL}; /* the copy (default) */
     cli_res r = run_cli(t.dir, args, full);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "No space left on device"));
@@ -216,6 +219,107 @@ static void test_disk_full_during_copy(void **st)
     assert_int_equal(count(&t, "vfull", "rows"), 40000);
     assert_int_equal(count(&t, "vfull", "rows__x"), 80000);
     tc_free(&t);
+}
+
+/* ---- issue 10 point 2: a package owns its data ---- */
+
+/* n lines {"id":i,"x":[a,b]} (a, b one digit: the length does not depend on them) into path. */
+static void write_xs(const char *path, int n, int a, int b)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 1; i <= n; i++)
+        fprintf(f, "{\"id\":%d,\"x\":[%d,%d]}\r\n", i, a, b);
+    fclose(f);
+}
+
+static int64_t x_sum(const tcase *t, const char *name)
+{
+    char db[1300];
+    snprintf(db, sizeof db, "%s/%s.duckdb", t->dir, name);
+    return pt_query_int(db, "SELECT coalesce(sum(value), 0) FROM ds.rows__x");
+}
+
+/* How the user rewrites data.jsonl in place (same inode) while the package is pending. */
+typedef enum { BY_SHELL, BY_CP, BY_OPEN_W } how_t;
+
+static void rewrite(const tcase *t, how_t how, int n)
+{
+    char next[1300], cmd[3000];
+    snprintf(next, sizeof next, "%s/next.txt", t->dir);
+    struct stat a, b;
+    assert_int_equal(stat(t->data, &a), 0);
+    if (how == BY_OPEN_W) {
+        write_xs(t->data, n, 3, 4); /* fopen("w"): truncate + write, as Python's open('w') */
+    } else {
+        write_xs(next, n, 3, 4);
+        snprintf(cmd, sizeof cmd, how == BY_SHELL ? "cat '%s' > '%s'" : "cp '%s' '%s'", next,
+                 t->data);
+        assert_int_equal(system(cmd), 0);
+    }
+    assert_int_equal(stat(t->data, &b), 0);
+    assert_int_equal(a.st_ino, b.st_ino);
+}
+
+/* Killed after extract, then the input rewritten in place: `>` with the same length, cp with
+ * more lines, open('w') with fewer. Default (copy): the next run loads exactly the extracted
+ * content (day 1), the one after the new content (day 2). Opt-in hard link
+ * (EXTRACT__VERBATIM_LINK=true): the next run fails naming the file and saying it changed,
+ * loads nothing, leaves nothing pending; the one after loads day 2 once. Old main linked by
+ * default and loaded day 2 as day 1 (or dropped the package). */
+static void test_kill_then_rewrite(void **st)
+{
+    (void)st;
+    static const struct {
+        how_t how; /* rewrite */
+        int n;     /* day-2 lines (day 1: 3000) */
+    } cases[] = {{BY_SHELL, 3000}, {BY_CP, 4000}, {BY_OPEN_W, 2000}};
+    for (int link = 0; link < 2; link++) {
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            tcase t = tc_new("vcli-rewrite");
+            write_xs(t.data, 3000, 1, 2);
+            char def[1300], name[32];
+            snprintf(name, sizeof name, "vrw%d%zu", link, k);
+            def_path(&t, name, def, sizeof def);
+            const char *args[] = {"run", def, "--pipelines-dir", t.pdir, "--progress", "none",
+                                  NULL};
+            const char *crash[] = {"CDLT_TEST_CRASH_AT=extracted",
+                                   link ? "EXTRACT__VERBATIM_LINK=true" : NULL, NULL};
+            const char *plain[] = {link ? "EXTRACT__VERBATIM_LINK=true" : NULL, NULL};
+            cli_res r = run_cli(t.dir, args, crash);
+            assert_int_equal(r.signo, SIGKILL);
+            res_free(&r);
+            rewrite(&t, cases[k].how, cases[k].n);
+            r = run_cli(t.dir, args, plain);
+            if (!link) {
+                if (r.code != 0)
+                    fprintf(stderr, "[%s] %s\n", name, r.err);
+                assert_int_equal(r.code, 0);
+                assert_non_null(strstr(r.out, "new data was not extracted"));
+                assert_int_equal(count(&t, name, "rows"), 3000); /* day 1, exactly */
+                assert_int_equal(x_sum(&t, name), 3000 * 3);
+            } else {
+                assert_int_equal(r.code, 1);
+                char *l = failed_line(r.err);
+                assert_non_null(strstr(l, "data.jsonl' changed after it was extracted"));
+                assert_non_null(strstr(l, "hard link"));
+                assert_non_null(strstr(l, "verbatim_link = false"));
+                assert_non_null(strstr(l, "nothing of it was loaded"));
+                free(l);
+                assert_int_equal(count(&t, name, "rows"), -1); /* nothing loaded */
+            }
+            res_free(&r);
+            assert_nothing_pending(&t, name);
+            r = run_cli(t.dir, args, plain); /* day 2, once */
+            assert_int_equal(r.code, 0);
+            res_free(&r);
+            assert_int_equal(count(&t, name, "rows"), (link ? 0 : 3000) + cases[k].n);
+            assert_int_equal(x_sum(&t, name), (link ? 0 : 3000 * 3) + cases[k].n * 7);
+            assert_int_equal(count(&t, name, "_dlt_loads"), link ? 1 : 2);
+            assert_nothing_pending(&t, name);
+            tc_free(&t);
+        }
+    }
 }
 
 /* ---- the bundled samples (customers and two event files are NDJSON: copied) ---- */
@@ -309,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_kill_after_extract_bad_copy),
         cmocka_unit_test(test_kill_after_extract_good),
         cmocka_unit_test(test_disk_full_during_copy),
+        cmocka_unit_test(test_kill_then_rewrite),
         cmocka_unit_test(test_samples_crash),
     };
     /* the children inherit the settings: overlapped load (default), then after normalize */

@@ -7,7 +7,8 @@
  * inputs parsed between copies. Inputs here are tiny, so EXTRACT__VERBATIM_MIN_FILE_BYTES=0
  * (copy every size) except where a test says otherwise.
  * Runs three times: with the overlapped load (default), with LOAD__OVERLAP_NORMALIZE=false, and
- * with EXTRACT__VERBATIM_LINK=false (inputs copied instead of hard-linked). */
+ * with EXTRACT__VERBATIM_LINK=true (inputs hard-linked instead of copied: the opt-in). Issue 10
+ * point 2 (a package owns its data): test_rewritten_input, test_link_record_resumed. */
 #include "ptest.h"
 
 #include <sys/stat.h>
@@ -705,15 +706,36 @@ static void test_alloc_failures(void **st)
     }
 }
 
-/* The hard link (default where the file system allows): the package's job file IS the input
+/* Set EXTRACT__VERBATIM_LINK to v (NULL: unset, the default) and give back what it was
+ * (malloc'd or NULL), so a test can switch it and restore its group's setting. */
+static char *set_link(const char *v)
+{
+    const char *was = getenv("EXTRACT__VERBATIM_LINK");
+    char *old = was ? strdup(was) : NULL;
+    if (v)
+        setenv("EXTRACT__VERBATIM_LINK", v, 1);
+    else
+        unsetenv("EXTRACT__VERBATIM_LINK");
+    return old;
+}
+
+static void restore_link(char *old)
+{
+    if (old)
+        setenv("EXTRACT__VERBATIM_LINK", old, 1);
+    else
+        unsetenv("EXTRACT__VERBATIM_LINK");
+    free(old);
+}
+
+/* The hard link (opt-in: [extract] verbatim_link = true): the package's job file IS the input
  * (same inode) until normalize; an input appended to after extract loads as it was extracted;
  * one truncated after extract is reported (file named, package discarded, nothing loaded) and
- * the next run loads it as it is then; with verbatim_link = false the job is a copy. */
+ * the next run loads it as it is then; by default the job is a copy (the input keeps one
+ * link). */
 static void test_hard_link(void **st)
 {
     (void)st;
-    if (getenv("EXTRACT__VERBATIM_LINK"))
-        return; /* the copy pass: nothing linked */
     env *e = pt_env_new("vb-link");
     puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
     char in[1200];
@@ -722,13 +744,12 @@ static void test_hard_link(void **st)
     char sym[1200];
     snprintf(sym, sizeof sym, "%s/sym.jsonl", e->dir);
     assert_int_equal(symlink(in, sym), 0); /* mode 0 reads the input through a symlink */
-    for (int mode = 0; mode < 3; mode++) { /* 0: appended, 1: truncated, 2: link off */
+    for (int mode = 0; mode < 3; mode++) { /* 0: appended, 1: truncated, 2: default (copy) */
         const char *name = mode == 0 ? "lgrow" : mode == 1 ? "lshrink" : "lcopy";
         puts_file(e, "a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
-        if (mode == 2)
-            setenv("EXTRACT__VERBATIM_LINK", "false", 1);
+        char *old = set_link(mode == 2 ? NULL : "true");
         cdlt_pipeline *p = open_p(e, name, true);
-        unsetenv("EXTRACT__VERBATIM_LINK");
+        restore_link(old);
         cdlt_source *s = file_source(e, mode == 0 ? "sym.jsonl" : "a.jsonl");
         cdlt_error err;
         cdlt_error_clear(&err);
@@ -748,7 +769,7 @@ static void test_hard_link(void **st)
         if (mode == 1) {
             assert_non_null(strstr(err.message, "a.jsonl' changed after it was extracted"));
             assert_non_null(strstr(err.message, "now has 9 bytes, 27 were extracted"));
-            assert_non_null(strstr(err.message, "nothing of this run was loaded"));
+            assert_non_null(strstr(err.message, "nothing of it was loaded"));
         }
         size_t pending = 9;
         assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
@@ -767,13 +788,161 @@ static void test_hard_link(void **st)
     pt_env_free(e);
 }
 
+/* sum(id) of the loaded items (-1: no table). */
+static int64_t id_sum(env *e, const char *name)
+{
+    char db[1200];
+    db_path(e, name, db, sizeof db);
+    return pt_query_int(db, "SELECT coalesce(sum(id), 0) FROM ds.items");
+}
+
+/* The day-1 input (27 bytes, ids 1-3, sum 6) and its rewrites (sums 27, 30, 9). */
+#define DAY1 "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n"
+static const struct rewrite {
+    const char *tag;  /* pipeline name */
+    const char *text; /* new content */
+    bool by_cp;       /* written with cp(1) over the input, else open(..., "w") */
+    int rows;         /* its items */
+    int sum;          /* their sum(id) */
+} REWRITES[] = {
+    {"same", "{\"id\":8}\n{\"id\":9}\n{\"id\":10}", false, 3, 27}, /* same length, 27 bytes */
+    {"longer", "{\"id\":6}\n{\"id\":7}\n{\"id\":8}\n{\"id\":9}\n", false, 4, 30},
+    {"shorter", "{\"id\":9}\n", false, 1, 9},
+    {"cp", "{\"id\":8}\n{\"id\":9}\n{\"id\":10}", true, 3, 27},
+};
+
+/* Rewrite the input in place (same inode), as `>`, cp or open('w') do. */
+static void rewrite_in_place(env *e, const struct rewrite *rw)
+{
+    char in[1200], next[1200], cmd[2600];
+    snprintf(in, sizeof in, "%s/a.jsonl", e->dir);
+    struct stat before, after;
+    assert_int_equal(stat(in, &before), 0);
+    if (rw->by_cp) {
+        snprintf(next, sizeof next, "%s/next.data", e->dir);
+        assert_int_equal(tu_write_file(next, rw->text, strlen(rw->text)), 0);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", next, in);
+        assert_int_equal(system(cmd), 0);
+    } else {
+        FILE *f = fopen(in, "w"); /* truncate + write, Python's open('w') */
+        assert_non_null(f);
+        fputs(rw->text, f);
+        fclose(f);
+    }
+    assert_int_equal(stat(in, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino); /* in place, not a new file */
+}
+
+/* Issue 10 point 2: a package must own its data. Killed (left pending) after extract, the
+ * input rewritten in place (same length, longer, shorter, by cp): by default the next run
+ * loads exactly the extracted content (day 1), and the run after that the new one (day 2).
+ * With the hard-link opt-in, the next run fails naming the file, loads nothing, leaves nothing
+ * pending, and the run after that loads the new content once. (Old main hard-linked by
+ * default: day 2 loaded as day 1, or the package discarded.) */
+static void test_rewritten_input(void **st)
+{
+    (void)st;
+    for (int link = 0; link < 2; link++) {
+        for (size_t k = 0; k < sizeof REWRITES / sizeof REWRITES[0]; k++) {
+            const struct rewrite *rw = &REWRITES[k];
+            env *e = pt_env_new("vb-rewrite");
+            puts_file(e, "a.jsonl", DAY1);
+            char name[64];
+            snprintf(name, sizeof name, "%s%s", link ? "l" : "c", rw->tag);
+            char *old = set_link(link ? "true" : NULL);
+            cdlt_pipeline *p = open_p(e, name, true);
+            restore_link(old);
+            cdlt_source *s = file_source(e, "a.jsonl");
+            cdlt_error err;
+            cdlt_error_clear(&err);
+            assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+            cdlt_pipeline_free(p); /* as a killed run leaves it: one package pending */
+            rewrite_in_place(e, rw);
+            old = set_link(link ? "true" : NULL);
+            p = open_p(e, name, true);
+            restore_link(old);
+            cdlt_error_clear(&err);
+            cdlt_status rc = cdlt_pipeline_run(p, NULL, CDLT_REFRESH_NONE, NULL, &err);
+            size_t pending = 9;
+            if (!link) {
+                if (rc != CDLT_OK)
+                    fprintf(stderr, "[%s] %s\n", name, err.message);
+                assert_int_equal(rc, CDLT_OK);
+                assert_int_equal(rows(e, name, "items"), 3); /* day 1, exactly */
+                assert_int_equal(id_sum(e, name), 6);
+            } else {
+                assert_int_equal(rc, CDLT_PARSE);
+                assert_non_null(strstr(err.message, "a.jsonl' changed after it was extracted"));
+                assert_non_null(strstr(err.message, "hard link"));
+                assert_non_null(strstr(err.message, "verbatim_link"));
+                assert_non_null(strstr(err.message, "nothing of it was loaded"));
+                assert_non_null(strstr(err.file, "a.jsonl"));
+                assert_int_equal(rows(e, name, "items"), -1); /* nothing loaded */
+                assert_int_equal(rows(e, name, "_dlt_loads"), -1);
+            }
+            assert_int_equal(cdlt_pipeline_pending_count(p, &pending, &err), CDLT_OK);
+            assert_int_equal(pending, 0);
+            /* the next run extracts the file as it is now and loads it once */
+            outcome o = run_source(p, s);
+            assert_int_equal(o.rc, CDLT_OK);
+            assert_int_equal(rows(e, name, "items"), (link ? 0 : 3) + rw->rows);
+            assert_int_equal(id_sum(e, name), (link ? 0 : 6) + rw->sum);
+            assert_int_equal(rows(e, name, "_dlt_pipeline_state"), 1);
+            cdlt_source_free(s);
+            cdlt_pipeline_free(p);
+            pt_env_free(e);
+        }
+    }
+}
+
+/* The package's hash survives in its record: a package extracted with links is checked by a
+ * later run (here: the opt-in switched off meanwhile); an input that only grew still loads as
+ * extracted, one whose bytes changed is refused. */
+static void test_link_record_resumed(void **st)
+{
+    (void)st;
+    for (int grow = 0; grow < 2; grow++) {
+        env *e = pt_env_new("vb-linkrec");
+        puts_file(e, "a.jsonl", DAY1);
+        const char *name = grow ? "rgrow" : "rswap";
+        char *old = set_link("true");
+        cdlt_pipeline *p = open_p(e, name, true);
+        restore_link(old);
+        cdlt_source *s = file_source(e, "a.jsonl");
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        assert_int_equal(cdlt_pipeline_extract(p, s, CDLT_REFRESH_NONE, &err), CDLT_OK);
+        cdlt_pipeline_free(p);
+        char mf[1400];
+        snprintf(mf, sizeof mf, "cat %s/pipelines/%s/normalize/extracted/*/verbatim_files.json "
+                                "| grep -q '\"xxh3\":\"[0-9a-f]\\{16\\}\"'", e->dir, name);
+        assert_int_equal(system(mf), 0); /* the hash is in the package */
+        char in[1200];
+        snprintf(in, sizeof in, "%s/a.jsonl", e->dir);
+        FILE *f = fopen(in, grow ? "a" : "r+");
+        assert_non_null(f);
+        fputs(grow ? "{\"id\":4}\n" : "{\"id\":7}", f); /* grown, or id 1 -> 7 in place */
+        fclose(f);
+        old = set_link("false");
+        p = open_p(e, name, true);
+        restore_link(old);
+        cdlt_error_clear(&err);
+        cdlt_status rc = cdlt_pipeline_run(p, NULL, CDLT_REFRESH_NONE, NULL, &err);
+        assert_int_equal(rc, grow ? CDLT_OK : CDLT_PARSE);
+        assert_int_equal(rows(e, name, "items"), grow ? 3 : -1);
+        if (!grow)
+            assert_non_null(strstr(err.message, "its first 27 bytes are not those extracted"));
+        cdlt_source_free(s);
+        cdlt_pipeline_free(p);
+        pt_env_free(e);
+    }
+}
+
 /* An input on another file system (/dev/shm, reached through a symlink) cannot be linked:
- * extract copies it (the input keeps one link) and the run loads it as usual. */
+ * with the opt-in, extract copies it (the input keeps one link) and the run loads it. */
 static void test_link_other_fs(void **st)
 {
     (void)st;
-    if (getenv("EXTRACT__VERBATIM_LINK"))
-        return; /* the copy pass copies anyway */
     env *e = pt_env_new("vb-xdev");
     struct stat a, b;
     if (stat("/dev/shm", &b) != 0 || stat(e->dir, &a) != 0 || a.st_dev == b.st_dev) {
@@ -786,7 +955,9 @@ static void test_link_other_fs(void **st)
     assert_int_equal(tu_write_file(shm, data, strlen(data)), 0);
     snprintf(sym, sizeof sym, "%s/x.jsonl", e->dir);
     assert_int_equal(symlink(shm, sym), 0);
+    char *old = set_link("true");
     cdlt_pipeline *p = open_p(e, "lxdev", true);
+    restore_link(old);
     cdlt_source *s = file_source(e, "x.jsonl");
     cdlt_error err;
     cdlt_error_clear(&err);
@@ -817,6 +988,8 @@ int main(void)
         cmocka_unit_test(test_pending_package),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_hard_link),
+        cmocka_unit_test(test_rewritten_input),
+        cmocka_unit_test(test_link_record_resumed),
         cmocka_unit_test(test_link_other_fs),
     };
     unsetenv("EXTRACT__VERBATIM_FILES");
@@ -826,7 +999,7 @@ int main(void)
     setenv("LOAD__OVERLAP_NORMALIZE", "false", 1);
     failed += cmocka_run_group_tests_name("overlap off", tests, NULL, NULL);
     unsetenv("LOAD__OVERLAP_NORMALIZE");
-    setenv("EXTRACT__VERBATIM_LINK", "false", 1); /* inputs copied, not hard-linked */
-    failed += cmocka_run_group_tests_name("copies", tests, NULL, NULL);
+    setenv("EXTRACT__VERBATIM_LINK", "true", 1); /* opt-in: inputs hard-linked, not copied */
+    failed += cmocka_run_group_tests_name("hard links", tests, NULL, NULL);
     return failed;
 }
