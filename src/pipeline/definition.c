@@ -4,6 +4,7 @@
 #include "pipeline.h"
 
 #include "config/config.h"
+#include "sources/sources.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,23 @@ struct cdlt_definition {
 static const char *str_of(const jv *v)
 {
     return v && v->type == JV_STRING ? v->u.s : NULL;
+}
+
+/* A path written in the definition file as the user means it: '~' (or '~user') is that home
+ * folder, other relative paths start at the definition's folder. Without the '~' step,
+ * "~/data/x.jsonl" became "<folder>/~/data/x.jsonl" and matched nothing. */
+static cdlt_status def_path(const cdlt_definition *d, const char *path, buf *out)
+{
+    char *home = src_expand_home(path);
+    if (!home)
+        return CDLT_NOMEM;
+    bool expanded = strcmp(home, path) != 0;
+    if (expanded || path[0] == '/' || strcmp(d->dir, ".") == 0)
+        buf_puts(out, expanded ? home : path);
+    else
+        buf_printf(out, "%s/%s", d->dir, path);
+    mem_free(home);
+    return out->status;
 }
 
 static cdlt_status bad(cdlt_definition *d, cdlt_error *err, const char *fmt, const char *a,
@@ -119,18 +137,19 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
     }
     if (d->credentials && strcmp(d->destination, "duckdb") != 0)
         cdlt_secret_register(d->credentials);
-    /* a relative duckdb file is relative to the definition's folder, like resource paths */
+    /* a relative duckdb file is relative to the definition's folder, like resource paths
+     * ('~' is the home folder there too) */
     if (!from_env && d->credentials && strcmp(d->destination, "duckdb") == 0 &&
-        d->credentials[0] != '/' &&
-        !strstr(d->credentials, "://") && strcmp(d->credentials, ":memory:") != 0 &&
-        strcmp(d->dir, ".") != 0) {
-        size_t n = strlen(d->dir) + strlen(d->credentials) + 2;
-        char *c = arena_alloc(&d->mem, n);
+        !strstr(d->credentials, "://") && strcmp(d->credentials, ":memory:") != 0) {
+        buf full = BUF_INIT;
+        char *c = def_path(d, d->credentials, &full) == CDLT_OK
+                      ? arena_strndup(&d->mem, full.data, full.len)
+                      : NULL;
+        buf_free(&full);
         if (!c) {
             cdlt_definition_free(d);
             return err_nomem(err);
         }
-        snprintf(c, n, "%s/%s", d->dir, d->credentials);
         d->credentials = c;
     }
     d->dataset = str_of(jv_get(t, "dataset_name"));
@@ -220,11 +239,7 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
         return bad((cdlt_definition *)d, err, "%s (%s): missing 'path' (a file or glob)", where,
                    name);
     buf full = BUF_INIT;
-    if (path[0] == '/' || strcmp(d->dir, ".") == 0)
-        buf_puts(&full, path);
-    else
-        buf_printf(&full, "%s/%s", d->dir, path);
-    if (full.status) {
+    if (def_path(d, path, &full) != CDLT_OK) {
         buf_free(&full);
         return err_nomem(err);
     }

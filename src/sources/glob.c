@@ -4,6 +4,7 @@
  * slashes) also finds "sub/a.jsonl". The walk skips hidden folders (a '*' does not match a leading '.' either)
  * and does not follow symlinked folders, so a link loop cannot make it run forever. */
 #include "input.h"
+#include "sources.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -27,7 +27,5 @@ src_codec src_detect_codec(const char *path);
  * folders are included (callers skip them). *out_literal: the path was taken as written. CDLT_NOT_FOUND with no error set when nothing
  * matches. */
 cdlt_status src_expand(const char *pattern, strv *out, bool *out_literal, cdlt_error *err);
-/* '~' expansion alone into a new mem_strdup string (NULL on out-of-memory). */
-char *src_expand_home(const char *path);
 
 #endif /* CDLT_SOURCES_INPUT_H */

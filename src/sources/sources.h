@@ -21,6 +21,10 @@ uint64_t src_files_total_bytes(const src_files *f); /* sum of the file sizes */
 uint64_t src_files_done_bytes(const src_files *f);  /* bytes consumed so far */
 size_t src_files_count(const src_files *f);
 const char *src_files_current(const src_files *f);  /* path being read, NULL before/after */
+/* A leading '~' or '~user' of path as that home folder, into a new mem_strdup string; the path
+ * as written when it has no '~' or there is no such home (NULL on out-of-memory). Callers that
+ * join relative paths to a folder (definition files) expand first, so '~/x' is not '<dir>/~/x'. */
+char *src_expand_home(const char *path);
 void src_files_close(src_files *f);
 /* Line of the last item returned (1-based; for JSON-array files the item's first line). */
 int64_t src_files_line(const src_files *f);

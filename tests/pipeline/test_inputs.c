@@ -343,13 +343,130 @@ static void test_globs(void **st)
     pt_env_free(e);
 }
 
+/* '~' in a definition file: the resource path and the duckdb file are in the home folder, not
+ * under the definition's folder ("<dir>/~/..." matched nothing before). */
+static void test_definition_home(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("in-defhome");
+    put(e, "home/data/a.jsonl", "{\"id\":1}\n{\"id\":2}\n", 18);
+    const char *def = "pipeline_name = \"tilde\"\ndestination = \"duckdb\"\n"
+                      "dataset_name = \"ds\"\ncredentials = \"~/t.duckdb\"\n"
+                      "[[resources]]\nname = \"items\"\npath = \"~/data/*.jsonl\"\n";
+    put(e, "def/p.toml", def, strlen(def));
+    char home[1200], path[1200], want[1300];
+    snprintf(home, sizeof home, "%s/home", e->dir);
+    snprintf(path, sizeof path, "%s/def/p.toml", e->dir);
+    snprintf(want, sizeof want, "%s/t.duckdb", home);
+    char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    cdlt_definition *d = NULL;
+    assert_int_equal(cdlt_definition_load(path, &d, &err), CDLT_OK);
+    cdlt_pipeline_options o;
+    cdlt_pipeline_options_init(&o);
+    cdlt_definition_options(d, &o);
+    assert_string_equal(o.credentials, want);
+    cdlt_source *s = NULL;
+    assert_int_equal(cdlt_definition_source(d, &s, &err), CDLT_OK);
+    cdlt_pipeline *p = pt_open_db(e, "tilde", want);
+    cdlt_load_info *info = NULL;
+    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, &info, &err);
+    if (rc != CDLT_OK)
+        fprintf(stderr, "run: %s\n", err.message);
+    assert_int_equal(rc, CDLT_OK);
+    cdlt_load_info_free(info);
+    cdlt_pipeline_free(p);
+    cdlt_source_free(s);
+    cdlt_definition_free(d);
+    assert_int_equal(pt_count(want, "ds", "items"), 2);
+    if (old) {
+        setenv("HOME", old, 1);
+        free(old);
+    } else {
+        unsetenv("HOME");
+    }
+    pt_env_free(e);
+}
+
+/* Allocations made reading every item of `path` (arena reset per item, as extract does). */
+static uint64_t read_allocs(const char *path, size_t *items)
+{
+    src_files *f = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    arena a;
+    arena_init(&a, 64u << 10, 0);
+    uint64_t before = cdlt_alloc_count();
+    assert_int_equal(src_files_open(path, &f, &err), CDLT_OK);
+    *items = 0;
+    for (;;) {
+        jv v;
+        bool eof = false;
+        const char *raw = NULL;
+        size_t rawlen = 0;
+        assert_int_equal(src_files_next_raw(f, &a, &v, &raw, &rawlen, &eof, &err), CDLT_OK);
+        if (eof)
+            break;
+        (*items)++;
+        arena_reset(&a);
+    }
+    src_files_close(f);
+    uint64_t n = cdlt_alloc_count() - before;
+    arena_free(&a);
+    return n;
+}
+
+/* Decompressing reads make no allocation per line: the same few (raw buffer, codec state,
+ * line buffer) for 10k and for 100k lines, gzip and zstd. */
+static void test_compressed_allocs(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("in-allocs");
+    size_t counts[2] = {10000, 100000};
+    uint64_t got[2][2];
+    for (int k = 0; k < 2; k++) {
+        size_t n = counts[k];
+        char *t = malloc(n * 64);
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)sprintf(t + len, "{\"id\":%zu,\"v\":\"value %zu\"}\n", i, i * 7);
+        char name[64], p[1200];
+        snprintf(name, sizeof name, "n%zu.jsonl.gz", n);
+        put_gzip(e, name, t, 1);
+        snprintf(p, sizeof p, "%s/%s", e->dir, name);
+        size_t items = 0;
+        got[k][0] = read_allocs(p, &items);
+        assert_int_equal(items, n);
+        unsigned char *z = NULL;
+        size_t zn = zstd_of(t, &z);
+        snprintf(name, sizeof name, "n%zu.jsonl.zst", n);
+        put(e, name, (const char *)z, zn);
+        free(z);
+        snprintf(p, sizeof p, "%s/%s", e->dir, name);
+        got[k][1] = read_allocs(p, &items);
+        assert_int_equal(items, n);
+        free(t);
+    }
+    for (int c = 0; c < 2; c++) {
+        fprintf(stderr, "%s: %llu allocations for %zu lines, %llu for %zu\n", c ? "zstd" : "gzip",
+                (unsigned long long)got[0][c], counts[0], (unsigned long long)got[1][c], counts[1]);
+        assert_true(got[1][c] <= got[0][c] + 2);
+        assert_true(got[1][c] < 64);
+    }
+    pt_env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compressed),
         cmocka_unit_test(test_compressed_big),
+        cmocka_unit_test(test_compressed_allocs),
         cmocka_unit_test(test_json_shapes),
         cmocka_unit_test(test_globs),
+        cmocka_unit_test(test_definition_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
