@@ -207,6 +207,13 @@ static cdlt_status read_gzip(src_input *in, char *b, size_t n, size_t *got, cdlt
             return st;
         if (in->raw_pos == in->raw_len)
             return at_raw_end(in, got, err);
+        if (!in->frame_open && in->raw[in->raw_pos] == 0) {
+            /* zero bytes between or after members are padding (tape blocks, dd): gzip and
+             * Python's gzip module (so dlt) skip them; anything else must be a member */
+            while (in->raw_pos < in->raw_len && in->raw[in->raw_pos] == 0)
+                in->raw_pos++;
+            continue;
+        }
         in->z.next_in = (Bytef *)in->raw + in->raw_pos;
         in->z.avail_in = (uInt)(in->raw_len - in->raw_pos);
         in->z.next_out = (Bytef *)b;

@@ -152,6 +152,18 @@ static void test_compressed(void **st)
     expect_items(e, "gz", "a.jsonl.gz", WANT5);
     put_gzip(e, "multi.jsonl.gz", NDJSON, 3); /* concatenated members */
     expect_items(e, "gzm", "multi.jsonl.gz", WANT5);
+    {   /* zero padding after the last member (tape blocks) is ignored, as gzip does */
+        char gp[1200];
+        snprintf(gp, sizeof gp, "%s/multi.jsonl.gz", e->dir);
+        size_t gl = 0;
+        char *g = tu_read_file(gp, &gl);
+        char *padded = calloc(1, gl + 1000);
+        memcpy(padded, g, gl);
+        put(e, "pad.jsonl.gz", padded, gl + 1000);
+        free(padded);
+        free(g);
+        expect_items(e, "gzpad", "pad.jsonl.gz", WANT5);
+    }
     put_gzip(e, "noname.data", NDJSON, 1); /* told by its magic bytes */
     expect_items(e, "gzmagic", "noname.data", WANT5);
     const char *arr = "[\n {\"id\":1,\"name\":\"a\"},\n {\"id\":2,\"name\":\"b\"}\n]\n";
