@@ -7,6 +7,7 @@
 #include "yaml/yaml_io.h"
 
 #include <ctype.h>
+#include <string.h>
 #include <strings.h>
 
 /* The YAML reader is shared with schema files (src/yaml); definitions use the YAML 1.2 core
@@ -36,6 +37,11 @@ static cfg_format by_extension(const char *name)
 cdlt_status cfg_definition_parse(const char *text, size_t len, const char *name, cfg_format fmt,
                                  arena *a, jv *out, cdlt_error *err)
 {
+    /* Editors on Windows write a UTF-8 byte order mark; it is not content in any format. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     if (fmt == CFG_FMT_AUTO)
         fmt = by_extension(name);
     json_opts jo = {.max_depth = 512, .file = name};

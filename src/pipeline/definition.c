@@ -7,7 +7,9 @@
 #include "sources/sources.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cdlt_definition {
     arena mem;               /* parsed tree and strings */
@@ -54,6 +56,240 @@ static cdlt_status bad(cdlt_definition *d, cdlt_error *err, const char *fmt, con
     return err_hint(err, "see docs/pipeline.md for the definition format");
 }
 
+/* ---- strictness: unknown keys and wrong value types are errors (issue 10 #4) ---- */
+
+/* Keys a definition may hold, per place; anything else is a typo we report, never ignore. */
+static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credentials",
+                                       "dataset_name", "pipelines_dir", "dev_mode", "progress",
+                                       "source_name", "resource_defaults", "resources", NULL};
+static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
+                                        "merge_key", "max_table_nesting", "schema_contract",
+                                        "columns", "selected", "limit", NULL};
+static const char *const RES_KEYS[] = {"name", "path", "glob", "file", "table_name",
+                                       "write_disposition", "primary_key", "merge_key",
+                                       "max_table_nesting", "schema_contract", "columns",
+                                       "selected", "limit", NULL};
+static const char *const COL_KEYS[] = {"name", "data_type", "nullable", NULL};
+static const char *const WD_KEYS[] = {"disposition", "strategy", NULL};
+
+/* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c)
+                c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c)
+                c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+/* The jv tree keeps no positions: find the line of the first place the key is written as a
+ * key (at a line start, after '{' ',' or '- ', optionally quoted, then '=' or ':'). */
+static int key_line(const char *path, const char *key)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (cfg_read_file(path, &text, &len, NULL) != CDLT_OK)
+        return 0;
+    size_t kl = strlen(key);
+    int line = 1, found = 0;
+    for (size_t i = 0; i < len && !found; i++) {
+        if (text[i] == '\n') {
+            line++;
+            continue;
+        }
+        if (i + kl > len || memcmp(text + i, key, kl) != 0)
+            continue;
+        size_t p = i;
+        if (p > 0 && (text[p - 1] == '"' || text[p - 1] == '\''))
+            p--;
+        while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '\t'))
+            p--;
+        bool starts = p == 0 || text[p - 1] == '\n' || text[p - 1] == '{' ||
+                      text[p - 1] == ',' || text[p - 1] == '-' || text[p - 1] == '\r' ||
+                      (p >= 3 && (unsigned char)text[p - 1] == 0xBF && p == 3);
+        size_t q = i + kl;
+        if (q < len && (text[q] == '"' || text[q] == '\''))
+            q++;
+        while (q < len && (text[q] == ' ' || text[q] == '\t'))
+            q++;
+        if (starts && q < len && (text[q] == '=' || text[q] == ':'))
+            found = line;
+    }
+    mem_free(text);
+    return found;
+}
+
+/* "<file>:<line>: " for a key, or "<file>: " when the line cannot be found. */
+static void where_prefix(const cdlt_definition *d, const char *key, char *out, size_t cap)
+{
+    int line = key ? key_line(d->path, key) : 0;
+    if (line > 0)
+        snprintf(out, cap, "%s:%d", d->path, line);
+    else
+        snprintf(out, cap, "%s", d->path);
+}
+
+static cdlt_status unknown_key(const cdlt_definition *d, const char *place, const char *key,
+                               const char *const *allowed, cdlt_error *err)
+{
+    const char *best = NULL;
+    size_t bd = SIZE_MAX, lim = strlen(key) / 3 + 1;
+    for (size_t i = 0; allowed[i]; i++) {
+        size_t e = edit_distance(key, allowed[i]);
+        if (e < bd) {
+            bd = e;
+            best = allowed[i];
+        }
+    }
+    buf list = BUF_INIT;
+    for (size_t i = 0; allowed[i]; i++)
+        buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
+    char at[512];
+    where_prefix(d, key, at, sizeof at);
+    if (best && bd <= (lim < 3 ? lim : 3))
+        err_set(err, CDLT_CONFIG, "%s: unknown key '%s' in %s; did you mean '%s'?", at, key,
+                place, best);
+    else
+        err_set(err, CDLT_CONFIG, "%s: unknown key '%s' in %s", at, key, place);
+    err_hint(err, "keys allowed in %s: %s (see docs/pipeline.md)", place,
+             list.data ? list.data : "");
+    buf_free(&list);
+    return CDLT_CONFIG;
+}
+
+static cdlt_status wrong_type(const cdlt_definition *d, const char *place, const char *key,
+                              const char *want, cdlt_error *err)
+{
+    char at[512];
+    where_prefix(d, key, at, sizeof at);
+    err_set(err, CDLT_CONFIG, "%s: '%s' in %s must be %s", at, key, place, want);
+    return err_hint(err, "see docs/pipeline.md for the definition format");
+}
+
+static bool in_list(const char *k, const char *const *l)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(k, l[i]) == 0)
+            return true;
+    return false;
+}
+
+static cdlt_status check_keys(const cdlt_definition *d, const jv *o, const char *place,
+                              const char *const *allowed, cdlt_error *err)
+{
+    for (uint32_t i = 0; i < o->len; i++)
+        if (!in_list(o->u.members[i].key, allowed))
+            return unknown_key(d, place, o->u.members[i].key, allowed, err);
+    return CDLT_OK;
+}
+
+/* Types of the hint keys (shared by resource entries and resource_defaults). Values
+ * themselves (dispositions, contracts) are checked when the resource is built. */
+static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char *place,
+                               cdlt_error *err)
+{
+    const jv *v;
+    if ((v = jv_get(o, "selected")) && v->type != JV_BOOL)
+        return wrong_type(d, place, "selected", "true or false (not a string)", err);
+    if ((v = jv_get(o, "table_name")) && v->type != JV_STRING)
+        return wrong_type(d, place, "table_name", "a string", err);
+    if ((v = jv_get(o, "limit")) && v->type != JV_INT)
+        return wrong_type(d, place, "limit", "an integer", err);
+    if ((v = jv_get(o, "max_table_nesting")) && v->type != JV_INT)
+        return wrong_type(d, place, "max_table_nesting", "an integer >= 0", err);
+    if ((v = jv_get(o, "write_disposition"))) {
+        if (v->type == JV_OBJECT) {
+            cdlt_status rc = check_keys(d, v, "write_disposition", WD_KEYS, err);
+            if (rc != CDLT_OK)
+                return rc;
+        } else if (v->type != JV_STRING) {
+            return wrong_type(d, place, "write_disposition",
+                              "append, replace or merge (or a table with disposition)", err);
+        }
+    }
+    if ((v = jv_get(o, "columns"))) {
+        for (uint32_t i = 0; i < v->len && (v->type == JV_OBJECT || v->type == JV_ARRAY); i++) {
+            const jv *c = v->type == JV_OBJECT ? &v->u.members[i].value : &v->u.items[i];
+            if (c->type != JV_OBJECT)
+                continue;
+            cdlt_status rc = check_keys(d, c, "a column", COL_KEYS, err);
+            if (rc == CDLT_OK && (c = jv_get(c, "nullable")) && c->type != JV_BOOL)
+                rc = wrong_type(d, "a column", "nullable", "true or false", err);
+            if (rc != CDLT_OK)
+                return rc;
+        }
+    }
+    return CDLT_OK;
+}
+
+/* The whole document, before anything is taken from it. */
+static cdlt_status check_definition(const cdlt_definition *d, cdlt_error *err)
+{
+    const jv *t = &d->tree, *v;
+    cdlt_status rc = check_keys(d, t, "the definition's top level", TOP_KEYS, err);
+    if (rc != CDLT_OK)
+        return rc;
+    static const char *const STR_KEYS[] = {"pipeline_name", "credentials", "dataset_name",
+                                           "pipelines_dir", "source_name", NULL};
+    for (size_t i = 0; STR_KEYS[i]; i++)
+        if ((v = jv_get(t, STR_KEYS[i])) && v->type != JV_STRING)
+            return wrong_type(d, "the definition's top level", STR_KEYS[i], "a string", err);
+    if ((v = jv_get(t, "dev_mode")) && v->type != JV_BOOL)
+        return wrong_type(d, "the definition's top level", "dev_mode",
+                          "true or false (not a string)", err);
+    if ((v = jv_get(t, "progress")) &&
+        (v->type != JV_STRING ||
+         (strcmp(v->u.s, "tty") != 0 && strcmp(v->u.s, "log") != 0 && strcmp(v->u.s, "none") != 0)))
+        return wrong_type(d, "the definition's top level", "progress", "tty, log or none", err);
+    if ((v = jv_get(t, "destination")) && v->type != JV_STRING && v->type != JV_OBJECT)
+        return wrong_type(d, "the definition's top level", "destination",
+                          "a destination name or a table", err);
+    if ((v = jv_get(t, "resource_defaults"))) {
+        if (v->type != JV_OBJECT)
+            return wrong_type(d, "the definition's top level", "resource_defaults", "a table",
+                              err);
+        rc = check_keys(d, v, "resource_defaults", HINT_KEYS, err);
+        if (rc == CDLT_OK)
+            rc = check_hints(d, v, "resource_defaults", err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    const jv *res = jv_get(t, "resources");
+    for (uint32_t i = 0; res && res->type == JV_ARRAY && i < res->len; i++) {
+        const jv *e = &res->u.items[i];
+        if (e->type != JV_OBJECT)
+            continue; /* reported with its index when the resource is built */
+        char place[64];
+        snprintf(place, sizeof place, "resources[%u]", i);
+        rc = check_keys(d, e, place, RES_KEYS, err);
+        static const char *const RS[] = {"name", "path", "glob", "file", NULL};
+        for (size_t k = 0; rc == CDLT_OK && RS[k]; k++)
+            if ((v = jv_get(e, RS[k])) && v->type != JV_STRING)
+                rc = wrong_type(d, place, RS[k], "a string", err);
+        if (rc == CDLT_OK)
+            rc = check_hints(d, e, place, err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
+
 void cdlt_definition_free(cdlt_definition *d)
 {
     if (!d)
@@ -94,6 +330,10 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
         return rc;
     }
     const jv *t = &d->tree;
+    if ((rc = check_definition(d, err)) != CDLT_OK) {
+        cdlt_definition_free(d);
+        return rc;
+    }
     d->name = str_of(jv_get(t, "pipeline_name"));
     if (!d->name) {
         rc = bad(d, err, "missing 'pipeline_name' (a string)%s%s", "", "");
