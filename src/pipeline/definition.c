@@ -394,6 +394,16 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
     }
     d->dataset = str_of(jv_get(t, "dataset_name"));
     d->pipelines_dir = str_of(jv_get(t, "pipelines_dir"));
+    if (d->pipelines_dir && d->pipelines_dir[0] == '~') {
+        /* "~/x" is the home folder's x, never a folder named "~" in the current one */
+        char *h = src_expand_home(d->pipelines_dir);
+        d->pipelines_dir = h ? arena_strndup(&d->mem, h, strlen(h)) : NULL;
+        mem_free(h);
+        if (!d->pipelines_dir) {
+            cdlt_definition_free(d);
+            return err_nomem(err);
+        }
+    }
     const jv *dm = jv_get(t, "dev_mode");
     d->dev_mode = dm && dm->type == JV_BOOL && dm->u.b;
     const char *pr = str_of(jv_get(t, "progress"));

@@ -364,6 +364,7 @@ static void test_definition_home(void **st)
     put(e, "home/data/a.jsonl", "{\"id\":1}\n{\"id\":2}\n", 18);
     const char *def = "pipeline_name = \"tilde\"\ndestination = \"duckdb\"\n"
                       "dataset_name = \"ds\"\ncredentials = \"~/t.duckdb\"\n"
+                      "pipelines_dir = \"~/pl\"\n"
                       "[[resources]]\nname = \"items\"\npath = \"~/data/*.jsonl\"\n";
     put(e, "def/p.toml", def, strlen(def));
     char home[1200], path[1200], want[1300];
@@ -380,6 +381,9 @@ static void test_definition_home(void **st)
     cdlt_pipeline_options_init(&o);
     cdlt_definition_options(d, &o);
     assert_string_equal(o.credentials, want);
+    char pl[1300];
+    snprintf(pl, sizeof pl, "%s/pl", home);
+    assert_string_equal(o.pipelines_dir, pl);
     cdlt_source *s = NULL;
     assert_int_equal(cdlt_definition_source(d, &s, &err), CDLT_OK);
     cdlt_pipeline *p = pt_open_db(e, "tilde", want);
