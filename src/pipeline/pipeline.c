@@ -166,9 +166,23 @@ cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err)
 cdlt_status pipe_open_destination(cdlt_pipeline *p, destination **out, cdlt_error *err)
 {
     *out = NULL;
-    dest_config cfg = {p->name, p->dataset, p->credentials,
+    /* As dlt's destination client (enable_dataset_name_normalization, on by default): the
+     * dataset in the destination is the name normalized like a table name ("Sales Data 2024"
+     * -> sales_data_2024); state, trace and load info keep the name as given. The staging
+     * dataset and the dev-mode suffix follow since both are built from this name. */
+    naming nm;
+    buf ds = BUF_INIT;
+    cdlt_status rc = naming_init(&nm, "snake_case", 0);
+    if (rc == CDLT_OK)
+        rc = naming_table_identifier(&nm, p->dataset, strlen(p->dataset), &ds);
+    if (rc != CDLT_OK) {
+        buf_free(&ds);
+        return err_nomem(err);
+    }
+    dest_config cfg = {p->name, buf_cstr(&ds), p->credentials,
                        p->dest_opts.type == JV_OBJECT ? &p->dest_opts : NULL};
-    cdlt_status rc = p->dv->open(&cfg, out, err);
+    rc = p->dv->open(&cfg, out, err);
+    buf_free(&ds);
     if (rc != CDLT_OK)
         err_prefix(err, "destination %s: ", p->destination);
     return rc;
