@@ -39,8 +39,24 @@ cdlt_status duck_fail(cdlt_error *err, const char *what, const char *dberr, cons
     else
         err_set(err, CDLT_DESTINATION, "duckdb: %s failed: %s", what,
                 dberr ? dberr : "unknown error");
+    if (duck_is_oom(dberr))
+        return duck_oom_hint(err);
     return err_hint(err, "check the message above; if the database file is locked by another "
                          "process close it, if a table was changed outside cdlt fix or drop it");
+}
+
+bool duck_is_oom(const char *dberr)
+{
+    return dberr && (strstr(dberr, "Out of Memory") || strstr(dberr, "failed to pin block") ||
+                     strstr(dberr, "could not allocate"));
+}
+
+cdlt_status duck_oom_hint(cdlt_error *err)
+{
+    return err_hint(err, "DuckDB ran out of memory under its memory limit: raise "
+                         "destination.duckdb.memory_limit_mb (env "
+                         "DESTINATION__DUCKDB__MEMORY_LIMIT_MB), or remove it to get DuckDB's "
+                         "default (80%% of the machine's memory)");
 }
 
 cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_error *err)
@@ -198,7 +214,6 @@ void duck_close(destination *d)
     mem_free(d->path_label);
     mem_free(d->staging);
     mem_free(d->qstaging);
-    strv_free(&d->tx_tables);
     mem_free(d);
 }
 
@@ -274,8 +289,6 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         duck_close(d);
         return CDLT_CONFIG;
     }
-    /* An in-memory database cannot evict its data: no automatic limit there. */
-    d->auto_limit = d->memory_limit_mb == 0 && strcmp(path.data, ":memory:") != 0;
 
     char *dberr = NULL;
     if (duckdb_open_ext(path.data, &d->db, NULL, &dberr) != DuckDBSuccess) {
@@ -311,9 +324,12 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
         rst = duck_set_threads(d, 0, err);
     if (rst == CDLT_OK && d->compression_sql)
         rst = duck_exec(d, d->compression_sql, "setting destination.duckdb.compression", err);
-    /* bounded memory: DuckDB otherwise keeps every block it wrote cached (80% of RAM) */
-    if (rst == CDLT_OK && (d->memory_limit_mb || d->auto_limit))
-        rst = duck_set_memory_limit(d, d->memory_limit_mb ? d->memory_limit_mb : 32, err);
+    /* Only a limit the user set. cdlt used to size one per table (tens of MiB) to keep peak
+     * RSS low, and valid data failed under it: 2,000 x 30 KB strings could not be pinned at
+     * COMMIT, tables gaining hundreds of columns ran out. DuckDB's default (80% of RAM) does
+     * not refuse data the machine can hold (docs/duckdb.md: memory). */
+    if (rst == CDLT_OK && d->memory_limit_mb)
+        rst = duck_set_memory_limit(d, d->memory_limit_mb, err);
     if (rst != CDLT_OK) {
         duck_close(d);
         return rst;
@@ -328,12 +344,6 @@ nomem:
     return err_nomem(err);
 }
 
-void duck_forget_tx_tables(destination *d)
-{
-    strv_clear(&d->tx_tables);
-    d->tx_mb = 0;
-}
-
 cdlt_status duck_begin(destination *d, cdlt_error *err)
 {
     if (d->in_tx)
@@ -342,7 +352,6 @@ cdlt_status duck_begin(destination *d, cdlt_error *err)
     cdlt_status st = duck_exec(d, "BEGIN TRANSACTION", "starting a transaction", err);
     if (st == CDLT_OK)
         d->in_tx = true;
-    duck_forget_tx_tables(d);
     return st;
 }
 

@@ -24,11 +24,8 @@ struct destination {
     uint32_t load_threads;   /* destination.duckdb.load_threads (default 1): most DuckDB threads */
     uint32_t threads;        /* DuckDB's `threads` setting now (set_threads; 0 = not yet) */
     const char *compression_sql; /* destination.duckdb.compression as a SET (NULL = DuckDB's) */
-    uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = per table (loader.c) */
+    uint32_t memory_limit_mb;/* destination.duckdb.memory_limit_mb; 0 = DuckDB's default */
     uint32_t cur_limit_mb;   /* memory_limit currently set in DuckDB (0 = not yet) */
-    bool auto_limit;         /* memory_limit_mb unset and a database file: size it per table */
-    strv tx_tables;          /* tables loaded in this transaction */
-    uint32_t tx_mb;          /* their share of the automatic limit: sum of (columns + 4) MiB */
     char *staging;           /* staging dataset name ("<dataset>_staging"; mem_strdup) */
     char *qstaging;          /* staging quoted for SQL (mem_strdup) */
 };
@@ -55,6 +52,9 @@ cdlt_status duck_quote_ident(buf *b, const char *ident);
 cdlt_status duck_exec(destination *d, const char *sql, const char *what, cdlt_error *err);
 /* Fill err from a failed DuckDB call: what failed, DuckDB's message, the SQL, a hint. */
 cdlt_status duck_fail(cdlt_error *err, const char *what, const char *dberr, const char *sql);
+/* Whether DuckDB's message says it ran out of memory; the hint naming memory_limit_mb. */
+bool duck_is_oom(const char *dberr);
+cdlt_status duck_oom_hint(cdlt_error *err);
 /* Does "dataset"."table" exist? */
 cdlt_status duck_table_exists(destination *d, const char *table, bool *out, cdlt_error *err);
 /* Run a catalog query with $1 = the session's dataset and $2 = table. On CDLT_OK *res holds
@@ -107,10 +107,8 @@ void duck_close(destination *d);
 cdlt_status duck_begin(destination *d, cdlt_error *err);
 cdlt_status duck_commit(destination *d, cdlt_error *err);
 cdlt_status duck_rollback(destination *d, cdlt_error *err);
-/* SET memory_limit (MiB) unless it is already that. */
-/* Start a new transaction's list of loaded tables (automatic memory limit, loader.c). */
-void duck_forget_tx_tables(destination *d);
 cdlt_status duck_set_threads(destination *d, uint32_t n, cdlt_error *err);
+/* SET memory_limit (MiB) unless it is already that. */
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err);
 
 /* ---- staging dataset (staging.c) ---- */

@@ -528,30 +528,6 @@ static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const c
     return CDLT_OK;
 }
 
-/* DuckDB's automatic memory limit when table t (ncols load columns) is loaded next. Building
- * a row group pins about 1 MiB per column (measured: 100 VARCHAR columns need ~100 MiB), and
- * every table loaded in this transaction keeps its unfinished row group until commit (the
- * overlapped load interleaves files of all tables): sized for one table at a time, the 1M
- * events run (3 tables) spilled those to <db>.tmp and spent ~1.5 s more CPU compressing
- * and reading them back. A parallel insert builds one more row group per extra thread and
- * merges them at the end of the statement. Measured (1M events, 2 threads, all tail files of
- * a table in one INSERT): 2x the whole sum per thread 200 MiB, 310 MB peak RSS; 100 MiB,
- * 205 MB RSS, as fast; this formula gives 114 MiB. */
-static cdlt_status auto_limit_mb(destination *d, const char *table, uint32_t ncols,
-                                 uint32_t *out)
-{
-    if (!strv_has(&d->tx_tables, table)) {
-        if (strv_add(&d->tx_tables, table) != CDLT_OK)
-            return CDLT_NOMEM;
-        d->tx_mb += ncols + 4;
-    }
-    /* a parallel INSERT builds a row group per thread for this table: the extra threads'
-     * share, twice over (they merge at the end of the statement) */
-    uint32_t extra = d->threads > 1 ? (d->threads - 1) * 2 * (ncols + 4) : 0;
-    *out = 16 + d->tx_mb + (extra > d->tx_mb ? extra : d->tx_mb);
-    return CDLT_OK;
-}
-
 /* ---- the table function cdlt_load_scan() ---- */
 
 static void scan_bind(duckdb_bind_info info)
@@ -920,21 +896,6 @@ static cdlt_status load_run(destination *d, const schema_table *t, const char *c
         st = err_nomem(err);
         goto out;
     }
-    /* DuckDB's memory limit, per table unless configured: building one row group pins about
-     * 1 MiB per column per thread (measured: 100 VARCHAR columns need ~100 MiB, fewer fail
-     * with "Out of Memory"), plus room for the rest; the limit also makes DuckDB evict the
-     * blocks it has written instead of caching them all. Only ever raised in a session:
-     * lowering it below what an earlier table left pinned could fail. */
-    if (d->auto_limit) {
-        uint32_t mb = 0;
-        if (auto_limit_mb(d, t->name, L.ncols, &mb) != CDLT_OK) {
-            st = err_nomem(err);
-            goto out;
-        }
-        if ((st = duck_set_memory_limit(d, mb > d->cur_limit_mb ? mb : d->cur_limit_mb, err)) !=
-            CDLT_OK)
-            goto out;
-    }
     d->cur_load = &L;
     duckdb_result res;
     duckdb_state rc = duckdb_query(d->con, sql.data, &res);
@@ -946,9 +907,10 @@ static cdlt_status load_run(destination *d, const schema_table *t, const char *c
             const char *e = duckdb_result_error(&res);
             st = ld_fail(&L, CDLT_DESTINATION, NULL,
                          "a NOT NULL or UNIQUE constraint may be violated, or the table was "
-                         "changed outside cdlt; check the data and the table (on \"Out of "
-                         "Memory\" raise destination.duckdb.memory_limit_mb)",
+                         "changed outside cdlt; check the data and the table",
                          "storing the rows failed: %s", e ? e : "unknown error");
+            if (duck_is_oom(e))
+                duck_oom_hint(err);
         }
     } else if (!L.done) {
         st = rd_fail(&L, CDLT_PARSE); /* DuckDB stopped early: cannot happen for INSERT */
