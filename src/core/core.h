@@ -161,6 +161,9 @@ void err_set_resource(cdlt_error *e, const char *resource);
 void err_set_table(cdlt_error *e, const char *table);
 void err_set_column(cdlt_error *e, const char *column);
 void err_set_url(cdlt_error *e, const char *url); /* masks secrets and URL credentials */
+/* Registers the secret parts of a credential string (user:password@, token/password/key query
+ * parameters) so the maskers hide them; a plain path registers nothing. */
+cdlt_status secret_register_credential(const char *cred);
 /* Shorthand for a NOMEM error. */
 cdlt_status err_nomem(cdlt_error *e);
 

@@ -174,3 +174,57 @@ void cdlt_log(cdlt_log_level level, const char *fmt, ...)
     log_vwrite(level, fmt, ap);
     va_end(ap);
 }
+
+/* Is a query parameter name one that carries a secret (motherduck_token, password, ...)? */
+static bool secret_param(const char *name, size_t n)
+{
+    static const char *const words[] = {"token", "password", "passwd", "pwd", "secret", "key"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t i = 0; i + wl <= n; i++)
+            if (strncasecmp(name + i, words[w], wl) == 0)
+                return true;
+    }
+    return false;
+}
+
+static cdlt_status register_part(const char *s, size_t n)
+{
+    char tmp[1024];
+    if (n == 0 || n >= sizeof tmp)
+        return CDLT_OK;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return cdlt_secret_register(tmp);
+}
+
+/* A credential string of any destination (a DuckDB path such as `md:db?motherduck_token=..`,
+ * a URL with user:password@): its secret parts become registered secrets, so every error, log
+ * line and file written through the maskers hides them; the rest (a path) stays readable. */
+cdlt_status secret_register_credential(const char *cred)
+{
+    if (!cred)
+        return CDLT_OK;
+    const char *q = strchr(cred, '?');
+    size_t head = q ? (size_t)(q - cred) : strlen(cred);
+    /* user:password@ before the host */
+    const char *at = memchr(cred, '@', head);
+    if (at) {
+        const char *start = strstr(cred, "://");
+        start = start && start < at ? start + 3 : cred;
+        const char *colon = memchr(start, ':', (size_t)(at - start));
+        if (colon && register_part(colon + 1, (size_t)(at - colon - 1)) != CDLT_OK)
+            return CDLT_NOMEM;
+    }
+    for (const char *p = q; p && *p;) {
+        p++;
+        const char *amp = strchr(p, '&');
+        size_t n = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (eq && secret_param(p, (size_t)(eq - p)) &&
+            register_part(eq + 1, n - (size_t)(eq - p) - 1) != CDLT_OK)
+            return CDLT_NOMEM;
+        p = amp;
+    }
+    return CDLT_OK;
+}

@@ -377,6 +377,11 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
     }
     if (d->credentials && strcmp(d->destination, "duckdb") != 0)
         cdlt_secret_register(d->credentials);
+    /* a duckdb credential may carry a token (md:db?motherduck_token=...) */
+    if (d->credentials && secret_register_credential(d->credentials) != CDLT_OK) {
+        cdlt_definition_free(d);
+        return err_nomem(err);
+    }
     /* a relative duckdb file is relative to the definition's folder, like resource paths
      * ('~' is the home folder there too) */
     if (!from_env && d->credentials && strcmp(d->destination, "duckdb") == 0 &&

@@ -113,8 +113,10 @@ cdlt_status info_to_json(const cdlt_load_info *info, buf *out)
     put_str(out, info->dataset_name);
     buf_puts(out, ",\"destination\":");
     put_str(out, info->destination);
+    char masked[4096];
+    cdlt_secret_mask_text(info->location, masked, sizeof masked);
     buf_puts(out, ",\"location\":");
-    put_str(out, info->location);
+    put_str(out, info->location ? masked : NULL);
     json_fmt_double(info->started_at, d);
     buf_printf(out, ",\"started_at\":%s,\"status\":", d);
     put_str(out, cdlt_status_name(info->status));
@@ -169,9 +171,12 @@ cdlt_status info_to_text(const cdlt_load_info *info, buf *out)
     buf_printf(out, "%zu load package(s) were loaded to destination %s and into dataset %s\n",
                info->packages.n, info->destination ? info->destination : "?",
                info->dataset_name ? info->dataset_name : "?");
-    if (info->location)
+    if (info->location) {
+        char lm[4096];
+        cdlt_secret_mask_text(info->location, lm, sizeof lm);
         buf_printf(out, "The %s destination used %s location to store data\n",
-                   info->destination ? info->destination : "?", info->location);
+                   info->destination ? info->destination : "?", lm);
+    }
     for (size_t i = 0; i < info->packages.n; i++)
         buf_printf(out, "Load package %s is LOADED and contains no failed jobs\n",
                    info->packages.v[i]);

@@ -54,8 +54,11 @@ cdlt_status cdlt_pipeline_info(cdlt_pipeline *p, bool json, char **out, cdlt_err
     buf_printf(&b, "Found pipeline %s in %s\n", p->name, p->pipelines_dir);
     buf_printf(&b, "Working dir: %s\n", p->workdir);
     buf_printf(&b, "Destination: %s, dataset: %s\n", p->destination, p->dataset);
-    if (p->state.location)
-        buf_printf(&b, "Location: %s\n", p->state.location);
+    if (p->state.location) {
+        char lm[4096];
+        cdlt_secret_mask_text(p->state.location, lm, sizeof lm);
+        buf_printf(&b, "Location: %s\n", lm);
+    }
     buf_printf(&b, "State version: %lld, hash: %s\n", (long long)p->state.version,
                p->state.version_hash ? p->state.version_hash : "-");
     buf_printf(&b, "Schemas:");

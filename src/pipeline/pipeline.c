@@ -706,7 +706,9 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         else
             buf_puts(&abs, cred);
         p->credentials = abs.status ? NULL : mem_strdup(abs.data);
-        if (strcmp(dest, "duckdb") == 0 && p->credentials)
+        if (p->credentials && secret_register_credential(p->credentials) != CDLT_OK)
+            rc = CDLT_NOMEM;
+        if (rc == CDLT_OK && strcmp(dest, "duckdb") == 0 && p->credentials)
             rc = state_set_str(&p->state.location, p->credentials);
         buf_free(&abs);
         if (!p->credentials || rc != CDLT_OK)

@@ -233,8 +233,11 @@ static cdlt_status state_to_text(const pipe_state *st, bool with_local, bool wit
             put_str_or_null(b, st->last_extracted_hash);
         }
         if (st->location) {
+            /* a location's token or password never reaches the file */
+            char masked[4096];
+            cdlt_secret_mask_text(st->location, masked, sizeof masked);
             buf_puts(b, ",\"destination_location\":");
-            put_str_or_null(b, st->location);
+            put_str_or_null(b, masked);
         }
         buf_putc(b, '}');
     }
