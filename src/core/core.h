@@ -164,6 +164,8 @@ void err_set_url(cdlt_error *e, const char *url); /* masks secrets and URL crede
 /* Registers the secret parts of a credential string (user:password@, token/password/key query
  * parameters) so the maskers hide them; a plain path registers nothing. */
 cdlt_status secret_register_credential(const char *cred);
+/* [runtime] log_level of a config file: applied unless a level was set explicitly. */
+void log_set_level_from_config(cdlt_log_level level);
 /* Shorthand for a NOMEM error. */
 cdlt_status err_nomem(cdlt_error *e);
 

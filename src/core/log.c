@@ -18,7 +18,21 @@ static pthread_mutex_t g_secret_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **g_secrets;
 static size_t g_nsecrets, g_capsecrets;
 
-void cdlt_log_set_level(cdlt_log_level level) { g_level = level; }
+/* set once a caller (the CLI's --log-level or RUNTIME__LOG_LEVEL, an API user) chose a level:
+ * a config file's [runtime] log_level then does not override it */
+static bool g_level_set;
+
+void cdlt_log_set_level(cdlt_log_level level)
+{
+    g_level = level;
+    g_level_set = true;
+}
+
+void log_set_level_from_config(cdlt_log_level level)
+{
+    if (!g_level_set)
+        g_level = level;
+}
 cdlt_log_level cdlt_log_get_level(void) { return g_level; }
 bool log_enabled(cdlt_log_level level) { return level >= g_level && level < CDLT_LOG_OFF; }
 

@@ -628,6 +628,21 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         rc = resolve_replace_strategy(p, replace_where, err);
     if (rc == CDLT_OK)
         rc = pipe_config_credentials(cfg, dest, &cfg_cred, &cred_from_env, err);
+    /* dlt's [runtime] log_level from .dlt/config.toml (the environment and --log-level were
+     * applied by the caller and win) */
+    const char *lvl = NULL;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "runtime", "log_level", NULL, &lvl, err);
+    if (rc == CDLT_OK && lvl) {
+        int l = cdlt_log_level_parse(lvl);
+        if (l < 0)
+            rc = err_set(err, CDLT_CONFIG,
+                         "[runtime] log_level = '%s' is not a log level; use one of trace, "
+                         "debug, info, warning, error",
+                         lvl);
+        else
+            log_set_level_from_config((cdlt_log_level)l);
+    }
     /* [load] overlap_normalize (env LOAD__OVERLAP_NORMALIZE) overrides the option */
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
