@@ -120,10 +120,12 @@ cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err
         }
         if (S_ISDIR(st.st_mode)) {
             if (!pattern_glob) {
+                /* the message first: p points into g */
+                err_set(err, CDLT_INVALID_ARG, "'%s' is a folder", p);
+                err_hint(err, "use a glob such as '%s/*.jsonl'", p);
                 strv_free(&g);
                 src_files_close(f);
-                err_set(err, CDLT_INVALID_ARG, "'%s' is a folder", p);
-                return err_hint(err, "use a glob such as '%s/*.jsonl'", p);
+                return CDLT_INVALID_ARG;
             }
             continue; /* globs only yield files, like dlt's filesystem source */
         }
