@@ -389,9 +389,24 @@ cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err)
 
 typedef struct ovl_item {
     char *path;         /* closed load file (mem_strdup); NULL = the producer ran out of memory */
-    schema_table *snap; /* name + complete columns of the table when the file closed */
+    const char *table;  /* table name (the schema's arena: outlives the thread) */
+    schema_table *snap; /* name + complete columns of the table when the file closed; NULL for
+                           a deferred file whose table has a later snapshot */
     bool trunc;         /* truncate the table before its first file (replace, drop_data) */
 } ovl_item;
+
+/* After this many column changes of one table between its files, the rest of the table's
+ * files wait for the tail: each change would be an ALTER TABLE inside the open transaction
+ * and each small file its own INSERT, both costly in DuckDB (a table gaining 1,000 columns
+ * over 200k rows took minutes and GBs); the tail loads them in one statement after one
+ * ALTER. */
+#define OVL_MAX_CHANGES 3
+
+typedef struct ovl_tstate {
+    uint32_t ncols;   /* columns of the table's last loaded snapshot */
+    uint32_t changes; /* times a file came with other columns than the one before */
+    bool deferred;    /* its files wait for the tail */
+} ovl_tstate;
 
 struct pipe_ovl {
     cdlt_pipeline *p;         /* pipeline (its fields are only touched by the main thread) */
@@ -411,6 +426,9 @@ struct pipe_ovl {
     bool all_threads;         /* loader thread: set_threads(0) done (normalize finished) */
     bool hold;                /* test hook CDLT_TEST_OVL_HOLD: load nothing before the tail */
     strv done;                /* loader thread: tables that got a file (truncated if needed) */
+    map tstate;               /* loader thread: table name -> ovl_tstate */
+    ovl_item *def;            /* loader thread: files waiting for the tail (OVL_MAX_CHANGES) */
+    size_t ndef, capdef;      /* entries used / allocated in def */
     uint64_t files;           /* files loaded */
     cdlt_error err;           /* the loader thread's error (it never touches the run's) */
 };
@@ -446,14 +464,14 @@ static cdlt_status ovl_first_file(pipe_ovl *o, const ovl_item *it)
 {
     const dest_vtable *dv = o->dv;
     cdlt_status rc = CDLT_OK;
-    if (!strv_has(&o->done, it->snap->name)) {
+    if (!strv_has(&o->done, it->table)) {
         if (it->trunc) {
-            LOG_DEBUG("truncating %s (replace)", it->snap->name);
-            rc = dv->truncate_table(o->d, it->snap->name, &o->err);
+            LOG_DEBUG("truncating %s (replace)", it->table);
+            rc = dv->truncate_table(o->d, it->table, &o->err);
             if (rc != CDLT_OK)
                 return rc;
         }
-        if (strv_add(&o->done, it->snap->name) != CDLT_OK)
+        if (strv_add(&o->done, it->table) != CDLT_OK)
             return err_nomem(&o->err);
     }
     return rc;
@@ -488,17 +506,22 @@ static cdlt_status ovl_load_tail(pipe_ovl *o, ovl_item *items, size_t n)
     for (size_t i = 0; rc == CDLT_OK && i < n; i++) {
         if (taken[i])
             continue;
-        size_t np = 0, last = i;
+        size_t np = 0, last = SIZE_MAX;
         for (size_t k = i; rc == CDLT_OK && k < n; k++) {
-            if (taken[k] || strcmp(items[k].snap ? items[k].snap->name : "",
-                                   items[i].snap ? items[i].snap->name : "") != 0)
+            if (taken[k] || strcmp(items[k].table ? items[k].table : "",
+                                   items[i].table ? items[i].table : "") != 0)
                 continue;
             if (!items[k].path)
                 rc = err_nomem(&o->err);
             taken[k] = true;
             paths[np++] = items[k].path;
-            last = k;
+            /* the widest snapshot has every column of the others (columns are only added) */
+            if (items[k].snap && (last == SIZE_MAX ||
+                                  items[k].snap->ncolumns >= items[last].snap->ncolumns))
+                last = k;
         }
+        if (rc == CDLT_OK && last == SIZE_MAX)
+            rc = err_nomem(&o->err); /* (a producer failure left no snapshot) */
         if (rc == CDLT_OK)
             rc = o->dv->migrate_table(o->d, items[last].snap, &o->err);
         if (rc == CDLT_OK)
@@ -506,13 +529,74 @@ static cdlt_status ovl_load_tail(pipe_ovl *o, ovl_item *items, size_t n)
         if (rc != CDLT_OK)
             break;
         pipe_crash_point("load_file");
-        LOG_DEBUG("tail: %zu file(s) of %s in one load", np, items[i].snap->name);
+        LOG_DEBUG("tail: %zu file(s) of %s in one load", np, items[i].table);
         rc = o->dv->load_files(o->d, NULL, items[last].snap, paths, np, &o->err);
         if (rc == CDLT_OK)
             o->files += np;
     }
     mem_free(paths);
     mem_free(taken);
+    return rc;
+}
+
+/* Should this file wait for the tail (its table changes columns often)? Loader thread. */
+static bool ovl_should_defer(pipe_ovl *o, const ovl_item *it)
+{
+    if (!it->table || !it->snap)
+        return false;
+    ovl_tstate *ts = map_get(&o->tstate, it->table, strlen(it->table));
+    if (!ts) {
+        ts = mem_calloc(1, sizeof *ts);
+        if (!ts || map_put(&o->tstate, it->table, strlen(it->table), ts) != CDLT_OK) {
+            mem_free(ts);
+            return false; /* (only the optimisation is lost) */
+        }
+    }
+    if (!ts->deferred && ts->ncols && ts->ncols != it->snap->ncolumns &&
+        ++ts->changes >= OVL_MAX_CHANGES) {
+        ts->deferred = true;
+        LOG_DEBUG("table %s changed columns %u times: its files wait for the end of normalize",
+                  it->table, (unsigned)ts->changes);
+    }
+    ts->ncols = it->snap->ncolumns;
+    return ts->deferred;
+}
+
+/* Keep a file for the tail; only the newest snapshot of its table is kept (it has all the
+ * columns of the earlier ones). Takes over *it. */
+static cdlt_status ovl_defer(pipe_ovl *o, ovl_item *it)
+{
+    if (o->ndef == o->capdef) {
+        size_t cap = o->capdef ? o->capdef * 2 : 64;
+        ovl_item *d = mem_realloc(o->def, cap * sizeof *d);
+        if (!d)
+            return err_nomem(&o->err);
+        o->def = d;
+        o->capdef = cap;
+    }
+    for (size_t i = o->ndef; i-- > 0;)
+        if (o->def[i].snap && strcmp(o->def[i].table, it->table) == 0) {
+            mem_free(o->def[i].snap);
+            o->def[i].snap = NULL;
+            break;
+        }
+    o->def[o->ndef++] = *it;
+    memset(it, 0, sizeof *it);
+    return CDLT_OK;
+}
+
+/* The tail: the deferred files first, then the queued ones, in load_files calls per table. */
+static cdlt_status ovl_tail_with_deferred(pipe_ovl *o, ovl_item *its, size_t take)
+{
+    for (size_t i = 0; i < take; i++) {
+        cdlt_status rc = ovl_defer(o, &its[i]);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    cdlt_status rc = ovl_load_tail(o, o->def, o->ndef);
+    for (size_t i = 0; i < o->ndef; i++)
+        ovl_item_free(&o->def[i]);
+    o->ndef = 0;
     return rc;
 }
 
@@ -524,7 +608,24 @@ static void *ovl_main(void *arg)
         while (!o->closing && (o->n == 0 || (o->hold && o->n < OVL_QUEUE)))
             pthread_cond_wait(&o->cv_item, &o->mu);
         if (o->n == 0) {
+            bool failed = o->failed;
             pthread_mutex_unlock(&o->mu);
+            /* closing with files still deferred: they are the tail */
+            if (!failed && o->ndef) {
+                cdlt_status rc = o->dv->set_threads ? o->dv->set_threads(o->d, 0, &o->err)
+                                                    : CDLT_OK;
+                if (rc == CDLT_OK)
+                    rc = ovl_tail_with_deferred(o, NULL, 0);
+                if (rc != CDLT_OK) {
+                    LOG_INFO("overlapped load stops (%s); the package is loaded after "
+                             "normalize", o->err.message);
+                    o->dv->rollback(o->d, NULL);
+                    o->in_tx = false;
+                    pthread_mutex_lock(&o->mu);
+                    o->failed = true;
+                    pthread_mutex_unlock(&o->mu);
+                }
+            }
             break;
         }
         /* at the tail (nothing more comes) take every queued file at once */
@@ -545,9 +646,14 @@ static void *ovl_main(void *arg)
             rc = o->dv->set_threads(o->d, 0, &o->err);
             LOG_DEBUG("normalize done: the files left load on all load threads");
         }
-        if (rc == CDLT_OK && !failed)
-            rc = take > 1 || (tail && o->dv->load_files) ? ovl_load_tail(o, its, take)
-                                                         : ovl_load_one(o, &its[0]);
+        if (rc == CDLT_OK && !failed) {
+            if (take > 1 || (tail && o->dv->load_files))
+                rc = o->ndef ? ovl_tail_with_deferred(o, its, take) : ovl_load_tail(o, its, take);
+            else if (o->dv->load_files && ovl_should_defer(o, &its[0]))
+                rc = ovl_defer(o, &its[0]);
+            else
+                rc = ovl_load_one(o, &its[0]);
+        }
         if (!failed && rc != CDLT_OK) {
             /* give up: the package is loaded after normalize, which reports the error */
             LOG_INFO("overlapped load stops (%s); the package is loaded after normalize",
@@ -585,6 +691,13 @@ static void ovl_free(pipe_ovl *o)
     pthread_cond_destroy(&o->cv_item);
     pthread_cond_destroy(&o->cv_space);
     strv_free(&o->done);
+    for (size_t i = 0; i < o->ndef; i++)
+        ovl_item_free(&o->def[i]);
+    mem_free(o->def);
+    for (size_t i = 0; i < o->tstate.capacity; i++)
+        if (o->tstate.slots && o->tstate.slots[i].key)
+            mem_free(o->tstate.slots[i].value);
+    map_free(&o->tstate);
     lpkg_free(&o->l);
     mem_free(o);
 }
@@ -603,6 +716,8 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
         return;
     }
     pipe_ovl *o = mem_calloc(1, sizeof *o);
+    if (o)
+        map_init(&o->tstate);
     if (!o)
         return;
     o->p = p;
@@ -657,6 +772,7 @@ void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const ch
         return;
     ovl_item it = {0};
     it.snap = ovl_snapshot(t);
+    it.table = t->name;
     it.path = it.snap ? mem_strdup(path) : NULL;
     if (!it.path)
         ovl_item_free(&it); /* queued as a failure: the loader rolls back */

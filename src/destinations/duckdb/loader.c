@@ -21,6 +21,7 @@ typedef struct reader {
     size_t cap;      /* bytes allocated */
     size_t pos, len; /* unread bytes are data[pos..len) */
     uint64_t base;   /* file offset of data[0] (messages) */
+    size_t max_read; /* > 0: read at most this much beyond what is asked (header pass) */
 } reader;
 
 #define READER_CHUNK (1024 * 1024)
@@ -47,7 +48,10 @@ static cdlt_status rd_need(reader *r, size_t n)
         r->cap = cap;
     }
     while (r->len < n) {
-        ssize_t got = read(r->fd, r->data + r->len, r->cap - r->len);
+        size_t want = r->cap - r->len;
+        if (r->max_read && want > n - r->len + r->max_read)
+            want = n - r->len + r->max_read;
+        ssize_t got = read(r->fd, r->data + r->len, want);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -93,16 +97,23 @@ typedef struct loader {
     const char *path;      /* paths[fi] (messages) */
     const char *table;     /* target table (messages) */
     reader r;              /* sequential reader, used under mu */
-    buf names;             /* column names, NUL-separated */
-    lcol *cols;            /* file columns with their fill plan */
-    uint32_t ncols;        /* number of file columns */
+    arena names;           /* column names (stable: the name map points at them) */
+    map byname;            /* column name -> index + 1 in cols */
+    lcol *cols;            /* the statement's columns (union of its files') with fill plans */
+    uint32_t ncols;        /* number of columns in cols */
+    uint32_t capcols;      /* entries allocated in cols */
+    uint32_t **fmaps;      /* per file of the statement: file column -> index in cols */
+    uint32_t *fncols;      /* per file: its number of columns */
+    const uint32_t *fmap;  /* fmaps[fi] (the file the reader is in) */
+    uint32_t fnc;          /* fncols[fi] */
     cdlt_error *err;       /* caller's error: written once, by the first failure */
     pthread_mutex_t mu;    /* guards r, row, done, failed, err (recursive) */
     bool mu_init;          /* mu is initialized */
     uint64_t row;          /* rows of the current file handed out to decoders so far */
     uint64_t rows;         /* rows of the finished files */
     bool done;             /* trailer of the last file of this statement seen and checked */
-    size_t stop_at;        /* > 0: paths[stop_at] has other columns and needs its own INSERT */
+    size_t stop_at;        /* > 0: paths[stop_at] cannot join this INSERT (a column of the same
+                              name with another type) and starts the next one */
     bool failed;           /* err holds our message; DuckDB's wrapper is not shown */
     cdlt_status fail_st;   /* status of that failure */
 } loader;
@@ -345,6 +356,8 @@ static bool parse_decimal(const char *s, size_t n, int scale, int width, __int12
 /* Per-thread scan state: the block being decoded and the output vectors' pointers. */
 typedef struct scan_local {
     const char *path;       /* file of the current block (messages) */
+    const uint32_t *fmap;   /* its file's columns -> statement columns */
+    uint32_t fnc;           /* its file's number of columns */
     char *blk;              /* copy of the current block's bytes */
     size_t cap;             /* bytes allocated for blk */
     void **data;            /* per column: output vector data */
@@ -434,14 +447,18 @@ static inline void put_string(duckdb_string_t *out, const char *v, uint32_t n)
 static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const char *end,
                                 uint32_t nrows, uint64_t row0, duckdb_data_chunk out)
 {
-    uint32_t nc = L->ncols;
-    size_t nb = (nc + 7) / 8;
-    for (uint32_t k = 0; k < nc; k++) {
+    /* every statement column starts NULL for these rows: a file may lack some of them (it
+     * was written before the table gained them) */
+    for (uint32_t k = 0; k < L->ncols; k++) {
         S->vec[k] = duckdb_data_chunk_get_vector(out, k);
         duckdb_vector_ensure_validity_writable(S->vec[k]);
         S->valid[k] = duckdb_vector_get_validity(S->vec[k]);
         S->data[k] = duckdb_vector_get_data(S->vec[k]);
+        memset(S->valid[k], 0, ((size_t)nrows + 63) / 64 * sizeof(uint64_t));
     }
+    const uint32_t *fmap = S->fmap;
+    uint32_t fnc = S->fnc;
+    size_t nb = (fnc + 7) / 8;
     cdlt_status st;
     for (uint32_t i = 0; i < nrows; i++) {
         uint64_t row = row0 + i;
@@ -450,14 +467,12 @@ static cdlt_status decode_block(loader *L, scan_local *S, const char *p, const c
         const unsigned char *nl = (const unsigned char *)p + 1;
         p += 1 + nb;
         uint64_t bit = (uint64_t)1 << (i % 64);
-        for (uint32_t k = 0; k < nc; k++) {
-            const lcol *c = &L->cols[k];
-            uint64_t *vw = &S->valid[k][i / 64];
-            if (nl[k / 8] & (1u << (k % 8))) {
-                *vw &= ~bit;
+        for (uint32_t fk = 0; fk < fnc; fk++) {
+            if (nl[fk / 8] & (1u << (fk % 8)))
                 continue;
-            }
-            *vw |= bit;
+            uint32_t k = fmap[fk];
+            const lcol *c = &L->cols[k];
+            S->valid[k][i / 64] |= bit;
             void *data = S->data[k];
             switch ((dtype)c->dtype) {
             case DT_BOOL:
@@ -604,7 +619,7 @@ static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_
             return rd_fail(L, CDLT_PARSE);
         r->pos += 17;
         L->rows += L->row;
-        if (L->fi + 1 == L->npaths) {
+        if (L->fi + 1 == (L->stop_at ? L->stop_at : L->npaths)) {
             L->done = true;
             return CDLT_OK;
         }
@@ -634,6 +649,8 @@ static cdlt_status take_block(loader *L, scan_local *S, uint32_t *nrows, uint32_
     }
     memcpy(S->blk, r->data + r->pos, n);
     S->path = L->path;
+    S->fmap = L->fmap;
+    S->fnc = L->fnc;
     r->pos += n;
     *row0 = L->row + 1;
     L->row += nr;
@@ -702,25 +719,44 @@ static cdlt_status rd_column(reader *r, uint8_t *dt, const char **name, uint32_t
     return CDLT_OK;
 }
 
-/* A later file's column list (reader just past the magic) against L's: the same columns
- * continue the statement, others end it (L->stop_at). */
-static cdlt_status same_header(loader *L)
+/* The statement column `name` of type dt (added when new) into *out; UINT32_MAX when the
+ * statement already has that name with another type. */
+static cdlt_status union_column(loader *L, uint8_t dt, const char *name, uint32_t nl,
+                                uint32_t *out)
 {
-    bool same = rd_u32(&L->r) == L->ncols;
-    for (uint32_t k = 0; same && k < L->ncols; k++) {
-        uint8_t dt;
-        const char *name;
-        uint32_t nl;
-        cdlt_status st = rd_column(&L->r, &dt, &name, &nl);
-        if (st != CDLT_OK)
-            return rd_fail(L, st);
-        same = dt == L->cols[k].dtype && strlen(L->cols[k].name) == nl &&
-               memcmp(L->cols[k].name, name, nl) == 0;
+    uintptr_t idx = (uintptr_t)map_get(&L->byname, name, nl);
+    if (idx) {
+        *out = L->cols[idx - 1].dtype == dt ? (uint32_t)(idx - 1) : UINT32_MAX;
+        return CDLT_OK;
     }
-    if (!same) { /* other columns (the table changed between files): a statement of its own */
-        L->stop_at = L->fi;
-        L->done = true;
+    if (L->ncols == L->capcols) {
+        uint32_t cap = L->capcols ? L->capcols * 2 : 16;
+        lcol *c = mem_realloc(L->cols, (size_t)cap * sizeof *c);
+        if (!c)
+            return CDLT_NOMEM;
+        L->cols = c;
+        L->capcols = cap;
     }
+    char *nm = arena_strndup(&L->names, name, nl);
+    if (!nm || map_put(&L->byname, nm, nl, (void *)(uintptr_t)(L->ncols + 1)) != CDLT_OK)
+        return CDLT_NOMEM;
+    lcol *c = &L->cols[L->ncols];
+    memset(c, 0, sizeof *c);
+    c->name = nm;
+    c->dtype = dt;
+    *out = L->ncols++;
+    return CDLT_OK;
+}
+
+/* Forget the statement columns from index n on (a file that could not join the statement). */
+static cdlt_status union_truncate(loader *L, uint32_t n)
+{
+    L->ncols = n;
+    map_clear(&L->byname);
+    for (uint32_t k = 0; k < n; k++)
+        if (map_put(&L->byname, L->cols[k].name, strlen(L->cols[k].name),
+                    (void *)(uintptr_t)(k + 1)) != CDLT_OK)
+            return CDLT_NOMEM;
     return CDLT_OK;
 }
 
@@ -741,17 +777,8 @@ static cdlt_status open_file(loader *L, size_t fi)
     return CDLT_OK;
 }
 
-static cdlt_status read_header(loader *L, bool first);
-
-static cdlt_status open_next_file(loader *L)
-{
-    cdlt_status st = open_file(L, L->fi + 1);
-    return st == CDLT_OK ? read_header(L, false) : st;
-}
-
-/* The header of the file the reader is at. The first file defines L's columns; every later
- * file of the same INSERT must have exactly those (the pipeline groups files by columns). */
-static cdlt_status read_header(loader *L, bool first)
+/* The magic and column count of the file the reader is at (reader left after them). */
+static cdlt_status header_start(loader *L, uint32_t *ncols)
 {
     reader *r = &L->r;
     cdlt_status st = rd_need(r, 12);
@@ -764,36 +791,71 @@ static cdlt_status read_header(loader *L, bool first)
                        "not a cdlt DuckDB load file of this version (bad magic)");
     }
     r->pos = 8;
-    if (!first)
-        return same_header(L);
-    L->ncols = rd_u32(r);
-    if (L->ncols > 100000)
+    *ncols = rd_u32(r);
+    if (*ncols > 100000)
         return rd_fail(L, CDLT_PARSE);
-    L->cols = mem_calloc(L->ncols ? L->ncols : 1, sizeof *L->cols);
-    size_t *offs = mem_calloc(L->ncols ? L->ncols : 1, sizeof *offs);
-    if (!L->cols || !offs) {
-        mem_free(offs);
+    return CDLT_OK;
+}
+
+/* First pass, file fi (just opened): map its columns into the statement's, adding new ones.
+ * Files of one table differ only in columns added between them (the normalizer starts a file
+ * when the table gains columns), so one INSERT takes them all, NULL where a file has no value;
+ * *joined = false when a column name comes with another type (the file starts a new INSERT). */
+static cdlt_status read_header(loader *L, size_t fi, bool *joined)
+{
+    uint32_t n = 0, before = L->ncols;
+    cdlt_status st = header_start(L, &n);
+    if (st != CDLT_OK)
+        return st;
+    uint32_t *m = mem_calloc(n ? n : 1, sizeof *m);
+    if (!m)
         return rd_fail(L, CDLT_NOMEM);
-    }
-    for (uint32_t k = 0; k < L->ncols; k++) {
+    *joined = true;
+    for (uint32_t k = 0; k < n && *joined; k++) {
+        uint8_t dt;
         const char *name;
         uint32_t nl;
-        if ((st = rd_column(r, &L->cols[k].dtype, &name, &nl)) != CDLT_OK)
+        if ((st = rd_column(&L->r, &dt, &name, &nl)) != CDLT_OK)
             break;
-        offs[k] = L->names.len;
-        buf_append(&L->names, name, nl);
-        buf_putc(&L->names, '\0');
-        if (L->cols[k].dtype == DT_NONE || L->cols[k].dtype >= DT__COUNT)
+        if (dt == DT_NONE || dt >= DT__COUNT) {
             st = CDLT_PARSE;
+            break;
+        }
+        if ((st = union_column(L, dt, name, nl, &m[k])) != CDLT_OK)
+            break;
+        *joined = m[k] != UINT32_MAX;
     }
-    if (st == CDLT_OK && L->names.status != CDLT_OK)
-        st = CDLT_NOMEM;
-    if (st == CDLT_OK)
-        for (uint32_t k = 0; k < L->ncols; k++)
-            L->cols[k].name = L->names.data + offs[k];
-    mem_free(offs);
-    return st == CDLT_OK ? CDLT_OK : rd_fail(L, st);
+    if (st == CDLT_OK && !*joined)
+        st = union_truncate(L, before);
+    if (st != CDLT_OK || !*joined) {
+        mem_free(m);
+        return st == CDLT_OK ? CDLT_OK : rd_fail(L, st);
+    }
+    L->fmaps[fi] = m;
+    L->fncols[fi] = n;
+    return CDLT_OK;
 }
+
+/* Second pass: open file fi and skip its header (read_header checked it). */
+static cdlt_status reopen_file(loader *L, size_t fi)
+{
+    uint32_t n = 0;
+    cdlt_status st = open_file(L, fi);
+    if (st == CDLT_OK)
+        st = header_start(L, &n);
+    for (uint32_t k = 0; st == CDLT_OK && k < n; k++) {
+        uint8_t dt;
+        const char *name;
+        uint32_t nl;
+        if ((st = rd_column(&L->r, &dt, &name, &nl)) != CDLT_OK)
+            st = rd_fail(L, st);
+    }
+    L->fmap = L->fmaps[fi];
+    L->fnc = L->fncols[fi];
+    return st;
+}
+
+static cdlt_status open_next_file(loader *L) { return reopen_file(L, L->fi + 1); }
 
 /* Plan every file column against the table's column of that name. A short-lived appender
  * answers both questions (does the column exist, what is its type) without a catalog query. */
@@ -850,25 +912,39 @@ static cdlt_status load_run(destination *d, const schema_table *t, const char *c
     L.table = t->name;
     L.err = err;
     L.r.fd = -1;
-    buf_init(&L.names, 0);
+    arena_init(&L.names, 16384, 0);
+    map_init(&L.byname);
     buf sql = BUF_INIT;
     cdlt_status st = CDLT_OK;
     double t0 = time_monotonic();
 
-    if ((st = open_file(&L, *first)) != CDLT_OK)
-        goto out;
     L.r.cap = READER_CHUNK;
     L.r.data = mem_alloc(L.r.cap);
-    if (!L.r.data) {
+    L.fmaps = mem_calloc(n, sizeof *L.fmaps);
+    L.fncols = mem_calloc(n, sizeof *L.fncols);
+    if (!L.r.data || !L.fmaps || !L.fncols) {
         st = err_nomem(err);
         goto out;
     }
-    if ((st = read_header(&L, true)) != CDLT_OK)
-        goto out;
+    /* first pass: the columns of every file, so the INSERT names their union (small reads:
+     * only headers are wanted) */
+    L.r.max_read = 4096;
+    for (size_t fi = *first; fi < n; fi++) {
+        bool joined = true;
+        if ((st = open_file(&L, fi)) != CDLT_OK || (st = read_header(&L, fi, &joined)) != CDLT_OK)
+            goto out;
+        if (!joined) {
+            L.stop_at = fi; /* fi > *first: the first file always joins */
+            break;
+        }
+    }
     if (L.ncols == 0) {
-        *first = L.fi + 1;
+        *first = L.stop_at ? L.stop_at : n;
         goto out; /* no complete columns: nothing can be stored */
     }
+    L.r.max_read = 0;
+    if ((st = reopen_file(&L, *first)) != CDLT_OK)
+        goto out;
     if ((st = plan_columns(&L)) != CDLT_OK)
         goto out;
 
@@ -930,7 +1006,12 @@ out:
         if (L.cols[k].type)
             duckdb_destroy_logical_type(&L.cols[k].type);
     mem_free(L.cols);
-    buf_free(&L.names);
+    for (size_t fi = 0; L.fmaps && fi < n; fi++)
+        mem_free(L.fmaps[fi]);
+    mem_free(L.fmaps);
+    mem_free(L.fncols);
+    map_free(&L.byname);
+    arena_free(&L.names);
     buf_free(&sql);
     mem_free(L.r.data);
     if (L.r.fd >= 0)
