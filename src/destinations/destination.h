@@ -123,6 +123,18 @@ typedef struct dest_vtable {
      * whose working dir is gone. Reads only. NULL = the destination cannot list datasets. */
     cdlt_status (*find_state_datasets)(destination *d, const char *pipeline_name, strv *out,
                                        cdlt_error *err);
+
+    /* ---- packages loaded in several transactions (docs/pipeline.md) ---- */
+    /* Remove the rows an interrupted load of load_id committed: root tables (parents[i] NULL
+     * or "") by _dlt_load_id, nested tables through _dlt_parent_id up their listed parent
+     * chain; children first. Tables that do not exist are skipped. Runs in the open
+     * transaction. NULL = the destination cannot; the pipeline then keeps a package in one
+     * transaction. */
+    cdlt_status (*delete_load)(destination *d, const char *load_id, const char *const *tables,
+                               const char *const *parents, size_t n, cdlt_error *err);
+    /* Between transactions: give back memory held for committed data (caches). NULL = no
+     * such need. */
+    void (*trim_memory)(destination *d);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

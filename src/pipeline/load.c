@@ -148,6 +148,91 @@ static bool is_staged(const schema *s, const schema_table *t, const strv *staged
     return root && strv_has(staged, root->name);
 }
 
+/* The package's chunks (PIPE_CHUNKS_FILE, written by normalize when it cut the package):
+ * the job names of new_jobs reordered chunk by chunk (stable), with each one's chunk. No
+ * file: one chunk. A job the file does not list (cannot happen) goes to the last chunk. */
+static cdlt_status order_by_chunk(const char *pkgdir, const store_names *jobs,
+                                  const char **names, uint32_t *chunk_of, uint32_t *nchunks,
+                                  cdlt_error *err)
+{
+    buf path = BUF_INIT, text = BUF_INIT;
+    map ids;
+    map_init(&ids);
+    *nchunks = 1;
+    cdlt_status rc = store_path(&path, pkgdir, PIPE_CHUNKS_FILE, NULL) == CDLT_OK
+                         ? CDLT_OK
+                         : err_nomem(err);
+    if (rc == CDLT_OK && store_exists(path.data))
+        rc = store_read_file(path.data, 0, &text, err);
+    /* "<chunk>\t<job file>": keyed by the file id (a retry renames the job, not the id) */
+    for (char *line = text.data; rc == CDLT_OK && line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        char *tab = strchr(line, '\t');
+        store_job_name jn;
+        if (tab && store_parse_job_name(tab + 1, &jn)) {
+            unsigned long k = strtoul(line, NULL, 10);
+            char *id = strstr(tab + 1, jn.file_id); /* stays in text, which outlives ids */
+            if (k + 1 > *nchunks)
+                *nchunks = (uint32_t)(k + 1);
+            if (id && map_put(&ids, id, strlen(jn.file_id), (void *)(uintptr_t)(k + 1)) != CDLT_OK)
+                rc = err_nomem(err);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    size_t at = 0;
+    for (uint32_t k = 0; rc == CDLT_OK && k < *nchunks; k++)
+        for (size_t i = 0; i < jobs->n; i++) {
+            store_job_name jn;
+            uintptr_t c = store_parse_job_name(jobs->names[i], &jn)
+                              ? (uintptr_t)map_get(&ids, jn.file_id, strlen(jn.file_id))
+                              : 0;
+            uint32_t ck = c ? (uint32_t)(c - 1) : *nchunks - 1;
+            if (ck != k)
+                continue;
+            chunk_of[at] = k;
+            names[at++] = jobs->names[i];
+        }
+    map_free(&ids);
+    buf_free(&path);
+    buf_free(&text);
+    return rc;
+}
+
+/* Between two chunks: record the tables the load writes (first time), commit, give memory
+ * back, open the next transaction. */
+static cdlt_status commit_chunk(cdlt_pipeline *p, destination *d, const schema *s,
+                                const char *load_id, const strv *staged, bool *recorded,
+                                bool *in_tx, cdlt_error *err)
+{
+    const dest_vtable *dv = p->dv;
+    cdlt_status rc = CDLT_OK;
+    if (!*recorded) {
+        strv tables = {0}, parents = {0};
+        rc = pipe_partial_tables(s, staged, &tables, &parents) == CDLT_OK
+                 ? pipe_partial_write(p, load_id, &tables, &parents, err)
+                 : err_nomem(err);
+        strv_free(&tables);
+        strv_free(&parents);
+        if (rc != CDLT_OK)
+            return rc;
+        *recorded = true;
+    }
+    pipe_crash_point("chunk_commit");
+    rc = dv->commit(d, err);
+    *in_tx = false;
+    if (rc != CDLT_OK)
+        return rc;
+    if (dv->trim_memory)
+        dv->trim_memory(d);
+    pipe_crash_point("chunk_committed");
+    rc = dv->begin(d, err);
+    if (rc == CDLT_OK)
+        *in_tx = true;
+    return rc;
+}
+
 static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *load_id,
                                 cdlt_error *err)
 {
@@ -159,9 +244,13 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     lpkg l;
     memset(&l, 0, sizeof l);
     bool in_tx = false;
-    size_t cur0 = 0, ncur = 0;  /* jobs[cur0 .. cur0+ncur) are in started_jobs */
+    size_t cur0 = 0, ncur = 0;  /* names[cur0 .. cur0+ncur) are in started_jobs */
     const char **paths = NULL;  /* their paths, for load_files */
     buf *pbufs = NULL;          /* storage of paths */
+    const char **names = NULL;  /* job names in load order (chunk by chunk) */
+    uint32_t *chunk_of = NULL;  /* chunk of names[i] */
+    uint32_t nchunks = 1, committed = 0; /* chunks; chunks committed by this run */
+    bool recorded = false;      /* load/partial/<load_id> written by this run */
     cdlt_status rc = pipe_path(p, &pkg, STORE_NORMALIZED, load_id) == CDLT_OK ? CDLT_OK
                                                                               : err_nomem(err);
     if (rc != CDLT_OK)
@@ -176,6 +265,8 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
         rc = requeue(pkg.data, STORE_STARTED_JOBS, false, err);
         if (rc == CDLT_OK)
             rc = finish_package(p, pkg.data, load_id, err);
+        if (rc == CDLT_OK)
+            pipe_partial_clear(p, load_id);
         goto done;
     }
     rc = requeue(pkg.data, STORE_STARTED_JOBS, false, err);
@@ -193,7 +284,10 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
         goto done;
 
     progress_start(&p->progress, "load", 0);
-    rc = dv->begin(d, err);
+    /* an earlier run committed part of this package: remove it, the package loads whole */
+    rc = pipe_partial_undo_tx(p, d, load_id, err);
+    if (rc == CDLT_OK)
+        rc = dv->begin(d, err);
     if (rc != CDLT_OK)
         goto done;
     in_tx = true;
@@ -236,33 +330,46 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     store_path(&tmp, pkg.data, STORE_NEW_JOBS, NULL);
     rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &jobs, err);
     if (rc == CDLT_OK && jobs.n && (!(paths = mem_calloc(jobs.n, sizeof *paths)) ||
-                                    !(pbufs = mem_calloc(jobs.n, sizeof *pbufs))))
+                                    !(pbufs = mem_calloc(jobs.n, sizeof *pbufs)) ||
+                                    !(names = mem_calloc(jobs.n, sizeof *names)) ||
+                                    !(chunk_of = mem_calloc(jobs.n, sizeof *chunk_of))))
         rc = err_nomem(err);
+    if (rc == CDLT_OK && jobs.n)
+        rc = order_by_chunk(pkg.data, &jobs, names, chunk_of, &nchunks, err);
+    if (rc == CDLT_OK && nchunks > 1 && !dv->delete_load)
+        nchunks = 1; /* (cannot happen: normalize cuts only for such destinations) */
     /* the jobs of one table (adjacent: names start with the table) go to the destination in
-     * one load_files call when it has one, so it can insert them on all its threads */
+     * one load_files call when it has one, so it can insert them on all its threads; a
+     * chunk's jobs commit together, before the next chunk's */
     for (size_t i = 0; rc == CDLT_OK && i < jobs.n;) {
+        if (i > 0 && chunk_of[i] != chunk_of[i - 1] && nchunks > 1) {
+            rc = commit_chunk(p, d, s, load_id, &staged, &recorded, &in_tx, err);
+            if (rc != CDLT_OK)
+                break;
+            committed++;
+        }
         store_job_name jn;
-        if (!store_parse_job_name(jobs.names[i], &jn)) {
+        if (!store_parse_job_name(names[i], &jn)) {
             i++;
             continue;
         }
         const schema_table *t = schema_get_table(s, jn.table);
         if (!t) {
             rc = err_set(err, CDLT_SCHEMA, "job %s: table '%s' is not in the package schema",
-                         jobs.names[i], jn.table);
+                         names[i], jn.table);
             break;
         }
         bool to_staging = is_staged(s, t, &staged);
         size_t n = 1;
-        while (dv->load_files && !to_staging && i + n < jobs.n) {
+        while (dv->load_files && !to_staging && i + n < jobs.n && chunk_of[i + n] == chunk_of[i]) {
             store_job_name jn2;
-            if (!store_parse_job_name(jobs.names[i + n], &jn2) || strcmp(jn2.table, jn.table))
+            if (!store_parse_job_name(names[i + n], &jn2) || strcmp(jn2.table, jn.table))
                 break;
             n++;
         }
         cur0 = i;
         for (size_t k = 0; rc == CDLT_OK && k < n; k++) {
-            rc = store_move_job(pkg.data, STORE_NEW_JOBS, jobs.names[i + k], STORE_STARTED_JOBS,
+            rc = store_move_job(pkg.data, STORE_NEW_JOBS, names[i + k], STORE_STARTED_JOBS,
                                 -1, &name, err);
             if (rc != CDLT_OK)
                 break;
@@ -287,7 +394,7 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
             break;
         }
         for (size_t k = 0; rc == CDLT_OK && k < n; k++)
-            rc = store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[i + k],
+            rc = store_move_job(pkg.data, STORE_STARTED_JOBS, names[i + k],
                                 STORE_COMPLETED_JOBS, -1, NULL, err);
         ncur = 0;
         if (p->cur)
@@ -314,7 +421,9 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     pipe_crash_point("after_commit");
     progress_end(&p->progress);
     rc = finish_package(p, pkg.data, load_id, err);
-    LOG_INFO("loaded load package %s", load_id);
+    if (rc == CDLT_OK)
+        pipe_partial_clear(p, load_id);
+    LOG_INFO("loaded load package %s%s", load_id, nchunks > 1 ? " (in several transactions)" : "");
 done:
     if (rc != CDLT_OK) {
         progress_end(&p->progress);
@@ -328,22 +437,31 @@ done:
             named = named || (err && strcmp(err->file, paths[cur0 + k]) == 0);
         for (size_t k = 0; k < ncur; k++) {
             bool failed = !named || strcmp(err->file, paths[cur0 + k]) == 0;
-            if (store_move_job(pkg.data, STORE_STARTED_JOBS, jobs.names[cur0 + k],
+            if (store_move_job(pkg.data, STORE_STARTED_JOBS, names[cur0 + k],
                                failed ? STORE_FAILED_JOBS : STORE_NEW_JOBS, -1, NULL,
                                NULL) == CDLT_OK &&
                 failed)
-                write_exception(pkg.data, jobs.names[cur0 + k], err);
+                write_exception(pkg.data, names[cur0 + k], err);
         }
         err_prefix(err, "load of package %s: ", load_id);
         /* a retry helps a passing failure; the package's rows and hints stay as they are */
         buf fj = BUF_INIT, dp = BUF_INIT;
         pipe_cli_command(p, "failed-jobs", &fj);
         pipe_cli_command(p, "drop-pending", &dp);
-        err_hint(err, "nothing of this package was committed; it stays in load/normalized and "
-                      "the next run retries it (see '%s'); when its data or hints are at fault "
-                      "(e.g. a NOT NULL or type constraint) a retry fails the same way: drop it "
-                      "with '%s', then fix the hints or the data and run again",
-                 buf_cstr(&fj), buf_cstr(&dp));
+        if (committed || recorded)
+            err_hint(err, "%u of the package's %u transactions were committed; the package "
+                          "stays in load/normalized and the next run removes their rows and "
+                          "loads it whole again (see '%s'); when its data or hints are at fault "
+                          "(e.g. a NOT NULL or type constraint) a retry fails the same way: drop "
+                          "it with '%s' (its committed rows are removed at the next load), then "
+                          "fix the hints or the data and run again",
+                     (unsigned)committed, (unsigned)nchunks, buf_cstr(&fj), buf_cstr(&dp));
+        else
+            err_hint(err, "nothing of this package was committed; it stays in load/normalized "
+                          "and the next run retries it (see '%s'); when its data or hints are "
+                          "at fault (e.g. a NOT NULL or type constraint) a retry fails the same "
+                          "way: drop it with '%s', then fix the hints or the data and run again",
+                     buf_cstr(&fj), buf_cstr(&dp));
         buf_free(&fj);
         buf_free(&dp);
     }
@@ -351,6 +469,8 @@ done:
         buf_free(&pbufs[k]);
     mem_free(pbufs);
     mem_free(paths);
+    mem_free(names);
+    mem_free(chunk_of);
     strv_free(&staged);
     lpkg_free(&l);
     schema_free(s);
@@ -369,12 +489,14 @@ cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err)
                          ? store_list(dir.data, &ids, err)
                          : err_nomem(err);
     buf_free(&dir);
-    if (rc != CDLT_OK || ids.n == 0) {
+    if (rc != CDLT_OK || (ids.n == 0 && !pipe_partial_any(p))) {
         store_names_free(&ids);
         return rc;
     }
     destination *d = NULL;
     rc = pipe_open_destination(p, &d, err);
+    if (rc == CDLT_OK)
+        rc = pipe_partial_orphans(p, d, err);
     for (size_t i = 0; rc == CDLT_OK && i < ids.n; i++)
         rc = load_package(p, d, ids.names[i], err);
     if (d)
@@ -390,6 +512,8 @@ cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err)
 typedef struct ovl_item {
     char *path;         /* closed load file (mem_strdup); NULL = the producer ran out of memory */
     const char *table;  /* table name (the schema's arena: outlives the thread) */
+    const char *parent; /* its parent table, NULL for a root (same arena) */
+    bool cut;           /* not a file: the end of a chunk (commit what was loaded) */
     schema_table *snap; /* name + complete columns of the table when the file closed; NULL for
                            a deferred file whose table has a later snapshot */
     bool trunc;         /* truncate the table before its first file (replace, drop_data) */
@@ -426,6 +550,10 @@ struct pipe_ovl {
     bool all_threads;         /* loader thread: set_threads(0) done (normalize finished) */
     bool hold;                /* test hook CDLT_TEST_OVL_HOLD: load nothing before the tail */
     strv done;                /* loader thread: tables that got a file (truncated if needed) */
+    strv done_parents;        /* loader thread: their parents ("" for roots) */
+    const char *load_id;      /* the package (pipe_ovl_start's argument, outlives o) */
+    bool recorded;            /* loader thread: load/partial/<load_id> written */
+    uint32_t chunks;          /* loader thread: chunks committed */
     map tstate;               /* loader thread: table name -> ovl_tstate */
     ovl_item *def;            /* loader thread: files waiting for the tail (OVL_MAX_CHANGES) */
     size_t ndef, capdef;      /* entries used / allocated in def */
@@ -471,7 +599,8 @@ static cdlt_status ovl_first_file(pipe_ovl *o, const ovl_item *it)
             if (rc != CDLT_OK)
                 return rc;
         }
-        if (strv_add(&o->done, it->table) != CDLT_OK)
+        if (strv_add(&o->done, it->table) != CDLT_OK ||
+            strv_add(&o->done_parents, it->parent ? it->parent : "") != CDLT_OK)
             return err_nomem(&o->err);
     }
     return rc;
@@ -600,6 +729,45 @@ static cdlt_status ovl_tail_with_deferred(pipe_ovl *o, ovl_item *its, size_t tak
     return rc;
 }
 
+/* A cut: the files before it are loaded (the deferred ones too); record the tables, commit,
+ * give memory back, open the next transaction. */
+static cdlt_status ovl_commit_chunk(pipe_ovl *o)
+{
+    cdlt_status rc = o->ndef ? ovl_tail_with_deferred(o, NULL, 0) : CDLT_OK;
+    if (rc == CDLT_OK) {
+        rc = pipe_partial_write(o->p, o->load_id, &o->done, &o->done_parents, &o->err);
+        o->recorded = rc == CDLT_OK;
+    }
+    if (rc != CDLT_OK)
+        return rc;
+    pipe_crash_point("chunk_commit");
+    rc = o->dv->commit(o->d, &o->err);
+    o->in_tx = false;
+    if (rc != CDLT_OK)
+        return rc;
+    o->chunks++;
+    LOG_DEBUG("overlapped load: chunk %u committed", (unsigned)o->chunks);
+    if (o->dv->trim_memory)
+        o->dv->trim_memory(o->d);
+    pipe_crash_point("chunk_committed");
+    rc = o->dv->begin(o->d, &o->err);
+    if (rc == CDLT_OK)
+        o->in_tx = true;
+    return rc;
+}
+
+/* Files its[0..n) (no cut among them): as one tail batch, or one file as it comes. */
+static cdlt_status ovl_load_items(pipe_ovl *o, ovl_item *its, size_t n, bool tail)
+{
+    if (n == 0)
+        return CDLT_OK;
+    if (n > 1 || (tail && o->dv->load_files))
+        return o->ndef ? ovl_tail_with_deferred(o, its, n) : ovl_load_tail(o, its, n);
+    if (o->dv->load_files && ovl_should_defer(o, &its[0]))
+        return ovl_defer(o, &its[0]);
+    return ovl_load_one(o, &its[0]);
+}
+
 static void *ovl_main(void *arg)
 {
     pipe_ovl *o = arg;
@@ -646,13 +814,14 @@ static void *ovl_main(void *arg)
             rc = o->dv->set_threads(o->d, 0, &o->err);
             LOG_DEBUG("normalize done: the files left load on all load threads");
         }
-        if (rc == CDLT_OK && !failed) {
-            if (take > 1 || (tail && o->dv->load_files))
-                rc = o->ndef ? ovl_tail_with_deferred(o, its, take) : ovl_load_tail(o, its, take);
-            else if (o->dv->load_files && ovl_should_defer(o, &its[0]))
-                rc = ovl_defer(o, &its[0]);
-            else
-                rc = ovl_load_one(o, &its[0]);
+        /* the files between cuts, each cut a commit */
+        for (size_t i = 0, seg = 0; rc == CDLT_OK && !failed && i <= take; i++) {
+            if (i < take && !its[i].cut)
+                continue;
+            rc = ovl_load_items(o, its + seg, i - seg, tail);
+            if (rc == CDLT_OK && i < take)
+                rc = ovl_commit_chunk(o);
+            seg = i + 1;
         }
         if (!failed && rc != CDLT_OK) {
             /* give up: the package is loaded after normalize, which reports the error */
@@ -691,6 +860,7 @@ static void ovl_free(pipe_ovl *o)
     pthread_cond_destroy(&o->cv_item);
     pthread_cond_destroy(&o->cv_space);
     strv_free(&o->done);
+    strv_free(&o->done_parents);
     for (size_t i = 0; i < o->ndef; i++)
         ovl_item_free(&o->def[i]);
     mem_free(o->def);
@@ -742,11 +912,15 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
      * threads competing with the normalizer cost ~40% more CPU for a slower run */
     if (rc == CDLT_OK && o->dv->set_threads)
         rc = o->dv->set_threads(o->d, 1, &o->err);
+    /* an earlier run committed part of this package: remove it, the package loads whole */
+    if (rc == CDLT_OK)
+        rc = pipe_partial_undo_tx(p, o->d, load_id, &o->err);
     if (rc == CDLT_OK && (rc = o->dv->begin(o->d, &o->err)) == CDLT_OK)
         o->in_tx = true;
     if (rc == CDLT_OK && o->l.dropped.n)
         rc = o->dv->drop_tables(o->d, (const char *const *)o->l.dropped.v, o->l.dropped.n,
                                 schema_name, &o->err);
+    o->load_id = load_id;
     if (rc == CDLT_OK) {
         if (pthread_create(&o->th, NULL, ovl_main, o) == 0)
             o->started = true;
@@ -773,6 +947,7 @@ void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const ch
     ovl_item it = {0};
     it.snap = ovl_snapshot(t);
     it.table = t->name;
+    it.parent = t->parent;
     it.path = it.snap ? mem_strdup(path) : NULL;
     if (!it.path)
         ovl_item_free(&it); /* queued as a failure: the loader rolls back */
@@ -786,6 +961,23 @@ void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const ch
     o->q[(o->head + o->n) % OVL_QUEUE] = it;
     o->n++;
     pthread_cond_signal(&o->cv_item);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void pipe_ovl_cut(pipe_ovl *o)
+{
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->mu);
+    if (!o->failed) {
+        while (o->n == OVL_QUEUE)
+            pthread_cond_wait(&o->cv_space, &o->mu);
+        ovl_item it = {0};
+        it.cut = true;
+        o->q[(o->head + o->n) % OVL_QUEUE] = it;
+        o->n++;
+        pthread_cond_signal(&o->cv_item);
+    }
     pthread_mutex_unlock(&o->mu);
 }
 
@@ -881,8 +1073,10 @@ cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
     }
     if (rc == CDLT_OK)
         rc = finish_package(p, pkgdir, load_id, err);
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK) {
+        pipe_partial_clear(p, load_id);
         LOG_INFO("loaded load package %s (overlapped with normalize)", load_id);
+    }
     else
         err_prefix(err, "load of package %s (committed; the next run completes it): ", load_id);
     return rc;

@@ -33,6 +33,10 @@ typedef struct nctx {
     pipe_ovl *ovl;       /* overlapped loader of this package, NULL = load after normalize */
     uint64_t max_bytes;  /* rotation size */
     map vb;              /* verbatim copies: job file name -> its manifest entry (jv object) */
+    uint64_t chunk_weight; /* cut the package into chunks of about this much (0 = never) */
+    uint64_t weight;     /* data written since the last cut (load-file bytes + 8 per cell) */
+    uint32_t chunk;      /* chunk being written (number of cuts so far) */
+    buf chunks;          /* "<chunk>\t<job file>" per closed file (PIPE_CHUNKS_FILE) */
     bool discard;        /* bad input in a verbatim copy: drop the package, report the input */
     bool link_changed;   /* ...because a hard-linked input changed (its error says what to do) */
 } nctx;
@@ -47,6 +51,12 @@ static cdlt_status close_writer(nctx *c, wtable *wt)
         wt->stat->bytes += c->p->dv->writer_bytes(w);
     wt->w = NULL;
     cdlt_status rc = c->p->dv->writer_close(w, &rows, c->err);
+    if (rc == CDLT_OK && wt->path) {
+        const char *slash = strrchr(wt->path, '/');
+        buf_printf(&c->chunks, "%u\t%s\n", (unsigned)c->chunk, slash ? slash + 1 : wt->path);
+        if (c->chunks.status != CDLT_OK)
+            rc = err_nomem(c->err);
+    }
     if (rc == CDLT_OK)
         pipe_ovl_push(c->ovl, c->s, wt->t, wt->path);
     mem_free(wt->path);
@@ -109,11 +119,11 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
         }
         cdlt_status rc = dv->writer_open(t, path.data, &wt->w, c->err);
         mem_free(wt->path);
-        wt->path = rc == CDLT_OK && c->ovl ? mem_strdup(path.data) : NULL;
+        wt->path = rc == CDLT_OK ? mem_strdup(path.data) : NULL;
         buf_free(&path);
         if (rc != CDLT_OK)
             return rc;
-        if (c->ovl && !wt->path) {
+        if (!wt->path) {
             dv->writer_abort(wt->w);
             wt->w = NULL;
             return err_nomem(c->err);
@@ -122,7 +132,10 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
         c->files++;
         ((schema_table *)t)->seen_data = true;
     }
+    uint64_t before = c->chunk_weight ? dv->writer_bytes(wt->w) : 0;
     cdlt_status rc = dv->writer_row(wt->w, vals, ncols);
+    if (c->chunk_weight && rc == CDLT_OK)
+        c->weight += dv->writer_bytes(wt->w) - before + 8ull * t->ncolumns;
     if (rc != CDLT_OK) {
         /* the writer's own message has the cause (e.g. "No space left on device") */
         const char *why = dv->writer_last_error ? dv->writer_last_error(wt->w) : NULL;
@@ -213,6 +226,20 @@ static cdlt_status copy_data_error(nctx *c, const char *resource, cdlt_status rc
 
 /* Every item of `in` into the normalizer, in batches (arena and row-id batch reset every
  * NORM_BATCH_ITEMS items); path names the job file in hints. */
+/* End the chunk: close every open file (they go to the overlapped loader, then the cut). */
+static cdlt_status cut_chunk(nctx *c)
+{
+    cdlt_status rc = close_all(c);
+    if (rc != CDLT_OK)
+        return rc;
+    pipe_ovl_cut(c->ovl);
+    LOG_DEBUG("normalize: chunk %u of the package ends (%llu bytes of data)", (unsigned)c->chunk,
+              (unsigned long long)c->weight);
+    c->chunk++;
+    c->weight = 0;
+    return CDLT_OK;
+}
+
 static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *in,
                                    const char *path, const char *table, uint64_t *bytes_base)
 {
@@ -229,6 +256,9 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
         if (rc != CDLT_OK || eof)
             break;
         rc = norm_item(n, &v, table, &sink, c->err); /* lists are split as extract splits them */
+        /* a cut between items: every nested row stays in the chunk of its root row */
+        if (rc == CDLT_OK && c->chunk_weight && c->weight >= c->chunk_weight)
+            rc = cut_chunk(c);
         if (rc != CDLT_OK) {
             int64_t line = 0, off = 0;
             if (in->js)
@@ -435,6 +465,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         goto done;
     c.s = s;
     c.max_bytes = p->file_max_bytes;
+    /* chunks need a destination that can undo an interrupted one */
+    c.chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
     if (overlap) {
         pipe_ovl_start(p, load_id, ext.data, s->name, &c.ovl);
         /* smaller files: the loader starts early and the tail after normalize is short */
@@ -489,6 +521,11 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     rc = tmp.status ? err_nomem(err) : pipe_save_schema_file(s, tmp.data, err);
     if (rc == CDLT_OK)
         rc = write_updates(&c, dst.data);
+    if (rc == CDLT_OK && c.chunk > 0) { /* the load commits chunk by chunk */
+        store_path(&tmp, dst.data, PIPE_CHUNKS_FILE, NULL);
+        rc = tmp.status ? err_nomem(err)
+                        : store_write_atomic(tmp.data, c.chunks.data, c.chunks.len, err);
+    }
     if (rc == CDLT_OK) {
         store_path(&tmp, ext.data, "load_package_state.json", NULL);
         store_path(&tmp2, dst.data, "load_package_state.json", NULL);
@@ -536,6 +573,7 @@ done:
     map_free(&c.vb);
     arena_free(&vbmem);
     store_names_free(&files);
+    buf_free(&c.chunks);
     buf_free(&ext);
     buf_free(&dst);
     buf_free(&fin);

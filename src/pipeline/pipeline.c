@@ -647,6 +647,20 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
                                      &p->overlap_load, err);
+    /* [load] transaction_max_mb (env LOAD__TRANSACTION_MAX_MB): the data per destination
+     * transaction when a package is loaded in several (0 = one transaction per package) */
+    int64_t txmb = PIPE_DEFAULT_CHUNK_MB;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_int_or(cfg, "load", "transaction_max_mb", txmb, &txmb, err);
+    if (rc == CDLT_OK && txmb < 0)
+        rc = err_set(err, CDLT_CONFIG,
+                     "[load] transaction_max_mb = %lld: must be 0 (one transaction per "
+                     "package) or a size in MB", (long long)txmb);
+    p->chunk_weight = txmb > 0 ? (uint64_t)txmb << 20 : 0;
+    /* test hook: a chunk size in bytes, so small test data makes several chunks */
+    const char *tw = getenv("CDLT_TEST_TRANSACTION_MAX_BYTES");
+    if (tw && *tw)
+        p->chunk_weight = strtoull(tw, NULL, 10);
     /* [extract] verbatim_files (env EXTRACT__VERBATIM_FILES): copy plain NDJSON inputs of at
      * least verbatim_min_file_bytes (EXTRACT__VERBATIM_MIN_FILE_BYTES) instead of parsing them */
     if (rc == CDLT_OK)

@@ -11,6 +11,9 @@
 
 #define PIPE_STATE_ENGINE_VERSION 4
 #define PIPE_DEFAULT_FILE_MAX (256ull << 20) /* load-file rotation size */
+/* Data per destination transaction (load-file bytes + 8 bytes per cell, the in-memory size
+ * of an uncommitted DuckDB row): bounds the destination's memory while loading. */
+#define PIPE_DEFAULT_CHUNK_MB 256
 /* Smallest input extract copies verbatim: each copy is fsynced on its own (0.3-0.5 ms on the
  * bench VM, more on real disks), which outweighs parsing a file below ~1 MiB (~1 GB/s). */
 #define PIPE_VERBATIM_MIN_FILE (1ll << 20)
@@ -203,6 +206,8 @@ struct cdlt_pipeline {
     uint64_t file_max_bytes;  /* load-file rotation */
     bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
     bool overlap_now;         /* set by run() around its normalize phase only */
+    uint64_t chunk_weight;    /* [load] transaction_max_mb as bytes: a package is cut into
+                                 transactions of about this much data (0 = one per package) */
     bool verbatim_files;      /* extract copies plain NDJSON file resources as they are */
     bool verbatim_link;       /* ...by a hard link when it can (opt-in; extract.c link_input) */
     uint64_t verbatim_min_bytes; /* ...those files of at least this size (a copy costs a fsync) */
@@ -275,6 +280,24 @@ void pipe_reload_state(cdlt_pipeline *p);
 cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refresh,
                          cdlt_error *err);                              /* extract.c */
 cdlt_status pipe_normalize(cdlt_pipeline *p, cdlt_error *err);         /* normalize.c */
+
+/* ---- packages in several transactions (partial.c) ---- */
+#define PIPE_CHUNKS_FILE "load_chunks.txt" /* package file: "<chunk>\t<job file>" lines */
+cdlt_status pipe_partial_write(cdlt_pipeline *p, const char *load_id, const strv *tables,
+                               const strv *parents, cdlt_error *err);
+bool pipe_partial_exists(const cdlt_pipeline *p, const char *load_id);
+bool pipe_partial_any(const cdlt_pipeline *p); /* any record at all */
+void pipe_partial_clear(cdlt_pipeline *p, const char *load_id);
+/* In d's open transaction: remove what an interrupted load of load_id committed (no-op
+ * without a record). */
+cdlt_status pipe_partial_undo(cdlt_pipeline *p, destination *d, const char *load_id,
+                              cdlt_error *err);
+/* The same in a transaction of its own (before the package's first one). */
+cdlt_status pipe_partial_undo_tx(cdlt_pipeline *p, destination *d, const char *load_id,
+                                 cdlt_error *err);
+cdlt_status pipe_partial_orphans(cdlt_pipeline *p, destination *d, cdlt_error *err);
+cdlt_status pipe_partial_tables(const schema *s, const strv *staged, strv *tables,
+                                strv *parents);
 cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err);              /* load.c */
 /* sync.c: dlt's sync_destination. only_if_missing = take the destination's state whatever
  * its version (a new working dir). *out (may be NULL) says what happened. */
@@ -300,6 +323,8 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
 /* Normalizer thread: the closed file `path` of table t (s is the live schema; the queue gets
  * a snapshot of t). Blocks while the bounded queue is full. */
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);
+/* Normalize cut the package here (all files before are pushed): commit what was loaded. */
+void pipe_ovl_cut(pipe_ovl *o);
 /* Main thread, after the last push: wait until every queued file is loaded (the files must
  * stay where they are until then). */
 void pipe_ovl_drain(pipe_ovl *o);

@@ -13,8 +13,9 @@ static void setup_samples(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
-static const char *const TABLES[] = {"customers", "customers__tags", "orders", "orders__items",
-                                     "web_events", "_dlt_loads"};
+static const char *const TABLES[] = {"customers",  "customers__tags", "orders",
+                                     "orders__items", "web_events", "_dlt_loads",
+                                     "orders__items__discounts", "_dlt_pipeline_state"};
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 
 static void counts(const char *db, int64_t *out)
@@ -109,7 +110,16 @@ static void test_run_samples(void **st)
 
 /* Kill the run at a point, then run again until nothing is pending: every table must hold
  * exactly the rows of one clean run. */
-static void crash_case(const char *point)
+/* Kill the run at a point (with extra env, e.g. small chunks), then run again (with
+ * `resume_env` or none) until nothing is pending: every table must hold exactly the rows of
+ * one clean run. */
+static void crash_case_env(const char *point, const char *const *envx,
+                           const char *const *resume_env);
+
+static void crash_case(const char *point) { crash_case_env(point, NULL, NULL); }
+
+static void crash_case_env(const char *point, const char *const *envx,
+                           const char *const *resume_env)
 {
     char *dir = tu_mkdtemp("cli-crash");
     setup_samples(dir);
@@ -119,13 +129,17 @@ static void crash_case(const char *point)
     snprintf(db, sizeof db, "%s/samples/shop.duckdb", dir);
     snprintf(envv, sizeof envv, "CDLT_TEST_CRASH_AT=%s", point);
     const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
-    const char *envs[] = {envv, NULL};
+    const char *envs[8] = {envv, NULL};
+    for (size_t i = 0; envx && envx[i] && i < 6; i++)
+        envs[i + 1] = envx[i], envs[i + 2] = NULL;
     cli_res r = run_cli(dir, args, envs);
+    if (r.signo != SIGKILL)
+        fprintf(stderr, "[%s] not killed: %s\n", point, r.err);
     assert_int_equal(r.exited, 0);
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
     /* resume: a run that only finishes pending work, then maybe one that extracts */
-    r = run_cli(dir, args, NULL);
+    r = run_cli(dir, args, resume_env);
     if (r.code != 0)
         fprintf(stderr, "[%s] resume: %s\n", point, r.err);
     assert_int_equal(r.code, 0);
@@ -137,7 +151,7 @@ static void crash_case(const char *point)
         /* the killed run loaded nothing (extract) or only finished work: compare after the
          * next run for the extract case */
         if (c[2] <= 0) {
-            r = run_cli(dir, args, NULL);
+            r = run_cli(dir, args, resume_env);
             assert_int_equal(r.code, 0);
             res_free(&r);
             counts(db, c);
@@ -166,6 +180,39 @@ static void test_crash_load_file(void **st) { (void)st; crash_case("load_file");
 static void test_crash_load_file_3(void **st) { (void)st; crash_case("load_file:3"); }
 static void test_crash_before_commit(void **st) { (void)st; crash_case("before_commit"); }
 static void test_crash_after_commit(void **st) { (void)st; crash_case("after_commit"); }
+
+/* A package loaded in several transactions (chunks of ~20 KB here instead of 256 MB): a kill
+ * before or after a chunk's commit, with the load overlapped with normalize or after it, and
+ * resumed with or without chunks: the next run removes the committed part (nested tables
+ * through their parents) and loads the package whole, nothing lost or doubled. */
+static const char *const SMALL_CHUNKS[] = {"CDLT_TEST_TRANSACTION_MAX_BYTES=20000", NULL};
+static const char *const SMALL_CHUNKS_SEQ[] = {"CDLT_TEST_TRANSACTION_MAX_BYTES=20000",
+                                               "LOAD__OVERLAP_NORMALIZE=false", NULL};
+static void test_crash_chunk_commit(void **st)
+{
+    (void)st;
+    crash_case_env("chunk_commit:2", SMALL_CHUNKS, SMALL_CHUNKS);
+}
+static void test_crash_chunk_committed(void **st)
+{
+    (void)st;
+    crash_case_env("chunk_committed:3", SMALL_CHUNKS, SMALL_CHUNKS);
+}
+static void test_crash_chunk_committed_resume_whole(void **st)
+{
+    (void)st;
+    crash_case_env("chunk_committed:2", SMALL_CHUNKS, NULL);
+}
+static void test_crash_chunk_seq(void **st)
+{
+    (void)st;
+    crash_case_env("chunk_committed:4", SMALL_CHUNKS_SEQ, SMALL_CHUNKS_SEQ);
+}
+static void test_crash_chunk_seq_last(void **st)
+{
+    (void)st;
+    crash_case_env("before_commit", SMALL_CHUNKS_SEQ, NULL);
+}
 
 static void test_disk_full(void **st)
 {
@@ -298,6 +345,9 @@ int main(void)
         cmocka_unit_test(test_crash_normalize),  cmocka_unit_test(test_crash_load_file),
         cmocka_unit_test(test_crash_load_file_3), cmocka_unit_test(test_crash_before_commit),
         cmocka_unit_test(test_crash_after_commit), cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_crash_chunk_commit), cmocka_unit_test(test_crash_chunk_committed),
+        cmocka_unit_test(test_crash_chunk_committed_resume_whole),
+        cmocka_unit_test(test_crash_chunk_seq), cmocka_unit_test(test_crash_chunk_seq_last),
         cmocka_unit_test(test_broken_line),      cmocka_unit_test(test_limit_drop_sync),
     };
     /* the children inherit the setting: overlapped load (default), then after normalize */

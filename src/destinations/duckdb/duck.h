@@ -122,6 +122,11 @@ cdlt_status duck_replace_from_staging(destination *d, const schema *s,
 cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, size_t n,
                                      cdlt_error *err);
 
+/* ---- packages in several transactions (partial.c) ---- */
+cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
+                             const char *const *parents, size_t n, cdlt_error *err);
+void duck_trim_memory(destination *d);
+
 /* ---- writer (writer.c) and loader (loader.c) ---- */
 cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,
                              cdlt_error *err);

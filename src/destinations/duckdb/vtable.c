@@ -39,4 +39,6 @@ const dest_vtable duck_vtable = {
     .drop_staging_tables = duck_drop_staging_tables,
     .load_files = duck_load_files,
     .find_state_datasets = duck_find_state_datasets,
+    .delete_load = duck_delete_load,
+    .trim_memory = duck_trim_memory,
 };

@@ -1,0 +1,128 @@
+/* partial.c: the DuckDB side of packages loaded in several transactions (docs/pipeline.md
+ * "Transactions per package"): undo the committed part of a package that was interrupted,
+ * and hand the memory of committed data back between transactions. */
+#include "duck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Depth of tables[i] in the listed parent chain (0 = root); -1 when a parent is unlisted. */
+static int chain_depth(const char *const *tables, const char *const *parents, size_t n,
+                       size_t i)
+{
+    int depth = 0;
+    while (parents[i] && *parents[i]) {
+        size_t k = 0;
+        while (k < n && strcmp(tables[k], parents[i]) != 0)
+            k++;
+        if (k == n || ++depth > (int)n)
+            return -1;
+        i = k;
+    }
+    return depth;
+}
+
+/* "... WHERE <key> IN (SELECT _dlt_id FROM parent WHERE ...)" up to the root's load id. */
+static void chain_where(const destination *d, const char *const *tables,
+                        const char *const *parents, size_t n, size_t i, const char *load_id,
+                        buf *sql)
+{
+    if (!parents[i] || !*parents[i]) {
+        buf_printf(sql, "\"_dlt_load_id\" = '%s'", load_id);
+        return;
+    }
+    size_t k = 0;
+    while (k < n && strcmp(tables[k], parents[i]) != 0)
+        k++;
+    buf_puts(sql, "\"_dlt_parent_id\" IN (SELECT \"_dlt_id\" FROM ");
+    duck_qualified(d, sql, tables[k]);
+    buf_puts(sql, " WHERE ");
+    chain_where(d, tables, parents, n, k, load_id, sql);
+    buf_putc(sql, ')');
+}
+
+cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
+                             const char *const *parents, size_t n, cdlt_error *err)
+{
+    /* load ids are ours (digits and a dot); anything else must not reach the SQL text */
+    if (!*load_id || strspn(load_id, "0123456789.") != strlen(load_id))
+        return err_set(err, CDLT_INVALID_ARG, "duckdb: '%s' is not a load id", load_id);
+    int maxd = 0;
+    for (size_t i = 0; i < n; i++) {
+        int dep = chain_depth(tables, parents, n, i);
+        if (dep > maxd)
+            maxd = dep;
+    }
+    buf sql = BUF_INIT;
+    cdlt_status st = CDLT_OK;
+    /* children first: their rows are found through the parents' rows */
+    for (int depth = maxd; st == CDLT_OK && depth >= 0; depth--) {
+        for (size_t i = 0; st == CDLT_OK && i < n; i++) {
+            if (chain_depth(tables, parents, n, i) != depth)
+                continue;
+            /* a table (or a parent of it) the interrupted load never created holds nothing */
+            bool all = true;
+            for (size_t k = i; all;) {
+                bool ex = false;
+                if ((st = duck_table_exists(d, tables[k], &ex, err)) != CDLT_OK)
+                    break;
+                all = ex;
+                if (!parents[k] || !*parents[k])
+                    break;
+                size_t j = 0;
+                while (j < n && strcmp(tables[j], parents[k]) != 0)
+                    j++;
+                k = j;
+            }
+            if (st != CDLT_OK || !all)
+                continue;
+            buf_clear(&sql);
+            buf_puts(&sql, "DELETE FROM ");
+            duck_qualified(d, &sql, tables[i]);
+            buf_puts(&sql, " WHERE ");
+            chain_where(d, tables, parents, n, i, load_id, &sql);
+            if (sql.status != CDLT_OK) {
+                st = err_nomem(err);
+                break;
+            }
+            LOG_DEBUG("duckdb: removing the committed rows of interrupted load %s from %s",
+                      load_id, tables[i]);
+            st = duck_exec(d, sql.data, "removing the rows of an interrupted load", err);
+            if (st != CDLT_OK)
+                err_set_table(err, tables[i]);
+        }
+    }
+    buf_free(&sql);
+    return st;
+}
+
+/* Committed blocks stay in DuckDB's buffer pool until it needs room (its limit is a large
+ * share of the machine's memory), so a long load would grow the process by all it wrote.
+ * Lowering the limit evicts what nothing pins; the limit is then restored. A failure only
+ * means something is still pinned: nothing to report. */
+void duck_trim_memory(destination *d)
+{
+    if (d->in_tx)
+        return;
+    /* the limit in force (the user's, or DuckDB's default) as DuckDB prints it */
+    duckdb_result res;
+    char limit[64] = "";
+    if (duckdb_query(d->con, "SELECT current_setting('memory_limit')", &res) == DuckDBSuccess) {
+        char *v = duckdb_value_varchar(&res, 0, 0);
+        if (v && strlen(v) < sizeof limit && !strchr(v, '\''))
+            snprintf(limit, sizeof limit, "%s", v);
+        duckdb_free(v);
+    }
+    duckdb_destroy_result(&res);
+    if (!limit[0])
+        return;
+    if (duckdb_query(d->con, "SET memory_limit = '32MB'", &res) != DuckDBSuccess)
+        LOG_DEBUG("duckdb: trimming the buffer pool: %s", duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SET memory_limit = '%s'", limit);
+    if (duckdb_query(d->con, sql, &res) != DuckDBSuccess)
+        LOG_WARN("duckdb: restoring the memory limit %s failed: %s", limit,
+                 duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+}
