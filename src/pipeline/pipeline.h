@@ -13,7 +13,7 @@
 #define PIPE_DEFAULT_FILE_MAX (256ull << 20) /* load-file rotation size */
 /* Data per destination transaction (load-file bytes + 8 bytes per cell, the in-memory size
  * of an uncommitted DuckDB row): bounds the destination's memory while loading. */
-#define PIPE_DEFAULT_CHUNK_MB 256
+#define PIPE_DEFAULT_CHUNK_MB 512
 /* Smallest input extract copies verbatim: each copy is fsynced on its own (0.3-0.5 ms on the
  * bench VM, more on real disks), which outweighs parsing a file below ~1 MiB (~1 GB/s). */
 #define PIPE_VERBATIM_MIN_FILE (1ll << 20)

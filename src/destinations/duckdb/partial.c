@@ -4,6 +4,7 @@
 #include "duck.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Depth of tables[i] in the listed parent chain (0 = root); -1 when a parent is unlisted. */
@@ -102,7 +103,7 @@ cdlt_status duck_delete_load(destination *d, const char *load_id, const char *co
  * means something is still pinned: nothing to report. */
 void duck_trim_memory(destination *d)
 {
-    if (d->in_tx)
+    if (d->in_tx || getenv("XNOTRIM"))
         return;
     /* the limit in force (the user's, or DuckDB's default) as DuckDB prints it */
     duckdb_result res;
