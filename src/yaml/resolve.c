@@ -71,6 +71,34 @@ static jv yaml_bignum(arena *a, const char *digits, size_t n, int base, bool neg
     return jv_str_typed(a, JV_BIGNUM, text, t);
 }
 
+/* A decimal integer of any length, `[-+]?(0|[1-9][0-9_]*)` (underscores: PyYAML's form), as
+ * the BIGNUM a JSON reader makes of the same digits: "-?[1-9][0-9]*", "0". Long integers are
+ * numbers in YAML as in JSON (fuzz_schema_doc: a 129-digit integer came back as a string). */
+static bool is_long_decimal(const char *s, size_t n, bool underscores)
+{
+    size_t i = n && (s[0] == '-' || s[0] == '+');
+    if (i >= n || s[i] < '1' || s[i] > '9')
+        return false;
+    for (i++; i < n; i++)
+        if (!isdigit((unsigned char)s[i]) && !(underscores && s[i] == '_'))
+            return false;
+    return true;
+}
+
+static jv long_decimal(arena *a, const char *s, size_t n)
+{
+    char *t = arena_alloc(a, n + 1);
+    if (!t)
+        return jv_str(a, s, n); /* (out of memory: the caller's arena fails the same way) */
+    size_t j = 0;
+    if (s[0] == '-')
+        t[j++] = '-';
+    for (size_t i = s[0] == '-' || s[0] == '+'; i < n; i++)
+        if (s[i] != '_')
+            t[j++] = s[i];
+    return jv_str_typed(a, JV_BIGNUM, t, j);
+}
+
 /* digits[0..n) (valid digits of `base`, no sign or prefix) as INT, UINT (beyond INT64_MAX) or
  * BIGNUM (beyond 64 bits). */
 static jv yaml_integer(arena *a, const char *digits, size_t n, int base, bool neg)
@@ -145,7 +173,7 @@ static jv resolve_core(arena *a, const char *s, size_t n)
     if (eq_any(s, n, nans, CDLT_ARRAY_LEN(nans)))
         return jv_double(NAN);
     if (n >= YAML_MAX_NUM_TEXT)
-        return jv_str(a, s, n);
+        return is_long_decimal(s, n, false) ? long_decimal(a, s, n) : jv_str(a, s, n);
     if (n > 2 && s[0] == '0' && s[1] == 'x' && all_digits(s + 2, n - 2, 16))
         return yaml_integer(a, s + 2, n - 2, 16, false);
     if (n > 2 && s[0] == '0' && s[1] == 'o' && all_digits(s + 2, n - 2, 8))
@@ -191,7 +219,9 @@ static const char *const k_num_res[] = {
  * on export/import of schema files, not on a hot path. */
 static int resolve_num(const char *s)
 {
-    if (!*s || strlen(s) > 64)
+    if (strlen(s) > 64) /* only a long decimal integer is a number at this length */
+        return is_long_decimal(s, strlen(s), true) ? RES_DEC : -1;
+    if (!*s)
         return -1;
     char c = s[0];
     if (!(c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')))
@@ -252,6 +282,8 @@ static jv resolve_pyyaml(arena *a, const char *s, size_t n)
     size_t m;
     bool neg = s[0] == '-';
     size_t sign = neg || s[0] == '+';
+    if (n > 64)
+        return is_long_decimal(s, n, true) ? long_decimal(a, s, n) : jv_str(a, s, n);
     switch (resolve_num(s)) {
     case RES_BIN:
     case RES_HEX:

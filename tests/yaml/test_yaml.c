@@ -91,6 +91,45 @@ static void test_yaml_bignum_canonical(void **state)
     arena_free(&a);
 }
 
+/* Integers longer than 64 characters are numbers too, in both typings, as in JSON; and a
+ * string of such digits is written quoted so it stays a string (fuzz_schema_doc: a 129-digit
+ * integer came back from the schema's YAML as a string). */
+static jv pyyaml(arena *a, const char *text);
+static void test_yaml_long_integers(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 4096, 0);
+    char digits[201];
+    memset(digits, '7', 200);
+    digits[0] = '1';
+    digits[200] = '\0';
+    char text[1000];
+    snprintf(text, sizeof text, "a: %s\nb: -%s\nc: '%s'\n", digits, digits, digits);
+    jv core = yaml(&a, text), py = pyyaml(&a, text);
+    const jv *docs[] = {&core, &py};
+    for (size_t i = 0; i < 2; i++) {
+        const jv *x = jv_get(docs[i], "a"), *y = jv_get(docs[i], "b"), *z = jv_get(docs[i], "c");
+        assert_int_equal(x->type, JV_BIGNUM);
+        assert_string_equal(x->u.s, digits);
+        assert_int_equal(y->type, JV_BIGNUM);
+        assert_int_equal(y->u.s[0], '-');
+        assert_string_equal(y->u.s + 1, digits);
+        assert_int_equal(z->type, JV_STRING);
+    }
+    /* PyYAML's underscores, also past 64 characters */
+    snprintf(text, sizeof text, "u: 1_%s\n", digits);
+    jv u = pyyaml(&a, text);
+    assert_int_equal(jv_get(&u, "u")->type, JV_BIGNUM);
+    /* written and read back: the number stays a number, the string a string */
+    buf b = BUF_INIT;
+    assert_int_equal(yaml_write(&py, &b), CDLT_OK);
+    jv back = pyyaml(&a, buf_cstr(&b));
+    assert_true(jv_equal(&py, &back));
+    buf_free(&b);
+    arena_free(&a);
+}
+
 /* Nested aliases ("billion laughs") are refused before they stand for billions of values
  * (found by fuzz_config_yaml: writing such a tree never finished). */
 static void test_yaml_alias_bomb(void **state)
@@ -427,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_scalars),
         cmocka_unit_test(test_yaml_bignum_canonical),
+        cmocka_unit_test(test_yaml_long_integers),
         cmocka_unit_test(test_yaml_alias_bomb),
         cmocka_unit_test(test_yaml_anchors),
         cmocka_unit_test(test_yaml_errors),
