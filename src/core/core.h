@@ -178,6 +178,11 @@ void log_vwrite(cdlt_log_level level, const char *fmt, va_list ap);
 #define LOG_WARN(...) (log_enabled(CDLT_LOG_WARN) ? cdlt_log(CDLT_LOG_WARN, __VA_ARGS__) : (void)0)
 #define LOG_ERROR(...) (log_enabled(CDLT_LOG_ERROR) ? cdlt_log(CDLT_LOG_ERROR, __VA_ARGS__) : (void)0)
 
+/* ---- user regexes (rxguard.c) ----
+ * Why a POSIX ERE pattern must not be given to regcomp (its compiled size would explode:
+ * chained quantifiers, nested large counts, over-long), or NULL when it may. */
+const char *rx_too_complex(const char *pattern);
+
 /* ---- small utilities (util.c) ---- */
 /* Value of a hex digit (0-9, a-f, A-F), or -1. */
 static inline int hex_digit(int c)

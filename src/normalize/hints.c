@@ -25,6 +25,15 @@ static cdlt_status compile_one(norm_rule *r, const char *pattern, cdlt_error *er
     r->pattern = pattern;
     r->is_re = strncmp(pattern, "re:", 3) == 0;
     if (r->is_re) {
+        const char *why = rx_too_complex(pattern + 3);
+        if (why) {
+            r->is_re = false;
+            r->pattern = NULL;
+            return err_set(err, CDLT_SCHEMA,
+                           "schema setting: regex '%.200s' in default_hints/preferred_types is "
+                           "refused: %s; what to do: simplify the pattern",
+                           pattern, why);
+        }
         int rc = regcomp(&r->re, pattern + 3, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             r->is_re = false;

@@ -84,9 +84,16 @@ const void *schema_regex_get(schema *s, const char *pattern, cdlt_error *err)
         err_nomem(err);
         return NULL;
     }
-    int rc = regcomp(&rx->re, buf_cstr(&tr), flags);
+    const char *why = rx_too_complex(buf_cstr(&tr));
+    int rc = why ? REG_ESPACE : regcomp(&rx->re, buf_cstr(&tr), flags);
     buf_free(&tr);
-    if (rc != 0) {
+    if (why) {
+        err_set(err, CDLT_SCHEMA,
+                "schema '%s': regex in pattern '%.200s' is refused: %s; what to do: simplify "
+                "the pattern",
+                s->name, pattern, why);
+        rx->ok = false;
+    } else if (rc != 0) {
         char msg[256];
         regerror(rc, &rx->re, msg, sizeof msg);
         err_set(err, CDLT_SCHEMA,
