@@ -341,6 +341,11 @@ typedef struct cdlt_pipeline_options {
                                    normalize still runs (same one-transaction-per-package
                                    guarantees): 1 = on, -1 = off, 0 = default (on); the
                                    environment LOAD__OVERLAP_NORMALIZE=true|false wins */
+    const char *import_schema_path; /* as dlt's: <dir>/<schema>.schema.yaml is imported when it
+                                       changed (it replaces the pipeline's schema); NULL = the
+                                       config key import_schema_path, else none */
+    const char *export_schema_path; /* as dlt's: <dir>/<schema>.schema.yaml written whenever the
+                                       schema is saved; NULL = config export_schema_path */
 } cdlt_pipeline_options;
 
 CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);

@@ -173,8 +173,9 @@ static cdlt_status beyond_bigint(normalizer *n, norm_table *nt, norm_slot *slot,
                "covers integers above 2^63-1, as in dlt)";
     } else {
         why = "a new integer column is bigint";
-        todo = "enable the `large_integer` detection (schema settings.detections) to load it as "
-               "wei, or declare the column as decimal, wei or text";
+        todo = "enable the `large_integer` detection (settings.detections of the schema, e.g. in "
+               "a schema file read through import_schema_path) to load it as wei, or declare "
+               "the column as decimal, wei or text";
     }
     err_set(err, CDLT_COERCE,
             "table '%s', column '%s': integer %s does not fit the column type bigint (64-bit, "

@@ -21,6 +21,7 @@ struct cdlt_definition {
     const char *credentials; /* destination credentials (secret for non-duckdb) */
     const char *dataset;     /* dataset_name */
     const char *pipelines_dir; /* pipelines_dir */
+    const char *schema_paths[2]; /* import_schema_path, export_schema_path (resolved) */
     const char *dest_options;  /* the destination table as JSON text (settings), or NULL */
     bool dev_mode;           /* dev_mode */
     int progress;            /* -1 unset, else cdlt_progress_mode */
@@ -61,7 +62,9 @@ static cdlt_status bad(cdlt_definition *d, cdlt_error *err, const char *fmt, con
 /* Keys a definition may hold, per place; anything else is a typo we report, never ignore. */
 static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credentials",
                                        "dataset_name", "pipelines_dir", "dev_mode", "progress",
-                                       "source_name", "resource_defaults", "resources", NULL};
+                                       "source_name", "import_schema_path",
+                                       "export_schema_path", "resource_defaults", "resources",
+                                       NULL};
 static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
                                         "merge_key", "max_table_nesting", "schema_contract",
                                         "columns", "selected", "limit", NULL};
@@ -246,7 +249,8 @@ static cdlt_status check_definition(const cdlt_definition *d, cdlt_error *err)
     if (rc != CDLT_OK)
         return rc;
     static const char *const STR_KEYS[] = {"pipeline_name", "credentials", "dataset_name",
-                                           "pipelines_dir", "source_name", NULL};
+                                           "pipelines_dir", "source_name", "import_schema_path",
+                                           "export_schema_path", NULL};
     for (size_t i = 0; STR_KEYS[i]; i++)
         if ((v = jv_get(t, STR_KEYS[i])) && v->type != JV_STRING)
             return wrong_type(d, "the definition's top level", STR_KEYS[i], "a string", err);
@@ -409,6 +413,22 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
             return err_nomem(err);
         }
     }
+    /* dlt's import/export_schema_path: relative to the definition's folder, like data */
+    static const char *const SP_KEYS[2] = {"import_schema_path", "export_schema_path"};
+    for (int k = 0; k < 2; k++) {
+        const char *sp = str_of(jv_get(t, SP_KEYS[k]));
+        if (!sp || !*sp)
+            continue;
+        buf full = BUF_INIT;
+        d->schema_paths[k] = def_path(d, sp, &full) == CDLT_OK
+                                 ? arena_strndup(&d->mem, full.data, full.len)
+                                 : NULL;
+        buf_free(&full);
+        if (!d->schema_paths[k]) {
+            cdlt_definition_free(d);
+            return err_nomem(err);
+        }
+    }
     const jv *dm = jv_get(t, "dev_mode");
     d->dev_mode = dm && dm->type == JV_BOOL && dm->u.b;
     const char *pr = str_of(jv_get(t, "progress"));
@@ -437,6 +457,8 @@ void cdlt_definition_options(const cdlt_definition *d, cdlt_pipeline_options *o)
     o->pipelines_dir = d->pipelines_dir;
     o->dev_mode = d->dev_mode;
     o->destination_options = d->dest_options;
+    o->import_schema_path = d->schema_paths[0];
+    o->export_schema_path = d->schema_paths[1];
     if (d->progress >= 0)
         o->progress = (cdlt_progress_mode)d->progress;
 }

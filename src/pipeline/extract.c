@@ -906,6 +906,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     rc = pipe_load_schema(p, x->src_name, &x->s, err);
     if (rc == CDLT_NOT_FOUND)
         rc = schema_new(x->src_name, &x->s, err);
+    if (rc == CDLT_OK)
+        rc = pipe_schema_settings(p, &x->s, err);
     if (rc != CDLT_OK)
         goto done;
 
@@ -923,6 +925,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         schema_free(x->s);
         x->s = NULL;
         rc = schema_new(x->src_name, &x->s, err);
+        if (rc == CDLT_OK)
+            rc = pipe_schema_settings(p, &x->s, err);
         if (rc != CDLT_OK)
             goto done;
         if (sst) {
@@ -1079,6 +1083,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     buf_clear(&path);
     buf_printf(&path, "%s/schemas/%s.schema.json", p->workdir, x->s->name);
     rc = path.status ? err_nomem(err) : pipe_save_schema_file(x->s, path.data, err);
+    if (rc == CDLT_OK)
+        rc = pipe_export_schema(p, x->s, err);
     p->state.first_run = false;
     if (rc == CDLT_OK)
         rc = pipe_save_state(p, err);
@@ -1441,6 +1447,8 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
     xctx *x = em->x;
     src_files *f = NULL;
     cdlt_status rc = src_files_open(r->file_glob, &f, x->err);
+    if (rc == CDLT_OK)
+        src_files_set_max_depth(f, x->p->json_max_depth);
     if (rc != CDLT_OK) {
         err_prefix(x->err, "resource '%s': ", r->name);
         err_set_resource(x->err, r->name);
@@ -1453,5 +1461,8 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
     uint64_t base = x->p->progress.done_bytes;
     rc = verbatim_allowed(x, r) ? run_files(em, f, base) : parse_items(em, f, base);
     src_files_close(f);
+    if (rc == CDLT_DEPTH)
+        err_hint(x->err, "the limit is [extract] max_depth (env EXTRACT__MAX_DEPTH, default "
+                         "512): raise it, or flatten the data");
     return rc;
 }

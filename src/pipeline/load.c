@@ -92,6 +92,22 @@ static cdlt_status finish_package(cdlt_pipeline *p, const char *pkgdir, const ch
         rc = pipe_path(p, &to, STORE_LOADED, load_id) == CDLT_OK
                  ? store_rename(pkgdir, to.data, err)
                  : err_nomem(err);
+    /* dlt's [load] delete_completed_jobs: the loaded package keeps its records, not its data
+     * (a package with failed jobs is never completed here) */
+    if (rc == CDLT_OK && p->delete_completed_jobs) {
+        buf dir = BUF_INIT, f = BUF_INIT;
+        store_names n = {0};
+        rc = store_path(&dir, to.data, STORE_COMPLETED_JOBS, NULL) == CDLT_OK
+                 ? store_list(dir.data, &n, err)
+                 : err_nomem(err);
+        for (size_t i = 0; rc == CDLT_OK && i < n.n; i++)
+            rc = store_path(&f, dir.data, n.names[i], NULL) == CDLT_OK
+                     ? store_rm_rf(f.data, err)
+                     : err_nomem(err);
+        store_names_free(&n);
+        buf_free(&dir);
+        buf_free(&f);
+    }
     if (rc == CDLT_OK && p->cur && info_add_package(p->cur, load_id) != CDLT_OK)
         rc = err_nomem(err);
     buf_free(&path);
@@ -420,6 +436,19 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
         goto done;
     pipe_crash_point("after_commit");
     progress_end(&p->progress);
+    /* dlt's [load] truncate_staging_dataset: empty the staging tables this load used */
+    if (p->truncate_staging && staged.n) {
+        rc = dv->begin(d, err);
+        for (size_t i = 0; rc == CDLT_OK && i < staged.n; i++)
+            rc = dv->truncate_staging(d, staged.v[i], err);
+        rc = rc == CDLT_OK ? dv->commit(d, err) : (dv->rollback(d, NULL), rc);
+        if (rc != CDLT_OK) { /* the package is loaded: report, do not fail it */
+            LOG_WARN("load package %s: truncating the staging dataset failed: %s", load_id,
+                     err->message);
+            cdlt_error_clear(err);
+            rc = CDLT_OK;
+        }
+    }
     rc = finish_package(p, pkg.data, load_id, err);
     if (rc == CDLT_OK)
         pipe_partial_clear(p, load_id);

@@ -253,6 +253,9 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
                     : src_files_next(in->f, a, &v, &eof, c->err);
         if (rc != CDLT_OK && in->resource && is_data_error(rc))
             copy_data_error(c, in->resource, rc);
+        if (rc == CDLT_DEPTH)
+            err_hint(c->err, "the limit is [extract] max_depth (env EXTRACT__MAX_DEPTH, "
+                             "default 512): raise it, or flatten the data");
         if (rc != CDLT_OK || eof)
             break;
         rc = norm_item(n, &v, table, &sink, c->err); /* lists are split as extract splits them */
@@ -294,7 +297,7 @@ static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *
                                   const char *table, uint64_t *bytes_base)
 {
     item_src in = {0};
-    json_opts o = {0, 0, path};
+    json_opts o = {c->p->json_max_depth, 0, path};
     cdlt_status rc = json_stream_open_file(path, &o, &in.js, c->err);
     if (rc != CDLT_OK)
         return rc;
@@ -319,6 +322,8 @@ static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *
     cdlt_status rc = limit ? pipe_link_verify(path, source, limit, xxh3, &stamp, c->err) : CDLT_OK;
     if (rc == CDLT_OK)
         rc = src_files_open_copy(path, source, limit, &in.f, c->err);
+    if (rc == CDLT_OK)
+        src_files_set_max_depth(in.f, c->p->json_max_depth);
     if (rc != CDLT_OK) { /* the linked input changed: a data error, as a bad line */
         c->link_changed = limit && is_data_error(rc);
         return is_data_error(rc) ? copy_data_error(c, in.resource, rc) : rc;
@@ -542,6 +547,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     buf_clear(&tmp);
     buf_printf(&tmp, "%s/schemas/%s.schema.json", p->workdir, s->name);
     rc = tmp.status ? err_nomem(err) : pipe_save_schema_file(s, tmp.data, err);
+    if (rc == CDLT_OK)
+        rc = pipe_export_schema(p, s, err);
     if (rc == CDLT_OK)
         rc = store_rm_rf(ext.data, err);
     LOG_INFO("normalized load package %s: %llu load files", load_id, (unsigned long long)c.files);

@@ -151,6 +151,67 @@ cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **
     return rc;
 }
 
+cdlt_status pipe_export_schema(const cdlt_pipeline *p, const schema *s, cdlt_error *err)
+{
+    if (!p->export_schema_path)
+        return CDLT_OK;
+    /* as dlt: processing hints (x-normalizer, x-loader) are kept out of a file that is also
+     * imported */
+    bool same = p->import_schema_path && strcmp(p->import_schema_path, p->export_schema_path) == 0;
+    cdlt_status rc = schema_export(s, p->export_schema_path, SCHEMA_FMT_YAML, same, err);
+    if (rc != CDLT_OK)
+        err_prefix(err, "export_schema_path '%s': ", p->export_schema_path);
+    return rc;
+}
+
+/* Has any data table of s been loaded (its names are in the destination)? */
+static const char *table_with_data(const schema *s)
+{
+    for (uint32_t i = 0; i < s->ntables; i++)
+        if (s->tables[i]->seen_data && !schema_is_dlt_table(s->tables[i]->name))
+            return s->tables[i]->name;
+    return NULL;
+}
+
+cdlt_status pipe_schema_settings(const cdlt_pipeline *p, schema **io_s, cdlt_error *err)
+{
+    cdlt_status rc = CDLT_OK;
+    if (p->import_schema_path) {
+        bool replaced = false;
+        rc = schema_import(io_s, p->import_schema_path, SCHEMA_FMT_YAML, &replaced, err);
+        if (rc != CDLT_OK) {
+            err_prefix(err, "import_schema_path '%s': ", p->import_schema_path);
+            return rc;
+        }
+        if (replaced)
+            LOG_INFO("schema %s imported from %s/%s.schema.yaml", (*io_s)->name,
+                     p->import_schema_path, (*io_s)->name);
+    }
+    schema *s = *io_s;
+    if (p->naming && strcmp(naming_name(s->naming.kind), p->naming) != 0) {
+        naming nm;
+        if (naming_init(&nm, p->naming, s->naming.max_length) != CDLT_OK)
+            return err_set(err, CDLT_CONFIG, "[schema] naming = '%s' is not a naming convention",
+                           p->naming);
+        if (nm.kind != s->naming.kind) {
+            const char *t = table_with_data(s);
+            if (t) {
+                err_set(err, CDLT_CONFIG,
+                        "[schema] naming = '%s', but schema '%s' already loaded tables named "
+                        "with '%s' (e.g. '%s')",
+                        p->naming, s->name, naming_name(s->naming.kind), t);
+                return err_hint(err, "keep the naming, or load into a new dataset (another "
+                                     "dataset_name, or refresh = \"drop_sources\" to drop "
+                                     "the tables and start over)");
+            }
+            s->naming = nm;
+            s->names_doc = NULL;
+            s->names_set = true;
+        }
+    }
+    return CDLT_OK;
+}
+
 cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err)
 {
     buf path = BUF_INIT;
@@ -397,6 +458,9 @@ void cdlt_pipeline_free(cdlt_pipeline *p)
     mem_free(p->credentials);
     mem_free(p->dataset);
     mem_free(p->pipelines_dir);
+    mem_free(p->import_schema_path);
+    mem_free(p->export_schema_path);
+    mem_free(p->naming);
     mem_free(p->workdir);
     state_free(&p->state);
     cdlt_load_info_free(p->cur);
@@ -679,6 +743,47 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
                                                                 strlen(cfg_cred))))
         rc = err_nomem(err);
+    /* dlt's [schema] naming (env SCHEMA__NAMING): the naming convention of new schemas */
+    const char *cfg_naming = NULL;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "schema", "naming", NULL, &cfg_naming, err);
+    if (rc == CDLT_OK && cfg_naming && *cfg_naming) {
+        naming probe;
+        if (naming_init(&probe, cfg_naming, 0) != CDLT_OK)
+            rc = err_set(err, CDLT_CONFIG,
+                         "[schema] naming = '%s' is not a naming convention; use one of "
+                         "snake_case, sql_cs_v1, sql_ci_v1, direct, duck_case (dlt's)",
+                         cfg_naming);
+        else if (!(p->naming = mem_strdup(cfg_naming)))
+            rc = err_nomem(err);
+    }
+    /* dlt's [load] delete_completed_jobs and truncate_staging_dataset (both default false) */
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "load", "delete_completed_jobs", false,
+                                     &p->delete_completed_jobs, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "load", "truncate_staging_dataset", false,
+                                     &p->truncate_staging, err);
+    /* [extract] max_depth (env EXTRACT__MAX_DEPTH): how deep input JSON may nest */
+    int64_t mdepth = 0;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_int_or(cfg, "extract", "max_depth", 0, &mdepth, err);
+    if (rc == CDLT_OK && (mdepth < 0 || mdepth > 100000))
+        rc = err_set(err, CDLT_CONFIG,
+                     "[extract] max_depth = %lld: use a nesting depth between 1 and 100000 "
+                     "(0 = the default, 512)", (long long)mdepth);
+    p->json_max_depth = (uint32_t)mdepth;
+    /* dlt's pipeline settings import_schema_path / export_schema_path (options win) */
+    const char *paths_key[2] = {"import_schema_path", "export_schema_path"};
+    const char *paths_opt[2] = {o->import_schema_path, o->export_schema_path};
+    char **paths_out[2] = {&p->import_schema_path, &p->export_schema_path};
+    for (int k = 0; k < 2 && rc == CDLT_OK; k++) {
+        const char *v = paths_opt[k];
+        if (!v || !*v)
+            rc = cdlt_config_get_string_or(cfg, NULL, paths_key[k], NULL, &v, err);
+        if (rc == CDLT_OK && v && *v && !(*paths_out[k] = mem_strdup(v)))
+            rc = err_nomem(err);
+    }
     /* dlt's pipeline setting dataset_name (env [<PIPELINE>__]DATASET_NAME, config.toml) */
     const char *cfg_ds = NULL;
     if (rc == CDLT_OK)

@@ -206,6 +206,12 @@ struct cdlt_pipeline {
     uint64_t file_max_bytes;  /* load-file rotation */
     bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
     bool overlap_now;         /* set by run() around its normalize phase only */
+    char *import_schema_path; /* dlt's import_schema_path (NULL = none) */
+    char *export_schema_path; /* dlt's export_schema_path (NULL = none) */
+    char *naming;             /* [schema] naming for new schemas (NULL = snake_case) */
+    uint32_t json_max_depth;  /* [extract] max_depth: JSON nesting limit of inputs (0 = 512) */
+    bool delete_completed_jobs; /* [load] delete_completed_jobs (dlt's, default false) */
+    bool truncate_staging;    /* [load] truncate_staging_dataset (dlt's, default false) */
     uint64_t chunk_weight;    /* [load] transaction_max_mb as bytes: a package is cut into
                                  transactions of about this much data (0 = one per package) */
     bool verbatim_files;      /* extract copies plain NDJSON file resources as they are */
@@ -243,6 +249,10 @@ cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **
 cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err);
 cdlt_status pipe_read_schema_file(const char *path, schema **out, cdlt_error *err);
 cdlt_status pipe_save_state(cdlt_pipeline *p, cdlt_error *err);
+/* dlt's import_schema_path and [schema] naming applied to the schema extract works with. */
+cdlt_status pipe_schema_settings(const cdlt_pipeline *p, schema **io_s, cdlt_error *err);
+/* dlt's export_schema_path: <dir>/<name>.schema.yaml after each save (no-op when unset). */
+cdlt_status pipe_export_schema(const cdlt_pipeline *p, const schema *s, cdlt_error *err);
 cdlt_status pipe_open_destination(cdlt_pipeline *p, destination **out, cdlt_error *err);
 /* The newest load id found in any package folder (for strictly increasing ids). */
 cdlt_status pipe_newest_load_id(const cdlt_pipeline *p, char out[40], cdlt_error *err);

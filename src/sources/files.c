@@ -43,7 +43,14 @@ struct src_files {
     uint64_t total;      /* sum of sizes */
     uint64_t done_prev;  /* bytes of the files already finished */
     uint64_t limit;      /* src_files_open_copy: read only the first `limit` bytes (0 = all) */
+    uint32_t max_depth;  /* JSON nesting limit of items (0 = the reader's default) */
 };
+
+void src_files_set_max_depth(src_files *f, uint32_t depth)
+{
+    if (f)
+        f->max_depth = depth;
+}
 
 void src_files_close(src_files *f)
 {
@@ -257,7 +264,7 @@ static cdlt_status open_current(src_files *f, cdlt_error *err)
             if (i < l->end && (l->buf[i] == '[' || !whole)) {
                 src_input_close(l->in);
                 l->in = NULL;
-                json_opts o = {0, 0, shown_path(f)};
+                json_opts o = {f->max_depth, 0, shown_path(f)};
                 if ((st = src_input_open(path, shown_path(f), &f->js_in, err)) != CDLT_OK)
                     return st;
                 st = json_stream_open_reader(js_read, f->js_in, shown_path(f), &o, &f->js, err);
@@ -344,7 +351,8 @@ cdlt_status src_files_next_raw(src_files *f, arena *a, jv *out, const char **out
             e--;
         if (s == e)
             continue; /* blank line */
-        st = json_parse(l->buf + s, e - s, a, NULL, out, err);
+        json_opts lo = {f->max_depth, 0, NULL};
+        st = json_parse(l->buf + s, e - s, a, &lo, out, err);
         if (st != CDLT_OK)
             return relocate(f, err, st, l->base + s);
         *out_raw = l->buf + s;

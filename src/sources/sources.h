@@ -9,6 +9,8 @@ typedef struct src_files src_files;
 
 /* Expand the pattern (sorted; a plain path must exist). CDLT_NOT_FOUND when nothing matches. */
 cdlt_status src_files_open(const char *pattern, src_files **out, cdlt_error *err);
+/* How deep items may nest ([extract] max_depth); 0 = the JSON reader's default (512). */
+void src_files_set_max_depth(src_files *f, uint32_t depth);
 /* Next item of the current file, moving to the next file at its end. *out_eof at the end of
  * the last file. Values live in `a`. Errors name file, line, column and byte offset. */
 cdlt_status src_files_next(src_files *f, arena *a, jv *out, bool *out_eof, cdlt_error *err);

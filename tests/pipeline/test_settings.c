@@ -1,0 +1,250 @@
+/* test_settings.c: settings a dlt user reaches through config/env (issue 10 #5), each into a
+ * real DuckDB file: [schema] naming, import_schema_path (e.g. the large_integer detection the
+ * coercion error points to), export_schema_path, [extract] max_depth (the JSON nesting error
+ * points to it), [load] delete_completed_jobs and truncate_staging_dataset. Old main ignored
+ * all of them. */
+#include "ptest.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+static void clear_env(void)
+{
+    unsetenv("SCHEMA__NAMING");
+    unsetenv("EXTRACT__MAX_DEPTH");
+    unsetenv("LOAD__DELETE_COMPLETED_JOBS");
+    unsetenv("LOAD__TRUNCATE_STAGING_DATASET");
+}
+
+static cdlt_status run_text(pt_env *e, const char *name, const char *text,
+                            const cdlt_pipeline_options *opts, cdlt_error *err)
+{
+    char input[1200];
+    snprintf(input, sizeof input, "%s/%s.jsonl", e->dir, name);
+    assert_int_equal(tu_write_file(input, text, strlen(text)), 0);
+    cdlt_pipeline_options o;
+    if (opts)
+        o = *opts;
+    else
+        pt_options(e, name, e->db, &o);
+    cdlt_pipeline *p = NULL;
+    cdlt_error_clear(err);
+    cdlt_status rc = cdlt_pipeline_open(&o, &p, err);
+    if (rc != CDLT_OK)
+        return rc;
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("items", input, &r, err), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    return rc;
+}
+
+static int64_t column_count(const char *db, const char *table, const char *column)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ds' AND "
+             "table_name = '%s' AND column_name = '%s'",
+             table, column);
+    return pt_query_int(db, sql);
+}
+
+static void test_naming(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-naming");
+    cdlt_error err;
+    setenv("SCHEMA__NAMING", "camelCase", 1);
+    cdlt_pipeline_options o;
+    pt_options(e, "bad", e->db, &o);
+    cdlt_pipeline *p = NULL;
+    assert_int_equal(cdlt_pipeline_open(&o, &p, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "camelCase"));
+    assert_non_null(strstr(err.message, "sql_cs_v1"));
+
+    setenv("SCHEMA__NAMING", "sql_cs_v1", 1);
+    assert_int_equal(run_text(e, "cs", "{\"UserName\":1,\"Nested\":{\"InnerKey\":2}}\n", NULL,
+                              &err),
+                     CDLT_OK);
+    assert_int_equal(column_count(e->db, "items", "UserName"), 1);
+    assert_int_equal(column_count(e->db, "items", "Nested__InnerKey"), 1);
+    assert_int_equal(column_count(e->db, "items", "user_name"), 0);
+    /* the loaded tables keep their names: another naming for this pipeline is refused */
+    setenv("SCHEMA__NAMING", "snake_case", 1);
+    assert_int_equal(run_text(e, "cs", "{\"UserName\":2}\n", NULL, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "naming"));
+    assert_non_null(strstr(err.message, "sql_cs_v1"));
+    /* the default stays snake_case */
+    clear_env();
+    assert_int_equal(run_text(e, "sc", "{\"UserName\":1}\n", NULL, &err), CDLT_OK);
+    assert_int_equal(column_count(e->db, "items", "user_name"), 1);
+    pt_env_free(e);
+}
+
+/* export_schema_path writes <dir>/<schema>.schema.yaml; a schema file in import_schema_path
+ * with settings.detections = [large_integer] makes an integer above 2^64 load as wei. */
+static void test_import_export_schema(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-schema");
+    cdlt_error err;
+    const char *big = "{\"id\":1,\"big\":18446744073709551617}\n";
+    assert_int_equal(run_text(e, "nodet", big, NULL, &err), CDLT_COERCE);
+    assert_non_null(strstr(err.message, "import_schema_path"));
+
+    char in[1200], out[1200], file[1300];
+    snprintf(in, sizeof in, "%s/schemas_in", e->dir);
+    snprintf(out, sizeof out, "%s/schemas_out", e->dir);
+    mkdir(in, 0755);
+    snprintf(file, sizeof file, "%s/src.schema.yaml", in);
+    const char *yaml = "version: 1\nengine_version: 11\nname: src\ntables: {}\n"
+                       "settings:\n  detections:\n  - iso_timestamp\n  - large_integer\n"
+                       "normalizers:\n  names: snake_case\n  json:\n"
+                       "    module: dlt.common.normalizers.json.relational\n";
+    assert_int_equal(tu_write_file(file, yaml, strlen(yaml)), 0);
+    cdlt_pipeline_options o;
+    pt_options(e, "det", e->db, &o);
+    o.import_schema_path = in;
+    o.export_schema_path = out;
+    assert_int_equal(run_text(e, "det", big, &o, &err), CDLT_OK);
+    char *t = pt_query_text(e->db, "SELECT CAST(big AS VARCHAR) FROM ds.items");
+    assert_string_equal(t, "18446744073709551617");
+    free(t);
+    snprintf(file, sizeof file, "%s/src.schema.yaml", out);
+    size_t n = 0;
+    char *exported = tu_read_file(file, &n);
+    assert_non_null(exported);
+    assert_non_null(strstr(exported, "large_integer"));
+    assert_non_null(strstr(exported, "items:"));
+    assert_non_null(strstr(exported, "data_type: wei"));
+    free(exported);
+    pt_env_free(e);
+}
+
+static void test_max_depth(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-depth");
+    cdlt_error err;
+    enum { DEPTH = 600 };
+    char *text = malloc(DEPTH * 6 + 16);
+    size_t k = 0;
+    for (int i = 0; i < DEPTH; i++)
+        k += (size_t)sprintf(text + k, "{\"a\":");
+    k += (size_t)sprintf(text + k, "1");
+    for (int i = 0; i < DEPTH; i++)
+        text[k++] = '}';
+    text[k++] = '\n';
+    text[k] = '\0';
+    assert_int_equal(run_text(e, "deep", text, NULL, &err), CDLT_DEPTH);
+    assert_non_null(strstr(err.message, "max_depth"));
+    assert_non_null(strstr(err.message, "EXTRACT__MAX_DEPTH"));
+    setenv("EXTRACT__MAX_DEPTH", "1000", 1);
+    assert_int_equal(run_text(e, "deep2", text, NULL, &err), CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 1);
+    setenv("EXTRACT__MAX_DEPTH", "-3", 1);
+    cdlt_pipeline_options o;
+    pt_options(e, "deep3", e->db, &o);
+    cdlt_pipeline *p = NULL;
+    assert_int_equal(cdlt_pipeline_open(&o, &p, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "max_depth"));
+    clear_env();
+    free(text);
+    pt_env_free(e);
+}
+
+/* Files left in load/loaded/<id>/completed_jobs of pipeline `name`. */
+static int completed_files(const pt_env *e, const char *name)
+{
+    char dir[1300];
+    snprintf(dir, sizeof dir, "%s/%s/load/loaded", e->pdir, name);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[1700];
+        snprintf(sub, sizeof sub, "%s/%s/completed_jobs", dir, de->d_name);
+        DIR *s = opendir(sub);
+        assert_non_null(s);
+        struct dirent *f;
+        while ((f = readdir(s)))
+            n += f->d_name[0] != '.';
+        closedir(s);
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_delete_completed_jobs(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-del");
+    cdlt_error err;
+    assert_int_equal(run_text(e, "keep", "{\"id\":1}\n", NULL, &err), CDLT_OK);
+    assert_true(completed_files(e, "keep") > 0);
+    setenv("LOAD__DELETE_COMPLETED_JOBS", "true", 1);
+    assert_int_equal(run_text(e, "del", "{\"id\":1}\n", NULL, &err), CDLT_OK);
+    assert_int_equal(completed_files(e, "del"), 0);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 2);
+    clear_env();
+    pt_env_free(e);
+}
+
+static void test_truncate_staging_dataset(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-trunc");
+    cdlt_error err;
+    cdlt_pipeline_options o;
+    pt_options(e, "st", e->db, &o);
+    o.destination_options = "{\"replace_strategy\":\"insert-from-staging\"}";
+    char input[1200];
+    snprintf(input, sizeof input, "%s/st.jsonl", e->dir);
+    const char *rows = "{\"id\":1,\"l\":[1,2]}\n{\"id\":2,\"l\":[3]}\n";
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            setenv("LOAD__TRUNCATE_STAGING_DATASET", "true", 1);
+        assert_int_equal(tu_write_file(input, rows, strlen(rows)), 0);
+        cdlt_pipeline *p = pt_open_opts(&o);
+        cdlt_source *s = NULL;
+        cdlt_resource *r = NULL;
+        assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+        assert_int_equal(cdlt_file_resource_open("items", input, &r, &err), CDLT_OK);
+        assert_int_equal(cdlt_resource_set_write_disposition(r, CDLT_WD_REPLACE), CDLT_OK);
+        assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+        assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+        cdlt_source_free(s);
+        cdlt_pipeline_free(p);
+        assert_int_equal(pt_count(e->db, "ds", "items"), 2);
+        assert_int_equal(pt_count(e->db, "ds", "items__l"), 3);
+        /* dlt's default keeps the staging rows; true empties them after the load */
+        assert_int_equal(pt_count(e->db, "ds_staging", "items"), pass ? 0 : 2);
+        assert_int_equal(pt_count(e->db, "ds_staging", "items__l"), pass ? 0 : 3);
+    }
+    clear_env();
+    pt_env_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_naming),
+        cmocka_unit_test(test_import_export_schema),
+        cmocka_unit_test(test_max_depth),
+        cmocka_unit_test(test_delete_completed_jobs),
+        cmocka_unit_test(test_truncate_staging_dataset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
