@@ -835,7 +835,10 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     }
     if (cred) {
         buf abs = BUF_INIT;
-        if (strcmp(dest, "duckdb") == 0)
+        /* a DuckDB file path is made absolute; a MotherDuck name (md:...) is not a path
+         * (the destination refuses it with its own message) */
+        if (strcmp(dest, "duckdb") == 0 && strncmp(cred, "md:", 3) != 0 &&
+            strncmp(cred, "motherduck:", 11) != 0)
             absolute_path(cred, &abs);
         else
             buf_puts(&abs, cred);

@@ -229,6 +229,22 @@ cdlt_status duck_open(const dest_config *cfg, destination **out, cdlt_error *err
     const char *cred = cfg->credentials;
     if (cred && strncmp(cred, "duckdb:///", 10) == 0)
         cred += 10;
+    /* MotherDuck ("md:db?motherduck_token=...") and query strings are not file names: DuckDB
+     * would create a local file named after them, token included. Refuse both; the message
+     * shows no part of the credential after the database name. */
+    if (cred && (strncmp(cred, "md:", 3) == 0 || strncmp(cred, "motherduck:", 11) == 0)) {
+        err_set(err, CDLT_CONFIG, "duckdb: credentials name a MotherDuck database (md:...), "
+                                  "which cdlt's duckdb destination cannot reach");
+        return err_hint(err, "give the path of a local DuckDB file as credentials");
+    }
+    if (cred && strchr(cred, '?')) {
+        err_set(err, CDLT_CONFIG,
+                "duckdb: credentials '%.*s?***' carry a query string; a DuckDB file path "
+                "takes none (it would become part of the file name)",
+                (int)(strchr(cred, '?') - cred), cred);
+        return err_hint(err, "remove the '?...' part; DuckDB settings go under "
+                             "[destination.duckdb] (memory_limit_mb, load_threads, ...)");
+    }
     if (cred && cred[0])
         buf_puts(&path, cred);
     else
