@@ -37,7 +37,11 @@ static cfg_format by_extension(const char *name)
 cdlt_status cfg_definition_parse(const char *text, size_t len, const char *name, cfg_format fmt,
                                  arena *a, jv *out, cdlt_error *err)
 {
-    /* Editors on Windows write a UTF-8 byte order mark; it is not content in any format. */
+    /* Editors on Windows write a UTF-8 byte order mark; it is not content in any format.
+     * libyaml handles BOMs itself (also before later documents), so YAML gets the text as
+     * it is: stripping one made "BOM BOM ..." parse differently (fuzz_config_yaml). */
+    const char *raw = text;
+    size_t rawlen = len;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         text += 3;
         len -= 3;
@@ -49,7 +53,7 @@ cdlt_status cfg_definition_parse(const char *text, size_t len, const char *name,
     case CFG_FMT_TOML:
         return toml_parse(text, len, name, a, out, err);
     case CFG_FMT_YAML:
-        return cfg_yaml_parse(text, len, name, a, out, err);
+        return cfg_yaml_parse(raw, rawlen, name, a, out, err);
     case CFG_FMT_JSON:
         return json_parse(text, len, a, &jo, out, err);
     case CFG_FMT_AUTO:
@@ -71,7 +75,7 @@ cdlt_status cfg_definition_parse(const char *text, size_t len, const char *name,
             err_nomem(err);
         return st;
     }
-    st = cfg_yaml_parse(text, len, name, a, out, err);
+    st = cfg_yaml_parse(raw, rawlen, name, a, out, err);
     if (st == CDLT_OK && out->type != JV_OBJECT) {
         /* Neither format gave a table: report what TOML said, it is the likelier intent. */
         if (err)
