@@ -491,6 +491,14 @@ CDLT_API cdlt_status cdlt_resource_set_merge_key(cdlt_resource *r, const char *c
 /* An explicit column: data_type is a dlt type name ("bigint", "text", "timestamp", ...). */
 CDLT_API cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name,
                                               const char *data_type, bool nullable);
+/* dlt's merge strategy of a merge resource: "delete-insert" (default), "upsert",
+ * "insert-only", "scd2" (not supported yet: refused when the package loads). */
+CDLT_API cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy);
+/* A column hint as dlt writes it in `columns`: hint "hard_delete" | "merge_key" |
+ * "primary_key" | "unique" with value "true"/"false", or "dedup_sort" with "asc"/"desc". The
+ * column is added (without a type) when the resource does not list it yet. */
+CDLT_API cdlt_status cdlt_resource_set_column_hint(cdlt_resource *r, const char *column,
+                                                   const char *hint, const char *value);
 CDLT_API cdlt_status cdlt_resource_set_max_table_nesting(cdlt_resource *r, int max_nesting);
 /* "evolve" | "freeze" | "discard_row" | "discard_value", or a JSON object
  * {"tables":..,"columns":..,"data_type":..}. */

@@ -135,6 +135,14 @@ typedef struct dest_vtable {
     /* Between transactions: give back memory held for committed data (caches). NULL = no
      * such need. */
     void (*trim_memory)(destination *d);
+
+    /* ---- merge (spec core.md §5.3-§5.4) ---- */
+    /* After every file of the listed merge roots' chains loaded into the staging dataset (via
+     * migrate_staging / truncate_staging / load_file_staging): merge each chain into the final
+     * tables by the root's strategy (SQL from src/sqlgen), in the open transaction. `tag`
+     * makes temporary names unique (the load id). NULL = the destination cannot merge. */
+    cdlt_status (*merge_from_staging)(destination *d, const schema *s, const char *const *roots,
+                                      size_t n, const char *tag, cdlt_error *err);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -72,7 +72,11 @@ static const char *const RES_KEYS[] = {"name", "path", "glob", "file", "table_na
                                        "write_disposition", "primary_key", "merge_key",
                                        "max_table_nesting", "schema_contract", "columns",
                                        "selected", "limit", NULL};
-static const char *const COL_KEYS[] = {"name", "data_type", "nullable", NULL};
+static const char *const COL_KEYS[] = {"name",        "data_type", "nullable", "hard_delete",
+                                       "dedup_sort",  "merge_key", "primary_key", "unique",
+                                       NULL};
+static const char *const COL_BOOL_HINTS[] = {"nullable", "hard_delete", "merge_key",
+                                             "primary_key", "unique", NULL};
 static const char *const WD_KEYS[] = {"disposition", "strategy", NULL};
 
 /* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean". */
@@ -221,6 +225,12 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
             cdlt_status rc = check_keys(d, v, "write_disposition", WD_KEYS, err);
             if (rc != CDLT_OK)
                 return rc;
+            const jv *sv = jv_get(v, "strategy");
+            if (sv && (sv->type != JV_STRING ||
+                       (strcmp(sv->u.s, "delete-insert") != 0 && strcmp(sv->u.s, "upsert") != 0 &&
+                        strcmp(sv->u.s, "insert-only") != 0 && strcmp(sv->u.s, "scd2") != 0)))
+                return wrong_type(d, "write_disposition", "strategy",
+                                  "delete-insert, upsert, insert-only or scd2", err);
         } else if (v->type != JV_STRING) {
             return wrong_type(d, place, "write_disposition",
                               "append, replace or merge (or a table with disposition)", err);
@@ -232,8 +242,15 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
             if (c->type != JV_OBJECT)
                 continue;
             cdlt_status rc = check_keys(d, c, "a column", COL_KEYS, err);
-            if (rc == CDLT_OK && (c = jv_get(c, "nullable")) && c->type != JV_BOOL)
-                rc = wrong_type(d, "a column", "nullable", "true or false", err);
+            for (size_t k = 0; rc == CDLT_OK && COL_BOOL_HINTS[k]; k++) {
+                const jv *h = jv_get(c, COL_BOOL_HINTS[k]);
+                if (h && h->type != JV_BOOL)
+                    rc = wrong_type(d, "a column", COL_BOOL_HINTS[k], "true or false", err);
+            }
+            const jv *ds = jv_get(c, "dedup_sort");
+            if (rc == CDLT_OK && ds &&
+                (ds->type != JV_STRING || (strcmp(ds->u.s, "asc") && strcmp(ds->u.s, "desc"))))
+                rc = wrong_type(d, "a column", "dedup_sort", "asc or desc", err);
             if (rc != CDLT_OK)
                 return rc;
         }
@@ -493,7 +510,17 @@ static cdlt_status add_col(cdlt_resource *r, const char *name, const jv *spec)
     } else if (spec && spec->type == JV_STRING) {
         type = spec->u.s; /* shorthand: columns = { id = "bigint" } */
     }
-    return cdlt_resource_add_column(r, name, type, nullable);
+    cdlt_status rc = cdlt_resource_add_column(r, name, type, nullable);
+    static const char *const H[] = {"hard_delete", "merge_key", "primary_key", "unique"};
+    for (size_t k = 0; rc == CDLT_OK && spec && spec->type == JV_OBJECT && k < 4; k++) {
+        const jv *h = jv_get(spec, H[k]);
+        if (h && h->type == JV_BOOL)
+            rc = cdlt_resource_set_column_hint(r, name, H[k], h->u.b ? "true" : "false");
+    }
+    const jv *ds = spec && spec->type == JV_OBJECT ? jv_get(spec, "dedup_sort") : NULL;
+    if (rc == CDLT_OK && ds && ds->type == JV_STRING)
+        rc = cdlt_resource_set_column_hint(r, name, "dedup_sort", ds->u.s);
+    return rc;
 }
 
 static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t idx,
@@ -547,6 +574,12 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
                  : strcmp(wd, "replace") == 0   ? cdlt_resource_set_write_disposition(r, CDLT_WD_REPLACE)
                  : strcmp(wd, "merge") == 0     ? cdlt_resource_set_write_disposition(r, CDLT_WD_MERGE)
                                                 : CDLT_INVALID_ARG;
+            const jv *sv = v->type == JV_OBJECT ? jv_get(v, "strategy") : NULL;
+            if (rc == CDLT_OK && sv) {
+                what = "write_disposition.strategy (delete-insert|upsert|insert-only|scd2)";
+                rc = sv->type == JV_STRING ? cdlt_resource_set_merge_strategy(r, sv->u.s)
+                                           : CDLT_INVALID_ARG;
+            }
         }
         if (rc == CDLT_OK && (v = jv_get(s, "primary_key"))) {
             what = "primary_key (a column name or a list)";

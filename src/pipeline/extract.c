@@ -141,6 +141,8 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         t->disposition = r->wd;
     else if (t->disposition == WD_UNSET)
         t->disposition = WD_APPEND;
+    if (r->strategy != MS_UNSET)
+        t->strategy = r->strategy;
     if (!t->resource || strcmp(t->resource, r->name) != 0) {
         char *rn = arena_strndup(&x->s->mem, r->name, strlen(r->name));
         if (!rn)
@@ -163,6 +165,11 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         if (r->cols[i].type)
             c->type = dtype_parse(r->cols[i].type, strlen(r->cols[i].type));
         c->nullable = r->cols[i].nullable;
+        c->hints |= r->cols[i].hints;
+        if (r->cols[i].dedup_sort)
+            c->dedup_sort = r->cols[i].dedup_sort;
+        if (r->cols[i].hints & HINT_PRIMARY_KEY)
+            c->nullable = false;
     }
     for (size_t i = 0; i < r->npk; i++) {
         schema_column *c;

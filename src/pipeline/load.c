@@ -5,6 +5,7 @@
  * Also the overlapped load (pipe_ovl_*): the same transaction, fed by the normalizer while it
  * runs, on a second thread (the machine's second core; docs/pipeline.md "Overlapped load"). */
 #include "pipeline.h"
+#include "sqlgen/sqlgen.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -252,7 +253,9 @@ static cdlt_status commit_chunk(cdlt_pipeline *p, destination *d, const schema *
 static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *load_id,
                                 cdlt_error *err)
 {
-    strv staged = {0};          /* insert-from-staging: chain tables replaced from staging */
+    strv staged = {0};          /* chain tables loaded into staging (replace from staging, merge) */
+    strv repl = {0};            /* ...of those, the replaced ones (insert-from-staging) */
+    strv merges = {0};          /* merge roots (merged from staging after the last file) */
     const dest_vtable *dv = p->dv;
     buf pkg = BUF_INIT, tmp = BUF_INIT, name = BUF_INIT;
     store_names jobs = {0};
@@ -324,10 +327,27 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
      * transaction (core.md §5.2) */
     for (size_t i = 0; rc == CDLT_OK && i < l.tables.n; i++) {
         const schema_table *t = schema_get_table(s, l.tables.v[i]);
-        if (!t || t->parent || schema_table_disposition(s, t) != WD_REPLACE)
+        if (!t || t->parent)
+            continue;
+        write_disposition wd = schema_table_disposition(s, t);
+        if (wd == WD_MERGE) {
+            /* merge: checked before anything is written, then staged and merged at the end */
+            rc = sqlgen_merge_validate(s, t, err);
+            if (rc == CDLT_OK && !dv->merge_from_staging)
+                rc = err_set(err, CDLT_DESTINATION,
+                             "table '%s' has write_disposition merge, which destination %s "
+                             "does not support", t->name, dv->name);
+            if (rc == CDLT_OK && (add_staged_chain(s, t, &staged) != CDLT_OK ||
+                                  strv_add(&merges, t->name) != CDLT_OK))
+                rc = err_nomem(err);
+            continue;
+        }
+        if (wd != WD_REPLACE)
             continue;
         if (p->replace_staging)
-            rc = add_staged_chain(s, t, &staged) == CDLT_OK ? CDLT_OK : err_nomem(err);
+            rc = add_staged_chain(s, t, &staged) == CDLT_OK && add_staged_chain(s, t, &repl) == CDLT_OK
+                     ? CDLT_OK
+                     : err_nomem(err);
         else
             rc = truncate_chain(p, d, s, t, err);
     }
@@ -420,11 +440,18 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
     }
     if (rc != CDLT_OK)
         goto done;
-    if (staged.n) {
+    if (repl.n) {
         pipe_crash_point("replace_from_staging");
-        rc = dv->replace_from_staging(d, s, (const char *const *)staged.v, staged.n, err);
+        rc = dv->replace_from_staging(d, s, (const char *const *)repl.v, repl.n, err);
         if (rc != CDLT_OK)
             goto done;
+    }
+    if (merges.n) {
+        pipe_crash_point("merge_from_staging");
+        rc = dv->merge_from_staging(d, s, (const char *const *)merges.v, merges.n, load_id, err);
+        if (rc != CDLT_OK)
+            goto done;
+        pipe_crash_point("merged");
     }
     rc = dv->complete_load(d, s, load_id, err);
     if (rc != CDLT_OK)
@@ -501,6 +528,8 @@ done:
     mem_free(names);
     mem_free(chunk_of);
     strv_free(&staged);
+    strv_free(&repl);
+    strv_free(&merges);
     lpkg_free(&l);
     schema_free(s);
     store_names_free(&jobs);
@@ -901,12 +930,34 @@ static void ovl_free(pipe_ovl *o)
     mem_free(o);
 }
 
+/* Does the package (its extracted root tables) merge into any table? */
+static bool package_merges(const char *extracted_dir, const schema *s)
+{
+    lpkg l;
+    cdlt_error e;
+    bool merge = false;
+    if (read_lpkg(extracted_dir, &l, &e) != CDLT_OK)
+        return true; /* (unreadable: the sequential load reports it) */
+    for (size_t i = 0; i < l.tables.n && !merge; i++) {
+        const schema_table *t = schema_get_table(s, l.tables.v[i]);
+        merge = t && !t->parent && schema_table_disposition(s, t) == WD_MERGE;
+    }
+    lpkg_free(&l);
+    return merge;
+}
+
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
-                    const char *schema_name, pipe_ovl **out)
+                    const schema *s, pipe_ovl **out)
 {
     *out = NULL;
+    const char *schema_name = s->name;
     if (!p->dv->migrate_table)
         return;
+    /* merge loads into staging and merges after the last file: the sequential load's job */
+    if (package_merges(extracted_dir, s)) {
+        LOG_INFO("package %s is loaded after normalize (it merges)", load_id);
+        return;
+    }
     /* insert-from-staging is the sequential load's job (it needs the whole package's schema
      * for the staging chain and copies after the last file): no overlap then */
     if (p->replace_staging) {

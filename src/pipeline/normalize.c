@@ -473,7 +473,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     /* chunks need a destination that can undo an interrupted one */
     c.chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
     if (overlap) {
-        pipe_ovl_start(p, load_id, ext.data, s->name, &c.ovl);
+        pipe_ovl_start(p, load_id, ext.data, s, &c.ovl);
         /* smaller files: the loader starts early and the tail after normalize is short */
         if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
             c.max_bytes = PIPE_OVERLAP_FILE_MAX;

@@ -31,6 +31,8 @@ typedef struct pipe_col {
     char *name;    /* column name as given (normalized when applied) */
     char *type;    /* dlt type name */
     bool nullable; /* false = NOT NULL */
+    uint32_t hints; /* HINT_* set by cdlt_resource_set_column_hint */
+    int8_t dedup_sort; /* 0 none, 1 asc, -1 desc */
 } pipe_col;
 
 struct cdlt_resource {
@@ -45,6 +47,7 @@ struct cdlt_resource {
     cdlt_table_name_fn table_fn;/* dynamic table name, wins over table_name */
     void *table_ud;             /* user data of table_fn */
     write_disposition wd;       /* WD_UNSET = append or what the schema says */
+    merge_strategy strategy;    /* MS_UNSET = the schema's, else delete-insert */
     char **pk;                  /* primary key columns */
     size_t npk;                 /* entries of pk */
     char **mk;                  /* merge key columns */
@@ -329,7 +332,7 @@ typedef struct pipe_ovl pipe_ovl;
 /* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
  * line) when overlap is not possible for this package; never fails the run. */
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
-                    const char *schema_name, pipe_ovl **out);
+                    const schema *s, pipe_ovl **out);
 /* Normalizer thread: the closed file `path` of table t (s is the live schema; the queue gets
  * a snapshot of t). Blocks while the bounded queue is full. */
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);

@@ -140,6 +140,7 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
     c->table_fn = r->table_fn;
     c->table_ud = r->table_ud;
     c->wd = r->wd;
+    c->strategy = r->strategy;
     c->max_nesting = r->max_nesting;
     c->contract = r->contract;
     c->limit_items = r->limit_items;
@@ -168,10 +169,15 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
             ok = false;
         }
     }
-    for (size_t i = 0; ok && i < r->ncols; i++)
+    for (size_t i = 0; ok && i < r->ncols; i++) {
         if (cdlt_resource_add_column(c, r->cols[i].name, r->cols[i].type, r->cols[i].nullable) !=
             CDLT_OK)
             ok = false;
+        else {
+            c->cols[c->ncols - 1].hints = r->cols[i].hints;
+            c->cols[c->ncols - 1].dedup_sort = r->cols[i].dedup_sort;
+        }
+    }
     if (!ok) {
         cdlt_resource_free(c);
         return CDLT_NOMEM;
@@ -263,6 +269,7 @@ cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name, const c
         return CDLT_NOMEM;
     r->cols = nc;
     pipe_col *c = &r->cols[r->ncols];
+    memset(c, 0, sizeof *c);
     c->name = mem_strdup(name);
     c->type = data_type && *data_type ? mem_strdup(data_type) : NULL;
     c->nullable = nullable;
@@ -272,6 +279,67 @@ cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name, const c
         return CDLT_NOMEM;
     }
     r->ncols++;
+    return CDLT_OK;
+}
+
+cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy)
+{
+    if (!r || !strategy)
+        return CDLT_INVALID_ARG;
+    static const struct {
+        const char *name;
+        merge_strategy ms;
+    } S[] = {{"delete-insert", MS_DELETE_INSERT}, {"upsert", MS_UPSERT},
+             {"insert-only", MS_INSERT_ONLY}, {"scd2", MS_SCD2}};
+    for (size_t i = 0; i < sizeof S / sizeof S[0]; i++)
+        if (strcmp(strategy, S[i].name) == 0) {
+            r->strategy = S[i].ms;
+            return CDLT_OK;
+        }
+    return CDLT_INVALID_ARG;
+}
+
+cdlt_status cdlt_resource_set_column_hint(cdlt_resource *r, const char *column, const char *hint,
+                                          const char *value)
+{
+    if (!r || !column || !*column || !hint || !value)
+        return CDLT_INVALID_ARG;
+    static const struct {
+        const char *name;
+        uint32_t bit;
+    } H[] = {{"hard_delete", HINT_HARD_DELETE}, {"merge_key", HINT_MERGE_KEY},
+             {"primary_key", HINT_PRIMARY_KEY}, {"unique", HINT_UNIQUE}};
+    uint32_t bit = 0;
+    int8_t sort = 0;
+    bool on = false;
+    if (strcmp(hint, "dedup_sort") == 0) {
+        if (strcmp(value, "asc") != 0 && strcmp(value, "desc") != 0)
+            return CDLT_INVALID_ARG;
+        sort = value[0] == 'a' ? 1 : -1;
+    } else {
+        for (size_t i = 0; i < sizeof H / sizeof H[0] && !bit; i++)
+            if (strcmp(hint, H[i].name) == 0)
+                bit = H[i].bit;
+        if (!bit || (strcmp(value, "true") != 0 && strcmp(value, "false") != 0))
+            return CDLT_INVALID_ARG;
+        on = value[0] == 't';
+    }
+    pipe_col *c = NULL;
+    for (size_t i = 0; i < r->ncols && !c; i++)
+        if (strcmp(r->cols[i].name, column) == 0)
+            c = &r->cols[i];
+    if (!c) {
+        cdlt_status rc = cdlt_resource_add_column(r, column, NULL, true);
+        if (rc != CDLT_OK)
+            return rc;
+        c = &r->cols[r->ncols - 1];
+    }
+    if (sort)
+        c->dedup_sort = sort;
+    else if (on)
+        c->hints |= bit;
+    else
+        c->hints &= ~bit;
     return CDLT_OK;
 }
 

@@ -126,6 +126,9 @@ cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, 
 cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
                              const char *const *parents, size_t n, cdlt_error *err);
 void duck_trim_memory(destination *d);
+/* merge (staging.c) */
+cdlt_status duck_merge_from_staging(destination *d, const schema *s, const char *const *roots,
+                                    size_t n, const char *tag, cdlt_error *err);
 
 /* ---- writer (writer.c) and loader (loader.c) ---- */
 cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,

@@ -3,6 +3,7 @@
  * tables, then each final table of the chain is emptied and refilled from its staging table,
  * all inside the package transaction, so a failed package never leaves a half-replaced table. */
 #include "duck.h"
+#include "sqlgen/sqlgen.h"
 
 /* The session's dataset fields while the staging dataset is selected. */
 typedef struct ds_saved {
@@ -195,4 +196,28 @@ cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, 
         st = duck_drop_tables(d, tables, n, NULL, err);
     use_main(d, &sv);
     return staging_fail(d, st, err);
+}
+
+cdlt_status duck_merge_from_staging(destination *d, const schema *s, const char *const *roots,
+                                    size_t n, const char *tag, cdlt_error *err)
+{
+    strv stmts = {0};
+    cdlt_status st = CDLT_OK;
+    sqlgen_target tg = {d->dataset, d->staging, tag};
+    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
+        const schema_table *root = NULL;
+        if ((st = schema_table_of(s, roots[i], &root, err)) != CDLT_OK)
+            break;
+        strv_free(&stmts);
+        if ((st = sqlgen_merge(&sqlgen_duckdb, &tg, s, root, &stmts, err)) != CDLT_OK)
+            break;
+        for (size_t k = 0; k < stmts.n && st == CDLT_OK; k++) {
+            LOG_DEBUG("duckdb: merge %s: %s", roots[i], stmts.v[k]);
+            st = duck_exec(d, stmts.v[k], "merging the staged rows into the final table", err);
+            if (st != CDLT_OK)
+                err_set_table(err, roots[i]);
+        }
+    }
+    strv_free(&stmts);
+    return st;
 }

@@ -41,4 +41,5 @@ const dest_vtable duck_vtable = {
     .find_state_datasets = duck_find_state_datasets,
     .delete_load = duck_delete_load,
     .trim_memory = duck_trim_memory,
+    .merge_from_staging = duck_merge_from_staging,
 };

@@ -1,0 +1,508 @@
+/* merge.c: the follow-up SQL of dlt's merge strategies (core.md §5.3, §5.4), from the schema:
+ * which columns, which keys, which hard-delete and dedup-sort columns. One generator; the
+ * dialect struct holds what differs between SQL engines. */
+#include "sqlgen/sqlgen.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const sqlgen_dialect sqlgen_duckdb = {"duckdb", true};
+
+void sqlgen_ident(const sqlgen_dialect *dl, buf *b, const char *ident)
+{
+    (void)dl; /* duckdb and postgres both quote with "" and double embedded quotes */
+    buf_putc(b, '"');
+    for (const char *p = ident; *p; p++) {
+        if (*p == '"')
+            buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    buf_putc(b, '"');
+}
+
+static void qtable(const sqlgen_dialect *dl, buf *b, const char *ds, const char *t)
+{
+    sqlgen_ident(dl, b, ds);
+    buf_putc(b, '.');
+    sqlgen_ident(dl, b, t);
+}
+
+/* The complete columns of t, comma separated, each with `prefix` (e.g. "s.") when given. */
+static void col_list(const sqlgen_dialect *dl, buf *b, const schema_table *t, const char *prefix)
+{
+    bool first = true;
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        if (!column_is_complete(&t->columns[i]))
+            continue;
+        if (!first)
+            buf_puts(b, ", ");
+        first = false;
+        if (prefix)
+            buf_puts(b, prefix);
+        sqlgen_ident(dl, b, t->columns[i].name);
+    }
+}
+
+static const schema_column *find_hint(const schema_table *t, uint32_t hint)
+{
+    for (uint32_t i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].hints & hint)
+            return &t->columns[i];
+    return NULL;
+}
+
+static const schema_column *find_dedup(const schema_table *t)
+{
+    for (uint32_t i = 0; i < t->ncolumns; i++)
+        if (t->columns[i].dedup_sort)
+            return &t->columns[i];
+    return NULL;
+}
+
+static uint32_t count_hint(const schema_table *t, uint32_t hint)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->ncolumns; i++)
+        n += (t->columns[i].hints & hint) != 0;
+    return n;
+}
+
+static merge_strategy strategy_of(const schema_table *root)
+{
+    return root->strategy == MS_UNSET ? MS_DELETE_INSERT : root->strategy;
+}
+
+static const char *strategy_name(merge_strategy m)
+{
+    switch (m) {
+    case MS_UPSERT: return "upsert";
+    case MS_INSERT_ONLY: return "insert-only";
+    case MS_SCD2: return "scd2";
+    default: return "delete-insert";
+    }
+}
+
+static cdlt_status invalid(cdlt_error *err, const schema_table *root, const char *column,
+                           const char *fmt, const char *arg, const char *todo)
+{
+    err_set(err, CDLT_SCHEMA, "resource '%s', table '%s'%s%s%s: ", root->resource ? root->resource : root->name,
+            root->name, column ? ", column '" : "", column ? column : "", column ? "'" : "");
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof err->message - n, "%s", msg);
+    err_set_table(err, root->name);
+    if (column)
+        err_set_column(err, column);
+    return err_hint(err, "%s", todo);
+}
+
+cdlt_status sqlgen_merge_validate(const schema *s, const schema_table *root, cdlt_error *err)
+{
+    merge_strategy ms = strategy_of(root);
+    if (ms == MS_SCD2)
+        return invalid(err, root, NULL, "merge strategy '%s' is not supported by cdlt yet",
+                       "scd2",
+                       "use strategy delete-insert or upsert (scd2 is planned; nothing was "
+                       "loaded)");
+    if ((ms == MS_UPSERT || ms == MS_INSERT_ONLY) && count_hint(root, HINT_PRIMARY_KEY) == 0)
+        return invalid(err, root, NULL, "merge strategy '%s' needs a primary key",
+                       strategy_name(ms), "set primary_key on the resource (a column or a list)");
+    if (count_hint(root, HINT_HARD_DELETE) > 1)
+        return invalid(err, root, NULL, "%smore than one column has the hard_delete hint", NULL,
+                       "keep hard_delete on one column");
+    uint32_t nd = 0;
+    for (uint32_t i = 0; i < root->ncolumns; i++)
+        nd += root->columns[i].dedup_sort != 0;
+    if (nd > 1)
+        return invalid(err, root, NULL, "%smore than one column has the dedup_sort hint", NULL,
+                       "keep dedup_sort on one column");
+    /* every key must be a column the data has (a key named but never seen has no type) */
+    for (uint32_t i = 0; i < root->ncolumns; i++) {
+        const schema_column *c = &root->columns[i];
+        if ((c->hints & (HINT_PRIMARY_KEY | HINT_MERGE_KEY)) && !column_is_complete(c))
+            return invalid(err, root, c->name,
+                           "the %s is not a column of the loaded data",
+                           (c->hints & HINT_PRIMARY_KEY) ? "primary key" : "merge key",
+                           "fix primary_key / merge_key to name columns the items have");
+    }
+    /* nested tables are matched through their root key */
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (t == root || !t->seen_data || schema_root_table(s, t) != root)
+            continue;
+        if (ms != MS_SCD2 && !table_get_column(t, "_dlt_root_id", 12))
+            return invalid(err, root, NULL,
+                           "nested table '%s' has no _dlt_root_id column, which merge needs",
+                           t->name,
+                           "drop the tables of this resource (refresh = \"drop_resources\") so "
+                           "they are made again with root keys");
+    }
+    return CDLT_OK;
+}
+
+/* d.k1 = s.k1 AND d.k2 = s.k2 for the columns with `hint` into b; false when none. */
+static bool key_match(const sqlgen_dialect *dl, buf *b, const schema_table *t, uint32_t hint)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        if (!(t->columns[i].hints & hint) || !column_is_complete(&t->columns[i]))
+            continue;
+        buf_puts(b, any ? " AND d." : "d.");
+        sqlgen_ident(dl, b, t->columns[i].name);
+        buf_puts(b, " = s.");
+        sqlgen_ident(dl, b, t->columns[i].name);
+        any = true;
+    }
+    return any;
+}
+
+/* The staged row is a delete (hard_delete): bool column true, other types not NULL. */
+static void deleted_cond(const sqlgen_dialect *dl, buf *b, const schema_column *hd, const char *p,
+                         bool negate)
+{
+    buf_puts(b, "(");
+    if (p)
+        buf_puts(b, p);
+    sqlgen_ident(dl, b, hd->name);
+    if (hd->type == DT_BOOL) {
+        buf_puts(b, negate ? " IS NULL OR " : " IS NOT NULL AND ");
+        if (p)
+            buf_puts(b, p);
+        sqlgen_ident(dl, b, hd->name);
+        buf_puts(b, negate ? " = FALSE" : " = TRUE");
+    } else {
+        buf_puts(b, negate ? " IS NULL" : " IS NOT NULL");
+    }
+    buf_puts(b, ")");
+}
+
+static cdlt_status add(strv *out, buf *b, cdlt_error *err)
+{
+    if (b->status != CDLT_OK || strv_add(out, buf_cstr(b)) != CDLT_OK)
+        return err_nomem(err);
+    buf_clear(b);
+    return CDLT_OK;
+}
+
+/* ROW_NUMBER() OVER (partition BY <pk> ORDER BY <dedup_sort> | (SELECT NULL)) */
+static void dedup_window(const sqlgen_dialect *dl, buf *b, const schema_table *root)
+{
+    buf_puts(b, "ROW_NUMBER() OVER (PARTITION BY ");
+    bool first = true;
+    for (uint32_t i = 0; i < root->ncolumns; i++) {
+        if (!(root->columns[i].hints & HINT_PRIMARY_KEY) || !column_is_complete(&root->columns[i]))
+            continue;
+        if (!first)
+            buf_puts(b, ", ");
+        first = false;
+        sqlgen_ident(dl, b, root->columns[i].name);
+    }
+    const schema_column *ds = find_dedup(root);
+    if (ds && column_is_complete(ds)) {
+        buf_puts(b, " ORDER BY ");
+        sqlgen_ident(dl, b, ds->name);
+        buf_puts(b, ds->dedup_sort > 0 ? " ASC" : " DESC");
+    } else {
+        buf_puts(b, " ORDER BY (SELECT NULL)");
+    }
+    buf_puts(b, ") AS _dlt_dedup_rn");
+}
+
+static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *tg,
+                                 const schema *s, const schema_table *root, strv *out,
+                                 cdlt_error *err)
+{
+    buf b = BUF_INIT, keys = BUF_INIT, tmpd = BUF_INIT, tmpi = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    bool pk = false, mk = false;
+    {
+        buf k1 = BUF_INIT, k2 = BUF_INIT;
+        pk = key_match(dl, &k1, root, HINT_PRIMARY_KEY);
+        mk = key_match(dl, &k2, root, HINT_MERGE_KEY);
+        if (pk)
+            buf_printf(&keys, "(%s)", buf_cstr(&k1));
+        if (mk)
+            buf_printf(&keys, "%s(%s)", pk ? " OR " : "", buf_cstr(&k2));
+        buf_free(&k1);
+        buf_free(&k2);
+    }
+    const schema_column *hd = find_hint(root, HINT_HARD_DELETE);
+    if (hd && !column_is_complete(hd))
+        hd = NULL;
+    bool nested = false;
+    for (uint32_t i = 0; i < s->ntables; i++)
+        nested = nested || (s->tables[i] != root && s->tables[i]->seen_data &&
+                            schema_root_table(s, s->tables[i]) == root);
+    buf_printf(&tmpd, "%s_delete_%s", root->name, tg->tag);
+    buf_printf(&tmpi, "%s_insert_%s", root->name, tg->tag);
+    for (char *p = tmpd.data; p && *p; p++)
+        if (*p == '.')
+            *p = '_';
+    for (char *p = tmpi.data; p && *p; p++)
+        if (*p == '.')
+            *p = '_';
+
+    if (!nested) {
+        if (pk || mk) {
+            buf_puts(&b, "DELETE FROM ");
+            qtable(dl, &b, tg->dataset, root->name);
+            buf_puts(&b, " AS d WHERE EXISTS (SELECT 1 FROM ");
+            qtable(dl, &b, tg->staging, root->name);
+            buf_printf(&b, " AS s WHERE %s)", buf_cstr(&keys));
+            if ((rc = add(out, &b, err)) != CDLT_OK)
+                goto out;
+        }
+        buf_puts(&b, "INSERT INTO ");
+        qtable(dl, &b, tg->dataset, root->name);
+        buf_puts(&b, " (");
+        col_list(dl, &b, root, NULL);
+        buf_puts(&b, ") SELECT ");
+        col_list(dl, &b, root, NULL);
+        buf_puts(&b, " FROM ");
+        if (pk) {
+            buf_puts(&b, "(SELECT ");
+            dedup_window(dl, &b, root);
+            buf_puts(&b, ", ");
+            col_list(dl, &b, root, NULL);
+            buf_puts(&b, " FROM ");
+            qtable(dl, &b, tg->staging, root->name);
+            buf_puts(&b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1");
+            if (hd) {
+                buf_puts(&b, " AND ");
+                deleted_cond(dl, &b, hd, NULL, true);
+            }
+        } else {
+            qtable(dl, &b, tg->staging, root->name);
+            buf_puts(&b, " WHERE ");
+            if (hd)
+                deleted_cond(dl, &b, hd, NULL, true);
+            else
+                buf_puts(&b, "1 = 1");
+        }
+        rc = add(out, &b, err);
+        goto out;
+    }
+
+    /* with nested tables: the root ids to delete and to insert, through temporary tables */
+    if (pk || mk) {
+        buf_puts(&b, "CREATE TEMPORARY TABLE ");
+        sqlgen_ident(dl, &b, tmpd.data);
+        buf_puts(&b, " AS SELECT d.\"_dlt_id\" FROM ");
+        qtable(dl, &b, tg->dataset, root->name);
+        buf_puts(&b, " AS d WHERE EXISTS (SELECT 1 FROM ");
+        qtable(dl, &b, tg->staging, root->name);
+        buf_printf(&b, " AS s WHERE %s)", buf_cstr(&keys));
+        if ((rc = add(out, &b, err)) != CDLT_OK)
+            goto out;
+        for (uint32_t i = 0; i < s->ntables; i++) {
+            const schema_table *t = s->tables[i];
+            if (t == root || !t->seen_data || schema_root_table(s, t) != root)
+                continue;
+            buf_puts(&b, "DELETE FROM ");
+            qtable(dl, &b, tg->dataset, t->name);
+            buf_puts(&b, " WHERE \"_dlt_root_id\" IN (SELECT * FROM ");
+            sqlgen_ident(dl, &b, tmpd.data);
+            buf_puts(&b, ")");
+            if ((rc = add(out, &b, err)) != CDLT_OK)
+                goto out;
+        }
+        buf_puts(&b, "DELETE FROM ");
+        qtable(dl, &b, tg->dataset, root->name);
+        buf_puts(&b, " WHERE \"_dlt_id\" IN (SELECT * FROM ");
+        sqlgen_ident(dl, &b, tmpd.data);
+        buf_puts(&b, ")");
+        if ((rc = add(out, &b, err)) != CDLT_OK)
+            goto out;
+    }
+    buf_puts(&b, "CREATE TEMPORARY TABLE ");
+    sqlgen_ident(dl, &b, tmpi.data);
+    buf_puts(&b, " AS SELECT \"_dlt_id\" FROM ");
+    if (pk) {
+        buf_puts(&b, "(SELECT ");
+        dedup_window(dl, &b, root);
+        buf_puts(&b, ", \"_dlt_id\"");
+        if (hd) {
+            buf_puts(&b, ", ");
+            sqlgen_ident(dl, &b, hd->name);
+        }
+        buf_puts(&b, " FROM ");
+        qtable(dl, &b, tg->staging, root->name);
+        buf_puts(&b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1");
+        if (hd) {
+            buf_puts(&b, " AND ");
+            deleted_cond(dl, &b, hd, NULL, true);
+        }
+    } else {
+        qtable(dl, &b, tg->staging, root->name);
+        buf_puts(&b, " WHERE ");
+        if (hd)
+            deleted_cond(dl, &b, hd, NULL, true);
+        else
+            buf_puts(&b, "1 = 1");
+    }
+    if ((rc = add(out, &b, err)) != CDLT_OK)
+        goto out;
+    buf_puts(&b, "INSERT INTO ");
+    qtable(dl, &b, tg->dataset, root->name);
+    buf_puts(&b, " (");
+    col_list(dl, &b, root, NULL);
+    buf_puts(&b, ") SELECT ");
+    col_list(dl, &b, root, NULL);
+    buf_puts(&b, " FROM ");
+    qtable(dl, &b, tg->staging, root->name);
+    buf_puts(&b, " WHERE \"_dlt_id\" IN (SELECT * FROM ");
+    sqlgen_ident(dl, &b, tmpi.data);
+    buf_puts(&b, ")");
+    if ((rc = add(out, &b, err)) != CDLT_OK)
+        goto out;
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (t == root || !t->seen_data || schema_root_table(s, t) != root)
+            continue;
+        buf_puts(&b, "INSERT INTO ");
+        qtable(dl, &b, tg->dataset, t->name);
+        buf_puts(&b, " (");
+        col_list(dl, &b, t, NULL);
+        buf_puts(&b, ") SELECT ");
+        col_list(dl, &b, t, NULL);
+        buf_puts(&b, " FROM (SELECT ROW_NUMBER() OVER (PARTITION BY \"_dlt_id\" ORDER BY "
+                     "(SELECT NULL)) AS _dlt_dedup_rn, ");
+        col_list(dl, &b, t, NULL);
+        buf_puts(&b, " FROM ");
+        qtable(dl, &b, tg->staging, t->name);
+        buf_puts(&b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1 AND \"_dlt_root_id\" IN "
+                     "(SELECT * FROM ");
+        sqlgen_ident(dl, &b, tmpi.data);
+        buf_puts(&b, ")");
+        if ((rc = add(out, &b, err)) != CDLT_OK)
+            goto out;
+    }
+    if (pk || mk) {
+        buf_puts(&b, "DROP TABLE ");
+        sqlgen_ident(dl, &b, tmpd.data);
+        if ((rc = add(out, &b, err)) != CDLT_OK)
+            goto out;
+    }
+    buf_puts(&b, "DROP TABLE ");
+    sqlgen_ident(dl, &b, tmpi.data);
+    rc = add(out, &b, err);
+out:
+    buf_free(&b);
+    buf_free(&keys);
+    buf_free(&tmpd);
+    buf_free(&tmpi);
+    return rc;
+}
+
+/* MERGE INTO final USING staging: upsert (update + insert, hard deletes delete) or insert-only
+ * (only new keys, deletes filtered out first). */
+static void merge_into(const sqlgen_dialect *dl, buf *b, const sqlgen_target *tg,
+                       const schema_table *t, bool root, const schema_column *hd, bool update)
+{
+    buf_puts(b, "MERGE INTO ");
+    qtable(dl, b, tg->dataset, t->name);
+    buf_puts(b, " AS d USING ");
+    if (root && hd && !update) {
+        buf_puts(b, "(SELECT * FROM ");
+        qtable(dl, b, tg->staging, t->name);
+        buf_puts(b, " WHERE ");
+        deleted_cond(dl, b, hd, NULL, true);
+        buf_puts(b, ")");
+    } else {
+        qtable(dl, b, tg->staging, t->name);
+    }
+    buf_puts(b, " AS s ON ");
+    if (root)
+        key_match(dl, b, t, HINT_PRIMARY_KEY);
+    else
+        buf_puts(b, "d.\"_dlt_id\" = s.\"_dlt_id\"");
+    if (update) {
+        if (root && hd) {
+            buf_puts(b, " WHEN MATCHED AND ");
+            deleted_cond(dl, b, hd, "s.", false);
+            buf_puts(b, " THEN DELETE");
+        }
+        buf_puts(b, " WHEN MATCHED THEN UPDATE SET ");
+        bool first = true;
+        for (uint32_t i = 0; i < t->ncolumns; i++) {
+            if (!column_is_complete(&t->columns[i]))
+                continue;
+            if (!first)
+                buf_puts(b, ", ");
+            first = false;
+            sqlgen_ident(dl, b, t->columns[i].name);
+            buf_puts(b, " = s.");
+            sqlgen_ident(dl, b, t->columns[i].name);
+        }
+    }
+    buf_puts(b, " WHEN NOT MATCHED");
+    if (root && hd && update) {
+        buf_puts(b, " AND ");
+        deleted_cond(dl, b, hd, "s.", true);
+    }
+    buf_puts(b, " THEN INSERT (");
+    col_list(dl, b, t, NULL);
+    buf_puts(b, ") VALUES (");
+    col_list(dl, b, t, "s.");
+    buf_puts(b, ")");
+}
+
+static cdlt_status upsert(const sqlgen_dialect *dl, const sqlgen_target *tg, const schema *s,
+                          const schema_table *root, bool update, strv *out, cdlt_error *err)
+{
+    buf b = BUF_INIT;
+    const schema_column *hd = find_hint(root, HINT_HARD_DELETE);
+    if (hd && !column_is_complete(hd))
+        hd = NULL;
+    merge_into(dl, &b, tg, root, true, hd, update);
+    cdlt_status rc = add(out, &b, err);
+    for (uint32_t i = 0; rc == CDLT_OK && i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (t == root || !t->seen_data || schema_root_table(s, t) != root)
+            continue;
+        merge_into(dl, &b, tg, t, false, NULL, update);
+        rc = add(out, &b, err);
+        if (rc != CDLT_OK || !update)
+            continue;
+        /* child rows a root in this load no longer has */
+        buf_puts(&b, "DELETE FROM ");
+        qtable(dl, &b, tg->dataset, t->name);
+        buf_puts(&b, " WHERE \"_dlt_root_id\" IN (SELECT \"_dlt_id\" FROM ");
+        qtable(dl, &b, tg->staging, root->name);
+        buf_puts(&b, ") AND \"_dlt_id\" NOT IN (SELECT \"_dlt_id\" FROM ");
+        qtable(dl, &b, tg->staging, t->name);
+        buf_puts(&b, ")");
+        rc = add(out, &b, err);
+        if (rc == CDLT_OK && hd) {
+            buf_puts(&b, "DELETE FROM ");
+            qtable(dl, &b, tg->dataset, t->name);
+            buf_puts(&b, " WHERE \"_dlt_root_id\" IN (SELECT \"_dlt_id\" FROM ");
+            qtable(dl, &b, tg->staging, root->name);
+            buf_puts(&b, " WHERE ");
+            deleted_cond(dl, &b, hd, NULL, false);
+            buf_puts(&b, ")");
+            rc = add(out, &b, err);
+        }
+    }
+    buf_free(&b);
+    return rc;
+}
+
+cdlt_status sqlgen_merge(const sqlgen_dialect *dl, const sqlgen_target *tg, const schema *s,
+                         const schema_table *root, strv *out, cdlt_error *err)
+{
+    cdlt_status rc = sqlgen_merge_validate(s, root, err);
+    if (rc != CDLT_OK)
+        return rc;
+    switch (strategy_of(root)) {
+    case MS_UPSERT:
+    case MS_INSERT_ONLY:
+        if (!dl->has_merge_into)
+            return err_set(err, CDLT_SCHEMA, "table '%s': %s needs MERGE INTO, which %s lacks",
+                           root->name, strategy_name(strategy_of(root)), dl->name);
+        return upsert(dl, tg, s, root, strategy_of(root) == MS_UPSERT, out, err);
+    default:
+        return delete_insert(dl, tg, s, root, out, err);
+    }
+}
