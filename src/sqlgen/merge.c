@@ -436,12 +436,8 @@ static void merge_into(const sqlgen_dialect *dl, buf *b, const sqlgen_target *tg
             sqlgen_ident(dl, b, t->columns[i].name);
         }
     }
-    buf_puts(b, " WHEN NOT MATCHED");
-    if (root && hd && update) {
-        buf_puts(b, " AND ");
-        deleted_cond(dl, b, hd, "s.", true);
-    }
-    buf_puts(b, " THEN INSERT (");
+    /* as dlt: upsert inserts a new key's row even when it is marked deleted */
+    buf_puts(b, " WHEN NOT MATCHED THEN INSERT (");
     col_list(dl, b, t, NULL);
     buf_puts(b, ") VALUES (");
     col_list(dl, b, t, "s.");
