@@ -305,7 +305,7 @@ typedef enum cdlt_write_disposition {
     CDLT_WD_DEFAULT = 0, /* append, or what the schema already says */
     CDLT_WD_APPEND = 1,
     CDLT_WD_REPLACE = 2, /* truncate-and-insert */
-    CDLT_WD_MERGE = 3    /* accepted, loaded as append until merge lands */
+    CDLT_WD_MERGE = 3    /* through staging, by the merge strategy (docs/merge.md) */
 } cdlt_write_disposition;
 
 typedef enum cdlt_refresh {
@@ -494,6 +494,17 @@ CDLT_API cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name
 /* dlt's merge strategy of a merge resource: "delete-insert" (default), "upsert",
  * "insert-only", "scd2" (not supported yet: refused when the package loads). */
 CDLT_API cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy);
+/* dlt's incremental cursor: spec_json holds its arguments as a JSON object, e.g.
+ * {"cursor_path":"updated_at","initial_value":"2024-01-01T00:00:00Z"} (also end_value,
+ * last_value_func "max"|"min", primary_key, on_cursor_value_missing, lag, range_start,
+ * range_end, row_order). Items outside the window are dropped at extract; the cursor's state
+ * is kept in the pipeline state (docs/incremental.md). NULL removes it. */
+CDLT_API cdlt_status cdlt_resource_set_incremental(cdlt_resource *r, const char *spec_json,
+                                                   cdlt_error *err);
+/* Inside a resource callback: the incremental window as JSON values (NULL when none): where
+ * this run starts (last value of the previous run, or initial_value) and end_value. */
+CDLT_API const char *cdlt_emitter_incremental_start(const cdlt_emitter *em);
+CDLT_API const char *cdlt_emitter_incremental_end(const cdlt_emitter *em);
 /* A column hint as dlt writes it in `columns`: hint "hard_delete" | "merge_key" |
  * "primary_key" | "unique" with value "true"/"false", or "dedup_sort" with "asc"/"desc". The
  * column is added (without a type) when the resource does not list it yet. */

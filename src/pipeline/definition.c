@@ -67,11 +67,11 @@ static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credenti
                                        NULL};
 static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
                                         "merge_key", "max_table_nesting", "schema_contract",
-                                        "columns", "selected", "limit", NULL};
+                                        "columns", "selected", "limit", "incremental", NULL};
 static const char *const RES_KEYS[] = {"name", "path", "glob", "file", "table_name",
                                        "write_disposition", "primary_key", "merge_key",
                                        "max_table_nesting", "schema_contract", "columns",
-                                       "selected", "limit", NULL};
+                                       "selected", "limit", "incremental", NULL};
 static const char *const COL_KEYS[] = {"name",        "data_type", "nullable", "hard_delete",
                                        "dedup_sort",  "merge_key", "primary_key", "unique",
                                        NULL};
@@ -218,6 +218,10 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
         return wrong_type(d, place, "table_name", "a string", err);
     if ((v = jv_get(o, "limit")) && v->type != JV_INT)
         return wrong_type(d, place, "limit", "an integer", err);
+    if ((v = jv_get(o, "incremental")) && v->type != JV_OBJECT)
+        return wrong_type(d, place, "incremental",
+                          "a table of dlt's incremental arguments (cursor_path, initial_value, ...)",
+                          err);
     if ((v = jv_get(o, "max_table_nesting")) && v->type != JV_INT)
         return wrong_type(d, place, "max_table_nesting", "an integer >= 0", err);
     if ((v = jv_get(o, "write_disposition"))) {
@@ -620,6 +624,18 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
                 }
             } else {
                 rc = CDLT_INVALID_ARG;
+            }
+        }
+        if (rc == CDLT_OK && (v = jv_get(s, "incremental")) && v->type == JV_OBJECT) {
+            buf b = BUF_INIT;
+            json_write(&b, v, 0);
+            rc = b.status ? err_nomem(err) : cdlt_resource_set_incremental(r, b.data, err);
+            buf_free(&b);
+            if (rc != CDLT_OK) {
+                buf_free(&b);
+                err_prefix(err, "%s: %s (%s): ", d->path ? d->path : "definition", where, name);
+                cdlt_resource_free(r);
+                return rc;
             }
         }
         if (rc == CDLT_OK && (v = jv_get(s, "selected")) && v->type == JV_BOOL)

@@ -6,6 +6,7 @@
  * copied file by file as it is, unparsed; normalize parses the copies with the same line
  * reader, so tables and data errors are the same (docs/pipeline.md "Verbatim copies"). */
 #include "pipeline.h"
+#include "incremental/incremental.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,49 @@ struct cdlt_emitter {
     bool row_first;     /* next value is the first of its container */
     uint64_t bytes_done;  /* file resources: bytes consumed */
     uint64_t bytes_total; /* file resources: bytes to read */
+    incr *inc;            /* the resource's incremental cursor, NULL = none */
 };
+
+const char *cdlt_emitter_incremental_start(const cdlt_emitter *em)
+{
+    return em && em->inc ? incr_start_json(em->inc) : NULL;
+}
+
+const char *cdlt_emitter_incremental_end(const cdlt_emitter *em)
+{
+    return em && em->inc ? incr_end_json(em->inc) : NULL;
+}
+
+/* The saved state of r's cursor (JSON text, mem_alloc'ed) or NULL: the resource state's
+ * "incremental" object, keyed by cursor path as dlt keeps it. */
+static char *incr_saved_state(cdlt_pipeline *p, const char *src, const cdlt_resource *r,
+                              const char *path)
+{
+    pipe_src_state *ss = state_source(&p->state, src, false);
+    pipe_res_state *rs = ss ? state_resource(ss, r->name, false) : NULL;
+    for (size_t i = 0; rs && i < rs->kv.n; i++) {
+        if (strcmp(rs->kv.v[i].key, "incremental") != 0)
+            continue;
+        arena a;
+        arena_init(&a, 4096, 0);
+        jv o;
+        char *out = NULL;
+        if (json_parse(rs->kv.v[i].json, strlen(rs->kv.v[i].json), &a, NULL, &o, NULL) ==
+            CDLT_OK) {
+            const jv *c = jv_get(&o, path);
+            buf b = BUF_INIT;
+            if (c && c->type == JV_OBJECT && json_write(&b, c, 0) == CDLT_OK)
+                out = buf_detach(&b, NULL);
+            buf_free(&b);
+        }
+        arena_free(&a);
+        return out;
+    }
+    return NULL;
+}
+
+/* After a successful extract: each cursor's new state into its resource state. */
+static cdlt_status incr_save_states(xctx *x);
 
 struct cdlt_text {
     buf *b;   /* destination */
@@ -336,6 +379,18 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
     jv parsed;
     bool remapped = false;
     cdlt_status rc = CDLT_OK;
+    if (em->inc) { /* the cursor sees the item as the resource yields it, before the steps */
+        if (!v) {
+            if ((rc = json_parse(text, len, &em->mem, NULL, &parsed, x->err)) != CDLT_OK)
+                return rc;
+            v = &parsed;
+        }
+        bool keep = false;
+        if ((rc = incr_filter(em->inc, v, &keep, x->err)) != CDLT_OK)
+            return rc;
+        if (!keep)
+            return CDLT_OK;
+    }
     for (size_t i = 0; i < r->nsteps; i++) {
         if ((rc = ensure_text(em, v, &text, &len)) != CDLT_OK)
             break;
@@ -797,6 +852,7 @@ static void xctx_free(xctx *x)
             buf_free(&x->ems[i].text);
             buf_free(&x->ems[i].page);
             buf_free(&x->ems[i].row);
+            incr_free(x->ems[i].inc);
         }
         mem_free(x->ems);
     }
@@ -1008,7 +1064,24 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         em->needed = needed(src, src->res[i], 0);
         em->rs = (cdlt_state){&p->state, x->src_name, src->res[i]->name};
         em->ss = (cdlt_state){&p->state, x->src_name, NULL};
+        cdlt_resource *r = src->res[i];
+        if (r->incr_spec && rc == CDLT_OK) {
+            /* the cursor starts where the last run's state left it */
+            incr *probe = NULL;
+            rc = incr_open(r->incr_spec, NULL, (const char *const *)r->pk, r->npk, r->name,
+                           &probe, err);
+            char *saved = rc == CDLT_OK ? incr_saved_state(p, x->src_name, r,
+                                                           incr_cursor_path(probe))
+                                        : NULL;
+            incr_free(probe);
+            if (rc == CDLT_OK)
+                rc = incr_open(r->incr_spec, saved, (const char *const *)r->pk, r->npk, r->name,
+                               &em->inc, err);
+            mem_free(saved);
+        }
     }
+    if (rc != CDLT_OK)
+        goto done;
     progress_start(&p->progress, "extract", 0);
     for (size_t i = 0; rc == CDLT_OK && i < src->n; i++) {
         cdlt_emitter *em = &x->ems[i];
@@ -1040,6 +1113,9 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     if (rc != CDLT_OK)
         goto done;
 
+    rc = incr_save_states(x);
+    if (rc != CDLT_OK)
+        goto done;
     /* state: bump version, add the state row when it changed since the last extract */
     p->state.last_extracted_at = time_unix();
     if (state_add_schema_name(&p->state, x->s->name) != CDLT_OK) {
@@ -1140,6 +1216,7 @@ static bool is_data_error(cdlt_status rc)
 static bool verbatim_allowed(xctx *x, const cdlt_resource *r)
 {
     if (!x->p->verbatim_files || !r->selected || r->nsteps || r->table_fn || r->tfn ||
+        r->incr_spec ||
         r->limit_items >= 0 || r->limit_seconds > 0 || has_children(x, r))
         return false;
     const char *raw = r->table_name ? r->table_name : r->name;
@@ -1471,5 +1548,30 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud)
     if (rc == CDLT_DEPTH)
         err_hint(x->err, "the limit is [extract] max_depth (env EXTRACT__MAX_DEPTH, default "
                          "512): raise it, or flatten the data");
+    return rc;
+}
+
+static cdlt_status incr_save_states(xctx *x)
+{
+    buf st = BUF_INIT, obj = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; rc == CDLT_OK && x->ems && i < x->src->n; i++) {
+        cdlt_emitter *em = &x->ems[i];
+        bool save = false;
+        if (!em->inc || incr_state_json(em->inc, &st, &save) != CDLT_OK || !save)
+            continue;
+        buf_clear(&obj);
+        buf_putc(&obj, '{');
+        json_write_string(&obj, incr_cursor_path(em->inc), strlen(incr_cursor_path(em->inc)), 0);
+        buf_putc(&obj, ':');
+        buf_append(&obj, st.data, st.len);
+        buf_putc(&obj, '}');
+        pipe_src_state *ss = state_source(&x->p->state, x->src_name, true);
+        pipe_res_state *rs = ss ? state_resource(ss, em->r->name, true) : NULL;
+        if (!rs || obj.status != CDLT_OK || state_kvs_set(&rs->kv, "incremental", obj.data) != CDLT_OK)
+            rc = err_nomem(x->err);
+    }
+    buf_free(&st);
+    buf_free(&obj);
     return rc;
 }

@@ -48,6 +48,7 @@ struct cdlt_resource {
     void *table_ud;             /* user data of table_fn */
     write_disposition wd;       /* WD_UNSET = append or what the schema says */
     merge_strategy strategy;    /* MS_UNSET = the schema's, else delete-insert */
+    char *incr_spec;            /* dlt's incremental arguments as JSON, NULL = none */
     char **pk;                  /* primary key columns */
     size_t npk;                 /* entries of pk */
     char **mk;                  /* merge key columns */

@@ -1,6 +1,7 @@
 /* resource.c: the public source/resource API: construction, ownership, hints, steps, limits
  * and selection. Nothing runs here; extract.c drives the callbacks. */
 #include "pipeline.h"
+#include "incremental/incremental.h"
 
 #include <stdio.h>
 
@@ -31,6 +32,7 @@ void cdlt_resource_free(cdlt_resource *r)
     }
     mem_free(r->cols);
     mem_free(r->steps);
+    mem_free(r->incr_spec);
     mem_free(r);
 }
 
@@ -145,7 +147,7 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
     c->contract = r->contract;
     c->limit_items = r->limit_items;
     c->limit_seconds = r->limit_seconds;
-    bool ok = true;
+    bool ok = !r->incr_spec || (c->incr_spec = mem_strdup(r->incr_spec)) != NULL;
     if (r->file_glob && !(c->file_glob = mem_strdup(r->file_glob)))
         ok = false;
     /* the table name follows the new name unless it was set explicitly */
@@ -279,6 +281,27 @@ cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name, const c
         return CDLT_NOMEM;
     }
     r->ncols++;
+    return CDLT_OK;
+}
+
+cdlt_status cdlt_resource_set_incremental(cdlt_resource *r, const char *spec_json,
+                                          cdlt_error *err)
+{
+    if (!r)
+        return CDLT_INVALID_ARG;
+    if (spec_json) { /* checked now, so a typo fails before anything runs */
+        incr *in = NULL;
+        cdlt_status rc = incr_open(spec_json, NULL, (const char *const *)r->pk, r->npk, r->name,
+                                   &in, err);
+        incr_free(in);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    char *c = spec_json ? mem_strdup(spec_json) : NULL;
+    if (spec_json && !c)
+        return CDLT_NOMEM;
+    mem_free(r->incr_spec);
+    r->incr_spec = c;
     return CDLT_OK;
 }
 
