@@ -21,6 +21,10 @@ static void pl_usage(FILE *out)
             "  failed-jobs                failed jobs and their error messages\n"
             "  drop [RESOURCE...]         drop tables + state of resources (all when none);\n"
             "                             an unknown resource is an error listing the known ones\n"
+            "  drop RESOURCE... --state-only\n"
+            "                             forget the resources' state (incremental cursors); keep\n"
+            "                             the tables (also: reset-incremental RESOURCE...)\n"
+            "  state                      the pipeline state as JSON (secrets masked)\n"
             "  drop-pending               delete pending (extracted/normalized) packages\n"
             "                             (drop-pending-packages)\n"
             "  sync [--destination D] [--credentials C] [--dataset-name DS]\n"
@@ -28,7 +32,8 @@ static void pl_usage(FILE *out)
             "                             working dir and no --dataset-name, the dataset holding\n"
             "                             the pipeline's state is looked up; nothing to restore is\n"
             "                             an error and creates nothing\n\n"
-            "Commands that change the working dir (drop, drop-pending, sync) wait for no one:\n"
+            "Commands that change the working dir (drop, reset-incremental, drop-pending, sync)\n"
+            "wait for no one: "
             "while another command holds the pipeline they fail and change nothing.\n"
             "--json: the output, or on failure {\"error\": {...}}, as JSON on stdout.\n\n"
             "exit codes: 0 ok, 1 failed (also: pipeline in use), 2 usage, 3 unknown pipeline,\n"
@@ -39,7 +44,8 @@ static void pl_usage(FILE *out)
 enum {
     OPT_JSON = 1 << 0,   /* --json */
     OPT_FORMAT = 1 << 1, /* --format */
-    OPT_SYNC = 1 << 2    /* --destination, --credentials, --dataset-name */
+    OPT_SYNC = 1 << 2,   /* --destination, --credentials, --dataset-name */
+    OPT_STATE_ONLY = 1 << 3 /* drop --state-only (dlt's) */
 };
 
 typedef struct pl_command {
@@ -55,7 +61,9 @@ static const pl_command COMMANDS[] = {
     {"trace", NULL, 0, OPT_JSON},
     {"load-package", NULL, 1, 0},
     {"failed-jobs", NULL, 0, 0},
-    {"drop", NULL, -1, 0},
+    {"drop", NULL, -1, OPT_STATE_ONLY},
+    {"state", NULL, 0, 0},
+    {"reset-incremental", NULL, -1, 0},
     {"drop-pending", "drop-pending-packages", 0, 0},
     {"sync", NULL, 0, OPT_SYNC},
 };
@@ -144,6 +152,8 @@ int cmd_pipeline(int argc, char **argv)
         } else if (strcmp(a, "--dataset-name") == 0 && nx) {
             dataset = argv[++i];
             used |= OPT_SYNC;
+        } else if (strcmp(a, "--state-only") == 0) {
+            used |= OPT_STATE_ONLY;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown or incomplete option '%s'", a);
         } else if (npos < 64) {
@@ -177,9 +187,10 @@ int cmd_pipeline(int argc, char **argv)
         return CLI_USAGE;
     }
     if (used & ~c->opts) {
-        const char *opt = (used & ~c->opts & OPT_JSON)     ? "--json"
-                          : (used & ~c->opts & OPT_FORMAT) ? "--format"
-                                                           : "--destination/--credentials/--dataset-name";
+        const char *opt = (used & ~c->opts & OPT_JSON)         ? "--json"
+                          : (used & ~c->opts & OPT_FORMAT)     ? "--format"
+                          : (used & ~c->opts & OPT_STATE_ONLY) ? "--state-only"
+                                                               : "--destination/--credentials/--dataset-name";
         fprintf(stderr, "cdlt pipeline %s: %s does not apply here; see 'cdlt pipeline --help'\n",
                 c->name, opt);
         return CLI_USAGE;
@@ -222,6 +233,17 @@ int cmd_pipeline(int argc, char **argv)
     } else if (strcmp(c->name, "failed-jobs") == 0) {
         st = cdlt_pipeline_failed_jobs_text(p, &text, &err);
         code = print_text(st, text, &err, "failed-jobs failed", false);
+    } else if (strcmp(c->name, "state") == 0) {
+        st = cdlt_pipeline_state_text(p, &text, &err);
+        code = print_text(st, text, &err, "state failed", false);
+    } else if (strcmp(c->name, "reset-incremental") == 0 ||
+               (strcmp(c->name, "drop") == 0 && (used & OPT_STATE_ONLY))) {
+        st = cdlt_pipeline_reset_state(p, args, nargs, &err);
+        if (st != CDLT_OK)
+            code = fail("resetting the state failed", &err, false);
+        else
+            printf("The state (incremental cursors included) of the given resources of pipeline "
+                   "%s was reset; their tables stay\n", name);
     } else if (strcmp(c->name, "drop") == 0) {
         st = cdlt_pipeline_drop(p, args, nargs, &err);
         if (st != CDLT_OK)

@@ -380,6 +380,12 @@ CDLT_API cdlt_status cdlt_pipeline_load(cdlt_pipeline *p, cdlt_error *err);
 /* Pending packages: extracted or normalized but not loaded. Reads only (no lock). */
 CDLT_API cdlt_status cdlt_pipeline_pending_count(cdlt_pipeline *p, size_t *out, cdlt_error *err);
 CDLT_API cdlt_status cdlt_pipeline_drop_pending(cdlt_pipeline *p, cdlt_error *err);
+/* dlt's `drop RESOURCE --state-only`: forget the state of the named resources (their
+ * incremental cursors included) and store that in the destination; tables stay. */
+CDLT_API cdlt_status cdlt_pipeline_reset_state(cdlt_pipeline *p, const char *const *resources,
+                                               size_t n, cdlt_error *err);
+/* The pipeline state as pretty JSON (secrets masked); free with cdlt_string_free. */
+CDLT_API cdlt_status cdlt_pipeline_state_text(cdlt_pipeline *p, char **out, cdlt_error *err);
 /* Restore state and schemas from the destination (dlt's sync_destination). CDLT_NOT_FOUND
  * ("nothing to restore") when the destination has no state of the pipeline: then nothing is
  * created (no working dir, no database file). Without a working dir and a given dataset name,

@@ -381,8 +381,48 @@ static cdlt_status check_resources(cdlt_pipeline *p, const char *sname,
     return rc == CDLT_NOMEM ? err_nomem(err) : rc;
 }
 
+static cdlt_status drop_or_reset(cdlt_pipeline *p, const char *const *resources, size_t n,
+                                 bool state_only, cdlt_error *err);
+
 cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, size_t n,
                                cdlt_error *err)
+{
+    return drop_or_reset(p, resources, n, false, err);
+}
+
+cdlt_status cdlt_pipeline_reset_state(cdlt_pipeline *p, const char *const *resources, size_t n,
+                                      cdlt_error *err)
+{
+    if (p && n == 0)
+        return err_set(err, CDLT_INVALID_ARG, "name the resources whose state to reset");
+    return drop_or_reset(p, resources, n, true, err);
+}
+
+cdlt_status cdlt_pipeline_state_text(cdlt_pipeline *p, char **out, cdlt_error *err)
+{
+    *out = NULL;
+    if (!p)
+        return err_set(err, CDLT_INVALID_ARG, "no pipeline");
+    buf b = BUF_INIT;
+    if (state_to_json(&p->state, false, true, &b) != CDLT_OK) {
+        buf_free(&b);
+        return err_nomem(err);
+    }
+    /* values a resource stored may include a registered secret */
+    size_t cap = b.len * 2 + 64;
+    char *m = mem_alloc(cap);
+    if (!m) {
+        buf_free(&b);
+        return err_nomem(err);
+    }
+    cdlt_secret_mask_text(buf_cstr(&b), m, cap);
+    buf_free(&b);
+    *out = m;
+    return CDLT_OK;
+}
+
+static cdlt_status drop_or_reset(cdlt_pipeline *p, const char *const *resources, size_t n,
+                                 bool state_only, cdlt_error *err)
 {
     if (!p)
         return err_set(err, CDLT_INVALID_ARG, "no pipeline");
@@ -418,8 +458,25 @@ cdlt_status cdlt_pipeline_drop(cdlt_pipeline *p, const char *const *resources, s
             return err_set(err, rc, "invalid resource name '%s'", resources[i]);
         }
     }
+    if (state_only) { /* dlt's drop --state-only: the state goes, the tables stay */
+        pipe_src_state *ss = state_source(&p->state, sname, false);
+        for (size_t i = 0; ss && i < n; i++) {
+            pipe_res_state *rs = state_resource(ss, resources[i], false);
+            if (rs)
+                state_kvs_clear(&rs->kv);
+        }
+        /* saved now: the run below reads the state from disk under the lock */
+        rc = pipe_save_state(p, err);
+        if (rc != CDLT_OK) {
+            cdlt_source_free(src);
+            return rc;
+        }
+    }
     cdlt_load_info *info = NULL;
-    rc = cdlt_pipeline_run(p, src, n ? CDLT_REFRESH_DROP_RESOURCES : CDLT_REFRESH_DROP_SOURCES,
+    rc = cdlt_pipeline_run(p, src,
+                           state_only ? CDLT_REFRESH_NONE
+                           : n        ? CDLT_REFRESH_DROP_RESOURCES
+                                      : CDLT_REFRESH_DROP_SOURCES,
                            &info, err);
     cdlt_load_info_free(info);
     cdlt_source_free(src);
