@@ -498,8 +498,17 @@ CDLT_API cdlt_status cdlt_resource_set_merge_key(cdlt_resource *r, const char *c
 CDLT_API cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name,
                                               const char *data_type, bool nullable);
 /* dlt's merge strategy of a merge resource: "delete-insert" (default), "upsert",
- * "insert-only", "scd2" (not supported yet: refused when the package loads). */
+ * "insert-only", "scd2" (options: cdlt_resource_set_scd2). */
 CDLT_API cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy);
+/* merge strategy scd2 with dlt's options (each NULL = dlt's default): validity column names
+ * (default _dlt_valid_from / _dlt_valid_to; both or neither), active_record_timestamp (the
+ * valid_to of active records; default NULL), boundary_timestamp (ISO; default the load
+ * package's creation time), row_version_column_name (default _dlt_id, the row hash). */
+CDLT_API cdlt_status cdlt_resource_set_scd2(cdlt_resource *r, const char *valid_from,
+                                            const char *valid_to,
+                                            const char *active_record_timestamp,
+                                            const char *boundary_timestamp,
+                                            const char *row_version_column_name);
 /* dlt's incremental cursor: spec_json holds its arguments as a JSON object, e.g.
  * {"cursor_path":"updated_at","initial_value":"2024-01-01T00:00:00Z"} (also end_value,
  * last_value_func "max"|"min", primary_key, on_cursor_value_missing, lag, range_start,

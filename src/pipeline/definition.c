@@ -77,7 +77,10 @@ static const char *const COL_KEYS[] = {"name",        "data_type", "nullable", "
                                        NULL};
 static const char *const COL_BOOL_HINTS[] = {"nullable", "hard_delete", "merge_key",
                                              "primary_key", "unique", NULL};
-static const char *const WD_KEYS[] = {"disposition", "strategy", NULL};
+static const char *const WD_KEYS[] = {"disposition",           "strategy",
+                                      "validity_column_names", "active_record_timestamp",
+                                      "boundary_timestamp",    "row_version_column_name",
+                                      NULL};
 
 /* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean". */
 static size_t edit_distance(const char *a, const char *b)
@@ -583,6 +586,33 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
                 what = "write_disposition.strategy (delete-insert|upsert|insert-only|scd2)";
                 rc = sv->type == JV_STRING ? cdlt_resource_set_merge_strategy(r, sv->u.s)
                                            : CDLT_INVALID_ARG;
+            }
+            if (rc == CDLT_OK && sv && sv->type == JV_STRING && strcmp(sv->u.s, "scd2") == 0) {
+                /* dlt's scd2 options; set only for scd2 (dlt ignores them otherwise too) */
+                what = "scd2 options (validity_column_names = [from, to], active_record_timestamp, "
+                       "boundary_timestamp: ISO timestamps; row_version_column_name)";
+                const jv *vc = jv_get(v, "validity_column_names");
+                const char *vf = NULL, *vt = NULL;
+                if (vc) {
+                    if (vc->type == JV_ARRAY && vc->len == 2 &&
+                        vc->u.items[0].type == JV_STRING && vc->u.items[1].type == JV_STRING) {
+                        vf = vc->u.items[0].u.s;
+                        vt = vc->u.items[1].u.s;
+                    } else {
+                        rc = CDLT_INVALID_ARG;
+                    }
+                }
+                const jv *ar = jv_get(v, "active_record_timestamp"),
+                         *bt = jv_get(v, "boundary_timestamp"),
+                         *rv = jv_get(v, "row_version_column_name");
+                if ((ar && ar->type != JV_STRING && ar->type != JV_NULL && !jv_is_datetime(ar)) ||
+                    (bt && bt->type != JV_STRING && !jv_is_datetime(bt)) ||
+                    (rv && rv->type != JV_STRING))
+                    rc = CDLT_INVALID_ARG;
+                if (rc == CDLT_OK)
+                    rc = cdlt_resource_set_scd2(r, vf, vt,
+                                                ar && ar->type != JV_NULL ? ar->u.s : NULL,
+                                                bt ? bt->u.s : NULL, rv ? rv->u.s : NULL);
             }
         }
         if (rc == CDLT_OK && (v = jv_get(s, "primary_key"))) {

@@ -178,6 +178,93 @@ static cdlt_status ensure_column(xctx *x, schema_table *t, const char *raw, sche
     return rc;
 }
 
+/* Add "key": value members (JSON text without braces) to an extra object in the schema. */
+static cdlt_status add_extra(xctx *x, jv *extra, const char *members)
+{
+    /* members replace keys of the same name (a boundary changes from run to run) */
+    arena a;
+    arena_init(&a, 1024, 0);
+    jv add;
+    buf b = BUF_INIT;
+    buf_printf(&b, "{%s}", members);
+    cdlt_status prc = json_parse(b.data, b.len, &a, NULL, &add, x->err);
+    buf_clear(&b);
+    buf_putc(&b, '{');
+    bool first = true;
+    for (uint32_t i = 0; prc == CDLT_OK && extra->type == JV_OBJECT && i < extra->len; i++) {
+        if (jv_get(&add, extra->u.members[i].key))
+            continue;
+        if (!first)
+            buf_putc(&b, ',');
+        first = false;
+        json_write_string(&b, extra->u.members[i].key, strlen(extra->u.members[i].key), 0);
+        buf_putc(&b, ':');
+        json_write(&b, &extra->u.members[i].value, 0);
+    }
+    if (!first)
+        buf_putc(&b, ',');
+    buf_puts(&b, members);
+    buf_putc(&b, '}');
+    arena_free(&a);
+    if (prc != CDLT_OK) {
+        buf_free(&b);
+        return prc;
+    }
+    cdlt_status rc = b.status != CDLT_OK ? CDLT_NOMEM
+                                         : json_parse(b.data, b.len, &x->s->mem, NULL, extra,
+                                                      x->err);
+    buf_free(&b);
+    return rc;
+}
+
+/* dlt's scd2 hints on a root table: the validity columns (timestamps, x-valid-from /
+ * x-valid-to, the active record value), the row version column (x-row-version) and the
+ * boundary timestamp (x-boundary-timestamp). */
+static cdlt_status scd2_hints(xctx *x, cdlt_resource *r, schema_table *t)
+{
+    const char *names[2] = {r->scd2_from ? r->scd2_from : "_dlt_valid_from",
+                            r->scd2_to ? r->scd2_to : "_dlt_valid_to"};
+    buf m = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    for (int k = 0; k < 2 && rc == CDLT_OK; k++) {
+        schema_column *c;
+        if ((rc = ensure_column(x, t, names[k], &c)) != CDLT_OK)
+            break;
+        c->type = DT_TIMESTAMP;
+        c->nullable = true;
+        buf_clear(&m);
+        buf_puts(&m, k ? "\"x-valid-to\":true,\"x-active-record-timestamp\":"
+                       : "\"x-valid-from\":true");
+        if (k) {
+            if (r->scd2_active)
+                json_write_string(&m, r->scd2_active, strlen(r->scd2_active), 0);
+            else
+                buf_puts(&m, "null");
+        }
+        if (!jv_get(&c->extra, k ? "x-valid-to" : "x-valid-from"))
+            rc = add_extra(x, &c->extra, m.data);
+    }
+    schema_column *rv;
+    if (rc == CDLT_OK &&
+        (rc = ensure_column(x, t, r->scd2_row_version ? r->scd2_row_version : "_dlt_id", &rv)) ==
+            CDLT_OK) {
+        rv->nullable = false;
+        if (!r->scd2_row_version)
+            rv->type = DT_TEXT;
+        rv->hints &= ~(HINT_UNIQUE | HINT_ROW_KEY);
+        if (!jv_get(&rv->extra, "x-row-version"))
+            rc = add_extra(x, &rv->extra, "\"x-row-version\":true");
+    }
+    if (rc == CDLT_OK && r->scd2_boundary) {
+        buf_clear(&m);
+        buf_puts(&m, "\"x-boundary-timestamp\":");
+        json_write_string(&m, r->scd2_boundary, strlen(r->scd2_boundary), 0);
+        rc = add_extra(x, &t->extra, m.data);
+    }
+    buf_free(&m);
+    return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
+}
+
 static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
 {
     if (r->wd != WD_UNSET)
@@ -186,6 +273,11 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         t->disposition = WD_APPEND;
     if (r->strategy != MS_UNSET)
         t->strategy = r->strategy;
+    if (r->strategy == MS_SCD2 && !t->parent && t->disposition == WD_MERGE) {
+        cdlt_status rc = scd2_hints(x, r, t);
+        if (rc != CDLT_OK)
+            return rc;
+    }
     if (!t->resource || strcmp(t->resource, r->name) != 0) {
         char *rn = arena_strndup(&x->s->mem, r->name, strlen(r->name));
         if (!rn)

@@ -49,6 +49,10 @@ struct cdlt_resource {
     write_disposition wd;       /* WD_UNSET = append or what the schema says */
     merge_strategy strategy;    /* MS_UNSET = the schema's, else delete-insert */
     char *incr_spec;            /* dlt's incremental arguments as JSON, NULL = none */
+    char *scd2_from, *scd2_to;  /* scd2 validity_column_names (NULL = _dlt_valid_from/to) */
+    char *scd2_active;          /* active_record_timestamp (NULL = NULL marks active) */
+    char *scd2_boundary;        /* boundary_timestamp (NULL = the package's creation) */
+    char *scd2_row_version;     /* row_version_column_name (NULL = _dlt_id) */
     char **pk;                  /* primary key columns */
     size_t npk;                 /* entries of pk */
     char **mk;                  /* merge key columns */

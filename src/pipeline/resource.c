@@ -2,6 +2,7 @@
  * and selection. Nothing runs here; extract.c drives the callbacks. */
 #include "pipeline.h"
 #include "incremental/incremental.h"
+#include "types/types.h"
 
 #include <stdio.h>
 
@@ -33,6 +34,11 @@ void cdlt_resource_free(cdlt_resource *r)
     mem_free(r->cols);
     mem_free(r->steps);
     mem_free(r->incr_spec);
+    mem_free(r->scd2_from);
+    mem_free(r->scd2_to);
+    mem_free(r->scd2_active);
+    mem_free(r->scd2_boundary);
+    mem_free(r->scd2_row_version);
     mem_free(r);
 }
 
@@ -148,6 +154,12 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
     c->limit_items = r->limit_items;
     c->limit_seconds = r->limit_seconds;
     bool ok = !r->incr_spec || (c->incr_spec = mem_strdup(r->incr_spec)) != NULL;
+    char *const *from[] = {&r->scd2_from, &r->scd2_to, &r->scd2_active, &r->scd2_boundary,
+                           &r->scd2_row_version};
+    char **to[] = {&c->scd2_from, &c->scd2_to, &c->scd2_active, &c->scd2_boundary,
+                   &c->scd2_row_version};
+    for (size_t i = 0; ok && i < 5; i++)
+        ok = !*from[i] || (*to[i] = mem_strdup(*from[i])) != NULL;
     if (r->file_glob && !(c->file_glob = mem_strdup(r->file_glob)))
         ok = false;
     /* the table name follows the new name unless it was set explicitly */
@@ -303,6 +315,47 @@ cdlt_status cdlt_resource_set_incremental(cdlt_resource *r, const char *spec_jso
     mem_free(r->incr_spec);
     r->incr_spec = c;
     return CDLT_OK;
+}
+
+static cdlt_status set_opt(char **slot, const char *v)
+{
+    char *c = v ? mem_strdup(v) : NULL;
+    if (v && !c)
+        return CDLT_NOMEM;
+    mem_free(*slot);
+    *slot = c;
+    return CDLT_OK;
+}
+
+cdlt_status cdlt_resource_set_scd2(cdlt_resource *r, const char *valid_from,
+                                   const char *valid_to, const char *active_record_timestamp,
+                                   const char *boundary_timestamp,
+                                   const char *row_version_column_name)
+{
+    if (!r || (!valid_from != !valid_to))
+        return CDLT_INVALID_ARG;
+    for (int k = 0; k < 2; k++) {
+        const char *ts = k ? boundary_timestamp : active_record_timestamp;
+        int64_t us;
+        bool tz;
+        if (ts && !types_parse_iso_timestamp(ts, strlen(ts), &us, &tz)) {
+            int32_t days;
+            if (!types_parse_iso_date(ts, strlen(ts), &days))
+                return CDLT_INVALID_ARG;
+        }
+    }
+    cdlt_status rc = set_opt(&r->scd2_from, valid_from);
+    if (rc == CDLT_OK)
+        rc = set_opt(&r->scd2_to, valid_to);
+    if (rc == CDLT_OK)
+        rc = set_opt(&r->scd2_active, active_record_timestamp);
+    if (rc == CDLT_OK)
+        rc = set_opt(&r->scd2_boundary, boundary_timestamp);
+    if (rc == CDLT_OK)
+        rc = set_opt(&r->scd2_row_version, row_version_column_name);
+    if (rc == CDLT_OK)
+        r->strategy = MS_SCD2;
+    return rc;
 }
 
 cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy)

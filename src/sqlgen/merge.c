@@ -2,8 +2,10 @@
  * which columns, which keys, which hard-delete and dedup-sort columns. One generator; the
  * dialect struct holds what differs between SQL engines. */
 #include "sqlgen/sqlgen.h"
+#include "types/types.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const sqlgen_dialect sqlgen_duckdb = {"duckdb", true};
@@ -100,11 +102,10 @@ static cdlt_status invalid(cdlt_error *err, const schema_table *root, const char
 cdlt_status sqlgen_merge_validate(const schema *s, const schema_table *root, cdlt_error *err)
 {
     merge_strategy ms = strategy_of(root);
-    if (ms == MS_SCD2)
-        return invalid(err, root, NULL, "merge strategy '%s' is not supported by cdlt yet",
-                       "scd2",
-                       "use strategy delete-insert or upsert (scd2 is planned; nothing was "
-                       "loaded)");
+    if (ms == MS_SCD2 && find_hint(root, HINT_HARD_DELETE))
+        return invalid(err, root, NULL, "%shard_delete with merge strategy scd2 is not "
+                                        "supported by cdlt yet", NULL,
+                       "remove the hard_delete hint, or use strategy delete-insert or upsert");
     if ((ms == MS_UPSERT || ms == MS_INSERT_ONLY) && count_hint(root, HINT_PRIMARY_KEY) == 0)
         return invalid(err, root, NULL, "merge strategy '%s' needs a primary key",
                        strategy_name(ms), "set primary_key on the resource (a column or a list)");
@@ -485,6 +486,179 @@ static cdlt_status upsert(const sqlgen_dialect *dl, const sqlgen_target *tg, con
     return rc;
 }
 
+static const schema_column *find_extra(const schema_table *t, const char *key)
+{
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        const jv *v = jv_get(&t->columns[i].extra, key);
+        if (v && v->type == JV_BOOL && v->u.b)
+            return &t->columns[i];
+    }
+    return NULL;
+}
+
+/* An instant as dlt writes timestamp literals: 'YYYY-MM-DD HH:MM:SS.ffffff+00:00'. */
+static void ts_literal(buf *b, int64_t us)
+{
+    int64_t days = us / 86400000000LL, rem = us % 86400000000LL;
+    if (rem < 0) {
+        rem += 86400000000LL;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    types_civil_from_days(days, &y, &m, &d);
+    int64_t sec = rem / 1000000;
+    buf_printf(b, "'%04lld-%02u-%02u %02lld:%02lld:%02lld.%06lld+00:00'", (long long)y, m, d,
+               (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60),
+               (long long)(rem % 1000000));
+}
+
+/* ISO text (or a load id: unix seconds with a fraction) as a literal; false when neither. */
+static bool literal_of(buf *b, const char *text)
+{
+    int64_t us;
+    bool tz;
+    int32_t days;
+    if (types_parse_iso_timestamp(text, strlen(text), &us, &tz)) {
+        ts_literal(b, us);
+        return true;
+    }
+    if (types_parse_iso_date(text, strlen(text), &days)) {
+        ts_literal(b, (int64_t)days * 86400000000LL);
+        return true;
+    }
+    char *end;
+    double secs = strtod(text, &end);
+    if (end != text && *end == '\0') {
+        ts_literal(b, (int64_t)(secs * 1e6));
+        return true;
+    }
+    return false;
+}
+
+/* scd2 (core.md §5.5): retire active versions whose row hash is not staged (within the merge
+ * key values of the load), insert staged versions not active yet, nested tables insert-only. */
+static cdlt_status scd2(const sqlgen_dialect *dl, const sqlgen_target *tg, const schema *s,
+                        const schema_table *root, strv *out, cdlt_error *err)
+{
+    const schema_column *from = find_extra(root, "x-valid-from"),
+                        *to = find_extra(root, "x-valid-to"),
+                        *rv = find_extra(root, "x-row-version");
+    if (!from || !to)
+        return err_set(err, CDLT_SCHEMA, "table '%s': scd2 needs the validity columns "
+                                         "(x-valid-from / x-valid-to)", root->name);
+    const char *rvn = rv ? rv->name : "_dlt_id";
+    buf b = BUF_INIT, boundary = BUF_INIT, active = BUF_INIT, cond = BUF_INIT;
+    cdlt_status rc = CDLT_OK;
+    const jv *bt = jv_get(&root->extra, "x-boundary-timestamp");
+    if (!literal_of(&boundary, bt && bt->type == JV_STRING ? bt->u.s : tg->tag)) {
+        rc = err_set(err, CDLT_SCHEMA, "table '%s': boundary_timestamp '%s' is not a timestamp",
+                     root->name, bt && bt->type == JV_STRING ? bt->u.s : tg->tag);
+        goto out;
+    }
+    const jv *ar = jv_get(&to->extra, "x-active-record-timestamp");
+    bool ar_set = ar && ar->type == JV_STRING && literal_of(&active, ar->u.s);
+    /* the active test */
+    sqlgen_ident(dl, &cond, to->name);
+    if (ar_set)
+        buf_printf(&cond, " = %s", buf_cstr(&active));
+    else
+        buf_puts(&cond, " IS NULL");
+    buf_puts(&b, "UPDATE ");
+    qtable(dl, &b, tg->dataset, root->name);
+    buf_puts(&b, " SET ");
+    sqlgen_ident(dl, &b, to->name);
+    buf_printf(&b, " = %s WHERE %s AND ", buf_cstr(&boundary), buf_cstr(&cond));
+    sqlgen_ident(dl, &b, rvn);
+    buf_puts(&b, " NOT IN (SELECT ");
+    sqlgen_ident(dl, &b, rvn);
+    buf_puts(&b, " FROM ");
+    qtable(dl, &b, tg->staging, root->name);
+    buf_puts(&b, ")");
+    /* merge_key: only partitions present in the load retire their absent records */
+    bool first = true;
+    for (uint32_t i = 0; i < root->ncolumns; i++) {
+        const schema_column *c = &root->columns[i];
+        if (!(c->hints & HINT_MERGE_KEY) || !column_is_complete(c))
+            continue;
+        buf_puts(&b, " AND ");
+        sqlgen_ident(dl, &b, c->name);
+        buf_puts(&b, " IN (SELECT ");
+        sqlgen_ident(dl, &b, c->name);
+        buf_puts(&b, " FROM ");
+        qtable(dl, &b, tg->staging, root->name);
+        buf_puts(&b, ")");
+        first = false;
+    }
+    (void)first;
+    if ((rc = add(out, &b, err)) != CDLT_OK)
+        goto out;
+    /* new versions: staged rows whose hash is not active */
+    buf_puts(&b, "INSERT INTO ");
+    qtable(dl, &b, tg->dataset, root->name);
+    buf_puts(&b, " (");
+    bool any = false;
+    for (uint32_t i = 0; i < root->ncolumns; i++) {
+        const schema_column *c = &root->columns[i];
+        if (!column_is_complete(c) || c == from || c == to)
+            continue;
+        if (any)
+            buf_puts(&b, ", ");
+        any = true;
+        sqlgen_ident(dl, &b, c->name);
+    }
+    buf_puts(&b, ", ");
+    sqlgen_ident(dl, &b, from->name);
+    buf_puts(&b, ", ");
+    sqlgen_ident(dl, &b, to->name);
+    buf_puts(&b, ") SELECT ");
+    any = false;
+    for (uint32_t i = 0; i < root->ncolumns; i++) {
+        const schema_column *c = &root->columns[i];
+        if (!column_is_complete(c) || c == from || c == to)
+            continue;
+        if (any)
+            buf_puts(&b, ", ");
+        any = true;
+        sqlgen_ident(dl, &b, c->name);
+    }
+    buf_printf(&b, ", %s, %s FROM ", buf_cstr(&boundary), ar_set ? buf_cstr(&active) : "NULL");
+    qtable(dl, &b, tg->staging, root->name);
+    buf_puts(&b, " AS s WHERE ");
+    sqlgen_ident(dl, &b, rvn);
+    buf_puts(&b, " NOT IN (SELECT ");
+    sqlgen_ident(dl, &b, rvn);
+    buf_puts(&b, " FROM ");
+    qtable(dl, &b, tg->dataset, root->name);
+    buf_printf(&b, " WHERE %s)", buf_cstr(&cond));
+    if ((rc = add(out, &b, err)) != CDLT_OK)
+        goto out;
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        const schema_table *t = s->tables[i];
+        if (t == root || !t->seen_data || schema_root_table(s, t) != root)
+            continue;
+        buf_puts(&b, "INSERT INTO ");
+        qtable(dl, &b, tg->dataset, t->name);
+        buf_puts(&b, " (");
+        col_list(dl, &b, t, NULL);
+        buf_puts(&b, ") SELECT ");
+        col_list(dl, &b, t, NULL);
+        buf_puts(&b, " FROM ");
+        qtable(dl, &b, tg->staging, t->name);
+        buf_puts(&b, " WHERE \"_dlt_id\" NOT IN (SELECT \"_dlt_id\" FROM ");
+        qtable(dl, &b, tg->dataset, t->name);
+        buf_puts(&b, ")");
+        if ((rc = add(out, &b, err)) != CDLT_OK)
+            goto out;
+    }
+out:
+    buf_free(&b);
+    buf_free(&boundary);
+    buf_free(&active);
+    buf_free(&cond);
+    return rc;
+}
+
 cdlt_status sqlgen_merge(const sqlgen_dialect *dl, const sqlgen_target *tg, const schema *s,
                          const schema_table *root, strv *out, cdlt_error *err)
 {
@@ -492,6 +666,8 @@ cdlt_status sqlgen_merge(const sqlgen_dialect *dl, const sqlgen_target *tg, cons
     if (rc != CDLT_OK)
         return rc;
     switch (strategy_of(root)) {
+    case MS_SCD2:
+        return scd2(dl, tg, s, root, out, err);
     case MS_UPSERT:
     case MS_INSERT_ONLY:
         if (!dl->has_merge_into)

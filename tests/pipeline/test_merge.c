@@ -205,6 +205,90 @@ static void test_upsert_and_insert_only(void **st)
     pt_env_free(e);
 }
 
+/* scd2 over three runs with fixed boundaries: unchanged, changed, vanished and re-appearing
+ * records; nested rows insert-only; then active_record_timestamp and merge_key scoping */
+static cdlt_status run_scd2(pt_env *e, const char *name, const char *rows, const char *boundary,
+                            const char *active, const char *mk, cdlt_error *err)
+{
+    char input[1200];
+    snprintf(input, sizeof input, "%s/%s.jsonl", e->dir, name);
+    assert_int_equal(tu_write_file(input, rows, strlen(rows)), 0);
+    cdlt_pipeline *p = pt_open(e, name);
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    cdlt_error_clear(err);
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("items", input, &r, err), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_write_disposition(r, CDLT_WD_MERGE), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_scd2(r, NULL, NULL, active, boundary, NULL), CDLT_OK);
+    if (mk)
+        assert_int_equal(cdlt_resource_set_merge_key(r, &mk, 1), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
+    if (rc != CDLT_OK)
+        fprintf(stderr, "run %s: %s\n", name, err->message);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    return rc;
+}
+
+#define SCD2_ROWS                                                                               \
+    "SELECT string_agg(id || ':' || name || ':' || strftime(_dlt_valid_from, '%Y-%m-%d') || "  \
+    "':' || coalesce(strftime(_dlt_valid_to, '%Y-%m-%d'), '-'), ',' ORDER BY id, "            \
+    "_dlt_valid_from) FROM ds.items"
+
+static void test_scd2(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("merge-scd2");
+    cdlt_error err;
+    assert_int_equal(run_scd2(e, "s",
+                              "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n"
+                              "{\"id\":2,\"name\":\"b\"}\n{\"id\":3,\"name\":\"c\"}\n",
+                              "2024-01-01T00:00:00Z", NULL, NULL, &err),
+                     CDLT_OK);
+    assert_int_equal(run_scd2(e, "s",
+                              "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n"
+                              "{\"id\":2,\"name\":\"b2\"}\n{\"id\":4,\"name\":\"d\"}\n",
+                              "2024-02-01T00:00:00Z", NULL, NULL, &err),
+                     CDLT_OK);
+    assert_int_equal(run_scd2(e, "s",
+                              "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n"
+                              "{\"id\":2,\"name\":\"b2\"}\n{\"id\":3,\"name\":\"c\"}\n"
+                              "{\"id\":4,\"name\":\"d\"}\n",
+                              "2024-03-01T00:00:00Z", NULL, NULL, &err),
+                     CDLT_OK);
+    expect(e, SCD2_ROWS,
+           "1:a:2024-01-01:-,2:b:2024-01-01:2024-02-01,2:b2:2024-02-01:-,"
+           "3:c:2024-01-01:2024-02-01,3:c:2024-03-01:-,4:d:2024-02-01:-");
+    assert_int_equal(pt_count(e->db, "ds", "items__tags"), 1); /* unchanged child: once */
+    pt_env_free(e);
+
+    /* active records marked by a far-future valid_to */
+    e = pt_env_new("merge-scd2-ar");
+    assert_int_equal(run_scd2(e, "a", "{\"id\":1,\"name\":\"a\"}\n", "2024-01-01", "9999-12-31",
+                              NULL, &err),
+                     CDLT_OK);
+    assert_int_equal(run_scd2(e, "a", "{\"id\":1,\"name\":\"a2\"}\n", "2024-02-01",
+                              "9999-12-31", NULL, &err),
+                     CDLT_OK);
+    expect(e, SCD2_ROWS, "1:a:2024-01-01:2024-02-01,1:a2:2024-02-01:9999-12-31");
+    pt_env_free(e);
+
+    /* merge_key: only partitions in the load retire their absent records */
+    e = pt_env_new("merge-scd2-mk");
+    assert_int_equal(run_scd2(e, "m",
+                              "{\"id\":1,\"day\":\"d1\",\"name\":\"a\"}\n"
+                              "{\"id\":2,\"day\":\"d2\",\"name\":\"b\"}\n",
+                              "2024-01-01", NULL, "day", &err),
+                     CDLT_OK);
+    assert_int_equal(run_scd2(e, "m", "{\"id\":3,\"day\":\"d1\",\"name\":\"c\"}\n",
+                              "2024-02-01", NULL, "day", &err),
+                     CDLT_OK);
+    expect(e, SCD2_ROWS, "1:a:2024-01-01:2024-02-01,2:b:2024-01-01:-,3:c:2024-02-01:-");
+    pt_env_free(e);
+}
+
 /* refused at load start, nothing written to the final tables */
 static void test_validation(void **st)
 {
@@ -216,7 +300,7 @@ static void test_validation(void **st)
     assert_non_null(strstr(err.message, "needs a primary key"));
     assert_non_null(strstr(err.message, "'items'"));
     assert_int_equal(pt_count(e->db, "ds", "items"), -1);
-    mopt s2 = {.strategy = "scd2", .pk = "id"};
+    mopt s2 = {.strategy = "scd2", .pk = "id", .hard = "del", .hard_type = "bool"};
     assert_int_equal(run_merge(e, "v2", "{\"id\":1}\n", &s2, &err), CDLT_SCHEMA);
     assert_non_null(strstr(err.message, "scd2"));
     mopt badkey = {.pk = "nosuch"};
@@ -239,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_no_keys_appends),
         cmocka_unit_test(test_schema_evolution),
         cmocka_unit_test(test_upsert_and_insert_only),
+        cmocka_unit_test(test_scd2),
         cmocka_unit_test(test_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
