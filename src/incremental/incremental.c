@@ -36,7 +36,9 @@ struct incr {
     map prev_hashes;    /* unique_hashes of the state */
     strv prev_list;     /* same, in order */
     jv best;            /* best cursor value kept this run (JV_NULL none) */
-    strv best_hashes;   /* hashes of kept items whose cursor equals best */
+    buf best_buf;       /* its text (strings): overwritten, so a long run allocates nothing */
+    buf best_hashes;    /* hashes (16 hex chars each, packed) of kept items whose cursor
+                           equals best: reused, no allocation per item */
     buf tmp;            /* item text for hashing */
     buf start_txt, end_txt, last_txt;
 };
@@ -372,8 +374,9 @@ void incr_free(incr *in)
         return;
     map_free(&in->prev_hashes);
     strv_free(&in->prev_list);
-    strv_free(&in->best_hashes);
+    buf_free(&in->best_hashes);
     buf_free(&in->tmp);
+    buf_free(&in->best_buf);
     buf_free(&in->start_txt);
     buf_free(&in->end_txt);
     buf_free(&in->last_txt);
@@ -403,6 +406,20 @@ static cdlt_status item_hash(incr *in, const jv *item, char out[17])
     if (in->tmp.status != CDLT_OK)
         return CDLT_NOMEM;
     snprintf(out, 17, "%016llx", (unsigned long long)hash_bytes(in->tmp.data, in->tmp.len));
+    return CDLT_OK;
+}
+
+/* best = c, reusing best_buf for text values */
+static cdlt_status set_best(incr *in, const jv *c)
+{
+    in->best = *c;
+    if (c->type == JV_STRING || c->type == JV_BIGNUM || jv_is_datetime(c)) {
+        buf_clear(&in->best_buf);
+        if (buf_append(&in->best_buf, c->u.s, c->len) != CDLT_OK ||
+            buf_putc(&in->best_buf, '\0') != CDLT_OK)
+            return CDLT_NOMEM;
+        in->best.u.s = in->best_buf.data;
+    }
     return CDLT_OK;
 }
 
@@ -463,14 +480,18 @@ cdlt_status incr_filter(incr *in, const jv *item, bool *keep, cdlt_error *err)
         r = 1;
     }
     if (r < 0 || !in->dedup)
-        return r > 0 ? (in->best = copy_value(&in->mem, c), CDLT_OK) : CDLT_OK;
+        return r > 0 && set_best(in, c) != CDLT_OK ? err_nomem(err) : CDLT_OK;
     if (!hashed && item_hash(in, item, h) != CDLT_OK)
         return err_nomem(err);
     if (r > 0) {
-        in->best = copy_value(&in->mem, c);
-        strv_free(&in->best_hashes);
+        if (set_best(in, c) != CDLT_OK)
+            return err_nomem(err);
+        buf_clear(&in->best_hashes);
     }
-    if (!strv_has(&in->best_hashes, h) && strv_add(&in->best_hashes, h) != CDLT_OK)
+    bool seen = false;
+    for (size_t i = 0; i + 16 <= in->best_hashes.len && !seen; i += 16)
+        seen = memcmp(in->best_hashes.data + i, h, 16) == 0;
+    if (!seen && buf_append(&in->best_hashes, h, 16) != CDLT_OK)
         return err_nomem(err);
     return CDLT_OK;
 }
@@ -493,15 +514,20 @@ cdlt_status incr_state_json(const incr *in, buf *out, bool *save)
                 r = 1;
             r *= in->dir;
         }
-        if (r > 0) {
-            last = &in->best;
-            hashes = &in->best_hashes;
-        } else if (r == 0) { /* same boundary: both runs' items are on it */
-            for (size_t i = 0; i < in->prev_list.n; i++)
-                strv_add(&merged, in->prev_list.v[i]);
-            for (size_t i = 0; i < in->best_hashes.n; i++)
-                if (!strv_has(&merged, in->best_hashes.v[i]))
-                    strv_add(&merged, in->best_hashes.v[i]);
+        if (r >= 0) {
+            /* same boundary: both runs' items are on it; a later one: this run's only */
+            if (r == 0)
+                for (size_t i = 0; i < in->prev_list.n; i++)
+                    strv_add(&merged, in->prev_list.v[i]);
+            for (size_t i = 0; i + 16 <= in->best_hashes.len; i += 16) {
+                char h[17];
+                memcpy(h, in->best_hashes.data + i, 16);
+                h[16] = '\0';
+                if (!strv_has(&merged, h))
+                    strv_add(&merged, h);
+            }
+            if (r > 0)
+                last = &in->best;
             hashes = &merged;
         }
     }
