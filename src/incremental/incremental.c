@@ -536,7 +536,10 @@ cdlt_status incr_state_json(const incr *in, buf *out, bool *save)
     buf_puts(out, ",\"unique_hashes\":[");
     for (size_t i = 0; i < hashes->n; i++)
         buf_printf(out, "%s\"%s\"", i ? "," : "", hashes->v[i]);
-    buf_puts(out, "]}");
+    /* as dlt: where this run started (its last_value before, or initial_value) */
+    buf_puts(out, "],\"start_value\":");
+    json_write(out, &in->start, 0);
+    buf_putc(out, '}');
     strv_free(&merged);
     ((incr *)in)->last_txt.len = 0;
     json_write(&((incr *)in)->last_txt, last, 0);
