@@ -210,6 +210,44 @@ static void dedup_window(const sqlgen_dialect *dl, buf *b, const schema_table *r
     buf_puts(b, ") AS _dlt_dedup_rn");
 }
 
+/* " FROM" the staged root rows to insert: one per primary key (when there is one), none that
+ * is marked deleted. all_cols: the inner query keeps every column, else _dlt_id and the
+ * hard-delete column (for the temporary table of root ids). */
+static void staged_rows(const sqlgen_dialect *dl, buf *b, const sqlgen_target *tg,
+                        const schema_table *root, bool pk, const schema_column *hd,
+                        bool all_cols)
+{
+    buf_puts(b, " FROM ");
+    if (!pk) {
+        qtable(dl, b, tg->staging, root->name);
+        buf_puts(b, " WHERE ");
+        if (hd)
+            deleted_cond(dl, b, hd, NULL, true);
+        else
+            buf_puts(b, "1 = 1");
+        return;
+    }
+    buf_puts(b, "(SELECT ");
+    dedup_window(dl, b, root);
+    if (all_cols) {
+        buf_puts(b, ", ");
+        col_list(dl, b, root, NULL);
+    } else {
+        buf_puts(b, ", \"_dlt_id\"");
+        if (hd) {
+            buf_puts(b, ", ");
+            sqlgen_ident(dl, b, hd->name);
+        }
+    }
+    buf_puts(b, " FROM ");
+    qtable(dl, b, tg->staging, root->name);
+    buf_puts(b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1");
+    if (hd) {
+        buf_puts(b, " AND ");
+        deleted_cond(dl, b, hd, NULL, true);
+    }
+}
+
 static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *tg,
                                  const schema *s, const schema_table *root, strv *out,
                                  cdlt_error *err)
@@ -260,27 +298,7 @@ static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *
         col_list(dl, &b, root, NULL);
         buf_puts(&b, ") SELECT ");
         col_list(dl, &b, root, NULL);
-        buf_puts(&b, " FROM ");
-        if (pk) {
-            buf_puts(&b, "(SELECT ");
-            dedup_window(dl, &b, root);
-            buf_puts(&b, ", ");
-            col_list(dl, &b, root, NULL);
-            buf_puts(&b, " FROM ");
-            qtable(dl, &b, tg->staging, root->name);
-            buf_puts(&b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1");
-            if (hd) {
-                buf_puts(&b, " AND ");
-                deleted_cond(dl, &b, hd, NULL, true);
-            }
-        } else {
-            qtable(dl, &b, tg->staging, root->name);
-            buf_puts(&b, " WHERE ");
-            if (hd)
-                deleted_cond(dl, &b, hd, NULL, true);
-            else
-                buf_puts(&b, "1 = 1");
-        }
+        staged_rows(dl, &b, tg, root, pk, hd, true);
         rc = add(out, &b, err);
         goto out;
     }
@@ -318,30 +336,8 @@ static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *
     }
     buf_puts(&b, "CREATE TEMPORARY TABLE ");
     sqlgen_ident(dl, &b, tmpi.data);
-    buf_puts(&b, " AS SELECT \"_dlt_id\" FROM ");
-    if (pk) {
-        buf_puts(&b, "(SELECT ");
-        dedup_window(dl, &b, root);
-        buf_puts(&b, ", \"_dlt_id\"");
-        if (hd) {
-            buf_puts(&b, ", ");
-            sqlgen_ident(dl, &b, hd->name);
-        }
-        buf_puts(&b, " FROM ");
-        qtable(dl, &b, tg->staging, root->name);
-        buf_puts(&b, ") AS _dlt_dedup_numbered WHERE _dlt_dedup_rn = 1");
-        if (hd) {
-            buf_puts(&b, " AND ");
-            deleted_cond(dl, &b, hd, NULL, true);
-        }
-    } else {
-        qtable(dl, &b, tg->staging, root->name);
-        buf_puts(&b, " WHERE ");
-        if (hd)
-            deleted_cond(dl, &b, hd, NULL, true);
-        else
-            buf_puts(&b, "1 = 1");
-    }
+    buf_puts(&b, " AS SELECT \"_dlt_id\"");
+    staged_rows(dl, &b, tg, root, pk, hd, false);
     if ((rc = add(out, &b, err)) != CDLT_OK)
         goto out;
     buf_puts(&b, "INSERT INTO ");
