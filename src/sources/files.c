@@ -184,6 +184,8 @@ static cdlt_status lines_fill(src_files *f, cdlt_error *err)
             want = (size_t)(l->limit - at);
         size_t r = 0;
         cdlt_status st = want ? src_input_read(l->in, l->buf + l->end, want, &r, err) : CDLT_OK;
+        if (st == CDLT_PARSE && err && !err->file[0]) /* the decompressor's: the line read */
+            err_at_file(err, shown_path(f), l->lineno + 1, 0, (int64_t)l->base);
         if (st != CDLT_OK)
             return st;
         if (r == 0)
@@ -325,6 +327,12 @@ cdlt_status src_files_next_raw(src_files *f, arena *a, jv *out, const char **out
         if (f->js) {
             bool eof = false;
             st = json_stream_next(f->js, a, out, &eof, err);
+            if (st == CDLT_PARSE && err && !err->file[0]) {
+                /* the decompressor's error: placed where the JSON reader stopped */
+                int64_t line = 0, off = 0;
+                json_stream_position(f->js, &line, &off);
+                err_at_file(err, shown_path(f), line > 0 ? line : 1, 0, off);
+            }
             if (st != CDLT_OK || !eof)
                 return st;
             close_current(f);

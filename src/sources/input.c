@@ -127,6 +127,8 @@ cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
     if (in->codec == SRC_PLAIN && r > 0 && (ends_with(name, ".gz") || ends_with(name, ".zst"))) {
         err_set(err, CDLT_PARSE, "'%s' is named as %s data but does not start with its magic bytes",
                 name, ends_with(name, ".gz") ? "gzip" : "zstd");
+        /* the place is the file's first byte (fuzz_sources_read: data errors name their place) */
+        err_at_file(err, name, 1, 1, 0);
         src_input_close(in);
         return err_hint(err, "rename the file if it is plain text, or check that it was not "
                              "damaged in transfer");
