@@ -6,6 +6,25 @@ static bool is_space_or_end(char c) { return c == '\0' || c == ' ' || c == '\t' 
 
 /* Can the string be written plain (unquoted) in block context? Mirrors PyYAML's
  * analyze_scalar for the characters that matter. */
+/* Bytes at s[i] that YAML does not allow unescaped (outside its printable set): C0 controls
+ * but tab and line breaks are handled by the caller; C1 controls U+0080-U+009F except U+0085
+ * (C2 80..C2 9F), a BOM inside text (EF BB BF), U+FFFE and U+FFFF (EF BF BE/BF). Returns the
+ * code point's byte length, 0 when printable. libyaml refuses such raw bytes on reading
+ * (fuzz_schema_doc: a table name with U+0080 wrote YAML that did not load). */
+static size_t unprintable_at(const unsigned char *s, size_t i, size_t n)
+{
+    /* U+0085 (NEL) is printable but a line break to YAML, as U+2028 / U+2029 are: a plain or
+     * single-quoted scalar would be folded there, so they are escaped too */
+    if (s[i] == 0xC2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
+        return 2;
+    if (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9))
+        return 3;
+    if (s[i] == 0xEF && i + 2 < n &&
+        ((s[i + 1] == 0xBB && s[i + 2] == 0xBF) || (s[i + 1] == 0xBF && s[i + 2] >= 0xBE)))
+        return 3;
+    return 0;
+}
+
 static bool plain_ok(const char *s, size_t n)
 {
     if (n == 0 || strlen(s) != n)
@@ -26,9 +45,8 @@ static bool plain_ok(const char *s, size_t n)
             return false;
         if (c == '#' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
             return false;
-        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBB &&
-            (unsigned char)s[i + 2] == 0xBF)
-            return false; /* BOM */
+        if (unprintable_at((const unsigned char *)s, i, n))
+            return false; /* BOM, C1 controls, U+FFFE/FFFF: escaped in double quotes */
     }
     return !yaml_pyyaml_non_string(s);
 }
@@ -37,7 +55,7 @@ static bool needs_double(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f)
+        if (c < 0x20 || c == 0x7f || unprintable_at((const unsigned char *)s, i, n))
             return true;
     }
     return false;
@@ -74,11 +92,23 @@ static void emit_string(buf *out, const char *s, size_t n)
         case 11: buf_puts(out, "\\v"); break;
         case 12: buf_puts(out, "\\f"); break;
         case 27: buf_puts(out, "\\e"); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
+        default: {
+            size_t u = unprintable_at((const unsigned char *)s, i, n);
+            if (u == 2) { /* U+0080..U+009F */
+                buf_printf(out, "\\x%02X", (unsigned char)s[i + 1]);
+                i++;
+            } else if (u == 3) { /* U+FEFF, U+FFFE, U+FFFF, U+2028, U+2029 */
+                unsigned cp = ((unsigned)(c & 0x0F) << 12) |
+                              ((unsigned)((unsigned char)s[i + 1] & 0x3F) << 6) |
+                              ((unsigned char)s[i + 2] & 0x3F);
+                buf_printf(out, "\\u%04X", cp);
+                i += 2;
+            } else if (c < 0x20 || c == 0x7f) {
                 buf_printf(out, "\\x%02X", c);
-            else
+            } else {
                 buf_putc(out, (char)c);
+            }
+        }
         }
     }
     buf_putc(out, '"');

@@ -130,6 +130,34 @@ static void test_yaml_long_integers(void **state)
     arena_free(&a);
 }
 
+/* Text YAML may not hold raw (C1 controls, a BOM inside, U+FFFE/U+FFFF) is written escaped
+ * and reads back the same (fuzz_schema_doc: a key with U+0080 wrote YAML that did not load). */
+static void test_write_unprintable(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 4096, 0);
+    const char *texts[] = {"a\xC2\x80" "b",   "x\xC2\x9F",       "\xEF\xBB\xBF" "bom",
+                           "z\xEF\xBF\xBE", "nel\xC2\x85" "ok", "\xC2\xA0" "nbsp",
+                           "ls\xE2\x80\xA8" "x"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        jv obj;
+        char json[128];
+        buf jb = BUF_INIT;
+        json_write_string(&jb, texts[i], strlen(texts[i]), 0);
+        snprintf(json, sizeof json, "{\"k\":%s}", buf_cstr(&jb));
+        buf_free(&jb);
+        cdlt_error err;
+        assert_int_equal(json_parse(json, strlen(json), &a, NULL, &obj, &err), CDLT_OK);
+        buf b = BUF_INIT;
+        assert_int_equal(yaml_write(&obj, &b), CDLT_OK);
+        jv back = pyyaml(&a, buf_cstr(&b));
+        assert_true(jv_equal(&obj, &back));
+        buf_free(&b);
+    }
+    arena_free(&a);
+}
+
 /* Nested aliases ("billion laughs") are refused before they stand for billions of values
  * (found by fuzz_config_yaml: writing such a tree never finished). */
 static void test_yaml_alias_bomb(void **state)
@@ -467,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_yaml_scalars),
         cmocka_unit_test(test_yaml_bignum_canonical),
         cmocka_unit_test(test_yaml_long_integers),
+        cmocka_unit_test(test_write_unprintable),
         cmocka_unit_test(test_yaml_alias_bomb),
         cmocka_unit_test(test_yaml_anchors),
         cmocka_unit_test(test_yaml_errors),
