@@ -28,6 +28,8 @@ struct incr {
     int dir;            /* 1 = max, -1 = min */
     int missing;        /* MISS_* */
     bool start_open, end_closed;
+    int row_order;      /* 1 asc, -1 desc, 0 not given */
+    bool stop;          /* ordered items left the window: the rest would too */
     char **pk;          /* dedup key columns; npk = 0 and dedup = true: the whole item */
     size_t npk;
     bool dedup;         /* false: primary_key = [] */
@@ -296,6 +298,7 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
                                 "\"asc\" or \"desc\"", "");
         goto out;
     }
+    in->row_order = !ro ? 0 : !strcmp(ro, "asc") ? 1 : -1;
     in->start_open = rs && !strcmp(rs, "open");
     in->end_closed = re && !strcmp(re, "closed");
     const jv *lag = jv_get(&spec, "lag");
@@ -385,6 +388,7 @@ void incr_free(incr *in)
 }
 
 const char *incr_cursor_path(const incr *in) { return in->path; }
+bool incr_stop(const incr *in) { return in->stop; }
 const char *incr_start_json(const incr *in) { return in->start_txt.len ? in->start_txt.data : NULL; }
 const char *incr_end_json(const incr *in) { return in->end_txt.len ? in->end_txt.data : NULL; }
 const char *incr_last_json(const incr *in) { return in->last_txt.len ? in->last_txt.data : NULL; }
@@ -452,8 +456,11 @@ cdlt_status incr_filter(incr *in, const jv *item, bool *keep, cdlt_error *err)
         if ((rc = compare(in, c, &in->start, off, &r, err)) != CDLT_OK)
             return rc;
         r *= in->dir;
-        if (r < 0)
+        if (r < 0) {
+            /* items come in the opposite order of last_value_func: all later ones are older */
+            in->stop = in->row_order == -in->dir;
             return CDLT_OK;
+        }
         if (r == 0 && in->start_open)
             return CDLT_OK;
         if (r == 0 && in->dedup && !in->has_lag && in->prev_hashes.count) {
@@ -468,8 +475,11 @@ cdlt_status incr_filter(incr *in, const jv *item, bool *keep, cdlt_error *err)
         if ((rc = compare(in, c, &in->end, 0, &r, err)) != CDLT_OK)
             return rc;
         r *= in->dir;
-        if (r > 0 || (r == 0 && !in->end_closed))
+        if (r > 0 || (r == 0 && !in->end_closed)) {
+            /* items come in last_value_func's order: all later ones are past the end too */
+            in->stop = in->row_order == in->dir;
             return CDLT_OK;
+        }
     }
     *keep = true;
     if (in->best.type != JV_NULL) {

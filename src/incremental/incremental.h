@@ -21,6 +21,8 @@ typedef struct incr incr;
 cdlt_status incr_open(const char *spec_json, const char *state_json, const char *const *res_pk,
                       size_t n_res_pk, const char *resource, incr **out, cdlt_error *err);
 void incr_free(incr *in);
+/* row_order told the items are sorted and one just left the window: stop reading. */
+bool incr_stop(const incr *in);
 /* The cursor path (the state key). */
 const char *incr_cursor_path(const incr *in);
 /* Should this item be kept? Updates the running last value. */

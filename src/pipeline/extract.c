@@ -480,8 +480,10 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
         bool keep = false;
         if ((rc = incr_filter(em->inc, v, &keep, x->err)) != CDLT_OK)
             return rc;
-        if (!keep)
+        if (!keep) {
+            em->stopped = em->stopped || incr_stop(em->inc); /* row_order: the rest is out */
             return CDLT_OK;
+        }
     }
     for (size_t i = 0; i < r->nsteps; i++) {
         if ((rc = ensure_text(em, v, &text, &len)) != CDLT_OK)

@@ -206,6 +206,49 @@ static void test_callback_reads_start(void **st)
     pt_env_free(e);
 }
 
+/* row_order: sorted items stop the resource once one leaves the window */
+static int g_ok_emits;
+static cdlt_status count_fn(cdlt_emitter *em, void *ud)
+{
+    (void)ud;
+    g_ok_emits = 0;
+    for (int i = 1; i <= 10; i++) {
+        char item[64];
+        int n = snprintf(item, sizeof item, "{\"id\":%d,\"n\":%d}", i, i);
+        cdlt_status rc = cdlt_emit_json(em, item, (size_t)n);
+        if (rc == CDLT_INTERRUPTED)
+            return rc;
+        if (rc != CDLT_OK)
+            return rc;
+        g_ok_emits++;
+    }
+    return CDLT_OK;
+}
+
+static void test_row_order_stops(void **st)
+{
+    (void)st;
+    const char *specs[2] = {"{\"cursor_path\":\"n\",\"end_value\":5}",
+                            "{\"cursor_path\":\"n\",\"end_value\":5,\"row_order\":\"asc\"}"};
+    for (int k = 0; k < 2; k++) {
+        pt_env *e = pt_env_new("inc-order");
+        cdlt_error err;
+        cdlt_pipeline *p = pt_open(e, "ro");
+        cdlt_source *s = NULL;
+        cdlt_resource *r = NULL;
+        assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+        assert_int_equal(cdlt_resource_open("items", count_fn, NULL, &r), CDLT_OK);
+        assert_int_equal(cdlt_resource_set_incremental(r, specs[k], &err), CDLT_OK);
+        assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+        assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+        cdlt_source_free(s);
+        cdlt_pipeline_free(p);
+        assert_int_equal(pt_count(e->db, "ds", "items"), 4);  /* 1..4, end 5 open */
+        assert_int_equal(g_ok_emits, k ? 5 : 10); /* asc: the 6th emit is refused */
+        pt_env_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_lag_min_nested),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_callback_reads_start),
+        cmocka_unit_test(test_row_order_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
