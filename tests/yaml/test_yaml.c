@@ -483,6 +483,46 @@ static void test_write_long_keys(void **state)
     arena_free(&a);
 }
 
+/* Numbers longer than the old caps (64 characters for PyYAML typing, 128 for the core schema):
+ * a huge integer a JSON schema holds prints plainly and must read back as that number, and a
+ * long digit string must be quoted so it reads back as a string (found by fuzz_schema_doc: a
+ * 129-digit integer came back as a string). */
+static void test_long_numbers(void **state)
+{
+    (void)state;
+    char digits[301], json[1024];
+    memset(digits, '7', 300);
+    digits[0] = '1';
+    digits[300] = '\0';
+    snprintf(json, sizeof json, "{\"big\": %.129s, \"neg\": -%s, \"s\": \"%.70s\", \"f\": 2.5}",
+             digits, digits, digits);
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv v;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(json_parse(json, strlen(json), &a, NULL, &v, &err), CDLT_OK);
+    assert_int_equal(jv_get(&v, "big")->type, JV_BIGNUM);
+    char *out = write_yaml(&v);
+    jv back = pyyaml(&a, out);
+    assert_true(jv_equal(&v, &back));
+    assert_int_equal(jv_get(&back, "neg")->type, JV_BIGNUM);
+    assert_int_equal(jv_get(&back, "s")->type, JV_STRING);
+    back = yaml(&a, out); /* the core schema (definitions) reads them the same way */
+    assert_true(jv_equal(&v, &back));
+    free(out);
+    /* '_' goes, as PyYAML's int() drops it (a leading 0 would make it octal in YAML 1.1) */
+    char text[400];
+    snprintf(text, sizeof text, "a: %.50s_%.50s\nb: -%.200s\n", digits, digits + 50, digits);
+    back = pyyaml(&a, text);
+    assert_int_equal(jv_get(&back, "a")->type, JV_BIGNUM);
+    assert_int_equal(jv_get(&back, "a")->len, 100);
+    assert_memory_equal(jv_get(&back, "a")->u.s, digits, 100);
+    assert_int_equal(jv_get(&back, "b")->len, 201);
+    assert_int_equal(jv_get(&back, "b")->u.s[0], '-');
+    arena_free(&a);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -504,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_nesting),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_long_keys),
+        cmocka_unit_test(test_long_numbers),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
