@@ -102,10 +102,6 @@ static cdlt_status invalid(cdlt_error *err, const schema_table *root, const char
 cdlt_status sqlgen_merge_validate(const schema *s, const schema_table *root, cdlt_error *err)
 {
     merge_strategy ms = strategy_of(root);
-    if (ms == MS_SCD2 && find_hint(root, HINT_HARD_DELETE))
-        return invalid(err, root, NULL, "%shard_delete with merge strategy scd2 is not "
-                                        "supported by cdlt yet", NULL,
-                       "remove the hard_delete hint, or use strategy delete-insert or upsert");
     if ((ms == MS_UPSERT || ms == MS_INSERT_ONLY) && count_hint(root, HINT_PRIMARY_KEY) == 0)
         return invalid(err, root, NULL, "merge strategy '%s' needs a primary key",
                        strategy_name(ms), "set primary_key on the resource (a column or a list)");

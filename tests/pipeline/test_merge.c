@@ -13,6 +13,8 @@ typedef struct mopt {
     const char *hard_type; /* its data_type */
     const char *dedup;     /* dedup_sort column or NULL */
     const char *dedup_dir; /* "asc" / "desc" */
+    const char *hard2;     /* a second hard_delete column (refused) */
+    const char *dedup2;    /* a second dedup_sort column (refused) */
 } mopt;
 
 static cdlt_status run_merge(pt_env *e, const char *name, const char *rows, const mopt *m,
@@ -41,6 +43,12 @@ static cdlt_status run_merge(pt_env *e, const char *name, const char *rows, cons
     }
     if (m->dedup)
         assert_int_equal(cdlt_resource_set_column_hint(r, m->dedup, "dedup_sort", m->dedup_dir),
+                         CDLT_OK);
+    if (m->hard2)
+        assert_int_equal(cdlt_resource_set_column_hint(r, m->hard2, "hard_delete", "true"),
+                         CDLT_OK);
+    if (m->dedup2)
+        assert_int_equal(cdlt_resource_set_column_hint(r, m->dedup2, "dedup_sort", "desc"),
                          CDLT_OK);
     assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
     cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
@@ -207,8 +215,9 @@ static void test_upsert_and_insert_only(void **st)
 
 /* scd2 over three runs with fixed boundaries: unchanged, changed, vanished and re-appearing
  * records; nested rows insert-only; then active_record_timestamp and merge_key scoping */
-static cdlt_status run_scd2(pt_env *e, const char *name, const char *rows, const char *boundary,
-                            const char *active, const char *mk, cdlt_error *err)
+static cdlt_status run_scd2_hd(pt_env *e, const char *name, const char *rows,
+                               const char *boundary, const char *active, const char *mk,
+                               const char *hard, cdlt_error *err)
 {
     char input[1200];
     snprintf(input, sizeof input, "%s/%s.jsonl", e->dir, name);
@@ -223,6 +232,10 @@ static cdlt_status run_scd2(pt_env *e, const char *name, const char *rows, const
     assert_int_equal(cdlt_resource_set_scd2(r, NULL, NULL, active, boundary, NULL), CDLT_OK);
     if (mk)
         assert_int_equal(cdlt_resource_set_merge_key(r, &mk, 1), CDLT_OK);
+    if (hard) {
+        assert_int_equal(cdlt_resource_add_column(r, hard, "bool", true), CDLT_OK);
+        assert_int_equal(cdlt_resource_set_column_hint(r, hard, "hard_delete", "true"), CDLT_OK);
+    }
     assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
     cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
     if (rc != CDLT_OK)
@@ -230,6 +243,12 @@ static cdlt_status run_scd2(pt_env *e, const char *name, const char *rows, const
     cdlt_source_free(s);
     cdlt_pipeline_free(p);
     return rc;
+}
+
+static cdlt_status run_scd2(pt_env *e, const char *name, const char *rows, const char *boundary,
+                            const char *active, const char *mk, cdlt_error *err)
+{
+    return run_scd2_hd(e, name, rows, boundary, active, mk, NULL, err);
 }
 
 #define SCD2_ROWS                                                                               \
@@ -287,6 +306,26 @@ static void test_scd2(void **st)
                      CDLT_OK);
     expect(e, SCD2_ROWS, "1:a:2024-01-01:2024-02-01,2:b:2024-01-01:-,3:c:2024-02-01:-");
     pt_env_free(e);
+
+    /* hard_delete: dlt 1.26's scd2 ignores the hint (checked on PostgreSQL), the flag is an
+     * ordinary column, so a row marked deleted is a new active version */
+    e = pt_env_new("merge-scd2-hd");
+    assert_int_equal(run_scd2_hd(e, "h",
+                                 "{\"id\":1,\"name\":\"a\",\"del\":false}\n"
+                                 "{\"id\":2,\"name\":\"b\",\"del\":false}\n",
+                                 "2024-01-01", NULL, NULL, "del", &err),
+                     CDLT_OK);
+    assert_int_equal(run_scd2_hd(e, "h",
+                                 "{\"id\":1,\"name\":\"a\",\"del\":true}\n"
+                                 "{\"id\":2,\"name\":\"b\",\"del\":false}\n",
+                                 "2024-02-01", NULL, NULL, "del", &err),
+                     CDLT_OK);
+    expect(e,
+           "SELECT string_agg(id || ':' || del || ':' || strftime(_dlt_valid_from, '%Y-%m-%d') "
+           "|| ':' || coalesce(strftime(_dlt_valid_to, '%Y-%m-%d'), '-'), ',' ORDER BY id, "
+           "_dlt_valid_from) FROM ds.items",
+           "1:false:2024-01-01:2024-02-01,1:true:2024-02-01:-,2:false:2024-01-01:-");
+    pt_env_free(e);
 }
 
 /* refused at load start, nothing written to the final tables */
@@ -300,9 +339,15 @@ static void test_validation(void **st)
     assert_non_null(strstr(err.message, "needs a primary key"));
     assert_non_null(strstr(err.message, "'items'"));
     assert_int_equal(pt_count(e->db, "ds", "items"), -1);
-    mopt s2 = {.strategy = "scd2", .pk = "id", .hard = "del", .hard_type = "bool"};
-    assert_int_equal(run_merge(e, "v2", "{\"id\":1}\n", &s2, &err), CDLT_SCHEMA);
-    assert_non_null(strstr(err.message, "scd2"));
+    mopt hd2 = {.pk = "id", .hard = "del", .hard_type = "bool", .hard2 = "gone"};
+    assert_int_equal(run_merge(e, "v2", "{\"id\":1,\"gone\":1}\n", &hd2, &err), CDLT_SCHEMA);
+    assert_non_null(strstr(err.message, "more than one column has the hard_delete hint"));
+    assert_non_null(strstr(err.message, "'items'"));
+    assert_int_equal(pt_count(e->db, "ds", "items"), -1);
+    mopt ds2 = {.pk = "id", .dedup = "a", .dedup_dir = "asc", .dedup2 = "b"};
+    assert_int_equal(run_merge(e, "v4", "{\"id\":1,\"a\":1,\"b\":2}\n", &ds2, &err),
+                     CDLT_SCHEMA);
+    assert_non_null(strstr(err.message, "more than one column has the dedup_sort hint"));
     mopt badkey = {.pk = "nosuch"};
     assert_int_equal(run_merge(e, "v3", "{\"id\":1}\n", &badkey, &err), CDLT_SCHEMA);
     assert_non_null(strstr(err.message, "nosuch"));
