@@ -82,8 +82,9 @@ static const char *const WD_KEYS[] = {"disposition",           "strategy",
                                       "boundary_timestamp",    "row_version_column_name",
                                       NULL};
 
-/* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
+/* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean"; also
+ * used by settings.c for the config sections. */
+size_t pipe_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
@@ -161,7 +162,7 @@ static cdlt_status unknown_key(const cdlt_definition *d, const char *place, cons
     const char *best = NULL;
     size_t bd = SIZE_MAX, lim = strlen(key) / 3 + 1;
     for (size_t i = 0; allowed[i]; i++) {
-        size_t e = edit_distance(key, allowed[i]);
+        size_t e = pipe_edit_distance(key, allowed[i]);
         if (e < bd) {
             bd = e;
             best = allowed[i];

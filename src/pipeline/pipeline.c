@@ -707,6 +707,9 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
         else
             log_set_level_from_config((cdlt_log_level)l);
     }
+    /* a misspelt setting in these sections would silently keep its default: refuse it */
+    if (rc == CDLT_OK)
+        rc = pipe_config_check_sections(cfg, err);
     /* [load] overlap_normalize (env LOAD__OVERLAP_NORMALIZE) overrides the option */
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
@@ -780,7 +783,7 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     for (int k = 0; k < 2 && rc == CDLT_OK; k++) {
         const char *v = paths_opt[k];
         if (!v || !*v)
-            rc = cdlt_config_get_string_or(cfg, NULL, paths_key[k], NULL, &v, err);
+            rc = pipe_config_get_path(cfg, paths_key[k], &v, err);
         if (rc == CDLT_OK && v && *v && !(*paths_out[k] = mem_strdup(v)))
             rc = err_nomem(err);
     }

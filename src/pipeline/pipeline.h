@@ -368,6 +368,19 @@ cdlt_status pipe_config_open(const char *pipeline_name, cdlt_config **out, cdlt_
  * Secret (secrets.toml/env only, masked) except for duckdb, whose value is a file location. */
 cdlt_status pipe_config_credentials(cdlt_config *cfg, const char *dest, const char **out,
                                     bool *from_env, cdlt_error *err);
+/* Unknown keys in the pipeline's config sections ([runtime], [extract], [normalize], [load],
+ * [schema], pipeline-scoped too) are errors naming the key, where it was set, the allowed keys
+ * and the closest one; dlt's keys cdlt has no use for are accepted (logged at info). */
+cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err);
+
+/* A folder setting at the top level or the pipeline scope (import_schema_path, ...): *out =
+ * NULL when unset; a value that is not a string is an error naming the key and its origin. */
+cdlt_status pipe_config_get_path(cdlt_config *cfg, const char *key, const char **out,
+                                 cdlt_error *err);
+
+/* Edit distance for "did you mean" (definition.c). */
+size_t pipe_edit_distance(const char *a, const char *b);
+
 /* Merge destination.<dest> (and [destination] scalars) into *opts (an object or JV_NULL) in
  * arena a: keys *opts lacks come from the providers; environment variables override *opts.
  * *replace_where gets the origin of replace_strategy when it came from the providers. */

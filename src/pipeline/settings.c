@@ -153,3 +153,133 @@ cdlt_status pipe_config_dest_options(cdlt_config *cfg, const char *dest, arena *
     arena_free(&tmp);
     return rc;
 }
+
+/* ---- strictness of the pipeline's own sections ---- */
+
+/* One config section the pipeline reads: the keys cdlt uses, dlt's other keys there (accepted
+ * so a dlt project runs unchanged, but without effect in cdlt), and dlt's sub-tables. */
+typedef struct sect_keys {
+    const char *name;               /* section, e.g. "load" */
+    const char *const *used;        /* keys cdlt reads (NULL-terminated) */
+    const char *const *dlt_only;    /* dlt's keys cdlt has no use for (NULL-terminated) */
+    const char *const *subsections; /* dlt's nested tables allowed here (NULL-terminated) */
+} sect_keys;
+
+static const char *const RT_USED[] = {"log_level", NULL};
+static const char *const RT_DLT[] = {"pipeline_name", "sentry_dsn", "slack_incoming_hook",
+                                     "dlthub_telemetry", "dlthub_telemetry_endpoint",
+                                     "dlthub_telemetry_segment_write_key", "log_format",
+                                     "request_timeout", "request_max_attempts",
+                                     "request_backoff_factor", "request_max_retry_delay",
+                                     "config_files_storage_path", "dlthub_dsn", "run_id",
+                                     "http_show_error_body", "http_max_error_body_length", NULL};
+static const char *const EX_USED[] = {"max_depth", "verbatim_files", "verbatim_link",
+                                      "verbatim_min_file_bytes", NULL};
+static const char *const EX_DLT[] = {"workers", "max_parallel_items", "futures_poll_interval",
+                                     "copy_on_fork", "next_item_mode", NULL};
+static const char *const NO_KEYS[] = {NULL};
+static const char *const NO_DLT[] = {"pool_type", "start_method", "workers", "run_sleep", NULL};
+static const char *const LD_USED[] = {"delete_completed_jobs", "truncate_staging_dataset",
+                                      "transaction_max_mb", "overlap_normalize", NULL};
+static const char *const LD_DLT[] = {"workers", "parallelism_strategy", "pool_type",
+                                     "start_method", "run_sleep", "raise_on_failed_jobs",
+                                     "raise_on_max_retries", "start_new_jobs_on_signal",
+                                     "load_volume_path", NULL};
+static const char *const SC_USED[] = {"naming", NULL};
+static const char *const SC_DLT[] = {"json_normalizer", "allow_identifier_change_on_table_with_data",
+                                     "use_break_path_on_normalize", NULL};
+static const char *const SUB_WRITER[] = {"data_writer", NULL};
+static const char *const SUB_NORM[] = {"data_writer", "json_normalizer", "parquet_normalizer",
+                                       "model_normalizer", NULL};
+
+static const sect_keys SECTIONS[] = {
+    {"runtime", RT_USED, RT_DLT, NO_KEYS},  {"extract", EX_USED, EX_DLT, SUB_WRITER},
+    {"normalize", NO_KEYS, NO_DLT, SUB_NORM}, {"load", LD_USED, LD_DLT, NO_KEYS},
+    {"schema", SC_USED, SC_DLT, NO_KEYS},
+};
+
+static bool in_keys(const char *const *l, const char *k)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(l[i], k) == 0)
+            return true;
+    return false;
+}
+
+static cdlt_status unknown_setting(const sect_keys *s, const char *key, const jv *origin,
+                                   cdlt_error *err)
+{
+    const char *best = NULL;
+    size_t bd = SIZE_MAX;
+    buf list = BUF_INIT;
+    const char *const *groups[3] = {s->used, s->dlt_only, s->subsections};
+    for (int g = 0; g < 3; g++)
+        for (size_t i = 0; groups[g][i]; i++) {
+            size_t e = pipe_edit_distance(key, groups[g][i]);
+            if (e < bd) {
+                bd = e;
+                best = groups[g][i];
+            }
+            if (g == 0)
+                buf_printf(&list, "%s%s", list.len ? ", " : "", groups[g][i]);
+        }
+    size_t lim = strlen(key) / 3 + 1;
+    char mean[128] = "";
+    if (best && bd <= (lim < 3 ? lim : 3))
+        snprintf(mean, sizeof mean, "; did you mean '%s'?", best);
+    const char *where = origin && origin->type == JV_STRING ? origin->u.s : NULL;
+    err_set(err, CDLT_CONFIG, "unknown setting '%s.%s'%s%s%s%s", s->name, key,
+            where ? " (from " : "", where ? where : "", where ? ")" : "", mean);
+    err_hint(err, "settings cdlt uses in [%s]: %s; dlt's other keys there are accepted "
+                  "(see docs/config.md)",
+             s->name, list.len ? list.data : "none");
+    buf_free(&list);
+    return CDLT_CONFIG;
+}
+
+cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err)
+{
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; i < CDLT_ARRAY_LEN(SECTIONS) && rc == CDLT_OK; i++) {
+        const sect_keys *s = &SECTIONS[i];
+        arena tmp;
+        arena_init(&tmp, 4096, 0);
+        jv tree = {0}, origin = {0};
+        rc = cfg_subtree(cfg, s->name, &tmp, &tree, &origin, err);
+        for (uint32_t m = 0; rc == CDLT_OK && tree.type == JV_OBJECT && m < tree.len; m++) {
+            const char *k = tree.u.members[m].key;
+            bool sub = tree.u.members[m].value.type == JV_OBJECT;
+            if (in_keys(s->used, k) || (sub && in_keys(s->subsections, k)))
+                continue;
+            if (in_keys(s->dlt_only, k)) {
+                LOG_INFO("[%s] %s is a dlt setting cdlt has no use for; ignored", s->name, k);
+                continue;
+            }
+            const jv *o = origin.type == JV_OBJECT ? jv_get(&origin, k) : NULL;
+            rc = unknown_setting(s, k, o, err);
+        }
+        arena_free(&tmp);
+    }
+    return rc;
+}
+
+cdlt_status pipe_config_get_path(cdlt_config *cfg, const char *key, const char **out,
+                                 cdlt_error *err)
+{
+    *out = NULL;
+    cfg_hit hit;
+    cdlt_status rc = cfg_get(cfg, NULL, key, CFG_Q_OPTIONAL, &hit, err);
+    if (rc == CDLT_NOT_FOUND)
+        return CDLT_OK;
+    if (rc != CDLT_OK)
+        return rc;
+    /* the string getter turns 7 into "7" (dlt coerces scalars); a folder must be text */
+    if (hit.value->type != JV_STRING) {
+        const char *origin = cfg_hit_origin(cfg, &hit);
+        err_set(err, CDLT_CONFIG, "setting '%s' (from %s) must be a folder path (a string)",
+                key, origin ? origin : cfg_prov_name(hit.prov));
+        return err_hint(err, "write it as %s = \"schemas\"", key);
+    }
+    *out = hit.value->u.s;
+    return CDLT_OK;
+}

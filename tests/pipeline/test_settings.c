@@ -237,6 +237,131 @@ static void test_truncate_staging_dataset(void **st)
     pt_env_free(e);
 }
 
+static void write_config(const pt_env *e, const char *text)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/.dlt", e->dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/.dlt/config.toml", e->dir);
+    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
+    setenv("DLT_PROJECT_DIR", e->dir, 1);
+}
+
+/* Open pipeline `name` with the project config; CDLT_OK or the error in *err. */
+static cdlt_status try_open(const pt_env *e, const char *name, cdlt_error *err)
+{
+    cdlt_pipeline_options o;
+    pt_options(e, name, e->db, &o);
+    cdlt_pipeline *p = NULL;
+    cdlt_error_clear(err);
+    cdlt_status rc = cdlt_pipeline_open(&o, &p, err);
+    cdlt_pipeline_free(p);
+    return rc;
+}
+
+/* Unknown keys in [runtime]/[extract]/[normalize]/[load]/[schema] (config.toml, pipeline
+ * scope, env) are errors naming the key, its origin and the closest key; values of the wrong
+ * type are errors naming the key path; dlt's keys cdlt does not use are accepted. Old main
+ * ignored all of these, so a typo silently kept the default. */
+static void test_strict_sections(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-strict");
+    cdlt_error err;
+    write_config(e, "[load]\ndelete_completed_job = true\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "load.delete_completed_job'"));
+    assert_non_null(strstr(err.message, "did you mean 'delete_completed_jobs'"));
+    assert_non_null(strstr(err.message, "config.toml"));
+
+    write_config(e, "[runtime]\nlog_levl = \"debug\"\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "did you mean 'log_level'"));
+
+    write_config(e, "[p.schema]\nnamig = \"direct\"\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "schema.namig"));
+    assert_non_null(strstr(err.message, "did you mean 'naming'"));
+
+    write_config(e, "[extract]\nmax_dept = 9\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "did you mean 'max_depth'"));
+
+    write_config(e, "");
+    setenv("LOAD__TRUNCATE_STAGING", "true", 1);
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "LOAD__TRUNCATE_STAGING"));
+    assert_non_null(strstr(err.message, "truncate_staging_dataset"));
+    unsetenv("LOAD__TRUNCATE_STAGING");
+
+    /* wrong types name the key path */
+    static const char *const bad[][2] = {
+        {"[load]\ndelete_completed_jobs = \"maybe\"\n", "delete_completed_jobs"},
+        {"[load]\ntruncate_staging_dataset = 1.5\n", "truncate_staging_dataset"},
+        {"[schema]\nnaming = 5\n", "naming"},
+        {"[extract]\nmax_depth = \"deep\"\n", "max_depth"},
+        {"import_schema_path = 7\n", "import_schema_path"},
+        {"[runtime]\nlog_level = [1]\n", "log_level"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_config(e, bad[i][0]);
+        cdlt_status rc = try_open(e, "p", &err);
+        if (rc != CDLT_CONFIG || !strstr(err.message, bad[i][1]))
+            fail_msg("case %zu: rc %d: %s", i, (int)rc, rc ? err.message : "");
+    }
+
+    /* dlt's own keys (and sub-tables) are accepted so a dlt project runs unchanged */
+    write_config(e, "[runtime]\ndlthub_telemetry = false\n[load]\nworkers = 4\n"
+                    "raise_on_failed_jobs = true\n[normalize]\nworkers = 2\n"
+                    "[normalize.data_writer]\nbuffer_max_items = 100\n[extract]\nworkers = 3\n"
+                    "[schema]\nallow_identifier_change_on_table_with_data = true\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_OK);
+    unsetenv("DLT_PROJECT_DIR");
+    pt_env_free(e);
+}
+
+/* The same settings from .dlt/config.toml (global and pipeline-scoped keys), not only env:
+ * [schema] naming, [<pipeline>.load] delete_completed_jobs, import/export_schema_path. */
+static void test_settings_from_config_toml(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-toml");
+    cdlt_error err;
+    char in[1200], out[1200], file[1300], cfg[4000];
+    snprintf(in, sizeof in, "%s/schemas_in", e->dir);
+    snprintf(out, sizeof out, "%s/schemas_out", e->dir);
+    mkdir(in, 0755);
+    snprintf(file, sizeof file, "%s/src.schema.yaml", in);
+    const char *yaml = "version: 1\nengine_version: 11\nname: src\ntables: {}\n"
+                       "settings:\n  detections:\n  - large_integer\n"
+                       "normalizers:\n  names: sql_cs_v1\n  json:\n"
+                       "    module: dlt.common.normalizers.json.relational\n";
+    assert_int_equal(tu_write_file(file, yaml, strlen(yaml)), 0);
+    snprintf(cfg, sizeof cfg,
+             "[schema]\nnaming = \"sql_cs_v1\"\n\n[tp]\nimport_schema_path = \"%s\"\n"
+             "export_schema_path = \"%s\"\n\n[tp.load]\ndelete_completed_jobs = true\n",
+             in, out);
+    write_config(e, cfg);
+    assert_int_equal(run_text(e, "tp", "{\"UserName\":1,\"Big\":18446744073709551617}\n", NULL,
+                              &err),
+                     CDLT_OK);
+    assert_int_equal(column_count(e->db, "items", "UserName"), 1);
+    char *t = pt_query_text(e->db, "SELECT CAST(\"Big\" AS VARCHAR) FROM ds.items");
+    assert_string_equal(t, "18446744073709551617");
+    free(t);
+    assert_int_equal(completed_files(e, "tp"), 0);
+    snprintf(file, sizeof file, "%s/src.schema.yaml", out);
+    size_t n = 0;
+    char *exported = tu_read_file(file, &n);
+    assert_non_null(exported);
+    assert_non_null(strstr(exported, "UserName"));
+    free(exported);
+    unsetenv("DLT_PROJECT_DIR");
+    pt_env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_max_depth),
         cmocka_unit_test(test_delete_completed_jobs),
         cmocka_unit_test(test_truncate_staging_dataset),
+        cmocka_unit_test(test_strict_sections),
+        cmocka_unit_test(test_settings_from_config_toml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
