@@ -500,6 +500,10 @@ CDLT_API cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name
 /* dlt's merge strategy of a merge resource: "delete-insert" (default), "upsert",
  * "insert-only", "scd2" (options: cdlt_resource_set_scd2). */
 CDLT_API cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy);
+/* dlt's `deduplicated` merge option: the source promises one row per primary key per load, so
+ * delete-insert skips deduplicating the staged rows (dedup_sort is then ignored). As in dlt,
+ * only true is recorded (x-stage-data-deduplicated in the schema, kept by later runs). */
+CDLT_API cdlt_status cdlt_resource_set_merge_deduplicated(cdlt_resource *r, bool deduplicated);
 /* merge strategy scd2 with dlt's options (each NULL = dlt's default): validity column names
  * (default _dlt_valid_from / _dlt_valid_to; both or neither), active_record_timestamp (the
  * valid_to of active records; default NULL), boundary_timestamp (ISO; default the load

@@ -80,7 +80,7 @@ static const char *const COL_BOOL_HINTS[] = {"nullable", "hard_delete", "merge_k
 static const char *const WD_KEYS[] = {"disposition",           "strategy",
                                       "validity_column_names", "active_record_timestamp",
                                       "boundary_timestamp",    "row_version_column_name",
-                                      NULL};
+                                      "deduplicated",          NULL};
 
 /* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean"; also
  * used by settings.c for the config sections. */
@@ -233,6 +233,9 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
             cdlt_status rc = check_keys(d, v, "write_disposition", WD_KEYS, err);
             if (rc != CDLT_OK)
                 return rc;
+            const jv *dv = jv_get(v, "deduplicated");
+            if (dv && dv->type != JV_BOOL)
+                return wrong_type(d, "write_disposition", "deduplicated", "true or false", err);
             const jv *sv = jv_get(v, "strategy");
             if (sv && (sv->type != JV_STRING ||
                        (strcmp(sv->u.s, "delete-insert") != 0 && strcmp(sv->u.s, "upsert") != 0 &&
@@ -582,6 +585,12 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
                  : strcmp(wd, "replace") == 0   ? cdlt_resource_set_write_disposition(r, CDLT_WD_REPLACE)
                  : strcmp(wd, "merge") == 0     ? cdlt_resource_set_write_disposition(r, CDLT_WD_MERGE)
                                                 : CDLT_INVALID_ARG;
+            const jv *dv = v->type == JV_OBJECT ? jv_get(v, "deduplicated") : NULL;
+            if (rc == CDLT_OK && dv) {
+                what = "write_disposition.deduplicated (true or false)";
+                rc = dv->type == JV_BOOL ? cdlt_resource_set_merge_deduplicated(r, dv->u.b)
+                                         : CDLT_INVALID_ARG;
+            }
             const jv *sv = v->type == JV_OBJECT ? jv_get(v, "strategy") : NULL;
             if (rc == CDLT_OK && sv) {
                 what = "write_disposition.strategy (delete-insert|upsert|insert-only|scd2)";

@@ -278,6 +278,12 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         if (rc != CDLT_OK)
             return rc;
     }
+    /* as dlt: only a true `deduplicated` is written, a false one leaves the schema as it is */
+    if (r->stage_deduplicated && !t->parent) {
+        cdlt_status rc = add_extra(x, &t->extra, "\"x-stage-data-deduplicated\":true");
+        if (rc != CDLT_OK)
+            return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
+    }
     if (!t->resource || strcmp(t->resource, r->name) != 0) {
         char *rn = arena_strndup(&x->s->mem, r->name, strlen(r->name));
         if (!rn)

@@ -48,6 +48,7 @@ struct cdlt_resource {
     void *table_ud;             /* user data of table_fn */
     write_disposition wd;       /* WD_UNSET = append or what the schema says */
     merge_strategy strategy;    /* MS_UNSET = the schema's, else delete-insert */
+    bool stage_deduplicated;    /* dlt's deduplicated = true (x-stage-data-deduplicated) */
     char *incr_spec;            /* dlt's incremental arguments as JSON, NULL = none */
     char *scd2_from, *scd2_to;  /* scd2 validity_column_names (NULL = _dlt_valid_from/to) */
     char *scd2_active;          /* active_record_timestamp (NULL = NULL marks active) */

@@ -358,6 +358,14 @@ cdlt_status cdlt_resource_set_scd2(cdlt_resource *r, const char *valid_from,
     return rc;
 }
 
+cdlt_status cdlt_resource_set_merge_deduplicated(cdlt_resource *r, bool deduplicated)
+{
+    if (!r)
+        return CDLT_INVALID_ARG;
+    r->stage_deduplicated = deduplicated;
+    return CDLT_OK;
+}
+
 cdlt_status cdlt_resource_set_merge_strategy(cdlt_resource *r, const char *strategy)
 {
     if (!r || !strategy)

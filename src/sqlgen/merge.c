@@ -206,9 +206,10 @@ static void dedup_window(const sqlgen_dialect *dl, buf *b, const schema_table *r
     buf_puts(b, ") AS _dlt_dedup_rn");
 }
 
-/* " FROM" the staged root rows to insert: one per primary key (when there is one), none that
- * is marked deleted. all_cols: the inner query keeps every column, else _dlt_id and the
- * hard-delete column (for the temporary table of root ids). */
+/* " FROM" the staged root rows to insert: one per primary key (when pk: there is one and the
+ * rows were not declared deduplicated), none that is marked deleted. all_cols: the inner
+ * query keeps every column, else _dlt_id and the hard-delete column (for the temporary table
+ * of root ids). */
 static void staged_rows(const sqlgen_dialect *dl, buf *b, const sqlgen_target *tg,
                         const schema_table *root, bool pk, const schema_column *hd,
                         bool all_cols)
@@ -265,6 +266,9 @@ static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *
     const schema_column *hd = find_hint(root, HINT_HARD_DELETE);
     if (hd && !column_is_complete(hd))
         hd = NULL;
+    /* dlt's `deduplicated`: the source promised one row per key, staged rows go in as they are */
+    const jv *sd = jv_get(&root->extra, "x-stage-data-deduplicated");
+    bool dedup = pk && !(sd && sd->type == JV_BOOL && sd->u.b);
     bool nested = false;
     for (uint32_t i = 0; i < s->ntables; i++)
         nested = nested || (s->tables[i] != root && s->tables[i]->seen_data &&
@@ -294,7 +298,7 @@ static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *
         col_list(dl, &b, root, NULL);
         buf_puts(&b, ") SELECT ");
         col_list(dl, &b, root, NULL);
-        staged_rows(dl, &b, tg, root, pk, hd, true);
+        staged_rows(dl, &b, tg, root, dedup, hd, true);
         rc = add(out, &b, err);
         goto out;
     }
@@ -333,7 +337,7 @@ static cdlt_status delete_insert(const sqlgen_dialect *dl, const sqlgen_target *
     buf_puts(&b, "CREATE TEMPORARY TABLE ");
     sqlgen_ident(dl, &b, tmpi.data);
     buf_puts(&b, " AS SELECT \"_dlt_id\"");
-    staged_rows(dl, &b, tg, root, pk, hd, false);
+    staged_rows(dl, &b, tg, root, dedup, hd, false);
     if ((rc = add(out, &b, err)) != CDLT_OK)
         goto out;
     buf_puts(&b, "INSERT INTO ");

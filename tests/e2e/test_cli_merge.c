@@ -108,6 +108,42 @@ static void test_bad_hints(void **st)
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "dedup_sort"));
     res_free(&r);
+    write_text(def, "pipeline_name = \"b\"\n[[resources]]\nname = \"u\"\npath = \"u.jsonl\"\n"
+                    "write_disposition = { disposition = \"merge\", deduplicated = \"yes\" }\n");
+    r = run_cli(dir, args, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "deduplicated"));
+    res_free(&r);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* dlt's deduplicated = true in the write_disposition table: staged rows are not deduplicated */
+static void test_deduplicated(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp("cli-merge-dd");
+    char def[1200], data[1200], pdir[1200], db[1200];
+    snprintf(def, sizeof def, "%s/m.toml", dir);
+    snprintf(data, sizeof data, "%s/u.jsonl", dir);
+    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
+    snprintf(db, sizeof db, "%s/m.duckdb", dir);
+    write_text(def, "pipeline_name = \"dd\"\ncredentials = \"m.duckdb\"\ndataset_name = \"ds\"\n"
+                    "[[resources]]\nname = \"users\"\npath = \"u.jsonl\"\nprimary_key = \"id\"\n"
+                    "write_disposition = { disposition = \"merge\", deduplicated = true }\n");
+    write_text(data, "{\"id\":1,\"name\":\"a\"}\n{\"id\":1,\"name\":\"b\"}\n");
+    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
+    for (int i = 0; i < 2; i++) {
+        cli_res r = run_cli(dir, args, NULL);
+        if (r.code != 0)
+            fprintf(stderr, "%s\n", r.err);
+        assert_int_equal(r.code, 0);
+        res_free(&r);
+    }
+    char *q = pt_query_text(db, "SELECT string_agg(id || ':' || name, ',' ORDER BY name) FROM "
+                                "ds.users");
+    assert_string_equal(q, "1:a,1:b");
+    free(q);
     tu_rm_rf(dir);
     free(dir);
 }
@@ -120,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_kill_after_merge_sql),
         cmocka_unit_test(test_kill_after_commit),
         cmocka_unit_test(test_bad_hints),
+        cmocka_unit_test(test_deduplicated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@ typedef struct mopt {
     const char *dedup_dir; /* "asc" / "desc" */
     const char *hard2;     /* a second hard_delete column (refused) */
     const char *dedup2;    /* a second dedup_sort column (refused) */
+    bool deduplicated;     /* dlt's write_disposition deduplicated = true */
 } mopt;
 
 static cdlt_status run_merge(pt_env *e, const char *name, const char *rows, const mopt *m,
@@ -44,6 +45,8 @@ static cdlt_status run_merge(pt_env *e, const char *name, const char *rows, cons
     if (m->dedup)
         assert_int_equal(cdlt_resource_set_column_hint(r, m->dedup, "dedup_sort", m->dedup_dir),
                          CDLT_OK);
+    if (m->deduplicated)
+        assert_int_equal(cdlt_resource_set_merge_deduplicated(r, true), CDLT_OK);
     if (m->hard2)
         assert_int_equal(cdlt_resource_set_column_hint(r, m->hard2, "hard_delete", "true"),
                          CDLT_OK);
@@ -117,6 +120,12 @@ static void test_dedup_sort(void **st)
     m.dedup_dir = "asc";
     assert_int_equal(run_merge(e, "dd", rows, &m, &err), CDLT_OK);
     expect(e, ROOT_ROWS, "1:one,2:x");
+    /* deduplicated = true (dlt): the staged rows are taken as they are, so the source's
+     * duplicates all replace the key's rows */
+    m.deduplicated = true;
+    assert_int_equal(run_merge(e, "dd", rows, &m, &err), CDLT_OK);
+    expect(e, "SELECT string_agg(id || ':' || name, ',' ORDER BY id, v) FROM ds.items",
+           "1:one,1:two,1:three,2:x");
     pt_env_free(e);
 }
 
