@@ -521,9 +521,12 @@ CDLT_API cdlt_status cdlt_resource_set_scd2(cdlt_resource *r, const char *valid_
 CDLT_API cdlt_status cdlt_resource_set_incremental(cdlt_resource *r, const char *spec_json,
                                                    cdlt_error *err);
 /* Inside a resource callback: the incremental window as JSON values (NULL when none): where
- * this run starts (last value of the previous run, or initial_value) and end_value. */
+ * this run starts (dlt's start_value: the previous run's last value with lag applied, or
+ * initial_value), end_value, and the last value as it stands (the saved one until items of
+ * this run pass it; valid until the next call). */
 CDLT_API const char *cdlt_emitter_incremental_start(const cdlt_emitter *em);
 CDLT_API const char *cdlt_emitter_incremental_end(const cdlt_emitter *em);
+CDLT_API const char *cdlt_emitter_incremental_last(cdlt_emitter *em);
 /* A column hint as dlt writes it in `columns`: hint "hard_delete" | "merge_key" |
  * "primary_key" | "unique" with value "true"/"false", or "dedup_sort" with "asc"/"desc". The
  * column is added (without a type) when the resource does not list it yet. */

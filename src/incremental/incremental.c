@@ -1,6 +1,6 @@
-/* incremental.c: see incremental.h. Per item the work is a path walk, one or two comparisons
- * and, only for items on the boundary, a hash: no allocation unless an item becomes the new
- * last value (its cursor value is copied into the cursor's arena). */
+/* incremental.c: see incremental.h. Per item the work is a path walk, one ISO parse of the
+ * cursor value (the window's ends are parsed once), two or three comparisons and, only for
+ * items on the boundary or a new best value, a hash. Nothing is allocated per item. */
 #include "incremental/incremental.h"
 #include "types/types.h"
 
@@ -16,6 +16,19 @@ typedef struct seg {
     int64_t idx;     /* array index */
 } seg;
 
+/* A cursor value made ready to compare: an item's ISO text is parsed once per item, the
+ * window's ends and the running best once per run (or per change). */
+typedef struct ckey {
+    int kind;         /* K_* */
+    bool inst;        /* a K_STR that reads as an ISO timestamp or date */
+    bool date;        /* a date without a time (lag counts days, as dlt) */
+    long double num;  /* K_NUM */
+    int64_t us;       /* inst: microseconds since the epoch, UTC */
+    const char *s;    /* K_STR: the text */
+    uint32_t len;     /* its bytes */
+    bool b;           /* K_BOOL */
+} ckey;
+
 struct incr {
     arena mem;          /* spec, state and copied values */
     const char *resource;
@@ -28,19 +41,25 @@ struct incr {
     int dir;            /* 1 = max, -1 = min */
     int missing;        /* MISS_* */
     bool start_open, end_closed;
-    int row_order;      /* 1 asc, -1 desc, 0 not given */
-    bool stop;          /* ordered items left the window: the rest would too */
+    int row_order;      /* 0 not given, 1 asc, -1 desc */
+    bool can_close;     /* row_order says no later item can be in the window */
     char **pk;          /* dedup key columns; npk = 0 and dedup = true: the whole item */
     size_t npk;
-    bool dedup;         /* false: primary_key = [] */
-    jv start;           /* JV_NULL: no start */
+    bool dedup;         /* false: primary_key = [] or lag (as dlt) */
+    jv start;           /* JV_NULL: no start (the last value, or initial_value) */
+    ckey start_k, end_k; /* start_k has lag applied */
     jv prev_last;       /* last_value of the state (JV_NULL none) */
+    jv prev_start;      /* start_value of the state (JV_NULL none) */
     map prev_hashes;    /* unique_hashes of the state */
     strv prev_list;     /* same, in order */
+    bool any_kept;      /* an item passed this run */
     jv best;            /* best cursor value kept this run (JV_NULL none) */
-    buf best_buf;       /* its text (strings): overwritten, so a long run allocates nothing */
-    buf best_hashes;    /* hashes (16 hex chars each, packed) of kept items whose cursor
-                           equals best: reused, no allocation per item */
+    ckey best_k;
+    buf best_buf;       /* best's text when a string: overwritten, no allocation per item */
+    arena hmem;         /* best's boundary hashes (reset when best moves) */
+    map best_map;       /* hash -> itself: the boundary hashes of best, deduplicated */
+    const char **best_list; /* same, in order */
+    size_t nbest, cap_best;
     buf tmp;            /* item text for hashing */
     buf start_txt, end_txt, last_txt;
 };
@@ -148,22 +167,48 @@ static long double num_of(const jv *v)
     }
 }
 
-/* An ISO timestamp or date as microseconds since the epoch (UTC). */
-static bool instant_of(const jv *v, int64_t *us)
+/* An ISO timestamp or date as microseconds since the epoch (UTC); *date: no time part. */
+static bool instant_of(const char *s, size_t n, int64_t *us, bool *date)
 {
-    const char *s = v->u.s;
-    size_t n = v->len;
+    *date = false;
     if (n < 10 || s[4] != '-' || s[7] != '-')
         return false;
-    bool tz = false;
-    if (types_parse_iso_timestamp(s, n, us, &tz))
-        return true;
     int32_t days = 0;
-    if (types_parse_iso_date(s, n, &days)) {
+    if (n == 10 && types_parse_iso_date(s, n, &days)) {
         *us = (int64_t)days * 86400000000LL;
+        *date = true;
         return true;
     }
-    return false;
+    bool tz = false;
+    return types_parse_iso_timestamp(s, n, us, &tz);
+}
+
+static void key_of(const jv *v, ckey *k)
+{
+    memset(k, 0, sizeof *k);
+    k->kind = kind_of(v);
+    if (k->kind == K_NUM) {
+        k->num = num_of(v);
+    } else if (k->kind == K_BOOL) {
+        k->b = v->u.b;
+    } else if (k->kind == K_STR) {
+        k->s = v->u.s;
+        k->len = v->len;
+        k->inst = instant_of(v->u.s, v->len, &k->us, &k->date);
+    }
+}
+
+static int key_cmp(const ckey *a, const ckey *b)
+{
+    if (a->kind == K_BOOL)
+        return (int)a->b - (int)b->b;
+    if (a->kind == K_NUM)
+        return a->num < b->num ? -1 : a->num > b->num ? 1 : 0;
+    if (a->inst && b->inst)
+        return a->us < b->us ? -1 : a->us > b->us ? 1 : 0;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->s, b->s, n);
+    return c ? (c < 0 ? -1 : 1) : a->len < b->len ? -1 : a->len > b->len ? 1 : 0;
 }
 
 static void value_text(const jv *v, char *out, size_t cap)
@@ -174,42 +219,25 @@ static void value_text(const jv *v, char *out, size_t cap)
     buf_free(&b);
 }
 
-/* a compared with ref shifted by `off` (numbers: units, timestamps: seconds): <0, 0, >0. */
-static cdlt_status compare(const incr *in, const jv *a, const jv *ref, double off, int *out,
-                           cdlt_error *err)
+/* a against ref (their keys ka, kr): <0, 0, >0; values of kinds that do not compare are an
+ * error naming both (dlt raises there too). */
+static cdlt_status compare(const incr *in, const jv *a, const ckey *ka, const jv *ref,
+                           const ckey *kr, int *out, cdlt_error *err)
 {
-    int ka = kind_of(a), kr = kind_of(ref);
-    if (ka != kr || ka == K_OTHER) {
+    if (ka->kind != kr->kind || ka->kind == K_OTHER) {
         char x[96], y[96];
         value_text(a, x, sizeof x);
         value_text(ref, y, sizeof y);
         err_set(err, CDLT_SOURCE, "resource '%s': incremental cursor '%s': value %s cannot be "
                                 "compared with %s (%s)",
                 in->resource, in->path, x, y,
-                ka == K_OTHER ? "a cursor value must be a number, a string or a timestamp"
-                              : "numbers and strings do not mix");
+                ka->kind == K_OTHER ? "a cursor value must be a number, a string or a timestamp"
+                                    : "numbers and strings do not mix");
         err_set_resource(err, in->resource);
         err_hint(err, "make the cursor values one kind, or fix initial_value / end_value");
         return CDLT_SOURCE;
     }
-    if (ka == K_BOOL) {
-        *out = (int)a->u.b - (int)ref->u.b;
-        return CDLT_OK;
-    }
-    if (ka == K_NUM) {
-        long double x = num_of(a), y = num_of(ref) + (long double)off;
-        *out = x < y ? -1 : x > y ? 1 : 0;
-        return CDLT_OK;
-    }
-    int64_t ua, ur;
-    if (instant_of(a, &ua) && instant_of(ref, &ur)) {
-        long double x = (long double)ua, y = (long double)ur + (long double)off * 1e6L;
-        *out = x < y ? -1 : x > y ? 1 : 0;
-        return CDLT_OK;
-    }
-    size_t n = a->len < ref->len ? a->len : ref->len;
-    int c = memcmp(a->u.s, ref->u.s, n);
-    *out = c ? c : a->len < ref->len ? -1 : a->len > ref->len ? 1 : 0;
+    *out = key_cmp(ka, kr);
     return CDLT_OK;
 }
 
@@ -231,6 +259,54 @@ static const char *KEYS[] = {"cursor_path", "initial_value", "end_value", "last_
 
 static const char *str_opt(const jv *o, const char *k) { const jv *v = jv_get(o, k); return v && v->type == JV_STRING ? v->u.s : NULL; }
 
+/* Move the start back by lag from the last value (forward for min): numbers by that much (an
+ * integer stays an integer: dlt truncates), timestamps by seconds, dates by days (dlt adds
+ * days to a date). It never crosses initial_value. Sets start_k and start_txt. */
+static cdlt_status apply_lag(incr *in, cdlt_error *err)
+{
+    ckey k = in->start_k;
+    double step = -in->dir * in->lag;
+    bool is_int = in->start.type == JV_INT || in->start.type == JV_UINT;
+    if (k.kind == K_NUM) {
+        k.num += step;
+        if (is_int)
+            k.num = truncl(k.num);
+    } else if (k.kind == K_STR && k.inst) {
+        k.us += (int64_t)llround(step * (k.date ? 86400e6 : 1e6));
+    } else {
+        return bad(err, in->resource,
+                   "lag needs a number, timestamp or date cursor (the last value is %s)",
+                   in->start_txt.data ? in->start_txt.data : "?");
+    }
+    if (in->initial.type != JV_NULL) {
+        ckey ki;
+        key_of(&in->initial, &ki);
+        int r = 0;
+        if (ki.kind == k.kind && (r = key_cmp(&ki, &k) * in->dir) >= 0) {
+            in->start = in->initial; /* the lagged start is before initial_value: stay there */
+            in->start_k = ki;
+            buf_clear(&in->start_txt);
+            json_write(&in->start_txt, &in->start, 0);
+            return in->start_txt.status;
+        }
+    }
+    in->start_k = k;
+    buf_clear(&in->start_txt);
+    if (k.kind == K_NUM && is_int) {
+        buf_printf(&in->start_txt, "%lld", (long long)k.num);
+    } else if (k.kind == K_NUM) {
+        buf_printf(&in->start_txt, "%.17g", (double)k.num);
+    } else {
+        buf_putc(&in->start_txt, '"');
+        if (k.date)
+            types_fmt_date((int32_t)(k.us / 86400000000LL), &in->start_txt);
+        else
+            types_fmt_timestamp(k.us, false, &in->start_txt);
+        buf_putc(&in->start_txt, '"');
+    }
+    return in->start_txt.status;
+}
+
 cdlt_status incr_open(const char *spec_json, const char *state_json, const char *const *res_pk,
                       size_t n_res_pk, const char *resource, incr **out, cdlt_error *err)
 {
@@ -240,9 +316,11 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
         return err_nomem(err);
     arena_init(&in->mem, 4096, 0);
     map_init(&in->prev_hashes);
+    map_init(&in->best_map);
+    arena_init(&in->hmem, 4096, 0);
     in->dir = 1;
     in->dedup = true;
-    in->initial = in->end = in->start = in->prev_last = in->best = jv_null();
+    in->initial = in->end = in->start = in->prev_last = in->prev_start = in->best = jv_null();
     cdlt_status rc = CDLT_OK;
     jv spec;
     in->resource = arena_strndup(&in->mem, resource, strlen(resource));
@@ -275,6 +353,11 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
         goto out;
     in->initial = parse_value(in, jv_get(&spec, "initial_value"));
     in->end = parse_value(in, jv_get(&spec, "end_value"));
+    if (in->end.type != JV_NULL && in->initial.type == JV_NULL) {
+        rc = bad(err, resource, "%send_value needs an initial_value (the window's start), as "
+                                "in dlt", "");
+        goto out;
+    }
     const char *f = str_opt(&spec, "last_value_func");
     if (jv_get(&spec, "last_value_func") && (!f || (strcmp(f, "max") && strcmp(f, "min")))) {
         rc = bad(err, resource, "%slast_value_func must be \"max\" or \"min\"", "");
@@ -298,9 +381,9 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
                                 "\"asc\" or \"desc\"", "");
         goto out;
     }
-    in->row_order = !ro ? 0 : !strcmp(ro, "asc") ? 1 : -1;
     in->start_open = rs && !strcmp(rs, "open");
     in->end_closed = re && !strcmp(re, "closed");
+    in->row_order = !ro ? 0 : !strcmp(ro, "asc") ? 1 : -1;
     const jv *lag = jv_get(&spec, "lag");
     if (lag) {
         if (!jv_is_num(lag) || num_of(lag) < 0) {
@@ -338,14 +421,18 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
         rc = err_nomem(err);
         goto out;
     }
-    /* the state of the last run: where this one starts */
-    if (state_json) {
+    /* the state of the last run: where this one starts. A run with end_value is a window of
+     * its own (dlt gives it a throw-away state): it starts at initial_value, without lag. */
+    if (state_json && in->end.type == JV_NULL) {
         jv st;
         if (json_parse(state_json, strlen(state_json), &in->mem, NULL, &st, NULL) == CDLT_OK &&
             st.type == JV_OBJECT) {
-            const jv *lv = jv_get(&st, "last_value"), *uh = jv_get(&st, "unique_hashes");
+            const jv *lv = jv_get(&st, "last_value"), *uh = jv_get(&st, "unique_hashes"),
+                     *sv = jv_get(&st, "start_value");
             if (lv && lv->type != JV_NULL)
                 in->prev_last = copy_value(&in->mem, lv);
+            if (sv && sv->type != JV_NULL)
+                in->prev_start = copy_value(&in->mem, sv);
             for (uint32_t i = 0; uh && uh->type == JV_ARRAY && i < uh->len; i++) {
                 const jv *h = &uh->u.items[i];
                 if (h->type != JV_STRING)
@@ -359,11 +446,21 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
             }
         }
     }
-    in->start = in->prev_last.type != JV_NULL ? in->prev_last : in->initial;
-    if (in->start.type != JV_NULL)
-        json_write(&in->start_txt, &in->start, 0);
     if (in->end.type != JV_NULL)
+        in->has_lag = false; /* dlt turns lag off when end_value is set */
+    if (in->has_lag)
+        in->dedup = false; /* dlt: lag re-reads a range, the destination deduplicates */
+    in->start = in->prev_last.type != JV_NULL ? in->prev_last : in->initial;
+    if (in->start.type != JV_NULL) {
+        key_of(&in->start, &in->start_k);
+        json_write(&in->start_txt, &in->start, 0);
+        if (in->has_lag && in->prev_last.type != JV_NULL && (rc = apply_lag(in, err)) != CDLT_OK)
+            goto out;
+    }
+    if (in->end.type != JV_NULL) {
+        key_of(&in->end, &in->end_k);
         json_write(&in->end_txt, &in->end, 0);
+    }
     *out = in;
     return CDLT_OK;
 out:
@@ -376,8 +473,10 @@ void incr_free(incr *in)
     if (!in)
         return;
     map_free(&in->prev_hashes);
+    map_free(&in->best_map);
     strv_free(&in->prev_list);
-    buf_free(&in->best_hashes);
+    mem_free(in->best_list);
+    arena_free(&in->hmem);
     buf_free(&in->tmp);
     buf_free(&in->best_buf);
     buf_free(&in->start_txt);
@@ -388,10 +487,9 @@ void incr_free(incr *in)
 }
 
 const char *incr_cursor_path(const incr *in) { return in->path; }
-bool incr_stop(const incr *in) { return in->stop; }
 const char *incr_start_json(const incr *in) { return in->start_txt.len ? in->start_txt.data : NULL; }
 const char *incr_end_json(const incr *in) { return in->end_txt.len ? in->end_txt.data : NULL; }
-const char *incr_last_json(const incr *in) { return in->last_txt.len ? in->last_txt.data : NULL; }
+bool incr_can_close(const incr *in) { return in->can_close; }
 
 /* The item's boundary identity: its primary key values, or the whole item (hex XXH3). */
 static cdlt_status item_hash(incr *in, const jv *item, char out[17])
@@ -413,7 +511,7 @@ static cdlt_status item_hash(incr *in, const jv *item, char out[17])
     return CDLT_OK;
 }
 
-/* best = c, reusing best_buf for text values */
+/* c becomes this run's best value (text copied into best_buf, reused); its hashes start over. */
 static cdlt_status set_best(incr *in, const jv *c)
 {
     in->best = *c;
@@ -424,6 +522,28 @@ static cdlt_status set_best(incr *in, const jv *c)
             return CDLT_NOMEM;
         in->best.u.s = in->best_buf.data;
     }
+    key_of(&in->best, &in->best_k);
+    if (in->nbest) {
+        map_clear(&in->best_map);
+        arena_reset(&in->hmem);
+        in->nbest = 0;
+    }
+    return CDLT_OK;
+}
+
+/* A hash of an item on best, once (a map: many items may share a low-resolution cursor). */
+static cdlt_status add_best_hash(incr *in, const char h[17])
+{
+    if (map_get(&in->best_map, h, 16))
+        return CDLT_OK;
+    char *k = arena_strndup(&in->hmem, h, 16);
+    const char **l = k ? mem_grow(in->best_list, in->nbest, &in->cap_best, sizeof *l, 16) : NULL;
+    if (!l)
+        return CDLT_NOMEM;
+    in->best_list = l;
+    if (map_put(&in->best_map, k, 16, k) != CDLT_OK)
+        return CDLT_NOMEM;
+    l[in->nbest++] = k;
     return CDLT_OK;
 }
 
@@ -446,64 +566,88 @@ cdlt_status incr_filter(incr *in, const jv *item, bool *keep, cdlt_error *err)
         return err_hint(err, "fix cursor_path, or set on_cursor_value_missing = \"include\" or "
                              "\"exclude\"");
     }
+    ckey k;
+    key_of(c, &k);
     int r;
     cdlt_status rc;
     char h[17];
     bool hashed = false;
-    if (in->start.type != JV_NULL) {
-        /* lag moves the start back (max) or forward (min) from the last value */
-        double off = in->has_lag && in->prev_last.type != JV_NULL ? -in->dir * in->lag : 0;
-        if ((rc = compare(in, c, &in->start, off, &r, err)) != CDLT_OK)
-            return rc;
-        r *= in->dir;
-        if (r < 0) {
-            /* items come in the opposite order of last_value_func: all later ones are older */
-            in->stop = in->row_order == -in->dir;
-            return CDLT_OK;
-        }
-        if (r == 0 && in->start_open)
-            return CDLT_OK;
-        if (r == 0 && in->dedup && !in->has_lag && in->prev_hashes.count) {
-            if (item_hash(in, item, h) != CDLT_OK)
-                return err_nomem(err);
-            hashed = true;
-            if (map_get(&in->prev_hashes, h, 16))
-                return CDLT_OK; /* loaded by the last run */
-        }
-    }
+    /* the end first, as dlt: past it (or on it when range_end is open) is out */
     if (in->end.type != JV_NULL) {
-        if ((rc = compare(in, c, &in->end, 0, &r, err)) != CDLT_OK)
+        if ((rc = compare(in, c, &k, &in->end, &in->end_k, &r, err)) != CDLT_OK)
             return rc;
         r *= in->dir;
         if (r > 0 || (r == 0 && !in->end_closed)) {
-            /* items come in last_value_func's order: all later ones are past the end too */
-            in->stop = in->row_order == in->dir;
+            in->can_close = in->can_close || in->row_order == 1;
+            return CDLT_OK;
+        }
+    }
+    if (in->start.type != JV_NULL) {
+        if ((rc = compare(in, c, &k, &in->start, &in->start_k, &r, err)) != CDLT_OK)
+            return rc;
+        r *= in->dir;
+        bool out = r < 0 || (r == 0 && in->start_open);
+        if (!out && r == 0 && in->dedup && in->prev_hashes.count) {
+            if (item_hash(in, item, h) != CDLT_OK)
+                return err_nomem(err);
+            hashed = true;
+            out = map_get(&in->prev_hashes, h, 16) != NULL; /* loaded by the last run */
+        }
+        if (out) { /* dlt counts a deduplicated boundary item as out of range too */
+            in->can_close = in->can_close || in->row_order == -1;
             return CDLT_OK;
         }
     }
     *keep = true;
+    in->any_kept = true;
     if (in->best.type != JV_NULL) {
-        if ((rc = compare(in, c, &in->best, 0, &r, err)) != CDLT_OK)
+        if ((rc = compare(in, c, &k, &in->best, &in->best_k, &r, err)) != CDLT_OK)
             return rc;
         r *= in->dir;
     } else {
         r = 1;
     }
-    if (r < 0 || !in->dedup)
-        return r > 0 && set_best(in, c) != CDLT_OK ? err_nomem(err) : CDLT_OK;
+    if (r < 0)
+        return CDLT_OK;
+    if (r > 0 && set_best(in, c) != CDLT_OK)
+        return err_nomem(err);
+    if (!in->dedup)
+        return CDLT_OK;
     if (!hashed && item_hash(in, item, h) != CDLT_OK)
         return err_nomem(err);
-    if (r > 0) {
-        if (set_best(in, c) != CDLT_OK)
-            return err_nomem(err);
-        buf_clear(&in->best_hashes);
+    return add_best_hash(in, h) == CDLT_OK ? CDLT_OK : err_nomem(err);
+}
+
+/* The last value as it stands (as dlt: never behind the saved one, initial_value when nothing
+ * was seen); *moved: this run's best is past the saved value, *same: equal to it. */
+static const jv *current_last(const incr *in, bool *moved, bool *same)
+{
+    *moved = *same = false;
+    if (in->best.type == JV_NULL)
+        return in->prev_last.type != JV_NULL ? &in->prev_last
+               : in->initial.type != JV_NULL ? &in->initial
+                                             : NULL;
+    if (in->prev_last.type == JV_NULL) {
+        *moved = true;
+        return &in->best;
     }
-    bool seen = false;
-    for (size_t i = 0; i + 16 <= in->best_hashes.len && !seen; i += 16)
-        seen = memcmp(in->best_hashes.data + i, h, 16) == 0;
-    if (!seen && buf_append(&in->best_hashes, h, 16) != CDLT_OK)
-        return err_nomem(err);
-    return CDLT_OK;
+    ckey kp;
+    key_of(&in->prev_last, &kp);
+    int r = kp.kind == in->best_k.kind ? key_cmp(&in->best_k, &kp) * in->dir : 1;
+    *moved = r > 0;
+    *same = r == 0;
+    return r > 0 ? &in->best : &in->prev_last;
+}
+
+const char *incr_last_json(incr *in)
+{
+    bool moved, same;
+    const jv *l = current_last(in, &moved, &same);
+    if (!l)
+        return NULL;
+    buf_clear(&in->last_txt);
+    json_write(&in->last_txt, l, 0);
+    return in->last_txt.status == CDLT_OK ? in->last_txt.data : NULL;
 }
 
 cdlt_status incr_state_json(const incr *in, buf *out, bool *save)
@@ -511,47 +655,28 @@ cdlt_status incr_state_json(const incr *in, buf *out, bool *save)
     *save = in->end.type == JV_NULL; /* a backfill window leaves the cursor where it was */
     buf_clear(out);
     jv nul = jv_null();
+    bool moved, same;
+    const jv *last = current_last(in, &moved, &same);
     buf_puts(out, "{\"initial_value\":");
     json_write(out, &in->initial, 0);
-    const jv *last = in->prev_last.type != JV_NULL ? &in->prev_last : &nul;
-    const strv *hashes = &in->prev_list;
-    strv merged = {0};
-    if (in->best.type != JV_NULL) {
-        int r = 1; /* no earlier last value: this run's best is it */
-        cdlt_error e;
-        if (in->prev_last.type != JV_NULL) {
-            if (compare(in, &in->best, &in->prev_last, 0, &r, &e) != CDLT_OK)
-                r = 1;
-            r *= in->dir;
-        }
-        if (r >= 0) {
-            /* same boundary: both runs' items are on it; a later one: this run's only */
-            if (r == 0)
-                for (size_t i = 0; i < in->prev_list.n; i++)
-                    strv_add(&merged, in->prev_list.v[i]);
-            for (size_t i = 0; i + 16 <= in->best_hashes.len; i += 16) {
-                char h[17];
-                memcpy(h, in->best_hashes.data + i, 16);
-                h[16] = '\0';
-                if (!strv_has(&merged, h))
-                    strv_add(&merged, h);
-            }
-            if (r > 0)
-                last = &in->best;
-            hashes = &merged;
-        }
-    }
     buf_puts(out, ",\"last_value\":");
-    json_write(out, last, 0);
+    json_write(out, last ? last : &nul, 0);
     buf_puts(out, ",\"unique_hashes\":[");
-    for (size_t i = 0; i < hashes->n; i++)
-        buf_printf(out, "%s\"%s\"", i ? "," : "", hashes->v[i]);
-    /* as dlt: where this run started (its last_value before, or initial_value) */
+    size_t n = 0;
+    if (in->dedup) {
+        /* a new boundary: its items only; the same boundary: the saved ones and the new ones */
+        for (size_t i = 0; !moved && i < in->prev_list.n; i++)
+            buf_printf(out, "%s\"%s\"", n++ ? "," : "", in->prev_list.v[i]);
+        for (size_t i = 0; (moved || same) && i < in->nbest; i++)
+            if (moved || !map_get(&in->prev_hashes, in->best_list[i], 16))
+                buf_printf(out, "%s\"%s\"", n++ ? "," : "", in->best_list[i]);
+    }
+    /* start_value as dlt keeps it: the last value a run that passed items started from */
     buf_puts(out, "],\"start_value\":");
-    json_write(out, &in->start, 0);
+    const jv *sv = in->any_kept ? (in->prev_last.type != JV_NULL ? &in->prev_last : &in->initial)
+                   : in->prev_start.type != JV_NULL ? &in->prev_start
+                                                    : &in->initial;
+    json_write(out, sv, 0);
     buf_putc(out, '}');
-    strv_free(&merged);
-    ((incr *)in)->last_txt.len = 0;
-    json_write(&((incr *)in)->last_txt, last, 0);
     return out->status;
 }

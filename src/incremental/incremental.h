@@ -21,8 +21,6 @@ typedef struct incr incr;
 cdlt_status incr_open(const char *spec_json, const char *state_json, const char *const *res_pk,
                       size_t n_res_pk, const char *resource, incr **out, cdlt_error *err);
 void incr_free(incr *in);
-/* row_order told the items are sorted and one just left the window: stop reading. */
-bool incr_stop(const incr *in);
 /* The cursor path (the state key). */
 const char *incr_cursor_path(const incr *in);
 /* Should this item be kept? Updates the running last value. */
@@ -34,6 +32,11 @@ cdlt_status incr_state_json(const incr *in, buf *out, bool *save);
  * and the last value seen; NULL when none. */
 const char *incr_start_json(const incr *in);
 const char *incr_end_json(const incr *in);
-const char *incr_last_json(const incr *in);
+/* The last value as it stands now (the saved one, or this run's best once past it). */
+const char *incr_last_json(incr *in);
+/* row_order was given and an item fell outside the window on the side the order walks away
+ * from (asc: past end_value; desc: before the start): the reader may stop, as dlt closes the
+ * resource there. */
+bool incr_can_close(const incr *in);
 
 #endif /* CDLT_INCREMENTAL_H */

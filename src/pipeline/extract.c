@@ -54,6 +54,11 @@ const char *cdlt_emitter_incremental_end(const cdlt_emitter *em)
     return em && em->inc ? incr_end_json(em->inc) : NULL;
 }
 
+const char *cdlt_emitter_incremental_last(cdlt_emitter *em)
+{
+    return em && em->inc ? incr_last_json(em->inc) : NULL;
+}
+
 /* The saved state of r's cursor (JSON text, mem_alloc'ed) or NULL: the resource state's
  * "incremental" object, keyed by cursor path as dlt keeps it. */
 static char *incr_saved_state(cdlt_pipeline *p, const char *src, const cdlt_resource *r,
@@ -486,10 +491,12 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
         bool keep = false;
         if ((rc = incr_filter(em->inc, v, &keep, x->err)) != CDLT_OK)
             return rc;
-        if (!keep) {
-            em->stopped = em->stopped || incr_stop(em->inc); /* row_order: the rest is out */
+        /* row_order: past the window on the side the data walks to, nothing later can be in
+         * it; the resource stops there as dlt closes it (the rest of a page is still read) */
+        if (!keep && !r->tfn && incr_can_close(em->inc))
+            em->stopped = true;
+        if (!keep)
             return CDLT_OK;
-        }
     }
     for (size_t i = 0; i < r->nsteps; i++) {
         if ((rc = ensure_text(em, v, &text, &len)) != CDLT_OK)

@@ -171,15 +171,161 @@ static void test_errors(void **st)
     pt_env_free(e);
 }
 
+/* dlt gives a run with end_value a state of its own: the window starts at initial_value even
+ * when an earlier run moved the cursor past it (a backfill), and lag is off there */
+static void test_end_value_backfill_after_run(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("inc-backfill");
+    cdlt_error err;
+    const char *rows = "{\"id\":1,\"n\":1}\n{\"id\":2,\"n\":5}\n{\"id\":3,\"n\":10}\n";
+    assert_int_equal(run_inc(e, "bf", rows, "{\"cursor_path\":\"n\",\"initial_value\":2}",
+                             CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    expect_ids(e, "2,3");
+    assert_int_equal(run_inc(e, "bf", rows,
+                             "{\"cursor_path\":\"n\",\"initial_value\":2,\"end_value\":10,"
+                             "\"lag\":100}",
+                             CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    expect_ids(e, "2,2,3");
+    /* end_value without initial_value is refused, as dlt refuses it */
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_file_resource_open("r", "x.jsonl", &r, &err), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_incremental(r, "{\"cursor_path\":\"n\",\"end_value\":3}",
+                                                   &err),
+                     CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "initial_value"));
+    cdlt_resource_free(r);
+    pt_env_free(e);
+}
+
+/* lag on a date cursor counts days (dlt adds days to a date); the lagged start never goes
+ * before initial_value; a run that finds nothing keeps last_value = initial_value (dlt) */
+static void test_lag_dates_and_initial(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("inc-lagdate");
+    cdlt_error err;
+    const char *spec = "{\"cursor_path\":\"d\",\"lag\":2}";
+    assert_int_equal(run_inc(e, "ld", "{\"id\":1,\"d\":\"2024-01-05\"}\n", spec,
+                             CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    assert_int_equal(run_inc(e, "ld",
+                             "{\"id\":2,\"d\":\"2024-01-02\"}\n{\"id\":3,\"d\":\"2024-01-03\"}\n"
+                             "{\"id\":4,\"d\":\"2024-01-04\"}\n",
+                             spec, CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    expect_ids(e, "1,3,4"); /* start = 2024-01-05 - 2 days */
+    pt_env_free(e);
+
+    e = pt_env_new("inc-lagclamp");
+    const char *cspec = "{\"cursor_path\":\"n\",\"initial_value\":4,\"lag\":3}";
+    assert_int_equal(run_inc(e, "lc", "{\"id\":5,\"n\":5}\n", cspec, CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    assert_int_equal(run_inc(e, "lc", "{\"id\":3,\"n\":3}\n{\"id\":4,\"n\":4}\n", cspec,
+                             CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    expect_ids(e, "4,5"); /* 5 - 3 = 2 stays at 4: 3 is out */
+    pt_env_free(e);
+
+    e = pt_env_new("inc-noitems");
+    assert_int_equal(run_inc(e, "ni", "{\"id\":1,\"n\":1}\n",
+                             "{\"cursor_path\":\"n\",\"initial_value\":4}", CDLT_REFRESH_NONE, &err),
+                     CDLT_OK);
+    cdlt_pipeline *p = pt_open(e, "ni");
+    char *text = NULL;
+    assert_int_equal(cdlt_pipeline_state_text(p, &text, &err), CDLT_OK);
+    char *lv = strstr(text, "\"last_value\"");
+    assert_non_null(lv);
+    lv += strlen("\"last_value\"");
+    while (*lv == ':' || *lv == ' ')
+        lv++;
+    if (strncmp(lv, "4", 1) != 0)
+        fail_msg("last_value: %.40s", lv);
+    cdlt_string_free(text);
+    cdlt_pipeline_free(p);
+    pt_env_free(e);
+}
+
+/* row_order: a callback resource is stopped once an item falls outside the window on the
+ * side the order walks to (asc: past end_value; desc: before the start), as dlt closes it */
+static int g_emitted;
+static const char *g_order_items[6];
+static cdlt_status ordered_fn(cdlt_emitter *em, void *ud)
+{
+    (void)ud;
+    g_emitted = 0;
+    for (int i = 0; g_order_items[i]; i++) {
+        cdlt_status rc = cdlt_emit_json(em, g_order_items[i], strlen(g_order_items[i]));
+        g_emitted++;
+        if (rc != CDLT_OK)
+            return rc;
+        if (cdlt_emitter_stopped(em))
+            break;
+    }
+    return CDLT_OK;
+}
+
+static int run_ordered(pt_env *e, const char *name, const char *spec)
+{
+    cdlt_error err;
+    cdlt_pipeline *p = pt_open(e, name);
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_resource_open("items", ordered_fn, NULL, &r), CDLT_OK);
+    assert_int_equal(cdlt_resource_set_incremental(r, spec, &err), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    return g_emitted;
+}
+
+static void test_row_order_stops(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("inc-order");
+    const char *asc[] = {"{\"id\":1,\"n\":1}", "{\"id\":2,\"n\":2}", "{\"id\":3,\"n\":3}",
+                         "{\"id\":4,\"n\":4}", "{\"id\":5,\"n\":5}", NULL};
+    memcpy(g_order_items, asc, sizeof asc);
+    assert_int_equal(run_ordered(e, "oa", "{\"cursor_path\":\"n\",\"initial_value\":1,"
+                                          "\"end_value\":3,\"row_order\":\"asc\"}"),
+                     3); /* 3 is past the open end: stop there */
+    expect_ids(e, "1,2");
+    /* without row_order every item is read */
+    assert_int_equal(run_ordered(e, "oa", "{\"cursor_path\":\"n\",\"initial_value\":1,"
+                                          "\"end_value\":3}"),
+                     5);
+    pt_env_free(e);
+
+    e = pt_env_new("inc-order-desc");
+    const char *desc[] = {"{\"id\":5,\"n\":5}", "{\"id\":4,\"n\":4}", "{\"id\":3,\"n\":3}",
+                          "{\"id\":2,\"n\":2}", "{\"id\":1,\"n\":1}", NULL};
+    memcpy(g_order_items, desc, sizeof desc);
+    assert_int_equal(run_ordered(e, "od", "{\"cursor_path\":\"n\",\"initial_value\":3,"
+                                          "\"range_start\":\"open\",\"row_order\":\"desc\"}"),
+                     3);
+    expect_ids(e, "4,5");
+    pt_env_free(e);
+}
+
 /* a callback resource reads where its window starts, as an API source asks for "changes since" */
 static char g_seen[128];
 static cdlt_status since_fn(cdlt_emitter *em, void *ud)
 {
     (void)ud;
     const char *s = cdlt_emitter_incremental_start(em);
-    snprintf(g_seen, sizeof g_seen, "%s", s ? s : "none");
+    const char *l0 = cdlt_emitter_incremental_last(em);
+    char before[32];
+    snprintf(before, sizeof before, "%s", l0 ? l0 : "none");
     const char *items = "[{\"id\":1,\"n\":10},{\"id\":2,\"n\":20}]";
-    return cdlt_emit_json(em, items, strlen(items));
+    cdlt_status rc = cdlt_emit_json(em, items, strlen(items));
+    const char *l1 = cdlt_emitter_incremental_last(em);
+    /* the start, the last value before and after emitting */
+    snprintf(g_seen, sizeof g_seen, "%s %s %s", s ? s : "none", before, l1 ? l1 : "none");
+    return rc;
 }
 
 static void test_callback_reads_start(void **st)
@@ -200,7 +346,7 @@ static void test_callback_reads_start(void **st)
         assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
         cdlt_source_free(s);
         cdlt_pipeline_free(p);
-        assert_string_equal(g_seen, run == 0 ? "5" : "20");
+        assert_string_equal(g_seen, run == 0 ? "5 5 20" : "20 20 20");
     }
     assert_int_equal(pt_count(e->db, "ds", "items"), 2); /* 20 is not loaded twice */
     pt_env_free(e);
@@ -225,11 +371,12 @@ static cdlt_status count_fn(cdlt_emitter *em, void *ud)
     return CDLT_OK;
 }
 
-static void test_row_order_stops(void **st)
+static void test_row_order_stops_emit(void **st)
 {
     (void)st;
-    const char *specs[2] = {"{\"cursor_path\":\"n\",\"end_value\":5}",
-                            "{\"cursor_path\":\"n\",\"end_value\":5,\"row_order\":\"asc\"}"};
+    const char *specs[2] = {"{\"cursor_path\":\"n\",\"initial_value\":1,\"end_value\":5}",
+                            "{\"cursor_path\":\"n\",\"initial_value\":1,\"end_value\":5,"
+                            "\"row_order\":\"asc\"}"};
     for (int k = 0; k < 2; k++) {
         pt_env *e = pt_env_new("inc-order");
         cdlt_error err;
@@ -258,7 +405,10 @@ int main(void)
         cmocka_unit_test(test_lag_min_nested),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_callback_reads_start),
+        cmocka_unit_test(test_end_value_backfill_after_run),
+        cmocka_unit_test(test_lag_dates_and_initial),
         cmocka_unit_test(test_row_order_stops),
+        cmocka_unit_test(test_row_order_stops_emit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
