@@ -253,7 +253,7 @@ static jv parse_value(incr *in, const jv *v)
     return v ? copy_value(&in->mem, v) : jv_null();
 }
 
-static const char *KEYS[] = {"cursor_path", "initial_value", "end_value", "last_value_func",
+const char *const incr_keys[] = {"cursor_path", "initial_value", "end_value", "last_value_func",
                              "primary_key", "on_cursor_value_missing", "lag", "range_start",
                              "range_end", "row_order", NULL};
 
@@ -334,8 +334,8 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
     }
     for (uint32_t i = 0; i < spec.len; i++) {
         bool known = false;
-        for (size_t k = 0; KEYS[k] && !known; k++)
-            known = strcmp(spec.u.members[i].key, KEYS[k]) == 0;
+        for (size_t k = 0; incr_keys[k] && !known; k++)
+            known = strcmp(spec.u.members[i].key, incr_keys[k]) == 0;
         if (!known) {
             rc = bad(err, resource, "unknown key '%s' (keys: cursor_path, initial_value, "
                                     "end_value, last_value_func, primary_key, "

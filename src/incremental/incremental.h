@@ -11,6 +11,9 @@
 
 typedef struct incr incr;
 
+/* dlt's incremental arguments cdlt takes, NULL-terminated (definition files check them). */
+extern const char *const incr_keys[];
+
 /* Open a cursor. spec_json: dlt's incremental arguments as a JSON object (cursor_path,
  * initial_value, end_value, last_value_func "max"|"min", primary_key (name, list, or [] for
  * no dedup), on_cursor_value_missing "raise"|"include"|"exclude", lag (number), range_start

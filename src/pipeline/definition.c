@@ -4,6 +4,7 @@
 #include "pipeline.h"
 
 #include "config/config.h"
+#include "incremental/incremental.h"
 #include "sources/sources.h"
 
 #include <stdio.h>
@@ -210,6 +211,45 @@ static cdlt_status check_keys(const cdlt_definition *d, const jv *o, const char 
     return CDLT_OK;
 }
 
+/* dlt's incremental arguments: their names, and the values of those that take one of a few
+ * words (the cursor checks the rest when the resource is built). */
+static cdlt_status check_incremental(const cdlt_definition *d, const jv *o, cdlt_error *err)
+{
+    static const char *const P = "incremental";
+    static const struct {
+        const char *key, *want, *a, *b, *c;
+    } WORDS[] = {{"last_value_func", "\"max\" or \"min\"", "max", "min", NULL},
+                 {"on_cursor_value_missing", "\"raise\", \"include\" or \"exclude\"", "raise",
+                  "include", "exclude"},
+                 {"range_start", "\"closed\" or \"open\"", "closed", "open", NULL},
+                 {"range_end", "\"open\" or \"closed\"", "open", "closed", NULL},
+                 {"row_order", "\"asc\" or \"desc\"", "asc", "desc", NULL}};
+    cdlt_status rc = check_keys(d, o, P, incr_keys, err);
+    if (rc != CDLT_OK)
+        return rc;
+    const jv *v = jv_get(o, "cursor_path");
+    if (!v || v->type != JV_STRING)
+        return wrong_type(d, P, "cursor_path", "a string (the path of the cursor in each item)",
+                          err);
+    for (size_t i = 0; i < sizeof WORDS / sizeof *WORDS; i++) {
+        v = jv_get(o, WORDS[i].key);
+        if (v && (v->type != JV_STRING ||
+                  (strcmp(v->u.s, WORDS[i].a) && strcmp(v->u.s, WORDS[i].b) &&
+                   (!WORDS[i].c || strcmp(v->u.s, WORDS[i].c)))))
+            return wrong_type(d, P, WORDS[i].key, WORDS[i].want, err);
+    }
+    if ((v = jv_get(o, "lag")) && !jv_is_num(v))
+        return wrong_type(d, P, "lag", "a number (seconds for timestamps, days for dates)", err);
+    if ((v = jv_get(o, "primary_key")) && v->type != JV_STRING) {
+        bool ok = v->type == JV_ARRAY;
+        for (uint32_t i = 0; ok && i < v->len; i++)
+            ok = v->u.items[i].type == JV_STRING;
+        if (!ok)
+            return wrong_type(d, P, "primary_key", "a column name or a list of names", err);
+    }
+    return CDLT_OK;
+}
+
 /* Types of the hint keys (shared by resource entries and resource_defaults). Values
  * themselves (dispositions, contracts) are checked when the resource is built. */
 static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char *place,
@@ -226,6 +266,11 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
         return wrong_type(d, place, "incremental",
                           "a table of dlt's incremental arguments (cursor_path, initial_value, ...)",
                           err);
+    if (v && v->type == JV_OBJECT) {
+        cdlt_status rc = check_incremental(d, v, err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
     if ((v = jv_get(o, "max_table_nesting")) && v->type != JV_INT)
         return wrong_type(d, place, "max_table_nesting", "an integer >= 0", err);
     if ((v = jv_get(o, "write_disposition"))) {

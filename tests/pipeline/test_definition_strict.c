@@ -101,6 +101,66 @@ static void test_wrong_types(void **st)
     }
 }
 
+/* dlt's incremental arguments are checked like every other key (issue 11 #5): a typo names
+ * file, line and the closest argument; a word outside its set or a wrong type is an error */
+static void test_incremental_keys(void **st)
+{
+    (void)st;
+    cdlt_error err;
+    assert_int_equal(load("i.toml",
+                          "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\n"
+                          "path = \"a.jsonl\"\n"
+                          "incremental = { cursor_path = \"n\", last_value_fnc = \"max\" }\n",
+                          &err),
+                     CDLT_CONFIG);
+    has(&err, "i.toml:5");
+    has(&err, "'last_value_fnc'");
+    has(&err, "did you mean 'last_value_func'");
+    has(&err, "on_cursor_value_missing"); /* the allowed arguments are listed */
+    /* in resource_defaults, YAML */
+    assert_int_equal(load("i.yaml",
+                          "pipeline_name: p\nresource_defaults:\n  incremental:\n"
+                          "    cursor_path: n\n    row_ordr: asc\nresources:\n"
+                          "  - {name: a, path: a}\n",
+                          &err),
+                     CDLT_CONFIG);
+    has(&err, "i.yaml:5");
+    has(&err, "did you mean 'row_order'");
+    static const struct {
+        const char *text, *key;
+    } cases[] = {
+        {"incremental = { cursor_path = \"n\", range_start = \"half\" }", "range_start"},
+        {"incremental = { cursor_path = \"n\", lag = \"2\" }", "lag"},
+        {"incremental = { cursor_path = \"n\", on_cursor_value_missing = \"skip\" }",
+         "on_cursor_value_missing"},
+        {"incremental = { cursor_path = \"n\", primary_key = [1] }", "primary_key"},
+        {"incremental = { initial_value = 3 }", "cursor_path"},
+        {"incremental = { cursor_path = \"n\", last_value_func = \"maximum\" }",
+         "last_value_func"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\npath = \"a.jsonl\"\n%s\n",
+                 cases[i].text);
+        assert_int_equal(load("iv.toml", text, &err), CDLT_CONFIG);
+        has(&err, "iv.toml");
+        has(&err, cases[i].key);
+        has(&err, "must be");
+    }
+    /* a full dlt-shaped incremental table is taken */
+    assert_int_equal(load("ok.toml",
+                          "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\n"
+                          "path = \"a.jsonl\"\nprimary_key = \"id\"\n"
+                          "incremental = { cursor_path = \"$.meta.updated_at\", initial_value = "
+                          "\"2024-01-01T00:00:00Z\", end_value = \"2024-02-01T00:00:00Z\", "
+                          "last_value_func = \"max\", primary_key = [\"id\"], "
+                          "on_cursor_value_missing = \"exclude\", lag = 3600, range_start = "
+                          "\"open\", range_end = \"closed\", row_order = \"asc\" }\n",
+                          &err),
+                     CDLT_OK);
+}
+
 static void test_bom(void **st)
 {
     (void)st;
@@ -130,6 +190,7 @@ int main(void)
     g_dir = tu_mkdtemp("defstrict");
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_unknown_keys),
                                        cmocka_unit_test(test_wrong_types),
+                                       cmocka_unit_test(test_incremental_keys),
                                        cmocka_unit_test(test_bom)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tu_rm_rf(g_dir);
