@@ -188,18 +188,48 @@ cdlt_status pipe_schema_settings(const cdlt_pipeline *p, schema **io_s, cdlt_err
                      p->import_schema_path, (*io_s)->name);
     }
     schema *s = *io_s;
-    if (p->naming && strcmp(naming_name(s->naming.kind), p->naming) != 0) {
+    /* dlt reads the schema settings per schema: [sources.<schema name>.schema] wins over the
+     * [schema] values read when the pipeline opened */
+    const char *want = p->naming;
+    int32_t nesting = p->schema_max_nesting;
+    char section[300];
+    snprintf(section, sizeof section, "sources.%s", s->name);
+    cdlt_config *cfg = NULL;
+    rc = pipe_config_open(p->name, &cfg, err);
+    const char *own = NULL;
+    if (rc == CDLT_OK)
+        rc = pipe_config_schema_naming(cfg, section, &own, err);
+    int32_t own_nesting = -1;
+    if (rc == CDLT_OK)
+        rc = pipe_config_json_normalizer(cfg, section, &own_nesting, err);
+    char own_copy[64] = "";
+    if (own)
+        snprintf(own_copy, sizeof own_copy, "%s", own);
+    cdlt_config_free(cfg);
+    if (rc != CDLT_OK)
+        return rc;
+    if (own)
+        want = own_copy;
+    if (own_nesting >= 0)
+        nesting = own_nesting;
+    /* as dlt: the configured json normalizer wins over the stored one (tables with their own
+     * max_table_nesting keep it) */
+    if (nesting >= 0) {
+        s->max_nesting = nesting;
+        s->max_nesting_set = true;
+    }
+    if (want && strcmp(naming_name(s->naming.kind), want) != 0) {
         naming nm;
-        if (naming_init(&nm, p->naming, s->naming.max_length) != CDLT_OK)
+        if (naming_init(&nm, want, s->naming.max_length) != CDLT_OK)
             return err_set(err, CDLT_CONFIG, "[schema] naming = '%s' is not a naming convention",
-                           p->naming);
+                           want);
         if (nm.kind != s->naming.kind) {
             const char *t = table_with_data(s);
             if (t) {
                 err_set(err, CDLT_CONFIG,
                         "[schema] naming = '%s', but schema '%s' already loaded tables named "
                         "with '%s' (e.g. '%s')",
-                        p->naming, s->name, naming_name(s->naming.kind), t);
+                        want, s->name, naming_name(s->naming.kind), t);
                 return err_hint(err, "keep the naming, or load into a new dataset (another "
                                      "dataset_name, or refresh = \"drop_sources\" to drop "
                                      "the tables and start over)");
@@ -746,20 +776,17 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK && cfg_cred && !(cfg_cred = arena_strndup(&p->opts_mem, cfg_cred,
                                                                 strlen(cfg_cred))))
         rc = err_nomem(err);
-    /* dlt's [schema] naming (env SCHEMA__NAMING): the naming convention of new schemas */
+    /* dlt's [schema] naming (env SCHEMA__NAMING; also [sources.schema]): the naming
+     * convention of new schemas; [sources.<schema>.schema] is read per schema (extract) */
     const char *cfg_naming = NULL;
     if (rc == CDLT_OK)
-        rc = cdlt_config_get_string_or(cfg, "schema", "naming", NULL, &cfg_naming, err);
-    if (rc == CDLT_OK && cfg_naming && *cfg_naming) {
-        naming probe;
-        if (naming_init(&probe, cfg_naming, 0) != CDLT_OK)
-            rc = err_set(err, CDLT_CONFIG,
-                         "[schema] naming = '%s' is not a naming convention; use one of "
-                         "snake_case, sql_cs_v1, sql_ci_v1, direct, duck_case (dlt's)",
-                         cfg_naming);
-        else if (!(p->naming = mem_strdup(cfg_naming)))
-            rc = err_nomem(err);
-    }
+        rc = pipe_config_schema_naming(cfg, "sources", &cfg_naming, err);
+    if (rc == CDLT_OK && cfg_naming && !(p->naming = mem_strdup(cfg_naming)))
+        rc = err_nomem(err);
+    /* dlt's [schema] json_normalizer: config.max_nesting, the depth of nested tables */
+    p->schema_max_nesting = -1;
+    if (rc == CDLT_OK)
+        rc = pipe_config_json_normalizer(cfg, "sources", &p->schema_max_nesting, err);
     /* dlt's [load] delete_completed_jobs and truncate_staging_dataset (both default false) */
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "delete_completed_jobs", false,

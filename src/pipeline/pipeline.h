@@ -219,6 +219,7 @@ struct cdlt_pipeline {
     char *export_schema_path; /* dlt's export_schema_path (NULL = none) */
     char *naming;             /* [schema] naming for new schemas (NULL = snake_case) */
     uint32_t json_max_depth;  /* [extract] max_depth: JSON nesting limit of inputs (0 = 512) */
+    int32_t schema_max_nesting; /* [schema] json_normalizer.config.max_nesting (-1 unset) */
     bool delete_completed_jobs; /* [load] delete_completed_jobs (dlt's, default false) */
     bool truncate_staging;    /* [load] truncate_staging_dataset (dlt's, default false) */
     uint64_t chunk_weight;    /* [load] transaction_max_mb as bytes: a package is cut into
@@ -378,6 +379,16 @@ cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err);
  * NULL when unset; a value that is not a string is an error naming the key and its origin. */
 cdlt_status pipe_config_get_path(cdlt_config *cfg, const char *key, const char **out,
                                  cdlt_error *err);
+
+/* dlt's schema settings, looked up as dlt does under `section` ("sources" or
+ * "sources.<schema name>"): <section>.schema.X, sources.schema.X, schema.X (pipeline scope
+ * first). json_normalizer = {module, config = {max_nesting}}: *max_nesting = -1 when not set;
+ * anything else there is an error naming the key. naming: *out = NULL when not set (cfg
+ * arena); a name that is no naming convention is an error listing them. */
+cdlt_status pipe_config_json_normalizer(cdlt_config *cfg, const char *section,
+                                        int32_t *max_nesting, cdlt_error *err);
+cdlt_status pipe_config_schema_naming(cdlt_config *cfg, const char *section, const char **out,
+                                      cdlt_error *err);
 
 /* Edit distance for "did you mean" (definition.c). */
 size_t pipe_edit_distance(const char *a, const char *b);

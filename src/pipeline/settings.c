@@ -5,6 +5,7 @@
 #include "config/config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Settings the destinations read; looked up even when no file lists them (env-only values). */
 static const char *const KNOWN_KEYS[] = {"replace_strategy", "load_threads", "memory_limit_mb",
@@ -185,8 +186,8 @@ static const char *const LD_DLT[] = {"workers", "parallelism_strategy", "pool_ty
                                      "start_method", "run_sleep", "raise_on_failed_jobs",
                                      "raise_on_max_retries", "start_new_jobs_on_signal",
                                      "load_volume_path", NULL};
-static const char *const SC_USED[] = {"naming", NULL};
-static const char *const SC_DLT[] = {"json_normalizer", "allow_identifier_change_on_table_with_data",
+static const char *const SC_USED[] = {"naming", "json_normalizer", NULL};
+static const char *const SC_DLT[] = {"allow_identifier_change_on_table_with_data",
                                      "use_break_path_on_normalize", NULL};
 static const char *const SUB_WRITER[] = {"data_writer", NULL};
 static const char *const SUB_NORM[] = {"data_writer", "json_normalizer", "parquet_normalizer",
@@ -279,6 +280,102 @@ cdlt_status pipe_config_get_path(cdlt_config *cfg, const char *key, const char *
         err_set(err, CDLT_CONFIG, "setting '%s' (from %s) must be a folder path (a string)",
                 key, origin ? origin : cfg_prov_name(hit.prov));
         return err_hint(err, "write it as %s = \"schemas\"", key);
+    }
+    *out = hit.value->u.s;
+    return CDLT_OK;
+}
+
+/* "what" of a json_normalizer error, with its origin. */
+static cdlt_status bad_json_normalizer(cdlt_config *cfg, const cfg_hit *hit, const char *what,
+                                       cdlt_error *err)
+{
+    const char *origin = cfg_hit_origin(cfg, hit);
+    err_set(err, CDLT_CONFIG, "setting '%s' (from %s): %s", hit->name,
+            origin ? origin : cfg_prov_name(hit->prov), what);
+    return err_hint(err, "write it as [schema.json_normalizer.config] max_nesting = 2 (env "
+                         "SCHEMA__JSON_NORMALIZER='{\"config\": {\"max_nesting\": 2}}')");
+}
+
+cdlt_status pipe_config_json_normalizer(cdlt_config *cfg, const char *section,
+                                        int32_t *max_nesting, cdlt_error *err)
+{
+    *max_nesting = -1;
+    cfg_hit hit;
+    cdlt_status rc = cfg_get(cfg, section, "schema.json_normalizer",
+                             CFG_Q_OPTIONAL | CFG_Q_JSON, &hit, err);
+    if (rc == CDLT_NOT_FOUND)
+        return CDLT_OK;
+    if (rc != CDLT_OK)
+        return rc;
+    const jv *v = hit.value;
+    if (v->type != JV_OBJECT)
+        return bad_json_normalizer(cfg, &hit, "must be a table with `module` and `config`", err);
+    for (uint32_t i = 0; i < v->len; i++) {
+        const char *k = v->u.members[i].key;
+        const jv *m = &v->u.members[i].value;
+        if (strcmp(k, "module") == 0) {
+            /* dlt's only JSON normalizer; cdlt has no other */
+            if (m->type != JV_STRING ||
+                strcmp(m->u.s, "dlt.common.normalizers.json.relational") != 0)
+                return bad_json_normalizer(cfg, &hit, "module must be "
+                                           "'dlt.common.normalizers.json.relational'", err);
+        } else if (strcmp(k, "config") == 0) {
+            if (m->type != JV_OBJECT)
+                return bad_json_normalizer(cfg, &hit, "config must be a table", err);
+            for (uint32_t j = 0; j < m->len; j++) {
+                const char *ck = m->u.members[j].key;
+                const jv *cv = &m->u.members[j].value;
+                if (strcmp(ck, "max_nesting") != 0) {
+                    char what[256];
+                    snprintf(what, sizeof what, "unknown key config.%s; cdlt reads "
+                             "config.max_nesting only", ck);
+                    return bad_json_normalizer(cfg, &hit, what, err);
+                }
+                int64_t n = -1;
+                if (cv->type == JV_INT)
+                    n = cv->u.i;
+                else if (cv->type == JV_STRING && cv->u.s[0]) {
+                    char *end = NULL;
+                    n = strtoll(cv->u.s, &end, 10);
+                    if (*end)
+                        n = -1;
+                }
+                if (n < 0 || n > 1000)
+                    return bad_json_normalizer(cfg, &hit, "config.max_nesting must be an "
+                                               "integer from 0 to 1000", err);
+                *max_nesting = (int32_t)n;
+            }
+        } else {
+            char what[256];
+            snprintf(what, sizeof what, "unknown key '%s'; allowed: module, config", k);
+            return bad_json_normalizer(cfg, &hit, what, err);
+        }
+    }
+    return CDLT_OK;
+}
+
+cdlt_status pipe_config_schema_naming(cdlt_config *cfg, const char *section, const char **out,
+                                      cdlt_error *err)
+{
+    *out = NULL;
+    cfg_hit hit;
+    cdlt_status rc = cfg_get(cfg, section, "schema.naming", CFG_Q_OPTIONAL, &hit, err);
+    if (rc == CDLT_NOT_FOUND)
+        return CDLT_OK;
+    if (rc != CDLT_OK)
+        return rc;
+    naming probe;
+    if (hit.value->type != JV_STRING || !hit.value->u.s[0] ||
+        naming_init(&probe, hit.value->u.s, 0) != CDLT_OK) {
+        const char *origin = cfg_hit_origin(cfg, &hit);
+        err_set(err, CDLT_CONFIG,
+                "setting '%s' (from %s)%s%s%s is not a naming convention; use one of "
+                "snake_case, sql_cs_v1, sql_ci_v1, direct, duck_case (dlt's)",
+                hit.name, origin ? origin : cfg_prov_name(hit.prov),
+                hit.value->type == JV_STRING ? " = '" : "",
+                hit.value->type == JV_STRING ? hit.value->u.s : "",
+                hit.value->type == JV_STRING ? "'" : "");
+        return CDLT_CONFIG;
     }
     *out = hit.value->u.s;
     return CDLT_OK;

@@ -14,6 +14,7 @@ static void clear_env(void)
     unsetenv("EXTRACT__MAX_DEPTH");
     unsetenv("LOAD__DELETE_COMPLETED_JOBS");
     unsetenv("LOAD__TRUNCATE_STAGING_DATASET");
+    unsetenv("SCHEMA__JSON_NORMALIZER");
 }
 
 static cdlt_status run_text(pt_env *e, const char *name, const char *text,
@@ -362,6 +363,50 @@ static void test_settings_from_config_toml(void **st)
     pt_env_free(e);
 }
 
+/* dlt's [schema] json_normalizer config.max_nesting (the depth of nested tables): 0 keeps a
+ * list in its parent row as json instead of a child table; from config.toml and env. Old main
+ * ignored it. */
+static void test_json_normalizer_max_nesting(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-nest");
+    cdlt_error err;
+    write_config(e, "[schema.json_normalizer.config]\nmax_nesting = 0\n");
+    assert_int_equal(run_text(e, "n0", "{\"id\":1,\"l\":[1,2]}\n", NULL, &err), CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 1);
+    assert_int_equal(column_count(e->db, "items", "l"), 1);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM information_schema.tables "
+                                         "WHERE table_schema = 'ds' AND table_name = 'items__l'"),
+                     0);
+    write_config(e, "");
+    setenv("SCHEMA__JSON_NORMALIZER", "{\"config\": {\"max_nesting\": \"deep\"}}", 1);
+    assert_int_equal(try_open(e, "n1", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "schema.json_normalizer"));
+    assert_non_null(strstr(err.message, "max_nesting"));
+    setenv("SCHEMA__JSON_NORMALIZER", "{\"config\": {\"max_nestin\": 1}}", 1);
+    assert_int_equal(try_open(e, "n1", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "max_nestin"));
+    unsetenv("SCHEMA__JSON_NORMALIZER");
+
+    /* dlt also reads them per schema, [sources.<schema name>.schema] (the source "src" here);
+     * that wins over [schema] */
+    write_config(e, "[schema]\nnaming = \"snake_case\"\n[sources.src.schema]\n"
+                    "naming = \"direct\"\n[sources.src.schema.json_normalizer.config]\n"
+                    "max_nesting = 0\n");
+    assert_int_equal(run_text(e, "n2", "{\"Id X\":1,\"l\":[1,2]}\n", NULL, &err), CDLT_OK);
+    assert_int_equal(column_count(e->db, "items", "Id X"), 1);
+    assert_int_equal(pt_query_int(e->db, "SELECT count(*) FROM information_schema.tables "
+                                         "WHERE table_schema = 'ds' AND table_name = 'items__l'"),
+                     0);
+    write_config(e, "[sources.src.schema]\nnaming = \"kebab\"\n");
+    assert_int_equal(run_text(e, "n3", "{\"id\":1}\n", NULL, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "sources.src.schema.naming"));
+    assert_non_null(strstr(err.message, "sql_ci_v1"));
+    unsetenv("DLT_PROJECT_DIR");
+    pt_env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_truncate_staging_dataset),
         cmocka_unit_test(test_strict_sections),
         cmocka_unit_test(test_settings_from_config_toml),
+        cmocka_unit_test(test_json_normalizer_max_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
