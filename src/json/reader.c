@@ -624,8 +624,8 @@ value:
     case '{':
     case '[': {
         if (CDLT_UNLIKELY(++depth > ps.max_depth)) {
-            st = perr(&ps, p, CDLT_DEPTH, "nesting deeper than %u levels: raise max_depth or flatten the data",
-                      ps.max_depth);
+            /* the caller names the setting that raises the limit, if there is one */
+            st = perr(&ps, p, CDLT_DEPTH, "nesting deeper than %u levels", ps.max_depth);
             goto fail;
         }
         bool obj = *p == '{';

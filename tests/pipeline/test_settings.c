@@ -384,6 +384,15 @@ static void test_json_normalizer_max_nesting(void **st)
     assert_int_equal(try_open(e, "n1", &err), CDLT_CONFIG);
     assert_non_null(strstr(err.message, "schema.json_normalizer"));
     assert_non_null(strstr(err.message, "max_nesting"));
+    /* an env value nested too deep: the error names no setting that does not exist (old
+     * main said "raise max_depth" here, a key no config section has) */
+    char deep[400] = "";
+    for (int i = 0; i < 80; i++)
+        strcat(deep, "[");
+    setenv("SCHEMA__JSON_NORMALIZER", deep, 1);
+    assert_int_equal(try_open(e, "n1", &err), CDLT_DEPTH);
+    assert_non_null(strstr(err.message, "nesting deeper"));
+    assert_null(strstr(err.message, "max_depth"));
     setenv("SCHEMA__JSON_NORMALIZER", "{\"config\": {\"max_nestin\": 1}}", 1);
     assert_int_equal(try_open(e, "n1", &err), CDLT_CONFIG);
     assert_non_null(strstr(err.message, "max_nestin"));
