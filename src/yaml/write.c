@@ -135,8 +135,19 @@ static void emit_scalar(buf *out, const jv *v)
             buf_puts(out, ".inf");
         else if (v->u.d < -1.7976931348623157e308)
             buf_puts(out, "-.inf");
-        else
-            buf_append(out, num, json_fmt_double(v->u.d, num));
+        else {
+            /* PyYAML (dlt) types a float only with a '.' before the exponent ("1e+70" would
+             * read back as a string: fuzz_schema_doc), so write "1.0e+70" as PyYAML does */
+            size_t n = json_fmt_double(v->u.d, num);
+            char *e = memchr(num, 'e', n);
+            if (e && !memchr(num, '.', (size_t)(e - num))) {
+                buf_append(out, num, (size_t)(e - num));
+                buf_puts(out, ".0");
+                buf_append(out, e, n - (size_t)(e - num));
+            } else {
+                buf_append(out, num, n);
+            }
+        }
         break;
     case JV_ARRAY: buf_puts(out, "[]"); break;
     case JV_OBJECT: buf_puts(out, "{}"); break;
