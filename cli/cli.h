@@ -17,6 +17,7 @@ enum {
 int cmd_config(int argc, char **argv);   /* cli/cmd_config.c */
 int cmd_run(int argc, char **argv);      /* cli/cmd_run.c */
 int cmd_pipeline(int argc, char **argv); /* cli/cmd_pipeline.c */
+int cmd_init(int argc, char **argv);     /* cli/cmd_init.c */
 
 /* The exact command line for `cdlt pipeline NAME cmd` on p: with --pipelines-dir when its
  * pipelines dir is not the default one. */

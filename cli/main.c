@@ -16,6 +16,7 @@ static int cmd_help(int argc, char **argv);
 static const command COMMANDS[] = {
     {"run", cmd_run, "run a pipeline defined in a TOML, YAML or JSON file"},
     {"pipeline", cmd_pipeline, "inspect and manage a pipeline: info, show, schema, trace, drop, sync"},
+    {"init", cmd_init, "start a project: cdlt init rest_api duckdb (definition + .dlt templates)"},
     {"config", cmd_config, "show resolved configuration and where each value came from"},
     {"help", cmd_help, "help on a command: cdlt help [COMMAND]"},
 };

@@ -583,6 +583,25 @@ CDLT_API void cdlt_definition_options(const cdlt_definition *d, cdlt_pipeline_op
 CDLT_API cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out,
                                             cdlt_error *err);
 
+/* ---- REST client (dlt's RESTClient; docs/rest_api.md) ----
+ * The same paginators, data selectors, auth, retries and response actions as the rest_api
+ * source, for a C program that emits the records from its own resource callback. */
+typedef struct cdlt_rest_client cdlt_rest_client; /* freed by cdlt_rest_client_free */
+/* client_json: dlt's client dict as JSON text: {"base_url": ..., "headers": {...},
+ * "auth": {...}, "paginator": ...}. Auth secrets the dict leaves out are not looked up: pass
+ * them here. */
+CDLT_API cdlt_status cdlt_rest_client_open(const char *client_json, cdlt_rest_client **out,
+                                           cdlt_error *err);
+CDLT_API void cdlt_rest_client_free(cdlt_rest_client *c);
+/* Receives one page: its records as a JSON array text (valid during the call). Return
+ * CDLT_OK for more, CDLT_INTERRUPTED to stop early without an error, anything else to fail. */
+typedef cdlt_status (*cdlt_rest_page_fn)(const char *records_json, size_t len, void *ud);
+/* Page through one endpoint. endpoint_json: dlt's endpoint dict as JSON text ({"path": ...,
+ * "method", "params", "json", "headers", "paginator", "data_selector", "response_actions"})
+ * or a plain path string such as "\"pokemon\"". Pages arrive in order. */
+CDLT_API cdlt_status cdlt_rest_paginate(cdlt_rest_client *c, const char *endpoint_json,
+                                        cdlt_rest_page_fn fn, void *ud, cdlt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -65,7 +65,7 @@ static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credenti
                                        "dataset_name", "pipelines_dir", "dev_mode", "progress",
                                        "source_name", "import_schema_path",
                                        "export_schema_path", "resource_defaults", "resources",
-                                       NULL};
+                                       "rest_api", NULL};
 static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
                                         "merge_key", "max_table_nesting", "schema_contract",
                                         "columns", "selected", "limit", "incremental", NULL};
@@ -510,8 +510,16 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
                       : strcmp(pr, "log") == 0 ? CDLT_PROGRESS_LOG
                                               : CDLT_PROGRESS_NONE;
     const jv *res = jv_get(t, "resources");
-    if (!res || res->type != JV_ARRAY || res->len == 0) {
-        rc = bad(d, err, "missing 'resources': a list of {name, path, ...}%s%s", "", "");
+    const jv *rest = jv_get(t, "rest_api");
+    if (rest && rest->type != JV_OBJECT) {
+        rc = bad(d, err, "'rest_api' must be a table: the dict dlt's rest_api_source takes "
+                         "(client, resource_defaults, resources)%s%s", "", "");
+        cdlt_definition_free(d);
+        return rc;
+    }
+    if (!rest && (!res || res->type != JV_ARRAY || res->len == 0)) {
+        rc = bad(d, err, "missing 'resources' (a list of {name, path, ...}) or 'rest_api' (dlt's "
+                         "rest_api_source dict)%s%s", "", "");
         cdlt_definition_free(d);
         return rc;
     }
@@ -608,6 +616,22 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
     buf_free(&full);
     if (rc != CDLT_OK)
         return rc;
+    rc = pipe_def_apply_hints(d->path, r, defaults, e, where, err);
+    if (rc != CDLT_OK) {
+        cdlt_resource_free(r);
+        return rc;
+    }
+    *out = r;
+    return CDLT_OK;
+}
+
+/* Table hints of a resource entry (and the resource_defaults under it) onto r; shared with
+ * the rest_api resources (rest.c). `defpath` names the definition in errors. */
+cdlt_status pipe_def_apply_hints(const char *defpath, cdlt_resource *r, const jv *defaults,
+                                 const jv *e, const char *where, cdlt_error *err)
+{
+    const char *name = r->name;
+    cdlt_status rc = CDLT_OK;
     const char *what = NULL;
     const jv *v;
     /* resource entry keys win over the `resource_defaults` table */
@@ -718,8 +742,7 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
             buf_free(&b);
             if (rc != CDLT_OK) {
                 buf_free(&b);
-                err_prefix(err, "%s: %s (%s): ", d->path ? d->path : "definition", where, name);
-                cdlt_resource_free(r);
+                err_prefix(err, "%s: %s (%s): ", defpath ? defpath : "definition", where, name);
                 return rc;
             }
         }
@@ -734,13 +757,12 @@ static cdlt_status build_resource(const cdlt_definition *d, const jv *e, size_t 
         }
     }
     if (rc != CDLT_OK) {
-        cdlt_resource_free(r);
         if (rc == CDLT_NOMEM)
             return err_nomem(err);
-        return bad((cdlt_definition *)d, err, "resource '%s': invalid %s", name,
-                   what ? what : "hint");
+        err_set(err, CDLT_CONFIG, "%s: resource '%s': invalid %s", defpath ? defpath : "definition",
+                name, what ? what : "hint");
+        return err_hint(err, "see docs/pipeline.md for the definition format");
     }
-    *out = r;
     return CDLT_OK;
 }
 
@@ -751,11 +773,21 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
         return err_set(err, CDLT_INVALID_ARG, "no definition");
     const char *sname = str_of(jv_get(&d->tree, "source_name"));
     cdlt_source *s = NULL;
-    if (cdlt_source_open(sname ? sname : d->name, &s) != CDLT_OK)
+    const char *dflt = jv_get(&d->tree, "rest_api") ? "rest_api" : d->name;
+    if (cdlt_source_open(sname ? sname : dflt, &s) != CDLT_OK)
         return err_nomem(err);
     const jv *res = jv_get(&d->tree, "resources");
     const jv *defaults = jv_get(&d->tree, "resource_defaults");
-    for (uint32_t i = 0; i < res->len; i++) {
+    const jv *rest = jv_get(&d->tree, "rest_api");
+    if (rest) {
+        cdlt_status rc = pipe_rest_add(s, rest, "rest_api", d->path, d->name, err);
+        if (rc != CDLT_OK) {
+            err_prefix(err, "%s: ", d->path);
+            cdlt_source_free(s);
+            return rc;
+        }
+    }
+    for (uint32_t i = 0; res && res->type == JV_ARRAY && i < res->len; i++) {
         cdlt_resource *r = NULL;
         cdlt_status rc = build_resource(d, &res->u.items[i], i, defaults, &r, err);
         if (rc == CDLT_OK) {

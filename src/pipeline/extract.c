@@ -113,6 +113,7 @@ struct xctx {
     buf vb;                 /* verbatim copies: manifest entries {"job","resource","source"} */
     size_t nvb;             /* entries in vb */
     uint64_t next_fid;      /* next job file id (0 = not drawn yet; see next_file_id) */
+    uint64_t run_id;        /* distinct per extract run (sources driving several resources) */
 };
 
 cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
@@ -125,6 +126,19 @@ cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
 }
 
 arena *pipe_emitter_arena(cdlt_emitter *em) { return &em->mem; }
+
+cdlt_emitter *pipe_emitter_sibling(cdlt_emitter *em, const cdlt_resource *r)
+{
+    xctx *x = em->x;
+    for (size_t i = 0; i < x->src->n; i++)
+        if (x->src->res[i] == r)
+            return x->ems[i].needed ? &x->ems[i] : NULL;
+    return NULL;
+}
+
+uint64_t pipe_emitter_run_id(const cdlt_emitter *em) { return em->x->run_id; }
+
+cdlt_error *pipe_emitter_error(cdlt_emitter *em) { return em->x->err; }
 
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total)
 {
@@ -1155,6 +1169,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     created = true;
 
     /* emitters */
+    static _Atomic uint64_t run_ids;
+    x->run_id = ++run_ids;
     x->ems = mem_calloc(src->n ? src->n : 1, sizeof *x->ems);
     if (!x->ems) {
         rc = err_nomem(err);

@@ -67,6 +67,7 @@ struct cdlt_resource {
     pipe_step *steps;           /* map/filter steps in order */
     size_t nsteps;              /* entries of steps */
     cdlt_source *owner;         /* source it was added to, NULL while free-standing */
+    void (*ud_free)(void *ud);  /* frees ud with the resource (internal sources), or NULL */
 };
 
 struct cdlt_source {
@@ -407,6 +408,19 @@ cdlt_status pipe_run_file_resource(cdlt_emitter *em, void *ud);
 /* Emit a parsed value (internal heads); the value lives in the emitter arena. `text` (may be
  * NULL) is the value's own JSON text, stored as is when it is one line. */
 cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v, const char *text, size_t len);
+/* For a source that drives several resources from one callback (rest_api): the emitter of
+ * resource r in the same extract run (NULL when r is not run: unselected and feeding
+ * nothing), an id that differs between extract runs, and the run's error sink. */
+cdlt_emitter *pipe_emitter_sibling(cdlt_emitter *em, const cdlt_resource *r);
+uint64_t pipe_emitter_run_id(const cdlt_emitter *em);
+cdlt_error *pipe_emitter_error(cdlt_emitter *em);
+/* definition.c: a resource entry's table hints (with resource_defaults) onto r. */
+cdlt_status pipe_def_apply_hints(const char *defpath, cdlt_resource *r, const jv *defaults,
+                                 const jv *e, const char *where, cdlt_error *err);
+/* rest.c: add the resources of a rest_api config (dlt's rest_api_source dict) to s. `where`
+ * prefixes config paths in errors; auth secrets come from the pipeline's config providers. */
+cdlt_status pipe_rest_add(cdlt_source *s, const jv *cfg, const char *where,
+                          const char *defpath, const char *pipeline_name, cdlt_error *err);
 arena *pipe_emitter_arena(cdlt_emitter *em);
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
 

@@ -39,6 +39,8 @@ void cdlt_resource_free(cdlt_resource *r)
     mem_free(r->scd2_active);
     mem_free(r->scd2_boundary);
     mem_free(r->scd2_row_version);
+    if (r->ud_free)
+        r->ud_free(r->ud);
     mem_free(r);
 }
 

@@ -1,0 +1,637 @@
+/* client.c: http.h on one curl multi handle. Requests wait in a FIFO until a transfer slot is
+ * free; a finished transfer that should be retried (429, 5xx, connection errors) goes to a
+ * timer list with its backoff and is started again when due, without blocking the others. */
+#include "http.h"
+
+#include "cdlt.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+typedef struct xfer xfer;
+struct xfer {
+    http_client *c;
+    CURL *easy;
+    struct curl_slist *hdrs;
+    char *method, *url, *body;
+    size_t body_len;
+    http_done_fn done;
+    void *ud;
+    http_response resp;
+    double t0;        /* first attempt start */
+    double due;       /* retry time (timer list) */
+    bool too_large;
+    bool *sync_flag;  /* http_do: set when done */
+    xfer *next;       /* queue / timer / active list */
+};
+
+struct http_client {
+    CURLM *multi;
+    http_settings s;
+    char ua[64];
+    xfer *queue_head, *queue_tail; /* waiting for a slot */
+    xfer *timers;                  /* waiting for a retry */
+    xfer *active;                  /* on the wire */
+    int nactive;
+    size_t pending;
+    CURL **idle;                   /* reusable easy handles (keep their connections) */
+    size_t nidle, capidle;
+};
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+void http_response_init(http_response *r)
+{
+    memset(r, 0, sizeof *r);
+    buf_init(&r->body, 0);
+}
+
+void http_response_free(http_response *r)
+{
+    if (!r)
+        return;
+    buf_free(&r->body);
+    strv_free(&r->headers);
+    mem_free(r->url);
+    r->url = NULL;
+}
+
+bool http_response_header(const http_response *r, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < r->headers.n; i++) {
+        const char *h = r->headers.v[i];
+        if (strncasecmp(h, name, n) != 0 || h[n] != ':')
+            continue;
+        const char *v = h + n + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        size_t l = strlen(v);
+        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r' || v[l - 1] == '\n'))
+            l--;
+        if (cap) {
+            size_t k = l < cap - 1 ? l : cap - 1;
+            memcpy(out, v, k);
+            out[k] = 0;
+        }
+        return true;
+    }
+    return false;
+}
+
+const char *http_response_content_type(const http_response *r, char *out, size_t cap)
+{
+    if (!cap)
+        return out;
+    out[0] = 0;
+    if (!http_response_header(r, "Content-Type", out, cap))
+        return out;
+    char *semi = strchr(out, ';');
+    if (semi)
+        *semi = 0;
+    size_t l = strlen(out);
+    while (l && out[l - 1] == ' ')
+        out[--l] = 0;
+    for (char *p = out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    return out;
+}
+
+cdlt_status http_client_new(const http_settings *s, http_client **out, cdlt_error *err)
+{
+    pthread_once(&g_once, global_init);
+    *out = NULL;
+    http_client *c = mem_calloc(1, sizeof *c);
+    if (!c)
+        return err_nomem(err);
+    if (s)
+        c->s = *s;
+    if (c->s.timeout_s <= 0)
+        c->s.timeout_s = 60;
+    if (c->s.connect_timeout_s <= 0)
+        c->s.connect_timeout_s = c->s.timeout_s < 30 ? c->s.timeout_s : 30;
+    if (c->s.max_attempts <= 0)
+        c->s.max_attempts = 5;
+    if (c->s.backoff_factor == 0)
+        c->s.backoff_factor = 1;
+    if (c->s.max_retry_delay_s <= 0)
+        c->s.max_retry_delay_s = 300;
+    if (c->s.max_connections <= 0)
+        c->s.max_connections = 16;
+    if (c->s.max_host_connections <= 0)
+        c->s.max_host_connections = 8;
+    if (c->s.max_body_bytes == 0)
+        c->s.max_body_bytes = 1ull << 30;
+    snprintf(c->ua, sizeof c->ua, "cdlt/%s", CDLT_VERSION);
+    c->multi = curl_multi_init();
+    if (!c->multi) {
+        mem_free(c);
+        return err_set(err, CDLT_NOMEM, "cannot create an HTTP client (curl_multi_init)");
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->s.max_connections);
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->s.max_host_connections);
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    *out = c;
+    return CDLT_OK;
+}
+
+static void xfer_free(xfer *x)
+{
+    if (!x)
+        return;
+    curl_slist_free_all(x->hdrs);
+    mem_free(x->method);
+    mem_free(x->url);
+    mem_free(x->body);
+    http_response_free(&x->resp);
+    mem_free(x);
+}
+
+static void release_easy(http_client *c, CURL *e)
+{
+    if (!e)
+        return;
+    if (c->nidle == c->capidle) {
+        size_t nc = c->capidle ? c->capidle * 2 : 8;
+        CURL **n = mem_realloc(c->idle, nc * sizeof *n);
+        if (!n) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        c->idle = n;
+        c->capidle = nc;
+    }
+    c->idle[c->nidle++] = e;
+}
+
+void http_client_free(http_client *c)
+{
+    if (!c)
+        return;
+    for (xfer *x = c->active, *n; x; x = n) {
+        n = x->next;
+        curl_multi_remove_handle(c->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+        xfer_free(x);
+    }
+    xfer *lists[2] = {c->queue_head, c->timers};
+    for (int i = 0; i < 2; i++)
+        for (xfer *x = lists[i], *n; x; x = n) {
+            n = x->next;
+            xfer_free(x);
+        }
+    for (size_t i = 0; i < c->nidle; i++)
+        curl_easy_cleanup(c->idle[i]);
+    mem_free(c->idle);
+    curl_multi_cleanup(c->multi);
+    mem_free(c);
+}
+
+size_t http_pending(const http_client *c) { return c->pending; }
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = sz * n;
+    if (x->resp.body.len + len > x->c->s.max_body_bytes) {
+        x->too_large = true;
+        return 0;
+    }
+    return buf_append(&x->resp.body, p, len) == CDLT_OK ? len : 0;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = sz * n;
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        strv_clear(&x->resp.headers); /* a new response (redirect, 100-continue) */
+        return len;
+    }
+    size_t l = len;
+    while (l && (p[l - 1] == '\r' || p[l - 1] == '\n'))
+        l--;
+    if (!l || !memchr(p, ':', l))
+        return len;
+    char *line = mem_strndup(p, l);
+    if (!line)
+        return 0;
+    cdlt_status rc = strv_add(&x->resp.headers, line);
+    mem_free(line);
+    return rc == CDLT_OK ? len : 0;
+}
+
+static cdlt_status start(http_client *c, xfer *x, cdlt_error *err)
+{
+    CURL *e = c->nidle ? c->idle[--c->nidle] : curl_easy_init();
+    if (!e)
+        return err_set(err, CDLT_NOMEM, "cannot create an HTTP transfer (curl_easy_init)");
+    curl_easy_reset(e);
+    x->easy = e;
+    buf_clear(&x->resp.body);
+    x->resp.body.status = CDLT_OK;
+    strv_clear(&x->resp.headers);
+    x->too_large = false;
+    curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->s.user_agent ? c->s.user_agent : c->ua);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->s.timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->s.connect_timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+    if (strcmp(x->method, "GET") != 0) {
+        if (strcmp(x->method, "HEAD") == 0)
+            curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        else
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+        if (x->body || strcmp(x->method, "POST") == 0) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+        }
+    }
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+        release_easy(c, e);
+        x->easy = NULL;
+        return err_set(err, CDLT_IO, "cannot start an HTTP transfer");
+    }
+    x->resp.attempts++;
+    x->next = c->active;
+    c->active = x;
+    c->nactive++;
+    return CDLT_OK;
+}
+
+cdlt_status http_submit(http_client *c, const http_request *req, http_done_fn done, void *ud,
+                        cdlt_error *err)
+{
+    xfer *x = mem_calloc(1, sizeof *x);
+    if (!x)
+        return err_nomem(err);
+    x->c = c;
+    x->done = done;
+    x->ud = ud;
+    http_response_init(&x->resp);
+    x->method = mem_strdup(req->method ? req->method : "GET");
+    x->url = mem_strdup(req->url);
+    if (req->body) {
+        x->body = mem_alloc(req->body_len + 1);
+        if (x->body) {
+            memcpy(x->body, req->body, req->body_len);
+            x->body[req->body_len] = 0;
+        }
+        x->body_len = req->body_len;
+    }
+    bool ok = x->method && x->url && (!req->body || x->body);
+    for (size_t i = 0; ok && i < req->nheaders; i++) {
+        struct curl_slist *n = curl_slist_append(x->hdrs, req->headers[i]);
+        if (!n)
+            ok = false;
+        else
+            x->hdrs = n;
+    }
+    /* libcurl adds "Expect: 100-continue" to larger POSTs; APIs rarely want the round trip */
+    if (ok && x->body) {
+        struct curl_slist *n = curl_slist_append(x->hdrs, "Expect:");
+        ok = n != NULL;
+        if (n)
+            x->hdrs = n;
+    }
+    if (!ok) {
+        xfer_free(x);
+        return err_nomem(err);
+    }
+    x->t0 = time_monotonic();
+    if (c->queue_tail)
+        c->queue_tail->next = x;
+    else
+        c->queue_head = x;
+    c->queue_tail = x;
+    c->pending++;
+    return CDLT_OK;
+}
+
+/* Retry-After as seconds or an HTTP date; < 0 when absent or unreadable. */
+static double retry_after(const http_response *r)
+{
+    char v[128];
+    if (!http_response_header(r, "Retry-After", v, sizeof v))
+        return -1;
+    char *e;
+    double s = strtod(v, &e);
+    if (e != v && *e == 0)
+        return s < 0 ? 0 : s;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+        double d = (double)timegm(&tm) - time_unix();
+        return d < 0 ? 0 : d;
+    }
+    return -1;
+}
+
+static void detach(http_client *c, xfer *x)
+{
+    xfer **pp = &c->active;
+    while (*pp && *pp != x)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = x->next;
+    x->next = NULL;
+    c->nactive--;
+    curl_multi_remove_handle(c->multi, x->easy);
+}
+
+static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
+{
+    long status = 0;
+    char *eff = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+    mem_free(x->resp.url);
+    x->resp.url = mem_strdup(eff ? eff : x->url);
+    detach(c, x);
+    release_easy(c, x->easy);
+    x->easy = NULL;
+    x->resp.status = cc == CURLE_OK ? status : 0;
+    bool transport = cc != CURLE_OK && !x->too_large;
+    bool retry_status = cc == CURLE_OK && !c->s.no_retry_on_status &&
+                        (status == 429 || (status >= 500 && status <= 599));
+    if ((transport || retry_status) && x->resp.attempts < c->s.max_attempts) {
+        double wait = -1;
+        if (retry_status)
+            wait = retry_after(&x->resp);
+        if (wait < 0)
+            wait = c->s.backoff_factor < 0
+                       ? 0
+                       : c->s.backoff_factor * (double)(1u << (x->resp.attempts - 1 < 20
+                                                                   ? x->resp.attempts - 1
+                                                                   : 20));
+        if (wait > c->s.max_retry_delay_s)
+            wait = c->s.max_retry_delay_s;
+        LOG_DEBUG("HTTP %s %s: %s; retry %d of %d in %.2f s", x->method, x->url,
+                  transport ? curl_easy_strerror(cc) : "retryable status",
+                  x->resp.attempts, c->s.max_attempts - 1, wait);
+        x->due = time_monotonic() + wait;
+        x->next = c->timers;
+        c->timers = x;
+        return CDLT_OK;
+    }
+    x->resp.seconds = time_monotonic() - x->t0;
+    cdlt_status rc = CDLT_OK;
+    cdlt_error local = {0};
+    if (x->too_large) {
+        err_set(&local, CDLT_TOO_LARGE,
+                "the response from %s is larger than %llu bytes", x->url,
+                (unsigned long long)c->s.max_body_bytes);
+        rc = CDLT_TOO_LARGE;
+    } else if (cc != CURLE_OK) {
+        if (cc == CURLE_OPERATION_TIMEDOUT)
+            err_set(&local, CDLT_IO, "HTTP %s %s timed out after %.0f s (%d attempts)",
+                    x->method, x->url, c->s.timeout_s, x->resp.attempts);
+        else
+            err_set(&local, CDLT_IO, "HTTP %s %s failed: %s (%d attempts)", x->method, x->url,
+                    curl_easy_strerror(cc), x->resp.attempts);
+        err_hint(&local, cc == CURLE_OPERATION_TIMEDOUT
+                             ? "check the server; raise [runtime] request_timeout if it is slow"
+                             : "check the URL and that the server is reachable; [runtime] "
+                               "request_max_attempts sets the tries");
+        rc = CDLT_IO;
+    }
+    if (rc != CDLT_OK)
+        err_set_url(&local, x->url);
+    c->pending--;
+    cdlt_status cb = CDLT_OK;
+    if (x->sync_flag) {
+        *x->sync_flag = true;
+        cb = x->done(x->ud, &x->resp, rc, &local);
+    } else if (x->done) {
+        cb = x->done(x->ud, &x->resp, rc, &local);
+    }
+    xfer_free(x);
+    if (cb != CDLT_OK && err && err->code == CDLT_OK)
+        err_set(err, cb, "HTTP callback failed: %s", cdlt_strerror(cb));
+    return cb;
+}
+
+/* Start queued requests into free slots and due retries. */
+static cdlt_status fill(http_client *c, cdlt_error *err)
+{
+    double now = time_monotonic();
+    for (xfer **pp = &c->timers; *pp;) {
+        xfer *x = *pp;
+        if (x->due <= now && c->nactive < c->s.max_connections) {
+            *pp = x->next;
+            cdlt_status rc = start(c, x, err);
+            if (rc != CDLT_OK) {
+                xfer_free(x);
+                return rc;
+            }
+        } else {
+            pp = &x->next;
+        }
+    }
+    while (c->queue_head && c->nactive < c->s.max_connections) {
+        xfer *x = c->queue_head;
+        c->queue_head = x->next;
+        if (!c->queue_head)
+            c->queue_tail = NULL;
+        cdlt_status rc = start(c, x, err);
+        if (rc != CDLT_OK) {
+            xfer_free(x);
+            return rc;
+        }
+    }
+    return CDLT_OK;
+}
+
+static cdlt_status step(http_client *c, cdlt_error *err)
+{
+    cdlt_status rc = fill(c, err);
+    if (rc != CDLT_OK)
+        return rc;
+    int running = 0;
+    if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+        return err_set(err, CDLT_IO, "HTTP transfer loop failed");
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        rc = finish(c, x, m->data.result, err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    rc = fill(c, err);
+    if (rc != CDLT_OK)
+        return rc;
+    if (c->nactive == 0 && !c->queue_head && !c->timers)
+        return CDLT_OK;
+    int timeout = 1000;
+    if (c->timers) {
+        double now = time_monotonic(), soonest = 1e18;
+        for (xfer *x = c->timers; x; x = x->next)
+            if (x->due < soonest)
+                soonest = x->due;
+        double ms = (soonest - now) * 1000;
+        timeout = ms < 0 ? 0 : ms < 1000 ? (int)ms + 1 : 1000;
+    }
+    if (c->nactive > 0) {
+        if (curl_multi_poll(c->multi, NULL, 0, timeout, NULL) != CURLM_OK)
+            return err_set(err, CDLT_IO, "HTTP transfer loop failed (poll)");
+    } else if (timeout > 0) {
+        struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return CDLT_OK;
+}
+
+cdlt_status http_run(http_client *c, cdlt_error *err)
+{
+    while (c->pending > 0) {
+        cdlt_status rc = step(c, err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
+
+typedef struct sync_ud {
+    http_response *out;
+    cdlt_status rc;
+    cdlt_error *err;
+} sync_ud;
+
+static cdlt_status sync_done(void *ud, http_response *resp, cdlt_status rc,
+                             const cdlt_error *herr)
+{
+    sync_ud *s = ud;
+    s->rc = rc;
+    if (rc != CDLT_OK && s->err)
+        *s->err = *herr;
+    /* hand the response over */
+    http_response_free(s->out);
+    *s->out = *resp;
+    http_response_init(resp);
+    return CDLT_OK;
+}
+
+cdlt_status http_do(http_client *c, const http_request *req, http_response *out,
+                    cdlt_error *err)
+{
+    sync_ud s = {out, CDLT_OK, err};
+    bool flag = false;
+    cdlt_status rc = http_submit(c, req, sync_done, &s, err);
+    if (rc != CDLT_OK)
+        return rc;
+    c->queue_tail->sync_flag = &flag;
+    while (!flag) {
+        rc = step(c, err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return s.rc;
+}
+
+/* ---- URLs ---- */
+
+cdlt_status http_url_encode(buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            buf_putc(out, (char)ch);
+        } else {
+            buf_putc(out, '%');
+            buf_putc(out, hex[ch >> 4]);
+            buf_putc(out, hex[ch & 15]);
+        }
+    }
+    return out->status;
+}
+
+cdlt_status http_url_join(buf *out, const char *base, const char *ref)
+{
+    buf_clear(out);
+    CURLU *u = curl_url();
+    if (!u)
+        return CDLT_NOMEM;
+    cdlt_status rc = CDLT_OK;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+        /* not resolvable: take the reference as it is */
+        rc = buf_puts(out, ref);
+    } else {
+        char *s = NULL;
+        if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK && s) {
+            rc = buf_puts(out, s);
+            curl_free(s);
+        } else {
+            rc = buf_puts(out, ref);
+        }
+    }
+    curl_url_cleanup(u);
+    return rc;
+}
+
+cdlt_status http_url_set_param(buf *out, const char *url, const char *name, const char *value)
+{
+    buf_clear(out);
+    const char *q = strchr(url, '?');
+    const char *frag = strchr(url, '#');
+    size_t base_len = q ? (size_t)(q - url) : frag ? (size_t)(frag - url) : strlen(url);
+    buf_append(out, url, base_len);
+    bool first = true, done = false;
+    size_t nl = strlen(name);
+    if (q) {
+        const char *p = q + 1;
+        const char *end = frag ? frag : url + strlen(url);
+        while (p < end) {
+            const char *amp = memchr(p, '&', (size_t)(end - p));
+            const char *pe = amp ? amp : end;
+            bool same = (size_t)(pe - p) >= nl && strncmp(p, name, nl) == 0 &&
+                        (p + nl == pe || p[nl] == '=');
+            buf_putc(out, first ? '?' : '&');
+            first = false;
+            if (same && !done) {
+                http_url_encode(out, name, nl);
+                buf_putc(out, '=');
+                http_url_encode(out, value, strlen(value));
+                done = true;
+            } else if (!same) {
+                buf_append(out, p, (size_t)(pe - p));
+            } else {
+                out->len--; /* a repeated param: drop the later ones */
+            }
+            p = amp ? amp + 1 : end;
+        }
+    }
+    if (!done) {
+        buf_putc(out, first ? '?' : '&');
+        http_url_encode(out, name, nl);
+        buf_putc(out, '=');
+        http_url_encode(out, value, strlen(value));
+    }
+    if (frag)
+        buf_puts(out, frag);
+    return out->status;
+}
