@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "sources/rest_api/rest_api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static cdlt_status parse(const char *json, cdlt_error *err)

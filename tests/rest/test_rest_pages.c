@@ -79,7 +79,7 @@ static void test_offset_has_more(void **st)
              "{\"name\": \"more\", \"endpoint\": {\"path\": \"offset_has_more/items\", "
              "\"paginator\": {\"type\": \"offset\", \"limit\": 10, \"total_path\": null, "
              "\"has_more_path\": \"has_more\"}}}]}}",
-             url, url + 0);
+             url);
     snprintf(t->def, sizeof t->def, "%s/api.json", t->dir);
     assert_int_equal(tu_write_file(t->def, def, strlen(def)), 0);
     cli_res r = rt_run_ok(t, NULL);

@@ -389,6 +389,10 @@ static cdlt_status send_req(rest_run *r, sendreq *u)
     if (rc == CDLT_OK)
         rc = rreq_full_url(&tmp, &full);
     if (rc == CDLT_OK) {
+        /* query values named like secrets (api_key=, token=, ...) in a path or a next link
+         * the server sent are masked in every message, as dlt masks them */
+        if (memchr(full.data, '?', full.len))
+            secret_register_credential(full.data);
         u->auth_gen = au ? au->generation : 0;
         http_request hr = {u->method, buf_cstr(&full), (const char *const *)tmp.headers.v,
                            tmp.headers.n, u->has_body ? buf_cstr(&u->body) : NULL,
