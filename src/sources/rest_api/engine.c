@@ -67,6 +67,7 @@ struct rest_run {
     cdlt_error *err;       /* set while running */
     arena parse;           /* one page's parsed body, reset after each page */
     bool *res_stopped;     /* per resource: a limit was reached */
+    bool *detect_logged;   /* per resource: the detected paginator was logged */
     sendreq *waiting;      /* sends waiting for an OAuth token */
     bool token_busy;
     uint64_t requests, pages;
@@ -555,7 +556,8 @@ static cdlt_status select_records(fetch *f, const jv *body, jv *out)
             if (pick) {
                 if (jpath_compile(pick, &f->mem, &f->sel, r->err) != CDLT_OK)
                     return r->err->code;
-                LOG_INFO("resource '%s': data_selector detected: '%s'", res_name(f), pick);
+                if (!r->detect_logged[f->res])
+                    LOG_INFO("resource '%s': data_selector detected: '%s'", res_name(f), pick);
             }
         }
     }
@@ -671,7 +673,8 @@ static cdlt_status handle_page(fetch *f, done_page *pg)
     if (!f->parallel) {
         if (!f->pg_known) {
             pg_detect(&f->pg, resp, &body, body.type == JV_ARRAY || f->sel.n > 0, res->name,
-                      &f->mem);
+                      &f->mem, r->detect_logged[f->res]);
+            r->detect_logged[f->res] = true;
             f->pg_known = true;
         }
         bool next = false;
@@ -817,7 +820,10 @@ cdlt_status rest_run_new(rest_source *s, const http_settings *hs, const rest_sin
     r->err = err;
     arena_init(&r->parse, 1 << 16, 1 << 22);
     r->res_stopped = mem_calloc(s->n ? s->n : 1, sizeof *r->res_stopped);
-    if (!r->res_stopped) {
+    r->detect_logged = mem_calloc(s->n ? s->n : 1, sizeof *r->detect_logged);
+    if (!r->res_stopped || !r->detect_logged) {
+        mem_free(r->res_stopped);
+        mem_free(r->detect_logged);
         mem_free(r);
         return err_nomem(err);
     }
@@ -903,6 +909,7 @@ void rest_run_free(rest_run *r)
     arena_free(&r->parse);
     buf_free(&r->scratch);
     mem_free(r->res_stopped);
+    mem_free(r->detect_logged);
     mem_free(r);
 }
 

@@ -377,7 +377,7 @@ static bool find_pages(const jv *o, const char *prefix, found *f, int depth)
 }
 
 void pg_detect(pg_state *st, const http_response *resp, const jv *body, bool page_is_list,
-               const char *resource, arena *a)
+               const char *resource, arena *a, bool quiet)
 {
     pg_spec *s = &st->spec;
     buf tmp = BUF_INIT;
@@ -386,13 +386,13 @@ void pg_detect(pg_state *st, const http_response *resp, const jv *body, bool pag
     if (link_header(resp, "next", &tmp)) {
         s->kind = PG_HEADER_LINK;
         s->links_next_key = "next";
-        LOG_INFO("resource '%s': detected paginator header_link (Link rel=\"next\")", resource);
+        if (!quiet) LOG_INFO("resource '%s': detected paginator header_link (Link rel=\"next\")", resource);
     } else if (find_next(body, "", &f, 0) && f.v->type == JV_STRING &&
                (strncmp(f.v->u.s, "http", 4) == 0 || f.v->u.s[0] == '/') &&
                jpath_compile(arena_strndup(a, f.path, strlen(f.path)), a, &s->next_url_path,
                              NULL) == CDLT_OK) {
         s->kind = PG_JSON_LINK;
-        LOG_INFO("resource '%s': detected paginator json_link (next_url_path '%s')", resource,
+        if (!quiet) LOG_INFO("resource '%s': detected paginator json_link (next_url_path '%s')", resource,
                  f.path);
     } else if (find_pages(body, "", &f, 0) &&
                jpath_compile(arena_strndup(a, f.path, strlen(f.path)), a, &s->total_path,
@@ -404,7 +404,7 @@ void pg_detect(pg_state *st, const http_response *resp, const jv *body, bool pag
         s->step = 1;
         s->param = "page";
         s->stop_after_empty_page = true;
-        LOG_WARN("resource '%s': detected paginator page_number (total_path '%s', base_page "
+        if (!quiet) LOG_WARN("resource '%s': detected paginator page_number (total_path '%s', base_page "
                  "0, page param 'page'); configure the paginator explicitly to be sure",
                  resource, f.path);
     } else if (find_next(body, "", &f, 0) &&
@@ -412,17 +412,17 @@ void pg_detect(pg_state *st, const http_response *resp, const jv *body, bool pag
                              NULL) == CDLT_OK) {
         s->kind = PG_CURSOR;
         s->cursor_param = "cursor";
-        LOG_WARN("resource '%s': detected paginator cursor (cursor_path '%s', param 'cursor'); "
+        if (!quiet) LOG_WARN("resource '%s': detected paginator cursor (cursor_path '%s', param 'cursor'); "
                  "configure the paginator explicitly to be sure",
                  resource, f.path);
     } else {
         s->kind = PG_SINGLE;
-        if (page_is_list)
+        if (page_is_list && !quiet)
             LOG_WARN("resource '%s': no paginator found in the first response, so only one "
                      "page is read (fallback single_page); set the paginator when the API "
                      "pages",
                      resource);
-        else
+        else if (!page_is_list && !quiet)
             LOG_INFO("resource '%s': detected paginator single_page", resource);
     }
     buf_free(&tmp);

@@ -111,9 +111,10 @@ cdlt_status pg_init(pg_state *st, rreq *q, arena *a);
  * false = no more pages. Errors (total/has_more not found) name the path. */
 cdlt_status pg_update(pg_state *st, const http_response *resp, const jv *body,
                       const jv *records, rreq *q, arena *a, bool *out_next, cdlt_error *err);
-/* dlt's detection on the first response; fills st->spec and logs the choice. */
+/* dlt's detection on the first response; fills st->spec and logs the choice (unless quiet:
+ * the children of one resource log it once). */
 void pg_detect(pg_state *st, const http_response *resp, const jv *body, bool page_is_list,
-               const char *resource, arena *a);
+               const char *resource, arena *a, bool quiet);
 /* For range paginators with a known total: the page values still to fetch after the
  * current one (pg_update ran); *out_n 0 when not applicable. */
 bool pg_range_known(const pg_state *st, int64_t *out_first, int64_t *out_end);
