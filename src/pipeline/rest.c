@@ -133,6 +133,28 @@ static cdlt_status rest_child_fn(cdlt_emitter *em, const char *item, size_t len,
     return rc;
 }
 
+/* table_name as a per-item pattern: the record's fields name its table */
+static cdlt_status table_of_item(const char *item, size_t len, cdlt_text *out, void *ud)
+{
+    rest_ref *ref = ud;
+    const char *pattern = rest_resource_table_pattern(ref->g->s, ref->idx);
+    arena a;
+    arena_init(&a, len + 256, 0);
+    jv v;
+    cdlt_error err = {0};
+    buf name = BUF_INIT;
+    cdlt_status rc = json_parse(item, len, &a, NULL, &v, &err);
+    if (rc == CDLT_OK)
+        rc = rest_table_name(pattern, &v, &name, &err);
+    if (rc == CDLT_OK)
+        rc = cdlt_text_set(out, buf_cstr(&name), name.len);
+    else
+        LOG_ERROR("resource '%s': %s", rest_resource_name(ref->g->s, ref->idx), err.message);
+    buf_free(&name);
+    arena_free(&a);
+    return rc;
+}
+
 static double cfg_num(cdlt_config *cfg, const char *key, double dflt, cdlt_error *err,
                       cdlt_status *rc)
 {
@@ -245,6 +267,8 @@ cdlt_status pipe_rest_add(cdlt_source *src, const jv *cfg, const char *where,
             snprintf(place, sizeof place, "%s.resources[%zu]", where, i);
             rc = pipe_def_apply_hints(defpath, r, NULL, rest_resource_hints(g->s, i), place,
                                       err);
+            if (rc == CDLT_OK && rest_resource_table_pattern(g->s, i))
+                rc = cdlt_resource_set_table_name_fn(r, table_of_item, ref);
             const char *inc = rest_resource_incremental(g->s, i);
             if (rc == CDLT_OK && inc)
                 rc = cdlt_resource_set_incremental(r, inc, err);

@@ -164,6 +164,26 @@ static void test_nested_tables(void **st)
     rt_free(t);
 }
 
+static void test_table_pattern(void **st)
+{
+    (void)st;
+    /* table_name as a per-item pattern: each record goes to the table its fields name */
+    rt *t = rt_new("rest-pages", NULL);
+    rt_def(t, "p_pattern",
+           "[rest_api.client]\nbase_url = \"@URL@\"\n"
+           "[[rest_api.resources]]\nname = \"items\"\ntable_name = \"by_{owner.login}\"\n"
+           "endpoint = { path = \"array/items\", params = { total = 14 } }\n");
+    cli_res r = rt_run_ok(t, NULL);
+    res_free(&r);
+    for (int u = 0; u < 7; u++) {
+        char tn[32];
+        snprintf(tn, sizeof tn, "by_user_%d", u);
+        assert_int_equal(rt_count(t, tn), 2);
+    }
+    assert_true(rt_count(t, "items") < 0);
+    rt_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,7 +191,7 @@ int main(void)
         cmocka_unit_test(test_offset),
         cmocka_unit_test(test_offset_has_more),  cmocka_unit_test(test_page_number),
         cmocka_unit_test(test_cursor),           cmocka_unit_test(test_single_and_selector),
-        cmocka_unit_test(test_nested_tables),
+        cmocka_unit_test(test_nested_tables),    cmocka_unit_test(test_table_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -849,7 +849,28 @@ static cdlt_status parse_resource(cfgctx *c, const jv *entry, const jv *defaults
     /* table hints go to the pipeline as they are (it validates them like any resource's) */
     jv_builder hb;
     jv_builder_init(&hb, JV_OBJECT);
+    const jv *tn = jv_get(&m, "table_name");
+    if (tn && tn->type == JV_STRING && strchr(tn->u.s, '{')) {
+        /* a per-item pattern: "{field}" parts come from each record (jsonpath.h) */
+        for (const char *p = strchr(tn->u.s, '{'); p; p = strchr(p + 1, '{')) {
+            const char *e = strchr(p, '}');
+            if (!e || e == p + 1)
+                return fail(c, sub(c, where, "table_name"),
+                            "'%s': a pattern names record fields as {field}", tn->u.s);
+            jpath jp;
+            char *f = arena_strndup(c->a, p + 1, (size_t)(e - p - 1));
+            if (!f)
+                return err_nomem(c->err);
+            if ((rc = jpath_compile(f, c->a, &jp, c->err)) != CDLT_OK) {
+                err_prefix(c->err, "%s: ", sub(c, where, "table_name"));
+                return rc;
+            }
+        }
+        r->table_pattern = tn->u.s;
+    }
     for (int i = 0; HINT_KEYS[i]; i++) {
+        if (r->table_pattern && strcmp(HINT_KEYS[i], "table_name") == 0)
+            continue;
         const jv *hv = jv_get(&m, HINT_KEYS[i]);
         if (hv && jv_builder_set(&hb, c->a, HINT_KEYS[i], strlen(HINT_KEYS[i]), *hv) != CDLT_OK)
             return err_nomem(c->err);
@@ -1305,3 +1326,43 @@ const char *rest_resource_incremental(const rest_source *s, size_t i)
     return s->res[i].incr_json;
 }
 int rest_resource_parent(const rest_source *s, size_t i) { return s->res[i].parent; }
+
+const char *rest_resource_table_pattern(const rest_source *s, size_t i)
+{
+    return s->res[i].table_pattern;
+}
+
+cdlt_status rest_table_name(const char *pattern, const jv *item, buf *out, cdlt_error *err)
+{
+    buf_clear(out);
+    arena a;
+    arena_init(&a, 512, 0);
+    cdlt_status rc = CDLT_OK;
+    for (const char *p = pattern; *p && rc == CDLT_OK;) {
+        const char *o = strchr(p, '{');
+        if (!o) {
+            buf_puts(out, p);
+            break;
+        }
+        buf_append(out, p, (size_t)(o - p));
+        const char *e = strchr(o, '}');
+        char *f = arena_strndup(&a, o + 1, (size_t)(e - o - 1));
+        jpath jp;
+        rc = f ? jpath_compile(f, &a, &jp, err) : err_nomem(err);
+        const jv *v = rc == CDLT_OK ? jpath_first(&jp, item) : NULL;
+        if (rc == CDLT_OK && (!v || v->type == JV_NULL || v->type == JV_OBJECT ||
+                              v->type == JV_ARRAY))
+            rc = err_set(err, CDLT_SOURCE,
+                         "table_name pattern '%s': the record has no scalar field '%s'", pattern,
+                         f);
+        else if (rc == CDLT_OK && v->type == JV_STRING)
+            buf_append(out, v->u.s, v->len);
+        else if (rc == CDLT_OK)
+            json_write(out, v, 0);
+        p = e + 1;
+    }
+    arena_free(&a);
+    if (rc == CDLT_OK && out->status)
+        rc = err_nomem(err);
+    return rc;
+}

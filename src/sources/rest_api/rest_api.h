@@ -35,6 +35,10 @@ const jv *rest_resource_hints(const rest_source *s, size_t i);
  * start_param / end_param), or NULL. */
 const char *rest_resource_incremental(const rest_source *s, size_t i);
 int rest_resource_parent(const rest_source *s, size_t i); /* index, or -1 */
+/* table_name written as a per-item pattern ("events_{type}", fields as JSONPath), or NULL;
+ * rest_table_name expands it for one record. */
+const char *rest_resource_table_pattern(const rest_source *s, size_t i);
+cdlt_status rest_table_name(const char *pattern, const jv *item, buf *out, cdlt_error *err);
 
 typedef struct rest_sink {
     void *ud;

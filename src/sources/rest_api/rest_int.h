@@ -165,6 +165,7 @@ struct rest_res {
     char *incr_json;          /* incremental spec for the cursor, or NULL */
     int parent;               /* -1 = none */
     const char *parent_name;
+    const char *table_pattern; /* table_name with {field} parts, or NULL */
     const char *method;       /* "GET" / "POST" */
     tmpl path;
     const char **pnames;      /* params in order */
