@@ -496,22 +496,6 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
     jv parsed;
     bool remapped = false;
     cdlt_status rc = CDLT_OK;
-    if (em->inc) { /* the cursor sees the item as the resource yields it, before the steps */
-        if (!v) {
-            if ((rc = json_parse(text, len, &em->mem, NULL, &parsed, x->err)) != CDLT_OK)
-                return rc;
-            v = &parsed;
-        }
-        bool keep = false;
-        if ((rc = incr_filter(em->inc, v, &keep, x->err)) != CDLT_OK)
-            return rc;
-        /* row_order: past the window on the side the data walks to, nothing later can be in
-         * it; the resource stops there as dlt closes it (the rest of a page is still read) */
-        if (!keep && !r->tfn && incr_can_close(em->inc))
-            em->stopped = true;
-        if (!keep)
-            return CDLT_OK;
-    }
     for (size_t i = 0; i < r->nsteps; i++) {
         if ((rc = ensure_text(em, v, &text, &len)) != CDLT_OK)
             break;
@@ -548,6 +532,25 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
         if (rc != CDLT_OK)
             err_prefix(x->err, "resource '%s': a map step returned invalid JSON: ", r->name);
         v = &parsed;
+    }
+    /* the cursor sees the item after the map/filter steps, as in dlt (steps weigh 0, the
+     * incremental step 1: a map can fix up a cursor field) */
+    if (rc == CDLT_OK && em->inc) {
+        if (!v) {
+            rc = json_parse(text, len, &em->mem, NULL, &parsed, x->err);
+            v = &parsed;
+        }
+        bool keep = false;
+        if (rc == CDLT_OK)
+            rc = incr_filter(em->inc, v, &keep, x->err);
+        /* row_order: past the window on the side the data walks to, nothing later can be in
+         * it; the resource stops there as dlt closes it (the rest of a page is still read) */
+        if (rc == CDLT_OK && !keep && !r->tfn && incr_can_close(em->inc))
+            em->stopped = true;
+        if (rc == CDLT_OK && !keep) {
+            buf_free(&mapped);
+            return CDLT_OK;
+        }
     }
     if (rc == CDLT_OK && r->selected)
         rc = write_item(em, v, text, len);

@@ -155,6 +155,36 @@ static cdlt_status table_of_item(const char *item, size_t len, cdlt_text *out, v
     return rc;
 }
 
+/* declarative processing_steps (src/sources/rest_api/steps.c) as the resource's steps */
+static bool step_filter(const char *item, size_t len, void *ud)
+{
+    arena a;
+    arena_init(&a, len + 256, 0);
+    jv v;
+    bool keep = json_parse(item, len, &a, NULL, &v, NULL) == CDLT_OK &&
+                rest_step_keep((const rest_step *)ud, &v);
+    arena_free(&a);
+    return keep;
+}
+
+static cdlt_status step_map(const char *item, size_t len, cdlt_text *out, void *ud)
+{
+    arena a;
+    arena_init(&a, 2 * len + 256, 0);
+    jv v, m;
+    buf b = BUF_INIT;
+    cdlt_status rc = json_parse(item, len, &a, NULL, &v, NULL);
+    if (rc == CDLT_OK)
+        rc = rest_step_map((const rest_step *)ud, &v, &a, &m);
+    if (rc == CDLT_OK)
+        rc = json_write(&b, &m, 0);
+    if (rc == CDLT_OK)
+        rc = cdlt_text_set(out, buf_cstr(&b), b.len);
+    buf_free(&b);
+    arena_free(&a);
+    return rc;
+}
+
 static double cfg_num(cdlt_config *cfg, const char *key, double dflt, cdlt_error *err,
                       cdlt_status *rc)
 {
@@ -267,6 +297,11 @@ cdlt_status pipe_rest_add(cdlt_source *src, const jv *cfg, const char *where,
             snprintf(place, sizeof place, "%s.resources[%zu]", where, i);
             rc = pipe_def_apply_hints(defpath, r, NULL, rest_resource_hints(g->s, i), place,
                                       err);
+            const rest_step *steps = NULL;
+            size_t nsteps = rest_resource_steps(g->s, i, &steps);
+            for (size_t k = 0; rc == CDLT_OK && k < nsteps; k++)
+                rc = steps[k].filter ? cdlt_resource_add_filter(r, step_filter, (void *)&steps[k])
+                                     : cdlt_resource_add_map(r, step_map, (void *)&steps[k]);
             if (rc == CDLT_OK && rest_resource_table_pattern(g->s, i))
                 rc = cdlt_resource_set_table_name_fn(r, table_of_item, ref);
             const char *inc = rest_resource_incremental(g->s, i);

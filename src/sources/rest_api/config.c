@@ -837,11 +837,10 @@ static cdlt_status parse_resource(cfgctx *c, const jv *entry, const jv *defaults
                         "is a dlt hint cdlt does not support yet; remove it (it would be "
                         "ignored otherwise)");
     const jv *ps = jv_get(&m, "processing_steps");
-    if (ps && !(ps->type == JV_ARRAY && ps->len == 0))
-        return fail(c, sub(c, where, "processing_steps"),
-                    "holds Python callables in dlt (filter/map/yield_map); a definition file "
-                    "cannot run them. Use the C API (cdlt_resource_add_filter/_add_map) or "
-                    "remove the steps");
+    if (ps && ps->type != JV_NULL &&
+        (rc = rest_steps_parse(ps, sub(c, where, "processing_steps"), c->a, &r->steps,
+                               &r->nsteps, c->err)) != CDLT_OK)
+        return rc;
     bool b = false;
     if ((rc = want_bool(c, &m, where, "selected", &b)) != CDLT_OK ||
         (rc = want_bool(c, &m, where, "parallelized", &b)) != CDLT_OK)

@@ -12,8 +12,18 @@
 #include "config/config.h"
 #include "http/http.h"
 #include "json/json.h"
+#include "jsonpath.h"
 
 typedef struct rest_source rest_source;
+
+/* One declarative processing step (steps.c): a filter or a map. */
+typedef struct rest_step {
+    bool filter;
+    jv spec;       /* the filter's tests or the map's set/rename/drop */
+    jpath path;    /* filter: the tested field */
+} rest_step;
+bool rest_step_keep(const rest_step *s, const jv *item);
+cdlt_status rest_step_map(const rest_step *s, const jv *item, arena *a, jv *out);
 
 /* Parse and validate `cfg` (the rest_api dict). `where` prefixes config paths in errors
  * ("rest_api" -> "rest_api.resources[2].endpoint.paginator.type"). Auth fields the dict
@@ -39,6 +49,8 @@ int rest_resource_parent(const rest_source *s, size_t i); /* index, or -1 */
  * rest_table_name expands it for one record. */
 const char *rest_resource_table_pattern(const rest_source *s, size_t i);
 cdlt_status rest_table_name(const char *pattern, const jv *item, buf *out, cdlt_error *err);
+/* The resource's processing_steps in order (*out valid while the source lives). */
+size_t rest_resource_steps(const rest_source *s, size_t i, const rest_step **out);
 
 typedef struct rest_sink {
     void *ud;

@@ -166,6 +166,8 @@ struct rest_res {
     int parent;               /* -1 = none */
     const char *parent_name;
     const char *table_pattern; /* table_name with {field} parts, or NULL */
+    rest_step *steps;          /* processing_steps */
+    size_t nsteps;
     const char *method;       /* "GET" / "POST" */
     tmpl path;
     const char **pnames;      /* params in order */
@@ -204,6 +206,9 @@ struct rest_source {
     rest_res *res;
     size_t n;
 };
+
+cdlt_status rest_steps_parse(const jv *list, const char *where, arena *a, rest_step **out,
+                             size_t *n, cdlt_error *err);
 
 /* Edit distance for "did you mean" (definition.c has the same; defined in config.c). */
 const char *rest_closest(const char *key, const char *const *allowed);
