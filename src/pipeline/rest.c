@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct rest_glue {
     rest_source *s;
@@ -213,6 +214,29 @@ static double cfg_num(cdlt_config *cfg, const char *key, double dflt, cdlt_error
     return dflt;
 }
 
+static double cfg_bool(cdlt_config *cfg, const char *key, cdlt_error *err, cdlt_status *rc)
+{
+    cfg_hit hit;
+    cdlt_status r = cfg_get(cfg, "runtime", key, CFG_Q_OPTIONAL, &hit, err);
+    if (r == CDLT_NOT_FOUND)
+        return 0;
+    if (r != CDLT_OK) {
+        *rc = r;
+        return 0;
+    }
+    const jv *v = hit.value;
+    if (v->type == JV_BOOL)
+        return v->u.b;
+    if (v->type == JV_STRING && (!strcasecmp(v->u.s, "true") || !strcmp(v->u.s, "1")))
+        return 1;
+    if (v->type == JV_STRING && (!strcasecmp(v->u.s, "false") || !strcmp(v->u.s, "0")))
+        return 0;
+    err_set(err, CDLT_CONFIG, "runtime.%s (from %s) must be true or false", key,
+            cfg_hit_origin(cfg, &hit));
+    *rc = CDLT_CONFIG;
+    return 0;
+}
+
 cdlt_status pipe_rest_add(cdlt_source *src, const jv *cfg, const char *where,
                           const char *defpath, const char *pipeline_name, cdlt_error *err)
 {
@@ -241,6 +265,10 @@ cdlt_status pipe_rest_add(cdlt_source *src, const jv *cfg, const char *where,
         g->hs.max_connections = (int)cfg_num(config, "http_max_connections", 16, err, &rc);
         g->hs.max_host_connections =
             (int)cfg_num(config, "http_max_host_connections", g->hs.max_connections, err, &rc);
+        double show = cfg_bool(config, "http_show_error_body", err, &rc);
+        double maxb = cfg_num(config, "http_max_error_body_length", 8192, err, &rc);
+        if (rc == CDLT_OK)
+            rest_source_show_error_body(g->s, show > 0, maxb > 0 ? (size_t)maxb : 8192);
         if (rc == CDLT_OK && (g->hs.max_connections < 1 || g->hs.max_host_connections < 1))
             rc = err_set(err, CDLT_CONFIG, "runtime.http_max_connections and "
                                            "http_max_host_connections must be >= 1");

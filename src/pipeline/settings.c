@@ -168,12 +168,14 @@ typedef struct sect_keys {
 
 static const char *const RT_USED[] = {"log_level", "request_timeout", "request_max_attempts",
                                       "request_backoff_factor", "request_max_retry_delay",
-                                      "http_max_connections", "http_max_host_connections", NULL};
+                                      "http_max_connections", "http_max_host_connections",
+                                      "http_show_error_body", "http_max_error_body_length",
+                                      NULL};
 static const char *const RT_DLT[] = {"pipeline_name", "sentry_dsn", "slack_incoming_hook",
                                      "dlthub_telemetry", "dlthub_telemetry_endpoint",
                                      "dlthub_telemetry_segment_write_key", "log_format",
                                      "config_files_storage_path", "dlthub_dsn", "run_id",
-                                     "http_show_error_body", "http_max_error_body_length", NULL};
+                                     NULL};
 static const char *const EX_USED[] = {"max_depth", "verbatim_files", "verbatim_link",
                                       "verbatim_min_file_bytes", NULL};
 static const char *const EX_DLT[] = {"workers", "max_parallel_items", "futures_poll_interval",

@@ -49,8 +49,17 @@ static void test_gives_up(void **st)
     assert_non_null(strstr(r.err, "503"));
     assert_non_null(strstr(r.err, "flaky"));
     assert_non_null(strstr(r.err, "3 attempts"));
-    res_free(&r);
     assert_int_equal(apiserver_count_path(t->srv, "/faults/503"), 3);
+    assert_null(strstr(r.err, "Response:"));
+    res_free(&r);
+    /* dlt's http_show_error_body adds the body, cut at http_max_error_body_length */
+    const char *env2[] = {"RUNTIME__REQUEST_MAX_ATTEMPTS=1", "RUNTIME__HTTP_SHOW_ERROR_BODY=true",
+                          "RUNTIME__HTTP_MAX_ERROR_BODY_LENGTH=10", NULL};
+    r = rt_run(t, env2);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "Response: {\"error\":\"… (truncated)"));
+    assert_non_null(strstr(r.err, "(truncated)"));
+    res_free(&r);
     assert_true(rt_count(t, "good") < 0); /* nothing of the run loaded */
     rt_free(t);
 }

@@ -1318,6 +1318,12 @@ void rest_source_free(rest_source *s)
 }
 
 size_t rest_source_count(const rest_source *s) { return s->n; }
+
+void rest_source_show_error_body(rest_source *s, bool show, size_t max_len)
+{
+    s->show_error_body = show;
+    s->max_error_body = max_len;
+}
 const char *rest_resource_name(const rest_source *s, size_t i) { return s->res[i].name; }
 const jv *rest_resource_hints(const rest_source *s, size_t i) { return &s->res[i].hints; }
 const char *rest_resource_incremental(const rest_source *s, size_t i)

@@ -491,6 +491,19 @@ static cdlt_status http_error(fetch *f, const http_response *resp, const char *u
             reason(resp->status), url);
     err_set_resource(err, res_name(f));
     err_set_url(err, url);
+    if (f->run->s->show_error_body && resp->body.len) {
+        /* dlt's http_show_error_body: the body, cut at http_max_error_body_length */
+        size_t max = f->run->s->max_error_body ? f->run->s->max_error_body : 8192;
+        bool cut = resp->body.len > max;
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n, "\nResponse: %.*s%s",
+                 (int)(cut ? max : resp->body.len), resp->body.data, cut ? "… (truncated)" : "");
+        char copy[sizeof err->message];
+        memcpy(copy, err->message, sizeof copy);
+        err_set(err, err->code, "%s", copy); /* masks secrets in the body too */
+        err_set_resource(err, res_name(f));
+        err_set_url(err, url);
+    }
     if (resp->status == 401 || resp->status == 403)
         err_hint(err, "check the auth credentials (sources.%s.credentials in .dlt/secrets.toml "
                       "or the environment)",

@@ -34,6 +34,8 @@ cdlt_status rest_step_map(const rest_step *s, const jv *item, arena *a, jv *out)
 cdlt_status rest_source_parse(const jv *cfg, const char *where, const char *name,
                               cdlt_config *config, rest_source **out, cdlt_error *err);
 void rest_source_free(rest_source *s);
+/* dlt's [runtime] http_show_error_body / http_max_error_body_length (default off / 8192). */
+void rest_source_show_error_body(rest_source *s, bool show, size_t max_len);
 
 size_t rest_source_count(const rest_source *s);
 const char *rest_resource_name(const rest_source *s, size_t i);

@@ -202,6 +202,8 @@ struct rest_res {
 
 struct rest_source {
     arena mem;
+    bool show_error_body;     /* [runtime] http_show_error_body */
+    size_t max_error_body;    /* [runtime] http_max_error_body_length */
     const char *name;
     rest_res *res;
     size_t n;
