@@ -136,6 +136,7 @@ static void test_auth_errors(void **st)
 static void test_placeholder_errors(void **st)
 {
     (void)st;
+    cdlt_error err;
     EXPECT("{\"client\": {\"base_url\": \"http://x\"}, \"resources\": [{\"name\": \"a\", "
            "\"endpoint\": {\"params\": {\"q\": \"{foo}\"}}}]}",
            "rest_api.resources[0].endpoint.params.q", "{foo}", "{{");
@@ -160,8 +161,14 @@ static void test_placeholder_errors(void **st)
            "needs an 'incremental' block");
     EXPECT("{\"client\": {\"base_url\": \"http://x\"}, \"resources\": [\"a\", \"a\"]}",
            "'a' is already defined");
+    /* dlt accepts a string status_code (it never matches): so does cdlt, with a warning */
+    assert_int_equal(parse("{\"client\": {\"base_url\": \"http://x\"}, \"resources\": [{\"name\": "
+                           "\"a\", \"endpoint\": {\"response_actions\": [{\"status_code\": "
+                           "\"404\", \"action\": \"ignore\"}], \"params\": {\"k\": [1, 2]}}}]}",
+                           &err),
+                     CDLT_OK);
     EXPECT("{\"client\": {\"base_url\": \"http://x\"}, \"resources\": [{\"name\": \"a\", "
-           "\"endpoint\": {\"response_actions\": [{\"status_code\": \"404\", \"action\": "
+           "\"endpoint\": {\"response_actions\": [{\"status_code\": 4.5, \"action\": "
            "\"ignore\"}]}}]}",
            "status_code", "integer");
     EXPECT("{\"client\": {\"base_url\": \"http://x\"}, \"resources\": [{\"name\": \"a\", "

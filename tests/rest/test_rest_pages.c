@@ -151,12 +151,17 @@ static void test_nested_tables(void **st)
     rt_def(t, "p_nested",
            "[rest_api.client]\nbase_url = \"@URL@\"\n"
            "[[rest_api.resources]]\nname = \"items\"\nprimary_key = \"id\"\n"
-           "endpoint = { path = \"json_link/items\", params = { total = 7 } }\n");
+           "endpoint = { path = \"json_link/items\", params = { total = 7, tag = [\"a\", \"b\"] } }\n");
     cli_res r = rt_run_ok(t, NULL);
     res_free(&r);
     assert_int_equal(rt_count(t, "items"), 7);
     assert_int_equal(rt_count(t, "items__tags"), 14);
     assert_int_equal(rt_int(t, "SELECT owner__id FROM ds.items WHERE id = 3"), 3);
+    /* a list param is the key repeated */
+    const char *line = apiserver_request(t->srv, 0);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "tag=a"));
+    assert_non_null(strstr(line, "tag=b"));
     /* the table is dlt's: primary key hint, nested table linked by _dlt_parent_id */
     assert_int_equal(rt_int(t, "SELECT count(*) FROM ds.items__tags c JOIN ds.items p ON "
                                "c._dlt_parent_id = p._dlt_id"),

@@ -713,11 +713,17 @@ static cdlt_status parse_actions(cfgctx *c, rest_res *r, const jv *v, const char
                         "cdlt supports the action \"ignore\" (dlt's other actions are Python "
                         "callables)");
         rest_action *a = &r->actions[r->nactions];
-        if (sc) {
+        if (sc && sc->type == JV_STRING) {
+            /* dlt accepts a string but compares it with the numeric status, so it never
+             * matches; cdlt does the same (same data, same failures) and says so */
+            LOG_WARN("%s.status_code is the string \"%s\": it never matches a response "
+                     "(dlt compares status codes as numbers); write %s without quotes",
+                     p, sc->u.s, sc->u.s);
+            a->has_status = true;
+            a->status = -1;
+        } else if (sc) {
             if (sc->type != JV_INT)
-                return fail(c, sub(c, p, "status_code"),
-                            "expects an integer (dlt compares it with the status as a number, "
-                            "so \"404\" would never match)");
+                return fail(c, sub(c, p, "status_code"), "expects an integer status code");
             a->has_status = true;
             a->status = (long)sc->u.i;
         }
@@ -924,9 +930,12 @@ static cdlt_status parse_resource(cfgctx *c, const jv *entry, const jv *defaults
     if (params && params->type != JV_OBJECT && params->type != JV_NULL)
         return fail(c, pp, "expects a table of query parameters");
     size_t np = params && params->type == JV_OBJECT ? params->len : 0;
-    r->pnames = arena_alloc_zero(c->a, (np + 1) * sizeof *r->pnames);
-    r->pvals = arena_alloc_zero(c->a, (np + 1) * sizeof *r->pvals);
-    r->pval_incr = arena_alloc_zero(c->a, (np + 1) * sizeof *r->pval_incr);
+    size_t slots = 0; /* a list param takes one slot per value */
+    for (size_t i = 0; i < np; i++)
+        slots += params->u.members[i].value.type == JV_ARRAY ? params->u.members[i].value.len : 1;
+    r->pnames = arena_alloc_zero(c->a, (slots + 1) * sizeof *r->pnames);
+    r->pvals = arena_alloc_zero(c->a, (slots + 1) * sizeof *r->pvals);
+    r->pval_incr = arena_alloc_zero(c->a, (slots + 1) * sizeof *r->pval_incr);
     r->resolve_names = arena_alloc_zero(c->a, (np + 1) * sizeof *r->resolve_names);
     r->resolve_fields = arena_alloc_zero(c->a, (np + 1) * sizeof *r->resolve_fields);
     if (!r->pnames || !r->pvals || !r->pval_incr || !r->resolve_names || !r->resolve_fields)
@@ -988,9 +997,26 @@ static cdlt_status parse_resource(cfgctx *c, const jv *entry, const jv *defaults
                         "\"resolve\" (got %s)",
                         t ? t : "no type");
         }
-        if (pm->value.type == JV_ARRAY)
-            return fail(c, ppath, "list values are not supported as params yet; write the "
-                                  "value as one string");
+        if (pm->value.type == JV_ARRAY) {
+            /* a list is the key repeated once per value, as requests sends it */
+            for (uint32_t k = 0; k < pm->value.len; k++) {
+                if (pm->value.u.items[k].type == JV_ARRAY || pm->value.u.items[k].type == JV_OBJECT)
+                    return fail(c, ppath, "a list param holds scalar values");
+            }
+            if (pm->value.len == 0)
+                continue; /* requests sends nothing for an empty list */
+            for (uint32_t k = 0; k < pm->value.len; k++) {
+                tmpl t;
+                if ((rc = value_template(c, &pm->value.u.items[k], ppath, &t,
+                                         has_incr || incr_param)) != CDLT_OK ||
+                    (rc = add_parent_ref(c, r, &t, ppath, &parent)) != CDLT_OK)
+                    return rc;
+                r->pnames[r->nparams] = pm->key;
+                r->pvals[r->nparams] = t;
+                r->nparams++;
+            }
+            continue;
+        }
         tmpl t;
         if ((rc = value_template(c, &pm->value, ppath, &t, has_incr || incr_param)) != CDLT_OK)
             return rc;

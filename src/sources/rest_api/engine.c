@@ -223,8 +223,11 @@ static cdlt_status fetch_build(fetch *f)
             continue;
         }
         rc = tmpl_expand(&res->pvals[i], &f->tc, &v, res->name, err);
+        /* a repeated name is a list param: every value goes out */
+        bool repeated = i > 0 && strcmp(res->pnames[i - 1], res->pnames[i]) == 0;
         if (rc == CDLT_OK)
-            rc = rreq_set_param(q, res->pnames[i], buf_cstr(&v));
+            rc = repeated ? rreq_add_param(q, res->pnames[i], buf_cstr(&v))
+                          : rreq_set_param(q, res->pnames[i], buf_cstr(&v));
     }
     static const char *const SE[2] = {"start_value", "end_value"};
     const char *sp[2] = {res->start_param, res->end_param};

@@ -20,6 +20,12 @@ void rreq_free(rreq *q)
     strv_free(&q->headers);
 }
 
+cdlt_status rreq_add_param(rreq *q, const char *name, const char *value)
+{
+    cdlt_status rc = strv_add(&q->pnames, name);
+    return rc == CDLT_OK ? strv_add(&q->pvals, value) : rc;
+}
+
 cdlt_status rreq_set_param(rreq *q, const char *name, const char *value)
 {
     for (size_t i = 0; i < q->pnames.n; i++)

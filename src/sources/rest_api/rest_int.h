@@ -98,6 +98,8 @@ typedef struct rreq {
 void rreq_init(rreq *q);
 void rreq_free(rreq *q);
 cdlt_status rreq_set_param(rreq *q, const char *name, const char *value);
+/* Append (a repeated key of a list param). */
+cdlt_status rreq_add_param(rreq *q, const char *name, const char *value);
 void rreq_clear_params(rreq *q);
 cdlt_status rreq_set_header(rreq *q, const char *name, const char *value);
 /* Set a dotted path in the JSON body (objects created on the way). */
