@@ -64,7 +64,7 @@ typedef struct scen {
     uint64_t requests;     /* requests the scenario makes */
 } scen;
 
-static const scen SCENARIOS[2] = {
+static scen SCENARIOS[2] = {
     {"rest_4x200_pages",
      "[{\"name\": \"r1\", \"endpoint\": {\"path\": \"page_number/items\", \"params\": {\"total\": "
      "20000, \"page_size\": 100}}},"
@@ -197,6 +197,27 @@ static double curl_seconds(int port, int conns, const char *dir)
 
 static int run_rest(bench_ctx *ctx)
 {
+    /* CDLT_BENCH_REST_PAGES=N: pages per resource in scenario 1 (default 200), to check that
+     * memory does not grow with the number of pages */
+    static char res4[2048];
+    const char *pe = getenv("CDLT_BENCH_REST_PAGES");
+    int pages = pe && atoi(pe) > 0 ? atoi(pe) : 200;
+    if (pages != 200) {
+        char one[400];
+        res4[0] = 0;
+        strcat(res4, "[");
+        for (int r = 1; r <= 4; r++) {
+            snprintf(one, sizeof one,
+                     "%s{\"name\": \"r%d\", \"endpoint\": {\"path\": \"page_number/items\", "
+                     "\"params\": {\"total\": %d, \"page_size\": 100}}}",
+                     r > 1 ? "," : "", r, pages * 100);
+            strcat(res4, one);
+        }
+        strcat(res4, "]");
+        SCENARIOS[0].resources = res4;
+        SCENARIOS[0].records = (uint64_t)pages * 400;
+        SCENARIOS[0].requests = (uint64_t)pages * 4;
+    }
     char bin_dir[4096];
     snprintf(bin_dir, sizeof bin_dir, "%s", ctx->cdlt_bin);
     char *slash = strrchr(bin_dir, '/');
