@@ -1,0 +1,2 @@
+# The http tests talk to the project's API server (tools/apiserver), started in-process.
+target_link_libraries(http_test_http PRIVATE cdlt_apiserver)
