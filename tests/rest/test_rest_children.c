@@ -120,6 +120,32 @@ static void test_many_children(void **st)
     rt_free(t);
 }
 
+static void test_backpressure(void **st)
+{
+    (void)st;
+    /* 3,000 parents in pages of 200 with 5 ms per request: requests start in the order they
+     * were queued, so a parent's next page queues behind the children of its last page and
+     * the children in memory stay about one parent page (the debug log shows the count);
+     * every child loads exactly once */
+    apiserver_opts o = {0};
+    o.latency_ms = 5;
+    rt *t = rt_new("rest-child", &o);
+    rt_def(t, "c_bp",
+           "[rest_api.client]\nbase_url = \"@URL@\"\n"
+           "[[rest_api.resources]]\nname = \"users\"\n"
+           "endpoint = { path = \"users\", params = { total = 3000, page_size = 200 } }\n"
+           "[[rest_api.resources]]\nname = \"posts\"\n"
+           "endpoint = { path = \"users/{resources.users.id}/posts\", paginator = "
+           "\"single_page\", response_actions = [{ status_code = 404, action = \"ignore\" }] }\n");
+    cli_res r = rt_run_ok(t, NULL);
+    res_free(&r);
+    assert_int_equal(rt_count(t, "users"), 3000);
+    assert_int_equal(rt_count(t, "posts"), 2999 * 3);
+    assert_int_equal(rt_int(t, "SELECT count(DISTINCT id) FROM ds.posts"), 2999 * 3);
+    assert_int_equal(apiserver_count_path(t->srv, "/users"), 15);
+    rt_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_resolve_and_single_entity),
         cmocka_unit_test(test_unselected_parent),
         cmocka_unit_test(test_many_children),
+        cmocka_unit_test(test_backpressure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
