@@ -42,6 +42,7 @@ struct cdlt_emitter {
     uint64_t bytes_done;  /* file resources: bytes consumed */
     uint64_t bytes_total; /* file resources: bytes to read */
     incr *inc;            /* the resource's incremental cursor, NULL = none */
+    bool prepared;        /* table added and hints applied for this extract */
 };
 
 const char *cdlt_emitter_incremental_start(const cdlt_emitter *em)
@@ -127,12 +128,41 @@ cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
 
 arena *pipe_emitter_arena(cdlt_emitter *em) { return &em->mem; }
 
+static cdlt_status add_touched(xctx *x, const char *name);
+static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t);
+
+/* Before a resource runs: its table exists with its hints (in resource order, as dlt's
+ * schema lists them), and a replace resource that yields nothing still truncates its table
+ * (core.md §5.2). Once per extract. */
+static cdlt_status prepare_resource(cdlt_emitter *em)
+{
+    xctx *x = em->x;
+    cdlt_resource *r = em->r;
+    if (em->prepared)
+        return CDLT_OK;
+    em->prepared = true;
+    if (!r->selected || r->table_fn || pipe_is_drop_noop(r))
+        return CDLT_OK;
+    const char *raw = r->table_name ? r->table_name : r->name;
+    if (naming_table_identifier(&x->s->naming, raw, strlen(raw), &x->nbuf) != CDLT_OK ||
+        add_touched(x, x->nbuf.data) != CDLT_OK)
+        return err_nomem(x->err);
+    schema_table *t = NULL;
+    cdlt_status rc = schema_add_table(x->s, x->nbuf.data, NULL, &t, x->err);
+    if (rc == CDLT_OK)
+        rc = apply_hints(x, r, t);
+    return rc;
+}
+
 cdlt_emitter *pipe_emitter_sibling(cdlt_emitter *em, const cdlt_resource *r)
 {
     xctx *x = em->x;
     for (size_t i = 0; i < x->src->n; i++)
-        if (x->src->res[i] == r)
-            return x->ems[i].needed ? &x->ems[i] : NULL;
+        if (x->src->res[i] == r) {
+            if (!x->ems[i].needed || prepare_resource(&x->ems[i]) != CDLT_OK)
+                return NULL;
+            return &x->ems[i];
+        }
     return NULL;
 }
 
@@ -1214,21 +1244,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         cdlt_resource *r = em->r;
         if (r->tfn || !em->needed)
             continue;
-        /* a replace resource that yields nothing still truncates its table (core.md §5.2) */
-        if (r->selected && !r->table_fn && !pipe_is_drop_noop(r)) {
-            const char *raw = r->table_name ? r->table_name : r->name;
-            if (naming_table_identifier(&x->s->naming, raw, strlen(raw), &x->nbuf) != CDLT_OK ||
-                add_touched(x, x->nbuf.data) != CDLT_OK) {
-                rc = err_nomem(err);
-                break;
-            }
-            schema_table *t = NULL;
-            rc = schema_add_table(x->s, x->nbuf.data, NULL, &t, err);
-            if (rc == CDLT_OK)
-                rc = apply_hints(x, r, t);
-            if (rc != CDLT_OK)
-                break;
-        }
+        if ((rc = prepare_resource(em)) != CDLT_OK)
+            break;
         em->t0 = time_monotonic();
         cdlt_status cb = r->fn(em, r->ud);
         rc = finish_callback(em, cb);

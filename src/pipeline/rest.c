@@ -96,6 +96,8 @@ static cdlt_status rest_fn(cdlt_emitter *em, void *ud)
     for (size_t i = 0; i < n; i++)
         g->ems[i] = rest_resource_parent(g->s, i) < 0 ? pipe_emitter_sibling(em, g->res[i])
                                                       : NULL;
+    if (err && err->code != CDLT_OK)
+        return err->code; /* a sibling's table or hints failed */
     rest_sink sink = {g, sink_page, sink_incr};
     cdlt_status rc = rest_run_new(g->s, &g->hs, &sink, &g->run, err);
     for (size_t i = 0; rc == CDLT_OK && i < n; i++)
