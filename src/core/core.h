@@ -197,6 +197,8 @@ static inline int hex_digit(int c)
 }
 /* base64 (standard alphabet). out needs 4*((n+2)/3)+1 bytes; returns length (with padding). */
 size_t b64_encode(const void *in, size_t n, char *out, bool pad);
+/* Edit distance with swaps of neighbours ("did you mean"); 64 for strings over 63 bytes. */
+size_t str_edit_distance(const char *a, const char *b);
 /* Decode standard base64 (padding optional); returns CDLT_PARSE on bad input. */
 cdlt_status b64_decode(const char *in, size_t n, buf *out);
 /* Monotonic seconds (for timings) and wall-clock unix seconds with fraction. */

@@ -83,33 +83,6 @@ static const char *const WD_KEYS[] = {"disposition",           "strategy",
                                       "boundary_timestamp",    "row_version_column_name",
                                       "deduplicated",          NULL};
 
-/* Edit distance (insert, delete, substitute, swap of neighbours) for "did you mean"; also
- * used by settings.c for the config sections. */
-size_t pipe_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < c)
-                c = d[i - 2][j - 2] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
 /* The jv tree keeps no positions: find the line of the first place the key is written as a
  * key (at a line start, after '{' ',' or '- ', optionally quoted, then '=' or ':'). */
 static int key_line(const char *path, const char *key)
@@ -163,7 +136,7 @@ static cdlt_status unknown_key(const cdlt_definition *d, const char *place, cons
     const char *best = NULL;
     size_t bd = SIZE_MAX, lim = strlen(key) / 3 + 1;
     for (size_t i = 0; allowed[i]; i++) {
-        size_t e = pipe_edit_distance(key, allowed[i]);
+        size_t e = str_edit_distance(key, allowed[i]);
         if (e < bd) {
             bd = e;
             best = allowed[i];

@@ -392,7 +392,6 @@ cdlt_status pipe_config_schema_naming(cdlt_config *cfg, const char *section, con
                                       cdlt_error *err);
 
 /* Edit distance for "did you mean" (definition.c). */
-size_t pipe_edit_distance(const char *a, const char *b);
 
 /* Merge destination.<dest> (and [destination] scalars) into *opts (an object or JV_NULL) in
  * arena a: keys *opts lacks come from the providers; environment variables override *opts.

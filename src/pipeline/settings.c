@@ -218,7 +218,7 @@ static cdlt_status unknown_setting(const sect_keys *s, const char *key, const jv
     const char *const *groups[3] = {s->used, s->dlt_only, s->subsections};
     for (int g = 0; g < 3; g++)
         for (size_t i = 0; groups[g][i]; i++) {
-            size_t e = pipe_edit_distance(key, groups[g][i]);
+            size_t e = str_edit_distance(key, groups[g][i]);
             if (e < bd) {
                 bd = e;
                 best = groups[g][i];

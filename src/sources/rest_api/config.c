@@ -8,34 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
 const char *rest_closest(const char *key, const char *const *allowed)
 {
     const char *best = NULL;
     size_t bd = 4;
     for (size_t i = 0; allowed[i]; i++) {
-        size_t d = edit_distance(key, allowed[i]);
+        size_t d = str_edit_distance(key, allowed[i]);
         if (d < bd && d <= strlen(allowed[i]) / 2 + 1) {
             bd = d;
             best = allowed[i];

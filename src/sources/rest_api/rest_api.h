@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "http/http.h"
 #include "json/json.h"
-#include "jsonpath.h"
+#include "json/jsonpath.h"
 
 typedef struct rest_source rest_source;
 

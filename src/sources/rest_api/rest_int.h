@@ -3,7 +3,7 @@
 #ifndef CDLT_REST_INT_H
 #define CDLT_REST_INT_H
 
-#include "jsonpath.h"
+#include "json/jsonpath.h"
 #include "rest_api.h"
 
 /* ---- templates: "{resources.p.f}", "{incremental.start_value}", "{param}", {{ }} ---- */

@@ -1,5 +1,5 @@
 /* jsonpath.c: the JSONPath subset of jsonpath.h. */
-#include "jsonpath.h"
+#include "json/jsonpath.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
-/* jsonpath.h: the JSONPath subset dlt users write in data_selector, next_url_path, cursor_path,
- * total_path and parent field references: "$", "$.a.b", "a.b", "a[0]", "a[*]", "a.*",
+/* jsonpath.h: the JSONPath subset dlt users write (rest_api's data_selector, next_url_path,
+ * cursor_path, total_path and parent field references; reusable by any source): "$", "$.a.b", "a.b", "a[0]", "a[*]", "a.*",
  * "['@odata.nextLink']", "$..x" is refused with a clear error. Compiled once, evaluated per
  * response without allocating except in the caller's arena. */
-#ifndef CDLT_REST_JSONPATH_H
-#define CDLT_REST_JSONPATH_H
+#ifndef CDLT_JSONPATH_H
+#define CDLT_JSONPATH_H
 
-#include "json/json.h"
+#include "json.h"
 
 typedef struct jpath_seg {
     const char *key; /* member name, or NULL for an index / wildcard */
