@@ -755,7 +755,29 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
     if (rest) {
         cdlt_status rc = pipe_rest_add(s, rest, "rest_api", d->path, d->name, err);
         if (rc != CDLT_OK) {
-            err_prefix(err, "%s: ", d->path);
+            /* the line of the key the message names: an unknown key, else the last part of
+             * the config path ("rest_api.resources[0].endpoint.paginator.type: ...") */
+            char key[128] = "";
+            const char *uk = strstr(err->message, "unknown key '");
+            const char *colon = strstr(err->message, ": ");
+            if (uk) {
+                sscanf(uk + 13, "%127[^']", key);
+            } else if (rc == CDLT_CONFIG && colon && strncmp(err->message, "rest_api", 8) == 0) {
+                const char *b = colon;
+                while (b > err->message && b[-1] != '.')
+                    b--;
+                size_t n = (size_t)(colon - b);
+                const char *br = memchr(b, '[', n);
+                if (br)
+                    n = (size_t)(br - b);
+                if (n && n < sizeof key)
+                    memcpy(key, b, n), key[n] = 0;
+            }
+            int line = key[0] ? key_line(d->path, key) : 0;
+            if (line > 0)
+                err_prefix(err, "%s, line %d: ", d->path, line);
+            else
+                err_prefix(err, "%s: ", d->path);
             cdlt_source_free(s);
             return rc;
         }

@@ -58,6 +58,7 @@ static void test_step_errors(void **st)
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "rest_api.resources[0].processing_steps[1].filter"));
     assert_non_null(strstr(r.err, "gte"));
+    assert_non_null(strstr(r.err, "api.toml, line 10:")); /* where the key is written */
     assert_non_null(strstr(r.err, "did you mean"));
     res_free(&r);
     assert_int_equal(apiserver_request_count(t->srv), 0);
