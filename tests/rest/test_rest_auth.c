@@ -138,6 +138,30 @@ static void test_oauth_expiry(void **st)
              NULL, sec, 25);
 }
 
+static void test_oauth_refresh_before_expiry(void **st)
+{
+    (void)st;
+    /* tokens live 3 s; 20 pages of 200 ms take 4 s: cdlt fetches a new token shortly before
+     * the first one expires (10% of its life), so no request is refused and none repeated */
+    apiserver_opts o = {0};
+    o.token_ttl_s = 3;
+    o.latency_ms = 200;
+    rt *t = rt_new("rest-auth", &o);
+    rt_def(t, "a_ttl",
+           "[rest_api.client]\nbase_url = \"@URL@\"\n"
+           "auth = { type = \"oauth2_client_credentials\", access_token_url = "
+           "\"@URL@/oauth/token\", client_id = \"client\", client_secret = \"secret\" }\n"
+           "[[rest_api.resources]]\nname = \"items\"\n"
+           "endpoint = { path = \"auth/oauth/items\", params = { total = 40, page_size = 2 }, "
+           "paginator = \"json_link\", data_selector = \"data\" }\n");
+    cli_res r = rt_run_ok(t, NULL);
+    res_free(&r);
+    assert_int_equal(rt_count(t, "items"), 40);
+    assert_int_equal(apiserver_count_path(t->srv, "/oauth/token"), 2);
+    assert_int_equal(apiserver_count_path(t->srv, "/auth/oauth/items"), 20);
+    rt_free(t);
+}
+
 static void test_wrong_secret(void **st)
 {
     (void)st;
@@ -176,6 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bearer),       cmocka_unit_test(test_api_key),
         cmocka_unit_test(test_basic),        cmocka_unit_test(test_oauth_expiry),
+        cmocka_unit_test(test_oauth_refresh_before_expiry),
         cmocka_unit_test(test_wrong_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
