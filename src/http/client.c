@@ -374,7 +374,7 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
                         (status == 429 || (status >= 500 && status <= 599));
     if ((transport || retry_status) && x->resp.attempts < c->s.max_attempts) {
         double wait = -1;
-        if (retry_status)
+        if (retry_status && !c->s.ignore_retry_after)
             wait = retry_after(&x->resp);
         if (wait < 0)
             wait = c->s.backoff_factor < 0

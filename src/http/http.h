@@ -20,6 +20,8 @@ typedef struct http_settings {
                                   capped by max_retry_delay_s; 0 = 1.0; < 0 = no wait (tests) */
     double max_retry_delay_s;  /* cap for backoff and Retry-After; 0 = 300 */
     bool no_retry_on_status;   /* true: 429/5xx are returned at once, not retried */
+    bool ignore_retry_after;   /* true: the backoff alone sets the wait (dlt's
+                                  respect_retry_after_header = false) */
     int max_connections;       /* transfers at the same time over all hosts; 0 = 16 */
     int max_host_connections;  /* per host; 0 = 8 */
     const char *user_agent;    /* NULL = "cdlt/<version>" */

@@ -271,6 +271,7 @@ cdlt_status pipe_rest_add(cdlt_source *src, const jv *cfg, const char *where,
         double maxb = cfg_num(config, "http_max_error_body_length", 8192, err, &rc);
         if (rc == CDLT_OK)
             rest_source_show_error_body(g->s, show > 0, maxb > 0 ? (size_t)maxb : 8192);
+        rest_source_http_settings(g->s, &g->hs);
         if (rc == CDLT_OK && (g->hs.max_connections < 1 || g->hs.max_host_connections < 1))
             rc = err_set(err, CDLT_CONFIG, "runtime.http_max_connections and "
                                            "http_max_host_connections must be >= 1");

@@ -122,6 +122,42 @@ static void test_bad_bodies(void **st)
     rt_free(t);
 }
 
+static void test_client_session(void **st)
+{
+    (void)st;
+    /* client.session: dlt's Client options as a table, over the [runtime] keys */
+    rt *t = rt_new("rest-faults", NULL);
+    rt_def(t, "f_session",
+           "[rest_api.client]\nbase_url = \"@URL@\"\n"
+           "session = { request_max_attempts = 2, request_backoff_factor = 0.01, "
+           "respect_retry_after_header = false }\n"
+           "[[rest_api.resources]]\nname = \"flaky\"\n"
+           "endpoint = \"faults/429?key=s1&times=1&retry_after=5\"\n");
+    double t0 = tu_now();
+    cli_res r = rt_run_ok(t, NULL); /* Retry-After: 5 not honoured: done in well under 5 s */
+    res_free(&r);
+    assert_true(tu_now() - t0 < 4);
+    assert_int_equal(rt_count(t, "flaky"), 25);
+    rt_def(t, "f_session2",
+           "[rest_api.client]\nbase_url = \"@URL@\"\n"
+           "session = { request_max_attempts = 1 }\n"
+           "[[rest_api.resources]]\nname = \"flaky\"\nendpoint = \"faults/503?key=s2&times=5\"\n");
+    r = rt_run(t, NULL);
+    assert_int_not_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(apiserver_count_path(t->srv, "/faults/503"), 1);
+    rt_def(t, "f_session3",
+           "[rest_api.client]\nbase_url = \"@URL@\"\nsession = { timeout = 3 }\n"
+           "[[rest_api.resources]]\nname = \"flaky\"\nendpoint = \"array/items\"\n");
+    r = rt_run(t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "rest_api.client.session"));
+    assert_non_null(strstr(r.err, "unknown key 'timeout'"));
+    assert_non_null(strstr(r.err, "request_timeout"));
+    res_free(&r);
+    rt_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_gives_up),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_client_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,7 +99,9 @@ cdlt_status cdlt_rest_paginate(cdlt_rest_client *c, const char *endpoint_json,
     rest_run *run = NULL;
     if (rc == CDLT_OK) {
         rest_sink sink = {&p, call_page, NULL};
-        rc = rest_run_new(s, NULL, &sink, &run, err);
+        http_settings hs = {0};
+        rest_source_http_settings(s, &hs); /* client.session options */
+        rc = rest_run_new(s, &hs, &sink, &run, err);
     }
     if (rc == CDLT_OK)
         rc = rest_run_start(run, 0, err);

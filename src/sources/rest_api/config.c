@@ -1225,12 +1225,52 @@ cdlt_status rest_source_parse(const jv *cfg, const char *where, const char *name
     const char *cp = sub(&c, c.where, "client");
     if ((rc = check_keys(&c, cl, cp, CLIENT)) != CDLT_OK)
         goto done;
-    if (jv_get(cl, "session")) {
-        rc = fail(&c, sub(&c, cp, "session"),
-                  "is a Python requests session in dlt; set timeouts and retries with the "
-                  "[runtime] keys request_timeout, request_max_attempts, "
-                  "request_backoff_factor, request_max_retry_delay");
-        goto done;
+    const jv *se = jv_get(cl, "session");
+    if (se && se->type != JV_NULL) {
+        /* dlt takes a requests Session here (built with dlt's Client(...) options); a file
+         * holds the same options as a table, and they win over the [runtime] keys */
+        const char *sp = sub(&c, cp, "session");
+        static const char *const SK[] = {"request_timeout", "request_max_attempts",
+                                         "request_backoff_factor", "request_max_retry_delay",
+                                         "respect_retry_after_header", "max_connections", NULL};
+        if (se->type != JV_OBJECT) {
+            rc = fail(&c, sp, "is a Python requests session in dlt; in a file write its options "
+                              "as a table (request_timeout, request_max_attempts, "
+                              "request_backoff_factor, request_max_retry_delay, "
+                              "respect_retry_after_header, max_connections)");
+            goto done;
+        }
+        if ((rc = check_keys(&c, se, sp, SK)) != CDLT_OK)
+            goto done;
+        for (uint32_t i = 0; i < se->len; i++) {
+            const jv_member *m = &se->u.members[i];
+            const jv *v = &m->value;
+            if (!strcmp(m->key, "respect_retry_after_header")) {
+                if (v->type != JV_BOOL) {
+                    rc = fail(&c, sub(&c, sp, m->key), "expects true or false");
+                    goto done;
+                }
+                s->session.ignore_retry_after = !v->u.b;
+                continue;
+            }
+            double d = v->type == JV_INT ? (double)v->u.i : v->type == JV_DOUBLE ? v->u.d : -1;
+            if (d < 0 || (strcmp(m->key, "request_backoff_factor") != 0 && d == 0 &&
+                          strcmp(m->key, "request_max_attempts") != 0)) {
+                rc = fail(&c, sub(&c, sp, m->key), "expects a number > 0");
+                goto done;
+            }
+            if (!strcmp(m->key, "request_timeout"))
+                s->session.timeout_s = d;
+            else if (!strcmp(m->key, "request_max_attempts"))
+                s->session.max_attempts = d < 1 ? 1 : (int)d; /* dlt: 0 = no retries */
+            else if (!strcmp(m->key, "request_backoff_factor"))
+                s->session.backoff_factor = d == 0 ? -1 : d;
+            else if (!strcmp(m->key, "request_max_retry_delay"))
+                s->session.max_retry_delay_s = d;
+            else
+                s->session.max_connections = s->session.max_host_connections = (int)d;
+        }
+        s->has_session = true;
     }
     if ((rc = want_str(&c, cl, cp, "base_url", &cc.base_url)) != CDLT_OK)
         goto done;
@@ -1322,6 +1362,25 @@ void rest_source_free(rest_source *s)
 }
 
 size_t rest_source_count(const rest_source *s) { return s->n; }
+
+void rest_source_http_settings(const rest_source *s, http_settings *hs)
+{
+    if (!s->has_session)
+        return;
+    const http_settings *o = &s->session;
+    if (o->timeout_s > 0)
+        hs->timeout_s = o->timeout_s;
+    if (o->max_attempts > 0)
+        hs->max_attempts = o->max_attempts;
+    if (o->backoff_factor != 0)
+        hs->backoff_factor = o->backoff_factor;
+    if (o->max_retry_delay_s > 0)
+        hs->max_retry_delay_s = o->max_retry_delay_s;
+    if (o->max_connections > 0)
+        hs->max_connections = hs->max_host_connections = o->max_connections;
+    if (o->ignore_retry_after)
+        hs->ignore_retry_after = true;
+}
 
 void rest_source_show_error_body(rest_source *s, bool show, size_t max_len)
 {

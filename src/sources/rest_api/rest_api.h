@@ -35,6 +35,9 @@ cdlt_status rest_source_parse(const jv *cfg, const char *where, const char *name
                               cdlt_config *config, rest_source **out, cdlt_error *err);
 void rest_source_free(rest_source *s);
 /* dlt's [runtime] http_show_error_body / http_max_error_body_length (default off / 8192). */
+/* client.session = {request_timeout, request_max_attempts, ...}: dlt's Client options
+ * written as a table; they override the settings read from [runtime]. */
+void rest_source_http_settings(const rest_source *s, http_settings *hs);
 void rest_source_show_error_body(rest_source *s, bool show, size_t max_len);
 
 size_t rest_source_count(const rest_source *s);

@@ -205,6 +205,8 @@ struct rest_res {
 struct rest_source {
     arena mem;
     bool show_error_body;     /* [runtime] http_show_error_body */
+    http_settings session;    /* client.session options (win over [runtime]) */
+    bool has_session;
     size_t max_error_body;    /* [runtime] http_max_error_body_length */
     const char *name;
     rest_res *res;
