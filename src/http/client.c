@@ -1,6 +1,7 @@
 /* client.c: http.h on one curl multi handle. Requests wait in a FIFO until a transfer slot is
- * free; a finished transfer that should be retried (429, 5xx, connection errors) goes to a
- * timer list with its backoff and is started again when due, without blocking the others. */
+ * free, overall and for their host; a finished transfer that should be retried (429, 5xx,
+ * connection errors) goes to a timer list with its backoff and is started again when due,
+ * without blocking the others. */
 #include "http.h"
 
 #include "cdlt.h"
@@ -27,8 +28,18 @@ struct xfer {
     double due;       /* retry time (timer list) */
     bool too_large;
     bool *sync_flag;  /* http_do: set when done */
+    size_t host;      /* index into http_client.hosts */
     xfer *next;       /* queue / timer / active list */
 };
+
+/* Transfers on the wire per scheme://authority. We hand a transfer to curl only when its host
+ * has a free slot: curl's own per-host queue would start the request's timeout while it waits
+ * there, so requests queued behind slow ones time out without ever being sent. */
+typedef struct host_slot {
+    char *key; /* URL prefix up to the end of the authority */
+    size_t len;
+    int active;
+} host_slot;
 
 struct http_client {
     CURLM *multi;
@@ -41,6 +52,8 @@ struct http_client {
     size_t pending;
     CURL **idle;                   /* reusable easy handles (keep their connections) */
     size_t nidle, capidle;
+    host_slot *hosts;
+    size_t nhosts, caphosts;
 };
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -191,8 +204,35 @@ void http_client_free(http_client *c)
     for (size_t i = 0; i < c->nidle; i++)
         curl_easy_cleanup(c->idle[i]);
     mem_free(c->idle);
+    for (size_t i = 0; i < c->nhosts; i++)
+        mem_free(c->hosts[i].key);
+    mem_free(c->hosts);
     curl_multi_cleanup(c->multi);
     mem_free(c);
+}
+
+/* The host slot of url (scheme://authority, compared case-insensitively); SIZE_MAX when out
+ * of memory. A URL without "://" is its own host: curl rejects it at once anyway. */
+static size_t host_of(http_client *c, const char *url)
+{
+    const char *p = strstr(url, "://");
+    size_t len = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : strlen(url);
+    for (size_t i = 0; i < c->nhosts; i++)
+        if (c->hosts[i].len == len && strncasecmp(c->hosts[i].key, url, len) == 0)
+            return i;
+    if (c->nhosts == c->caphosts) {
+        size_t nc = c->caphosts ? c->caphosts * 2 : 4;
+        host_slot *n = mem_realloc(c->hosts, nc * sizeof *n);
+        if (!n)
+            return SIZE_MAX;
+        c->hosts = n;
+        c->caphosts = nc;
+    }
+    char *key = mem_strndup(url, len);
+    if (!key)
+        return SIZE_MAX;
+    c->hosts[c->nhosts] = (host_slot){key, len, 0};
+    return c->nhosts++;
 }
 
 size_t http_pending(const http_client *c) { return c->pending; }
@@ -274,6 +314,7 @@ static cdlt_status start(http_client *c, xfer *x, cdlt_error *err)
     x->next = c->active;
     c->active = x;
     c->nactive++;
+    c->hosts[x->host].active++;
     return CDLT_OK;
 }
 
@@ -298,6 +339,10 @@ cdlt_status http_submit(http_client *c, const http_request *req, http_done_fn do
         x->body_len = req->body_len;
     }
     bool ok = x->method && x->url && (!req->body || x->body);
+    if (ok) {
+        x->host = host_of(c, x->url);
+        ok = x->host != SIZE_MAX;
+    }
     for (size_t i = 0; ok && i < req->nheaders; i++) {
         struct curl_slist *n = curl_slist_append(x->hdrs, req->headers[i]);
         if (!n)
@@ -345,6 +390,31 @@ static double retry_after(const http_response *r)
     return -1;
 }
 
+/* Transport failures worth another try, as dlt retries requests' ConnectionError, Timeout and
+ * ChunkedEncodingError: no connection (refused, DNS, TLS handshake), timeouts, a reply cut
+ * short or garbled. A bad URL, a redirect loop or a body we refused cannot get better. */
+static bool transient(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void detach(http_client *c, xfer *x)
 {
     xfer **pp = &c->active;
@@ -354,6 +424,7 @@ static void detach(http_client *c, xfer *x)
         *pp = x->next;
     x->next = NULL;
     c->nactive--;
+    c->hosts[x->host].active--;
     curl_multi_remove_handle(c->multi, x->easy);
 }
 
@@ -369,7 +440,7 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
     release_easy(c, x->easy);
     x->easy = NULL;
     x->resp.status = cc == CURLE_OK ? status : 0;
-    bool transport = cc != CURLE_OK && !x->too_large;
+    bool transport = cc != CURLE_OK && !x->too_large && transient(cc);
     bool retry_status = cc == CURLE_OK && !c->s.no_retry_on_status &&
                         (status == 429 || (status >= 500 && status <= 599));
     if ((transport || retry_status) && x->resp.attempts < c->s.max_attempts) {
@@ -401,16 +472,19 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
                 (unsigned long long)c->s.max_body_bytes);
         rc = CDLT_TOO_LARGE;
     } else if (cc != CURLE_OK) {
+        const char *tries = x->resp.attempts == 1 ? "attempt" : "attempts";
         if (cc == CURLE_OPERATION_TIMEDOUT)
-            err_set(&local, CDLT_IO, "HTTP %s %s timed out after %.0f s (%d attempts)",
-                    x->method, x->url, c->s.timeout_s, x->resp.attempts);
+            err_set(&local, CDLT_IO, "HTTP %s %s timed out after %g s (%d %s)", x->method,
+                    x->url, c->s.timeout_s, x->resp.attempts, tries);
         else
-            err_set(&local, CDLT_IO, "HTTP %s %s failed: %s (%d attempts)", x->method, x->url,
-                    curl_easy_strerror(cc), x->resp.attempts);
-        err_hint(&local, cc == CURLE_OPERATION_TIMEDOUT
-                             ? "check the server; raise [runtime] request_timeout if it is slow"
-                             : "check the URL and that the server is reachable; [runtime] "
-                               "request_max_attempts sets the tries");
+            err_set(&local, CDLT_IO, "HTTP %s %s failed: %s (%d %s)", x->method, x->url,
+                    curl_easy_strerror(cc), x->resp.attempts, tries);
+        err_hint(&local, "%s",
+                 cc == CURLE_OPERATION_TIMEDOUT
+                     ? "check the server; raise [runtime] request_timeout if it is slow"
+                 : transient(cc) ? "check the URL and that the server is reachable; [runtime] "
+                                   "request_max_attempts sets the tries"
+                                 : "check the URL (not retried: another try cannot help)");
         rc = CDLT_IO;
     }
     if (rc != CDLT_OK)
@@ -429,13 +503,19 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
     return cb;
 }
 
-/* Start queued requests into free slots and due retries. */
+static bool host_free(const http_client *c, const xfer *x)
+{
+    return c->hosts[x->host].active < c->s.max_host_connections;
+}
+
+/* Start due retries, then queued requests, into free slots: the first ones whose host has a
+ * free slot, so a busy host does not hold up requests to others. */
 static cdlt_status fill(http_client *c, cdlt_error *err)
 {
     double now = time_monotonic();
-    for (xfer **pp = &c->timers; *pp;) {
+    for (xfer **pp = &c->timers; *pp && c->nactive < c->s.max_connections;) {
         xfer *x = *pp;
-        if (x->due <= now && c->nactive < c->s.max_connections) {
+        if (x->due <= now && host_free(c, x)) {
             *pp = x->next;
             cdlt_status rc = start(c, x, err);
             if (rc != CDLT_OK) {
@@ -446,18 +526,54 @@ static cdlt_status fill(http_client *c, cdlt_error *err)
             pp = &x->next;
         }
     }
-    while (c->queue_head && c->nactive < c->s.max_connections) {
-        xfer *x = c->queue_head;
-        c->queue_head = x->next;
-        if (!c->queue_head)
-            c->queue_tail = NULL;
+    xfer *prev = NULL;
+    for (xfer *x = c->queue_head; x && c->nactive < c->s.max_connections;) {
+        xfer *next = x->next;
+        if (!host_free(c, x)) {
+            prev = x;
+            x = next;
+            continue;
+        }
+        if (prev)
+            prev->next = next;
+        else
+            c->queue_head = next;
+        if (c->queue_tail == x)
+            c->queue_tail = prev;
+        x->next = NULL;
         cdlt_status rc = start(c, x, err);
         if (rc != CDLT_OK) {
             xfer_free(x);
             return rc;
         }
+        x = next;
     }
     return CDLT_OK;
+}
+
+/* After a failed callback or loop error: drop every request still queued, waiting for a retry
+ * or on the wire, without their callbacks (http.h), so the client is empty and usable again
+ * and no http_do request is left pointing at a returned caller's stack. */
+static void abort_all(http_client *c)
+{
+    for (xfer *x = c->active, *n; x; x = n) {
+        n = x->next;
+        curl_multi_remove_handle(c->multi, x->easy);
+        release_easy(c, x->easy);
+        x->easy = NULL;
+        xfer_free(x);
+    }
+    xfer *lists[2] = {c->queue_head, c->timers};
+    for (int i = 0; i < 2; i++)
+        for (xfer *x = lists[i], *n; x; x = n) {
+            n = x->next;
+            xfer_free(x);
+        }
+    c->active = c->queue_head = c->queue_tail = c->timers = NULL;
+    c->nactive = 0;
+    c->pending = 0;
+    for (size_t i = 0; i < c->nhosts; i++)
+        c->hosts[i].active = 0;
 }
 
 static cdlt_status step(http_client *c, cdlt_error *err)
@@ -507,8 +623,10 @@ cdlt_status http_run(http_client *c, cdlt_error *err)
 {
     while (c->pending > 0) {
         cdlt_status rc = step(c, err);
-        if (rc != CDLT_OK)
+        if (rc != CDLT_OK) {
+            abort_all(c);
             return rc;
+        }
     }
     return CDLT_OK;
 }
@@ -544,8 +662,10 @@ cdlt_status http_do(http_client *c, const http_request *req, http_response *out,
     c->queue_tail->sync_flag = &flag;
     while (!flag) {
         rc = step(c, err);
-        if (rc != CDLT_OK)
+        if (rc != CDLT_OK) {
+            abort_all(c);
             return rc;
+        }
     }
     return s.rc;
 }
