@@ -415,6 +415,12 @@ static bool transient(CURLcode cc)
     }
 }
 
+/* Before a URL goes into an error or log line: its password and the values of query params
+ * named like secrets (api_key, token, ...) become registered secrets, so the maskers hide them
+ * even when the caller did not register them. Only on these rare paths: paging tokens in every
+ * URL must not pile up in the secret list. Out of memory leaves them unregistered. */
+static void hide_url_secrets(const char *url) { (void)secret_register_credential(url); }
+
 static void detach(http_client *c, xfer *x)
 {
     xfer **pp = &c->active;
@@ -455,6 +461,8 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
                                                                    : 20));
         if (wait > c->s.max_retry_delay_s)
             wait = c->s.max_retry_delay_s;
+        if (log_enabled(CDLT_LOG_DEBUG))
+            hide_url_secrets(x->url);
         LOG_DEBUG("HTTP %s %s: %s; retry %d of %d in %.2f s", x->method, x->url,
                   transport ? curl_easy_strerror(cc) : "retryable status",
                   x->resp.attempts, c->s.max_attempts - 1, wait);
@@ -466,6 +474,8 @@ static cdlt_status finish(http_client *c, xfer *x, CURLcode cc, cdlt_error *err)
     x->resp.seconds = time_monotonic() - x->t0;
     cdlt_status rc = CDLT_OK;
     cdlt_error local = {0};
+    if (x->too_large || cc != CURLE_OK)
+        hide_url_secrets(x->url);
     if (x->too_large) {
         err_set(&local, CDLT_TOO_LARGE,
                 "the response from %s is larger than %llu bytes", x->url,

@@ -320,6 +320,20 @@ static void test_timeout_error_masked(void **st)
     assert_non_null(strstr(err.message, "request_timeout")); /* the hint */
     assert_int_equal(r.status, 0);
     http_response_free(&r);
+    /* never registered: a URL password and a query value named like a secret */
+    char u[256];
+    snprintf(u, sizeof u, "http://someone:Pw0rdInUrl@%s/slow?ms=1500&access_token=TokInQuery9",
+             base + strlen("http://"));
+    http_request q2 = {"GET", u, NULL, 0, NULL, 0};
+    http_response_init(&r);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(http_do(c, &q2, &r, &err), CDLT_IO);
+    assert_non_null(strstr(err.message, "timed out"));
+    assert_null(strstr(err.message, "Pw0rdInUrl"));
+    assert_null(strstr(err.message, "TokInQuery9"));
+    assert_null(strstr(err.url, "Pw0rdInUrl"));
+    assert_null(strstr(err.url, "TokInQuery9"));
+    http_response_free(&r);
     http_client_free(c);
 }
 
