@@ -115,6 +115,8 @@ struct xctx {
     size_t nvb;             /* entries in vb */
     uint64_t next_fid;      /* next job file id (0 = not drawn yet; see next_file_id) */
     uint64_t run_id;        /* distinct per extract run (sources driving several resources) */
+    uint64_t rotate_bytes;  /* close a table's items file at this size (0 = never) */
+    pipe_ahead *ahead;      /* normalizes closed items files meanwhile (ahead.c), or NULL */
 };
 
 cdlt_status cdlt_text_set(cdlt_text *t, const char *s, size_t len)
@@ -449,6 +451,24 @@ static cdlt_status open_table_file(xctx *x, xtable *xt)
     return rc;
 }
 
+/* Close the table's items file (the next item opens one with a later id) and hand it to the
+ * normalize-ahead thread, started by the first such file with the schema as it is now. */
+static cdlt_status rotate_file(xctx *x, xtable *xt)
+{
+    char *path = mem_strdup(xt->f.path);
+    xt->open = false;
+    cdlt_status rc = path ? store_file_close(&xt->f, x->err) : err_nomem(x->err);
+    if (rc == CDLT_OK && !x->ahead) {
+        x->ahead = pipe_ahead_start(x->p, x->load_id, x->s);
+        if (!x->ahead)
+            x->rotate_bytes = 0; /* no thread: one file per table, as without overlap */
+    }
+    if (rc == CDLT_OK)
+        pipe_ahead_push(x->ahead, x->s, xt->name, path);
+    mem_free(path);
+    return rc;
+}
+
 static cdlt_status ensure_text(cdlt_emitter *em, const jv *v, const char **text, size_t *len)
 {
     if (*text)
@@ -503,6 +523,8 @@ static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, s
     if (x->line.status)
         return err_nomem(x->err);
     rc = store_file_write(&xt->f, x->line.data, x->line.len, x->err);
+    if (rc == CDLT_OK && x->rotate_bytes && xt->f.bytes >= x->rotate_bytes)
+        rc = rotate_file(x, xt);
     if (rc != CDLT_OK)
         return rc;
     xt->items++;
@@ -1200,6 +1222,8 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     if (rc != CDLT_OK)
         goto done;
     created = true;
+    /* normalize ahead: only in a run (its normalize phase takes the work over) */
+    x->rotate_bytes = p->ahead_now ? p->ahead_file_bytes : 0;
 
     /* emitters */
     static _Atomic uint64_t run_ids;
@@ -1250,6 +1274,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         cdlt_status cb = r->fn(em, r->ud);
         rc = finish_callback(em, cb);
     }
+    pipe_ahead_stop(x->ahead); /* before the package folder moves */
     if (rc == CDLT_OK)
         rc = close_tables(x);
     progress_end(&p->progress);
@@ -1317,8 +1342,15 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
     if (rc == CDLT_OK)
         pipe_crash_point("extracted"); /* committed, schema and state saved: before normalize */
     LOG_INFO("extracted load package %s: %llu items", x->load_id, (unsigned long long)x->items);
+    if (rc == CDLT_OK) { /* the normalize phase takes it over */
+        pipe_ahead_free(p->ahead);
+        p->ahead = x->ahead;
+        x->ahead = NULL;
+    }
 
 done:
+    pipe_ahead_free(x->ahead); /* a failed extract: its work goes with the package */
+    x->ahead = NULL;
     if (rc != CDLT_OK) {
         /* discard the half package and any state the callbacks changed */
         for (size_t i = 0; i < x->tables.capacity; i++) {

@@ -629,7 +629,7 @@ static void ovl_item_free(ovl_item *it)
 /* A private copy of what migrate_table and load_file read (name, columns): the normalizer
  * keeps changing the live table. Names and column strings live in the schema's arena, which
  * only grows and outlives the thread. */
-static schema_table *ovl_snapshot(const schema_table *t)
+schema_table *pipe_ovl_snapshot(const schema_table *t)
 {
     size_t ncols = t->ncolumns ? t->ncolumns : 1;
     schema_table *c = mem_alloc(sizeof *c + ncols * sizeof(schema_column));
@@ -1017,15 +1017,25 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
 
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path)
 {
-    if (!o)
+    pipe_ovl_push_snap(o, s, t, NULL, path);
+}
+
+void pipe_ovl_push_snap(pipe_ovl *o, const schema *s, const schema_table *t, schema_table *snap,
+                        const char *path)
+{
+    if (!o) {
+        mem_free(snap);
         return;
+    }
     pthread_mutex_lock(&o->mu);
     bool failed = o->failed;
     pthread_mutex_unlock(&o->mu);
-    if (failed)
+    if (failed) {
+        mem_free(snap);
         return;
+    }
     ovl_item it = {0};
-    it.snap = ovl_snapshot(t);
+    it.snap = snap ? snap : pipe_ovl_snapshot(t);
     it.table = t->name;
     it.parent = t->parent;
     it.path = it.snap ? mem_strdup(path) : NULL;

@@ -4,42 +4,37 @@
  * and drop the extracted package (core.md §6.1). A failure leaves the extracted package,
  * except bad input in a verbatim copy (extract copied the file unparsed): that is the error a
  * parsing extract would have raised, so the package is discarded as that extract's would be. */
-#include "pipeline.h"
+#include "norm_ctx.h"
 
 #include "sources/sources.h"
 
 #include <stdio.h>
 
-#define NORM_BATCH_ITEMS 256 /* items per arena/batch reset: bounds memory, amortizes resets */
-
-typedef struct wtable {
-    const schema_table *t; /* table written */
-    dest_writer *w;        /* open writer, NULL between files */
-    char *path;            /* its file (mem_strdup), handed to the overlapped loader */
-    uint64_t rows;         /* rows written to the current file */
-    pipe_table_stat *stat; /* run report */
-    bool changed;          /* got new columns in this package (schema_updates.json) */
-} wtable;
-
-typedef struct nctx {
-    cdlt_pipeline *p;    /* pipeline */
-    const char *pkgdir;  /* load/new/<id> */
-    map tables;          /* table name -> wtable* (keys owned by the schema) */
-    wtable *last;        /* last table written (fast path) */
-    cdlt_error *err;     /* error sink */
-    cdlt_status fail;    /* first sink failure */
-    uint64_t files;      /* load files written */
-    const schema *s;     /* the package schema (overlap: the loader gets table snapshots) */
-    pipe_ovl *ovl;       /* overlapped loader of this package, NULL = load after normalize */
-    uint64_t max_bytes;  /* rotation size */
-    map vb;              /* verbatim copies: job file name -> its manifest entry (jv object) */
-    uint64_t chunk_weight; /* cut the package into chunks of about this much (0 = never) */
-    uint64_t weight;     /* data written since the last cut (load-file bytes + 8 per cell) */
-    uint32_t chunk;      /* chunk being written (number of cuts so far) */
-    buf chunks;          /* "<chunk>\t<job file>" per closed file (PIPE_CHUNKS_FILE) */
-    bool discard;        /* bad input in a verbatim copy: drop the package, report the input */
-    bool link_changed;   /* ...because a hard-linked input changed (its error says what to do) */
-} nctx;
+/* Ahead: the closed file and its table's columns now, for a loader started after adoption. */
+static cdlt_status remember_ahead_file(nctx *c, const wtable *wt)
+{
+    if (c->nahead_files == c->cap_ahead_files) {
+        size_t cap = c->cap_ahead_files ? 2 * c->cap_ahead_files : 16;
+        ahead_file *v = mem_realloc(c->ahead_files, cap * sizeof *v);
+        if (!v)
+            return err_nomem(c->err);
+        c->ahead_files = v;
+        c->cap_ahead_files = cap;
+    }
+    ahead_file *f = &c->ahead_files[c->nahead_files];
+    f->path = mem_strdup(wt->path);
+    f->table = mem_strdup(wt->t->name);
+    f->snap = pipe_ovl_snapshot(wt->t);
+    f->chunk = c->chunk;
+    if (!f->path || !f->table || !f->snap) {
+        mem_free(f->path);
+        mem_free(f->table);
+        mem_free(f->snap);
+        return err_nomem(c->err);
+    }
+    c->nahead_files++;
+    return CDLT_OK;
+}
 
 static cdlt_status close_writer(nctx *c, wtable *wt)
 {
@@ -57,7 +52,9 @@ static cdlt_status close_writer(nctx *c, wtable *wt)
         if (c->chunks.status != CDLT_OK)
             rc = err_nomem(c->err);
     }
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK && c->ahead)
+        rc = remember_ahead_file(c, wt);
+    else if (rc == CDLT_OK)
         pipe_ovl_push(c->ovl, c->s, wt->t, wt->path);
     mem_free(wt->path);
     wt->path = NULL;
@@ -74,7 +71,7 @@ static wtable *get_wtable(nctx *c, const schema_table *t)
         if (!wt)
             return NULL;
         wt->t = t;
-        wt->stat = info_table(c->p->cur, t->name);
+        wt->stat = c->ahead ? &wt->own : info_table(c->p->cur, t->name);
         if (map_put(&c->tables, t->name, strlen(t->name), wt) != CDLT_OK) {
             mem_free(wt);
             return NULL;
@@ -155,7 +152,7 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
     return CDLT_OK;
 }
 
-static void free_tables(nctx *c, bool abort_writers)
+void pnorm_free_tables(nctx *c, bool abort_writers)
 {
     for (size_t i = 0; i < c->tables.capacity; i++) {
         map_entry *e = &c->tables.slots[i];
@@ -170,7 +167,7 @@ static void free_tables(nctx *c, bool abort_writers)
     map_free(&c->tables);
 }
 
-static cdlt_status close_all(nctx *c)
+cdlt_status pnorm_close_all(nctx *c)
 {
     cdlt_status rc = CDLT_OK;
     for (size_t i = 0; i < c->tables.capacity; i++) {
@@ -229,7 +226,7 @@ static cdlt_status copy_data_error(nctx *c, const char *resource, cdlt_status rc
 /* End the chunk: close every open file (they go to the overlapped loader, then the cut). */
 static cdlt_status cut_chunk(nctx *c)
 {
-    cdlt_status rc = close_all(c);
+    cdlt_status rc = pnorm_close_all(c);
     if (rc != CDLT_OK)
         return rc;
     pipe_ovl_cut(c->ovl);
@@ -284,7 +281,8 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
             norm_batch_reset(n);
             arena_reset(a);
             batch = 0;
-            progress_tick(&c->p->progress, *bytes_base + item_src_bytes(in));
+            if (!c->ahead)
+                progress_tick(&c->p->progress, *bytes_base + item_src_bytes(in));
         }
     }
     norm_batch_reset(n);
@@ -293,8 +291,8 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
     return rc;
 }
 
-static cdlt_status normalize_file(nctx *c, normalizer *n, arena *a, const char *path,
-                                  const char *table, uint64_t *bytes_base)
+cdlt_status pnorm_file(nctx *c, normalizer *n, arena *a, const char *path, const char *table,
+                       uint64_t *bytes_base)
 {
     item_src in = {0};
     json_opts o = {c->p->json_max_depth, 0, path};
@@ -430,6 +428,41 @@ static cdlt_status write_updates(nctx *c, const char *dir)
     return rc;
 }
 
+void pnorm_free_ahead_files(nctx *c)
+{
+    for (size_t i = 0; i < c->nahead_files; i++) {
+        mem_free(c->ahead_files[i].path);
+        mem_free(c->ahead_files[i].table);
+        mem_free(c->ahead_files[i].snap);
+    }
+    mem_free(c->ahead_files);
+    c->ahead_files = NULL;
+    c->nahead_files = c->cap_ahead_files = 0;
+}
+
+/* The files normalize-ahead wrote go to the overlapped loader first, with their tables'
+ * columns of then and the chunk cuts between them, as if this phase had just written them. */
+static void replay_ahead_files(nctx *c)
+{
+    uint32_t chunk = 0;
+    for (size_t i = 0; c->ovl && i < c->nahead_files; i++)
+        if (!schema_get_table(c->s, c->ahead_files[i].table)) {
+            /* cannot happen after adoption's checks; load after normalize rather than guess */
+            pipe_ovl_abort(c->ovl);
+            c->ovl = NULL;
+        }
+    for (size_t i = 0; c->ovl && i < c->nahead_files; i++) {
+        ahead_file *f = &c->ahead_files[i];
+        for (; chunk < f->chunk; chunk++)
+            pipe_ovl_cut(c->ovl);
+        const schema_table *t = schema_get_table(c->s, f->table);
+        pipe_ovl_push_snap(c->ovl, c->s, t, f->snap, f->path);
+        f->snap = NULL;
+    }
+    for (; c->ovl && c->nahead_files && chunk < c->chunk; chunk++)
+        pipe_ovl_cut(c->ovl);
+}
+
 static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool overlap,
                                      cdlt_error *err)
 {
@@ -447,6 +480,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     arena_init(&a, 1 << 20, 0);
     arena_init(&vbmem, 16384, 0);
     bool made = false;
+    pipe_ahead *ah = NULL;
+    strv skip = {0}; /* job files the ahead thread normalized */
     cdlt_status rc = CDLT_OK;
     pipe_path(p, &ext, STORE_EXTRACTED, load_id);
     pipe_path(p, &dst, STORE_LOAD_NEW, load_id);
@@ -456,16 +491,31 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         goto done;
     }
     c.pkgdir = dst.data;
-    rc = store_rm_rf(dst.data, err);
+    /* the work normalize-ahead did on this package while extract ran, when it is exactly the
+     * work this phase would do (ahead.c); else this phase does all of it */
+    if (p->ahead && strcmp(pipe_ahead_load_id(p->ahead), load_id) == 0) {
+        ah = p->ahead;
+        p->ahead = NULL;
+    }
+    store_path(&tmp, ext.data, "schema.json", NULL);
+    rc = tmp.status ? err_nomem(err) : pipe_read_schema_file(tmp.data, &s, err);
+    store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
     if (rc == CDLT_OK)
-        rc = store_init_package(dst.data, err);
+        rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
+    uint32_t first_new = s ? s->ntables : 0; /* tables normalize makes come after these */
+    bool adopted = rc == CDLT_OK && pipe_ahead_adopt(ah, &c, &s, &files, &skip);
+    if (!adopted) {
+        pipe_ahead_free(ah); /* deletes its files in dst */
+        ah = NULL;
+        if (rc == CDLT_OK)
+            rc = store_rm_rf(dst.data, err);
+        if (rc == CDLT_OK)
+            rc = store_init_package(dst.data, err);
+    }
     if (rc != CDLT_OK)
         goto done;
     made = true;
-    store_path(&tmp, ext.data, "schema.json", NULL);
-    rc = tmp.status ? err_nomem(err) : pipe_read_schema_file(tmp.data, &s, err);
-    if (rc == CDLT_OK)
-        rc = norm_open(s, load_id, &n, err);
+    rc = norm_open(s, load_id, &n, err);
     if (rc != CDLT_OK)
         goto done;
     c.s = s;
@@ -478,11 +528,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
             c.max_bytes = PIPE_OVERLAP_FILE_MAX;
     }
-    rc = read_verbatim(&c, ext.data, &vbmem, &tmp);
-    if (rc != CDLT_OK)
-        goto done;
-    store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
-    rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
+    replay_ahead_files(&c);
+    rc = read_verbatim(&c, ext.data, &vbmem, &tmp2);
     if (rc != CDLT_OK)
         goto done;
     uint64_t total = 0, base = 0;
@@ -490,11 +537,13 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         store_path(&tmp2, tmp.data, files.names[i], NULL);
         int64_t sz = store_file_size(buf_cstr(&tmp2));
         total += sz > 0 ? (uint64_t)sz : 0;
+        if (sz > 0 && strv_has(&skip, files.names[i]))
+            base += (uint64_t)sz;
     }
     progress_start(&p->progress, "normalize", total);
     for (size_t i = 0; rc == CDLT_OK && i < files.n; i++) {
         store_job_name jn;
-        if (!store_parse_job_name(files.names[i], &jn))
+        if (!store_parse_job_name(files.names[i], &jn) || strv_has(&skip, files.names[i]))
             continue;
         store_path(&tmp2, tmp.data, files.names[i], NULL);
         if (tmp2.status) {
@@ -503,12 +552,12 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         }
         const jv *vb = map_get(&c.vb, files.names[i], strlen(files.names[i]));
         rc = vb ? normalize_copy(&c, n, &a, tmp2.data, jn.table, vb, &base)
-                : normalize_file(&c, n, &a, tmp2.data, jn.table, &base);
+                : pnorm_file(&c, n, &a, tmp2.data, jn.table, &base);
         if (rc == CDLT_OK)
             pipe_crash_point("normalize");
     }
     if (rc == CDLT_OK)
-        rc = close_all(&c);
+        rc = pnorm_close_all(&c);
     progress_end(&p->progress);
     if (rc == CDLT_OK && c.ovl) {
         double t0 = time_monotonic();
@@ -516,6 +565,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         LOG_DEBUG("normalize of %s done; waited %.3fs for the overlapped load", load_id,
                   time_monotonic() - t0);
     }
+    if (rc == CDLT_OK && adopted)
+        rc = pipe_ahead_order(s, first_new);
     if (rc != CDLT_OK)
         goto done;
     bool changed = false;
@@ -561,7 +612,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
 done:
     pipe_ovl_abort(c.ovl); /* error paths: stop the loader, roll back */
     if (rc != CDLT_OK) {
-        free_tables(&c, true);
+        pnorm_free_tables(&c, true);
         if (made)
             store_rm_rf(dst.data, NULL);
         if (c.discard) {
@@ -572,10 +623,13 @@ done:
             err_prefix(err, "normalize of load package %s: ", load_id);
         }
     } else {
-        free_tables(&c, false);
+        pnorm_free_tables(&c, false);
     }
     norm_close(n);
     schema_free(s);
+    pnorm_free_ahead_files(&c);
+    pipe_ahead_free(ah); /* after the loader thread: its snapshots point into ah's schema */
+    strv_free(&skip);
     arena_free(&a);
     map_free(&c.vb);
     arena_free(&vbmem);

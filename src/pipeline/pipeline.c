@@ -481,6 +481,7 @@ void cdlt_pipeline_free(cdlt_pipeline *p)
 {
     if (!p)
         return;
+    pipe_ahead_free(p->ahead); /* its files live in the working dir: under the lock */
     if (p->lock_fd >= 0)
         close(p->lock_fd);
     mem_free(p->name);
@@ -744,6 +745,16 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,
                                      &p->overlap_load, err);
+    /* [normalize] overlap_extract (env NORMALIZE__OVERLAP_EXTRACT): normalize closed items
+     * files on a second thread while extract still runs (ahead.c) */
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize", "overlap_extract", true,
+                                     &p->overlap_extract, err);
+    p->ahead_file_bytes = PIPE_AHEAD_FILE_BYTES;
+    /* test hook: rotate items files at this size, so small test data makes several files */
+    const char *rb = getenv("CDLT_TEST_EXTRACT_ROTATE_BYTES");
+    if (rb && *rb)
+        p->ahead_file_bytes = strtoull(rb, NULL, 10);
     /* [load] transaction_max_mb (env LOAD__TRANSACTION_MAX_MB): the data per destination
      * transaction when a package is loaded in several (0 = one transaction per package) */
     int64_t txmb = PIPE_DEFAULT_CHUNK_MB;
@@ -1057,7 +1068,9 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
                      p->name, pending);
         p->cur->pending_only = src != NULL;
     } else if (rc == CDLT_OK && src) {
+        p->ahead_now = p->overlap_extract;
         rc = extract_bound(p, src, refresh, err);
+        p->ahead_now = false;
     }
     /* overlap: normalize also loads each package (second thread); load then only has the
      * packages it handed back */
@@ -1065,6 +1078,8 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_NORMALIZE, pipe_normalize, err);
     p->overlap_now = false;
+    pipe_ahead_free(p->ahead); /* not taken by normalize (it failed first): its files go */
+    p->ahead = NULL;
     if (rc == CDLT_OK)
         rc = timed(p, CDLT_PHASE_LOAD, pipe_load, err);
     return end_info(p, rc, err, out_info);

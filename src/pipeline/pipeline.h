@@ -202,6 +202,7 @@ void progress_tick(pipe_progress *pr, uint64_t done_bytes);
 void progress_end(pipe_progress *pr);
 
 /* ---- the pipeline object (pipeline.c) ---- */
+typedef struct pipe_ahead pipe_ahead;
 struct cdlt_pipeline {
     char *name;               /* pipeline name */
     char *destination;        /* destination name ("duckdb") */
@@ -216,6 +217,10 @@ struct cdlt_pipeline {
     uint64_t file_max_bytes;  /* load-file rotation */
     bool overlap_load;        /* run(): load files while normalize runs (option/env resolved) */
     bool overlap_now;         /* set by run() around its normalize phase only */
+    bool overlap_extract;     /* run(): normalize items files while extract still runs */
+    bool ahead_now;           /* set by run() around its extract phase only */
+    uint64_t ahead_file_bytes;/* items file rotation while normalizing ahead */
+    pipe_ahead *ahead;        /* normalize-ahead work of the package just extracted, or NULL */
     char *import_schema_path; /* dlt's import_schema_path (NULL = none) */
     char *export_schema_path; /* dlt's export_schema_path (NULL = none) */
     char *naming;             /* [schema] naming for new schemas (NULL = snake_case) */
@@ -336,6 +341,8 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, pipe_sync_outcome 
  * package to load/normalized. Any failure before commit rolls back and leaves the package to
  * pipe_load (which then reports the error exactly as without overlap). ---- */
 #define PIPE_OVERLAP_FILE_MAX (8ull << 20) /* rotation while overlapping: load starts early */
+/* items-file rotation while normalizing ahead: the thread starts after the first one */
+#define PIPE_AHEAD_FILE_BYTES (4ull << 20)
 typedef struct pipe_ovl pipe_ovl;
 /* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
  * line) when overlap is not possible for this package; never fails the run. */
@@ -346,6 +353,28 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);
 /* Normalize cut the package here (all files before are pushed): commit what was loaded. */
 void pipe_ovl_cut(pipe_ovl *o);
+/* ---- normalize while extracting (ahead.c) ---- */
+typedef struct pipe_ahead pipe_ahead;
+/* Start the thread for the package load_id with a copy of extract's schema s (now). NULL when
+ * it cannot start (then the normalize phase does all the work, as always). */
+pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema *s);
+/* Extract closed the items file `path` of `table` (job files of one table in the order
+ * written); the thread normalizes it soon. s: extract's schema (a table made since the start
+ * is sent along). */
+void pipe_ahead_push(pipe_ahead *a, const schema *s, const char *table, const char *path);
+/* Extract is done reading: the file being normalized is finished, the queued rest left to the
+ * normalize phase; the thread ends. Before the package folder is renamed. */
+void pipe_ahead_stop(pipe_ahead *a);
+/* Stop and release; work not adopted is deleted. NULL is fine. */
+void pipe_ahead_free(pipe_ahead *a);
+const char *pipe_ahead_load_id(const pipe_ahead *a);
+
+/* pipe_ovl_push with a snapshot taken earlier (pipe_ovl_snapshot, taken over: freed here):
+ * a file written before the loader started, with its table's columns of then. */
+void pipe_ovl_push_snap(pipe_ovl *o, const schema *s, const schema_table *t, schema_table *snap,
+                        const char *path);
+/* A private copy of t's name and columns (mem_alloc'd, one block; strings stay the schema's). */
+schema_table *pipe_ovl_snapshot(const schema_table *t);
 /* Main thread, after the last push: wait until every queued file is loaded (the files must
  * stay where they are until then). */
 void pipe_ovl_drain(pipe_ovl *o);

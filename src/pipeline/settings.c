@@ -181,6 +181,7 @@ static const char *const EX_USED[] = {"max_depth", "verbatim_files", "verbatim_l
 static const char *const EX_DLT[] = {"workers", "max_parallel_items", "futures_poll_interval",
                                      "copy_on_fork", "next_item_mode", NULL};
 static const char *const NO_KEYS[] = {NULL};
+static const char *const NM_USED[] = {"overlap_extract", NULL};
 static const char *const NO_DLT[] = {"pool_type", "start_method", "workers", "run_sleep", NULL};
 static const char *const LD_USED[] = {"delete_completed_jobs", "truncate_staging_dataset",
                                       "transaction_max_mb", "overlap_normalize", NULL};
@@ -197,7 +198,7 @@ static const char *const SUB_NORM[] = {"data_writer", "json_normalizer", "parque
 
 static const sect_keys SECTIONS[] = {
     {"runtime", RT_USED, RT_DLT, NO_KEYS},  {"extract", EX_USED, EX_DLT, SUB_WRITER},
-    {"normalize", NO_KEYS, NO_DLT, SUB_NORM}, {"load", LD_USED, LD_DLT, NO_KEYS},
+    {"normalize", NM_USED, NO_DLT, SUB_NORM}, {"load", LD_USED, LD_DLT, NO_KEYS},
     {"schema", SC_USED, SC_DLT, NO_KEYS},
 };
 
