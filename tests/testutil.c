@@ -95,3 +95,67 @@ int tu_alloc_failure_sweep(tu_alloc_fn fn, void *ud, int max_points)
     }
     return points;
 }
+
+/* The fixture's env file, parsed once: KEY=value lines. */
+#define TU_DB_MAX 32
+static char *tu_db_keys[TU_DB_MAX], *tu_db_vals[TU_DB_MAX];
+static int tu_db_n = -1;
+
+static const char *tu_db_env_path(void)
+{
+    static char path[4096];
+    const char *p = getenv("CDLT_TESTDB_ENV");
+    if (p && *p)
+        return p;
+    const char *b = getenv("CDLT_BINARY_DIR");
+    snprintf(path, sizeof path, "%s/testdb/testdb.env", b && *b ? b : CDLT_BINARY_DIR);
+    return path;
+}
+
+static void tu_db_load(void)
+{
+    if (tu_db_n >= 0)
+        return;
+    tu_db_n = 0;
+    char *text = tu_read_file(tu_db_env_path(), NULL);
+    if (!text)
+        return;
+    for (char *line = strtok(text, "\n"); line && tu_db_n < TU_DB_MAX; line = strtok(NULL, "\n")) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        tu_db_keys[tu_db_n] = strdup(line);
+        tu_db_vals[tu_db_n] = strdup(eq + 1);
+        tu_db_n++;
+    }
+    free(text);
+}
+
+const char *tu_db_env(const char *key)
+{
+    const char *v = getenv(key);
+    if (v && *v)
+        return v;
+    tu_db_load();
+    for (int i = 0; i < tu_db_n; i++)
+        if (strcmp(tu_db_keys[i], key) == 0)
+            return tu_db_vals[i];
+    fail_msg("test database servers are not running: %s has no %s. Run the test through ctest "
+             "(fixture cdlt_testdb starts them; re-run cmake if this test just started to need "
+             "them) or start them by hand: scripts/testdb start %s/testdb",
+             tu_db_env_path(), key, getenv("CDLT_BINARY_DIR") ? getenv("CDLT_BINARY_DIR") : CDLT_BINARY_DIR);
+    return NULL;
+}
+
+const char *tu_db_url(const char *which)
+{
+    const char *key = strcmp(which, "postgres") == 0         ? "CDLT_TEST_PG_URL"
+                      : strcmp(which, "postgres_super") == 0 ? "CDLT_TEST_PG_SUPER_URL"
+                      : strcmp(which, "mysql") == 0          ? "CDLT_TEST_MYSQL_URL"
+                      : strcmp(which, "mysql_super") == 0    ? "CDLT_TEST_MYSQL_SUPER_URL"
+                                                             : NULL;
+    if (!key)
+        fail_msg("tu_db_url: unknown server '%s' (postgres, postgres_super, mysql, mysql_super)", which);
+    return tu_db_env(key);
+}

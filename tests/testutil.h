@@ -30,4 +30,18 @@ int tu_write_file(const char *path, const void *data, size_t len);
 typedef cdlt_status (*tu_alloc_fn)(void *ud);
 int tu_alloc_failure_sweep(tu_alloc_fn fn, void *ud, int max_points);
 
+/* Test database servers (scripts/testdb, started by the ctest fixture cdlt_testdb; see
+ * docs/testing-databases.md). tu_db_env(key) returns a value of the fixture's env file, e.g.
+ * "CDLT_TEST_PG_PORT"; a variable of that name in the process environment wins (to point a test
+ * run by hand at other servers). tu_db_url(which) is the connection URL of
+ *   "postgres"        postgresql://cdlt:<pw>@127.0.0.1:<port>/cdlt_test  (CREATEDB, owns cdlt_test)
+ *   "postgres_super"  the PostgreSQL superuser
+ *   "mysql"           mysql://cdlt:<pw>@127.0.0.1:<port>/cdlt_test      (all privileges)
+ *   "mysql_super"     a MariaDB user with all privileges and GRANT OPTION
+ * When the servers are not running the calling test FAILS (never skips): a test that calls
+ * tu_db_url() requires the fixture automatically (re-run cmake after adding the first call).
+ * Returned strings stay valid until the process ends. */
+const char *tu_db_env(const char *key);
+const char *tu_db_url(const char *which);
+
 #endif
