@@ -1,0 +1,83 @@
+/* mysql.h: the MySQL/MariaDB reader of the sql_database source (libmariadb). Connects from a
+ * SQLAlchemy-style URL, reflects tables from information_schema with dlt's type mapping (as
+ * dlt gets it through SQLAlchemy's MySQL dialect, see docs/sql_database.md) and streams query
+ * results row by row (mysql_use_result: unbuffered, the whole table is never in memory). */
+#ifndef CDLT_SOURCES_SQL_MYSQL_H
+#define CDLT_SOURCES_SQL_MYSQL_H
+
+#include "core/core.h"
+#include "types/types.h"
+
+typedef struct sqlmy_conn sqlmy_conn;
+typedef struct sqlmy_cursor sqlmy_cursor;
+
+/* Reflection levels as dlt names them. */
+typedef enum sqlmy_level {
+    SQLMY_MINIMAL = 0,       /* name and nullable only */
+    SQLMY_FULL = 1,          /* + data_type (decimal precision/scale included) */
+    SQLMY_FULL_PRECISION = 2 /* + precision of text/binary/smallint */
+} sqlmy_level;
+
+/* One reflected column: the hints dlt would emit for it. */
+typedef struct sqlmy_column {
+    char *name;
+    dtype type;         /* DT_NONE: no data_type hint (minimal, or a type dlt cannot map:
+                           YEAR, BIT, spatial, ...; the normalizer infers it from the values) */
+    int32_t precision;  /* -1 = none */
+    int32_t scale;      /* -1 = none */
+    bool nullable;
+    bool has_timezone;  /* type is DT_TIMESTAMP: timezone hint present (always false here) */
+    bool skip_on_minimal; /* JSON column: at minimal dlt leaves it out of the hints */
+    char *sql_type;     /* COLUMN_TYPE as the server reports it, for messages */
+} sqlmy_column;
+
+typedef struct sqlmy_table {
+    char *name;
+    sqlmy_column *cols;
+    size_t ncols;
+    strv primary_key; /* in key order; empty when the table has none */
+} sqlmy_table;
+
+/* Map information_schema.COLUMNS facts to dlt hints (pure; exposed for tests).
+ * data_type / column_type: DATA_TYPE and COLUMN_TYPE; char_len: CHARACTER_MAXIMUM_LENGTH
+ * (-1 = NULL); num_prec/num_scale: NUMERIC_PRECISION/SCALE (-1 = NULL). */
+void sqlmy_map_type(const char *data_type, const char *column_type, int64_t char_len,
+                    int64_t num_prec, int64_t num_scale, sqlmy_level level, sqlmy_column *out);
+
+/* Connect. url: mysql[+driver]://user:password@host[:port][/database][?query] or mariadb://...
+ * (query keys: charset, unix_socket, connect_timeout, ssl_ca, ssl_cert, ssl_key, ssl_disabled).
+ * The password is registered as a secret; errors show the URL masked. */
+cdlt_status sqlmy_connect(const char *url, sqlmy_conn **out, cdlt_error *err);
+void sqlmy_close(sqlmy_conn *c);
+/* Database of the URL ("" when none). */
+const char *sqlmy_database(const sqlmy_conn *c);
+
+/* Base tables (and views when include_views) of schema (NULL = the URL's database), by name. */
+cdlt_status sqlmy_list_tables(sqlmy_conn *c, const char *schema, bool include_views, strv *out,
+                              cdlt_error *err);
+/* Reflect one table (exact, case-sensitive name). CDLT_NOT_FOUND when it does not exist. */
+cdlt_status sqlmy_reflect(sqlmy_conn *c, const char *schema, const char *table,
+                          sqlmy_level level, sqlmy_table **out, cdlt_error *err);
+void sqlmy_table_free(sqlmy_table *t);
+
+/* `name` quoted as a MySQL identifier (backticks, inner backticks doubled), appended. */
+cdlt_status sqlmy_quote_ident(buf *out, const char *name);
+/* SELECT `c1`, ... FROM `schema`.`table` (schema NULL = the URL's database) into out. */
+cdlt_status sqlmy_select_sql(const sqlmy_conn *c, const char *schema, const sqlmy_table *t,
+                             buf *out);
+
+/* Run a query and stream its rows. hints (may be NULL) are the reflected columns in result
+ * order; they decide how DOUBLE and JSON values are typed (dlt: DOUBLE -> decimal). */
+cdlt_status sqlmy_query(sqlmy_conn *c, const char *sql, const sqlmy_column *hints, size_t nhints,
+                        sqlmy_cursor **out, cdlt_error *err);
+size_t sqlmy_cursor_ncols(const sqlmy_cursor *cur);
+const char *sqlmy_cursor_colname(const sqlmy_cursor *cur, size_t i);
+/* Next row into row[0..ncols): strings/json live in `a` (or in the driver's row buffer until
+ * the next call). *eof at the end. Errors name the table and column. */
+cdlt_status sqlmy_next(sqlmy_cursor *cur, arena *a, tval *row, bool *eof, cdlt_error *err);
+/* Stops the query (the rest of the result is discarded) and frees the cursor. */
+void sqlmy_cursor_close(sqlmy_cursor *cur);
+/* For error messages: which table the cursor reads (may be set by the caller). */
+void sqlmy_cursor_set_table(sqlmy_cursor *cur, const char *table);
+
+#endif /* CDLT_SOURCES_SQL_MYSQL_H */
