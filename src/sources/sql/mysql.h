@@ -1,6 +1,6 @@
 /* mysql.h: the MySQL/MariaDB reader of the sql_database source (libmariadb). Connects from a
  * SQLAlchemy-style URL, reflects tables from information_schema with dlt's type mapping (as
- * dlt gets it through SQLAlchemy's MySQL dialect, see docs/sql_database.md) and streams query
+ * dlt gets it through SQLAlchemy's MySQL dialect, see docs/sql_mysql.md) and streams query
  * results row by row (mysql_use_result: unbuffered, the whole table is never in memory). */
 #ifndef CDLT_SOURCES_SQL_MYSQL_H
 #define CDLT_SOURCES_SQL_MYSQL_H
