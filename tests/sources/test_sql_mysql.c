@@ -430,6 +430,74 @@ static void test_early_close_and_reuse(void **state)
     sqlmy_close(c);
 }
 
+/* count(*) of all_types WHERE <column> <op> <literal of v> */
+static int64_t count_where(sqlmy_conn *c, const char *column, const char *op, const tval *v)
+{
+    buf q = BUF_INIT;
+    buf_printf(&q, "SELECT COUNT(*) FROM all_types WHERE %s %s ", column, op);
+    assert_int_equal(sqlmy_literal(c, v, &q), CDLT_OK);
+    sqlmy_cursor *cur = NULL;
+    cdlt_error err;
+    if (sqlmy_query(c, q.data, NULL, 0, &cur, &err) != CDLT_OK)
+        fail_msg("%s: %s", q.data, err.message);
+    arena a;
+    arena_init(&a, 1024, 0);
+    tval row[1];
+    bool eof;
+    assert_int_equal(sqlmy_next(cur, &a, row, &eof, &err), CDLT_OK);
+    int64_t n = row[0].u.i;
+    sqlmy_cursor_close(cur);
+    arena_free(&a);
+    buf_free(&q);
+    return n;
+}
+
+static void test_literals(void **state)
+{
+    (void)state;
+    /* the incremental WHERE renders cursor values as literals: they compare as the values */
+    sqlmy_conn *c = conn();
+    tval v;
+    memset(&v, 0, sizeof v);
+    v.type = DT_TIMESTAMP;
+    assert_true(types_parse_iso_timestamp("2024-02-29T12:34:56.123456", 26, &v.u.ts, &(bool){0}));
+    assert_int_equal(count_where(c, "c_datetime6", ">=", &v), 1);
+    v.u.ts += 1;
+    assert_int_equal(count_where(c, "c_datetime6", ">=", &v), 0);
+    v.u.ts = -1; /* 1969-12-31 23:59:59.999999 */
+    assert_int_equal(count_where(c, "c_datetime", ">", &v), 2);
+    v.type = DT_TEXT;
+    v.u.s = "Zürich ☃ 😀 \"q\" 's'";
+    v.len = (uint32_t)strlen(v.u.s);
+    assert_int_equal(count_where(c, "c_varchar", "=", &v), 1);
+    v.u.s = "x' OR '1'='1";
+    v.len = (uint32_t)strlen(v.u.s);
+    assert_int_equal(count_where(c, "c_varchar", "=", &v), 0);
+    v.type = DT_BIGINT;
+    v.u.i = INT64_MIN;
+    assert_int_equal(count_where(c, "c_big", "=", &v), 1);
+    v.type = DT_DECIMAL;
+    v.u.s = "999.99";
+    v.len = 6;
+    assert_int_equal(count_where(c, "c_dec2", "=", &v), 1);
+    v.type = DT_DATE;
+    assert_true(types_parse_iso_date("1000-01-01", 10, &v.u.date));
+    assert_int_equal(count_where(c, "c_date", "=", &v), 1);
+    v.type = DT_TIME;
+    v.u.time = 1;
+    assert_int_equal(count_where(c, "c_time6", "=", &v), 1);
+    v.type = DT_BINARY;
+    v.u.s = "\xde\xad\xbe\xef";
+    v.len = 4;
+    assert_int_equal(count_where(c, "c_varbinary", "=", &v), 1);
+    v.type = DT_DOUBLE;
+    v.u.d = 1.5;
+    assert_int_equal(count_where(c, "c_float", "=", &v), 1);
+    v.type = DT_NONE;
+    assert_int_equal(count_where(c, "c_int", "<=>", &v), 2);
+    sqlmy_close(c);
+}
+
 static void test_wrong_password(void **state)
 {
     (void)state;
@@ -487,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_reflect_levels),     cmocka_unit_test(test_map_mysql_json),
         cmocka_unit_test(test_list_tables),        cmocka_unit_test(test_stream_every_type),
         cmocka_unit_test(test_empty_and_hostile),  cmocka_unit_test(test_early_close_and_reuse),
+        cmocka_unit_test(test_literals),
         cmocka_unit_test(test_wrong_password),     cmocka_unit_test(test_refused_and_bad_urls),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -372,9 +372,14 @@ cdlt_status sqlmy_quote_ident(buf *out, const char *name)
     return buf_putc(out, '`');
 }
 
+static cdlt_status put_bytes_literal(sqlmy_conn *c, buf *out, const char *s, size_t n);
 static cdlt_status put_literal(sqlmy_conn *c, buf *out, const char *s)
 {
-    size_t n = strlen(s);
+    return put_bytes_literal(c, out, s, strlen(s));
+}
+
+static cdlt_status put_bytes_literal(sqlmy_conn *c, buf *out, const char *s, size_t n)
+{
     if (buf_reserve(out, 2 * n + 3) != CDLT_OK)
         return out->status;
     out->data[out->len++] = '\'';
@@ -382,6 +387,58 @@ static cdlt_status put_literal(sqlmy_conn *c, buf *out, const char *s)
     out->data[out->len++] = '\'';
     out->data[out->len] = '\0';
     return CDLT_OK;
+}
+
+cdlt_status sqlmy_literal(sqlmy_conn *c, const tval *v, buf *out)
+{
+    switch ((dtype)v->type) {
+    case DT_NONE:
+        return buf_puts(out, "NULL");
+    case DT_BIGINT:
+        return buf_printf(out, "%lld", (long long)v->u.i);
+    case DT_DOUBLE:
+        return buf_printf(out, "%.17g", v->u.d);
+    case DT_BOOL:
+        return buf_puts(out, v->u.b ? "1" : "0");
+    case DT_DECIMAL:
+    case DT_WEI:
+        return buf_append(out, v->u.s, v->len);
+    case DT_TEXT:
+        return put_bytes_literal(c, out, v->u.s, v->len);
+    case DT_BINARY:
+        buf_puts(out, "X'");
+        for (uint32_t i = 0; i < v->len; i++)
+            buf_printf(out, "%02X", (unsigned char)v->u.s[i]);
+        return buf_putc(out, '\'');
+    case DT_JSON: {
+        buf j = BUF_INIT;
+        cdlt_status rc = json_write(&j, v->u.json, 0);
+        if (rc == CDLT_OK)
+            rc = put_bytes_literal(c, out, j.data ? j.data : "", j.len);
+        buf_free(&j);
+        return rc;
+    }
+    case DT_DATE:
+        buf_putc(out, '\'');
+        types_fmt_date(v->u.date, out);
+        return buf_putc(out, '\'');
+    case DT_TIME:
+        buf_putc(out, '\'');
+        types_fmt_time(v->u.time, out);
+        return buf_putc(out, '\'');
+    case DT_TIMESTAMP: {
+        int64_t us = v->u.ts;
+        int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+        int64_t rest = us - days * 86400000000LL;
+        buf_putc(out, '\'');
+        types_fmt_date((int32_t)days, out);
+        buf_putc(out, ' ');
+        types_fmt_time(rest, out);
+        return buf_putc(out, '\'');
+    }
+    default:
+        return buf_puts(out, "NULL");
+    }
 }
 
 static const char *schema_or_db(const sqlmy_conn *c, const char *schema)

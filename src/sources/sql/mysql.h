@@ -62,6 +62,11 @@ void sqlmy_table_free(sqlmy_table *t);
 
 /* `name` quoted as a MySQL identifier (backticks, inner backticks doubled), appended. */
 cdlt_status sqlmy_quote_ident(buf *out, const char *name);
+/* A value as a MySQL literal, appended (for incremental WHERE clauses): NULL, integers and
+ * doubles as numbers, bool as 1/0, decimal as its text, text/binary/json escaped in quotes
+ * (binary as X'..'), date 'YYYY-MM-DD', timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC
+ * (MySQL literals take no zone; the session zone is UTC), time 'HH:MM:SS[.ffffff]'. */
+cdlt_status sqlmy_literal(sqlmy_conn *c, const tval *v, buf *out);
 /* SELECT `c1`, ... FROM `schema`.`table` (schema NULL = the URL's database) into out. */
 cdlt_status sqlmy_select_sql(const sqlmy_conn *c, const char *schema, const sqlmy_table *t,
                              buf *out);
