@@ -38,6 +38,7 @@ struct sqlmy_cursor {
     vkind *kinds;
     char *table; /* for messages */
     bool done;
+    arena scratch; /* per-row text made here (DOUBLE as decimal), reset every row */
 };
 
 /* ---------------------------------------------------------------- connection */
@@ -82,15 +83,7 @@ static char *pct_decode(const char *s, size_t n, bool *bad)
     return o;
 }
 
-typedef struct my_url {
-    char *user, *pw, *host, *db;
-    unsigned port;
-    char *socket, *ssl_ca, *ssl_cert, *ssl_key;
-    unsigned connect_timeout;
-    bool ssl_disabled;
-} my_url;
-
-static void url_free(my_url *u)
+void sqlmy_opts_free(sqlmy_opts *u)
 {
     mem_free(u->user);
     mem_free(u->pw);
@@ -100,9 +93,10 @@ static void url_free(my_url *u)
     mem_free(u->ssl_ca);
     mem_free(u->ssl_cert);
     mem_free(u->ssl_key);
+    memset(u, 0, sizeof *u);
 }
 
-static bool scheme_ok(const char *s, size_t n)
+bool sqlmy_scheme_ok(const char *s, size_t n)
 {
     static const char *const ok[] = {"mysql", "mysql+pymysql", "mysql+mysqldb",
                                      "mysql+mysqlconnector", "mysql+mariadbconnector",
@@ -117,7 +111,54 @@ static bool scheme_ok(const char *s, size_t n)
 
 #define URL_KEYS "charset, unix_socket, connect_timeout, ssl_ca, ssl_cert, ssl_key, ssl_disabled"
 
-static cdlt_status url_query(my_url *u, const char *q, const char *shown, cdlt_error *err)
+cdlt_status sqlmy_opt_set(sqlmy_opts *u, const char *key, size_t kn, const char *val,
+                          const char *shown, cdlt_error *err)
+{
+#define KEY(k) (kn == strlen(k) && memcmp(key, k, kn) == 0)
+    char **slot = NULL;
+    if (KEY("charset")) {
+        /* Rows are read as utf8mb4 always: any other charset would hand the normalizer
+         * non-UTF-8 text. */
+        if (strcmp(val, "utf8mb4") != 0 && strcmp(val, "utf8") != 0 && strcmp(val, "utf8mb3") != 0)
+            return err_set(err, CDLT_CONFIG,
+                           "charset=%s in %s is not supported: the MySQL reader always reads "
+                           "utf8mb4; remove the key or use utf8mb4", val, shown);
+    } else if (KEY("unix_socket")) {
+        slot = &u->socket;
+    } else if (KEY("ssl_ca")) {
+        slot = &u->ssl_ca;
+    } else if (KEY("ssl_cert")) {
+        slot = &u->ssl_cert;
+    } else if (KEY("ssl_key")) {
+        slot = &u->ssl_key;
+    } else if (KEY("connect_timeout")) {
+        char *end;
+        long v = strtol(val, &end, 10);
+        if (*val == '\0' || *end || v <= 0 || v > 86400)
+            return err_set(err, CDLT_CONFIG,
+                           "connect_timeout=%s in %s: expected whole seconds (1..86400)", val,
+                           shown);
+        u->connect_timeout = (unsigned)v;
+    } else if (KEY("ssl_disabled")) {
+        u->ssl_disabled = strcmp(val, "true") == 0 || strcmp(val, "1") == 0 ||
+                          strcmp(val, "True") == 0;
+    } else {
+        return err_set(err, CDLT_CONFIG,
+                       "unknown key '%.*s' in the query of %s; the MySQL reader knows: " URL_KEYS,
+                       (int)kn, key, shown);
+    }
+#undef KEY
+    if (slot) {
+        char *v = mem_strdup(val);
+        if (!v)
+            return err_nomem(err);
+        mem_free(*slot);
+        *slot = v;
+    }
+    return CDLT_OK;
+}
+
+static cdlt_status url_query(sqlmy_opts *u, const char *q, const char *shown, cdlt_error *err)
 {
     while (q && *q) {
         const char *amp = strchr(q, '&');
@@ -129,67 +170,21 @@ static cdlt_status url_query(my_url *u, const char *q, const char *shown, cdlt_e
         if (!val)
             return bad ? err_set(err, CDLT_CONFIG, "bad %%-escape in the query of %s", shown)
                        : err_nomem(err);
-#define KEY(k) (kn == strlen(k) && memcmp(q, k, kn) == 0)
-        char **slot = NULL;
-        if (KEY("charset")) {
-            /* Rows are read as utf8mb4 always: any other charset would hand the normalizer
-             * non-UTF-8 text. */
-            if (strcmp(val, "utf8mb4") != 0 && strcmp(val, "utf8") != 0 &&
-                strcmp(val, "utf8mb3") != 0) {
-                cdlt_status rc = err_set(err, CDLT_CONFIG,
-                                         "charset=%s in %s is not supported: the MySQL reader "
-                                         "always reads utf8mb4; remove the key or use utf8mb4",
-                                         val, shown);
-                mem_free(val);
-                return rc;
-            }
-        } else if (KEY("unix_socket")) {
-            slot = &u->socket;
-        } else if (KEY("ssl_ca")) {
-            slot = &u->ssl_ca;
-        } else if (KEY("ssl_cert")) {
-            slot = &u->ssl_cert;
-        } else if (KEY("ssl_key")) {
-            slot = &u->ssl_key;
-        } else if (KEY("connect_timeout")) {
-            char *end;
-            long v = strtol(val, &end, 10);
-            if (*val == '\0' || *end || v <= 0 || v > 86400) {
-                cdlt_status rc = err_set(err, CDLT_CONFIG,
-                                         "connect_timeout=%s in %s: expected whole seconds "
-                                         "(1..86400)", val, shown);
-                mem_free(val);
-                return rc;
-            }
-            u->connect_timeout = (unsigned)v;
-        } else if (KEY("ssl_disabled")) {
-            u->ssl_disabled = strcmp(val, "true") == 0 || strcmp(val, "1") == 0 ||
-                              strcmp(val, "True") == 0;
-        } else {
-            cdlt_status rc = err_set(err, CDLT_CONFIG,
-                                     "unknown key '%.*s' in the query of %s; the MySQL reader "
-                                     "knows: " URL_KEYS, (int)kn, q, shown);
-            mem_free(val);
+        cdlt_status rc = sqlmy_opt_set(u, q, kn, val, shown, err);
+        mem_free(val);
+        if (rc != CDLT_OK)
             return rc;
-        }
-#undef KEY
-        if (slot) {
-            mem_free(*slot);
-            *slot = val;
-        } else {
-            mem_free(val);
-        }
         q = amp ? amp + 1 : NULL;
     }
     return CDLT_OK;
 }
 
 /* mysql[+driver]://[user[:pw]@]host[:port][/db][?query] */
-static cdlt_status url_parse(const char *url, const char *shown, my_url *u, cdlt_error *err)
+static cdlt_status url_parse(const char *url, const char *shown, sqlmy_opts *u, cdlt_error *err)
 {
     memset(u, 0, sizeof *u);
     const char *sep = strstr(url, "://");
-    if (!sep || !scheme_ok(url, (size_t)(sep - url)))
+    if (!sep || !sqlmy_scheme_ok(url, (size_t)(sep - url)))
         return err_set(err, CDLT_CONFIG,
                        "%s is not a MySQL/MariaDB URL: expected "
                        "mysql://user:password@host:port/database (also mysql+pymysql://, "
@@ -283,62 +278,71 @@ static cdlt_status conn_error(sqlmy_conn *c, const char *what, cdlt_error *err)
 cdlt_status sqlmy_connect(const char *url, sqlmy_conn **out, cdlt_error *err)
 {
     *out = NULL;
+    if (secret_register_credential(url) != CDLT_OK)
+        return err_nomem(err);
+    char *shown = mask_url(url);
+    if (!shown)
+        return err_nomem(err);
+    sqlmy_opts u;
+    cdlt_status rc = url_parse(url, shown, &u, err);
+    if (rc == CDLT_OK)
+        rc = sqlmy_connect_opts(&u, shown, out, err);
+    else
+        err_set_url(err, shown);
+    sqlmy_opts_free(&u);
+    mem_free(shown);
+    return rc;
+}
+
+cdlt_status sqlmy_connect_opts(const sqlmy_opts *u, const char *shown, sqlmy_conn **out,
+                               cdlt_error *err)
+{
+    *out = NULL;
     pthread_once(&lib_once, lib_init);
     if (lib_rc)
         return err_set(err, CDLT_SOURCE, "libmariadb could not be initialized");
-    if (secret_register_credential(url) != CDLT_OK)
+    if (u->pw && *u->pw && cdlt_secret_register(u->pw) != CDLT_OK)
         return err_nomem(err);
     sqlmy_conn *c = mem_calloc(1, sizeof *c);
-    if (!c || !(c->shown = mask_url(url))) {
-        mem_free(c);
+    if (!c)
+        return err_nomem(err);
+    const char *db = u->db ? u->db : "";
+    if (!(c->shown = mem_strdup(shown)) || !(c->database = mem_strdup(db)) ||
+        !(c->m = mysql_init(NULL))) {
+        sqlmy_close(c);
         return err_nomem(err);
     }
-    my_url u;
-    cdlt_status rc = url_parse(url, c->shown, &u, err);
-    if (rc == CDLT_OK && u.pw && *u.pw && cdlt_secret_register(u.pw) != CDLT_OK)
-        rc = err_nomem(err);
-    if (rc == CDLT_OK && !(c->database = mem_strdup(u.db)))
-        rc = err_nomem(err);
-    if (rc == CDLT_OK && !(c->m = mysql_init(NULL)))
-        rc = err_nomem(err);
-    if (rc != CDLT_OK) {
-        err_set_url(err, c->shown);
-        url_free(&u);
-        sqlmy_close(c);
-        return rc;
-    }
     mysql_options(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    unsigned timeout = u.connect_timeout ? u.connect_timeout : 10;
+    unsigned timeout = u->connect_timeout ? u->connect_timeout : 10;
     mysql_options(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    if (!u.socket) {
+    if (!u->socket) {
         /* "localhost" means TCP, as pymysql treats it (libmariadb would use its own socket). */
         enum mysql_protocol_type proto = MYSQL_PROTOCOL_TCP;
         mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
     }
-    if (u.ssl_ca || u.ssl_cert || u.ssl_key)
-        mysql_ssl_set(c->m, u.ssl_key, u.ssl_cert, u.ssl_ca, NULL, NULL);
-    (void)u.ssl_disabled; /* libmariadb uses TLS only when asked: nothing to switch off */
-    const char *host = *u.host ? u.host : "localhost";
-    if (!mysql_real_connect(c->m, host, u.user && *u.user ? u.user : NULL, u.pw ? u.pw : "",
-                            *u.db ? u.db : NULL, u.port, u.socket, 0)) {
+    if (u->ssl_ca || u->ssl_cert || u->ssl_key)
+        mysql_ssl_set(c->m, u->ssl_key, u->ssl_cert, u->ssl_ca, NULL, NULL);
+    /* ssl_disabled: libmariadb uses TLS only when asked, nothing to switch off */
+    const char *host = u->host && *u->host ? u->host : "localhost";
+    unsigned port = u->port ? u->port : 3306;
+    if (!mysql_real_connect(c->m, host, u->user && *u->user ? u->user : NULL,
+                            u->pw ? u->pw : "", *db ? db : NULL, port, u->socket, 0)) {
         unsigned no = mysql_errno(c->m);
-        rc = conn_error(c, "connection failed", err);
+        cdlt_status rc = conn_error(c, "connection failed", err);
         if (no == 1045)
             err_hint(err, "check the user and password in sources.sql_database.credentials");
         else if (no == 1049)
-            err_hint(err, "the database '%s' does not exist on that server", u.db);
+            err_hint(err, "the database '%s' does not exist on that server", db);
         else if (no == 2002 || no == 2003 || no == 2005 || no == 2013)
-            err_hint(err, "is the server running and reachable at %s port %u?", host, u.port);
-        url_free(&u);
+            err_hint(err, "is the server running and reachable at %s port %u?", host, port);
         sqlmy_close(c);
         return rc;
     }
-    url_free(&u);
     /* TIMESTAMP columns come in UTC (they are stored in UTC; the session zone would shift
      * them); a slow consumer must not make the server drop a streaming result. */
     if (mysql_query(c->m, "SET time_zone = '+00:00', net_write_timeout = 3600, "
                           "net_read_timeout = 3600")) {
-        rc = conn_error(c, "session setup failed", err);
+        cdlt_status rc = conn_error(c, "session setup failed", err);
         sqlmy_close(c);
         return rc;
     }
@@ -673,6 +677,7 @@ cdlt_status sqlmy_query(sqlmy_conn *c, const char *sql, const sqlmy_column *hint
         return err_nomem(err);
     }
     cur->c = c;
+    arena_init(&cur->scratch, 4096, 0);
     cur->res = res;
     cur->nf = nf;
     cur->fields = mysql_fetch_fields(res);
@@ -699,6 +704,7 @@ void sqlmy_cursor_close(sqlmy_cursor *cur)
         mysql_free_result(cur->res); /* reads and drops what the server still sends */
     mem_free(cur->kinds);
     mem_free(cur->table);
+    arena_free(&cur->scratch);
     mem_free(cur);
 }
 
@@ -932,6 +938,98 @@ cdlt_status sqlmy_next(sqlmy_cursor *cur, arena *a, tval *row, bool *eof, cdlt_e
             continue;
         }
         cdlt_status rc = convert(cur, i, r[i], lens[i], a, &row[i], err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
+
+/* Integers of the text protocol; also BIT (big-endian bytes). */
+static cdlt_status wire_int(sqlmy_cursor *cur, unsigned i, const char *v, size_t n, int64_t *out,
+                            cdlt_error *err)
+{
+    tval t;
+    cdlt_status rc = convert(cur, i, v, n, NULL, &t, err);
+    *out = t.u.i;
+    return rc;
+}
+
+cdlt_status sqlmy_next_wire(sqlmy_cursor *cur, sqlmy_wval *vals, bool *eof, cdlt_error *err)
+{
+    *eof = false;
+    if (cur->done) {
+        *eof = true;
+        return CDLT_OK;
+    }
+    MYSQL_ROW r = mysql_fetch_row(cur->res);
+    if (!r) {
+        cur->done = true;
+        if (mysql_errno(cur->c->m)) {
+            cdlt_status rc = conn_error(cur->c, "reading rows failed", err);
+            if (cur->table) {
+                err_prefix(err, "table '%s': ", cur->table);
+                err_set_table(err, cur->table);
+            }
+            return rc;
+        }
+        *eof = true;
+        return CDLT_OK;
+    }
+    arena_reset(&cur->scratch);
+    unsigned long *lens = mysql_fetch_lengths(cur->res);
+    for (unsigned i = 0; i < cur->nf; i++) {
+        sqlmy_wval *o = &vals[i];
+        const char *v = r[i];
+        size_t n = lens[i];
+        o->kind = SQLMY_W_NULL;
+        o->s = v;
+        o->n = n;
+        if (!v)
+            continue;
+        cdlt_status rc = CDLT_OK;
+        switch (cur->kinds[i]) {
+        case VK_NULL:
+            break;
+        case VK_INT:
+        case VK_UINT:
+        case VK_BIT:
+            o->kind = SQLMY_W_INT;
+            rc = wire_int(cur, i, v, n, &o->i, err);
+            break;
+        case VK_DOUBLE: {
+            tval t;
+            rc = convert(cur, i, v, n, NULL, &t, err);
+            o->kind = SQLMY_W_DOUBLE;
+            o->d = t.u.d;
+            break;
+        }
+        case VK_DOUBLE_DECIMAL: {
+            tval t;
+            rc = convert(cur, i, v, n, &cur->scratch, &t, err);
+            o->kind = SQLMY_W_TEXT;
+            o->s = t.u.s;
+            o->n = t.len;
+            break;
+        }
+        case VK_DECIMAL:
+        case VK_TEXT:
+            o->kind = SQLMY_W_TEXT;
+            break;
+        case VK_BINARY:
+            o->kind = SQLMY_W_BYTES;
+            break;
+        case VK_JSON:
+            o->kind = SQLMY_W_JSON;
+            break;
+        case VK_DATE:
+        case VK_DATETIME:
+        case VK_TIME: {
+            tval t; /* validated (and zero dates found) by the typed conversion */
+            rc = convert(cur, i, v, n, NULL, &t, err);
+            o->kind = t.type == DT_NONE ? SQLMY_W_NULL : SQLMY_W_TEXT;
+            break;
+        }
+        }
         if (rc != CDLT_OK)
             return rc;
     }

@@ -48,6 +48,23 @@ void sqlmy_map_type(const char *data_type, const char *column_type, int64_t char
  * (query keys: charset, unix_socket, connect_timeout, ssl_ca, ssl_cert, ssl_key, ssl_disabled).
  * The password is registered as a secret; errors show the URL masked. */
 cdlt_status sqlmy_connect(const char *url, sqlmy_conn **out, cdlt_error *err);
+/* The same from parts (a URL another parser split). Strings owned by the struct. */
+typedef struct sqlmy_opts {
+    char *user, *pw, *host, *db; /* NULL = none ("localhost", no database) */
+    unsigned port;               /* 0 = 3306 */
+    char *socket, *ssl_ca, *ssl_cert, *ssl_key;
+    unsigned connect_timeout;    /* seconds, 0 = 10 */
+    bool ssl_disabled;
+} sqlmy_opts;
+/* Is `scheme` (n bytes) a MySQL/MariaDB drivername ("mysql", "mysql+pymysql", "mariadb", ...)? */
+bool sqlmy_scheme_ok(const char *scheme, size_t n);
+/* One URL query key (pymysql's names, see sqlmy_connect) into o; CDLT_CONFIG for an unknown
+ * key or a bad value (message names `shown`, the masked URL). */
+cdlt_status sqlmy_opt_set(sqlmy_opts *o, const char *key, size_t klen, const char *val,
+                          const char *shown, cdlt_error *err);
+void sqlmy_opts_free(sqlmy_opts *o);
+cdlt_status sqlmy_connect_opts(const sqlmy_opts *o, const char *shown, sqlmy_conn **out,
+                               cdlt_error *err);
 void sqlmy_close(sqlmy_conn *c);
 /* Database of the URL ("" when none). */
 const char *sqlmy_database(const sqlmy_conn *c);
@@ -80,6 +97,27 @@ const char *sqlmy_cursor_colname(const sqlmy_cursor *cur, size_t i);
 /* Next row into row[0..ncols): strings/json live in `a` (or in the driver's row buffer until
  * the next call). *eof at the end. Errors name the table and column. */
 cdlt_status sqlmy_next(sqlmy_cursor *cur, arena *a, tval *row, bool *eof, cdlt_error *err);
+/* The same row as the server sent it, converted only where needed (for a caller that types
+ * values itself): integers (also YEAR, BIT) parsed, FLOAT as double, DOUBLE with hints as
+ * "%.10f" text (dlt's decimal), DECIMAL/dates/datetimes/times as the server's text (zero dates
+ * as NULL, TIME checked to be a time of day), text, bytes, MySQL JSON text. Strings are valid
+ * until the next call. */
+typedef enum sqlmy_wkind {
+    SQLMY_W_NULL = 0,
+    SQLMY_W_INT,
+    SQLMY_W_DOUBLE,
+    SQLMY_W_TEXT,
+    SQLMY_W_BYTES,
+    SQLMY_W_JSON
+} sqlmy_wkind;
+typedef struct sqlmy_wval {
+    sqlmy_wkind kind;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} sqlmy_wval;
+cdlt_status sqlmy_next_wire(sqlmy_cursor *cur, sqlmy_wval *vals, bool *eof, cdlt_error *err);
 /* Stops the query (the rest of the result is discarded) and frees the cursor. */
 void sqlmy_cursor_close(sqlmy_cursor *cur);
 /* For error messages: which table the cursor reads (may be set by the caller). */
