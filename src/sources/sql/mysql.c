@@ -38,7 +38,6 @@ struct sqlmy_cursor {
     vkind *kinds;
     char *table; /* for messages */
     bool done;
-    arena scratch; /* per-row text made here (DOUBLE as decimal), reset every row */
 };
 
 /* ---------------------------------------------------------------- connection */
@@ -339,9 +338,11 @@ cdlt_status sqlmy_connect_opts(const sqlmy_opts *u, const char *shown, sqlmy_con
         return rc;
     }
     /* TIMESTAMP columns come in UTC (they are stored in UTC; the session zone would shift
-     * them); a slow consumer must not make the server drop a streaming result. */
+     * them); a slow consumer must not make the server drop a streaming result; string
+     * literals we render use backslash escapes. */
     if (mysql_query(c->m, "SET time_zone = '+00:00', net_write_timeout = 3600, "
-                          "net_read_timeout = 3600")) {
+                          "net_read_timeout = 3600, "
+                          "sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')")) {
         cdlt_status rc = conn_error(c, "session setup failed", err);
         sqlmy_close(c);
         return rc;
@@ -382,15 +383,41 @@ static cdlt_status put_literal(sqlmy_conn *c, buf *out, const char *s)
     return put_bytes_literal(c, out, s, strlen(s));
 }
 
-static cdlt_status put_bytes_literal(sqlmy_conn *c, buf *out, const char *s, size_t n)
+cdlt_status sqlmy_quote_string(buf *out, const char *s, size_t n)
 {
     if (buf_reserve(out, 2 * n + 3) != CDLT_OK)
         return out->status;
-    out->data[out->len++] = '\'';
-    out->len += mysql_real_escape_string(c->m, out->data + out->len, s, (unsigned long)n);
-    out->data[out->len++] = '\'';
-    out->data[out->len] = '\0';
+    char *o = out->data + out->len;
+    *o++ = '\'';
+    for (size_t i = 0; i < n; i++) {
+        char e = 0;
+        switch (s[i]) {
+        case '\0': e = '0'; break;
+        case '\'': e = '\''; break;
+        case '"': e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case 0x1a: e = 'Z'; break;
+        default: break;
+        }
+        if (e) {
+            *o++ = '\\';
+            *o++ = e;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    out->len = (size_t)(o - out->data);
     return CDLT_OK;
+}
+
+static cdlt_status put_bytes_literal(sqlmy_conn *c, buf *out, const char *s, size_t n)
+{
+    (void)c;
+    return sqlmy_quote_string(out, s, n);
 }
 
 cdlt_status sqlmy_literal(sqlmy_conn *c, const tval *v, buf *out)
@@ -677,7 +704,6 @@ cdlt_status sqlmy_query(sqlmy_conn *c, const char *sql, const sqlmy_column *hint
         return err_nomem(err);
     }
     cur->c = c;
-    arena_init(&cur->scratch, 4096, 0);
     cur->res = res;
     cur->nf = nf;
     cur->fields = mysql_fetch_fields(res);
@@ -704,7 +730,6 @@ void sqlmy_cursor_close(sqlmy_cursor *cur)
         mysql_free_result(cur->res); /* reads and drops what the server still sends */
     mem_free(cur->kinds);
     mem_free(cur->table);
-    arena_free(&cur->scratch);
     mem_free(cur);
 }
 
@@ -938,98 +963,6 @@ cdlt_status sqlmy_next(sqlmy_cursor *cur, arena *a, tval *row, bool *eof, cdlt_e
             continue;
         }
         cdlt_status rc = convert(cur, i, r[i], lens[i], a, &row[i], err);
-        if (rc != CDLT_OK)
-            return rc;
-    }
-    return CDLT_OK;
-}
-
-/* Integers of the text protocol; also BIT (big-endian bytes). */
-static cdlt_status wire_int(sqlmy_cursor *cur, unsigned i, const char *v, size_t n, int64_t *out,
-                            cdlt_error *err)
-{
-    tval t;
-    cdlt_status rc = convert(cur, i, v, n, NULL, &t, err);
-    *out = t.u.i;
-    return rc;
-}
-
-cdlt_status sqlmy_next_wire(sqlmy_cursor *cur, sqlmy_wval *vals, bool *eof, cdlt_error *err)
-{
-    *eof = false;
-    if (cur->done) {
-        *eof = true;
-        return CDLT_OK;
-    }
-    MYSQL_ROW r = mysql_fetch_row(cur->res);
-    if (!r) {
-        cur->done = true;
-        if (mysql_errno(cur->c->m)) {
-            cdlt_status rc = conn_error(cur->c, "reading rows failed", err);
-            if (cur->table) {
-                err_prefix(err, "table '%s': ", cur->table);
-                err_set_table(err, cur->table);
-            }
-            return rc;
-        }
-        *eof = true;
-        return CDLT_OK;
-    }
-    arena_reset(&cur->scratch);
-    unsigned long *lens = mysql_fetch_lengths(cur->res);
-    for (unsigned i = 0; i < cur->nf; i++) {
-        sqlmy_wval *o = &vals[i];
-        const char *v = r[i];
-        size_t n = lens[i];
-        o->kind = SQLMY_W_NULL;
-        o->s = v;
-        o->n = n;
-        if (!v)
-            continue;
-        cdlt_status rc = CDLT_OK;
-        switch (cur->kinds[i]) {
-        case VK_NULL:
-            break;
-        case VK_INT:
-        case VK_UINT:
-        case VK_BIT:
-            o->kind = SQLMY_W_INT;
-            rc = wire_int(cur, i, v, n, &o->i, err);
-            break;
-        case VK_DOUBLE: {
-            tval t;
-            rc = convert(cur, i, v, n, NULL, &t, err);
-            o->kind = SQLMY_W_DOUBLE;
-            o->d = t.u.d;
-            break;
-        }
-        case VK_DOUBLE_DECIMAL: {
-            tval t;
-            rc = convert(cur, i, v, n, &cur->scratch, &t, err);
-            o->kind = SQLMY_W_TEXT;
-            o->s = t.u.s;
-            o->n = t.len;
-            break;
-        }
-        case VK_DECIMAL:
-        case VK_TEXT:
-            o->kind = SQLMY_W_TEXT;
-            break;
-        case VK_BINARY:
-            o->kind = SQLMY_W_BYTES;
-            break;
-        case VK_JSON:
-            o->kind = SQLMY_W_JSON;
-            break;
-        case VK_DATE:
-        case VK_DATETIME:
-        case VK_TIME: {
-            tval t; /* validated (and zero dates found) by the typed conversion */
-            rc = convert(cur, i, v, n, NULL, &t, err);
-            o->kind = t.type == DT_NONE ? SQLMY_W_NULL : SQLMY_W_TEXT;
-            break;
-        }
-        }
         if (rc != CDLT_OK)
             return rc;
     }

@@ -79,6 +79,9 @@ void sqlmy_table_free(sqlmy_table *t);
 
 /* `name` quoted as a MySQL identifier (backticks, inner backticks doubled), appended. */
 cdlt_status sqlmy_quote_ident(buf *out, const char *name);
+/* s[0..n) as a quoted MySQL string literal, appended (backslash escapes: connections of this
+ * reader switch NO_BACKSLASH_ESCAPES off, so this is safe whatever the server's sql_mode). */
+cdlt_status sqlmy_quote_string(buf *out, const char *s, size_t n);
 /* A value as a MySQL literal, appended (for incremental WHERE clauses): NULL, integers and
  * doubles as numbers, bool as 1/0, decimal as its text, text/binary/json escaped in quotes
  * (binary as X'..'), date 'YYYY-MM-DD', timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC
@@ -97,27 +100,6 @@ const char *sqlmy_cursor_colname(const sqlmy_cursor *cur, size_t i);
 /* Next row into row[0..ncols): strings/json live in `a` (or in the driver's row buffer until
  * the next call). *eof at the end. Errors name the table and column. */
 cdlt_status sqlmy_next(sqlmy_cursor *cur, arena *a, tval *row, bool *eof, cdlt_error *err);
-/* The same row as the server sent it, converted only where needed (for a caller that types
- * values itself): integers (also YEAR, BIT) parsed, FLOAT as double, DOUBLE with hints as
- * "%.10f" text (dlt's decimal), DECIMAL/dates/datetimes/times as the server's text (zero dates
- * as NULL, TIME checked to be a time of day), text, bytes, MySQL JSON text. Strings are valid
- * until the next call. */
-typedef enum sqlmy_wkind {
-    SQLMY_W_NULL = 0,
-    SQLMY_W_INT,
-    SQLMY_W_DOUBLE,
-    SQLMY_W_TEXT,
-    SQLMY_W_BYTES,
-    SQLMY_W_JSON
-} sqlmy_wkind;
-typedef struct sqlmy_wval {
-    sqlmy_wkind kind;
-    int64_t i;
-    double d;
-    const char *s;
-    size_t n;
-} sqlmy_wval;
-cdlt_status sqlmy_next_wire(sqlmy_cursor *cur, sqlmy_wval *vals, bool *eof, cdlt_error *err);
 /* Stops the query (the rest of the result is discarded) and frees the cursor. */
 void sqlmy_cursor_close(sqlmy_cursor *cur);
 /* For error messages: which table the cursor reads (may be set by the caller). */
