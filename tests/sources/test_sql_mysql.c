@@ -528,6 +528,25 @@ static void test_literals(void **state)
     assert_int_equal(count_where(c, "c_float", "=", &v), 1);
     v.type = DT_NONE;
     assert_int_equal(count_where(c, "c_int", "<=>", &v), 2);
+    /* every byte comes back as it went in */
+    static const char nasty[] = "a\\b\0c'\"\n\r\x1a\\";
+    buf q = BUF_INIT;
+    buf_puts(&q, "SELECT CAST(");
+    assert_int_equal(sqlmy_quote_string(&q, nasty, sizeof nasty - 1), CDLT_OK);
+    buf_puts(&q, " AS BINARY)");
+    sqlmy_cursor *cur = NULL;
+    cdlt_error err;
+    assert_int_equal(sqlmy_query(c, q.data, NULL, 0, &cur, &err), CDLT_OK);
+    arena a;
+    arena_init(&a, 1024, 0);
+    tval row[1];
+    bool eof;
+    assert_int_equal(sqlmy_next(cur, &a, row, &eof, &err), CDLT_OK);
+    assert_int_equal(row[0].len, sizeof nasty - 1);
+    assert_memory_equal(row[0].u.s, nasty, sizeof nasty - 1);
+    sqlmy_cursor_close(cur);
+    arena_free(&a);
+    buf_free(&q);
     sqlmy_close(c);
 }
 
