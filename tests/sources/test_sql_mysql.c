@@ -24,6 +24,9 @@ static MYSQL *admin(void)
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     if (!mysql_real_connect(m, host, user, pw, NULL, port, NULL, 0))
         fail_msg("connect: %s", mysql_error(m));
+    /* TIMESTAMP literals below are UTC whatever the machine's zone */
+    if (mysql_query(m, "SET time_zone = '+00:00'"))
+        fail_msg("%s", mysql_error(m));
     return m;
 }
 
