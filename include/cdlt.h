@@ -528,7 +528,8 @@ CDLT_API const char *cdlt_emitter_incremental_start(const cdlt_emitter *em);
 CDLT_API const char *cdlt_emitter_incremental_end(const cdlt_emitter *em);
 CDLT_API const char *cdlt_emitter_incremental_last(cdlt_emitter *em);
 /* A column hint as dlt writes it in `columns`: hint "hard_delete" | "merge_key" |
- * "primary_key" | "unique" with value "true"/"false", or "dedup_sort" with "asc"/"desc". The
+ * "primary_key" | "unique" | "timezone" with value "true"/"false", "dedup_sort" with
+ * "asc"/"desc", or "precision" | "scale" with a whole number ("10"). The
  * column is added (without a type) when the resource does not list it yet. */
 CDLT_API cdlt_status cdlt_resource_set_column_hint(cdlt_resource *r, const char *column,
                                                    const char *hint, const char *value);

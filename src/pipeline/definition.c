@@ -65,7 +65,7 @@ static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credenti
                                        "dataset_name", "pipelines_dir", "dev_mode", "progress",
                                        "source_name", "import_schema_path",
                                        "export_schema_path", "resource_defaults", "resources",
-                                       "rest_api", NULL};
+                                       "rest_api", "source", NULL};
 static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
                                         "merge_key", "max_table_nesting", "schema_contract",
                                         "columns", "selected", "limit", "incremental", NULL};
@@ -490,9 +490,17 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
         cdlt_definition_free(d);
         return rc;
     }
-    if (!rest && (!res || res->type != JV_ARRAY || res->len == 0)) {
-        rc = bad(d, err, "missing 'resources' (a list of {name, path, ...}) or 'rest_api' (dlt's "
-                         "rest_api_source dict)%s%s", "", "");
+    const jv *sq = jv_get(t, "source");
+    const char *sqt = sq && sq->type == JV_OBJECT ? str_of(jv_get(sq, "type")) : NULL;
+    if (sq && (!sqt || (strcmp(sqt, "sql_database") != 0 && strcmp(sqt, "sql_table") != 0))) {
+        rc = bad(d, err, "'source' must be a table with type = \"sql_database\" or "
+                         "\"sql_table\" (docs/sql_database.md)%s%s", "", "");
+        cdlt_definition_free(d);
+        return rc;
+    }
+    if (!rest && !sq && (!res || res->type != JV_ARRAY || res->len == 0)) {
+        rc = bad(d, err, "missing 'resources' (a list of {name, path, ...}), 'rest_api' (dlt's "
+                         "rest_api_source dict) or 'source' (sql_database)%s%s", "", "");
         cdlt_definition_free(d);
         return rc;
     }
@@ -746,7 +754,13 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
         return err_set(err, CDLT_INVALID_ARG, "no definition");
     const char *sname = str_of(jv_get(&d->tree, "source_name"));
     cdlt_source *s = NULL;
-    const char *dflt = jv_get(&d->tree, "rest_api") ? "rest_api" : d->name;
+    const jv *sq = jv_get(&d->tree, "source");
+    const char *sqt = sq ? str_of(jv_get(sq, "type")) : NULL;
+    /* dlt's source names: rest_api, sql_database; a lone sql_table resource takes the
+     * pipeline's */
+    const char *dflt = jv_get(&d->tree, "rest_api")                      ? "rest_api"
+                       : sqt && strcmp(sqt, "sql_database") == 0 ? "sql_database"
+                                                                 : d->name;
     if (cdlt_source_open(sname ? sname : dflt, &s) != CDLT_OK)
         return err_nomem(err);
     const jv *res = jv_get(&d->tree, "resources");
@@ -778,6 +792,13 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
                 err_prefix(err, "%s, line %d: ", d->path, line);
             else
                 err_prefix(err, "%s: ", d->path);
+            cdlt_source_free(s);
+            return rc;
+        }
+    }
+    if (sq) {
+        cdlt_status rc = pipe_sql_add(s, sq, "source", d->path, d->name, err);
+        if (rc != CDLT_OK) {
             cdlt_source_free(s);
             return rc;
         }

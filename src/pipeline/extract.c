@@ -360,6 +360,12 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         c->hints |= r->cols[i].hints;
         if (r->cols[i].dedup_sort)
             c->dedup_sort = r->cols[i].dedup_sort;
+        if (r->cols[i].timezone >= 0)
+            c->timezone = r->cols[i].timezone;
+        if (r->cols[i].precision >= 0)
+            c->precision = r->cols[i].precision;
+        if (r->cols[i].scale >= 0)
+            c->scale = r->cols[i].scale;
         if (r->cols[i].hints & HINT_PRIMARY_KEY)
             c->nullable = false;
     }

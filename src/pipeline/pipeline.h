@@ -33,6 +33,9 @@ typedef struct pipe_col {
     bool nullable; /* false = NOT NULL */
     uint32_t hints; /* HINT_* set by cdlt_resource_set_column_hint */
     int8_t dedup_sort; /* 0 none, 1 asc, -1 desc */
+    int8_t timezone;   /* -1 unset, 0 false, 1 true (timestamp/time columns) */
+    int32_t precision; /* -1 unset */
+    int32_t scale;     /* -1 unset */
 } pipe_col;
 
 struct cdlt_resource {
@@ -449,6 +452,11 @@ cdlt_status pipe_def_apply_hints(const char *defpath, cdlt_resource *r, const jv
  * prefixes config paths in errors; auth secrets come from the pipeline's config providers. */
 cdlt_status pipe_rest_add(cdlt_source *s, const jv *cfg, const char *where,
                           const char *defpath, const char *pipeline_name, cdlt_error *err);
+/* sqlsrc.c: add the table resources of a definition's `source = {type = "sql_database" |
+ * "sql_table", ...}` table to s (connects and reflects now). `where` names the table in
+ * errors ("source"). */
+cdlt_status pipe_sql_add(cdlt_source *s, const jv *cfg, const char *where, const char *defpath,
+                         const char *pipeline_name, cdlt_error *err);
 arena *pipe_emitter_arena(cdlt_emitter *em);
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
 

@@ -5,6 +5,7 @@
 #include "types/types.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static bool valid_name(const char *s)
 {
@@ -192,6 +193,9 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
         else {
             c->cols[c->ncols - 1].hints = r->cols[i].hints;
             c->cols[c->ncols - 1].dedup_sort = r->cols[i].dedup_sort;
+            c->cols[c->ncols - 1].timezone = r->cols[i].timezone;
+            c->cols[c->ncols - 1].precision = r->cols[i].precision;
+            c->cols[c->ncols - 1].scale = r->cols[i].scale;
         }
     }
     if (!ok) {
@@ -289,6 +293,8 @@ cdlt_status cdlt_resource_add_column(cdlt_resource *r, const char *name, const c
     c->name = mem_strdup(name);
     c->type = data_type && *data_type ? mem_strdup(data_type) : NULL;
     c->nullable = nullable;
+    c->timezone = -1;
+    c->precision = c->scale = -1;
     if (!c->name || (data_type && *data_type && !c->type)) {
         mem_free(c->name);
         mem_free(c->type);
@@ -398,7 +404,19 @@ cdlt_status cdlt_resource_set_column_hint(cdlt_resource *r, const char *column, 
     uint32_t bit = 0;
     int8_t sort = 0;
     bool on = false;
-    if (strcmp(hint, "dedup_sort") == 0) {
+    int32_t num = -1; /* precision / scale */
+    int8_t tz = -1;
+    if (strcmp(hint, "precision") == 0 || strcmp(hint, "scale") == 0) {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || v < 0 || v > 1000000)
+            return CDLT_INVALID_ARG;
+        num = (int32_t)v;
+    } else if (strcmp(hint, "timezone") == 0) {
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            return CDLT_INVALID_ARG;
+        tz = value[0] == 't';
+    } else if (strcmp(hint, "dedup_sort") == 0) {
         if (strcmp(value, "asc") != 0 && strcmp(value, "desc") != 0)
             return CDLT_INVALID_ARG;
         sort = value[0] == 'a' ? 1 : -1;
@@ -420,7 +438,13 @@ cdlt_status cdlt_resource_set_column_hint(cdlt_resource *r, const char *column, 
             return rc;
         c = &r->cols[r->ncols - 1];
     }
-    if (sort)
+    if (num >= 0 && hint[0] == 'p')
+        c->precision = num;
+    else if (num >= 0)
+        c->scale = num;
+    else if (tz >= 0)
+        c->timezone = tz;
+    else if (sort)
         c->dedup_sort = sort;
     else if (on)
         c->hints |= bit;

@@ -1,0 +1,91 @@
+/* sqlt.h: helpers of the SQL source tests: make SQLite files with the sqlite3 API, run the
+ * real `cdlt` binary on a definition, read results from the DuckDB file. */
+#ifndef CDLT_SQLT_H
+#define CDLT_SQLT_H
+
+#include "../e2e/cli_run.h"
+
+#include <sqlite3.h>
+
+/* Run SQL (several statements) against a SQLite file, creating it. */
+static void lite_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "sqlite: %s\n", msg ? msg : "?");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
+}
+
+/* A test folder with a definition p.toml, DuckDB file out.duckdb and pipelines dir. */
+typedef struct sqlt {
+    char *dir;
+    char def[1200], db[1200], pdir[1200], src[1200];
+} sqlt;
+
+static void sqlt_init(sqlt *t, const char *tag)
+{
+    t->dir = tu_mkdtemp(tag);
+    snprintf(t->def, sizeof t->def, "%s/p.toml", t->dir);
+    snprintf(t->db, sizeof t->db, "%s/out.duckdb", t->dir);
+    snprintf(t->pdir, sizeof t->pdir, "%s/pipelines", t->dir);
+    snprintf(t->src, sizeof t->src, "%s/src.db", t->dir);
+}
+
+static void sqlt_free(sqlt *t)
+{
+    tu_rm_rf(t->dir);
+    free(t->dir);
+}
+
+/* Write a definition: pipeline `name` into out.duckdb, dataset "d", then `source` (TOML). */
+static void sqlt_def(sqlt *t, const char *name, const char *source)
+{
+    char text[16384];
+    snprintf(text, sizeof text,
+             "pipeline_name = \"%s\"\ncredentials = \"%s\"\ndataset_name = \"d\"\n%s\n", name,
+             t->db, source);
+    write_text(t->def, text);
+}
+
+static cli_res sqlt_run(sqlt *t, const char *const *envs)
+{
+    const char *run[] = {"run", t->def, "--pipelines-dir", t->pdir, "--progress", "none", NULL};
+    return run_cli(t->dir, run, envs);
+}
+
+/* Run and expect success (prints stderr otherwise). */
+static void sqlt_run_ok(sqlt *t)
+{
+    cli_res r = sqlt_run(t, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "cdlt failed:\n%s\n%s\n", r.out ? r.out : "", r.err ? r.err : "");
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+}
+
+/* A DuckDB text result must equal want (NULL = the query fails or returns no row). */
+static void expect_text(const char *db, const char *sql, const char *want)
+{
+    char *got = pt_query_text(db, sql);
+    if (!want) {
+        assert_null(got);
+        return;
+    }
+    if (!got || strcmp(got, want) != 0)
+        fprintf(stderr, "query: %s\n  got:  %s\n  want: %s\n", sql, got ? got : "(none)", want);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+#endif

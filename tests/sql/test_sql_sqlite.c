@@ -1,0 +1,295 @@
+/* test_sql_sqlite.c: the sql_database source reading SQLite files (made here) into DuckDB
+ * with the real binary: every declared type lands with the type dlt gives it (values, NULLs,
+ * extremes, Unicode), reflection levels, 0 rows, 300 columns, hostile names, table_names and
+ * per-table settings, config errors naming the key (issue 13 #2, #3). */
+#include "sqlt.h"
+
+static const char TYPES_SQL[] =
+    "CREATE TABLE all_types(id INTEGER PRIMARY KEY, i INT NOT NULL, big BIGINT, small SMALLINT,"
+    " num NUMERIC(10,2), dec DECIMAL, r REAL, dbl DOUBLE, f FLOAT, t TEXT, vc VARCHAR(20),"
+    " ch CHAR(3), b BOOLEAN, ts DATETIME, tsp TIMESTAMP, d DATE, tm TIME, js JSON, bl BLOB,"
+    " untyped, money MONEY);"
+    "INSERT INTO all_types VALUES(1, 9223372036854775807, -9223372036854775808, 7, 12.5, 3,"
+    " 1.5e308, -2.25, 0.5, 'héllo wörld ✓ 日本', 'abc', 'xy', 1, '2024-01-02 03:04:05.123456',"
+    " '2024-02-29 23:59:59', '2024-12-31', '13:14:15', '{\"a\":[1,2],\"b\":\"x\"}', x'00ff10',"
+    " 42, 7.25);"
+    "INSERT INTO all_types(id, i) VALUES(2, 0);"
+    "INSERT INTO all_types VALUES(3, -1, 0, -32768, -99999999.99, 0.1, -1e-300, 0, 0, '', '',"
+    " '', 0, '1970-01-01 00:00:00', '0001-01-01 00:00:00', '0001-01-01', '00:00:00', '[]',"
+    " x'', 'text here', 0);";
+
+static void test_types_full(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-types");
+    lite_exec(t.src, TYPES_SQL);
+    char src[4096];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\" }", t.src);
+    sqlt_def(&t, "types", src);
+    sqlt_run_ok(&t);
+    expect_text(t.db,
+                "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY "
+                "ordinal_position) FROM information_schema.columns WHERE table_schema = 'd' "
+                "AND table_name = 'all_types' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+                "id:BIGINT,i:BIGINT,big:BIGINT,small:BIGINT,num:DECIMAL(10,2),"
+                "dec:DECIMAL(38,9),r:DOUBLE,dbl:DOUBLE,f:DOUBLE,t:VARCHAR,vc:VARCHAR,ch:VARCHAR,"
+                "b:BOOLEAN,ts:TIMESTAMP,tsp:TIMESTAMP,d:DATE,tm:TIME,js:JSON,bl:BLOB,"
+                /* no type: inferred from the data (an int, then text: a variant column) */
+                "money:DECIMAL(38,9),untyped:BIGINT,untyped__v_text:VARCHAR");
+    /* NOT NULL and the primary key come from reflection */
+    expect_text(t.db,
+                "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+                "information_schema.columns WHERE table_schema = 'd' AND table_name = "
+                "'all_types' AND is_nullable = 'NO' AND column_name NOT LIKE '\\_dlt%' "
+                "ESCAPE '\\'",
+                "id,i");
+    expect_text(t.db,
+                "SELECT concat_ws('|', i, big, small, num, dec, r, dbl, f, t, vc, ch, b, ts, "
+                "tsp, d, tm, js, hex(bl), untyped, money) FROM d.all_types WHERE id = 1",
+                "9223372036854775807|-9223372036854775808|7|12.50|3.000000000|1.5e+308|-2.25|"
+                "0.5|héllo wörld ✓ 日本|abc|xy|true|2024-01-02 03:04:05.123456|"
+                "2024-02-29 23:59:59|2024-12-31|13:14:15|{\"a\":[1,2],\"b\":\"x\"}|00FF10|42|"
+                "7.250000000");
+    expect_text(t.db,
+                "SELECT concat_ws('|', i, coalesce(big::text, 'N'), coalesce(num::text, 'N'), "
+                "coalesce(t, 'N'), coalesce(ts::text, 'N'), coalesce(js::text, 'N'), "
+                "coalesce(hex(bl), 'N'), coalesce(untyped::text, 'N')) FROM d.all_types WHERE "
+                "id = 2",
+                "0|N|N|N|N|N|N|N");
+    expect_text(t.db,
+                "SELECT concat_ws('|', small, num, dec, r, t = '', b, ts, tsp, d, tm, js, "
+                "hex(bl) = '', untyped_text, money) FROM (SELECT *, untyped__v_text AS "
+                "untyped_text FROM d.all_types) WHERE id = 3",
+                "-32768|-99999999.99|0.100000000|-1e-300|true|false|1970-01-01 00:00:00|"
+                "0001-01-01 00:00:00|0001-01-01|00:00:00|[]|true|text here|0.000000000");
+    sqlt_free(&t);
+}
+
+static void test_levels(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-levels");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY, vc VARCHAR(20), s SMALLINT, "
+                     "n NUMERIC(6,3), js JSON, d DATE, bl BLOB(16));"
+                     "INSERT INTO a VALUES(1, 'x', 2, 1.5, '{\"k\":{\"z\":1}}', '2024-01-01',"
+                     " x'01');");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "reflection_level = \"full_with_precision\" }", t.src);
+    sqlt_def(&t, "lv1", src);
+    sqlt_run_ok(&t);
+    expect_text(t.db,
+                "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY "
+                "ordinal_position) FROM information_schema.columns WHERE table_schema = 'd' "
+                "AND table_name = 'a' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+                "id:BIGINT,vc:VARCHAR,s:INTEGER,n:DECIMAL(6,3),js:JSON,d:DATE,bl:BLOB");
+    /* minimal: no types from reflection; json unpacks into a nested table as in dlt */
+    sqlt_free(&t);
+    sqlt_init(&t, "sql-levels-min");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY, vc VARCHAR(20), n NUMERIC(6,3), "
+                     "js JSON, d DATE, lst JSON);"
+                     "INSERT INTO a VALUES(1, 'x', 1.5, '{\"k\":{\"z\":1}}', '2024-01-01', "
+                     "'[1,2,3]');");
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "reflection_level = \"minimal\" }", t.src);
+    sqlt_def(&t, "lv2", src);
+    sqlt_run_ok(&t);
+    expect_text(t.db,
+                "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY "
+                "ordinal_position) FROM information_schema.columns WHERE table_schema = 'd' "
+                "AND table_name = 'a' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+                /* typed columns first: the others get their type from the data */
+                "n:DECIMAL(38,9),d:DATE,id:BIGINT,vc:VARCHAR,js__k__z:BIGINT");
+    expect_text(t.db, "SELECT string_agg(value::text, ',' ORDER BY _dlt_list_idx) FROM d.a__lst",
+                "1,2,3");
+    sqlt_free(&t);
+}
+
+static void test_empty_wide_hostile(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-shapes");
+    /* 300 columns */
+    char *sql = malloc(64 * 1024);
+    size_t n = (size_t)sprintf(sql, "CREATE TABLE wide(id INTEGER PRIMARY KEY");
+    for (int i = 0; i < 299; i++)
+        n += (size_t)sprintf(sql + n, ", c%03d %s", i, i % 3 == 0 ? "TEXT" : i % 3 == 1 ? "INT" : "REAL");
+    n += (size_t)sprintf(sql + n, "); INSERT INTO wide VALUES(1");
+    for (int i = 0; i < 299; i++)
+        n += (size_t)sprintf(sql + n, i % 3 == 0 ? ", 'v%d'" : ", %d", i);
+    n += (size_t)sprintf(sql + n, "), (2");
+    for (int i = 0; i < 299; i++)
+        n += (size_t)sprintf(sql + n, ", NULL");
+    sprintf(sql + n, ");");
+    lite_exec(t.src, sql);
+    free(sql);
+    /* 0 rows, hostile names: quotes, spaces, 100 characters */
+    char longname[101];
+    memset(longname, 'x', 100);
+    longname[100] = 0;
+    char hostile[2048];
+    snprintf(hostile, sizeof hostile,
+             "CREATE TABLE empty_one(id INTEGER PRIMARY KEY, v TEXT);"
+             "CREATE TABLE \"it's \"\"quoted\"\" table\"(\"col with space\" TEXT, "
+             "\"Weird\"\"Col'\" INT, \"%s\" TEXT);"
+             "INSERT INTO \"it's \"\"quoted\"\" table\" VALUES('a b', 1, 'long');"
+             "CREATE TABLE \"%s\"(id INT); INSERT INTO \"%s\" VALUES(5);",
+             longname, longname, longname);
+    lite_exec(t.src, hostile);
+    char src[4096];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", chunk_size = 1 }",
+             t.src);
+    sqlt_def(&t, "shapes", src);
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "wide"), 2);
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM information_schema.columns WHERE "
+                                        "table_schema = 'd' AND table_name = 'wide'"),
+                     300 + 2);
+    expect_text(t.db, "SELECT concat_ws('|', c000, c001, c002, c298) FROM d.wide WHERE id = 1",
+                "v0|1|2.0|298");
+    expect_text(t.db, "SELECT data_type FROM information_schema.columns WHERE table_schema = 'd'"
+                      " AND table_name = 'wide' AND column_name = 'c002'", "DOUBLE");
+    assert_true(pt_count(t.db, "d", "empty_one") <= 0); /* no rows: nothing or an empty table */
+    char q[1024];
+    snprintf(q, sizeof q, "SELECT concat_ws('|', col_with_space, weird_colx, \"%s\") FROM "
+                          "d.it_s_quoted_table", longname); /* dlt's snake_case names */
+    expect_text(t.db, q, "a b|1|long");
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM information_schema.tables WHERE "
+                                        "table_schema = 'd' AND length(table_name) <= 100 AND "
+                                        "table_name LIKE 'xxxx%'"),
+                     1);
+    sqlt_free(&t);
+}
+
+static void test_table_names_and_settings(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-names");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY, v TEXT, secret TEXT);"
+                     "CREATE TABLE b(id INTEGER PRIMARY KEY);"
+                     "CREATE VIEW va AS SELECT id, v FROM a;"
+                     "INSERT INTO a VALUES(1,'one','s1'),(2,'two','s2'),(3,'three','s3');"
+                     "INSERT INTO b VALUES(1);");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "table_names = [\"a\", \"va\"]\n"
+             "[source.tables.a]\nwhere = \"id >= 2\"\nexcluded_columns = [\"secret\"]\n"
+             "table_name = \"a_copy\"\n",
+             t.src);
+    sqlt_def(&t, "names", src);
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "a_copy"), 2);
+    assert_int_equal(pt_count(t.db, "d", "va"), 3); /* views named in table_names are read */
+    assert_int_equal(pt_count(t.db, "d", "b"), -1);
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM information_schema.columns WHERE "
+                                        "table_schema = 'd' AND column_name = 'secret'"),
+                     0);
+    sqlt_free(&t);
+}
+
+static void test_config_errors(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-errs");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY);");
+    char src[4096];
+    /* unknown key: named with its config path and a suggestion */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "chunksize = 5 }", t.src);
+    sqlt_def(&t, "e1", src);
+    cli_res r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "source.chunksize"));
+    assert_non_null(strstr(r.err, "chunk_size"));
+    res_free(&r);
+    /* unknown per-table key */
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "[source.tables.a]\nwhere_clause = \"x\"\n", t.src);
+    sqlt_def(&t, "e2", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "source.tables.a.where_clause"));
+    res_free(&r);
+    /* a table that does not exist */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "table_names = [\"nope\"] }", t.src);
+    sqlt_def(&t, "e3", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "'nope' does not exist"));
+    res_free(&r);
+    /* a missing database file */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s/none.db\" }",
+             t.dir);
+    sqlt_def(&t, "e4", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "none.db"));
+    res_free(&r);
+    /* a bad reflection level */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "reflection_level = \"most\" }", t.src);
+    sqlt_def(&t, "e5", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "source.reflection_level"));
+    res_free(&r);
+    /* an unknown dialect */
+    sqlt_def(&t, "e6", "source = { type = \"sql_database\", credentials = "
+                       "\"oracle://u:topsecretpw@h/db\" }");
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "oracle"));
+    assert_null(strstr(r.err, "topsecretpw"));
+    assert_null(strstr(r.out, "topsecretpw"));
+    res_free(&r);
+    sqlt_free(&t);
+}
+
+/* Credentials from the environment in dlt's layout. */
+static void test_credentials_env(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-env");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY); INSERT INTO a VALUES(1),(2);");
+    sqlt_def(&t, "envp", "source = { type = \"sql_table\", table = \"a\" }");
+    char env[1400];
+    snprintf(env, sizeof env, "SOURCES__SQL_DATABASE__CREDENTIALS=sqlite:///%s", t.src);
+    const char *envs[] = {env, NULL};
+    cli_res r = sqlt_run(&t, envs);
+    if (r.code)
+        fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(pt_count(t.db, "d", "a"), 2);
+    sqlt_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_types_full),
+        cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_empty_wide_hostile),
+        cmocka_unit_test(test_table_names_and_settings),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_credentials_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
