@@ -466,6 +466,10 @@ bool pipe_ahead_adopt(pipe_ahead *a, nctx *c, schema **io_s, const store_names *
     json_opts o = {0, 0, "schema"};
     schema *ms = NULL;
     const char *why = files_check(a, files);
+    /* its load files must all be there (nothing may have cleared load/new in between) */
+    for (size_t i = 0; !why && i < a->c.nahead_files; i++)
+        if (!store_exists(a->c.ahead_files[i].path))
+            why = "a load file it wrote is gone";
     if (!why && (schema_to_json(*io_s, false, &s1text) != CDLT_OK ||
                  schema_to_json(a->w, false, &wtext) != CDLT_OK ||
                  json_parse(a->snap.data, a->snap.len, &mem, &o, &s0, &e) != CDLT_OK ||

@@ -309,13 +309,16 @@ cdlt_status pipe_newest_load_id(const cdlt_pipeline *p, char out[40], cdlt_error
 }
 
 /* Empty a temp folder of killed runs. */
-static cdlt_status clear_dir(cdlt_pipeline *p, const char *rel, cdlt_error *err)
+static cdlt_status clear_dir_but(cdlt_pipeline *p, const char *rel, const char *keep,
+                                 cdlt_error *err)
 {
     buf dir = BUF_INIT, item = BUF_INIT;
     store_names n = {0};
     cdlt_status rc = pipe_path(p, &dir, rel, NULL) == CDLT_OK ? store_list(dir.data, &n, err)
                                                               : err_nomem(err);
     for (size_t i = 0; rc == CDLT_OK && i < n.n; i++) {
+        if (keep && strcmp(n.names[i], keep) == 0)
+            continue;
         LOG_INFO("removing unfinished package %s/%s of an interrupted run", rel, n.names[i]);
         if (store_path(&item, dir.data, n.names[i], NULL) != CDLT_OK)
             rc = err_nomem(err);
@@ -328,11 +331,18 @@ static cdlt_status clear_dir(cdlt_pipeline *p, const char *rel, cdlt_error *err)
     return rc;
 }
 
+static cdlt_status clear_dir(cdlt_pipeline *p, const char *rel, cdlt_error *err)
+{
+    return clear_dir_but(p, rel, NULL, err);
+}
+
 cdlt_status pipe_cleanup(cdlt_pipeline *p, cdlt_error *err)
 {
     cdlt_status rc = clear_dir(p, STORE_EXTRACT_NEW, err);
+    /* this process's normalize-ahead work for the package it just extracted is not left over
+     * from an interrupted run: the normalize phase takes it (ahead.c) */
     if (rc == CDLT_OK)
-        rc = clear_dir(p, STORE_LOAD_NEW, err);
+        rc = clear_dir_but(p, STORE_LOAD_NEW, pipe_ahead_load_id(p->ahead), err);
     if (rc != CDLT_OK)
         return rc;
     /* an extracted package whose normalized copy was committed (killed before the delete) */
@@ -1104,8 +1114,12 @@ cdlt_status cdlt_pipeline_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refre
     if (own && begin_info(p) != CDLT_OK)
         return err_nomem(err);
     rc = maybe_restore(p, err);
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK) {
+        /* a normalize call that follows adopts the work; else it goes at cdlt_pipeline_free */
+        p->ahead_now = p->overlap_extract;
         rc = extract_bound(p, src, refresh, err);
+        p->ahead_now = false;
+    }
     return own ? end_info(p, rc, err, NULL) : rc;
 }
 

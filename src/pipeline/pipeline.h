@@ -345,7 +345,7 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, pipe_sync_outcome 
  * pipe_load (which then reports the error exactly as without overlap). ---- */
 #define PIPE_OVERLAP_FILE_MAX (8ull << 20) /* rotation while overlapping: load starts early */
 /* items-file rotation while normalizing ahead: the thread starts after the first one */
-#define PIPE_AHEAD_FILE_BYTES (4ull << 20)
+#define PIPE_AHEAD_FILE_BYTES (1ull << 20)
 typedef struct pipe_ovl pipe_ovl;
 /* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
  * line) when overlap is not possible for this package; never fails the run. */
