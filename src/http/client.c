@@ -728,6 +728,8 @@ cdlt_status http_url_set_param(buf *out, const char *url, const char *name, cons
     buf_clear(out);
     const char *q = strchr(url, '?');
     const char *frag = strchr(url, '#');
+    if (q && frag && frag < q)
+        q = NULL; /* "a#b?c": the '?' is part of the fragment, not a query */
     size_t base_len = q ? (size_t)(q - url) : frag ? (size_t)(frag - url) : strlen(url);
     buf_append(out, url, base_len);
     bool first = true, done = false;

@@ -214,6 +214,11 @@ static void test_urls(void **st)
     assert_string_equal(b.data, "http://h/p?a=1&page=3&b=2");
     http_url_set_param(&b, "http://h/p", "q", "a b&c");
     assert_string_equal(b.data, "http://h/p?q=a%20b%26c");
+    /* a '?' after '#' belongs to the fragment: the param goes before it */
+    http_url_set_param(&b, "http://h/p#top?x=1", "page", "2");
+    assert_string_equal(b.data, "http://h/p?page=2#top?x=1");
+    http_url_set_param(&b, "http://h/p?a=1#f", "page", "2");
+    assert_string_equal(b.data, "http://h/p?a=1&page=2#f");
     buf_clear(&b);
     http_url_encode(&b, "2024-01-01T00:00:00Z", 20);
     assert_string_equal(b.data, "2024-01-01T00%3A00%3A00Z");
