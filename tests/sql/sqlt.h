@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 /* Run SQL (several statements) against a SQLite file, creating it. */
-static void lite_exec(const char *path, const char *sql)
+static inline void lite_exec(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -21,7 +21,7 @@ static void lite_exec(const char *path, const char *sql)
     assert_int_equal(rc, SQLITE_OK);
 }
 
-static void write_text(const char *path, const char *text)
+static inline void write_text(const char *path, const char *text)
 {
     assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
 }
@@ -32,7 +32,7 @@ typedef struct sqlt {
     char def[1200], db[1200], pdir[1200], src[1200];
 } sqlt;
 
-static void sqlt_init(sqlt *t, const char *tag)
+static inline void sqlt_init(sqlt *t, const char *tag)
 {
     t->dir = tu_mkdtemp(tag);
     snprintf(t->def, sizeof t->def, "%s/p.toml", t->dir);
@@ -41,14 +41,14 @@ static void sqlt_init(sqlt *t, const char *tag)
     snprintf(t->src, sizeof t->src, "%s/src.db", t->dir);
 }
 
-static void sqlt_free(sqlt *t)
+static inline void sqlt_free(sqlt *t)
 {
     tu_rm_rf(t->dir);
     free(t->dir);
 }
 
 /* Write a definition: pipeline `name` into out.duckdb, dataset "d", then `source` (TOML). */
-static void sqlt_def(sqlt *t, const char *name, const char *source)
+static inline void sqlt_def(sqlt *t, const char *name, const char *source)
 {
     char text[16384];
     snprintf(text, sizeof text,
@@ -57,14 +57,14 @@ static void sqlt_def(sqlt *t, const char *name, const char *source)
     write_text(t->def, text);
 }
 
-static cli_res sqlt_run(sqlt *t, const char *const *envs)
+static inline cli_res sqlt_run(sqlt *t, const char *const *envs)
 {
     const char *run[] = {"run", t->def, "--pipelines-dir", t->pdir, "--progress", "none", NULL};
     return run_cli(t->dir, run, envs);
 }
 
 /* Run and expect success (prints stderr otherwise). */
-static void sqlt_run_ok(sqlt *t)
+static inline void sqlt_run_ok(sqlt *t)
 {
     cli_res r = sqlt_run(t, NULL);
     if (r.code != 0)
@@ -74,7 +74,7 @@ static void sqlt_run_ok(sqlt *t)
 }
 
 /* A DuckDB text result must equal want (NULL = the query fails or returns no row). */
-static void expect_text(const char *db, const char *sql, const char *want)
+static inline void expect_text(const char *db, const char *sql, const char *want)
 {
     char *got = pt_query_text(db, sql);
     if (!want) {

@@ -281,6 +281,53 @@ static void test_credentials_env(void **st)
     sqlt_free(&t);
 }
 
+/* Incremental on a DATETIME cursor over two runs with rows inserted and updated between,
+ * merged on the reflected primary key; an integer cursor with row_order and end_value. */
+static void test_incremental_merge(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-inc");
+    lite_exec(t.src, "CREATE TABLE ev(id INTEGER PRIMARY KEY, v TEXT, updated DATETIME);"
+                     "INSERT INTO ev VALUES(1,'a','2024-01-01 00:00:00'),"
+                     "(2,'b','2024-01-05 10:00:00'),(3,'c','2024-01-06 00:00:00');"
+                     "CREATE TABLE seq(n INTEGER PRIMARY KEY, v TEXT);"
+                     "INSERT INTO seq VALUES(1,'x'),(2,'y'),(3,'z'),(4,'w');");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "write_disposition = \"merge\"\n"
+             "[source.tables.ev.incremental]\ncursor_path = \"updated\"\n"
+             "initial_value = \"2024-01-02T00:00:00\"\n"
+             "[source.tables.seq.incremental]\ncursor_path = \"n\"\ninitial_value = 2\n"
+             "end_value = 4\nrow_order = \"asc\"\n",
+             t.src);
+    sqlt_def(&t, "inc", src);
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "ev"), 2);
+    expect_text(t.db, "SELECT string_agg(n::text, ',' ORDER BY n) FROM d.seq", "2,3");
+    lite_exec(t.src, "UPDATE ev SET v = 'B', updated = '2024-02-01 00:00:00' WHERE id = 2;"
+                     "INSERT INTO ev VALUES(4,'d','2024-02-02 00:00:00');"
+                     "INSERT INTO ev VALUES(5,'old','2023-01-01 00:00:00');");
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "ev"), 3);
+    expect_text(t.db, "SELECT string_agg(id || v, ',' ORDER BY id) FROM d.ev", "2B,3c,4d");
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM d.ev WHERE _dlt_load_id = "
+                                        "(SELECT max(_dlt_load_id) FROM d.ev)"),
+                     2);
+    /* the cursor column must exist */
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_table\"\ntable = \"ev\"\n"
+             "credentials = \"sqlite:///%s\"\n"
+             "[source.incremental]\ncursor_path = \"nope\"\n", t.src);
+    sqlt_def(&t, "inc2", src);
+    cli_res r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "'nope' does not exist"));
+    res_free(&r);
+    sqlt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_table_names_and_settings),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_credentials_env),
+        cmocka_unit_test(test_incremental_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

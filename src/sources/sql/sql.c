@@ -8,7 +8,8 @@
 #include <string.h>
 
 /* Known backends; a backend added later is one more line here. */
-static const sql_backend *const BACKENDS[] = {&sql_backend_sqlite, &sql_backend_mysql, NULL};
+static const sql_backend *const BACKENDS[] = {&sql_backend_sqlite, &sql_backend_postgres,
+                                              &sql_backend_mysql, NULL};
 
 sql_column *sql_table_add(sql_table *t, const char *name, const char *db_type)
 {

@@ -106,5 +106,7 @@ const sql_backend *sql_backend_for(const sql_url *u, cdlt_error *err);
 
 /* Per-backend type mapping of a declared type (exposed for tests). */
 void sql_sqlite_map_type(const char *decl, sql_column *c);
+void sql_pg_map_type(const char *typname, char typcategory, int typmod, bool is_array,
+                     bool is_enum, sql_column *c);
 
 #endif /* CDLT_SQL_H */
