@@ -328,6 +328,20 @@ static void test_incremental_merge(void **st)
     sqlt_free(&t);
 }
 
+/* The bundled sample parses (its credentials come from the environment at run time). */
+static void test_sample_parses(void **st)
+{
+    (void)st;
+    cdlt_definition *d = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(cdlt_definition_load(tu_source_path("samples/sql_database.toml"), &d, &err),
+                     CDLT_OK);
+    cdlt_pipeline_options o = {0};
+    cdlt_definition_options(d, &o);
+    assert_string_equal(o.pipeline_name, "sql_copy");
+    cdlt_definition_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_credentials_env),
         cmocka_unit_test(test_incremental_merge),
+        cmocka_unit_test(test_sample_parses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
