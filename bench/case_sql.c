@@ -11,6 +11,8 @@
  * Checksum: rows in the DuckDB table = rows in the source table, and sum(id) equal. */
 #include "bench.h"
 
+#include "json/json.h"
+
 #include <duckdb.h>
 #include <mysql.h>
 #include <stdio.h>
@@ -40,7 +42,8 @@ static double run_cli(const char *bin, const char *def, const char *pdir, const 
     if (pid == 0) {
         if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
             _exit(127);
-        execl(bin, bin, "run", def, "--pipelines-dir", pdir, "--progress", "none", (char *)NULL);
+        execl(bin, bin, "run", def, "--pipelines-dir", pdir, "--progress", "none", "--json",
+              (char *)NULL);
         _exit(127);
     }
     int status = 0;
@@ -55,6 +58,35 @@ static double run_cli(const char *bin, const char *def, const char *pdir, const 
         return -1;
     }
     return t;
+}
+
+/* seconds of one phase in the --json load info printed to `log` */
+static void phases(const char *log, double *ex, double *no, double *lo)
+{
+    *ex = *no = *lo = 0;
+    FILE *f = fopen(log, "r");
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = f ? getdelim(&text, &cap, '\0', f) : -1;
+    if (f)
+        fclose(f);
+    const char *brace = n > 0 ? strchr(text, '{') : NULL;
+    arena a;
+    arena_init(&a, 65536, 0);
+    jv info;
+    if (brace && json_parse(brace, strlen(brace), &a, NULL, &info, NULL) == CDLT_OK) {
+        const char *names[3] = {"extract", "normalize", "load"};
+        double *outs[3] = {ex, no, lo};
+        const jv *p = jv_get(&info, "phases");
+        for (int i = 0; i < 3; i++) {
+            const jv *ph = p ? jv_get(p, names[i]) : NULL;
+            const jv *sec = ph ? jv_get(ph, "seconds") : NULL;
+            if (sec)
+                *outs[i] = sec->type == JV_DOUBLE ? sec->u.d : sec->type == JV_INT ? (double)sec->u.i : 0;
+        }
+    }
+    arena_free(&a);
+    free(text);
 }
 
 /* rows and sum(id) of the loaded table */
@@ -110,7 +142,7 @@ static int measure(bench_ctx *ctx, const char *name, const char *dir, const char
     snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
     snprintf(log, sizeof log, "%s/run.log", dir);
     snprintf(db, sizeof db, "%s/out.duckdb", dir);
-    double best = 1e30;
+    double best = 1e30, ex = 0, no = 0, lo = 0;
     long best_kb = 0;
     for (int rep = 0; rep < (ctx->repeat > 0 ? ctx->repeat : 1); rep++) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", pdir, db);
@@ -123,6 +155,7 @@ static int measure(bench_ctx *ctx, const char *name, const char *dir, const char
         if (t < best) {
             best = t;
             best_kb = kb;
+            phases(log, &ex, &no, &lo);
         }
     }
     long long rows = 0, sum = 0;
@@ -134,8 +167,10 @@ static int measure(bench_ctx *ctx, const char *name, const char *dir, const char
         return 1;
     }
     char extra[512];
-    snprintf(extra, sizeof extra, "cli_rss_mb=%.1f %s_s=%.3f %s_rows_s=%.0f ratio=%.2f checksum=%lld",
-             (double)best_kb / 1024.0, ref_name, ref_s, ref_name,
+    snprintf(extra, sizeof extra,
+             "extract_s=%.3f normalize_s=%.3f load_s=%.3f cli_rss_mb=%.1f %s_s=%.3f "
+             "%s_rows_s=%.0f ratio=%.2f checksum=%lld",
+             ex, no, lo, (double)best_kb / 1024.0, ref_name, ref_s, ref_name,
              ref_s > 0 ? (double)rows / ref_s : 0, ref_s > 0 ? best / ref_s : 0, sum);
     bench_report(ctx, name, (uint64_t)rows, 0, best, extra);
     return 0;

@@ -855,12 +855,14 @@ static cdlt_status convert(sqlmy_cursor *cur, unsigned i, const char *v, size_t 
             o->u.d = d;
             return CDLT_OK;
         }
-        /* SQLAlchemy: Decimal("%.10f" % value) */
-        int len = snprintf(NULL, 0, "%.10f", d);
-        char *s = arena_alloc(a, (size_t)len + 1);
+        /* SQLAlchemy: Decimal("%.10f" % value); the largest double needs 309 + 11 bytes */
+        char fixed[400];
+        int len = snprintf(fixed, sizeof fixed, "%.10f", d);
+        if (len < 0 || (size_t)len >= sizeof fixed)
+            return bad_value(cur, i, "not a finite number", v, n, err);
+        char *s = arena_strndup(a, fixed, (size_t)len);
         if (!s)
             return err_nomem(err);
-        snprintf(s, (size_t)len + 1, "%.10f", d);
         o->type = DT_DECIMAL;
         o->u.s = s;
         o->len = (uint32_t)len;
