@@ -5,6 +5,8 @@
  * refused connection fail with a clear message that never shows the password. */
 #include "sqlt.h"
 
+#include "core/core.h"
+
 #include <mysql.h>
 
 #define DB "t_sql_mariadb"
@@ -175,11 +177,87 @@ static void test_wrong_password_and_refused(void **state)
     sqlt_free(&t);
 }
 
+static void my_run(const char *sql)
+{
+    MYSQL *m = admin();
+    run(m, "USE " DB);
+    run(m, sql);
+    mysql_close(m);
+}
+
+static void test_300_columns(void **state)
+{
+    (void)state;
+    buf q = BUF_INIT, v = BUF_INIT;
+    buf_puts(&q, "CREATE TABLE wide (id INT PRIMARY KEY");
+    buf_puts(&v, "INSERT INTO wide VALUES (1");
+    for (int i = 1; i < 300; i++) {
+        buf_printf(&q, ", `Column Number %03d` %s", i, i % 3 ? "INT" : "VARCHAR(10)");
+        buf_printf(&v, i % 3 ? ", %d" : ", 's%d'", i);
+    }
+    buf_puts(&q, ")");
+    buf_puts(&v, ")");
+    my_run(q.data);
+    my_run(v.data);
+    buf_free(&q);
+    buf_free(&v);
+    sqlt t;
+    sqlt_init(&t, "sql-mariadb-wide");
+    def_tables(&t, db_url(), "\"wide\"");
+    sqlt_run_ok(&t);
+    expect_text(t.db,
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'd' "
+                "AND table_name = 'wide' AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'",
+                "300");
+    expect_text(t.db, "SELECT column_number_299::text || column_number_297 FROM d.wide", "299s297");
+    sqlt_free(&t);
+}
+
+static void test_incremental_merge(void **state)
+{
+    (void)state;
+    my_run("CREATE TABLE orders (id INT, region VARCHAR(8), qty INT, updated_at DATETIME(6),"
+           " PRIMARY KEY (region, id))");
+    my_run("INSERT INTO orders VALUES (1, 'eu', 10, '2024-01-01 00:00:00'),"
+           " (2, 'eu', 20, '2024-01-02 00:00:00.5'), (1, 'us', 30, '2024-01-03 00:00:00')");
+    sqlt t;
+    sqlt_init(&t, "sql-mariadb-inc");
+    char src[2048];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"%s\"\n"
+             "table_names = [\"orders\"]\nwrite_disposition = \"merge\"\n"
+             "[source.tables.orders.incremental]\ncursor_path = \"updated_at\"\n"
+             "initial_value = \"2024-01-01T12:00:00\"\n",
+             db_url());
+    sqlt_def(&t, "mariadb_inc", src);
+    sqlt_run_ok(&t);
+    /* the row before initial_value is not read */
+    assert_int_equal(pt_count(t.db, "d", "orders"), 2);
+    my_run("UPDATE orders SET qty = 21, updated_at = '2024-02-01 00:00:00.25' WHERE id = 2");
+    my_run("INSERT INTO orders VALUES (3, 'eu', 40, '2024-02-02 00:00:00')");
+    sqlt_run_ok(&t);
+    /* merged on the reflected key (region, id): the update replaced its row */
+    assert_int_equal(pt_count(t.db, "d", "orders"), 3);
+    expect_text(t.db, "SELECT string_agg(region || id || ':' || qty, ',' ORDER BY region, id) "
+                      "FROM d.orders", "eu2:21,eu3:40,us1:30");
+    /* the second run read only what changed (the WHERE went to the server: 2 rows) */
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM d.orders WHERE _dlt_load_id = "
+                                        "(SELECT max(_dlt_load_id) FROM d.orders)"),
+                     2);
+    /* a third run reads nothing new */
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "orders"), 3);
+    expect_text(t.db, "SELECT max(updated_at)::text FROM d.orders", "2024-02-02 00:00:00");
+    sqlt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_type_into_duckdb),
         cmocka_unit_test(test_wrong_password_and_refused),
+        cmocka_unit_test(test_incremental_merge),
+        cmocka_unit_test(test_300_columns),
     };
     (void)lite_exec; /* sqlt.h's SQLite helper: not needed here */
     return cmocka_run_group_tests(tests, setup, teardown);
