@@ -10,6 +10,7 @@
 #include "sources/sql/sql.h"
 #include "types/types.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,12 @@ typedef struct sql_glue {
     char *schema;           /* database schema, NULL = the connection's default */
     int level;              /* LVL_* */
     size_t chunk_size;      /* rows per emitted page */
+    bool parallel;          /* read the tables concurrently (parallelize = true) */
+    int workers;            /* at most this many tables at once */
+    struct sql_tres **tabs; /* the table resources' data, in source order (parallel runs) */
+    cdlt_resource **res;    /* their resources */
+    size_t ntabs, captabs;
+    uint64_t run_id;        /* extract run the parallel read last ran in */
 } sql_glue;
 
 /* One table resource. */
@@ -41,6 +48,8 @@ static void glue_unref(sql_glue *g)
         return;
     sql_url_free(&g->url);
     mem_free(g->schema);
+    mem_free(g->tabs);
+    mem_free(g->res);
     mem_free(g);
 }
 
@@ -268,10 +277,44 @@ static cdlt_status build_select(sql_tres *tr, cdlt_emitter *em, int64_t limit_ro
  * x 50000 rows would otherwise sit in memory at once. */
 #define PAGE_BYTES (16u << 20)
 
+/* One row of typed values as an item object in `a` (keys are the reflected names). */
+static cdlt_status row_item(const sql_tres *tr, const tval *row, arena *a, buf *tmp, jv *it,
+                            size_t *bytes)
+{
+    jv_member *m = arena_alloc(a, tr->t.ncols * sizeof *m);
+    if (!m)
+        return CDLT_NOMEM;
+    for (size_t i = 0; i < tr->t.ncols; i++) {
+        m[i].key = tr->t.cols[i].name;
+        m[i].klen = (uint32_t)strlen(m[i].key);
+        m[i].pad_ = 0;
+        cdlt_status rc;
+        if (row[i].type == DT_JSON) {
+            rc = jv_copy(a, row[i].u.json, &m[i].value); /* out of the per-row arena */
+            *bytes += 64;
+        } else {
+            rc = val_to_jv(&row[i], a, tmp, &m[i].value);
+            *bytes += row[i].len;
+        }
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    it->type = JV_OBJECT;
+    it->flags = 0;
+    it->len = (uint32_t)tr->t.ncols;
+    it->u.members = m;
+    *bytes += tr->t.ncols * sizeof *m;
+    return CDLT_OK;
+}
+
+static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me);
+
 static cdlt_status sql_fn(cdlt_emitter *em, void *ud)
 {
     sql_tres *tr = ud;
     sql_glue *g = tr->g;
+    if (g->parallel && g->ntabs > 1)
+        return sql_parallel(em, tr);
     cdlt_error *err = pipe_emitter_error(em);
     sql_conn *conn = NULL;
     sql_cursor *cur = NULL;
@@ -301,34 +344,12 @@ static cdlt_status sql_fn(cdlt_emitter *em, void *ud)
         rc = g->be->next(cur, &vals, row, &eof, err);
         if (rc != CDLT_OK || eof)
             break;
-        jv_member *m = arena_alloc(a, tr->t.ncols * sizeof *m);
-        if (!m) {
-            rc = err_nomem(err);
-            break;
-        }
-        for (size_t i = 0; rc == CDLT_OK && i < tr->t.ncols; i++) {
-            m[i].key = tr->t.cols[i].name;
-            m[i].klen = (uint32_t)strlen(m[i].key);
-            m[i].pad_ = 0;
-            if (row[i].type == DT_JSON) {
-                /* the parsed value lives in `vals`: copy it into the page */
-                rc = jv_copy(a, row[i].u.json, &m[i].value);
-                bytes += 64;
-            } else {
-                rc = val_to_jv(&row[i], a, &tmp, &m[i].value);
-                bytes += row[i].len;
-            }
-        }
+        rc = row_item(tr, row, a, &tmp, &items[n], &bytes);
         if (rc != CDLT_OK) {
             rc = rc == CDLT_NOMEM ? err_nomem(err) : rc;
             break;
         }
-        jv *it = &items[n++];
-        it->type = JV_OBJECT;
-        it->flags = 0;
-        it->len = (uint32_t)tr->t.ncols;
-        it->u.members = m;
-        bytes += tr->t.ncols * sizeof *m;
+        n++;
         if (n == cap || bytes >= PAGE_BYTES) {
             jv page = {.type = JV_ARRAY, .len = (uint32_t)n, .u.items = items};
             rc = pipe_emit_jv(em, &page, NULL, 0); /* resets the arena */
@@ -359,6 +380,231 @@ static cdlt_status sql_fn(cdlt_emitter *em, void *ud)
     return rc;
 }
 
+/* ---- parallel reads: the first table resource extract runs reads every selected table of
+ * the source on worker threads (each with its own connection) and emits their pages to the
+ * tables' own emitters from this thread, as they come; the later callbacks find their work
+ * done. A worker fills one page while the previous one is being emitted. ---- */
+
+typedef struct par_job {
+    sql_tres *tr;
+    cdlt_emitter *em;     /* the table's emitter (only the main thread uses it) */
+    char *sql;            /* SELECT built on the main thread (reads the incremental window) */
+    arena pages[2];       /* page memory, alternating */
+    jv ready;             /* page handed over (JV_ARRAY), JV_NULL = none */
+    int ready_idx;        /* which arena holds it */
+    bool busy[2];         /* arena holds a page not yet emitted */
+    bool done, stop;      /* worker finished / main asks it to stop */
+    cdlt_status rc;       /* worker's outcome */
+    cdlt_error err;       /* worker's error */
+} par_job;
+
+typedef struct par_ctx {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;    /* any change: a page ready, a page consumed, a job done */
+    par_job *jobs;
+    size_t njobs, next;   /* next job a worker takes */
+} par_ctx;
+
+static void par_read(par_ctx *p, par_job *j)
+{
+    sql_tres *tr = j->tr;
+    sql_glue *g = tr->g;
+    sql_conn *conn = NULL;
+    sql_cursor *cur = NULL;
+    buf tmp = BUF_INIT;
+    arena vals;
+    arena_init(&vals, 64 * 1024, 0);
+    tval *row = mem_calloc(tr->t.ncols ? tr->t.ncols : 1, sizeof *row);
+    cdlt_status rc = row ? g->be->open(&g->url, &conn, &j->err) : err_nomem(&j->err);
+    if (rc == CDLT_OK)
+        rc = g->be->query(conn, j->sql, tr->what, tr->t.cols, tr->t.ncols, g->chunk_size, &cur,
+                          &j->err);
+    int k = 0;
+    bool eof = false;
+    while (rc == CDLT_OK && !eof) {
+        pthread_mutex_lock(&p->mu);
+        while (j->busy[k] && !j->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = j->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        arena *a = &j->pages[k];
+        arena_reset(a);
+        size_t cap = g->chunk_size, n = 0, bytes = 0;
+        jv *items = arena_alloc(a, cap * sizeof *items);
+        if (!items)
+            rc = err_nomem(&j->err);
+        while (rc == CDLT_OK && n < cap && bytes < PAGE_BYTES) {
+            arena_reset(&vals);
+            rc = g->be->next(cur, &vals, row, &eof, &j->err);
+            if (rc != CDLT_OK || eof)
+                break;
+            rc = row_item(tr, row, a, &tmp, &items[n], &bytes);
+            if (rc == CDLT_NOMEM)
+                rc = err_nomem(&j->err);
+            n++;
+        }
+        if (rc != CDLT_OK || n == 0)
+            break;
+        pthread_mutex_lock(&p->mu);
+        while (j->ready.type != JV_NULL && !j->stop) /* the previous page is still queued */
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!j->stop) {
+            j->ready = (jv){.type = JV_ARRAY, .len = (uint32_t)n, .u.items = items};
+            j->ready_idx = k;
+            j->busy[k] = true;
+        }
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        k = 1 - k;
+    }
+    if (cur)
+        g->be->cursor_close(cur);
+    if (conn)
+        g->be->close(conn);
+    mem_free(row);
+    arena_free(&vals);
+    buf_free(&tmp);
+    pthread_mutex_lock(&p->mu);
+    j->rc = rc;
+    j->done = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *par_worker(void *arg)
+{
+    par_ctx *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t i = p->next < p->njobs ? p->next++ : SIZE_MAX;
+        bool stop = i != SIZE_MAX && p->jobs[i].stop;
+        pthread_mutex_unlock(&p->mu);
+        if (i == SIZE_MAX)
+            return NULL;
+        if (stop) { /* the run failed before this table began */
+            pthread_mutex_lock(&p->mu);
+            p->jobs[i].done = true;
+            pthread_cond_broadcast(&p->cv);
+            pthread_mutex_unlock(&p->mu);
+            continue;
+        }
+        par_read(p, &p->jobs[i]);
+    }
+}
+
+static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me)
+{
+    sql_glue *g = me->g;
+    cdlt_error *err = pipe_emitter_error(em);
+    uint64_t id = pipe_emitter_run_id(em);
+    if (g->run_id == id)
+        return CDLT_OK; /* read with its siblings earlier in this extract */
+    g->run_id = id;
+    par_ctx p = {.jobs = mem_calloc(g->ntabs, sizeof *p.jobs)};
+    if (!p.jobs)
+        return err_nomem(err);
+    cdlt_status rc = CDLT_OK;
+    for (size_t i = 0; rc == CDLT_OK && i < g->ntabs; i++) {
+        cdlt_emitter *e = g->tabs[i] == me ? em : pipe_emitter_sibling(em, g->res[i]);
+        if (!e)
+            continue; /* not selected */
+        if (err && err->code != CDLT_OK)
+            rc = err->code; /* a sibling's table or hints failed */
+        par_job *j = &p.jobs[p.njobs];
+        j->tr = g->tabs[i];
+        j->em = e;
+        j->ready = jv_null();
+        arena_init(&j->pages[0], 1 << 20, 0);
+        arena_init(&j->pages[1], 1 << 20, 0);
+        p.njobs++;
+        buf q = BUF_INIT;
+        if (rc == CDLT_OK)
+            rc = build_select(j->tr, e, 0, &q, err);
+        j->sql = rc == CDLT_OK ? buf_detach(&q, NULL) : NULL;
+        buf_free(&q);
+        if (rc == CDLT_OK && !j->sql)
+            rc = err_nomem(err);
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    size_t nthreads = rc == CDLT_OK ? p.njobs : 0;
+    if (nthreads > (size_t)g->workers)
+        nthreads = (size_t)g->workers;
+    pthread_t th[64];
+    size_t started = 0;
+    for (; started < nthreads && started < 64; started++)
+        if (pthread_create(&th[started], NULL, par_worker, &p) != 0)
+            break;
+    if (nthreads && !started)
+        rc = err_set(err, CDLT_ERROR, "cannot start threads to read tables in parallel");
+    /* emit pages as they come; stop every worker at the first failure */
+    pthread_mutex_lock(&p.mu);
+    for (;;) {
+        par_job *ready = NULL;
+        bool all_done = true;
+        for (size_t i = 0; i < p.njobs; i++) {
+            par_job *j = &p.jobs[i];
+            if (!ready && j->ready.type != JV_NULL)
+                ready = j;
+            if (!j->done)
+                all_done = false;
+            if (j->done && j->rc != CDLT_OK && rc == CDLT_OK) {
+                rc = j->rc;
+                if (err)
+                    *err = j->err;
+            }
+        }
+        if (rc != CDLT_OK) {
+            for (size_t i = 0; i < p.njobs; i++)
+                p.jobs[i].stop = true;
+            pthread_cond_broadcast(&p.cv);
+        }
+        if (ready) {
+            jv page = ready->ready;
+            int k = ready->ready_idx;
+            bool emit = rc == CDLT_OK && !ready->stop;
+            pthread_mutex_unlock(&p.mu);
+            cdlt_status erc = emit ? pipe_emit_jv(ready->em, &page, NULL, 0) : CDLT_OK;
+            if (erc == CDLT_OK && emit && cdlt_emitter_stopped(ready->em))
+                erc = CDLT_INTERRUPTED;
+            pthread_mutex_lock(&p.mu);
+            ready->ready = jv_null();
+            ready->busy[k] = false;
+            if (erc == CDLT_INTERRUPTED)
+                ready->stop = true; /* its limit: that table ends, the others go on */
+            else if (erc != CDLT_OK && rc == CDLT_OK)
+                rc = erc;
+            pthread_cond_broadcast(&p.cv);
+            continue;
+        }
+        if (all_done || !started)
+            break;
+        pthread_cond_wait(&p.cv, &p.mu);
+    }
+    for (size_t i = 0; i < p.njobs; i++)
+        p.jobs[i].stop = true;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t i = 0; i < p.njobs; i++) {
+        if (rc == CDLT_OK && p.jobs[i].rc != CDLT_OK) {
+            rc = p.jobs[i].rc;
+            if (err)
+                *err = p.jobs[i].err;
+        }
+        arena_free(&p.jobs[i].pages[0]);
+        arena_free(&p.jobs[i].pages[1]);
+        mem_free(p.jobs[i].sql);
+    }
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    mem_free(p.jobs);
+    return rc;
+}
+
 /* ---- building the resources ---- */
 
 static const char *const SRC_KEYS[] = {
@@ -366,7 +612,8 @@ static const char *const SRC_KEYS[] = {
     "reflection_level", "detect_precision_hints", "backend", "defer_table_reflect", "tables",
     "where", "incremental", "included_columns", "excluded_columns", "write_disposition",
     "primary_key", "merge_key", "columns", "table_name", "max_table_nesting",
-    "schema_contract", "selected", "limit", "resolve_foreign_keys", NULL};
+    "schema_contract", "selected", "limit", "resolve_foreign_keys", "parallelize", "workers",
+    NULL};
 /* keys of a per-table entry in `tables` */
 static const char *const TABLE_KEYS[] = {
     "where", "incremental", "included_columns", "excluded_columns", "write_disposition",
@@ -551,7 +798,22 @@ static cdlt_status add_table(cdlt_source *src, sql_glue *g, sql_conn *conn, cons
     if (rc == CDLT_OK)
         rc = pipe_def_apply_hints(defpath, r, defaults, entry, place, err);
     if (rc == CDLT_OK) {
+        sql_tres **nt = mem_grow(g->tabs, g->ntabs, &g->captabs, sizeof *nt, 8);
+        size_t cap2 = g->ntabs;
+        cdlt_resource **nr = nt ? mem_grow(g->res, g->ntabs, &cap2, sizeof *nr, g->captabs) : NULL;
+        if (nt)
+            g->tabs = nt;
+        if (nr)
+            g->res = nr;
+        if (!nt || !nr) {
+            cdlt_resource_free(r);
+            return err_nomem(err);
+        }
         rc = cdlt_source_add(src, r);
+        if (rc == CDLT_OK) {
+            g->tabs[g->ntabs] = tr;
+            g->res[g->ntabs++] = r;
+        }
         if (rc == CDLT_EXISTS)
             rc = err_set(err, CDLT_CONFIG, "%s: %s: two resources are named '%s'", defpath,
                          place, table);
@@ -597,6 +859,7 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
             return bad_value(defpath, where, STR_KEYS[i], "a string", err);
     }
     static const char *const BOOL_KEYS[] = {"include_views", "detect_precision_hints",
+                                            "parallelize",
                                             "defer_table_reflect", "resolve_foreign_keys", NULL};
     for (size_t i = 0; BOOL_KEYS[i]; i++) {
         const jv *v = jv_get(cfg, BOOL_KEYS[i]);
@@ -630,6 +893,12 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
             return bad_value(defpath, where, "chunk_size", "a whole number of rows (1..10000000)",
                              err);
         chunk = v->u.i;
+    }
+    int64_t workers = 5; /* dlt's [extract] workers default */
+    if ((v = jv_get(cfg, "workers"))) {
+        if (v->type != JV_INT || v->u.i < 1 || v->u.i > 64)
+            return bad_value(defpath, where, "workers", "a whole number of threads (1..64)", err);
+        workers = v->u.i;
     }
     int level = LVL_FULL;
     if ((v = jv_get(cfg, "reflection_level"))) {
@@ -698,6 +967,8 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
     g->refs = 1;
     g->level = level;
     g->chunk_size = (size_t)chunk;
+    g->workers = (int)workers;
+    g->parallel = (v = jv_get(cfg, "parallelize")) && v->u.b;
     const char *sch = json_str_field(cfg, "schema");
     if (sch && *sch && !(g->schema = mem_strdup(sch)))
         rc = err_nomem(err);

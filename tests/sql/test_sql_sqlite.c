@@ -328,6 +328,46 @@ static void test_incremental_merge(void **st)
     sqlt_free(&t);
 }
 
+/* parallelize: every table read on worker threads (fewer workers than tables), pages emitted
+ * to each table's own emitter; a limit stops only its table; a failing table fails the run. */
+static void test_parallel(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-par");
+    char sql[4096];
+    size_t n = 0;
+    for (int k = 0; k < 5; k++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
+                              "CREATE TABLE t%d(id INTEGER PRIMARY KEY, v TEXT);"
+                              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                              "WHERE x < %d) INSERT INTO t%d SELECT x, 'r' || x FROM c;",
+                              k, 1000 * (k + 1), k);
+    lite_exec(t.src, sql);
+    char src[4096];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "parallelize = true\nworkers = 2\nchunk_size = 100\n"
+             "[source.tables.t2]\nlimit = 3\n", t.src);
+    sqlt_def(&t, "par", src);
+    sqlt_run_ok(&t);
+    for (int k = 0; k < 5; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "t%d", k);
+        assert_int_equal(pt_count(t.db, "d", name), k == 2 ? 300 : 1000 * (k + 1));
+    }
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "parallelize = true\n[source.tables.t3]\nwhere = \"no_such_column > 1\"\n",
+             t.src);
+    sqlt_def(&t, "par2", src);
+    cli_res r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "no_such_column"));
+    res_free(&r);
+    sqlt_free(&t);
+}
+
 /* The bundled sample parses (its credentials come from the environment at run time). */
 static void test_sample_parses(void **st)
 {
@@ -353,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_credentials_env),
         cmocka_unit_test(test_incremental_merge),
         cmocka_unit_test(test_sample_parses),
+        cmocka_unit_test(test_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
