@@ -1,13 +1,13 @@
-/* case_sql.c: cases 60 and 61, SQL database source -> DuckDB: `cdlt run` of a definition with
+/* case_sql.c: cases 70 and 71, SQL database source -> DuckDB: `cdlt run` of a definition with
  * `source = {type = "sql_database", ...}` over one 20-column mixed-type table (ints, decimals,
  * doubles, strings, text, bool, datetimes, date, time, uuid text, a mostly-NULL column) of
  * --size rows into a fresh DuckDB file; rows/s and the CLI's peak RSS. Next to it, in the same
  * run, the database's own client reading the whole table (libmariadb mysql_use_result without
  * conversion / the sqlite3 shell to /dev/null), so the figure says how far the pipeline is
  * from just reading the rows.
- *   60 mysql_duckdb: MariaDB from CDLT_TEST_MYSQL_URL, else a private server started with
+ *   70 mysql_duckdb: MariaDB from CDLT_TEST_MYSQL_URL, else a private server started with
  *      scripts/testdb (stopped at the end)
- *   61 sqlite_duckdb: a SQLite file made by the sqlite3 shell
+ *   71 sqlite_duckdb: a SQLite file made by the sqlite3 shell
  * Checksum: rows in the DuckDB table = rows in the source table, and sum(id) equal. */
 #include "bench.h"
 
@@ -340,11 +340,11 @@ done:
     return rc;
 }
 
-BENCH_CASE(60, "mysql_duckdb",
+BENCH_CASE(70, "mysql_duckdb",
            "sql_database: MariaDB 20-column table -> DuckDB (cdlt run) vs libmariadb reading "
            "the rows",
            run_mysql)
-BENCH_CASE(61, "sqlite_duckdb",
+BENCH_CASE(71, "sqlite_duckdb",
            "sql_database: SQLite 20-column table -> DuckDB (cdlt run) vs the sqlite3 shell "
            "reading the rows",
            run_sqlite)
