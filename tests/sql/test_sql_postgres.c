@@ -152,6 +152,39 @@ static void test_incremental_merge(void **st)
     sqlt_free(&t);
 }
 
+/* Hostile names (quotes, spaces, the 63-byte identifier limit) and 300 columns. */
+static void test_shapes(void **st)
+{
+    (void)st;
+    char name63[64];
+    memset(name63, 'y', 63);
+    name63[63] = 0;
+    char *sql = malloc(32768);
+    size_t n = (size_t)sprintf(sql, "CREATE TABLE \"it's \"\"q\"\" t\"(\"col with space\" text,"
+                                    " \"%s\" int PRIMARY KEY);"
+                                    "INSERT INTO \"it's \"\"q\"\" t\" VALUES ('a b', 7);"
+                                    "CREATE TABLE wide(id int PRIMARY KEY",
+                               name63);
+    for (int i = 0; i < 299; i++)
+        n += (size_t)sprintf(sql + n, ", c%03d %s", i, i % 2 ? "numeric(8,2)" : "text");
+    n += (size_t)sprintf(sql + n, "); INSERT INTO wide(id, c000, c001, c298) VALUES "
+                                  "(1, 'v', 1.25, 'last');");
+    pg_in_schema(sql);
+    free(sql);
+    sqlt t;
+    sqlt_init(&t, "sqlpg-shapes");
+    def_pg(&t, "pgshapes", "table_names = [\"it's \\\"q\\\" t\", \"wide\"]\n");
+    sqlt_run_ok(&t);
+    char q[512];
+    snprintf(q, sizeof q, "SELECT concat_ws('|', col_with_space, \"%s\") FROM d.it_s_q_t", name63);
+    expect_text(t.db, q, "a b|7");
+    assert_int_equal(pt_query_int(t.db, "SELECT count(*) FROM information_schema.columns WHERE "
+                                        "table_schema = 'd' AND table_name = 'wide'"),
+                     300 + 2);
+    expect_text(t.db, "SELECT concat_ws('|', c000, c001, c298) FROM d.wide", "v|1.25|last");
+    sqlt_free(&t);
+}
+
 static void test_connection_errors(void **st)
 {
     (void)st;
@@ -188,6 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_incremental_merge),
+        cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_connection_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

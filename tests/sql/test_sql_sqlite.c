@@ -4,6 +4,8 @@
  * per-table settings, config errors naming the key (issue 13 #2, #3). */
 #include "sqlt.h"
 
+#include <sys/stat.h>
+
 static const char TYPES_SQL[] =
     "CREATE TABLE all_types(id INTEGER PRIMARY KEY, i INT NOT NULL, big BIGINT, small SMALLINT,"
     " num NUMERIC(10,2), dec DECIMAL, r REAL, dbl DOUBLE, f FLOAT, t TEXT, vc VARCHAR(20),"
@@ -382,6 +384,40 @@ static void test_sample_parses(void **st)
     cdlt_definition_free(d);
 }
 
+/* Credentials in .dlt/secrets.toml as dlt keeps them, as fields (sql_database) */
+static void test_credentials_secrets_toml(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-secrets");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY); INSERT INTO a VALUES(1),(2),(3);");
+    char path[1300], text[2048];
+    snprintf(path, sizeof path, "%s/.dlt", t.dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/.dlt/secrets.toml", t.dir);
+    snprintf(text, sizeof text,
+             "[sources.sql_database.credentials]\ndrivername = \"sqlite\"\ndatabase = \"%s\"\n",
+             t.src);
+    write_text(path, text);
+    sqlt_def(&t, "sec", "source = { type = \"sql_database\" }");
+    char env[1400];
+    snprintf(env, sizeof env, "DLT_PROJECT_DIR=%s", t.dir);
+    const char *envs[] = {env, NULL};
+    cli_res r = sqlt_run(&t, envs);
+    if (r.code)
+        fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    assert_int_equal(pt_count(t.db, "d", "a"), 3);
+    /* none anywhere: the error says where it looked */
+    write_text(path, "");
+    r = sqlt_run(&t, envs);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "SOURCES__SQL_DATABASE__CREDENTIALS"));
+    res_free(&r);
+    sqlt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_incremental_merge),
         cmocka_unit_test(test_sample_parses),
         cmocka_unit_test(test_parallel),
+        cmocka_unit_test(test_credentials_secrets_toml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
