@@ -122,9 +122,12 @@ static char *schema_text(const pt_env *e, const char *name)
 static char *content(const char *db)
 {
     static const char *const SQL[] = {
-        "SELECT string_agg(concat_ws(',', id, name, score), ';' ORDER BY id) FROM ds.users",
-        "SELECT string_agg(concat_ws(',', u.id, t.value, t._dlt_list_idx), ';' ORDER BY u.id, "
-        "t._dlt_list_idx) FROM ds.users__tags t JOIN ds.users u ON t._dlt_parent_id = u._dlt_id",
+        /* ties (the same id from two resources) ordered by the row text: deterministic */
+        "SELECT string_agg(concat_ws(',', id, name, score), ';' ORDER BY id, "
+        "concat_ws(',', id, name, score)) FROM ds.users",
+        "SELECT string_agg(concat_ws(',', u.id, u.score, t.value, t._dlt_list_idx), ';' ORDER BY "
+        "u.id, concat_ws(',', u.id, u.score, t.value, t._dlt_list_idx)) FROM ds.users__tags t "
+        "JOIN ds.users u ON t._dlt_parent_id = u._dlt_id",
         "SELECT count(*) FROM ds.users__deep__k",
         "SELECT string_agg(concat_ws(',', oid, note), ';' ORDER BY oid) FROM ds.orders",
         "SELECT string_agg(concat_ws(',', o.oid, i.sku, i.q), ';' ORDER BY o.oid, "
