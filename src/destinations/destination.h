@@ -143,6 +143,15 @@ typedef struct dest_vtable {
      * makes temporary names unique (the load id). NULL = the destination cannot merge. */
     cdlt_status (*merge_from_staging)(destination *d, const schema *s, const char *const *roots,
                                       size_t n, const char *tag, cdlt_error *err);
+
+    /* ---- capabilities ---- */
+    /* Longest table/column name the destination takes (bytes); 0 = no limit. The pipeline
+     * gives it to the schema's naming, which shortens longer names as dlt does. */
+    uint32_t max_identifier_length;
+    /* Offers dlt's replace strategy staging-optimized (the destination reads
+     * replace_strategy from its options and swaps the staging table in, in
+     * replace_from_staging). */
+    bool staging_optimized;
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

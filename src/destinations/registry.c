@@ -2,6 +2,7 @@
  * pipeline never names a backend directly. Adding a destination adds one line here. */
 #include "destinations/destination.h"
 #include "destinations/duckdb/duck.h"
+#include "destinations/postgres/pg.h"
 
 #include <string.h>
 
@@ -11,5 +12,7 @@ const dest_vtable *dest_find(const char *name)
         return NULL;
     if (strcmp(name, "duckdb") == 0)
         return &duck_vtable;
+    if (strcmp(name, "postgres") == 0)
+        return &pg_vtable;
     return NULL;
 }

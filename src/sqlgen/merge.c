@@ -9,6 +9,8 @@
 #include <string.h>
 
 const sqlgen_dialect sqlgen_duckdb = {"duckdb", true};
+/* MERGE INTO exists from PostgreSQL 15 (dlt uses it for upsert there too) */
+const sqlgen_dialect sqlgen_postgres = {"postgres", true};
 
 void sqlgen_ident(const sqlgen_dialect *dl, buf *b, const char *ident)
 {

@@ -13,6 +13,7 @@ typedef struct sqlgen_dialect {
 } sqlgen_dialect;
 
 extern const sqlgen_dialect sqlgen_duckdb;
+extern const sqlgen_dialect sqlgen_postgres;
 
 /* Where the final and the staging tables live (schema/dataset names, unquoted). */
 typedef struct sqlgen_target {

@@ -1,0 +1,116 @@
+/* pg.h: internals of the PostgreSQL destination shared by its files: the session struct, SQL
+ * helpers (quoting, exec with error context), the load-file format written by writer.c and
+ * streamed by loader.c, and the type mapping of ddl.c. Not visible outside src/destinations. */
+#ifndef CDLT_PG_H
+#define CDLT_PG_H
+
+#include "destinations/destination.h"
+
+#include <libpq-fe.h>
+
+/* The function table (vtable.c). */
+extern const dest_vtable pg_vtable;
+
+/* PostgreSQL's identifier limit (NAMEDATALEN - 1 bytes), dlt's max_identifier_length. */
+#define PG_MAX_IDENT 63
+
+/* An open PostgreSQL session: one connection, one dataset (PostgreSQL schema). */
+struct destination {
+    PGconn *conn;
+    char *dataset;        /* schema name (mem_strdup) */
+    char *qdataset;       /* dataset quoted as "..." (mem_strdup) */
+    char *staging;        /* staging dataset ("<dataset>_staging") */
+    char *qstaging;       /* staging quoted */
+    char *label;          /* host:port/database for messages (no user, no password) */
+    bool in_tx;           /* BEGIN issued, neither COMMIT nor ROLLBACK yet */
+    bool create_indexes;  /* destination.postgres.create_indexes (dlt default true) */
+    bool staging_optimized; /* replace_strategy = staging-optimized */
+};
+
+/* ---- load-file format (".cdltpg", see docs/postgres.md) ----
+ * line 1: "CDLTPG1\t<n>\t<name1>\t...\t<name_n>\n" (names in COPY text escaping), then the
+ * rows in PostgreSQL's COPY text format (tab separated, \N = NULL), then the end marker
+ * "\\.\n". The header maps the file's columns to the table by name; a file without the end
+ * marker was cut short (crash while normalizing) and is refused. */
+#define PG_FILE_MAGIC "CDLTPG1"
+#define PG_FILE_EXT "cdltpg"
+#define PG_FILE_END "\\.\n"
+
+/* ---- SQL helpers (conn.c) ---- */
+cdlt_status pg_quote_ident(buf *b, const char *ident);
+/* "dataset"."table" into b. */
+cdlt_status pg_qualified(const destination *d, buf *b, const char *table);
+/* Run one statement (no parameters); err names `what`, PostgreSQL's message and the SQL. */
+cdlt_status pg_exec(destination *d, const char *sql, const char *what, cdlt_error *err);
+/* Run a statement with text parameters; on CDLT_OK *out holds the result (PQclear it). */
+cdlt_status pg_query(destination *d, const char *sql, int nparams, const char *const *params,
+                     const char *what, PGresult **out, cdlt_error *err);
+/* Fill err from a failed call: what failed, PostgreSQL's message, the SQL, a hint. */
+cdlt_status pg_fail(destination *d, cdlt_error *err, const char *what, const PGresult *res,
+                    const char *sql);
+/* Does "dataset"."table" exist (in d->dataset)? */
+cdlt_status pg_table_exists(destination *d, const char *table, bool *out, cdlt_error *err);
+/* Current time as an ISO text with +00:00 (inserted_at values). */
+void pg_now_text(char *out, size_t n);
+
+/* ---- types and DDL (ddl.c) ---- */
+cdlt_status pg_column_type(const schema_table *t, const schema_column *c, buf *out,
+                           cdlt_error *err);
+cdlt_status pg_create_table_sql(const destination *d, const schema_table *t, buf *out,
+                                cdlt_error *err);
+cdlt_status pg_migrate(destination *d, const schema *s, cdlt_error *err);
+cdlt_status pg_migrate_table(destination *d, const schema_table *t, cdlt_error *err);
+cdlt_status pg_create_dataset(destination *d, cdlt_error *err);
+
+/* ---- system tables (system.c) ---- */
+cdlt_status pg_truncate_table(destination *d, const char *table, cdlt_error *err);
+cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
+                           const char *schema_name, cdlt_error *err);
+cdlt_status pg_complete_load(destination *d, const schema *s, const char *load_id,
+                             cdlt_error *err);
+cdlt_status pg_is_load_completed(destination *d, const char *load_id, bool *out,
+                                 cdlt_error *err);
+cdlt_status pg_get_stored_state(destination *d, const char *pipeline_name, buf *out_state,
+                                int64_t *out_version, bool *out_found, cdlt_error *err);
+cdlt_status pg_find_state_datasets(destination *d, const char *pipeline_name, strv *out,
+                                   cdlt_error *err);
+cdlt_status pg_get_stored_schema(destination *d, const char *schema_name, buf *out_json,
+                                 bool *out_found, cdlt_error *err);
+cdlt_status pg_table_row_count(destination *d, const char *table, int64_t *out,
+                               cdlt_error *err);
+cdlt_status pg_store_schema(destination *d, const schema *s, cdlt_error *err);
+
+/* ---- connection (conn.c) ---- */
+cdlt_status pg_open(const dest_config *cfg, destination **out, cdlt_error *err);
+void pg_close(destination *d);
+cdlt_status pg_begin(destination *d, cdlt_error *err);
+cdlt_status pg_commit(destination *d, cdlt_error *err);
+cdlt_status pg_rollback(destination *d, cdlt_error *err);
+
+/* ---- staging dataset, replace and merge (staging.c) ---- */
+cdlt_status pg_migrate_staging(destination *d, const schema *s, const char *const *tables,
+                               size_t n, cdlt_error *err);
+cdlt_status pg_truncate_staging(destination *d, const char *table, cdlt_error *err);
+cdlt_status pg_load_file_staging(destination *d, const schema *s, const schema_table *t,
+                                 const char *path, cdlt_error *err);
+cdlt_status pg_replace_from_staging(destination *d, const schema *s, const char *const *tables,
+                                    size_t n, cdlt_error *err);
+cdlt_status pg_drop_staging_tables(destination *d, const char *const *tables, size_t n,
+                                   cdlt_error *err);
+cdlt_status pg_merge_from_staging(destination *d, const schema *s, const char *const *roots,
+                                  size_t n, const char *tag, cdlt_error *err);
+cdlt_status pg_delete_load(destination *d, const char *load_id, const char *const *tables,
+                           const char *const *parents, size_t n, cdlt_error *err);
+
+/* ---- writer (writer.c) and loader (loader.c) ---- */
+cdlt_status pg_writer_open(const schema_table *t, const char *path, dest_writer **out,
+                           cdlt_error *err);
+cdlt_status pg_writer_row(dest_writer *w, const tval *vals, uint32_t ncols);
+uint64_t pg_writer_bytes(const dest_writer *w);
+cdlt_status pg_writer_close(dest_writer *w, uint64_t *out_rows, cdlt_error *err);
+void pg_writer_abort(dest_writer *w);
+const char *pg_writer_last_error(const dest_writer *w);
+cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
+                         const char *path, cdlt_error *err);
+
+#endif /* CDLT_PG_H */
