@@ -914,6 +914,9 @@ static cdlt_status add_state_table(xctx *x, schema_table **out)
     if (rc != CDLT_OK)
         return rc;
     t->disposition = WD_APPEND;
+    /* as dlt's pipeline_state_table(): always the destination's preferred file format */
+    if (!t->file_format)
+        t->file_format = "preferred"; /* schema strings are never freed one by one */
     for (size_t i = 0; i < CDLT_ARRAY_LEN(cols); i++) {
         if (table_get_column(t, cols[i].name, strlen(cols[i].name)))
             continue;
@@ -924,7 +927,8 @@ static cdlt_status add_state_table(xctx *x, schema_table **out)
         c.type = cols[i].type;
         c.nullable = cols[i].nullable;
         c.timezone = -1;
-        c.precision = -1;
+        /* dlt declares load ids varchar(64) (dlt_load_id_column) */
+        c.precision = strcmp(cols[i].name, "_dlt_load_id") == 0 ? 64 : -1;
         c.scale = -1;
         c.extra = jv_null();
         if (strcmp(cols[i].name, "_dlt_id") == 0)

@@ -188,6 +188,10 @@ cdlt_status pipe_schema_settings(const cdlt_pipeline *p, schema **io_s, cdlt_err
                      p->import_schema_path, (*io_s)->name);
     }
     schema *s = *io_s;
+    /* as dlt: the destination's identifier limit (postgres: 63 bytes) goes to the naming
+     * convention, which shortens longer table and column names with a hash tag */
+    if (p->dv && p->dv->max_identifier_length)
+        s->naming.max_length = p->dv->max_identifier_length;
     /* dlt reads the schema settings per schema: [sources.<schema name>.schema] wins over the
      * [schema] values read when the pipeline opened */
     const char *want = p->naming;
@@ -549,7 +553,15 @@ static cdlt_status resolve_replace_strategy(cdlt_pipeline *p, const char *where,
     p->replace_staging = false;
     if (!v || strcmp(v, "truncate-and-insert") == 0)
         return CDLT_OK;
-    if (strcmp(v, "insert-from-staging") == 0) {
+    /* staging-optimized: loads like insert-from-staging; the destination reads the strategy
+     * from its options and swaps the staging tables in instead of copying rows */
+    if (strcmp(v, "staging-optimized") == 0 && !p->dv->staging_optimized) {
+        err_set(err, CDLT_CONFIG, "%s = staging-optimized: destination %s does not offer it "
+                "(dlt neither)", where, p->destination);
+        return err_hint(err, "use replace_strategy = insert-from-staging or "
+                             "truncate-and-insert");
+    }
+    if (strcmp(v, "insert-from-staging") == 0 || strcmp(v, "staging-optimized") == 0) {
         if (!p->dv->replace_from_staging || !p->dv->migrate_staging ||
             !p->dv->truncate_staging || !p->dv->load_file_staging ||
             !p->dv->drop_staging_tables) {
@@ -718,7 +730,7 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (!p->dv) {
         buf_free(&b);
         err_set(err, CDLT_CONFIG, "unknown destination '%s'", dest);
-        return err_hint(err, "supported destinations: duckdb");
+        return err_hint(err, "supported destinations: duckdb, postgres");
     }
     /* dlt's providers (env, .dlt/secrets.toml, .dlt/config.toml): destination settings and
      * credentials the options do not give; environment variables win over the options */

@@ -27,6 +27,96 @@ static bool is_duckdb(const char *dest)
     return strcmp(dest, "duckdb") == 0;
 }
 
+/* Append s percent-encoded for the user/password/database part of a URL. */
+static void url_part(buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~')
+            buf_putc(b, (char)*p);
+        else
+            buf_printf(b, "%%%02X", *p);
+    }
+}
+
+/* dlt's connection-string credentials given as fields ([destination.postgres.credentials]
+ * database, username, password, host, port, connect_timeout; env
+ * DESTINATION__POSTGRES__CREDENTIALS__PASSWORD, ...): joined into the one connection string
+ * the destination takes, postgresql://user:password@host:port/database?connect_timeout=N.
+ * *out stays NULL when no field is set. */
+static cdlt_status credentials_from_fields(cdlt_config *cfg, const char *dest,
+                                          const char *section, const char **out,
+                                          bool *from_env, cdlt_error *err)
+{
+    static const char *const FIELDS[] = {"database", "username", "password", "host", "port",
+                                         "connect_timeout"};
+    const char *val[6] = {0};
+    char num[2][32];
+    bool any = false;
+    for (size_t i = 0; i < 6; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "credentials.%s", FIELDS[i]);
+        cfg_hit hit;
+        unsigned fl = CFG_Q_OPTIONAL | (i == 2 ? CFG_Q_SECRET : 0);
+        cdlt_status rc = cfg_get(cfg, section, key, fl, &hit, err);
+        if (rc == CDLT_NOT_FOUND)
+            continue;
+        if (rc != CDLT_OK)
+            return rc;
+        const jv *v = hit.value;
+        if (v->type == JV_INT && i >= 4) {
+            snprintf(num[i - 4], sizeof num[0], "%lld", (long long)v->u.i);
+            val[i] = num[i - 4];
+        } else if (v->type == JV_STRING) {
+            val[i] = v->u.s;
+        } else {
+            const char *origin = cfg_hit_origin(cfg, &hit);
+            err_set(err, CDLT_CONFIG, "destination credentials field '%s' (from %s) must be %s",
+                    FIELDS[i], origin ? origin : cfg_prov_name(hit.prov),
+                    i >= 4 ? "an integer" : "a string");
+            return CDLT_CONFIG;
+        }
+        any = true;
+        *from_env = *from_env || hit.prov == CFG_ENV;
+    }
+    if (!any)
+        return CDLT_OK;
+    if (!val[0] || !val[3]) {
+        err_set(err, CDLT_CONFIG, "destination %s credentials: field%s%s%s missing", dest,
+                !val[0] ? " 'database'" : "", !val[0] && !val[3] ? " and" : "",
+                !val[3] ? " 'host'" : "");
+        return err_hint(err, "set [destination.%s.credentials] database, username, password, "
+                             "host (port 5432 and connect_timeout 15 by default), or one "
+                             "connection string credentials = \"postgresql://user:password@"
+                             "host:port/database\"", dest);
+    }
+    buf b = BUF_INIT;
+    buf_printf(&b, "%s://", strcmp(dest, "postgres") == 0 ? "postgresql" : dest);
+    if (val[1]) {
+        url_part(&b, val[1]);
+        if (val[2]) {
+            buf_putc(&b, ':');
+            url_part(&b, val[2]);
+        }
+        buf_putc(&b, '@');
+    }
+    buf_puts(&b, val[3]);
+    if (val[4])
+        buf_printf(&b, ":%s", val[4]);
+    buf_putc(&b, '/');
+    url_part(&b, val[0]);
+    if (val[5])
+        buf_printf(&b, "?connect_timeout=%s", val[5]);
+    const char *c = b.status == CDLT_OK ? arena_strndup(&cfg->mem, b.data, b.len) : NULL;
+    buf_free(&b);
+    if (!c)
+        return err_nomem(err);
+    if (secret_register_credential(c) != CDLT_OK)
+        return err_nomem(err);
+    *out = c;
+    return CDLT_OK;
+}
+
 cdlt_status pipe_config_credentials(cdlt_config *cfg, const char *dest, const char **out,
                                     bool *from_env, cdlt_error *err)
 {
@@ -38,6 +128,9 @@ cdlt_status pipe_config_credentials(cdlt_config *cfg, const char *dest, const ch
     unsigned flags = CFG_Q_OPTIONAL | (is_duckdb(dest) ? 0 : CFG_Q_SECRET);
     cfg_hit hit;
     cdlt_status rc = cfg_get(cfg, section, "credentials", flags, &hit, err);
+    if (!is_duckdb(dest) && (rc == CDLT_NOT_FOUND || (rc == CDLT_OK &&
+                                                     hit.value->type == JV_OBJECT)))
+        return credentials_from_fields(cfg, dest, section, out, from_env, err);
     if (rc == CDLT_NOT_FOUND)
         return CDLT_OK;
     if (rc != CDLT_OK)

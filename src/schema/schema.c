@@ -23,23 +23,24 @@ typedef struct sys_col {
     const char *name; /* column name (already valid in every naming convention) */
     dtype type;       /* data type */
     bool nullable;    /* nullability as dlt declares it */
+    int32_t precision;/* dlt's precision hint (load ids: 64), 0 = none */
 } sys_col;
 
 static const sys_col k_version_cols[] = {
-    {"version", DT_BIGINT, false},     {"engine_version", DT_BIGINT, false},
-    {"inserted_at", DT_TIMESTAMP, false}, {"schema_name", DT_TEXT, false},
-    {"version_hash", DT_TEXT, false},  {"schema", DT_TEXT, false},
+    {"version", DT_BIGINT, false, 0},     {"engine_version", DT_BIGINT, false, 0},
+    {"inserted_at", DT_TIMESTAMP, false, 0}, {"schema_name", DT_TEXT, false, 0},
+    {"version_hash", DT_TEXT, false, 0},  {"schema", DT_TEXT, false, 0},
 };
 static const sys_col k_loads_cols[] = {
-    {"load_id", DT_TEXT, false},          {"schema_name", DT_TEXT, true},
-    {"status", DT_BIGINT, false},         {"inserted_at", DT_TIMESTAMP, false},
-    {"schema_version_hash", DT_TEXT, true},
+    {"load_id", DT_TEXT, false, 64},      {"schema_name", DT_TEXT, true, 0},
+    {"status", DT_BIGINT, false, 0},         {"inserted_at", DT_TIMESTAMP, false, 0},
+    {"schema_version_hash", DT_TEXT, true, 0},
 };
 static const sys_col k_state_cols[] = {
-    {"version", DT_BIGINT, false},       {"engine_version", DT_BIGINT, false},
-    {"pipeline_name", DT_TEXT, false},   {"state", DT_TEXT, false},
-    {"created_at", DT_TIMESTAMP, false}, {"version_hash", DT_TEXT, true},
-    {"_dlt_load_id", DT_TEXT, false},
+    {"version", DT_BIGINT, false, 0},       {"engine_version", DT_BIGINT, false, 0},
+    {"pipeline_name", DT_TEXT, false, 0},   {"state", DT_TEXT, false, 0},
+    {"created_at", DT_TIMESTAMP, false, 0}, {"version_hash", DT_TEXT, true, 0},
+    {"_dlt_load_id", DT_TEXT, false, 64},
 };
 
 static cdlt_status add_sys_table(schema *s, const char *name, const sys_col *cols, size_t n,
@@ -63,6 +64,8 @@ static cdlt_status add_sys_table(schema *s, const char *name, const sys_col *col
     for (size_t i = 0; i < n; i++) {
         schema_column c = schema_column_init(cols[i].name, cols[i].type);
         c.nullable = cols[i].nullable;
+        if (cols[i].precision)
+            c.precision = cols[i].precision; /* varchar(64) in SQL destinations, as dlt */
         st = table_add_column(s, t, &c, NULL, err);
         if (st != CDLT_OK)
             return st;
