@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EXPECTED_HASH "aXbcXzwAwBeNY9g/ui9YardWSkDG4oo5SKXe882vCLQ="
+#define EXPECTED_HASH "aimC2+nmmJECtgOPitp9y0uPi4XnN2TD0rRljPwccbA="
 
 static cdlt_status add(schema *s, schema_table *t, const char *name, dtype type, bool nullable,
                        uint32_t hints, bool defaults)

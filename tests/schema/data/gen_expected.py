@@ -23,7 +23,7 @@ tables = {
         write_disposition="skip", resource="_dlt_version",
         description="Created by DLT. Tracks schema updates"),
     "_dlt_loads": table("_dlt_loads", [
-        col("load_id", "text", False), col("schema_name", "text", True),
+        col("load_id", "text", False, precision=64), col("schema_name", "text", True),
         col("status", "bigint", False), col("inserted_at", "timestamp", False),
         col("schema_version_hash", "text", True)],
         write_disposition="skip", resource="_dlt_loads",
