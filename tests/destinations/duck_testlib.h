@@ -5,43 +5,12 @@
 
 #include "testutil.h"
 
-#include "destinations/destination.h"
+#include "dest_testlib.h"
 #include "destinations/duckdb/duck.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Add a column; returns it (pointer valid until the next add). */
-static inline schema_column *tl_col(schema *s, schema_table *t, const char *name, dtype type,
-                                    bool nullable, int tz, int prec, int scale)
-{
-    schema_column c = schema_column_init(name, type);
-    c.nullable = nullable;
-    c.timezone = (int8_t)tz;
-    c.precision = prec;
-    c.scale = scale;
-    cdlt_error err = {0};
-    uint32_t idx = 0;
-    assert_int_equal(table_add_column(s, t, &c, &idx, &err), CDLT_OK);
-    return &t->columns[idx];
-}
-
-static inline schema_table *tl_table(schema *s, const char *name)
-{
-    schema_table *t = NULL;
-    cdlt_error err = {0};
-    assert_int_equal(schema_add_table(s, name, NULL, &t, &err), CDLT_OK);
-    t->seen_data = true;
-    t->disposition = WD_APPEND;
-    return t;
-}
-
-static inline void tl_dlt_cols(schema *s, schema_table *t)
-{
-    tl_col(s, t, "_dlt_load_id", DT_TEXT, false, -1, -1, -1);
-    tl_col(s, t, "_dlt_id", DT_TEXT, false, -1, -1, -1);
-}
 
 static inline destination *tl_open(const char *dir, const char *dataset)
 {
@@ -99,23 +68,5 @@ static inline int64_t tl_count(destination *d, const char *table)
     assert_int_equal(dest_find("duckdb")->table_row_count(d, table, &n, &err), CDLT_OK);
     return n;
 }
-
-static inline tval tv_null(void) { tval v; memset(&v, 0, sizeof v); return v; }
-static inline tval tv_i(int64_t i) { tval v = tv_null(); v.type = DT_BIGINT; v.u.i = i; return v; }
-static inline tval tv_d(double x) { tval v = tv_null(); v.type = DT_DOUBLE; v.u.d = x; return v; }
-static inline tval tv_b(bool b) { tval v = tv_null(); v.type = DT_BOOL; v.u.b = b; return v; }
-static inline tval tv_ts(int64_t us) { tval v = tv_null(); v.type = DT_TIMESTAMP; v.u.ts = us; return v; }
-static inline tval tv_date(int32_t days) { tval v = tv_null(); v.type = DT_DATE; v.u.date = days; return v; }
-static inline tval tv_time(int64_t us) { tval v = tv_null(); v.type = DT_TIME; v.u.time = us; return v; }
-static inline tval tv_sn(dtype t, const char *s, size_t n)
-{
-    tval v = tv_null();
-    v.type = (uint8_t)t;
-    v.u.s = s;
-    v.len = (uint32_t)n;
-    return v;
-}
-static inline tval tv_s(const char *s) { return tv_sn(DT_TEXT, s, strlen(s)); }
-static inline tval tv_json(const jv *j) { tval v = tv_null(); v.type = DT_JSON; v.u.json = j; return v; }
 
 #endif

@@ -1,0 +1,418 @@
+/* test_postgres_load.c: the PostgreSQL destination against the fixture server: every data type
+ * with dlt's column types (including precision hints) and values (NULLs, Unicode, tabs and
+ * newlines, backslashes, binary with NUL bytes, json, decimals, timestamps with and without
+ * zone, before the epoch), system tables and the lookups sync uses, one transaction per
+ * package (rollback leaves nothing), damaged load files, delete_load, truncate and drop,
+ * connection refused and a wrong password (clear message, password never shown). */
+#include "pg_testlib.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum { C_ID, C_S, C_S10, C_F, C_B, C_TS, C_TSN, C_TS3, C_D, C_TM, C_BIN, C_J, C_DEC, C_DEC2,
+       C_W, C_SMALL, C_I32, C_INC, C_LOAD, C_DLTID, C_N };
+
+typedef struct fixture {
+    char *dir;
+    schema *s;
+    schema_table *t;
+    const dest_vtable *v;
+    PGconn *c;
+    arena a;
+    jv obj;
+} fixture;
+
+static const char *DS = "t_pg_load";
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = tu_mkdtemp("pg_load");
+    f->v = dest_find("postgres");
+    assert_non_null(f->v);
+    assert_non_null(tu_db_url("postgres")); /* requires the cdlt_testdb fixture */
+    f->c = pl_conn();
+    pl_exec(f->c, "SET TIME ZONE 'UTC'");
+    pl_drop(f->c, DS);
+    cdlt_error err = {0};
+    assert_int_equal(schema_new("items_src", &f->s, &err), CDLT_OK);
+    schema *s = f->s;
+    schema_table *t = f->t = tl_table(s, "items");
+    tl_col(s, t, "id", DT_BIGINT, false, -1, -1, -1);
+    tl_col(s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(s, t, "s10", DT_TEXT, true, -1, 10, -1);
+    tl_col(s, t, "f", DT_DOUBLE, true, -1, -1, -1);
+    tl_col(s, t, "b", DT_BOOL, true, -1, -1, -1);
+    tl_col(s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    tl_col(s, t, "tsn", DT_TIMESTAMP, true, 0, -1, -1);
+    tl_col(s, t, "ts3", DT_TIMESTAMP, true, -1, 3, -1);
+    tl_col(s, t, "d", DT_DATE, true, -1, -1, -1);
+    tl_col(s, t, "tm", DT_TIME, true, -1, -1, -1);
+    tl_col(s, t, "bin", DT_BINARY, true, -1, -1, -1);
+    tl_col(s, t, "j", DT_JSON, true, -1, -1, -1);
+    tl_col(s, t, "dec", DT_DECIMAL, true, -1, -1, -1);
+    tl_col(s, t, "dec2", DT_DECIMAL, true, -1, 10, 2);
+    tl_col(s, t, "w", DT_WEI, true, -1, -1, -1);
+    tl_col(s, t, "small", DT_BIGINT, true, -1, 16, -1);
+    tl_col(s, t, "i32", DT_BIGINT, true, -1, 32, -1);
+    tl_col(s, t, "inc", DT_NONE, true, -1, -1, -1);
+    tl_dlt_cols(s, t);
+    t->columns[t->ncolumns - 1].hints |= HINT_UNIQUE;
+    s->version = 1;
+    s->version_hash = "h1";
+    arena_init(&f->a, 4096, 0);
+    jv_builder ob, inner;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_init(&inner, JV_ARRAY);
+    jv_builder_push(&inner, &f->a, jv_bool(true));
+    jv_builder_push(&inner, &f->a, jv_str(&f->a, "tab\there \\ \"q\"", 14));
+    jv_builder_set(&ob, &f->a, "a", 1, jv_int(1));
+    jv_builder_set(&ob, &f->a, "b", 1, inner.value);
+    f->obj = ob.value;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    pl_drop(f->c, DS);
+    PQfinish(f->c);
+    schema_free(f->s);
+    arena_free(&f->a);
+    tu_rm_rf(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static const char TEXT1[] = "it's \"q\"\nline\r, with\ttabs; \xc3\xbcnic\xc3\xb6" "de \xf0\x9f\x98\x80 \\N \\. end\\";
+static const char BIN1[] = {0x00, (char)0xff, 0x01, 0x00};
+
+static void row_values(fixture *f, int64_t id, tval *v, const char *load_id, char *idbuf)
+{
+    for (int i = 0; i < C_N; i++)
+        v[i] = tv_null();
+    v[C_ID] = tv_i(id);
+    snprintf(idbuf, 32, "row%lld", (long long)id);
+    v[C_LOAD] = tv_s(load_id);
+    v[C_DLTID] = tv_s(idbuf);
+    if (id == 1) {
+        v[C_S] = tv_sn(DT_TEXT, TEXT1, sizeof TEXT1 - 1);
+        v[C_S10] = tv_s("abc");
+        v[C_F] = tv_d(1.5);
+        v[C_B] = tv_b(true);
+        v[C_TS] = tv_ts(1704103200000000LL); /* 2024-01-01T10:00:00Z */
+        v[C_TSN] = tv_ts(1704103200000001LL);
+        v[C_TSN].flags = TV_NAIVE;
+        v[C_TS3] = tv_ts(1704103200123000LL);
+        v[C_D] = tv_date(19724); /* 2024-01-02 */
+        v[C_TM] = tv_time(36000000000LL + 5);
+        v[C_BIN] = tv_sn(DT_BINARY, BIN1, sizeof BIN1);
+        v[C_J] = tv_json(&f->obj);
+        v[C_DEC] = tv_sn(DT_DECIMAL, "1.25", 4);
+        v[C_DEC2] = tv_sn(DT_DECIMAL, "-12345678.995", 13);
+        v[C_W] = tv_sn(DT_WEI, "123456789012345678901234567890", 30);
+        v[C_SMALL] = tv_i(32000);
+        v[C_I32] = tv_i(-2147483648LL);
+    } else if (id == 3) {
+        v[C_S] = tv_s("");
+        v[C_F] = tv_d(-1e300);
+        v[C_B] = tv_b(false);
+        v[C_TS] = tv_ts(-1000001); /* before the epoch */
+        v[C_BIN] = tv_sn(DT_BINARY, "", 0);
+        v[C_DEC] = tv_sn(DT_DECIMAL, "1E+3", 4);
+        v[C_W] = tv_sn(DT_WEI, "-7", 2);
+    } else if (id > 3) {
+        v[C_S] = tv_s("bulk");
+        v[C_F] = tv_d((double)id / 4);
+        v[C_TS] = tv_ts(id * 1000000);
+        if (id % 7 == 0)
+            v[C_S] = tv_null();
+    }
+}
+
+static void write_file(fixture *f, const char *path, int64_t first, int64_t n, const char *lid)
+{
+    dest_writer *w = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(f->v->writer_open(f->t, path, &w, &err), CDLT_OK);
+    tval v[C_N];
+    char idbuf[32];
+    for (int64_t id = first; id < first + n; id++) {
+        row_values(f, id, v, lid, idbuf);
+        cdlt_status st = f->v->writer_row(w, v, C_N);
+        if (st != CDLT_OK)
+            fail_msg("writer_row: %s", f->v->writer_last_error(w));
+    }
+    uint64_t rows = 0;
+    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(rows, (uint64_t)n);
+}
+
+static void load(fixture *f, destination *d, const char *path)
+{
+    cdlt_error err = {0};
+    cdlt_status st = f->v->load_file(d, f->s, f->t, path, &err);
+    if (st != CDLT_OK)
+        fail_msg("load_file: %s", err.message);
+}
+
+static void test_types_and_values(void **state)
+{
+    fixture *f = *state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/items.1.cdltpg", f->dir);
+    write_file(f, path, 1, 3000, "1700000000.1");
+    destination *d = pl_open(DS, NULL);
+    cdlt_error err = {0};
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    int64_t n = 0;
+    assert_int_equal(f->v->table_row_count(d, "items", &n, &err), CDLT_OK);
+    assert_int_equal(n, 3000);
+    f->v->close(d);
+    /* dlt's PostgresTypeMapper, as dlt 1.26 creates them (checked against a dlt load) */
+    pl_expect(f->c,
+              "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || "
+              "CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY attnum) FROM "
+              "pg_attribute WHERE attrelid = 't_pg_load.items'::regclass AND attnum > 0",
+              "id bigint NOT NULL, s character varying, s10 character varying(10), f double "
+              "precision, b boolean, ts timestamp with time zone, tsn timestamp without time "
+              "zone, ts3 timestamp(3) with time zone, d date, tm time without time zone, bin "
+              "bytea, j jsonb, dec numeric(38,9), dec2 numeric(10,2), w numeric(156,78), small "
+              "smallint, i32 integer, _dlt_load_id character varying NOT NULL, _dlt_id "
+              "character varying NOT NULL");
+    /* create_indexes (dlt's default true for postgres): UNIQUE for unique columns */
+    pl_expect(f->c,
+              "SELECT string_agg(kcu.column_name, ',') FROM information_schema.table_constraints "
+              "tc JOIN information_schema.key_column_usage kcu USING (constraint_schema, "
+              "constraint_name) WHERE tc.table_schema = 't_pg_load' AND tc.table_name = 'items' "
+              "AND tc.constraint_type = 'UNIQUE'",
+              "_dlt_id");
+    char *s = pl_q(f->c, "SELECT s FROM t_pg_load.items WHERE id = 1");
+    assert_non_null(s);
+    assert_string_equal(s, TEXT1);
+    free(s);
+    pl_expect(f->c,
+              "SELECT concat_ws('|', s10, f, b, ts, tsn, ts3, d, tm, encode(bin, 'hex'), j, dec, "
+              "dec2, w, small, i32) FROM t_pg_load.items WHERE id = 1",
+              "abc|1.5|t|2024-01-01 10:00:00+00|2024-01-01 10:00:00.000001|2024-01-01 "
+              "10:00:00.123+00|2024-01-02|10:00:00.000005|00ff0100|{\"a\": 1, \"b\": [true, "
+              "\"tab\\there \\\\ \\\"q\\\"\"]}|1.250000000|-12345679.00|"
+              "123456789012345678901234567890.000000000000000000000000000000000000000000000000000"
+              "000000000000000000000000000|32000|-2147483648");
+    pl_expect(f->c,
+              "SELECT concat_ws('|', s = '', f, b, ts, encode(bin, 'hex') = '', dec, w) FROM "
+              "t_pg_load.items WHERE id = 3",
+              "t|-1e+300|f|1969-12-31 23:59:58.999999+00|t|1000.000000000|"
+              "-7.000000000000000000000000000000000000000000000000000000000000000000000000000000");
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items WHERE id = 2 AND s IS NULL AND f IS "
+                    "NULL AND j IS NULL AND bin IS NULL AND ts IS NULL AND w IS NULL",
+              "1");
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items WHERE s IS NULL", "429");
+}
+
+static void test_system_tables(void **state)
+{
+    fixture *f = *state;
+    destination *d = pl_open(DS, NULL);
+    cdlt_error err = {0};
+    /* nothing yet: lookups answer "not found", not an error */
+    bool found = true, done = true;
+    buf out = BUF_INIT;
+    assert_int_equal(f->v->get_stored_schema(d, "items_src", &out, &found, &err), CDLT_OK);
+    assert_false(found);
+    assert_int_equal(f->v->is_load_completed(d, "1.5", &done, &err), CDLT_OK);
+    assert_false(done);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK); /* no second _dlt_version row */
+    assert_int_equal(f->v->complete_load(d, f->s, "1700000000.5", &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c,
+              "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || "
+              "CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY attnum) FROM "
+              "pg_attribute WHERE attrelid = 't_pg_load._dlt_loads'::regclass AND attnum > 0",
+              "load_id character varying(64) NOT NULL, schema_name character varying, status "
+              "bigint NOT NULL, inserted_at timestamp with time zone NOT NULL, "
+              "schema_version_hash character varying");
+    pl_expect(f->c,
+              "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || "
+              "CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY attnum) FROM "
+              "pg_attribute WHERE attrelid = 't_pg_load._dlt_version'::regclass AND attnum > 0",
+              "version bigint NOT NULL, engine_version bigint NOT NULL, inserted_at timestamp "
+              "with time zone NOT NULL, schema_name character varying NOT NULL, version_hash "
+              "character varying NOT NULL, schema character varying NOT NULL");
+    pl_expect(f->c, "SELECT concat_ws('|', load_id, schema_name, status, schema_version_hash, "
+                    "inserted_at > now() - interval '1 hour') FROM t_pg_load._dlt_loads",
+              "1700000000.5|items_src|0|h1|t");
+    pl_expect(f->c, "SELECT concat_ws('|', count(*), min(version), min(engine_version), "
+                    "min(schema_name), min(version_hash), min(left(schema, 11))) FROM "
+                    "t_pg_load._dlt_version",
+              "1|1|11|items_src|h1|{\"version\":");
+    assert_int_equal(f->v->is_load_completed(d, "1700000000.5", &done, &err), CDLT_OK);
+    assert_true(done);
+    assert_int_equal(f->v->get_stored_schema(d, "items_src", &out, &found, &err), CDLT_OK);
+    assert_true(found);
+    assert_non_null(strstr(buf_cstr(&out), "\"name\":\"items_src\""));
+    /* a state row as dlt writes it, found by the restore query and by find_state_datasets */
+    pl_exec(f->c, "CREATE TABLE t_pg_load._dlt_pipeline_state (version bigint NOT NULL, "
+                  "engine_version bigint NOT NULL, pipeline_name varchar NOT NULL, state varchar "
+                  "NOT NULL, created_at timestamptz NOT NULL, version_hash varchar, _dlt_load_id "
+                  "varchar(64) NOT NULL, _dlt_id varchar NOT NULL)");
+    pl_exec(f->c, "INSERT INTO t_pg_load._dlt_pipeline_state VALUES (3, 4, 'pl', 'eNpLBAAAZgBm', "
+                  "now(), 'vh', '1700000000.5', 'x'), (4, 4, 'pl', 'newer-not-completed', now(), "
+                  "'vh', '1800000000.5', 'y')");
+    buf_clear(&out);
+    int64_t ver = 0;
+    assert_int_equal(f->v->get_stored_state(d, "pl", &out, &ver, &found, &err), CDLT_OK);
+    assert_true(found);
+    assert_int_equal(ver, 3);
+    assert_string_equal(buf_cstr(&out), "eNpLBAAAZgBm");
+    strv dss = {0};
+    assert_int_equal(f->v->find_state_datasets(d, "pl", &dss, &err), CDLT_OK);
+    assert_true(strv_has(&dss, DS));
+    strv_free(&dss);
+    assert_int_equal(f->v->get_stored_state(d, "other", &out, &ver, &found, &err), CDLT_OK);
+    assert_false(found);
+    /* drop_tables removes the tables and the schema's _dlt_version rows */
+    const char *drop[] = {"items"};
+    assert_int_equal(f->v->drop_tables(d, drop, 1, "items_src", &err), CDLT_OK);
+    int64_t n = 0;
+    assert_int_equal(f->v->table_row_count(d, "items", &n, &err), CDLT_OK);
+    assert_int_equal(n, -1);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load._dlt_version", "0");
+    buf_free(&out);
+    f->v->close(d);
+}
+
+static void test_rollback_and_damage(void **state)
+{
+    fixture *f = *state;
+    char path[4096], bad[4096];
+    snprintf(path, sizeof path, "%s/items.2.cdltpg", f->dir);
+    snprintf(bad, sizeof bad, "%s/items.3.cdltpg", f->dir);
+    write_file(f, path, 1, 50, "1700000000.2");
+    /* a file cut short (crash while normalizing) is refused before any row is sent */
+    size_t len = 0;
+    char *data = tu_read_file(path, &len);
+    assert_int_equal(tu_write_file(bad, data, len - 40), 0);
+    free(data);
+    destination *d = pl_open(DS, NULL);
+    cdlt_error err = {0};
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->complete_load(d, f->s, "1700000000.2", &err), CDLT_OK);
+    assert_int_equal(f->v->load_file(d, f->s, f->t, bad, &err), CDLT_IO);
+    assert_non_null(strstr(err.message, "items.3.cdltpg"));
+    assert_non_null(strstr(err.message, "end marker"));
+    assert_int_equal(f->v->rollback(d, &err), CDLT_OK);
+    /* DDL is transactional: nothing of the package is left, not even the dataset */
+    pl_expect(f->c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
+                    "'t_pg_load'",
+              "0");
+    /* a row that breaks a constraint: COPY fails with the table and file named, and the
+     * transaction is rolled back as a whole (COMMIT reports it) */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->load_file(d, f->s, f->t, path, &err), CDLT_DESTINATION);
+    assert_non_null(strstr(err.message, "items"));
+    assert_non_null(strstr(err.message, "items.2.cdltpg"));
+    assert_non_null(strstr(err.message, "duplicate key"));
+    assert_int_equal(f->v->commit(d, &err), CDLT_DESTINATION);
+    pl_expect(f->c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
+                    "'t_pg_load'",
+              "0");
+    /* the session stays usable: load again, delete_load removes one load's rows, truncate */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "50");
+    const char *tables[] = {"items"}, *parents[] = {NULL};
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->delete_load(d, "1700000000.9", tables, parents, 1, &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "50");
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->delete_load(d, "1700000000.2", tables, parents, 1, &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "0");
+    assert_int_equal(f->v->delete_load(d, "1; DROP TABLE x", tables, parents, 1, &err),
+                     CDLT_INVALID_ARG);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->truncate_table(d, "items", &err), CDLT_OK);
+    assert_int_equal(f->v->truncate_table(d, "missing", &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "0");
+    f->v->close(d);
+}
+
+/* A URL like the fixture's with another password or port. */
+static void url_with(char *out, size_t n, const char *password, int port)
+{
+    char p[16];
+    snprintf(p, sizeof p, "%d", port);
+    snprintf(out, n, "postgresql://cdlt:%s@127.0.0.1:%s/cdlt_test", password,
+             port ? p : tu_db_env("CDLT_TEST_PG_PORT"));
+}
+
+static void test_connection_errors(void **state)
+{
+    (void)state;
+    const dest_vtable *v = dest_find("postgres");
+    char url[512];
+    destination *d = NULL;
+    cdlt_error err = {0};
+    /* wrong password: the server's reason, where, what to check; the password never shows */
+    url_with(url, sizeof url, "Wr0ngPassw0rdXYZ", 0);
+    dest_config cfg = {.pipeline_name = "p", .dataset_name = "x", .credentials = url};
+    assert_int_equal(v->open(&cfg, &d, &err), CDLT_DESTINATION);
+    assert_null(d);
+    assert_non_null(strstr(err.message, "password authentication failed"));
+    assert_non_null(strstr(err.message, "127.0.0.1"));
+    assert_non_null(strstr(err.message, "destination.postgres.credentials"));
+    assert_null(strstr(err.message, "Wr0ngPassw0rdXYZ"));
+    /* connection refused: a port nobody listens on (bound, then closed) */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
+    int port = ntohs(a.sin_port);
+    close(s);
+    url_with(url, sizeof url, "An0therSecretPw", port);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(v->open(&cfg, &d, &err), CDLT_DESTINATION);
+    assert_non_null(strstr(err.message, "Connection refused"));
+    assert_non_null(strstr(err.message, "cannot connect"));
+    assert_null(strstr(err.message, "An0therSecretPw"));
+    /* a malformed string is not quoted back */
+    cfg.credentials = "postgresql://u:Pw0Secret@host:notaport/db?bogus_key=1";
+    memset(&err, 0, sizeof err);
+    assert_int_equal(v->open(&cfg, &d, &err), CDLT_CONFIG);
+    assert_null(strstr(err.message, "Pw0Secret"));
+    /* no credentials at all */
+    cfg.credentials = NULL;
+    assert_int_equal(v->open(&cfg, &d, &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "DESTINATION__POSTGRES__CREDENTIALS"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_types_and_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_system_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_and_damage, setup, teardown),
+        cmocka_unit_test(test_connection_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
