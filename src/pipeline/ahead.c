@@ -123,6 +123,8 @@ static cdlt_status add_table(pipe_ahead *a, const char *tables_json)
     if (rc == CDLT_OK)
         rc = schema_from_json(merged.data, merged.len, "schema (normalize ahead)", &ns, &a->err);
     if (rc == CDLT_OK)
+        pipe_schema_caps(a->p, ns);
+    if (rc == CDLT_OK)
         rc = norm_open(ns, a->load_id, &nn, &a->err);
     if (rc == CDLT_OK)
         rc = retarget_tables(&a->c, ns, NULL, &a->c);
@@ -194,6 +196,8 @@ pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema
     if (rc == CDLT_OK)
         rc = schema_from_json(a->snap.data, a->snap.len, "schema (normalize ahead)", &a->w,
                               &a->err);
+    if (rc == CDLT_OK)
+        pipe_schema_caps(p, a->w);
     for (uint32_t i = 0; rc == CDLT_OK && i < s->ntables; i++)
         rc = strv_add(&a->known, s->tables[i]->name);
     if (rc == CDLT_OK)
@@ -486,6 +490,8 @@ bool pipe_ahead_adopt(pipe_ahead *a, nctx *c, schema **io_s, const store_names *
     if (!why && (merge_docs(&s1, &w, &merged) != CDLT_OK ||
                  schema_from_json(merged.data, merged.len, "schema", &ms, &e) != CDLT_OK))
         why = "cannot merge the schemas";
+    if (!why)
+        pipe_schema_caps(a->p, ms);
     if (!why && retarget_tables(&a->c, ms, a->p->cur, c) != CDLT_OK)
         why = "cannot take the tables over";
     if (!why) {

@@ -499,6 +499,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     }
     store_path(&tmp, ext.data, "schema.json", NULL);
     rc = tmp.status ? err_nomem(err) : pipe_read_schema_file(tmp.data, &s, err);
+    pipe_schema_caps(p, s);
     store_path(&tmp, ext.data, STORE_NEW_JOBS, NULL);
     if (rc == CDLT_OK)
         rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);

@@ -96,6 +96,14 @@ cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const c
     return store_path(out, p->workdir, rel, name);
 }
 
+void pipe_schema_caps(const cdlt_pipeline *p, schema *s)
+{
+    /* as dlt: the destination's identifier limit (postgres: 63 bytes) goes to the naming
+     * convention, which shortens longer table and column names with a hash tag */
+    if (s && p && p->dv && p->dv->max_identifier_length)
+        s->naming.max_length = p->dv->max_identifier_length;
+}
+
 cdlt_status pipe_read_schema_file(const char *path, schema **out, cdlt_error *err)
 {
     *out = NULL;
@@ -188,10 +196,7 @@ cdlt_status pipe_schema_settings(const cdlt_pipeline *p, schema **io_s, cdlt_err
                      p->import_schema_path, (*io_s)->name);
     }
     schema *s = *io_s;
-    /* as dlt: the destination's identifier limit (postgres: 63 bytes) goes to the naming
-     * convention, which shortens longer table and column names with a hash tag */
-    if (p->dv && p->dv->max_identifier_length)
-        s->naming.max_length = p->dv->max_identifier_length;
+    pipe_schema_caps(p, s);
     /* dlt reads the schema settings per schema: [sources.<schema name>.schema] wins over the
      * [schema] values read when the pipeline opened */
     const char *want = p->naming;
