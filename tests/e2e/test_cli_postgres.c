@@ -1,0 +1,362 @@
+/* test_cli_postgres.c: `destination = "postgres"` in a definition file, run with the real
+ * binary against the fixture server (docs/testing-databases.md), credentials as dlt's fields
+ * in .dlt/secrets.toml: append, replace (truncate-and-insert, insert-from-staging,
+ * staging-optimized), merge (delete-insert with nested tables, upsert, scd2) over two loads;
+ * `sync` from a fresh working dir; SIGKILL during a load (the package stays pending and the
+ * next run loads it exactly once); 63-byte identifiers shortened as dlt 1.26 does; a wrong
+ * password (clear message, password never shown). */
+#include "cli_run.h"
+
+#include <libpq-fe.h>
+#include <sys/stat.h>
+
+typedef struct pg_env {
+    char *dir;
+    char def[1200];
+    char pdir[1200];
+    const char *ds;
+    PGconn *c;
+} pg_env;
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[1300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
+}
+
+static void q_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+/* First value as text ("" for NULL, "(no row)" for none; malloc'd). */
+static char *q_text(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    char *out = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "(no row)");
+    PQclear(r);
+    return out;
+}
+
+static void q_expect(PGconn *c, const char *sql, const char *want)
+{
+    char *got = q_text(c, sql);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "%s:\n  want '%s'\n  got  '%s'\n", sql, want, got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void drop_ds(PGconn *c, const char *ds)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"%s\" "
+             "CASCADE; DROP SCHEMA IF EXISTS \"%s_staging\" CASCADE", ds, ds);
+    q_exec(c, sql);
+}
+
+/* A test folder with .dlt/secrets.toml holding the fixture's credentials as dlt's fields. */
+static void env_init(pg_env *e, const char *tag, const char *ds, const char *def)
+{
+    e->dir = tu_mkdtemp(tag);
+    e->ds = ds;
+    snprintf(e->def, sizeof e->def, "%s/p.toml", e->dir);
+    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
+    char sub[1300], text[1024];
+    snprintf(sub, sizeof sub, "%s/.dlt", e->dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(text, sizeof text,
+             "[destination.postgres.credentials]\ndatabase = \"cdlt_test\"\nusername = \"cdlt\"\n"
+             "password = \"%s\"\nhost = \"127.0.0.1\"\nport = %s\n",
+             tu_db_env("CDLT_TEST_DB_PASSWORD"), tu_db_env("CDLT_TEST_PG_PORT"));
+    put(e->dir, ".dlt/secrets.toml", text);
+    put(e->dir, "p.toml", def);
+    e->c = PQconnectdb(tu_db_url("postgres"));
+    assert_int_equal(PQstatus(e->c), CONNECTION_OK);
+    q_exec(e->c, "SET TIME ZONE 'UTC'");
+    drop_ds(e->c, ds);
+}
+
+static void env_free(pg_env *e)
+{
+    drop_ds(e->c, e->ds);
+    PQfinish(e->c);
+    tu_rm_rf(e->dir);
+    free(e->dir);
+}
+
+/* cdlt with args in the test folder (where .dlt is); envs "K=V" (NULL-terminated) */
+static cli_res cdlt_in(const pg_env *e, const char *const *args, const char *const *envs)
+{
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(e->dir), 0);
+    cli_res r = run_cli(e->dir, args, envs);
+    assert_int_equal(chdir(cwd), 0);
+    return r;
+}
+
+static void run_ok(const pg_env *e, const char *const *envs)
+{
+    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
+    cli_res r = cdlt_in(e, args, envs);
+    if (r.code != 0)
+        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+}
+
+static const char DEF[] =
+    "pipeline_name = \"pgdisp\"\ndestination = \"postgres\"\ndataset_name = \"e2e_pg_disp\"\n"
+    "[[resources]]\nname = \"events\"\npath = \"events.jsonl\"\nwrite_disposition = \"append\"\n"
+    "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\nwrite_disposition = \"replace\"\n"
+    "[[resources]]\nname = \"orders\"\npath = \"orders.jsonl\"\nprimary_key = \"id\"\n"
+    "write_disposition = { disposition = \"merge\", strategy = \"delete-insert\" }\n"
+    "columns = { deleted = { data_type = \"bool\", hard_delete = true } }\n"
+    "[[resources]]\nname = \"prices\"\npath = \"prices.jsonl\"\nprimary_key = \"sku\"\n"
+    "write_disposition = { disposition = \"merge\", strategy = \"upsert\" }\n"
+    "[[resources]]\nname = \"dims\"\npath = \"dims.jsonl\"\n"
+    "write_disposition = { disposition = \"merge\", strategy = \"scd2\" }\n";
+
+static void day(const pg_env *e, int n)
+{
+    if (n == 1) {
+        put(e->dir, "events.jsonl", "{\"e\":1}\n{\"e\":2}\n");
+        put(e->dir, "users.jsonl", "{\"id\":1,\"tags\":[\"a\",\"b\"]}\n{\"id\":2,\"tags\":[\"c\"]}\n");
+        put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":10,\"items\":[{\"sku\":\"x\"},{\"sku\":\"y\"}]}\n"
+                                    "{\"id\":2,\"amt\":20,\"items\":[{\"sku\":\"z\"}]}\n"
+                                    "{\"id\":3,\"amt\":30}\n");
+        put(e->dir, "prices.jsonl", "{\"sku\":\"x\",\"p\":1.5}\n{\"sku\":\"y\",\"p\":2.5}\n");
+        put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
+    } else {
+        put(e->dir, "events.jsonl", "{\"e\":3}\n");
+        put(e->dir, "users.jsonl", "{\"id\":3,\"tags\":[\"d\"]}\n");
+        put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":11,\"items\":[{\"sku\":\"w\"}]}\n"
+                                    "{\"id\":2,\"deleted\":true}\n{\"id\":4,\"amt\":40}\n");
+        put(e->dir, "prices.jsonl", "{\"sku\":\"y\",\"p\":3.5}\n{\"sku\":\"z\",\"p\":4.5}\n");
+        put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
+    }
+}
+
+static void check_day2(PGconn *c)
+{
+    q_expect(c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events", "1,2,3");
+    q_expect(c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY u.id, t._dlt_list_idx) "
+                "FROM e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
+                "u._dlt_id", "3:d");
+    q_expect(c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "1");
+    q_expect(c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
+             "1:11,3:30,4:40");
+    q_expect(c, "SELECT string_agg(o.id || ':' || i.sku, ',' ORDER BY o.id, i._dlt_list_idx) "
+                "FROM e2e_pg_disp.orders o JOIN e2e_pg_disp.orders__items i ON i._dlt_root_id = "
+                "o._dlt_id", "1:w");
+    q_expect(c, "SELECT string_agg(sku || ':' || p, ',' ORDER BY sku) FROM e2e_pg_disp.prices",
+             "x:1.5,y:3.5,z:4.5");
+    /* scd2: k=2 changed: the old version retired, the new one active; k=1 untouched */
+    q_expect(c, "SELECT string_agg(k || v || ':' || (_dlt_valid_to IS NULL), ',' ORDER BY k, v) "
+                "FROM e2e_pg_disp.dims", "1a:true,2b:false,2b2:true");
+    q_expect(c, "SELECT count(*) || ':' || min(status) FROM e2e_pg_disp._dlt_loads", "2:0");
+    q_expect(c, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                "'e2e_pg_disp.dims'::regclass AND attname = '_dlt_valid_from'",
+             "timestamp with time zone");
+}
+
+static void test_dispositions_two_loads(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-disp", "e2e_pg_disp", DEF);
+    day(&e, 1);
+    run_ok(&e, NULL);
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "3");
+    q_expect(e.c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
+             "1:10,2:20,3:30");
+    day(&e, 2);
+    run_ok(&e, NULL);
+    check_day2(e.c);
+    /* replace through the staging dataset: insert-from-staging copies, staging-optimized swaps
+     * the staging table in (dlt's replace strategies for postgres) */
+    put(e.dir, "events.jsonl", "");
+    put(e.dir, "orders.jsonl", "");
+    put(e.dir, "prices.jsonl", "");
+    put(e.dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
+    put(e.dir, "users.jsonl", "{\"id\":5,\"tags\":[\"e\",\"f\"]}\n");
+    const char *ifs[] = {"DESTINATION__POSTGRES__REPLACE_STRATEGY=insert-from-staging", NULL};
+    run_ok(&e, ifs);
+    q_expect(e.c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY t._dlt_list_idx) FROM "
+                  "e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
+                  "u._dlt_id", "5:e,5:f");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "1");
+    put(e.dir, "users.jsonl", "{\"id\":6,\"tags\":[\"g\"]}\n{\"id\":7}\n");
+    const char *so[] = {"DESTINATION__POSTGRES__REPLACE_STRATEGY=staging-optimized", NULL};
+    run_ok(&e, so);
+    q_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "6,7");
+    q_expect(e.c, "SELECT string_agg(value, ',') FROM e2e_pg_disp.users__tags", "g");
+    /* the swapped-in table keeps dlt's constraints; staging holds an empty copy */
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "0");
+    q_expect(e.c, "SELECT count(*) FROM information_schema.table_constraints WHERE "
+                  "table_schema = 'e2e_pg_disp' AND table_name = 'users' AND constraint_type = "
+                  "'UNIQUE'", "1");
+    put(e.dir, "users.jsonl", "{\"id\":8}\n");
+    run_ok(&e, so);
+    q_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "8");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "0");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp._dlt_loads", "5");
+    /* the stored state and schema are found again from a fresh working dir */
+    tu_rm_rf(e.pdir);
+    const char *sync[] = {"pipeline", "pgdisp", "sync", "--pipelines-dir", e.pdir,
+                          "--destination", "postgres", NULL};
+    cli_res r = cdlt_in(&e, sync, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "sync: %s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "e2e_pg_disp"));
+    res_free(&r);
+    const char *info[] = {"pipeline", "pgdisp", "info", "--pipelines-dir", e.pdir, NULL};
+    r = cdlt_in(&e, info, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "dataset: e2e_pg_disp"));
+    assert_non_null(strstr(r.out, "postgres"));
+    res_free(&r);
+    /* and the pipeline goes on from there: one more append lands once */
+    put(e.dir, "events.jsonl", "{\"e\":4}\n");
+    put(e.dir, "users.jsonl", "{\"id\":9}\n");
+    run_ok(&e, NULL);
+    q_expect(e.c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events",
+             "1,2,3,4");
+    env_free(&e);
+}
+
+static const char DEF_KILL[] =
+    "pipeline_name = \"pgkill\"\ndestination = \"postgres\"\ndataset_name = \"e2e_pg_kill\"\n"
+    "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\n";
+
+/* SIGKILL at the first load_file (inside the package transaction): nothing is committed, the
+ * package stays pending, and the next run loads it once. */
+static void kill_case(const char *overlap)
+{
+    pg_env e;
+    env_init(&e, "cli-pg-kill", "e2e_pg_kill", DEF_KILL);
+    char *text = calloc(2000, 48);
+    size_t at = 0;
+    for (int i = 0; i < 2000; i++)
+        at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
+    put(e.dir, "items.jsonl", text);
+    free(text);
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    const char *crash[] = {"CDLT_TEST_CRASH_AT=load_file", overlap, NULL};
+    cli_res r = cdlt_in(&e, args, crash);
+    assert_int_equal(r.signo, SIGKILL);
+    res_free(&r);
+    q_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                  "'e2e_pg_kill' AND table_name = 'items'", "0");
+    const char *info[] = {"pipeline", "pgkill", "info", "--pipelines-dir", e.pdir, NULL};
+    r = cdlt_in(&e, info, NULL);
+    /* pending (extracted: the overlapped load runs while normalize does), not loaded */
+    if (!strstr(r.out, "Loaded packages: 0"))
+        fprintf(stderr, "info: %s\n%s\n", r.out, r.err);
+    assert_non_null(strstr(r.out, "Loaded packages: 0"));
+    assert_true(strstr(r.out, "Pending extracted packages: 1") ||
+                strstr(r.out, "Pending normalized packages: 1"));
+    res_free(&r);
+    put(e.dir, "items.jsonl", "");
+    run_ok(&e, NULL);
+    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_kill.items",
+             "2000:2000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill.items__sub", "4000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill._dlt_loads", "1");
+    env_free(&e);
+}
+
+/* while normalize runs (the overlapped load) and in the load phase proper */
+static void test_kill_during_load(void **st) { (void)st; kill_case(NULL); }
+static void test_kill_during_load_phase(void **st)
+{
+    (void)st;
+    kill_case("LOAD__OVERLAP_NORMALIZE=false");
+}
+
+/* Names past PostgreSQL's 63 bytes, shortened exactly as dlt 1.26 named them in a load of the
+ * same item (dlt's snake_case with max_length 63: head + hash tag + tail). */
+static void test_long_identifiers(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-long", "e2e_pg_long",
+             "pipeline_name = \"pglong\"\ndestination = \"postgres\"\n"
+             "dataset_name = \"e2e_pg_long\"\n[[resources]]\n"
+             "name = \"a_table_with_an_extremely_long_name_that_goes_beyond_the_postgres_limit_xyz\"\n"
+             "path = \"r.jsonl\"\n");
+    put(e.dir, "r.jsonl",
+        "{\"id\": 1, \"a_column_name_that_is_very_long_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxx\": \"v\", \"nested_list_with_a_rather_long_name_to_push_the_"
+        "child_table_over\": [{\"inner_key_that_is_long_too_for_sure\": 1}]}\n");
+    run_ok(&e, NULL);
+    q_expect(e.c, "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, "
+                  "column_name) FROM information_schema.columns WHERE table_schema = "
+                  "'e2e_pg_long' AND table_name NOT LIKE '\\_dlt%'",
+             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_id "
+             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_load_id "
+             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.a_column_name_"
+             "that_is_very_lo1uyscaxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.id "
+             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_id "
+             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_list_idx "
+             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_parent_id "
+             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over.inner_key_that_"
+             "is_long_too_for_sure");
+    env_free(&e);
+}
+
+/* A wrong password from the environment (over secrets.toml): the server's reason and where,
+ * never the password, in any output or file of the working dir. */
+static void test_wrong_password(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-pw", "e2e_pg_pw", DEF_KILL);
+    put(e.dir, "items.jsonl", "{\"id\":1}\n");
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    const char *envs[] = {"DESTINATION__POSTGRES__CREDENTIALS__PASSWORD=Wr0ngPwQq7", NULL};
+    cli_res r = cdlt_in(&e, args, envs);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "password authentication failed"));
+    assert_non_null(strstr(r.err, "127.0.0.1"));
+    assert_null(strstr(r.err, "Wr0ngPwQq7"));
+    assert_null(strstr(r.out, "Wr0ngPwQq7"));
+    res_free(&r);
+    char url[512];
+    snprintf(url, sizeof url, "DESTINATION__POSTGRES__CREDENTIALS=postgresql://cdlt:"
+             "Other%%2FPw9z@127.0.0.1:%s/cdlt_test", tu_db_env("CDLT_TEST_PG_PORT"));
+    const char *envs2[] = {url, NULL};
+    r = cdlt_in(&e, args, envs2);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "password authentication failed"));
+    assert_null(strstr(r.err, "Other%2FPw9z"));
+    assert_null(strstr(r.err, "Other/Pw9z"));
+    res_free(&r);
+    /* the trace and state files of the working dir hold no password either */
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "grep -rl -e Wr0ngPwQq7 -e Other -e %s %s >/dev/null 2>&1",
+             tu_db_env("CDLT_TEST_DB_PASSWORD"), e.pdir);
+    assert_int_not_equal(system(cmd), 0);
+    env_free(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dispositions_two_loads),
+        cmocka_unit_test(test_kill_during_load),
+        cmocka_unit_test(test_kill_during_load_phase),
+        cmocka_unit_test(test_long_identifiers),
+        cmocka_unit_test(test_wrong_password),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
