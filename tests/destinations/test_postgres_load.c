@@ -356,6 +356,122 @@ static void test_rollback_and_damage(void **state)
     f->v->close(d);
 }
 
+/* Decimal texts in every shape the binary numeric form must get right, compared with what
+ * PostgreSQL's own text input makes of the same strings (numeric(60,20) and the default
+ * numeric(38,9), which rounds). */
+static void test_numeric_forms(void **state)
+{
+    fixture *f = *state;
+    static const char *const NUMS[] = {
+        "0", "-0", "0.0", "1", "-1", "9999", "10000", "10001", "99999999", "100000000",
+        "0.5", "-0.5", "0.0001", "0.00001", "0.000000001", "0.0000000005", "0.00000000049",
+        "123456789.123456789", "-98765432109876543210.01234567890123456789", "1E+3", "1e3",
+        "1.5E+30", "2.5E-7", "-7.25e-3", "12345678901234567890123456789.5", "0010.0100",
+        "1234.5678", "5E-10", "100.000000000", "+42"};
+    size_t n = CDLT_ARRAY_LEN(NUMS);
+    schema *s = f->s;
+    schema_table *t = tl_table(s, "nums");
+    tl_col(s, t, "i", DT_BIGINT, false, -1, -1, -1);
+    tl_col(s, t, "wide", DT_DECIMAL, true, -1, 60, 20);
+    tl_col(s, t, "dflt", DT_DECIMAL, true, -1, -1, -1);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/nums.1.cdltpg", f->dir);
+    dest_writer *w = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(f->v->writer_open(t, path, &w, &err), CDLT_OK);
+    for (size_t i = 0; i < n; i++) {
+        /* numeric(38,9) holds 29 integer digits: the two larger values only go to `wide` */
+        bool big = strstr(NUMS[i], "E+30") || strlen(NUMS[i]) > 30;
+        tval v[3] = {tv_i((int64_t)i), tv_sn(DT_DECIMAL, NUMS[i], strlen(NUMS[i])),
+                     big ? tv_null() : tv_sn(DT_DECIMAL, NUMS[i], strlen(NUMS[i]))};
+        if (f->v->writer_row(w, v, 3) != CDLT_OK)
+            fail_msg("%s: %s", NUMS[i], f->v->writer_last_error(w));
+    }
+    /* not a number: refused with the column and file named, the file stays valid */
+    tval bad[3] = {tv_i(99), tv_sn(DT_DECIMAL, "12x", 3), tv_null()};
+    assert_int_equal(f->v->writer_row(w, bad, 3), CDLT_INVALID_ARG);
+    assert_non_null(strstr(f->v->writer_last_error(w), "nums.1.cdltpg"));
+    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    destination *d = pl_open(DS, NULL);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    if (f->v->load_file(d, f->s, t, path, &err) != CDLT_OK)
+        fail_msg("load_file: %s", err.message);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_exec(f->c, "CREATE TABLE t_pg_load.nums_ref (i bigint, wide numeric(60,20), dflt "
+                  "numeric(38,9))");
+    char sql[512];
+    for (size_t i = 0; i < n; i++) {
+        bool big = strstr(NUMS[i], "E+30") || strlen(NUMS[i]) > 30;
+        snprintf(sql, sizeof sql, "INSERT INTO t_pg_load.nums_ref VALUES (%zu, '%s', %s%s%s)", i,
+                 NUMS[i], big ? "" : "'", big ? "NULL" : NUMS[i], big ? "" : "'");
+        pl_exec(f->c, sql);
+    }
+    char *got = pl_q(f->c, "SELECT string_agg(concat_ws('/', i, wide, dflt), ' ' ORDER BY i) "
+                           "FROM t_pg_load.nums");
+    char *want = pl_q(f->c, "SELECT string_agg(concat_ws('/', i, wide, dflt), ' ' ORDER BY i) "
+                            "FROM t_pg_load.nums_ref");
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "got  %s\nwant %s\n", got, want);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    f->v->close(d);
+}
+
+/* A table whose column types differ from those the load file was written for (made outside
+ * cdlt, or a precision hint added later): rows go through a temporary table with casts. A
+ * load file of the first, text format still loads. */
+static void test_other_column_types(void **state)
+{
+    fixture *f = *state;
+    pl_exec(f->c, "CREATE SCHEMA t_pg_load; CREATE TABLE t_pg_load.items (id integer NOT NULL, "
+                  "s text, small bigint, j json, dec2 numeric(12,4), ts timestamp with time zone, "
+                  "_dlt_load_id varchar NOT NULL, _dlt_id varchar NOT NULL)");
+    schema *s = f->s;
+    schema_table *t = tl_table(s, "items2");
+    tl_col(s, t, "id", DT_BIGINT, false, -1, -1, -1);
+    tl_col(s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(s, t, "small", DT_BIGINT, true, -1, 16, -1);
+    tl_col(s, t, "j", DT_JSON, true, -1, -1, -1);
+    tl_col(s, t, "dec2", DT_DECIMAL, true, -1, 10, 2);
+    tl_col(s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    tl_dlt_cols(s, t);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/items.9.cdltpg", f->dir);
+    dest_writer *w = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(f->v->writer_open(t, path, &w, &err), CDLT_OK);
+    tval v[8] = {tv_i(7), tv_s("seven"), tv_i(-3), tv_json(&f->obj), tv_sn(DT_DECIMAL, "1.005", 5),
+                 tv_ts(1704103200000000LL), tv_s("1.1"), tv_s("r7")};
+    assert_int_equal(f->v->writer_row(w, v, 8), CDLT_OK);
+    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    /* the table is named "items" in the database: load t's file into it under that name */
+    schema_table alias = *t;
+    alias.name = "items";
+    destination *d = pl_open(DS, NULL);
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    if (f->v->load_file(d, f->s, &alias, path, &err) != CDLT_OK)
+        fail_msg("load_file: %s", err.message);
+    /* twice in one transaction: the temporary table is gone after each file */
+    if (f->v->load_file(d, f->s, &alias, path, &err) != CDLT_OK)
+        fail_msg("load_file: %s", err.message);
+    /* a first-version file: header CDLTPG1 and COPY text rows */
+    char old[4096];
+    snprintf(old, sizeof old, "%s/items.old.cdltpg", f->dir);
+    static const char OLD[] = "CDLTPG1\t4\tid\ts\t_dlt_load_id\t_dlt_id\n8\tt\\tab\t1.1\tr8\n\\.\n";
+    assert_int_equal(tu_write_file(old, OLD, sizeof OLD - 1), 0);
+    if (f->v->load_file(d, f->s, &alias, old, &err) != CDLT_OK)
+        fail_msg("load_file: %s", err.message);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT string_agg(concat_ws('|', id, s, small, j, dec2, ts), ' ; ' ORDER BY "
+                    "id) FROM t_pg_load.items",
+              "7|seven|-3|{\"a\": 1, \"b\": [true, \"tab\\there \\\\ \\\"q\\\"\"]}|1.0050|"
+              "2024-01-01 10:00:00+00 ; 7|seven|-3|{\"a\": 1, \"b\": [true, \"tab\\there \\\\ "
+              "\\\"q\\\"\"]}|1.0050|2024-01-01 10:00:00+00 ; 8|t\tab");
+    f->v->close(d);
+}
+
 /* A URL like the fixture's with another password or port. */
 static void url_with(char *out, size_t n, const char *password, int port)
 {
@@ -412,6 +528,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_types_and_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_and_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numeric_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_column_types, setup, teardown),
         cmocka_unit_test(test_connection_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

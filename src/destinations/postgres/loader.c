@@ -1,7 +1,10 @@
-/* loader.c: loads one load file with COPY "ds"."t" (columns of the header) FROM STDIN: the
- * rows after the header line go to the server unchanged, 1 MiB at a time, inside the package
- * transaction. The end marker is checked first, so a file cut short by a crash is refused
- * before anything reaches the table. */
+/* loader.c: loads one load file with COPY "ds"."t" (columns of the header) FROM STDIN
+ * (FORMAT binary): the bytes after the header line go to the server unchanged, 1 MiB at a time,
+ * inside the package transaction. The end marker is checked first, so a file cut short by a
+ * crash is refused before anything reaches the table. When a table column does not have the
+ * type the file was written for (a table changed outside cdlt, a precision hint added after
+ * the table was made), the rows go through a temporary table of the file's types and an
+ * INSERT ... SELECT with casts instead. */
 #include "pg.h"
 
 #include <errno.h>
@@ -34,6 +37,97 @@ static void unescape(const char *s, size_t n, buf *out)
     }
 }
 
+/* Does a table column of type `typname` take the binary form w unchanged? */
+static bool wire_fits(pg_wire w, const char *typname)
+{
+    if (w == PG_W_TEXT)
+        return strcmp(typname, "varchar") == 0 || strcmp(typname, "text") == 0;
+    return strcmp(typname, pg_wire_name(w)) == 0;
+}
+
+/* Compare the file's wire types with the table's column types. All fit: COPY into the table.
+ * Else create the temporary table "_cdlt_copy" with the file's types and put into *post the
+ * INSERT that moves its rows over with casts to the table's types. */
+static cdlt_status check_types(destination *d, const schema_table *t, const buf *cols,
+                               const buf *wires, bool *via_tmp, buf *post, cdlt_error *err)
+{
+    *via_tmp = false;
+    static const char q[] =
+        "SELECT a.attname, y.typname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_type y ON y.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped";
+    buf rel = BUF_INIT;
+    pg_qualified(d, &rel, t->name);
+    const char *p[1] = {buf_cstr(&rel)};
+    PGresult *r = NULL;
+    cdlt_status st = rel.status != CDLT_OK ? err_nomem(err)
+                                          : pg_query(d, q, 1, p, "reading column types", &r, err);
+    buf_free(&rel);
+    if (st != CDLT_OK) {
+        err_set_table(err, t->name);
+        return st;
+    }
+    /* walk the file's columns: the quoted names in cols, the wire codes in wires */
+    buf name = BUF_INIT, tmp = BUF_INIT, sel = BUF_INIT;
+    const char *c = cols->data;
+    bool fits = true;
+    for (size_t k = 0; k < wires->len; k++) {
+        /* one quoted identifier: "..." with "" inside */
+        buf_clear(&name);
+        c++;
+        while (*c && !(c[0] == '"' && c[1] != '"')) {
+            if (c[0] == '"')
+                c++;
+            buf_putc(&name, *c++);
+        }
+        c++;
+        if (*c == ',')
+            c += 2;
+        pg_wire w = (pg_wire)(unsigned char)wires->data[k];
+        const char *typname = NULL, *full = NULL;
+        for (int i = 0; i < PQntuples(r); i++)
+            if (strcmp(PQgetvalue(r, i, 0), buf_cstr(&name)) == 0) {
+                typname = PQgetvalue(r, i, 1);
+                full = PQgetvalue(r, i, 2);
+            }
+        if (!typname) {
+            fits = true; /* a missing column: COPY names it in its error */
+            break;
+        }
+        fits = fits && wire_fits(w, typname);
+        buf_puts(&tmp, k ? ", " : "");
+        pg_quote_ident(&tmp, buf_cstr(&name));
+        buf_printf(&tmp, " %s", w == PG_W_TEXT ? "varchar" : pg_wire_name(w));
+        buf_puts(&sel, k ? ", " : "");
+        pg_quote_ident(&sel, buf_cstr(&name));
+        buf_printf(&sel, "::%s", full);
+    }
+    PQclear(r);
+    if (!fits && tmp.status == CDLT_OK && sel.status == CDLT_OK) {
+        LOG_INFO("postgres: table %s.%s has columns of other types than load files are written "
+                 "for; loading through a temporary table with casts", d->dataset, t->name);
+        buf create = BUF_INIT;
+        buf_printf(&create, "CREATE TEMPORARY TABLE \"_cdlt_copy\" (%s)", tmp.data);
+        st = create.status != CDLT_OK ? err_nomem(err)
+                                      : pg_exec(d, create.data, "creating a temporary table", err);
+        buf_free(&create);
+        buf_puts(post, "INSERT INTO ");
+        pg_qualified(d, post, t->name);
+        buf_printf(post, " (%s) SELECT %s FROM \"_cdlt_copy\"", cols->data, sel.data);
+        if (st == CDLT_OK && post->status != CDLT_OK)
+            st = err_nomem(err);
+        *via_tmp = st == CDLT_OK;
+    } else if (tmp.status != CDLT_OK || sel.status != CDLT_OK) {
+        st = err_nomem(err);
+    }
+    buf_free(&name);
+    buf_free(&tmp);
+    buf_free(&sel);
+    if (st != CDLT_OK)
+        err_set_table(err, t->name);
+    return st;
+}
+
 cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
                          const char *path, cdlt_error *err)
 {
@@ -47,7 +141,7 @@ cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
     }
     struct stat stt;
     char *chunk = NULL;
-    buf sql = BUF_INIT, name = BUF_INIT;
+    buf sql = BUF_INIT, name = BUF_INIT, cols = BUF_INIT, wires = BUF_INIT, post = BUF_INIT;
     cdlt_status st = CDLT_OK;
     char tail[3];
     if (fstat(fd, &stt) != 0 || stt.st_size < 3 ||
@@ -64,30 +158,55 @@ cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
     ssize_t got = read(fd, chunk, LOAD_CHUNK);
     char *nl = got > 0 ? memchr(chunk, '\n', (size_t)got) : NULL;
     size_t mlen = strlen(PG_FILE_MAGIC);
-    if (!nl || (size_t)got < mlen + 1 || memcmp(chunk, PG_FILE_MAGIC, mlen) != 0 ||
+    if (!nl || (size_t)got < mlen + 1 ||
+        (memcmp(chunk, PG_FILE_MAGIC, mlen) != 0 && memcmp(chunk, PG_FILE_MAGIC_TEXT, mlen) != 0) ||
         chunk[mlen] != '\t') {
-        st = file_fail(err, t, path, "no CDLTPG1 header line (not a postgres load file)");
+        st = file_fail(err, t, path, "no CDLTPG header line (not a postgres load file)");
         goto out;
     }
-    buf_puts(&sql, "COPY ");
-    pg_qualified(d, &sql, t->name);
-    buf_puts(&sql, " (");
+    bool binary = memcmp(chunk, PG_FILE_MAGIC, mlen) == 0;
     char *p = chunk + mlen + 1;
     char *tab = memchr(p, '\t', (size_t)(nl - p));
     unsigned ncols = 0;
-    for (p = tab ? tab + 1 : nl; p < nl;) {
+    for (p = tab ? tab + 1 : nl; p < nl && st == CDLT_OK;) {
         char *e = memchr(p, '\t', (size_t)(nl - p));
         if (!e)
             e = nl;
+        pg_wire wt = PG_W_TEXT;
+        if (binary) {
+            char *colon = memchr(p, ':', (size_t)(e - p));
+            wt = colon ? pg_wire_parse(p, (size_t)(colon - p)) : (pg_wire)0;
+            if (!wt) {
+                st = file_fail(err, t, path, "a header column has no known wire type");
+                break;
+            }
+            p = colon + 1;
+        }
         buf_clear(&name);
         unescape(p, (size_t)(e - p), &name);
         if (ncols++)
-            buf_puts(&sql, ", ");
-        pg_quote_ident(&sql, buf_cstr(&name));
+            buf_puts(&cols, ", ");
+        pg_quote_ident(&cols, buf_cstr(&name));
+        buf_putc(&wires, (char)wt);
         p = e + 1;
     }
-    buf_puts(&sql, ") FROM STDIN");
-    if (sql.status != CDLT_OK || name.status != CDLT_OK) {
+    if (st != CDLT_OK)
+        goto out;
+    if (cols.status != CDLT_OK || name.status != CDLT_OK || wires.status != CDLT_OK) {
+        st = err_nomem(err);
+        goto out;
+    }
+    /* the COPY target: the table itself, or a temporary table of the file's types */
+    bool via_tmp = false;
+    if (binary && ncols && (st = check_types(d, t, &cols, &wires, &via_tmp, &post, err)) != CDLT_OK)
+        goto out;
+    buf_puts(&sql, "COPY ");
+    if (via_tmp)
+        buf_puts(&sql, "\"_cdlt_copy\"");
+    else
+        pg_qualified(d, &sql, t->name);
+    buf_printf(&sql, " (%s) FROM STDIN%s", buf_cstr(&cols), binary ? " (FORMAT binary)" : "");
+    if (sql.status != CDLT_OK) {
         st = err_nomem(err);
         goto out;
     }
@@ -140,6 +259,11 @@ cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
         st = cst;
     else if (ferr)
         st = pg_fail(d, err, ferr, NULL, NULL);
+    if (st == CDLT_OK && post.len) {
+        st = pg_exec(d, post.data, "moving rows from the temporary table into the table", err);
+        if (st == CDLT_OK)
+            st = pg_exec(d, "DROP TABLE \"_cdlt_copy\"", "dropping the temporary table", err);
+    }
     if (st != CDLT_OK)
         err_set_table(err, t->name);
 out:
@@ -147,5 +271,8 @@ out:
     mem_free(chunk);
     buf_free(&sql);
     buf_free(&name);
+    buf_free(&cols);
+    buf_free(&wires);
+    buf_free(&post);
     return st;
 }

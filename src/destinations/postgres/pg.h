@@ -28,13 +28,48 @@ struct destination {
 };
 
 /* ---- load-file format (".cdltpg", see docs/postgres.md) ----
- * line 1: "CDLTPG1\t<n>\t<name1>\t...\t<name_n>\n" (names in COPY text escaping), then the
- * rows in PostgreSQL's COPY text format (tab separated, \N = NULL), then the end marker
- * "\\.\n". The header maps the file's columns to the table by name; a file without the end
- * marker was cut short (crash while normalizing) and is refused. */
-#define PG_FILE_MAGIC "CDLTPG1"
+ * line 1: "CDLTPG2\t<n>\t<wire>:<name1>\t..." (names in COPY text escaping; wire = the
+ * PostgreSQL type whose binary form the column is written in, e.g. int8, numeric, jsonb),
+ * then a PostgreSQL binary COPY stream (signature, tuples, trailer), then the end marker
+ * "\\.\n" (not sent). The header maps the file's columns to the table by name; a file without
+ * the end marker was cut short (crash while normalizing) and is refused. Files of the first
+ * version ("CDLTPG1", COPY text rows) still load. */
+#define PG_FILE_MAGIC "CDLTPG2"
+#define PG_FILE_MAGIC_TEXT "CDLTPG1"
 #define PG_FILE_EXT "cdltpg"
 #define PG_FILE_END "\\.\n"
+
+/* ---- binary wire forms (wire.c) ---- */
+typedef enum pg_wire {
+    PG_W_TEXT = 1, PG_W_FLOAT8, PG_W_BOOL, PG_W_INT2, PG_W_INT4, PG_W_INT8, PG_W_TIMESTAMPTZ,
+    PG_W_TIMESTAMP, PG_W_DATE, PG_W_TIME, PG_W_BYTEA, PG_W_JSONB, PG_W_NUMERIC
+} pg_wire;
+/* The wire form of a column as ddl.c types it (bigint precision -> int2/int4/int8, ...). */
+pg_wire pg_wire_of(const schema_column *c);
+/* Its PostgreSQL type name ("int8"), as pg_type.typname; NULL for an unknown code. */
+const char *pg_wire_name(int w);
+/* Parse a type name back (0 when unknown). */
+pg_wire pg_wire_parse(const char *name, size_t len);
+/* Append one field (int32 length + bytes) of v in form w; NULL on success, else why the value
+ * cannot be written (e.g. out of range for smallint). scratch: reusable work buffer. */
+const char *pg_wire_put(buf *b, pg_wire w, const tval *v, buf *scratch);
+
+static inline void put_u16(buf *b, uint16_t x)
+{
+    unsigned char c[2] = {(unsigned char)(x >> 8), (unsigned char)x};
+    buf_append(b, c, 2);
+}
+static inline void put_u32(buf *b, uint32_t x)
+{
+    unsigned char c[4] = {(unsigned char)(x >> 24), (unsigned char)(x >> 16),
+                          (unsigned char)(x >> 8), (unsigned char)x};
+    buf_append(b, c, 4);
+}
+static inline void put_u64(buf *b, uint64_t x)
+{
+    put_u32(b, (uint32_t)(x >> 32));
+    put_u32(b, (uint32_t)x);
+}
 
 /* ---- SQL helpers (conn.c) ---- */
 cdlt_status pg_quote_ident(buf *b, const char *ident);
