@@ -472,6 +472,44 @@ static void test_other_column_types(void **state)
     f->v->close(d);
 }
 
+/* A user without the CREATE privilege on the database loads into a schema an administrator
+ * made for it (CREATE SCHEMA IF NOT EXISTS would be refused even though it exists). */
+static void test_schema_made_by_admin(void **state)
+{
+    fixture *f = *state;
+    /* the superuser, in the test database (its URL names the postgres database) */
+    const char *keys[] = {"dbname", "dbname", NULL};
+    const char *vals[] = {tu_db_url("postgres_super"), "cdlt_test", NULL};
+    PGconn *su = PQconnectdbParams(keys, vals, 1);
+    assert_int_equal(PQstatus(su), CONNECTION_OK);
+    /* a killed earlier run may have left the role (owning objects here) */
+    pl_exec(su, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS t_pg_load CASCADE; "
+                "DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 't_pg_lowpriv') "
+                "THEN DROP OWNED BY t_pg_lowpriv; END IF; END$$; "
+                "DROP ROLE IF EXISTS t_pg_lowpriv; CREATE ROLE t_pg_lowpriv LOGIN PASSWORD "
+                "'lowpw'; CREATE SCHEMA t_pg_load AUTHORIZATION t_pg_lowpriv");
+    char url[512];
+    snprintf(url, sizeof url, "postgresql://t_pg_lowpriv:lowpw@127.0.0.1:%s/cdlt_test",
+             tu_db_env("CDLT_TEST_PG_PORT"));
+    dest_config cfg = {.pipeline_name = "p", .dataset_name = DS, .credentials = url};
+    destination *d = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(f->v->open(&cfg, &d, &err), CDLT_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/items.5.cdltpg", f->dir);
+    write_file(f, path, 1, 10, "1700000000.5");
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    if (f->v->migrate(d, f->s, &err) != CDLT_OK)
+        fail_msg("migrate: %s", err.message);
+    load(f, d, path);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    f->v->close(d);
+    pl_expect(su, "SELECT count(*) FROM t_pg_load.items", "10");
+    pl_exec(su, "SET client_min_messages = warning; DROP SCHEMA t_pg_load CASCADE; DROP ROLE "
+                "t_pg_lowpriv");
+    PQfinish(su);
+}
+
 /* A URL like the fixture's with another password or port. */
 static void url_with(char *out, size_t n, const char *password, int port)
 {
@@ -530,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_and_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numeric_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_column_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_made_by_admin, setup, teardown),
         cmocka_unit_test(test_connection_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

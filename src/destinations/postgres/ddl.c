@@ -203,10 +203,21 @@ static cdlt_status migrate_one(destination *d, const schema_table *t, buf *sql, 
 
 cdlt_status pg_create_dataset(destination *d, cdlt_error *err)
 {
+    /* look first (as dlt's has_dataset): CREATE SCHEMA IF NOT EXISTS needs the CREATE
+     * privilege on the database even when the schema exists, which a user loading into a
+     * schema made for it by an administrator does not have */
+    static const char q[] = "SELECT 1 FROM pg_namespace WHERE nspname = $1";
+    const char *p[1] = {d->dataset};
+    PGresult *r = NULL;
+    cdlt_status st = pg_query(d, q, 1, p, "looking up the dataset", &r, err);
+    bool exists = st == CDLT_OK && PQntuples(r) > 0;
+    PQclear(r);
+    if (st != CDLT_OK || exists)
+        return st;
     buf sql = BUF_INIT;
     buf_printf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", d->qdataset);
-    cdlt_status st = sql.status != CDLT_OK ? err_nomem(err)
-                                           : pg_exec(d, sql.data, "creating the dataset", err);
+    st = sql.status != CDLT_OK ? err_nomem(err)
+                               : pg_exec(d, sql.data, "creating the dataset", err);
     buf_free(&sql);
     return st;
 }
