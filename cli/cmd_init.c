@@ -63,6 +63,18 @@ static const char SECRETS_TOML[] =
     "# client_id = \"...\"\n"
     "# client_secret = \"...\"\n";
 
+/* Appended to secrets.toml for postgres: dlt's credential fields with its placeholders. */
+static const char SECRETS_POSTGRES[] =
+    "\n[destination.postgres.credentials]\n"
+    "database = \"dlt_data\"\n"
+    "username = \"loader\"\n"
+    "password = \"<configure me>\"\n"
+    "host = \"localhost\"\n"
+    "port = 5432\n"
+    "connect_timeout = 15\n"
+    "# or one connection string instead of the fields above:\n"
+    "# credentials = \"postgresql://loader:<password>@localhost:5432/dlt_data\"\n";
+
 static int write_new(const char *path, const char *text, mode_t mode, bool force)
 {
     int fl = O_WRONLY | O_CREAT | (force ? O_TRUNC : O_EXCL);
@@ -107,15 +119,17 @@ int cmd_init(int argc, char **argv)
     }
     if (!src || !dest) {
         fprintf(stderr, "usage: cdlt init SOURCE DESTINATION [--dir DIR] [--force]\n"
-                        "  sources: rest_api; destinations: duckdb\n");
+                        "  sources: rest_api; destinations: duckdb, postgres\n");
         return CLI_USAGE;
     }
     if (strcmp(src, "rest_api") != 0) {
         fprintf(stderr, "cdlt init: unknown source '%s' (cdlt can start: rest_api)\n", src);
         return CLI_USAGE;
     }
-    if (strcmp(dest, "duckdb") != 0) {
-        fprintf(stderr, "cdlt init: unknown destination '%s' (cdlt loads into: duckdb)\n", dest);
+    bool pg = strcmp(dest, "postgres") == 0;
+    if (strcmp(dest, "duckdb") != 0 && !pg) {
+        fprintf(stderr, "cdlt init: unknown destination '%s' (cdlt loads into: duckdb, "
+                        "postgres)\n", dest);
         return CLI_USAGE;
     }
     char path[4096];
@@ -132,7 +146,9 @@ int cmd_init(int argc, char **argv)
     snprintf(path, sizeof path, "%s/.dlt/config.toml", dir);
     rc |= write_new(path, CONFIG_TOML, 0644, force);
     snprintf(path, sizeof path, "%s/.dlt/secrets.toml", dir);
-    rc |= write_new(path, SECRETS_TOML, 0600, force);
+    char secrets[4096];
+    snprintf(secrets, sizeof secrets, "%s%s", SECRETS_TOML, pg ? SECRETS_POSTGRES : "");
+    rc |= write_new(path, secrets, 0600, force);
     if (rc != 0)
         return CLI_FAILED;
     printf("next: edit rest_api_pipeline.toml (and .dlt/secrets.toml), then\n"

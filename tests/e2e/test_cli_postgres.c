@@ -414,6 +414,34 @@ static void test_wrong_password(void **st)
     env_free(&e);
 }
 
+/* `cdlt init rest_api postgres`: the definition names postgres and secrets.toml has dlt's
+ * credential fields with placeholders (mode 0600). */
+static void test_init_postgres(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp("cli-pg-init");
+    const char *init[] = {"init", "rest_api", "postgres", "--dir", dir, NULL};
+    cli_res r = run_cli(dir, init, NULL);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    char p[1400];
+    snprintf(p, sizeof p, "%s/.dlt/secrets.toml", dir);
+    char *text = tu_read_file(p, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "[destination.postgres.credentials]\ndatabase = \"dlt_data\""));
+    assert_non_null(strstr(text, "password = \"<configure me>\""));
+    free(text);
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(p, sizeof p, "%s/rest_api_pipeline.toml", dir);
+    text = tu_read_file(p, NULL);
+    assert_non_null(strstr(text, "destination = \"postgres\""));
+    free(text);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_server_drops_connection_overlap),
         cmocka_unit_test(test_long_identifiers),
         cmocka_unit_test(test_wrong_password),
+        cmocka_unit_test(test_init_postgres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
