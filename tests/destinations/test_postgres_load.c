@@ -125,6 +125,19 @@ static void row_values(fixture *f, int64_t id, tval *v, const char *load_id, cha
         v[C_BIN] = tv_sn(DT_BINARY, "", 0);
         v[C_DEC] = tv_sn(DT_DECIMAL, "1E+3", 4);
         v[C_W] = tv_sn(DT_WEI, "-7", 2);
+    } else if (id == 3000) { /* extremes */
+        v[C_S] = tv_s("\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x8e\x89");
+        v[C_F] = tv_d(1.7976931348623157e308);
+        v[C_TS] = tv_ts(253402300799999999LL);  /* 9999-12-31T23:59:59.999999Z */
+        v[C_TSN] = tv_ts(-62135596800000000LL); /* 0001-01-01T00:00:00 */
+        v[C_TSN].flags = TV_NAIVE;
+        v[C_D] = tv_date(-719162);              /* 0001-01-01 */
+        v[C_TM] = tv_time(86399999999LL);       /* 23:59:59.999999 */
+        v[C_DEC] = tv_sn(DT_DECIMAL, "-99999999999999999999999999999.999999999", 40);
+        v[C_W] = tv_sn(DT_WEI, "115792089237316195423570985008687907853269984665640564039457584007913129639935", 78);
+        v[C_SMALL] = tv_i(-32768);
+        v[C_I32] = tv_i(2147483647);
+        v[C_DLTID] = tv_s("row3000");
     } else if (id > 3) {
         v[C_S] = tv_s("bulk");
         v[C_F] = tv_d((double)id / 4);
@@ -215,6 +228,27 @@ static void test_types_and_values(void **state)
                     "NULL AND j IS NULL AND bin IS NULL AND ts IS NULL AND w IS NULL",
               "1");
     pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items WHERE s IS NULL", "429");
+    pl_expect(f->c,
+              "SELECT concat_ws('|', s, f, ts, tsn, d, tm, dec, w, small, i32) FROM "
+              "t_pg_load.items WHERE id = 3000",
+              "\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x8e\x89|1.7976931348623157e+308|9999-12-31 "
+              "23:59:59.999999+00|0001-01-01 00:00:00|0001-01-01|23:59:59.999999|"
+              "-99999999999999999999999999999.999999999|"
+              "115792089237316195423570985008687907853269984665640564039457584007913129639935."
+              "000000000000000000000000000000000000000000000000000000000000000000000000000000|"
+              "-32768|2147483647");
+    /* a value out of the column's range is refused by the writer, naming the column */
+    char p2[4096];
+    snprintf(p2, sizeof p2, "%s/items.x.cdltpg", f->dir);
+    dest_writer *w = NULL;
+    assert_int_equal(f->v->writer_open(f->t, p2, &w, &err), CDLT_OK);
+    tval v[C_N];
+    char idbuf[32];
+    row_values(f, 5, v, "1", idbuf);
+    v[C_SMALL] = tv_i(40000);
+    assert_int_equal(f->v->writer_row(w, v, C_N), CDLT_INVALID_ARG);
+    assert_non_null(strstr(f->v->writer_last_error(w), "smallint"));
+    f->v->writer_abort(w);
 }
 
 static void test_system_tables(void **state)
