@@ -122,7 +122,9 @@ static const char DEF[] =
     "[[resources]]\nname = \"prices\"\npath = \"prices.jsonl\"\nprimary_key = \"sku\"\n"
     "write_disposition = { disposition = \"merge\", strategy = \"upsert\" }\n"
     "[[resources]]\nname = \"dims\"\npath = \"dims.jsonl\"\n"
-    "write_disposition = { disposition = \"merge\", strategy = \"scd2\" }\n";
+    "write_disposition = { disposition = \"merge\", strategy = \"scd2\" }\n"
+    "[[resources]]\nname = \"once\"\npath = \"once.jsonl\"\nprimary_key = \"k\"\n"
+    "write_disposition = { disposition = \"merge\", strategy = \"insert-only\" }\n";
 
 static void day(const pg_env *e, int n)
 {
@@ -134,6 +136,7 @@ static void day(const pg_env *e, int n)
                                     "{\"id\":3,\"amt\":30}\n");
         put(e->dir, "prices.jsonl", "{\"sku\":\"x\",\"p\":1.5}\n{\"sku\":\"y\",\"p\":2.5}\n");
         put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
+        put(e->dir, "once.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
     } else {
         put(e->dir, "events.jsonl", "{\"e\":3}\n");
         put(e->dir, "users.jsonl", "{\"id\":3,\"tags\":[\"d\"]}\n");
@@ -141,6 +144,7 @@ static void day(const pg_env *e, int n)
                                     "{\"id\":2,\"deleted\":true}\n{\"id\":4,\"amt\":40}\n");
         put(e->dir, "prices.jsonl", "{\"sku\":\"y\",\"p\":3.5}\n{\"sku\":\"z\",\"p\":4.5}\n");
         put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
+        put(e->dir, "once.jsonl", "{\"k\":2,\"v\":\"changed\"}\n{\"k\":3,\"v\":\"c\"}\n");
     }
 }
 
@@ -161,6 +165,8 @@ static void check_day2(PGconn *c)
     /* scd2: k=2 changed: the old version retired, the new one active; k=1 untouched */
     q_expect(c, "SELECT string_agg(k || v || ':' || (_dlt_valid_to IS NULL), ',' ORDER BY k, v) "
                 "FROM e2e_pg_disp.dims", "1a:true,2b:false,2b2:true");
+    /* insert-only: new keys only, existing rows untouched */
+    q_expect(c, "SELECT string_agg(k || v, ',' ORDER BY k) FROM e2e_pg_disp.once", "1a,2b,3c");
     q_expect(c, "SELECT count(*) || ':' || min(status) FROM e2e_pg_disp._dlt_loads", "2:0");
     q_expect(c, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                 "'e2e_pg_disp.dims'::regclass AND attname = '_dlt_valid_from'",
@@ -185,6 +191,7 @@ static void test_dispositions_two_loads(void **st)
     put(e.dir, "events.jsonl", "");
     put(e.dir, "orders.jsonl", "");
     put(e.dir, "prices.jsonl", "");
+    put(e.dir, "once.jsonl", "");
     put(e.dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
     put(e.dir, "users.jsonl", "{\"id\":5,\"tags\":[\"e\",\"f\"]}\n");
     const char *ifs[] = {"DESTINATION__POSTGRES__REPLACE_STRATEGY=insert-from-staging", NULL};
