@@ -312,11 +312,12 @@ static void drop_case(const char *overlap)
     assert_int_equal(chdir(e.dir), 0);
     pid_t pid = spawn_cli(e.dir, "t1", args, envs);
     assert_int_equal(chdir(cwd), 0);
-    /* wait for its COPY, then end its connection from the server side */
+    /* wait for its COPY, then end its connection from the server side; only this test's COPY:
+     * other tests load into (and read from) the same fixture server at the same time */
     int killed = 0;
     for (;;) {
         char *n = q_text(e.c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                              "WHERE application_name = 'cdlt' AND query LIKE 'COPY%' AND "
+                              "WHERE application_name = 'cdlt' AND query LIKE 'COPY \"e2e_pg_kill\".%' AND "
                               "state = 'active'");
         killed = atoi(n);
         free(n);
