@@ -430,6 +430,22 @@ static void test_wrong_password(void **st)
     env_free(&e);
 }
 
+/* load_threads is DuckDB's knob: postgres refuses it rather than ignoring it */
+static void test_load_threads_refused(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-lt", "e2e_pg_lt", DEF_KILL);
+    put(e.dir, "items.jsonl", "{\"id\":1}\n");
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    const char *envs[] = {"DESTINATION__POSTGRES__LOAD_THREADS=4", NULL};
+    cli_res r = cdlt_in(&e, args, envs);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "load_threads is not supported"));
+    res_free(&r);
+    env_free(&e);
+}
+
 /* `cdlt init rest_api postgres`: the definition names postgres and secrets.toml has dlt's
  * credential fields with placeholders (mode 0600). */
 static void test_init_postgres(void **st)
@@ -468,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_server_drops_connection_overlap),
         cmocka_unit_test(test_long_identifiers),
         cmocka_unit_test(test_wrong_password),
+        cmocka_unit_test(test_load_threads_refused),
         cmocka_unit_test(test_init_postgres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

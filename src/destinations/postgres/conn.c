@@ -257,6 +257,16 @@ cdlt_status pg_open(const dest_config *cfg, destination **out, cdlt_error *err)
         pg_close(d);
         return err_hint(err, "choose a shorter dataset_name");
     }
+    /* load_threads is a known key (DuckDB uses it) but this destination loads a package on
+     * one connection in one transaction: a value asking for more would be ignored, so refuse */
+    const jv *lt = cfg->options ? jv_get(cfg->options, "load_threads") : NULL;
+    if (lt && !(lt->type == JV_INT && lt->u.i == 1)) {
+        err_set(err, CDLT_CONFIG, "postgres: destination.postgres.load_threads is not supported "
+                "(a package loads on one connection in one transaction)");
+        pg_close(d);
+        return err_hint(err, "remove load_threads from [destination.postgres] (or set it to 1); "
+                             "see docs/postgres.md");
+    }
     /* dlt's default for postgres is true: UNIQUE constraints for unique columns */
     d->create_indexes = opt_bool(cfg->options, "create_indexes", true);
     const jv *rs = cfg->options ? jv_get(cfg->options, "replace_strategy") : NULL;
