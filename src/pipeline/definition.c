@@ -75,9 +75,9 @@ static const char *const RES_KEYS[] = {"name", "path", "glob", "file", "table_na
                                        "selected", "limit", "incremental", NULL};
 static const char *const COL_KEYS[] = {"name",        "data_type", "nullable", "hard_delete",
                                        "dedup_sort",  "merge_key", "primary_key", "unique",
-                                       NULL};
+                                       "precision",   "scale",     "timezone",    NULL};
 static const char *const COL_BOOL_HINTS[] = {"nullable", "hard_delete", "merge_key",
-                                             "primary_key", "unique", NULL};
+                                             "primary_key", "unique", "timezone", NULL};
 static const char *const WD_KEYS[] = {"disposition",           "strategy",
                                       "validity_column_names", "active_record_timestamp",
                                       "boundary_timestamp",    "row_version_column_name",
@@ -280,6 +280,13 @@ static cdlt_status check_hints(const cdlt_definition *d, const jv *o, const char
             if (rc == CDLT_OK && ds &&
                 (ds->type != JV_STRING || (strcmp(ds->u.s, "asc") && strcmp(ds->u.s, "desc"))))
                 rc = wrong_type(d, "a column", "dedup_sort", "asc or desc", err);
+            /* the destination checks the range for the column's type when it creates it */
+            static const char *const NUM[] = {"precision", "scale"};
+            for (size_t k = 0; rc == CDLT_OK && k < 2; k++) {
+                const jv *h = jv_get(c, NUM[k]);
+                if (h && (h->type != JV_INT || h->u.i < 0 || h->u.i > 1000000))
+                    rc = wrong_type(d, "a column", NUM[k], "an integer >= 0", err);
+            }
             if (rc != CDLT_OK)
                 return rc;
         }
@@ -556,11 +563,25 @@ static cdlt_status add_col(cdlt_resource *r, const char *name, const jv *spec)
         type = spec->u.s; /* shorthand: columns = { id = "bigint" } */
     }
     cdlt_status rc = cdlt_resource_add_column(r, name, type, nullable);
-    static const char *const H[] = {"hard_delete", "merge_key", "primary_key", "unique"};
-    for (size_t k = 0; rc == CDLT_OK && spec && spec->type == JV_OBJECT && k < 4; k++) {
+    static const char *const H[] = {"hard_delete", "merge_key", "primary_key", "unique",
+                                    "timezone"};
+    for (size_t k = 0; rc == CDLT_OK && spec && spec->type == JV_OBJECT && k < 5; k++) {
         const jv *h = jv_get(spec, H[k]);
         if (h && h->type == JV_BOOL)
             rc = cdlt_resource_set_column_hint(r, name, H[k], h->u.b ? "true" : "false");
+        else if (h && k == 4)
+            rc = CDLT_INVALID_ARG; /* timezone: sources without check_hints (sql, rest) */
+    }
+    static const char *const N[] = {"precision", "scale"};
+    for (size_t k = 0; rc == CDLT_OK && spec && spec->type == JV_OBJECT && k < 2; k++) {
+        const jv *h = jv_get(spec, N[k]);
+        char num[24];
+        if (h && h->type == JV_INT) {
+            snprintf(num, sizeof num, "%lld", (long long)h->u.i);
+            rc = cdlt_resource_set_column_hint(r, name, N[k], num);
+        } else if (h) {
+            rc = CDLT_INVALID_ARG;
+        }
     }
     const jv *ds = spec && spec->type == JV_OBJECT ? jv_get(spec, "dedup_sort") : NULL;
     if (rc == CDLT_OK && ds && ds->type == JV_STRING)
@@ -703,7 +724,8 @@ cdlt_status pipe_def_apply_hints(const char *defpath, cdlt_resource *r, const jv
             }
         }
         if (rc == CDLT_OK && (v = jv_get(s, "columns"))) {
-            what = "columns (a table of name = {data_type, nullable} or a list)";
+            what = "columns (a table of name = {data_type, nullable, precision, scale, timezone, "
+                   "...} or a list)";
             if (v->type == JV_OBJECT) {
                 for (uint32_t i = 0; rc == CDLT_OK && i < v->len; i++)
                     rc = add_col(r, v->u.members[i].key, &v->u.members[i].value);

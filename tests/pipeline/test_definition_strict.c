@@ -92,6 +92,16 @@ static void test_wrong_types(void **st)
         {"w.json", "{\"pipeline_name\":\"p\",\"pipelines_dir\":7,\"resources\":[{\"name\":"
                    "\"a\",\"path\":\"a\"}]}", "pipelines_dir"},
         {"l.yaml", "pipeline_name: p\nresources:\n  - {name: a, path: a, limit: ten}\n", "limit"},
+        /* dlt's precision/scale/timezone column hints (issue 13) */
+        {"p.toml", "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\npath = \"a\"\n"
+                   "columns = { x = { data_type = \"decimal\", precision = \"38\" } }\n",
+         "precision"},
+        {"sc.toml", "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\npath = \"a\"\n"
+                    "columns = { x = { data_type = \"decimal\", scale = -1 } }\n",
+         "scale"},
+        {"tz.yaml", "pipeline_name: p\nresources:\n  - name: a\n    path: a\n    columns:\n"
+                    "      ts: {data_type: timestamp, timezone: \"no\"}\n",
+         "timezone"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(load(cases[i].file, cases[i].text, &err), CDLT_CONFIG);
@@ -99,6 +109,13 @@ static void test_wrong_types(void **st)
         has(&err, cases[i].key);
         has(&err, "must be");
     }
+    /* and the right types are taken */
+    assert_int_equal(load("pok.toml",
+                          "pipeline_name = \"p\"\n[[resources]]\nname = \"a\"\npath = \"a\"\n"
+                          "columns = { amount = { data_type = \"decimal\", precision = 38, "
+                          "scale = 9 }, ts = { data_type = \"timestamp\", timezone = false } }\n",
+                          &err),
+                     CDLT_OK);
 }
 
 /* dlt's incremental arguments are checked like every other key (issue 11 #5): a typo names
