@@ -201,6 +201,12 @@ static cdlt_status place(normalizer *n, norm_table *nt, norm_slot *slot, const j
             norm_slot_rules(n, slot);
             if (slot->preferred != DT_NONE)
                 type = slot->preferred;
+            /* the source's type of this incomplete column's values (SCHEMA_X_VALUE_TYPE) */
+            const jv *vt = c && c->extra.type == JV_OBJECT
+                               ? jv_get(&c->extra, SCHEMA_X_VALUE_TYPE)
+                               : NULL;
+            if (vt && vt->type == JV_STRING && dtype_parse(vt->u.s, vt->len) != DT_NONE)
+                type = dtype_parse(vt->u.s, vt->len);
         }
     }
     if (CDLT_UNLIKELY(type == DT_BIGINT && types_int_beyond_bigint(v)))

@@ -21,6 +21,23 @@ static bool is_row_version(const schema_column *c)
 }
 
 /* Contract checks. Returns CDLT_OK with *out_drop when the row is discarded. */
+/* A column completed from data keeps no source value type: the stored schema is then dlt's. */
+static cdlt_status drop_value_type(schema *s, schema_column *c)
+{
+    if (c->extra.type != JV_OBJECT || !jv_get(&c->extra, SCHEMA_X_VALUE_TYPE))
+        return CDLT_OK;
+    jv_builder b;
+    jv_builder_init(&b, JV_OBJECT);
+    for (uint32_t i = 0; i < c->extra.len; i++) {
+        const jv_member *m = &c->extra.u.members[i];
+        if (strcmp(m->key, SCHEMA_X_VALUE_TYPE) != 0 &&
+            jv_builder_set(&b, &s->mem, m->key, m->klen, m->value) != CDLT_OK)
+            return CDLT_NOMEM;
+    }
+    c->extra = b.value.len ? b.value : jv_null();
+    return CDLT_OK;
+}
+
 static cdlt_status apply_contract(normalizer *n, norm_table *nt, bool is_new_table, bool *out_drop,
                                   cdlt_error *err)
 {
@@ -150,6 +167,8 @@ static cdlt_status update_schema(normalizer *n, norm_table *nt, norm_sink *sink,
             schema_column *m = &t->columns[idx];
             if (is_row_version(m)) /* scd2 row version column is not unique */
                 m->hints &= ~(uint32_t)(HINT_UNIQUE | HINT_ROW_KEY);
+            if ((st = drop_value_type(s, m)) != CDLT_OK)
+                return err_nomem(err);
             nt->epoch++;
             if (old < first_new)
                 first_new = old;

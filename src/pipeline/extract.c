@@ -368,6 +368,13 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
             c->scale = r->cols[i].scale;
         if (r->cols[i].hints & HINT_PRIMARY_KEY)
             c->nullable = false;
+        if (r->cols[i].value_type && c->type == DT_NONE) {
+            char m[64];
+            snprintf(m, sizeof m, "\"" SCHEMA_X_VALUE_TYPE "\":\"%s\"",
+                     dtype_name((dtype)r->cols[i].value_type));
+            if ((rc = add_extra(x, &c->extra, m)) != CDLT_OK)
+                return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
+        }
     }
     for (size_t i = 0; i < r->npk; i++) {
         schema_column *c;

@@ -36,6 +36,10 @@ typedef struct pipe_col {
     int8_t timezone;   /* -1 unset, 0 false, 1 true (timestamp/time columns) */
     int32_t precision; /* -1 unset */
     int32_t scale;     /* -1 unset */
+    /* type of the column's values when the column stays incomplete (no `type`): the
+     * normalizer creates it with this type once data arrives, in row order, as dlt does for
+     * typed Python values (sql_database at reflection_level minimal). DT_NONE = none */
+    uint8_t value_type;
 } pipe_col;
 
 struct cdlt_resource {

@@ -196,6 +196,7 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
             c->cols[c->ncols - 1].timezone = r->cols[i].timezone;
             c->cols[c->ncols - 1].precision = r->cols[i].precision;
             c->cols[c->ncols - 1].scale = r->cols[i].scale;
+            c->cols[c->ncols - 1].value_type = r->cols[i].value_type;
         }
     }
     if (!ok) {

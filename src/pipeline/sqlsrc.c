@@ -691,11 +691,15 @@ static cdlt_status add_column_hints(cdlt_resource *r, const sql_column *c, int l
     if (level == LVL_MINIMAL) {
         if (c->nested)
             return CDLT_OK; /* left to the data: unpacked into nested tables */
-        /* dlt's rows carry these as typed Python values the normalizer recognises; item
-         * values here carry them as text, so the type comes along as a hint */
-        if (t != DT_DECIMAL && t != DT_DATE && t != DT_TIME && t != DT_BINARY &&
-            t != DT_TIMESTAMP)
-            t = DT_NONE;
+        /* dlt: {name, nullable} for every column, types completed from the data in row
+         * (= source) order. dlt's rows carry these as typed Python values the normalizer
+         * recognises; item values here carry them as text, so the type comes along as the
+         * values' type, which leaves the column incomplete until data arrives */
+        cdlt_status rc = cdlt_resource_add_column(r, c->name, NULL, c->nullable);
+        if (rc == CDLT_OK && (t == DT_DECIMAL || t == DT_DATE || t == DT_TIME ||
+                              t == DT_BINARY || t == DT_TIMESTAMP))
+            r->cols[r->ncols - 1].value_type = (uint8_t)t;
+        return rc;
     }
     cdlt_status rc = cdlt_resource_add_column(r, c->name, t ? dtype_name(t) : NULL, c->nullable);
     char num[16];

@@ -9,6 +9,11 @@
 
 #define SCHEMA_ENGINE_VERSION 11
 
+/* Column key of an incomplete column: the dlt type its values have (a source whose item values
+ * carry the type as text, e.g. sql_database at reflection_level minimal). The normalizer
+ * creates the column with it once data arrives and drops the key then. */
+#define SCHEMA_X_VALUE_TYPE "x-cdlt-value-type"
+
 /* Boolean column hints (bit set). */
 enum {
     HINT_PRIMARY_KEY = 1u << 0,
