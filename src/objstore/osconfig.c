@@ -1,0 +1,61 @@
+/* osconfig.c: S3 credentials from dlt's configuration keys, so the filesystem source and
+ * destination only name their section. */
+#include "objstore_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cdlt.h"
+#include "config/config.h"
+
+static const char *const KEYS[] = {"aws_access_key_id", "aws_secret_access_key",
+                                   "aws_session_token", "endpoint_url", "region_name",
+                                   "s3_url_style"};
+
+cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_options *out,
+                                   cdlt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s.credentials", section);
+    /* unknown keys are errors, not silently ignored */
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv tree;
+    cdlt_status rc = cfg_subtree(cfg, sub, &a, &tree, NULL, err);
+    if (rc == CDLT_OK && tree.type == JV_OBJECT) {
+        for (uint32_t i = 0; i < tree.len; i++) {
+            const char *k = tree.u.members[i].key;
+            bool known = false;
+            for (size_t j = 0; j < CDLT_ARRAY_LEN(KEYS); j++)
+                known = known || strcmp(k, KEYS[j]) == 0;
+            if (known)
+                continue;
+            if (strcmp(k, "profile_name") == 0)
+                err_set(err, CDLT_CONFIG,
+                        "%s.profile_name is not supported (no AWS profile files are read)", sub);
+            else
+                err_set(err, CDLT_CONFIG, "unknown key %s.%s", sub, k);
+            err_hint(err, "the S3 credential keys are aws_access_key_id, aws_secret_access_key, "
+                          "aws_session_token, endpoint_url, region_name, s3_url_style");
+            rc = CDLT_CONFIG;
+            break;
+        }
+    }
+    arena_free(&a);
+    if (rc != CDLT_OK)
+        return rc;
+    const char **dst[] = {&out->aws_access_key_id, &out->aws_secret_access_key,
+                          &out->aws_session_token, &out->endpoint_url, &out->region_name,
+                          &out->s3_url_style};
+    for (size_t j = 0; j < CDLT_ARRAY_LEN(KEYS); j++) {
+        char key[64];
+        snprintf(key, sizeof key, "credentials.%s", KEYS[j]);
+        bool secret = j == 1 || j == 2;
+        rc = secret ? cdlt_config_get_secret_or(cfg, section, key, NULL, dst[j], err)
+                    : cdlt_config_get_string_or(cfg, section, key, NULL, dst[j], err);
+        if (rc != CDLT_OK)
+            return rc;
+    }
+    return CDLT_OK;
+}
