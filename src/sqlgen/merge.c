@@ -8,27 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const sqlgen_dialect sqlgen_duckdb = {"duckdb", true};
-/* MERGE INTO exists from PostgreSQL 15 (dlt uses it for upsert there too) */
-const sqlgen_dialect sqlgen_postgres = {"postgres", true};
-
-void sqlgen_ident(const sqlgen_dialect *dl, buf *b, const char *ident)
-{
-    (void)dl; /* duckdb and postgres both quote with "" and double embedded quotes */
-    buf_putc(b, '"');
-    for (const char *p = ident; *p; p++) {
-        if (*p == '"')
-            buf_putc(b, '"');
-        buf_putc(b, *p);
-    }
-    buf_putc(b, '"');
-}
-
 static void qtable(const sqlgen_dialect *dl, buf *b, const char *ds, const char *t)
 {
-    sqlgen_ident(dl, b, ds);
-    buf_putc(b, '.');
-    sqlgen_ident(dl, b, t);
+    sqlgen_qualified(dl, b, ds, t);
 }
 
 /* The complete columns of t, comma separated, each with `prefix` (e.g. "s.") when given. */

@@ -1,15 +1,25 @@
-/* sqlgen.h: SQL text generated from the schema, once per SQL dialect (duckdb today, postgres
- * next), for destinations to execute: the merge follow-up statements of dlt's merge
- * strategies (delete-insert, upsert, insert-only; spec core.md §5.3-§5.4).
- * Owner: src/sqlgen. Depends on schema and core only; knows no destination. */
+/* sqlgen.h: SQL text generated from the schema, once per SQL dialect (duckdb, postgres), for
+ * destinations to execute: dlt's type mapping and DDL (dialect.c, ddl.c) and the merge
+ * follow-up statements of dlt's merge strategies (delete-insert, upsert, insert-only, scd2;
+ * spec core.md §5.3-§5.4, merge.c). A destination keeps only execution: it runs these texts
+ * and binds values. Owner: src/sqlgen. Depends on schema and core only; knows no
+ * destination. */
 #ifndef CDLT_SQLGEN_H
 #define CDLT_SQLGEN_H
 
 #include "schema/schema.h"
 
 typedef struct sqlgen_dialect {
-    const char *name;     /* "duckdb" */
-    bool has_merge_into;  /* MERGE INTO (upsert, insert-only) */
+    const char *name;      /* "duckdb": the prefix of messages */
+    const char *product;   /* "DuckDB": the engine in messages */
+    bool has_merge_into;   /* MERGE INTO (upsert, insert-only) */
+    bool has_truncate;     /* TRUNCATE TABLE (else DELETE FROM ... WHERE 1=1) */
+    bool drop_cascade;     /* DROP TABLE ... CASCADE */
+    bool alter_add_multi;  /* one ALTER TABLE may add several columns */
+    uint32_t max_ident;    /* identifier limit in bytes; 0 = none */
+    /* dlt's type of a complete column (e.g. "numeric(38,9)"); err names table and column */
+    cdlt_status (*column_type)(const schema_table *t, const schema_column *c, buf *out,
+                               cdlt_error *err);
 } sqlgen_dialect;
 
 extern const sqlgen_dialect sqlgen_duckdb;
@@ -24,6 +34,31 @@ typedef struct sqlgen_target {
 
 /* Append "ident" quoted for the dialect. */
 void sqlgen_ident(const sqlgen_dialect *dl, buf *b, const char *ident);
+/* Append "dataset"."table". */
+void sqlgen_qualified(const sqlgen_dialect *dl, buf *b, const char *dataset, const char *table);
+
+/* ---- types and DDL (dialect.c, ddl.c); texts appended to out ---- */
+cdlt_status sqlgen_column_type(const sqlgen_dialect *dl, const schema_table *t,
+                               const schema_column *c, buf *out, cdlt_error *err);
+/* `"name" <type> [UNIQUE] [NOT NULL]` as dlt writes it (UNIQUE only with create_indexes). */
+cdlt_status sqlgen_column_def(const sqlgen_dialect *dl, const schema_table *t,
+                              const schema_column *c, bool create_indexes, bool with_not_null,
+                              buf *out, cdlt_error *err);
+/* CREATE TABLE "dataset"."t" (<complete columns in schema order>). */
+cdlt_status sqlgen_create_table(const sqlgen_dialect *dl, const char *dataset,
+                                const schema_table *t, bool create_indexes, buf *out,
+                                cdlt_error *err);
+/* One ALTER TABLE adding cols (without NOT NULL or UNIQUE); n > 1 only where
+ * dl->alter_add_multi. */
+cdlt_status sqlgen_add_columns(const sqlgen_dialect *dl, const char *dataset,
+                               const schema_table *t, const schema_column *const *cols, size_t n,
+                               buf *out, cdlt_error *err);
+/* CREATE SCHEMA IF NOT EXISTS "dataset" (a dataset is a schema in both engines). */
+cdlt_status sqlgen_create_dataset(const sqlgen_dialect *dl, const char *dataset, buf *out);
+/* t's name and its complete columns' names within dl->max_ident (an error naming the table
+ * otherwise: the schema was normalized without the limit). */
+cdlt_status sqlgen_check_idents(const sqlgen_dialect *dl, const schema_table *t,
+                                cdlt_error *err);
 
 /* Check root's merge hints before anything loads (core.md §5.6); err names the resource,
  * table and column. */

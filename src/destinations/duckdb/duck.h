@@ -69,9 +69,6 @@ cdlt_status duck_qualified(const destination *d, buf *b, const char *table);
  * precision cannot be mapped (err names table and column). */
 cdlt_status duck_column_type(const schema_table *t, const schema_column *c, buf *out,
                              cdlt_error *err);
-/* `"<name>" <type> [UNIQUE] [NOT NULL]` as dlt writes it. */
-cdlt_status duck_column_def(const schema_table *t, const schema_column *c, bool create_indexes,
-                            bool with_not_null, buf *out, cdlt_error *err);
 /* CREATE TABLE statement for the complete columns of t. */
 cdlt_status duck_create_table_sql(const destination *d, const schema_table *t, buf *out,
                                   cdlt_error *err);
