@@ -134,6 +134,28 @@ void json_stream_position(const json_stream *s, int64_t *out_line, int64_t *out_
 uint64_t json_stream_bytes_read(const json_stream *s);
 void json_stream_close(json_stream *s);
 
+/* ---- binary items (jvb.c): the same values as compact binary, for items files cdlt writes
+ * and reads back itself (no shortest-double formatting, escaping or per-row keys). A file is
+ * JVB_MAGIC followed by the items jvb_encode appends; keys are numbered per file, so one
+ * encoder writes one file (jvb_enc_reset when a new file starts). ---- */
+extern const char JVB_MAGIC[8];
+typedef struct jvb_enc jvb_enc;
+cdlt_status jvb_enc_new(jvb_enc **out);
+void jvb_enc_reset(jvb_enc *e);
+void jvb_enc_free(jvb_enc *e);
+/* Append one item (length-prefixed) to out, as JSON text would carry it: non-finite doubles
+ * become null, date/time kinds strings. CDLT_PARSE: a string or key is not valid UTF-8. */
+cdlt_status jvb_encode(jvb_enc *e, const jv *v, buf *out);
+typedef struct jvb_stream jvb_stream;
+/* opts: max_depth and the file name for messages, as json_stream_open_file. */
+cdlt_status jvb_stream_open_file(const char *path, const json_opts *opts, jvb_stream **out,
+                                 cdlt_error *err);
+/* Next item into the arena (*eof at the end); values outlive the stream's buffer. */
+cdlt_status jvb_stream_next(jvb_stream *s, arena *a, jv *out, bool *eof, cdlt_error *err);
+uint64_t jvb_stream_bytes_read(const jvb_stream *s);
+int64_t jvb_stream_item(const jvb_stream *s); /* items read so far */
+void jvb_stream_close(jvb_stream *s);
+
 /* ---- writer (writer.c) ---- */
 enum {
     JSON_W_SORT_KEYS = 1 << 0, /* canonical form: object keys sorted bytewise (for hashes) */

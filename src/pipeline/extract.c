@@ -18,6 +18,8 @@ typedef struct xtable {
     char *name;            /* normalized table name (x->names arena) */
     store_file f;          /* its items file, opened by the first item written */
     bool open;             /* f is open */
+    bool bin;              /* f holds binary items (jvb.c), else JSON lines */
+    jvb_enc *enc;          /* binary items: the open file's key numbers */
     uint64_t items;        /* items written */
     pipe_table_stat *stat; /* run report entry */
 } xtable;
@@ -451,16 +453,28 @@ static void next_file_id(xctx *x, char out[11])
     snprintf(out, 11, "%010llx", (unsigned long long)(x->next_fid++ & ((1ull << 40) - 1)));
 }
 
-/* The table's items file, opened by its first item (verbatim copies have their own files). */
-static cdlt_status open_table_file(xctx *x, xtable *xt)
+/* The table's items file, opened by its first item (verbatim copies have their own files):
+ * JSON lines, or binary items (PIPE_BIN_ITEMS_EXT) for resources that ask for them. */
+static cdlt_status open_table_file(xctx *x, xtable *xt, bool bin)
 {
     char fid[11];
     next_file_id(x, fid);
     buf path = BUF_INIT;
-    buf_printf(&path, "%s/%s/%s.%s.0.jsonl", x->pkgdir.data, STORE_NEW_JOBS, xt->name, fid);
+    buf_printf(&path, "%s/%s/%s.%s.0.%s", x->pkgdir.data, STORE_NEW_JOBS, xt->name, fid,
+               bin ? PIPE_BIN_ITEMS_EXT : "jsonl");
     cdlt_status rc = path.status ? err_nomem(x->err) : store_file_open(&xt->f, path.data, x->err);
     buf_free(&path);
+    if (rc == CDLT_OK && bin) {
+        if (!xt->enc && jvb_enc_new(&xt->enc) != CDLT_OK)
+            rc = err_nomem(x->err);
+        jvb_enc_reset(xt->enc);
+        if (rc == CDLT_OK)
+            rc = store_file_write(&xt->f, JVB_MAGIC, sizeof JVB_MAGIC, x->err);
+        if (rc != CDLT_OK)
+            store_file_abort(&xt->f);
+    }
     xt->open = rc == CDLT_OK;
+    xt->bin = bin;
     return rc;
 }
 
@@ -522,17 +536,42 @@ static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, s
     xtable *xt = NULL;
     cdlt_status rc = get_table(x, r, raw, rawlen, &xt);
     buf_free(&tn);
+    /* typed rows of internal sources go binary (no JSON text round trip); a table written
+     * both ways gets a new file at each switch */
+    bool bin = r->binary_items && v;
+    if (rc == CDLT_OK && xt->open && xt->bin != bin) {
+        if (x->rotate_bytes) {
+            rc = rotate_file(x, xt);
+        } else {
+            xt->open = false;
+            rc = store_file_close(&xt->f, x->err);
+        }
+    }
     if (rc == CDLT_OK && !xt->open)
-        rc = open_table_file(x, xt);
+        rc = open_table_file(x, xt, bin);
     if (rc != CDLT_OK)
         return rc;
     buf_clear(&x->line);
-    /* the item's own single-line text (NDJSON input) is stored as is: no JSON write */
-    if (text && (!v || !memchr(text, '\n', len)))
+    if (bin) {
+        cdlt_status erc = jvb_encode(xt->enc, v, &x->line);
+        if (erc == CDLT_PARSE) {
+            err_set(x->err, CDLT_PARSE, "resource '%s': item %llu of table '%s' holds text "
+                    "that is not valid UTF-8", r->name, (unsigned long long)xt->items + 1,
+                    xt->name);
+            err_set_resource(x->err, r->name);
+            return err_hint(x->err, "store the column as a binary type, or convert it to "
+                                    "UTF-8 in the source (e.g. with a `where`/view)");
+        }
+        if (erc != CDLT_OK)
+            return err_nomem(x->err);
+    } else if (text && (!v || !memchr(text, '\n', len))) {
+        /* the item's own single-line text (NDJSON input) is stored as is: no JSON write */
         buf_append(&x->line, text, len);
-    else
+        buf_putc(&x->line, '\n');
+    } else {
         json_write(&x->line, v, 0);
-    buf_putc(&x->line, '\n');
+        buf_putc(&x->line, '\n');
+    }
     if (x->line.status)
         return err_nomem(x->err);
     rc = store_file_write(&xt->f, x->line.data, x->line.len, x->err);
@@ -1037,6 +1076,15 @@ static void xctx_free(xctx *x)
         if (e->key && ((xtable *)e->value)->open) {
             store_file_abort(&((xtable *)e->value)->f);
             ((xtable *)e->value)->open = false;
+        }
+    }
+    /* two raw names may share one xtable: free each encoder once */
+    for (size_t i = 0; i < x->tables.capacity; i++) {
+        map_entry *e = &x->tables.slots[i];
+        xtable *xt = e->key ? e->value : NULL;
+        if (xt && xt->enc) {
+            jvb_enc_free(xt->enc);
+            xt->enc = NULL;
         }
     }
     if (x->ems) {

@@ -202,13 +202,16 @@ static const char *entry_str(const jv *e, const char *key)
  * verbatim copy (src_files, the reader extract would have used). */
 typedef struct item_src {
     json_stream *js;      /* items file, or NULL */
+    jvb_stream *bs;       /* binary items file, or NULL */
     src_files *f;         /* verbatim copy, or NULL */
     const char *resource; /* copy: its resource; a data error then discards the package */
 } item_src;
 
 static uint64_t item_src_bytes(const item_src *in)
 {
-    return in->js ? json_stream_bytes_read(in->js) : src_files_done_bytes(in->f);
+    return in->js ? json_stream_bytes_read(in->js)
+           : in->bs ? jvb_stream_bytes_read(in->bs)
+                    : src_files_done_bytes(in->f);
 }
 
 /* The discard of a package whose verbatim copy holds bad input (c->discard), with the
@@ -247,7 +250,8 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
         jv v;
         bool eof = false;
         rc = in->js ? json_stream_next(in->js, a, &v, &eof, c->err)
-                    : src_files_next(in->f, a, &v, &eof, c->err);
+             : in->bs ? jvb_stream_next(in->bs, a, &v, &eof, c->err)
+                      : src_files_next(in->f, a, &v, &eof, c->err);
         if (rc != CDLT_OK && in->resource && is_data_error(rc))
             copy_data_error(c, in->resource, rc);
         if (rc == CDLT_DEPTH)
@@ -263,6 +267,8 @@ static cdlt_status normalize_items(nctx *c, normalizer *n, arena *a, item_src *i
             int64_t line = 0, off = 0;
             if (in->js)
                 json_stream_position(in->js, &line, &off);
+            else if (in->bs)
+                line = jvb_stream_item(in->bs); /* the item's number */
             else
                 line = src_files_line(in->f);
             /* the pending package keeps the schema (hints, contract) it was extracted with:
@@ -296,11 +302,15 @@ cdlt_status pnorm_file(nctx *c, normalizer *n, arena *a, const char *path, const
 {
     item_src in = {0};
     json_opts o = {c->p->json_max_depth, 0, path};
-    cdlt_status rc = json_stream_open_file(path, &o, &in.js, c->err);
+    size_t pl = strlen(path), el = strlen("." PIPE_BIN_ITEMS_EXT);
+    bool bin = pl > el && strcmp(path + pl - el, "." PIPE_BIN_ITEMS_EXT) == 0;
+    cdlt_status rc = bin ? jvb_stream_open_file(path, &o, &in.bs, c->err)
+                         : json_stream_open_file(path, &o, &in.js, c->err);
     if (rc != CDLT_OK)
         return rc;
     rc = normalize_items(c, n, a, &in, path, table, bytes_base);
     json_stream_close(in.js);
+    jvb_stream_close(in.bs);
     return rc;
 }
 

@@ -42,6 +42,9 @@ typedef struct pipe_col {
     uint8_t value_type;
 } pipe_col;
 
+/* Extension of binary items files in a package's new_jobs (jvb.c). */
+#define PIPE_BIN_ITEMS_EXT "jvb"
+
 struct cdlt_resource {
     char *name;                 /* resource name = default table and state key */
     cdlt_resource_fn fn;        /* generator head (NULL for transformers) */
@@ -50,6 +53,8 @@ struct cdlt_resource {
     cdlt_resource *parent;      /* transformers: the resource feeding it */
     char *file_glob;            /* file resources: path or glob(3) pattern */
     bool selected;              /* extracted into tables (unselected parents still run) */
+    bool binary_items;          /* items files in cdlt's binary form (jvb.c): internal sources
+                                 * whose items only cdlt reads back (SQL rows) */
     char *table_name;           /* static table name hint, NULL = resource name */
     cdlt_table_name_fn table_fn;/* dynamic table name, wins over table_name */
     void *table_ud;             /* user data of table_fn */

@@ -781,6 +781,7 @@ static cdlt_status add_table(cdlt_source *src, sql_glue *g, sql_conn *conn, cons
         return rc;
     }
     r->ud_free = tres_free;
+    r->binary_items = true; /* rows reach the normalizer without a JSON text round trip */
     /* reflected hints first: the definition's own keys then refine them */
     const char **pk = mem_calloc(tr->t.ncols + 1, sizeof *pk);
     size_t npk = 0;

@@ -4,6 +4,7 @@
  * per-table settings, config errors naming the key (issue 13 #2, #3). */
 #include "sqlt.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 static const char TYPES_SQL[] =
@@ -429,6 +430,77 @@ static void test_credentials_secrets_toml(void **st)
     sqlt_free(&t);
 }
 
+/* Count files whose name matches the glob under dir. */
+static int count_files(const char *dir, const char *glob)
+{
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd, "find '%s' -name '%s' | wc -l", dir, glob);
+    FILE *f = popen(cmd, "r");
+    int n = -1;
+    if (!f || fscanf(f, "%d", &n) != 1)
+        n = -1;
+    if (f)
+        pclose(f);
+    return n;
+}
+
+/* Rows travel from extract to normalize as binary items (jvb.c), not JSON text: the extracted
+ * package holds .jvb files, is complete on disk when the run is killed right after extract,
+ * and the next run loads from it exactly these values (doubles bit for bit incl. subnormal,
+ * extremes and ones whose shortest text is long; int64 limits; text with quotes, backslashes,
+ * control characters and 4-byte Unicode; blobs with zero bytes; NULLs in every column). */
+static void test_binary_items(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-binitems");
+    lite_exec(t.src,
+              "CREATE TABLE v(id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE, t TEXT, bl BLOB,"
+              " b BOOLEAN, ts DATETIME, n NUMERIC(20,4));"
+              "INSERT INTO v VALUES(1, 9223372036854775807, 0.1 + 0.2,"
+              " 'quote \" back \\ nl' || char(10) || 'tab' || char(9) || 'bell' || char(7) || ' 😀 日本',"
+              " x'00ff0000', 1, '2024-02-29 23:59:59.999999', 12345678.9012);"
+              "INSERT INTO v VALUES(2, -9223372036854775808, 4.9e-324, '', x'', 0,"
+              " '0001-01-01 00:00:00', -0.0001);"
+              "INSERT INTO v VALUES(3, 0, 1.7976931348623157e308, 'x', x'01', 1, NULL, 0);"
+              "INSERT INTO v VALUES(4, -1, -2.2250738585072014e-308, 'y', NULL, NULL, NULL, NULL);"
+              "INSERT INTO v VALUES(5, NULL, NULL, NULL, NULL, NULL, NULL, NULL);"
+              "INSERT INTO v VALUES(6, 1, 1.0 / 3, 'z', x'7f', 0, '2000-01-01 12:00:00', 1);");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "chunk_size = 2 }", t.src);
+    sqlt_def(&t, "binitems", src);
+    const char *crash[] = {"CDLT_TEST_CRASH_AT=extracted", NULL};
+    cli_res r = sqlt_run(&t, crash);
+    assert_int_equal(r.signo, SIGKILL);
+    res_free(&r);
+    assert_true(count_files(t.pdir, "v.*.jvb") >= 1);
+    assert_int_equal(count_files(t.pdir, "v.*.jsonl"), 0);
+    sqlt_run_ok(&t); /* finishes the pending package */
+    expect_text(t.db, "SELECT count(*) FROM d.v", "6");
+    expect_text(t.db,
+                "SELECT string_agg(concat_ws('|', id, coalesce(i::text, 'N'), "
+                "coalesce(d::text, 'N'), coalesce(t, 'N'), coalesce(hex(bl), 'N'), "
+                "coalesce(b::text, 'N'), coalesce(ts::text, 'N'), coalesce(n::text, 'N')), "
+                "'#' ORDER BY id) FROM d.v",
+                "1|9223372036854775807|0.30000000000000004|quote \" back \\ nl\ntab\tbell\a "
+                "😀 日本|00FF0000|true|2024-02-29 23:59:59.999999|12345678.9012#"
+                "2|-9223372036854775808|5e-324|||false|0001-01-01 00:00:00|-0.0001#"
+                "3|0|1.7976931348623157e+308|x|01|true|N|0.0000#"
+                "4|-1|-2.2250738585072014e-308|y|N|N|N|N#"
+                "5|N|N|N|N|N|N|N#"
+                "6|1|0.3333333333333333|z|7F|false|2000-01-01 12:00:00|1.0000");
+    /* doubles bit for bit, not just as printed */
+    expect_text(t.db,
+                "SELECT string_agg(d = x::DOUBLE, ',' ORDER BY id) FROM d.v JOIN (VALUES "
+                "(1, '0.30000000000000004'), (2, '4.9e-324'), (3, '1.7976931348623157e308'), "
+                "(4, '-2.2250738585072014e-308'), (6, '0.3333333333333333')) AS w(k, x) "
+                "ON k = id",
+                "true,true,true,true,true");
+    sqlt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_sample_parses),
         cmocka_unit_test(test_parallel),
         cmocka_unit_test(test_credentials_secrets_toml),
+        cmocka_unit_test(test_binary_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
