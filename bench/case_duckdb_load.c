@@ -135,7 +135,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
     cdlt_error err;
     dest_writer *w[NT] = {0};
     for (int t = 0; t < NT; t++)
-        if (v->writer_open(tabs[t], paths[t], &w[t], &err) != CDLT_OK) {
+        if (v->formats[0]->open(tabs[t], paths[t], NULL, &w[t], &err) != CDLT_OK) {
             fprintf(stderr, "duckdb_load: %s\n", err.message);
             return 1;
         }
@@ -188,7 +188,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
         row[k++] = tvz(LOAD_ID);
         row[k++] = tvz(rid);
         tot->sum_size += ncommits;
-        if (v->writer_row(w[T_EVENTS], row, k) != CDLT_OK)
+        if (v->formats[0]->row(w[T_EVENTS], row, k) != CDLT_OK)
             goto fail;
         tot->rows[T_EVENTS]++;
         for (int c = 0; c < ncommits; c++) {
@@ -212,7 +212,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
             row[k++] = tvi(c);
             row[k++] = tvz(cid);
             tot->sum_idx += c;
-            if (v->writer_row(w[T_COMMITS], row, k) != CDLT_OK)
+            if (v->formats[0]->row(w[T_COMMITS], row, k) != CDLT_OK)
                 goto fail;
             tot->rows[T_COMMITS]++;
         }
@@ -223,7 +223,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
             row[k++] = tvz(rid);
             row[k++] = tvi(l);
             row[k++] = tvz(lid);
-            if (v->writer_row(w[T_LABELS], row, k) != CDLT_OK)
+            if (v->formats[0]->row(w[T_LABELS], row, k) != CDLT_OK)
                 goto fail;
             tot->rows[T_LABELS]++;
         }
@@ -260,7 +260,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
         row[k++].type = DT_BINARY;
         row[k++] = tvz(LOAD_ID);
         row[k++] = tvz(cid);
-        if (v->writer_row(w[T_MIXED], row, k) != CDLT_OK)
+        if (v->formats[0]->row(w[T_MIXED], row, k) != CDLT_OK)
             goto fail;
         tot->rows[T_MIXED]++;
     }
@@ -268,7 +268,7 @@ static int write_files(const dest_vtable *v, schema_table *const *tabs, char pat
     for (int t = 0; t < NT; t++) {
         dest_writer *x = w[t];
         w[t] = NULL;
-        if (v->writer_close(x, NULL, &err) != CDLT_OK) {
+        if (v->formats[0]->close(x, NULL, &err) != CDLT_OK) {
             fprintf(stderr, "duckdb_load: %s\n", err.message);
             return 1;
         }
@@ -278,10 +278,10 @@ fail:
     arena_free(&ja);
     for (int t = 0; t < NT; t++)
         if (w[t]) {
-            const char *m = v->writer_last_error(w[t]);
+            const char *m = v->formats[0]->last_error(w[t]);
             if (m)
                 fprintf(stderr, "duckdb_load: %s\n", m);
-            v->writer_abort(w[t]);
+            v->formats[0]->abort(w[t]);
         }
     return 1;
 }
@@ -469,7 +469,7 @@ static int run_duckdb_load(bench_ctx *ctx)
     }
     char paths[NT][700], dbpath[600];
     for (int t = 0; t < NT; t++)
-        snprintf(paths[t], sizeof paths[t], "%s/%s.0.%s", dir, TNAMES[t], v->file_ext);
+        snprintf(paths[t], sizeof paths[t], "%s/%s.0.%s", dir, TNAMES[t], v->formats[0]->ext);
     snprintf(dbpath, sizeof dbpath, "%s/bench.duckdb", dir);
 
     /* ---- writer ---- */

@@ -346,6 +346,9 @@ typedef struct cdlt_pipeline_options {
                                        config key import_schema_path, else none */
     const char *export_schema_path; /* as dlt's: <dir>/<schema>.schema.yaml written whenever the
                                        schema is saved; NULL = config export_schema_path */
+    const char *loader_file_format; /* as dlt's run(loader_file_format=...): the load-file
+                                       format, one the destination takes ("jsonl", "csv",
+                                       "parquet", "insert_values"); NULL = its preferred one */
 } cdlt_pipeline_options;
 
 CDLT_API void cdlt_pipeline_options_init(cdlt_pipeline_options *o);

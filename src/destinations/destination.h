@@ -1,14 +1,13 @@
 /* destination.h: the function table every destination implements (one folder each under
- * src/destinations/), and the load-file writer it provides for the normalize phase.
+ * src/destinations/), with the load-file formats it takes (writers/writer.h).
  * The pipeline (src/pipeline, src/storage) only talks to destinations through this table.
  * Owner: src/destinations. Additive changes welcome; tell the pipeline owner. */
 #ifndef CDLT_DESTINATION_H
 #define CDLT_DESTINATION_H
 
-#include "schema/schema.h"
+#include "destinations/writers/writer.h"
 
 typedef struct destination destination; /* an open connection/session; backend-specific */
-typedef struct dest_writer dest_writer; /* one load file being written for one table */
 
 /* What a destination needs to open: parsed from config (destination.<name>.*) by the pipeline. */
 typedef struct dest_config {
@@ -20,21 +19,14 @@ typedef struct dest_config {
 } dest_config;
 
 typedef struct dest_vtable {
-    const char *name;     /* "duckdb" */
-    const char *file_ext; /* extension of the load files its writer makes, e.g. "csv" */
+    const char *name; /* "duckdb" */
 
-    /* ---- load-file writer (normalize phase; needs no connection) ---- */
-    /* Start a load file at `path` for table t with t's current columns. */
-    cdlt_status (*writer_open)(const schema_table *t, const char *path, dest_writer **out,
-                               cdlt_error *err);
-    /* One row: vals[i] belongs to t->columns[i], i < ncols (DT_NONE = NULL). */
-    cdlt_status (*writer_row)(dest_writer *w, const tval *vals, uint32_t ncols);
-    /* Bytes written so far (the storage layer rotates files by size). */
-    uint64_t (*writer_bytes)(const dest_writer *w);
-    /* Finish the file (flush, fsync if asked). Frees w. out_rows may be NULL. */
-    cdlt_status (*writer_close)(dest_writer *w, uint64_t *out_rows, cdlt_error *err);
-    /* Abandon a file (error path): frees w, leaves the file for the caller to delete. */
-    void (*writer_abort)(dest_writer *w);
+    /* ---- load-file formats (normalize phase; writers need no connection) ----
+     * The writers this destination loads, NULL-terminated, preferred first (dlt's
+     * preferred_loader_file_format + supported_loader_file_formats). The user picks one with
+     * dlt's loader_file_format; load_file/load_files then get files of that writer and tell
+     * the format by the file name's extension (ext, then ".gz" when compressed). */
+    const dest_writer_ops *const *formats;
 
     /* ---- loading (load phase) ---- */
     cdlt_status (*open)(const dest_config *cfg, destination **out, cdlt_error *err);
@@ -76,9 +68,6 @@ typedef struct dest_vtable {
                                    cdlt_error *err);
 
     /* ---- additions (keep appending at the end) ---- */
-    /* Message of the last failed writer_row (which has no error out-parameter): says table,
-     * column and load file. NULL when none. Read it before writer_abort/writer_close. */
-    const char *(*writer_last_error)(const dest_writer *w);
     /* Create the dataset if missing and create/alter ONE table so it has t's complete columns,
      * inside the open transaction (no _dlt_version row; migrate does that at the end). Used by
      * the pipeline to load files while normalize still runs: t is then a private snapshot of
@@ -156,6 +145,13 @@ typedef struct dest_vtable {
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */
 const dest_vtable *dest_find(const char *name);
+
+/* The writer of v for a loader_file_format name; NULL = v does not take it. */
+const dest_writer_ops *dest_writer_find(const dest_vtable *v, const char *format);
+/* The writer of v for a load file, by its name's extension (".gz" ignored); NULL = none. */
+const dest_writer_ops *dest_writer_for_file(const dest_vtable *v, const char *path);
+/* "insert_values, parquet": v's formats for messages (out cleared first). */
+void dest_format_list(const dest_vtable *v, buf *out);
 
 /* dlt's state/schema encodings (src/destinations/encode.c): base64(zlib level 9(text)) and
  * its inverse (dec accepts plain JSON too, as dlt's readers do). */

@@ -65,7 +65,7 @@ static const char *const TOP_KEYS[] = {"pipeline_name", "destination", "credenti
                                        "dataset_name", "pipelines_dir", "dev_mode", "progress",
                                        "source_name", "import_schema_path",
                                        "export_schema_path", "resource_defaults", "resources",
-                                       "rest_api", "source", NULL};
+                                       "rest_api", "source", "loader_file_format", NULL};
 static const char *const HINT_KEYS[] = {"table_name", "write_disposition", "primary_key",
                                         "merge_key", "max_table_nesting", "schema_contract",
                                         "columns", "selected", "limit", "incremental", NULL};
@@ -303,7 +303,7 @@ static cdlt_status check_definition(const cdlt_definition *d, cdlt_error *err)
         return rc;
     static const char *const STR_KEYS[] = {"pipeline_name", "credentials", "dataset_name",
                                            "pipelines_dir", "source_name", "import_schema_path",
-                                           "export_schema_path", NULL};
+                                           "export_schema_path", "loader_file_format", NULL};
     for (size_t i = 0; STR_KEYS[i]; i++)
         if ((v = jv_get(t, STR_KEYS[i])) && v->type != JV_STRING)
             return wrong_type(d, "the definition's top level", STR_KEYS[i], "a string", err);
@@ -528,6 +528,8 @@ void cdlt_definition_options(const cdlt_definition *d, cdlt_pipeline_options *o)
     o->destination_options = d->dest_options;
     o->import_schema_path = d->schema_paths[0];
     o->export_schema_path = d->schema_paths[1];
+    /* dlt's run(loader_file_format=...); checked against the destination at open */
+    o->loader_file_format = str_of(jv_get(&d->tree, "loader_file_format"));
     if (d->progress >= 0)
         o->progress = (cdlt_progress_mode)d->progress;
 }

@@ -11,6 +11,7 @@
 typedef struct wtable {
     const schema_table *t; /* table written */
     dest_writer *w;        /* open writer, NULL between files */
+    const dest_writer_ops *ops; /* its format (pipe_table_writer), set when w opens */
     char *path;            /* its file (mem_strdup), handed to the overlapped loader */
     uint64_t rows;         /* rows written to the current file */
     pipe_table_stat *stat; /* run report (ahead: &own) */

@@ -43,9 +43,9 @@ static cdlt_status close_writer(nctx *c, wtable *wt)
     uint64_t rows = 0;
     dest_writer *w = wt->w;
     if (wt->stat)
-        wt->stat->bytes += c->p->dv->writer_bytes(w);
+        wt->stat->bytes += wt->ops->bytes(w);
     wt->w = NULL;
-    cdlt_status rc = c->p->dv->writer_close(w, &rows, c->err);
+    cdlt_status rc = wt->ops->close(w, &rows, c->err);
     if (rc == CDLT_OK && wt->path) {
         const char *slash = strrchr(wt->path, '/');
         buf_printf(&c->chunks, "%u\t%s\n", (unsigned)c->chunk, slash ? slash + 1 : wt->path);
@@ -103,25 +103,28 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
     wtable *wt = get_wtable(c, t);
     if (!wt)
         return err_nomem(c->err);
-    const dest_vtable *dv = c->p->dv;
     if (!wt->w) {
+        const dest_writer_ops *ops = pipe_table_writer(c->p, c->s, t);
+        const dest_writer_opts *wo = &c->p->wopts;
         char fid[11];
         store_new_file_id(fid);
         buf path = BUF_INIT;
-        buf_printf(&path, "%s/%s/%s.%s.0.%s", c->pkgdir, STORE_NEW_JOBS, t->name, fid,
-                   dv->file_ext);
+        /* dlt's job file name: <table>.<file_id>.<retry>.<ext>[.gz] */
+        buf_printf(&path, "%s/%s/%s.%s.0.%s%s", c->pkgdir, STORE_NEW_JOBS, t->name, fid,
+                   ops->ext, ops->compressible && wo->compress ? ".gz" : "");
         if (path.status) {
             buf_free(&path);
             return err_nomem(c->err);
         }
-        cdlt_status rc = dv->writer_open(t, path.data, &wt->w, c->err);
+        wt->ops = ops;
+        cdlt_status rc = ops->open(t, path.data, wo, &wt->w, c->err);
         mem_free(wt->path);
         wt->path = rc == CDLT_OK ? mem_strdup(path.data) : NULL;
         buf_free(&path);
         if (rc != CDLT_OK)
             return rc;
         if (!wt->path) {
-            dv->writer_abort(wt->w);
+            ops->abort(wt->w);
             wt->w = NULL;
             return err_nomem(c->err);
         }
@@ -129,13 +132,14 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
         c->files++;
         ((schema_table *)t)->seen_data = true;
     }
-    uint64_t before = c->chunk_weight ? dv->writer_bytes(wt->w) : 0;
-    cdlt_status rc = dv->writer_row(wt->w, vals, ncols);
+    const dest_writer_ops *ops = wt->ops;
+    uint64_t before = c->chunk_weight ? ops->bytes(wt->w) : 0;
+    cdlt_status rc = ops->row(wt->w, vals, ncols);
     if (c->chunk_weight && rc == CDLT_OK)
-        c->weight += dv->writer_bytes(wt->w) - before + 8ull * t->ncolumns;
+        c->weight += ops->bytes(wt->w) - before + 8ull * t->ncolumns;
     if (rc != CDLT_OK) {
         /* the writer's own message has the cause (e.g. "No space left on device") */
-        const char *why = dv->writer_last_error ? dv->writer_last_error(wt->w) : NULL;
+        const char *why = ops->last_error ? ops->last_error(wt->w) : NULL;
         err_set(c->err, rc, "cannot write a row of table '%s' into its load file: %s", t->name,
                 why ? why : cdlt_strerror(rc));
         err_set_table(c->err, t->name);
@@ -147,7 +151,7 @@ static cdlt_status sink_row(void *self, const schema_table *t, const tval *vals,
     wt->rows++;
     if (wt->stat)
         wt->stat->rows++;
-    if ((wt->rows & 1023) == 0 && dv->writer_bytes(wt->w) >= c->max_bytes)
+    if ((wt->rows & 1023) == 0 && ops->bytes(wt->w) >= c->max_bytes)
         return close_writer(c, wt);
     return CDLT_OK;
 }
@@ -160,7 +164,7 @@ void pnorm_free_tables(nctx *c, bool abort_writers)
             continue;
         wtable *wt = e->value;
         if (wt->w && abort_writers)
-            c->p->dv->writer_abort(wt->w);
+            wt->ops->abort(wt->w);
         mem_free(wt->path);
         mem_free(wt);
     }
@@ -178,7 +182,7 @@ cdlt_status pnorm_close_all(nctx *c)
         if (rc == CDLT_OK)
             rc = close_writer(c, wt);
         else if (wt->w) {
-            c->p->dv->writer_abort(wt->w);
+            wt->ops->abort(wt->w);
             wt->w = NULL;
             mem_free(wt->path);
             wt->path = NULL;

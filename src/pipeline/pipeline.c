@@ -768,6 +768,8 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     /* a misspelt setting in these sections would silently keep its default: refuse it */
     if (rc == CDLT_OK)
         rc = pipe_config_check_sections(cfg, err);
+    if (rc == CDLT_OK)
+        rc = pipe_choose_writer(p, cfg, o->loader_file_format, err);
     /* [load] overlap_normalize (env LOAD__OVERLAP_NORMALIZE) overrides the option */
     if (rc == CDLT_OK)
         rc = cdlt_config_get_bool_or(cfg, "load", "overlap_normalize", p->overlap_load,

@@ -246,6 +246,9 @@ struct cdlt_pipeline {
     bool verbatim_link;       /* ...by a hard link when it can (opt-in; extract.c link_input) */
     uint64_t verbatim_min_bytes; /* ...those files of at least this size (a copy costs a fsync) */
     const dest_vtable *dv;    /* destination implementation */
+    const dest_writer_ops *wops; /* load-file writer chosen (dlt's loader_file_format, else
+                                    the destination's preferred one) */
+    dest_writer_opts wopts;   /* its settings ([normalize.data_writer] disable_compression) */
     arena opts_mem;           /* owns dest_opts */
     jv dest_opts;             /* destination settings (JV_OBJECT) or JV_NULL */
     bool replace_staging;     /* replace_strategy = insert-from-staging (else truncate-and-insert) */
@@ -419,6 +422,15 @@ cdlt_status pipe_config_credentials(cdlt_config *cfg, const char *dest, const ch
  * [schema], pipeline-scoped too) are errors naming the key, where it was set, the allowed keys
  * and the closest one; dlt's keys cdlt has no use for are accepted (logged at info). */
 cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err);
+/* fileformat.c: set p->wops/p->wopts from dlt's loader_file_format (NULL = the destination's
+ * preferred format; unknown or unsupported = CDLT_CONFIG naming the formats it takes) and
+ * [normalize.data_writer] disable_compression. */
+cdlt_status pipe_choose_writer(cdlt_pipeline *p, cdlt_config *cfg, const char *format,
+                               cdlt_error *err);
+/* The writer for table t of s: its (root's) file_format hint when the destination takes it
+ * ("preferred" = the destination's first), else p->wops. */
+const dest_writer_ops *pipe_table_writer(const cdlt_pipeline *p, const schema *s,
+                                         const schema_table *t);
 
 /* A folder setting at the top level or the pipeline scope (import_schema_path, ...): *out =
  * NULL when unset; a value that is not a string is an error naming the key and its origin. */

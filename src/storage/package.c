@@ -60,16 +60,19 @@ bool store_parse_job_name(const char *fname, store_job_name *out)
 {
     memset(out, 0, sizeof *out);
     const char *end = fname + strlen(fname);
+    /* a compressed file keeps ".gz" after its format, as dlt names it: "jsonl.gz" is the
+     * ext; the dots counted below then start before the ".gz" */
+    size_t n = strlen(fname);
+    const char *stop = n > 3 && strcmp(fname + n - 3, ".gz") == 0 ? end - 3 : end;
     const char *dots[3] = {NULL, NULL, NULL}; /* last, second last, third last '.' */
     int found = 0;
-    for (const char *p = end; p > fname && found < 3;) {
+    for (const char *p = stop; p > fname && found < 3;) {
         p--;
         if (*p == '.')
             dots[found++] = p;
     }
     if (found < 3)
         return false;
-    /* ext may itself contain a dot (".jsonl.gz"): not produced here, so keep it simple */
     size_t tl = (size_t)(dots[2] - fname), fl = (size_t)(dots[1] - dots[2] - 1),
            el = (size_t)(end - dots[0] - 1);
     if (tl == 0 || tl >= sizeof out->table || fl == 0 || fl >= sizeof out->file_id ||

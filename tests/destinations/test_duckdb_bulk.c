@@ -43,7 +43,7 @@ static void write_bulk(fixture *f, long bad_dec_row)
     jv_builder_set(&ob, &a, "b", 1, jv_str(&a, "x", 1));
     cdlt_error err = {0};
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(f->t, f->path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->t, f->path, NULL, &w, &err), CDLT_OK);
     char sb[64], db[64], idb[32];
     tval row[10];
     for (long i = 0; i < NROWS; i++) {
@@ -62,10 +62,10 @@ static void write_bulk(fixture *f, long bad_dec_row)
         row[7] = tv_sn(DT_BINARY, "\x00\xff", 2);
         row[8] = tv_s("1795306641.4021535");
         row[9] = tv_s(idb);
-        assert_int_equal(f->v->writer_row(w, row, 10), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, row, 10), CDLT_OK);
     }
     uint64_t rows = 0;
-    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, &rows, &err), CDLT_OK);
     assert_int_equal(rows, NROWS);
     arena_free(&a);
 }
@@ -79,7 +79,7 @@ static int setup(void **state)
         return -1;
     f->t = bulk_table(f->s);
     f->v = dest_find("duckdb");
-    snprintf(f->path, sizeof f->path, "%s/bulk.0.0.%s", f->dir, f->v->file_ext);
+    snprintf(f->path, sizeof f->path, "%s/bulk.0.0.%s", f->dir, f->v->formats[0]->ext);
     *state = f;
     return 0;
 }
@@ -201,10 +201,10 @@ static void test_bulk_compression_modes(void **state)
     tl_dlt_cols(f->s, t);
     char path[4300], sp[4300];
     snprintf(path, sizeof path, "%s/test.duckdb", f->dir);
-    snprintf(sp, sizeof sp, "%s/strs.0.0.%s", f->dir, f->v->file_ext);
+    snprintf(sp, sizeof sp, "%s/strs.0.0.%s", f->dir, f->v->formats[0]->ext);
     cdlt_error err = {0};
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(t, sp, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(t, sp, NULL, &w, &err), CDLT_OK);
     char text[64], idb[32];
     tval row[4];
     for (long i = 0; i < 5000; i++) {
@@ -217,10 +217,10 @@ static void test_bulk_compression_modes(void **state)
         row[1] = tv_s(text);
         row[2] = tv_s("1795306641.4021535");
         row[3] = tv_s(idb);
-        assert_int_equal(f->v->writer_row(w, row, 4), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, row, 4), CDLT_OK);
     }
     uint64_t rows = 0;
-    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, &rows, &err), CDLT_OK);
     char *want = NULL;
     for (size_t m = 0; m < 3; m++) {
         unlink(path);
@@ -339,10 +339,10 @@ static void test_bulk_many_files(void **state)
 {
     fixture *f = *state;
     char pa[4300], pb[4300], pc[4300], pd[4300];
-    snprintf(pa, sizeof pa, "%s/bulk.a.0.%s", f->dir, f->v->file_ext);
-    snprintf(pb, sizeof pb, "%s/bulk.b.0.%s", f->dir, f->v->file_ext);
-    snprintf(pc, sizeof pc, "%s/bulk.c.0.%s", f->dir, f->v->file_ext);
-    snprintf(pd, sizeof pd, "%s/bulk.d.0.%s", f->dir, f->v->file_ext);
+    snprintf(pa, sizeof pa, "%s/bulk.a.0.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(pb, sizeof pb, "%s/bulk.b.0.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(pc, sizeof pc, "%s/bulk.c.0.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(pd, sizeof pd, "%s/bulk.d.0.%s", f->dir, f->v->formats[0]->ext);
     write_bulk(f, 0);
     assert_int_equal(rename(f->path, pa), 0);
     write_bulk(f, 15000);
@@ -353,14 +353,14 @@ static void test_bulk_many_files(void **state)
     tl_col(f->s, f->t, "extra", DT_BIGINT, true, -1, -1, -1);
     cdlt_error err = {0};
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(f->t, pc, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->t, pc, NULL, &w, &err), CDLT_OK);
     for (long i = 0; i < 5000; i++) {
         tval row[11] = {tv_i(1000000 + i), tv_null(), tv_s("c"),  tv_b(0),
                         tv_null(),         tv_null(), tv_null(), tv_null(),
                         tv_s("1795306641.4021535"), tv_s("c-row-id-000000"), tv_i(i)};
-        assert_int_equal(f->v->writer_row(w, row, 11), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, row, 11), CDLT_OK);
     }
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
 
     destination *d = open_two_threads(f);
     assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);

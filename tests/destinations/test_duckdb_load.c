@@ -132,19 +132,19 @@ static void write_file(fixture *f, const char *path, int64_t first, int64_t n, c
 {
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(f->t, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->t, path, NULL, &w, &err), CDLT_OK);
     tval v[C_N];
     char idbuf[32];
     for (int64_t id = first; id < first + n; id++) {
         row_values(f, id, v, lid, idbuf);
-        cdlt_status st = f->v->writer_row(w, v, C_N);
+        cdlt_status st = f->v->formats[0]->row(w, v, C_N);
         if (st)
-            fprintf(stderr, "%s\n", f->v->writer_last_error(w));
+            fprintf(stderr, "%s\n", f->v->formats[0]->last_error(w));
         assert_int_equal(st, CDLT_OK);
     }
-    assert_true(f->v->writer_bytes(w) > 0);
+    assert_true(f->v->formats[0]->bytes(w) > 0);
     uint64_t rows = 0;
-    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, &rows, &err), CDLT_OK);
     assert_int_equal(rows, (uint64_t)n);
 }
 
@@ -172,7 +172,7 @@ static void test_round_trip_all_types(void **state)
 {
     fixture *f = *state;
     char path[4200];
-    snprintf(path, sizeof path, "%s/items.abc.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/items.abc.0.%s", f->dir, f->v->formats[0]->ext);
     write_file(f, path, 1, 5000, "1700000000.1");
     destination *d = open_migrated(f);
     cdlt_error err = {0};
@@ -246,7 +246,7 @@ static void test_truncate_complete_and_state(void **state)
               "version,engine_version,pipeline_name,state,created_at,version_hash,_dlt_load_id,"
               "_dlt_id");
     char path[4200];
-    snprintf(path, sizeof path, "%s/items.t.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/items.t.0.%s", f->dir, f->v->formats[0]->ext);
     write_file(f, path, 1, 10, "100.1");
 
     /* two packages with a state row each; only the completed one counts */
@@ -255,9 +255,9 @@ static void test_truncate_complete_and_state(void **state)
                             "STATE-2", "STATE-3"};
     for (int k = 0; k < 3; k++) {
         char sp[4200];
-        snprintf(sp, sizeof sp, "%s/_dlt_pipeline_state.%d.0.%s", f->dir, k, f->v->file_ext);
+        snprintf(sp, sizeof sp, "%s/_dlt_pipeline_state.%d.0.%s", f->dir, k, f->v->formats[0]->ext);
         dest_writer *w = NULL;
-        assert_int_equal(f->v->writer_open(st_t, sp, &w, &err), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->open(st_t, sp, NULL, &w, &err), CDLT_OK);
         tval v[8];
         v[0] = tv_i(k + 1);
         v[1] = tv_i(4);
@@ -268,8 +268,8 @@ static void test_truncate_complete_and_state(void **state)
         v[6] = tv_s(loads[k]);
         v[7] = tv_s("sid");
         assert_int_equal(st_t->ncolumns, 8);
-        assert_int_equal(f->v->writer_row(w, v, 8), CDLT_OK);
-        assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, v, 8), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
         assert_int_equal(f->v->begin(d, &err), CDLT_OK);
         load(f, d, path);
         cdlt_status s2 = f->v->load_file(d, f->s, st_t, sp, &err);
@@ -317,7 +317,7 @@ static void test_rollback_leaves_nothing(void **state)
     fixture *f = *state;
     cdlt_error err = {0};
     char path[4200];
-    snprintf(path, sizeof path, "%s/items.rb.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/items.rb.0.%s", f->dir, f->v->formats[0]->ext);
     write_file(f, path, 1, 3000, "200.1");
     destination *d = tl_open(f->dir, "ds");
     assert_int_equal(f->v->begin(d, &err), CDLT_OK);
@@ -343,7 +343,7 @@ static void test_other_process_file(void **state)
 {
     fixture *f = *state;
     char path[4200];
-    snprintf(path, sizeof path, "%s/items.proc.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/items.proc.0.%s", f->dir, f->v->formats[0]->ext);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -372,7 +372,7 @@ static void test_damaged_and_mismatched(void **state)
     fixture *f = *state;
     cdlt_error err = {0};
     char path[4200];
-    snprintf(path, sizeof path, "%s/items.bad.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/items.bad.0.%s", f->dir, f->v->formats[0]->ext);
     write_file(f, path, 1, 100, "400.1");
     size_t len = 0;
     char *data = tu_read_file(path, &len);
@@ -400,17 +400,17 @@ static void test_damaged_and_mismatched(void **state)
     tl_col(s2, t2, "id", DT_BIGINT, false, -1, -1, -1);
     tl_col(s2, t2, "brand_new", DT_TEXT, true, -1, -1, -1);
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(t2, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(t2, path, NULL, &w, &err), CDLT_OK);
     tval v[2] = {tv_i(1), tv_s("x")};
-    assert_int_equal(f->v->writer_row(w, v, 2), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->row(w, v, 2), CDLT_OK);
     /* a value of the wrong type is refused, the row is dropped, the writer goes on */
     tval bad[2] = {tv_s("1"), tv_null()};
-    assert_int_equal(f->v->writer_row(w, bad, 2), CDLT_INVALID_ARG);
-    assert_non_null(strstr(f->v->writer_last_error(w), "items"));
+    assert_int_equal(f->v->formats[0]->row(w, bad, 2), CDLT_INVALID_ARG);
+    assert_non_null(strstr(f->v->formats[0]->last_error(w), "items"));
     tval extra[3] = {tv_i(2), tv_null(), tv_i(3)};
-    assert_int_equal(f->v->writer_row(w, extra, 3), CDLT_SCHEMA);
+    assert_int_equal(f->v->formats[0]->row(w, extra, 3), CDLT_SCHEMA);
     uint64_t rows = 0;
-    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, &rows, &err), CDLT_OK);
     assert_int_equal(rows, 1);
     assert_int_equal(f->v->load_file(d, s2, t2, path, &err), CDLT_DESTINATION);
     assert_non_null(strstr(err.message, "brand_new"));
@@ -439,12 +439,12 @@ static void test_table_type_differs(void **state)
     tl_col(f->s, t, "on_day", DT_DATE, true, -1, -1, -1);
     tl_dlt_cols(f->s, t);
     char path[4200];
-    snprintf(path, sizeof path, "%s/loose.0.0.%s", f->dir, f->v->file_ext);
+    snprintf(path, sizeof path, "%s/loose.0.0.%s", f->dir, f->v->formats[0]->ext);
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(t, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(t, path, NULL, &w, &err), CDLT_OK);
     tval v[5] = {tv_i(42), tv_sn(DT_DECIMAL, "2.5", 3), tv_date(0), tv_s("l"), tv_s("i")};
-    assert_int_equal(f->v->writer_row(w, v, 5), CDLT_OK);
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->row(w, v, 5), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
     st = f->v->load_file(d, f->s, t, path, &err);
     if (st)
         fprintf(stderr, "%s\n", err.message);
@@ -465,7 +465,7 @@ static cdlt_status writer_once(void *ud)
     fixture *f = u->f;
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    cdlt_status st = f->v->writer_open(f->t, u->path, &w, &err);
+    cdlt_status st = f->v->formats[0]->open(f->t, u->path, NULL, &w, &err);
     if (st != CDLT_OK)
         return st;
     tval v[C_N];
@@ -476,20 +476,20 @@ static cdlt_status writer_once(void *ud)
         row_values(f, id, v, "500.1", idbuf);
         if (id == 20)
             v[C_S] = tv_sn(DT_TEXT, big, sizeof big); /* forces buffer growth and a flush */
-        st = f->v->writer_row(w, v, C_N);
+        st = f->v->formats[0]->row(w, v, C_N);
     }
     if (st != CDLT_OK) {
-        f->v->writer_abort(w);
+        f->v->formats[0]->abort(w);
         return st;
     }
-    return f->v->writer_close(w, NULL, &err);
+    return f->v->formats[0]->close(w, NULL, &err);
 }
 
 static void test_writer_alloc_failures(void **state)
 {
     fixture *f = *state;
     sweep_ud u = {.f = f};
-    snprintf(u.path, sizeof u.path, "%s/items.sweep.0.%s", f->dir, f->v->file_ext);
+    snprintf(u.path, sizeof u.path, "%s/items.sweep.0.%s", f->dir, f->v->formats[0]->ext);
     int points = tu_alloc_failure_sweep(writer_once, &u, 200);
     assert_true(points > 3);
     /* the successful run's file loads */

@@ -57,7 +57,7 @@ static void write_root(fixture *f, const char *path, const int64_t *ids, size_t 
 {
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(f->r, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->r, path, NULL, &w, &err), CDLT_OK);
     for (size_t i = 0; i < n; i++) {
         tval v[8];
         char name[32], id[32];
@@ -78,23 +78,23 @@ static void write_root(fixture *f, const char *path, const int64_t *ids, size_t 
             else if (strcmp(c, "extra") == 0)
                 v[k] = tv_s("x");
         }
-        assert_int_equal(f->v->writer_row(w, v, f->r->ncolumns), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, v, f->r->ncolumns), CDLT_OK);
     }
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
 }
 
 static void write_nested(fixture *f, const char *path, const int64_t *vals, size_t n)
 {
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(f->l, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->l, path, NULL, &w, &err), CDLT_OK);
     for (size_t i = 0; i < n; i++) {
         char id[32];
         snprintf(id, sizeof id, "l%zu", i);
         tval v[3] = {tv_i(vals[i]), tv_s("id1"), tv_s(id)};
-        assert_int_equal(f->v->writer_row(w, v, 3), CDLT_OK);
+        assert_int_equal(f->v->formats[0]->row(w, v, 3), CDLT_OK);
     }
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
 }
 
 /* The loader's sequence for one package under insert-from-staging. Returns the status of the
@@ -133,10 +133,10 @@ static void test_replace_from_staging(void **state)
     assert_non_null(f->v->load_file_staging);
     assert_non_null(f->v->replace_from_staging);
     char p1[4200], p2[4200], p3[4200], p4[4200];
-    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->file_ext);
-    snprintf(p2, sizeof p2, "%s/r__l.1.%s", f->dir, f->v->file_ext);
-    snprintf(p3, sizeof p3, "%s/r.2.%s", f->dir, f->v->file_ext);
-    snprintf(p4, sizeof p4, "%s/r.3.%s", f->dir, f->v->file_ext);
+    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(p2, sizeof p2, "%s/r__l.1.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(p3, sizeof p3, "%s/r.2.%s", f->dir, f->v->formats[0]->ext);
+    snprintf(p4, sizeof p4, "%s/r.3.%s", f->dir, f->v->formats[0]->ext);
     write_root(f, p1, (const int64_t[]){1, 2, 3}, 3, "1.1");
     write_nested(f, p2, (const int64_t[]){7, 8}, 2);
 
@@ -213,7 +213,7 @@ static void test_edge_cases(void **state)
     fixture *f = *state;
     cdlt_error err = {0};
     char p1[4200];
-    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->file_ext);
+    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->formats[0]->ext);
     write_root(f, p1, (const int64_t[]){1}, 1, "1.1");
     destination *d = tl_open(f->dir, "ds");
     assert_int_equal(f->v->begin(d, &err), CDLT_OK);
@@ -245,7 +245,7 @@ static void test_layout(void **state)
     jv_builder_set(&ob, &a, "staging_dataset_name_layout", 27, jv_str(&a, "stg_%s_x", 8));
     char path[4200], p1[4200];
     snprintf(path, sizeof path, "%s/test.duckdb", f->dir);
-    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->file_ext);
+    snprintf(p1, sizeof p1, "%s/r.1.%s", f->dir, f->v->formats[0]->ext);
     write_root(f, p1, (const int64_t[]){4, 5}, 2, "1.1");
     dest_config cfg = {.pipeline_name = "p", .dataset_name = "ds", .credentials = path,
                        .options = &ob.value};

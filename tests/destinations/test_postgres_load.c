@@ -151,17 +151,17 @@ static void write_file(fixture *f, const char *path, int64_t first, int64_t n, c
 {
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(f->t, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->t, path, NULL, &w, &err), CDLT_OK);
     tval v[C_N];
     char idbuf[32];
     for (int64_t id = first; id < first + n; id++) {
         row_values(f, id, v, lid, idbuf);
-        cdlt_status st = f->v->writer_row(w, v, C_N);
+        cdlt_status st = f->v->formats[0]->row(w, v, C_N);
         if (st != CDLT_OK)
-            fail_msg("writer_row: %s", f->v->writer_last_error(w));
+            fail_msg("writer_row: %s", f->v->formats[0]->last_error(w));
     }
     uint64_t rows = 0;
-    assert_int_equal(f->v->writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, &rows, &err), CDLT_OK);
     assert_int_equal(rows, (uint64_t)n);
 }
 
@@ -241,14 +241,14 @@ static void test_types_and_values(void **state)
     char p2[4096];
     snprintf(p2, sizeof p2, "%s/items.x.cdltpg", f->dir);
     dest_writer *w = NULL;
-    assert_int_equal(f->v->writer_open(f->t, p2, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(f->t, p2, NULL, &w, &err), CDLT_OK);
     tval v[C_N];
     char idbuf[32];
     row_values(f, 5, v, "1", idbuf);
     v[C_SMALL] = tv_i(40000);
-    assert_int_equal(f->v->writer_row(w, v, C_N), CDLT_INVALID_ARG);
-    assert_non_null(strstr(f->v->writer_last_error(w), "smallint"));
-    f->v->writer_abort(w);
+    assert_int_equal(f->v->formats[0]->row(w, v, C_N), CDLT_INVALID_ARG);
+    assert_non_null(strstr(f->v->formats[0]->last_error(w), "smallint"));
+    f->v->formats[0]->abort(w);
 }
 
 static void test_system_tables(void **state)
@@ -412,20 +412,20 @@ static void test_numeric_forms(void **state)
     snprintf(path, sizeof path, "%s/nums.1.cdltpg", f->dir);
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(t, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(t, path, NULL, &w, &err), CDLT_OK);
     for (size_t i = 0; i < n; i++) {
         /* numeric(38,9) holds 29 integer digits: the two larger values only go to `wide` */
         bool big = strstr(NUMS[i], "E+30") || strlen(NUMS[i]) > 30;
         tval v[3] = {tv_i((int64_t)i), tv_sn(DT_DECIMAL, NUMS[i], strlen(NUMS[i])),
                      big ? tv_null() : tv_sn(DT_DECIMAL, NUMS[i], strlen(NUMS[i]))};
-        if (f->v->writer_row(w, v, 3) != CDLT_OK)
-            fail_msg("%s: %s", NUMS[i], f->v->writer_last_error(w));
+        if (f->v->formats[0]->row(w, v, 3) != CDLT_OK)
+            fail_msg("%s: %s", NUMS[i], f->v->formats[0]->last_error(w));
     }
     /* not a number: refused with the column and file named, the file stays valid */
     tval bad[3] = {tv_i(99), tv_sn(DT_DECIMAL, "12x", 3), tv_null()};
-    assert_int_equal(f->v->writer_row(w, bad, 3), CDLT_INVALID_ARG);
-    assert_non_null(strstr(f->v->writer_last_error(w), "nums.1.cdltpg"));
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->row(w, bad, 3), CDLT_INVALID_ARG);
+    assert_non_null(strstr(f->v->formats[0]->last_error(w), "nums.1.cdltpg"));
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
     destination *d = pl_open(DS, NULL);
     assert_int_equal(f->v->begin(d, &err), CDLT_OK);
     assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
@@ -475,11 +475,11 @@ static void test_other_column_types(void **state)
     snprintf(path, sizeof path, "%s/items.9.cdltpg", f->dir);
     dest_writer *w = NULL;
     cdlt_error err = {0};
-    assert_int_equal(f->v->writer_open(t, path, &w, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->open(t, path, NULL, &w, &err), CDLT_OK);
     tval v[8] = {tv_i(7), tv_s("seven"), tv_i(-3), tv_json(&f->obj), tv_sn(DT_DECIMAL, "1.005", 5),
                  tv_ts(1704103200000000LL), tv_s("1.1"), tv_s("r7")};
-    assert_int_equal(f->v->writer_row(w, v, 8), CDLT_OK);
-    assert_int_equal(f->v->writer_close(w, NULL, &err), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->row(w, v, 8), CDLT_OK);
+    assert_int_equal(f->v->formats[0]->close(w, NULL, &err), CDLT_OK);
     /* the table is named "items" in the database: load t's file into it under that name */
     schema_table alias = *t;
     alias.name = "items";

@@ -35,6 +35,12 @@ static void test_job_names(void **st)
     assert_string_equal(jn.ext, "insert_values");
     assert_false(store_parse_job_name("nodots", &jn));
     assert_false(store_parse_job_name("a.b.x.csv", &jn));
+    /* dlt names a gzip-compressed load file <table>.<file_id>.<retry>.jsonl.gz */
+    assert_true(store_parse_job_name("events.ab12cd34ef.0.jsonl.gz", &jn));
+    assert_string_equal(jn.table, "events");
+    assert_string_equal(jn.file_id, "ab12cd34ef");
+    assert_int_equal(jn.retry, 0);
+    assert_string_equal(jn.ext, "jsonl.gz");
     char fid[11];
     store_new_file_id(fid);
     assert_int_equal(strlen(fid), 10);

@@ -128,8 +128,8 @@ cdlt_status duck_merge_from_staging(destination *d, const schema *s, const char 
                                     size_t n, const char *tag, cdlt_error *err);
 
 /* ---- writer (writer.c) and loader (loader.c) ---- */
-cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,
-                             cdlt_error *err);
+cdlt_status duck_writer_open(const schema_table *t, const char *path,
+                             const dest_writer_opts *o, dest_writer **out, cdlt_error *err);
 cdlt_status duck_writer_row(dest_writer *w, const tval *vals, uint32_t ncols);
 uint64_t duck_writer_bytes(const dest_writer *w);
 cdlt_status duck_writer_close(dest_writer *w, uint64_t *out_rows, cdlt_error *err);

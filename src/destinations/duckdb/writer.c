@@ -70,9 +70,10 @@ static void wr_free(dest_writer *w)
     mem_free(w);
 }
 
-cdlt_status duck_writer_open(const schema_table *t, const char *path, dest_writer **out,
-                             cdlt_error *err)
+cdlt_status duck_writer_open(const schema_table *t, const char *path,
+                             const dest_writer_opts *o, dest_writer **out, cdlt_error *err)
 {
+    (void)o; /* no options: a private binary format */
     *out = NULL;
     dest_writer *w = mem_calloc(1, sizeof *w);
     if (!w)

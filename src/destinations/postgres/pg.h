@@ -138,8 +138,8 @@ cdlt_status pg_delete_load(destination *d, const char *load_id, const char *cons
                            const char *const *parents, size_t n, cdlt_error *err);
 
 /* ---- writer (writer.c) and loader (loader.c) ---- */
-cdlt_status pg_writer_open(const schema_table *t, const char *path, dest_writer **out,
-                           cdlt_error *err);
+cdlt_status pg_writer_open(const schema_table *t, const char *path,
+                           const dest_writer_opts *o, dest_writer **out, cdlt_error *err);
 cdlt_status pg_writer_row(dest_writer *w, const tval *vals, uint32_t ncols);
 uint64_t pg_writer_bytes(const dest_writer *w);
 cdlt_status pg_writer_close(dest_writer *w, uint64_t *out_rows, cdlt_error *err);

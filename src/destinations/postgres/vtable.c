@@ -2,14 +2,24 @@
  * Each entry lives in the file named for its job (conn, ddl, writer, loader, system, staging). */
 #include "pg.h"
 
+/* The native writer stands in for dlt's preferred format here (insert_values): a project
+ * that names it runs unchanged, on the faster binary file. */
+static const dest_writer_ops native_writer = {
+    .format = "insert_values",
+    .ext = PG_FILE_EXT,
+    .open = pg_writer_open,
+    .row = pg_writer_row,
+    .bytes = pg_writer_bytes,
+    .close = pg_writer_close,
+    .abort = pg_writer_abort,
+    .last_error = pg_writer_last_error,
+};
+
+static const dest_writer_ops *const FORMATS[] = {&native_writer, NULL};
+
 const dest_vtable pg_vtable = {
     .name = "postgres",
-    .file_ext = PG_FILE_EXT,
-    .writer_open = pg_writer_open,
-    .writer_row = pg_writer_row,
-    .writer_bytes = pg_writer_bytes,
-    .writer_close = pg_writer_close,
-    .writer_abort = pg_writer_abort,
+    .formats = FORMATS,
     .open = pg_open,
     .close = pg_close,
     .begin = pg_begin,
@@ -24,7 +34,6 @@ const dest_vtable pg_vtable = {
     .get_stored_state = pg_get_stored_state,
     .get_stored_schema = pg_get_stored_schema,
     .table_row_count = pg_table_row_count,
-    .writer_last_error = pg_writer_last_error,
     .migrate_table = pg_migrate_table,
     .migrate_staging = pg_migrate_staging,
     .truncate_staging = pg_truncate_staging,

@@ -92,9 +92,10 @@ static void put_escaped(buf *b, const char *s, size_t n)
     buf_append(b, s + run, n - run);
 }
 
-cdlt_status pg_writer_open(const schema_table *t, const char *path, dest_writer **out,
-                           cdlt_error *err)
+cdlt_status pg_writer_open(const schema_table *t, const char *path,
+                           const dest_writer_opts *o, dest_writer **out, cdlt_error *err)
 {
+    (void)o; /* no options: a private binary format */
     *out = NULL;
     dest_writer *w = mem_calloc(1, sizeof *w);
     if (!w)
