@@ -141,6 +141,9 @@ typedef struct dest_vtable {
      * replace_strategy from its options and swaps the staging table in, in
      * replace_from_staging). */
     bool staging_optimized;
+    /* merge tables are loaded as append, with a warning, as dlt's filesystem destination
+     * does for plain (not delta/iceberg) tables */
+    bool merge_as_append;
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -8,6 +8,7 @@
  * (each defines its own struct destination). */
 extern const dest_vtable duck_vtable;
 extern const dest_vtable pg_vtable;
+extern const dest_vtable fs_vtable;
 
 const dest_vtable *dest_find(const char *name)
 {
@@ -17,5 +18,7 @@ const dest_vtable *dest_find(const char *name)
         return &duck_vtable;
     if (strcmp(name, "postgres") == 0)
         return &pg_vtable;
+    if (strcmp(name, "filesystem") == 0)
+        return &fs_vtable;
     return NULL;
 }

@@ -330,6 +330,12 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
         if (!t || t->parent)
             continue;
         write_disposition wd = schema_table_disposition(s, t);
+        if (wd == WD_MERGE && dv->merge_as_append) {
+            /* as dlt's filesystem destination: loaded as append, said out loud */
+            LOG_WARN("table '%s' has write_disposition merge, which destination %s loads as "
+                     "append (as dlt does for plain file tables)", t->name, dv->name);
+            continue;
+        }
         if (wd == WD_MERGE) {
             /* merge: checked before anything is written, then staged and merged at the end */
             rc = sqlgen_merge_validate(s, t, err);

@@ -735,7 +735,7 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     if (!p->dv) {
         buf_free(&b);
         err_set(err, CDLT_CONFIG, "unknown destination '%s'", dest);
-        return err_hint(err, "supported destinations: duckdb, postgres");
+        return err_hint(err, "supported destinations: duckdb, postgres, filesystem");
     }
     /* dlt's providers (env, .dlt/secrets.toml, .dlt/config.toml): destination settings and
      * credentials the options do not give; environment variables win over the options */

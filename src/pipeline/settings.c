@@ -9,7 +9,9 @@
 
 /* Settings the destinations read; looked up even when no file lists them (env-only values). */
 static const char *const KNOWN_KEYS[] = {"replace_strategy", "load_threads", "memory_limit_mb",
-                                         "staging_dataset_name_layout", "compression"};
+                                         "staging_dataset_name_layout", "compression",
+                                         "bucket_url", "layout", "current_datetime",
+                                         "max_state_files"};
 
 /* Most keys we merge from the providers (known keys plus whatever the sections hold). */
 #define MAX_KEYS 64

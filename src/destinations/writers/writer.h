@@ -49,4 +49,8 @@ typedef struct dest_writer_ops {
  * loader file format") from a format the destination does not take. */
 bool dest_is_loader_file_format(const char *name);
 
+/* The shared writers (writers/<format>.c). */
+extern const dest_writer_ops dest_writer_jsonl;
+extern const dest_writer_ops dest_writer_csv;
+
 #endif /* CDLT_DEST_WRITER_H */

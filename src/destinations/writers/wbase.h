@@ -1,0 +1,40 @@
+/* wbase.h: what the text writers (jsonl, csv) share: the load file, one output buffer flushed
+ * past WBASE_FLUSH, optional gzip (dlt's default compression), and the last error message.
+ * Private to src/destinations/writers. */
+#ifndef CDLT_DEST_WBASE_H
+#define CDLT_DEST_WBASE_H
+
+#include "destinations/writers/writer.h"
+
+#include <zlib.h>
+
+/* Flush threshold: write(2) calls stay rare without holding much memory. */
+#define WBASE_FLUSH (256 * 1024)
+
+typedef struct wbase {
+    int fd;             /* the load file, -1 when closed */
+    buf out;            /* bytes not yet written (uncompressed) */
+    uint64_t flushed;   /* uncompressed bytes already handed on */
+    uint64_t rows;      /* rows written */
+    bool gz;            /* gzip the stream */
+    bool zinit;         /* z is initialized */
+    z_stream z;         /* deflate state (gz) */
+    unsigned char *zbuf;/* deflate output chunk (gz) */
+    const char *fmt;    /* "jsonl" (messages) */
+    char *path;         /* load file path (messages) */
+    char *table;        /* table name (messages) */
+    cdlt_status status; /* sticky I/O or memory failure */
+    char msg[512];      /* last error message */
+} wbase;
+
+cdlt_status wbase_open(wbase *b, const char *fmt, const char *table, const char *path, bool gz,
+                       cdlt_error *err);
+void wbase_msg(wbase *b, const char *fmt, ...) CDLT_PRINTF(2, 3);
+/* Flush when the buffer passed WBASE_FLUSH. */
+cdlt_status wbase_maybe_flush(wbase *b);
+uint64_t wbase_bytes(const wbase *b);
+/* Flush everything, finish gzip, close the file; reports into err. Does not free b. */
+cdlt_status wbase_close(wbase *b, uint64_t *out_rows, cdlt_error *err);
+void wbase_free(wbase *b);
+
+#endif /* CDLT_DEST_WBASE_H */
