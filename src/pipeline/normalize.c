@@ -91,7 +91,10 @@ static cdlt_status sink_schema_changed(void *self, const schema *s, const schema
     if (!wt)
         return err_nomem(c->err);
     wt->changed = true;
-    /* the open file has the old columns: start a new one */
+    /* the open file has the old columns: widen it where the format allows (dlt's jsonl),
+     * else start a new one */
+    if (first_new > 0 && wt->w && wt->ops->widen)
+        return wt->ops->widen(wt->w, t);
     if (first_new > 0 && wt->w)
         return close_writer(c, wt);
     return CDLT_OK;

@@ -559,22 +559,59 @@ static int floor_div(int64_t a, int64_t b, int64_t *rem)
     return (int)q;
 }
 
+/* Digits by hand: writers format millions of these (printf dominated the jsonl writer). */
+static char *put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
 static cdlt_status put_date(int64_t days, buf *out)
 {
     int64_t y;
     unsigned m, d;
     types_civil_from_days(days, &y, &m, &d);
-    return buf_printf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+    if (y < 0 || y > 9999)
+        return buf_printf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+    cdlt_status st = buf_reserve(out, 11);
+    if (st != CDLT_OK)
+        return st;
+    char *o = out->data + out->len;
+    o = put2(o, (unsigned)(y / 100));
+    o = put2(o, (unsigned)(y % 100));
+    *o++ = '-';
+    o = put2(o, m);
+    *o++ = '-';
+    o = put2(o, d);
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return CDLT_OK;
 }
 
 static cdlt_status put_time(int64_t us_of_day, buf *out)
 {
     int64_t s = us_of_day / US_PER_SEC, frac = us_of_day % US_PER_SEC;
-    cdlt_status st = buf_printf(out, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60),
-                                (int)(s % 60));
-    if (st == CDLT_OK && frac)
-        st = buf_printf(out, ".%06d", (int)frac);
-    return st;
+    cdlt_status st = buf_reserve(out, 16);
+    if (st != CDLT_OK)
+        return st;
+    char *o = out->data + out->len;
+    o = put2(o, (unsigned)(s / 3600));
+    *o++ = ':';
+    o = put2(o, (unsigned)(s / 60 % 60));
+    *o++ = ':';
+    o = put2(o, (unsigned)(s % 60));
+    if (frac) {
+        *o++ = '.';
+        for (int i = 5; i >= 0; i--) {
+            o[i] = (char)('0' + frac % 10);
+            frac /= 10;
+        }
+        o += 6;
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return CDLT_OK;
 }
 
 cdlt_status types_fmt_timestamp(int64_t us, bool naive, buf *out)

@@ -22,6 +22,8 @@
 #define FS_INIT "init"
 #define FS_DEFAULT_LAYOUT "{table_name}/{load_id}.{file_id}.{ext}"
 #define FS_MAX_STATE_FILES 100
+/* table_row_count reads the files of tables up to this size only (else -1: unknown) */
+#define FS_COUNT_MAX_BYTES (64u << 20)
 
 /* One data file of the open package: where it goes and, locally, its temp name. */
 typedef struct fs_pending {

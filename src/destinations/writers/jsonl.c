@@ -14,6 +14,21 @@ struct dest_writer {
     buf keys;        /* the column keys, JSON-escaped with quotes and colon */
 };
 
+/* An int64 in decimal (printf is too slow for millions of values). */
+static void put_int(buf *o, int64_t v)
+{
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    buf_append(o, p, (size_t)(e - p));
+}
+
 static void jl_free(dest_writer *w)
 {
     if (!w)
@@ -25,6 +40,41 @@ static void jl_free(dest_writer *w)
     mem_free(w);
 }
 
+/* `"name":` of columns [w->nkeys, t->ncolumns) appended. */
+static cdlt_status add_keys(dest_writer *w, const schema_table *t)
+{
+    uint32_t n = t->ncolumns;
+    if (n <= w->nkeys)
+        return CDLT_OK;
+    uint32_t *ko = mem_realloc(w->koff, n * sizeof *ko);
+    if (!ko)
+        return CDLT_NOMEM;
+    w->koff = ko;
+    uint32_t *kl = mem_realloc(w->klen, n * sizeof *kl);
+    if (!kl)
+        return CDLT_NOMEM;
+    w->klen = kl;
+    for (uint32_t i = w->nkeys; i < n; i++) {
+        const schema_column *c = &t->columns[i];
+        w->koff[i] = (uint32_t)w->keys.len;
+        json_write_string(&w->keys, c->name, c->name_len ? c->name_len : strlen(c->name), 0);
+        buf_putc(&w->keys, ':');
+        w->klen[i] = (uint32_t)w->keys.len - w->koff[i];
+    }
+    if (w->keys.status != CDLT_OK)
+        return CDLT_NOMEM;
+    w->nkeys = n;
+    return CDLT_OK;
+}
+
+static cdlt_status jl_widen(dest_writer *w, const schema_table *t)
+{
+    cdlt_status rc = add_keys(w, t);
+    if (rc != CDLT_OK)
+        wbase_msg(&w->b, "jsonl: out of memory adding columns of table '%s'", w->b.table);
+    return rc;
+}
+
 static cdlt_status jl_open(const schema_table *t, const char *path, const dest_writer_opts *o,
                            dest_writer **out, cdlt_error *err)
 {
@@ -33,22 +83,9 @@ static cdlt_status jl_open(const schema_table *t, const char *path, const dest_w
     if (!w)
         return err_nomem(err);
     w->b.fd = -1;
-    uint32_t n = t->ncolumns;
-    w->nkeys = n;
-    w->koff = mem_calloc(n ? n : 1, sizeof *w->koff);
-    w->klen = mem_calloc(n ? n : 1, sizeof *w->klen);
-    if (!w->koff || !w->klen) {
-        jl_free(w);
-        return err_nomem(err);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        const schema_column *c = &t->columns[i];
-        w->koff[i] = (uint32_t)w->keys.len;
-        json_write_string(&w->keys, c->name, c->name_len ? c->name_len : strlen(c->name), 0);
-        buf_putc(&w->keys, ':');
-        w->klen[i] = (uint32_t)w->keys.len - w->koff[i];
-    }
-    if (w->keys.status != CDLT_OK) {
+    w->koff = mem_calloc(1, sizeof *w->koff);
+    w->klen = mem_calloc(1, sizeof *w->klen);
+    if (!w->koff || !w->klen || add_keys(w, t) != CDLT_OK) {
         jl_free(w);
         return err_nomem(err);
     }
@@ -83,7 +120,10 @@ static cdlt_status jl_row(dest_writer *w, const tval *vals, uint32_t ncols)
             buf_putc(o, ',');
         first = false;
         buf_append(o, w->keys.data + w->koff[i], w->klen[i]);
-        types_write_json(&vals[i], o);
+        if (vals[i].type == DT_BIGINT)
+            put_int(o, vals[i].u.i);
+        else
+            types_write_json(&vals[i], o);
     }
     buf_puts(o, "}\n");
     if (o->status != CDLT_OK) {
@@ -122,4 +162,5 @@ const dest_writer_ops dest_writer_jsonl = {
     .close = jl_close,
     .abort = jl_abort,
     .last_error = jl_last_error,
+    .widen = jl_widen,
 };

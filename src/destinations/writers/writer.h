@@ -43,6 +43,10 @@ typedef struct dest_writer_ops {
     /* Message of the last failed row (which has no error out-parameter): says table, column
      * and load file. NULL when none. Read it before abort/close. */
     const char *(*last_error)(const dest_writer *w);
+    /* Optional (dlt's supports_schema_changes): take t's columns added since open into the
+     * open file instead of the pipeline starting a new file. NULL = a file keeps its
+     * columns. */
+    cdlt_status (*widen)(dest_writer *w, const schema_table *t);
 } dest_writer_ops;
 
 /* dlt 1.26's loader file format names (LOADER_FILE_FORMATS), for telling a typo ("not a
