@@ -159,3 +159,49 @@ const char *tu_db_url(const char *which)
         fail_msg("tu_db_url: unknown server '%s' (postgres, postgres_super, mysql, mysql_super)", which);
     return tu_db_env(key);
 }
+
+#define TU_S3_MAX 16
+static int tu_s3_n = -1;
+static char *tu_s3_keys[TU_S3_MAX], *tu_s3_vals[TU_S3_MAX];
+
+static const char *tu_s3_env_path(void)
+{
+    static char path[4096];
+    const char *p = getenv("CDLT_S3_ENV");
+    if (p && *p)
+        return p;
+    const char *b = getenv("CDLT_BINARY_DIR");
+    snprintf(path, sizeof path, "%s/s3server/s3server.env", b && *b ? b : CDLT_BINARY_DIR);
+    return path;
+}
+
+const char *tu_s3_env(const char *key)
+{
+    const char *v = getenv(key);
+    if (v && *v)
+        return v;
+    if (tu_s3_n < 0) {
+        tu_s3_n = 0;
+        char *text = tu_read_file(tu_s3_env_path(), NULL);
+        for (char *line = text ? strtok(text, "\n") : NULL; line && tu_s3_n < TU_S3_MAX;
+             line = strtok(NULL, "\n")) {
+            char *eq = strchr(line, '=');
+            if (!eq)
+                continue;
+            *eq = '\0';
+            tu_s3_keys[tu_s3_n] = strdup(line);
+            tu_s3_vals[tu_s3_n] = strdup(eq + 1);
+            tu_s3_n++;
+        }
+        free(text);
+    }
+    for (int i = 0; i < tu_s3_n; i++)
+        if (strcmp(tu_s3_keys[i], key) == 0)
+            return tu_s3_vals[i];
+    fail_msg("the S3 test server is not running: %s has no %s. Run the test through ctest "
+             "(fixture cdlt_s3 starts it; re-run cmake if this test just started to need it) or "
+             "start it by hand: scripts/s3server start %s/s3server",
+             tu_s3_env_path(), key,
+             getenv("CDLT_BINARY_DIR") ? getenv("CDLT_BINARY_DIR") : CDLT_BINARY_DIR);
+    return NULL;
+}

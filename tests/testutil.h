@@ -44,4 +44,12 @@ int tu_alloc_failure_sweep(tu_alloc_fn fn, void *ud, int max_points);
 const char *tu_db_env(const char *key);
 const char *tu_db_url(const char *which);
 
+/* The S3-compatible test server (scripts/s3server, ctest fixture cdlt_s3, signature checking
+ * on): tu_s3_env(key) is a value of its env file, keys CDLT_TEST_S3_ENDPOINT
+ * ("http://127.0.0.1:<port>"), CDLT_TEST_S3_BUCKET, CDLT_TEST_S3_KEY_ID, CDLT_TEST_S3_SECRET,
+ * CDLT_TEST_S3_REGION; a process environment variable of that name wins. A test that calls
+ * tu_s3_env( requires the fixture automatically (re-run cmake after adding the first call);
+ * without the server the test FAILS. Returned strings live until the process ends. */
+const char *tu_s3_env(const char *key);
+
 #endif

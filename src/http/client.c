@@ -288,7 +288,8 @@ static cdlt_status start(http_client *c, xfer *x, cdlt_error *err)
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->s.user_agent ? c->s.user_agent : c->ua);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (!c->s.raw_body)
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);

@@ -26,6 +26,8 @@ typedef struct http_settings {
     int max_host_connections;  /* per host; 0 = 8 */
     const char *user_agent;    /* NULL = "cdlt/<version>" */
     uint64_t max_body_bytes;   /* a larger body is an error (CDLT_TOO_LARGE); 0 = 1 GiB */
+    bool raw_body;             /* true: no Accept-Encoding, bodies as stored (object storage:
+                                  a gzip object must stay gzip, byte ranges must be raw) */
 } http_settings;
 
 typedef struct http_request {
