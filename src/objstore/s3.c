@@ -576,6 +576,8 @@ static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_erro
             r->pos >= size) {
             rd->size = size;
             r->end = r->pos;
+            http_response_free(&resp);
+            cdlt_error_clear(err);
             return CDLT_OK;
         }
         cdlt_error_clear(err);
