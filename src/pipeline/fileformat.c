@@ -3,7 +3,8 @@
  * the destination when the pipeline opens: an unknown or unsupported one is an error, as in
  * dlt's run()), else the destination's preferred format. Compression follows dlt's
  * [normalize.data_writer] disable_compression (also [data_writer], env
- * NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION). */
+ * NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION); the csv writer dlt's delimiter and
+ * include_header there. */
 #include "pipeline.h"
 
 #include <string.h>
@@ -42,6 +43,32 @@ cdlt_status pipe_choose_writer(cdlt_pipeline *p, cdlt_config *cfg, const char *f
     cdlt_status rc = cdlt_config_get_bool_or(cfg, "normalize", "data_writer.disable_compression",
                                              false, &off, err);
     p->wopts.compress = !off;
+    /* dlt's csv format settings (CsvFormatConfiguration, section data_writer) */
+    const char *delim = ",", *quoting = "quote_needed", *eol = "\n";
+    bool header = true;
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.delimiter", ",", &delim,
+                                       err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize", "data_writer.include_header", true,
+                                     &header, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.quoting", "quote_needed",
+                                       &quoting, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.lineterminator", "\n",
+                                       &eol, err);
+    if (rc == CDLT_OK && (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n'))
+        rc = err_set(err, CDLT_CONFIG, "[normalize.data_writer] delimiter '%s': use one "
+                     "character other than '\"' and a line break, e.g. \",\" or \"|\"", delim);
+    if (rc == CDLT_OK && strcmp(quoting, "quote_needed") != 0)
+        rc = err_set(err, CDLT_CONFIG, "[normalize.data_writer] quoting '%s' is not supported "
+                     "by cdlt's csv writer: only dlt's default quote_needed", quoting);
+    if (rc == CDLT_OK && strcmp(eol, "\n") != 0)
+        rc = err_set(err, CDLT_CONFIG, "[normalize.data_writer] lineterminator: cdlt's csv "
+                     "writer ends lines with \\n only (dlt's default)");
+    p->wopts.csv_delimiter = delim[0];
+    p->wopts.csv_no_header = !header;
     return rc;
 }
 

@@ -447,6 +447,54 @@ static void test_sync_restore(void **st)
     env_free(&e);
 }
 
+/* dlt's max_state_files keeps the newest state files of the pipeline; dlt's csv settings
+ * ([normalize.data_writer] delimiter, include_header) reach the csv writer */
+static void test_state_files_and_csv_settings(void **st)
+{
+    (void)st;
+    fenv e;
+    env_init(&e, "cli-fs-states", "\"append\"", NULL, NULL);
+    put(e.dir, "p.toml",
+        "pipeline_name = \"fsp\"\ndataset_name = \"ds\"\nloader_file_format = \"csv\"\n"
+        "destination = { type = \"filesystem\", bucket_url = \"bucket\", max_state_files = 2 }\n"
+        "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
+        "incremental = { cursor_path = \"id\" }\n");
+    const char *envs[] = {"NORMALIZE__DATA_WRITER__DELIMITER=|",
+                          "NORMALIZE__DATA_WRITER__INCLUDE_HEADER=false",
+                          "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true", NULL};
+    char line[128];
+    for (int i = 1; i <= 3; i++) { /* a new cursor value each run: a new state each run */
+        snprintf(line, sizeof line, "{\"id\":%d,\"name\":\"n%d\"}\n", i, i);
+        put(e.dir, "users.jsonl", line);
+        run_ok(&e, envs);
+    }
+    flist f = files_of(e.bucket);
+    assert_int_equal(count_like(&f, "ds/_dlt_loads/", ".jsonl"), 3);
+    assert_int_equal(count_like(&f, "ds/_dlt_pipeline_state/fsp__", ".jsonl"), 2);
+    /* the oldest went: the two left are the two newest loads' */
+    const char *first_state = find_like(&f, "ds/_dlt_pipeline_state/", "");
+    const char *first_load = find_like(&f, "ds/_dlt_loads/", "");
+    char lid[64];
+    snprintf(lid, sizeof lid, "%s", first_load + strlen("ds/_dlt_loads/fsp__"));
+    lid[strlen(lid) - 6] = '\0';
+    assert_null(strstr(first_state, lid));
+    /* csv: no header, '|' between fields */
+    const char *csv = find_like(&f, "ds/users/", ".csv");
+    assert_non_null(csv);
+    char *text = read_rel(&e, csv);
+    assert_true(text[0] >= '1' && text[0] <= '3');
+    assert_non_null(strstr(text, "|\"n"));
+    free(text);
+    flist_free(&f);
+    /* an unsupported csv quoting is an error naming the key */
+    const char *bad[] = {"NORMALIZE__DATA_WRITER__QUOTING=quote_all", NULL};
+    cli_res r = run_def(&e, bad);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "quoting 'quote_all'"));
+    res_free(&r);
+    env_free(&e);
+}
+
 /* kill -9 at `point`; nothing completed is visible, the next run completes exactly once */
 static void kill_case(const char *point, bool files_visible)
 {
@@ -511,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_csv_and_uncompressed),
         cmocka_unit_test(test_layouts),
         cmocka_unit_test(test_sync_restore),
+        cmocka_unit_test(test_state_files_and_csv_settings),
         cmocka_unit_test(test_kill_mid_load),
         cmocka_unit_test(test_kill_files_visible),
     };

@@ -192,9 +192,10 @@ static void clear_package(destination *d, bool remove_tmp)
     strv_free(&d->doomed);
     mem_free(d->state_doc);
     mem_free(d->state_name);
+    mem_free(d->state_pipeline);
     mem_free(d->loads_doc);
     mem_free(d->loads_name);
-    d->state_doc = d->state_name = d->loads_doc = d->loads_name = NULL;
+    d->state_doc = d->state_name = d->state_pipeline = d->loads_doc = d->loads_name = NULL;
 }
 
 void fs_close(destination *d)
@@ -280,6 +281,9 @@ cdlt_status fs_commit(destination *d, cdlt_error *err)
         rc = os_put(d->store, d->state_name, d->state_doc, strlen(d->state_doc), err);
     if (rc == CDLT_OK && d->loads_doc)
         rc = os_put(d->store, d->loads_name, d->loads_doc, strlen(d->loads_doc), err);
+    /* after the mark: a failed cleanup leaves extra old files, never a missing new one */
+    if (rc == CDLT_OK && d->state_doc && d->max_state_files > 0)
+        rc = fs_cleanup_states(d, d->state_pipeline, err);
     buf_free(&fin);
     strv_free(&finals);
     if (rc != CDLT_OK) {

@@ -52,6 +52,7 @@ struct destination {
     strv doomed;            /* replaced tables' old files (relative), deleted at commit */
     char *state_doc;        /* the _dlt_pipeline_state row to write at commit, or NULL */
     char *state_name;       /* ...its file name (relative) */
+    char *state_pipeline;   /* ...its pipeline */
     char *loads_name;       /* _dlt_loads file of the package (relative), written at commit */
     char *loads_doc;        /* ...and its content */
     char msg[256];
@@ -117,6 +118,8 @@ typedef struct fs_sysfile {
 typedef cdlt_status (*fs_sys_fn)(void *ud, const fs_sysfile *f, cdlt_error *err);
 cdlt_status fs_list_sys(destination *d, const char *dataset, const char *table, int nparts,
                         fs_sys_fn fn, void *ud, cdlt_error *err);
+/* dlt's max_state_files: the pipeline's oldest state files beyond the limit go. */
+cdlt_status fs_cleanup_states(destination *d, const char *pipeline_name, cdlt_error *err);
 /* hex of a base64 text (dlt's _to_path_safe_string), into out (cleared). */
 cdlt_status fs_hash_hex(const char *b64, buf *out);
 

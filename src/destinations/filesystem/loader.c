@@ -314,9 +314,11 @@ static cdlt_status take_state(destination *d, const schema *s, const char *path,
                    pn->u.s, d->load_id, buf_cstr(&hex));
         mem_free(d->state_doc);
         mem_free(d->state_name);
+        mem_free(d->state_pipeline);
         d->state_doc = doc.status ? NULL : mem_strdup(doc.data);
         d->state_name = name.status ? NULL : mem_strdup(name.data);
-        if (!d->state_doc || !d->state_name)
+        d->state_pipeline = mem_strdup(pn->u.s);
+        if (!d->state_doc || !d->state_name || !d->state_pipeline)
             rc = err_nomem(err);
     }
     if (rc == CDLT_NOMEM && !err->message[0])

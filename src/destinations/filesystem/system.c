@@ -6,6 +6,7 @@
 #include "types/types.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -345,5 +346,52 @@ cdlt_status fs_find_state_datasets(destination *d, const char *pipeline_name, st
     mem_free(used);
     strv_free(&c.names);
     strv_free(&c.newest);
+    return rc;
+}
+
+/* ---- dlt's max_state_files ---- */
+
+typedef struct st_ctx {
+    const char *pipeline;
+    strv paths;
+    double *ids;
+    size_t cap;
+} st_ctx;
+
+static cdlt_status on_state(void *ud, const fs_sysfile *f, cdlt_error *err)
+{
+    st_ctx *c = ud;
+    if (strcmp(f->a, c->pipeline) != 0)
+        return CDLT_OK;
+    if (c->paths.n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        double *v = mem_realloc(c->ids, cap * sizeof *v);
+        if (!v)
+            return err_nomem(err);
+        c->ids = v;
+        c->cap = cap;
+    }
+    c->ids[c->paths.n] = strtod(f->b, NULL); /* dlt compares load ids as floats here */
+    return strv_add(&c->paths, f->path) == CDLT_OK ? CDLT_OK : err_nomem(err);
+}
+
+cdlt_status fs_cleanup_states(destination *d, const char *pipeline_name, cdlt_error *err)
+{
+    st_ctx c = {pipeline_name, {0}, NULL, 0};
+    cdlt_status rc = fs_list_sys(d, d->dataset, "_dlt_pipeline_state", 3, on_state, &c, err);
+    size_t n = c.paths.n, keep = (size_t)d->max_state_files;
+    /* delete the oldest until `keep` are left (n is small: max_state_files + 1 usually) */
+    while (rc == CDLT_OK && n > keep) {
+        size_t old = SIZE_MAX;
+        for (size_t i = 0; i < c.paths.n; i++)
+            if (c.paths.v[i] && (old == SIZE_MAX || c.ids[i] < c.ids[old]))
+                old = i;
+        rc = os_delete(d->store, c.paths.v[old], err);
+        mem_free(c.paths.v[old]);
+        c.paths.v[old] = NULL;
+        n--;
+    }
+    strv_free(&c.paths);
+    mem_free(c.ids);
     return rc;
 }
