@@ -1,0 +1,256 @@
+/* test_cli_filesystem_s3.c: the filesystem destination on S3 (the fixture's s3rver, SigV4
+ * checked) with the real cdlt binary: dlt's layout and system files as objects, replace
+ * removing the table's old objects, sync from the bucket into a fresh working dir, a kill -9
+ * during the load leaving no _dlt_loads object (the completion mark on S3) and the next run
+ * completing the package exactly once, and the secret never in the output. */
+#include "cli_run.h"
+
+#include "objstore/objstore.h"
+
+typedef struct senv {
+    char *dir;
+    char def[1300];
+    char pdir[1300];
+    char prefix[256];  /* key prefix of this test in the bucket */
+    char env[5][512];  /* credentials for the child, dlt's env keys */
+    const char *envs[8];
+} senv;
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
+}
+
+static void env_init(senv *e, const char *tag, const char *wd)
+{
+    e->dir = tu_mkdtemp(tag);
+    snprintf(e->def, sizeof e->def, "%s/p.toml", e->dir);
+    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
+    snprintf(e->prefix, sizeof e->prefix, "fsd-%s-%d", tag, (int)getpid());
+    char text[2048];
+    snprintf(text, sizeof text,
+             "pipeline_name = \"fss3\"\ndataset_name = \"ds\"\n"
+             "destination = { type = \"filesystem\", bucket_url = \"s3://%s/%s\" }\n"
+             "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
+             "write_disposition = \"%s\"\n",
+             tu_s3_env("CDLT_TEST_S3_BUCKET"), e->prefix, wd);
+    put(e->dir, "p.toml", text);
+    snprintf(e->env[0], sizeof e->env[0], "DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
+             tu_s3_env("CDLT_TEST_S3_KEY_ID"));
+    snprintf(e->env[1], sizeof e->env[1],
+             "DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
+             tu_s3_env("CDLT_TEST_S3_SECRET"));
+    snprintf(e->env[2], sizeof e->env[2], "DESTINATION__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=%s",
+             tu_s3_env("CDLT_TEST_S3_ENDPOINT"));
+    snprintf(e->env[3], sizeof e->env[3], "DESTINATION__FILESYSTEM__CREDENTIALS__REGION_NAME=%s",
+             tu_s3_env("CDLT_TEST_S3_REGION"));
+    snprintf(e->env[4], sizeof e->env[4], "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true");
+    for (int i = 0; i < 5; i++)
+        e->envs[i] = e->env[i];
+    e->envs[5] = NULL;
+    e->envs[6] = NULL;
+}
+
+static void env_free(senv *e)
+{
+    tu_rm_rf(e->dir);
+    free(e->dir);
+}
+
+static cli_res cdlt_in(senv *e, const char *const *args, const char *extra)
+{
+    e->envs[5] = extra;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(e->dir), 0);
+    cli_res r = run_cli(e->dir, args, e->envs);
+    assert_int_equal(chdir(cwd), 0);
+    e->envs[5] = NULL;
+    return r;
+}
+
+static void run_ok(senv *e)
+{
+    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
+    cli_res r = cdlt_in(e, args, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_null(strstr(r.out, tu_s3_env("CDLT_TEST_S3_SECRET")));
+    assert_null(strstr(r.err, tu_s3_env("CDLT_TEST_S3_SECRET")));
+    res_free(&r);
+}
+
+static os_store *store_of(const senv *e)
+{
+    char url[512];
+    snprintf(url, sizeof url, "s3://%s/%s", tu_s3_env("CDLT_TEST_S3_BUCKET"), e->prefix);
+    os_options o = {0};
+    o.aws_access_key_id = tu_s3_env("CDLT_TEST_S3_KEY_ID");
+    o.aws_secret_access_key = tu_s3_env("CDLT_TEST_S3_SECRET");
+    o.endpoint_url = tu_s3_env("CDLT_TEST_S3_ENDPOINT");
+    o.region_name = tu_s3_env("CDLT_TEST_S3_REGION");
+    os_store *s = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    if (os_open(url, &o, &s, &err) != CDLT_OK)
+        fail_msg("os_open: %s", err.message);
+    return s;
+}
+
+typedef struct objs {
+    char **v;
+    size_t n;
+} objs;
+
+static cdlt_status on_obj(void *ud, const os_object *o, cdlt_error *err)
+{
+    (void)err;
+    objs *l = ud;
+    if (o->is_dir)
+        return CDLT_OK;
+    l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = strdup(o->path);
+    return CDLT_OK;
+}
+
+static objs list_all(os_store *s)
+{
+    objs l = {NULL, 0};
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(os_list(s, "", true, on_obj, &l, &err), CDLT_OK);
+    return l;
+}
+
+static void objs_free(objs *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static size_t count_like(const objs *l, const char *prefix, const char *suffix)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = strlen(l->v[i]), sl = strlen(suffix);
+        if (!strncmp(l->v[i], prefix, strlen(prefix)) && n >= sl &&
+            !strcmp(l->v[i] + n - sl, suffix))
+            k++;
+    }
+    return k;
+}
+
+/* Lines of every object under prefix (uncompressed jsonl). */
+static long lines_under(os_store *s, const objs *l, const char *prefix)
+{
+    long n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (strncmp(l->v[i], prefix, strlen(prefix)) != 0)
+            continue;
+        buf b = BUF_INIT;
+        cdlt_error err;
+        cdlt_error_clear(&err);
+        assert_int_equal(os_get(s, l->v[i], &b, 1u << 30, &err), CDLT_OK);
+        for (size_t k = 0; k < b.len; k++)
+            n += b.data[k] == '\n';
+        buf_free(&b);
+    }
+    return n;
+}
+
+static void test_s3_layout_replace_sync(void **st)
+{
+    (void)st;
+    senv e;
+    env_init(&e, "s3lay", "replace");
+    put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n{\"id\":2}\n");
+    run_ok(&e);
+    os_store *s = store_of(&e);
+    objs l = list_all(s);
+    assert_int_equal(count_like(&l, "ds/init", ""), 1);
+    assert_int_equal(count_like(&l, "ds/_dlt_loads/fss3__", ".jsonl"), 1);
+    assert_int_equal(count_like(&l, "ds/_dlt_version/fss3__", ".jsonl"), 1);
+    assert_int_equal(count_like(&l, "ds/_dlt_pipeline_state/fss3__", ".jsonl"), 1);
+    assert_int_equal(count_like(&l, "ds/users/", ".jsonl"), 1);
+    assert_int_equal(count_like(&l, "ds/users__tags/", ".jsonl"), 1);
+    assert_int_equal(lines_under(s, &l, "ds/users/"), 2);
+    buf b = BUF_INIT;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(os_get(s, "ds/init", &b, 1024, &err), CDLT_OK);
+    assert_string_equal(buf_cstr(&b), "{\"initial_version\":2,\"current_version\":2}");
+    buf_free(&b);
+    objs_free(&l);
+    /* replace: the old objects go */
+    put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\",\"tags\":[\"y\",\"z\"]}\n");
+    run_ok(&e);
+    l = list_all(s);
+    assert_int_equal(count_like(&l, "ds/users/", ".jsonl"), 1);
+    assert_int_equal(lines_under(s, &l, "ds/users/"), 1);
+    assert_int_equal(lines_under(s, &l, "ds/users__tags/"), 2);
+    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ".jsonl"), 2);
+    objs_free(&l);
+    /* sync into a fresh working dir from the bucket */
+    tu_rm_rf(e.pdir);
+    char bucket[512];
+    snprintf(bucket, sizeof bucket, "DESTINATION__FILESYSTEM__BUCKET_URL=s3://%s/%s",
+             tu_s3_env("CDLT_TEST_S3_BUCKET"), e.prefix);
+    const char *args[] = {"pipeline", "fss3", "sync", "--destination", "filesystem",
+                          "--pipelines-dir", e.pdir, NULL};
+    cli_res r = cdlt_in(&e, args, bucket);
+    if (r.code != 0)
+        fprintf(stderr, "sync: %s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    char p[1500];
+    snprintf(p, sizeof p, "%s/fss3/schemas/fss3.schema.json", e.pdir);
+    char *schema = tu_read_file(p, NULL);
+    assert_non_null(schema);
+    assert_non_null(strstr(schema, "\"users__tags\""));
+    free(schema);
+    os_close(s);
+    env_free(&e);
+}
+
+static void test_s3_kill_then_complete(void **st)
+{
+    (void)st;
+    senv e;
+    env_init(&e, "s3kill", "append");
+    char *text = calloc(2000, 48);
+    size_t at = 0;
+    for (int i = 0; i < 2000; i++)
+        at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
+    put(e.dir, "users.jsonl", text);
+    free(text);
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    cli_res r = cdlt_in(&e, args, "CDLT_TEST_CRASH_AT=load_file:2");
+    assert_int_equal(r.signo, SIGKILL);
+    res_free(&r);
+    os_store *s = store_of(&e);
+    objs l = list_all(s);
+    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ""), 0); /* not complete */
+    objs_free(&l);
+    put(e.dir, "users.jsonl", "");
+    run_ok(&e);
+    l = list_all(s);
+    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ""), 1);
+    assert_int_equal(lines_under(s, &l, "ds/users/"), 2000);
+    assert_int_equal(lines_under(s, &l, "ds/users__sub/"), 4000);
+    objs_free(&l);
+    os_close(s);
+    env_free(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_s3_layout_replace_sync),
+        cmocka_unit_test(test_s3_kill_then_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
