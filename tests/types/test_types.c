@@ -674,6 +674,11 @@ static void test_format(void **state)
         {INT64_C(951782400000000), false, "2000-02-29T00:00:00+00:00"},
         {INT64_C(-62135596800000000), false, "0001-01-01T00:00:00+00:00"},
         {INT64_C(253402300799999999), false, "9999-12-31T23:59:59.999999+00:00"},
+        /* outside 0000-9999: the printf rendering (digits by hand cover 4-digit years) */
+        {INT64_C(253402300800000000), false, "10000-01-01T00:00:00+00:00"},
+        {INT64_C(-62167219200000000), true, "0000-01-01T00:00:00"},
+        {INT64_C(-62167219200000001), true, "-001-12-31T23:59:59.999999"},
+        {INT64_C(1704103200000100), true, "2024-01-01T10:00:00.000100"},
     };
     for (size_t i = 0; i < CDLT_ARRAY_LEN(ts); i++) {
         buf_clear(&b);
@@ -692,6 +697,12 @@ static void test_format(void **state)
     buf_clear(&b);
     types_fmt_time(INT64_C(86399999999), &b);
     assert_string_equal(buf_cstr(&b), "23:59:59.999999");
+    /* appended to what the buffer holds */
+    buf_clear(&b);
+    buf_puts(&b, "at ");
+    types_fmt_time(INT64_C(3723000045), &b);
+    types_fmt_date(0, &b);
+    assert_string_equal(buf_cstr(&b), "at 01:02:03.0000451970-01-01");
     /* civil calendar round trip over a wide range, incl. negative epoch days */
     for (int64_t d = -800000; d <= 2932896; d += 97) {
         int64_t y;
