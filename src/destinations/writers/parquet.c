@@ -1,0 +1,1124 @@
+/* parquet.c: streams rows of one table into a Parquet file (format spec: apache/parquet-format,
+ * thrift compact protocol for page headers and the footer). Each column buffers the PLAIN
+ * values and the definition-level bitmap of its open page; a full page is compressed into the
+ * column's chunk buffer; when the buffered row group passes row_group_bytes every column chunk
+ * is written in turn and only its offsets are kept for the footer. Memory is one row group,
+ * reused buffers, no allocation per value. Types follow dlt's arrow mapping (see parquet.h). */
+#include "destinations/writers/parquet.h"
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+/* Parquet physical types, logical-type ids and enums used here (parquet.thrift). */
+enum { P_BOOLEAN = 0, P_INT32 = 1, P_INT64 = 2, P_DOUBLE = 5, P_BYTE_ARRAY = 6, P_FLBA = 7 };
+enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MILLIS = 7, CT_TIME_MICROS = 8,
+       CT_TS_MILLIS = 9, CT_TS_MICROS = 10, CT_INT_8 = 15, CT_INT_16 = 16, CT_INT_32 = 17 };
+enum { U_MILLIS = 1, U_MICROS = 2, U_NANOS = 3 }; /* TimeUnit union field ids */
+enum { ENC_PLAIN = 0, ENC_RLE = 3 };
+enum { CODEC_UNCOMPRESSED = 0, CODEC_ZSTD = 6 };
+
+/* How a column's values are encoded. */
+typedef enum pq_kind {
+    K_BOOL,   /* BOOLEAN, bit-packed */
+    K_I32,    /* bigint with precision <= 32: INT32 (range checked) */
+    K_I64,    /* bigint: INT64 */
+    K_F64,    /* double */
+    K_BYTES,  /* text, binary: BYTE_ARRAY */
+    K_FIXED,  /* binary with a precision hint: FIXED_LEN_BYTE_ARRAY of that length */
+    K_JSON,   /* json serialized to a BYTE_ARRAY string */
+    K_DEC,    /* decimal/wei text -> big-endian two's complement FLBA */
+    K_DATE,   /* INT32 days */
+    K_TS,     /* INT64 timestamp in unit (value in micros rescaled) */
+    K_TIME32, /* INT32 time in millis */
+    K_TIME64  /* INT64 time in micros or nanos */
+} pq_kind;
+
+typedef struct pq_col {
+    size_t mark_len;      /* vals.len before the row being added (undo of a refused row) */
+    char *name;           /* column name (mem_strdup) */
+    uint8_t dtype;        /* dlt type of the column */
+    pq_kind kind;         /* encoding plan */
+    uint8_t phys;         /* Parquet physical type */
+    bool required;        /* nullable = false: REQUIRED, no definition levels */
+    bool utc;             /* timestamp: isAdjustedToUTC */
+    uint8_t unit;         /* timestamp/time: U_MILLIS/U_MICROS/U_NANOS */
+    uint8_t int_bits;     /* K_I32: 8, 16 or 32 */
+    int32_t type_len;     /* FLBA length */
+    int32_t precision;    /* decimal */
+    int32_t scale;        /* decimal */
+    buf vals;             /* PLAIN values of the open page */
+    uint8_t *defs;        /* definition-level bitmap of the open page (1 = value present) */
+    size_t defs_cap;      /* bytes allocated in defs */
+    uint32_t page_n;      /* values (NULLs included) in the open page */
+    uint32_t page_nonnull;/* non-NULL values in the open page */
+    buf chunk;            /* finished pages of the open row group: header + body each */
+    uint64_t chunk_uncomp;/* uncompressed bytes of chunk (headers included) */
+    uint64_t chunk_values;/* values (NULLs included) in chunk */
+} pq_col;
+
+/* One column chunk already in the file (footer). */
+typedef struct pq_meta {
+    int64_t offset;  /* first data page */
+    int64_t comp;    /* bytes in the file */
+    int64_t uncomp;  /* bytes uncompressed */
+    int64_t values;  /* values (NULLs included) */
+} pq_meta;
+
+struct pq_writer {
+    int fd;               /* the file, -1 after close */
+    char *path;           /* file path (messages) */
+    char *table;          /* table name (messages) */
+    pq_options opt;       /* effective options */
+    pq_col *cols;         /* file columns */
+    uint32_t nfcols;      /* entries of cols */
+    uint32_t ntcols;      /* table columns at open */
+    int32_t *colmap;      /* table column -> file column, -1 = incomplete (not in the file) */
+    uint64_t flushed;     /* bytes written to fd */
+    uint64_t rows;        /* rows written */
+    uint64_t rg_rows;     /* rows of the open row group */
+    uint64_t rg_pending;  /* encoded bytes since the row group started */
+    uint64_t chunks_len;  /* bytes in every column's chunk buffer */
+    pq_meta *meta;        /* nfcols entries per written row group */
+    uint64_t *rg_nrows;   /* rows per written row group */
+    size_t nrg, caprg;    /* written row groups, allocated */
+    ZSTD_CCtx *zc;        /* zstd context, reused for every page */
+    buf ztmp;             /* compressed page */
+    buf body;             /* uncompressed page assembled for the compressor */
+    buf hdr;              /* page header / footer being encoded */
+    buf scratch;          /* json serialization of one value */
+    cdlt_status status;   /* sticky failure */
+    char msg[512];        /* last error message */
+};
+
+pq_options pq_options_default(int32_t wei_precision)
+{
+    pq_options o;
+    memset(&o, 0, sizeof o);
+    o.decimal_precision = 38;
+    o.decimal_scale = 9;
+    o.wei_precision = wei_precision > 0 ? wei_precision : 38;
+    o.wei_scale = 0;
+    return o;
+}
+
+static void pw_msg(pq_writer *w, const char *fmt, ...) CDLT_PRINTF(2, 3);
+static void pw_msg(pq_writer *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- thrift compact protocol (only what the footer and page headers need) ---- */
+enum { T_TRUE = 1, T_FALSE = 2, T_BYTE = 3, T_I32 = 5, T_I64 = 6, T_BINARY = 8, T_LIST = 9,
+       T_STRUCT = 12 };
+
+typedef struct tw {
+    buf *b;            /* output */
+    int16_t last[16];  /* last field id per nesting level */
+    int depth;         /* current struct level */
+} tw;
+
+static void tw_varint(buf *b, uint64_t v)
+{
+    char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (char)v;
+    buf_append(b, t, n);
+}
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+static void tw_field(tw *t, int16_t id, uint8_t type)
+{
+    int16_t d = (int16_t)(id - t->last[t->depth]);
+    if (d > 0 && d <= 15) {
+        buf_putc(t->b, (char)((d << 4) | type));
+    } else {
+        buf_putc(t->b, (char)type);
+        tw_varint(t->b, zigzag(id));
+    }
+    t->last[t->depth] = id;
+}
+
+static void tw_i32(tw *t, int16_t id, int32_t v)
+{
+    tw_field(t, id, T_I32);
+    tw_varint(t->b, zigzag(v));
+}
+
+static void tw_i64(tw *t, int16_t id, int64_t v)
+{
+    tw_field(t, id, T_I64);
+    tw_varint(t->b, zigzag(v));
+}
+
+static void tw_bool(tw *t, int16_t id, bool v) { tw_field(t, id, v ? T_TRUE : T_FALSE); }
+
+static void tw_byte(tw *t, int16_t id, int8_t v)
+{
+    tw_field(t, id, T_BYTE);
+    buf_putc(t->b, (char)v);
+}
+
+static void tw_bin(tw *t, int16_t id, const char *s, size_t n)
+{
+    tw_field(t, id, T_BINARY);
+    tw_varint(t->b, n);
+    buf_append(t->b, s, n);
+}
+
+/* A struct value (as a field when id > 0, as a list element when id == 0). */
+static void tw_begin(tw *t, int16_t id)
+{
+    if (id > 0)
+        tw_field(t, id, T_STRUCT);
+    t->last[++t->depth] = 0;
+}
+
+static void tw_end(tw *t)
+{
+    buf_putc(t->b, 0); /* stop */
+    t->depth--;
+}
+
+static void tw_list(tw *t, int16_t id, uint8_t elem, size_t n)
+{
+    tw_field(t, id, T_LIST);
+    if (n < 15) {
+        buf_putc(t->b, (char)((n << 4) | elem));
+    } else {
+        buf_putc(t->b, (char)(0xF0 | elem));
+        tw_varint(t->b, n);
+    }
+}
+
+/* ---- column planning (dlt's columns_to_arrow, then arrow's Parquet mapping) ---- */
+
+/* Bytes of the smallest two's complement holding every decimal of `precision` digits. */
+static int32_t dec_bytes(int32_t precision)
+{
+    return (int32_t)ceil((precision * log2(10.0) + 1.0) / 8.0);
+}
+
+static void plan_decimal(pq_col *c, int32_t p, int32_t s)
+{
+    if (p > 76) { /* dlt keeps the most significant digits within decimal256's 76 */
+        s = 76 - (p - s);
+        if (s < 0)
+            s = 0;
+        p = 76;
+    }
+    c->kind = K_DEC;
+    c->phys = P_FLBA;
+    c->precision = p;
+    c->scale = s;
+    c->type_len = dec_bytes(p);
+}
+
+static cdlt_status plan_column(pq_writer *w, pq_col *c, const schema_column *sc, cdlt_error *err)
+{
+    int32_t prec = sc->precision;
+    c->dtype = (uint8_t)sc->type;
+    c->required = !sc->nullable;
+    switch (sc->type) {
+    case DT_TEXT:
+        c->kind = K_BYTES;
+        c->phys = P_BYTE_ARRAY;
+        break;
+    case DT_JSON: /* dlt serializes json values to strings (no nested arrow types) */
+        c->kind = K_JSON;
+        c->phys = P_BYTE_ARRAY;
+        break;
+    case DT_DOUBLE:
+        c->kind = K_F64;
+        c->phys = P_DOUBLE;
+        break;
+    case DT_BOOL:
+        c->kind = K_BOOL;
+        c->phys = P_BOOLEAN;
+        break;
+    case DT_BIGINT:
+        if (prec >= 0 && prec <= 32) {
+            c->kind = K_I32;
+            c->phys = P_INT32;
+            c->int_bits = prec <= 8 ? 8 : prec <= 16 ? 16 : 32;
+        } else {
+            c->kind = K_I64;
+            c->phys = P_INT64;
+        }
+        break;
+    case DT_BINARY:
+        if (prec > 0) {
+            c->kind = K_FIXED;
+            c->phys = P_FLBA;
+            c->type_len = prec;
+        } else {
+            c->kind = K_BYTES;
+            c->phys = P_BYTE_ARRAY;
+        }
+        break;
+    case DT_DECIMAL: {
+        int32_t p = w->opt.decimal_precision, s = w->opt.decimal_scale;
+        if (prec >= 0) { /* precision without scale: scale 0, as dlt */
+            p = prec;
+            s = sc->scale >= 0 ? sc->scale : 0;
+        }
+        if (p < 1 || s < 0 || s > p) {
+            err_set(err, CDLT_SCHEMA,
+                    "parquet: column '%s' of table '%s' has decimal precision %d and scale %d, "
+                    "which Parquet cannot store",
+                    sc->name, w->table, (int)p, (int)s);
+            err_set_table(err, w->table);
+            err_hint(err, "set precision >= 1 and 0 <= scale <= precision in the column hints");
+            return CDLT_SCHEMA;
+        }
+        plan_decimal(c, p, s);
+        break;
+    }
+    case DT_WEI:
+        plan_decimal(c, w->opt.wei_precision, w->opt.wei_scale);
+        break;
+    case DT_DATE:
+        c->kind = K_DATE;
+        c->phys = P_INT32;
+        break;
+    case DT_TIMESTAMP:
+        /* dlt: precision 0..3 -> ms (Parquet has no seconds: arrow writes ms), <= 6 us,
+         * else ns; timezone=false -> naive (isAdjustedToUTC false) */
+        if (prec < 0)
+            prec = 6;
+        c->kind = K_TS;
+        c->phys = P_INT64;
+        c->unit = prec <= 3 ? U_MILLIS : prec <= 6 ? U_MICROS : U_NANOS;
+        c->utc = sc->timezone != 0;
+        break;
+    case DT_TIME:
+        if (prec < 0)
+            prec = 6;
+        if (prec <= 3) {
+            c->kind = K_TIME32;
+            c->phys = P_INT32;
+            c->unit = U_MILLIS;
+        } else {
+            c->kind = K_TIME64;
+            c->phys = P_INT64;
+            c->unit = prec <= 6 ? U_MICROS : U_NANOS;
+        }
+        break;
+    default:
+        err_set(err, CDLT_SCHEMA, "parquet: column '%s' of table '%s' has no Parquet type",
+                sc->name, w->table);
+        err_set_table(err, w->table);
+        return CDLT_SCHEMA;
+    }
+    return CDLT_OK;
+}
+
+/* ---- open / free ---- */
+
+static void pw_free(pq_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    for (uint32_t i = 0; w->cols && i < w->nfcols; i++) {
+        mem_free(w->cols[i].name);
+        buf_free(&w->cols[i].vals);
+        buf_free(&w->cols[i].chunk);
+        mem_free(w->cols[i].defs);
+    }
+    mem_free(w->cols);
+    mem_free(w->colmap);
+    mem_free(w->meta);
+    mem_free(w->rg_nrows);
+    if (w->zc)
+        ZSTD_freeCCtx(w->zc);
+    buf_free(&w->ztmp);
+    buf_free(&w->body);
+    buf_free(&w->hdr);
+    buf_free(&w->scratch);
+    mem_free(w->path);
+    mem_free(w->table);
+    mem_free(w);
+}
+
+static cdlt_status write_out(pq_writer *w, const void *p, size_t n)
+{
+    int e = store_fault_disk_full(n) ? ENOSPC : store_write_full(w->fd, p, n);
+    if (e) {
+        pw_msg(w, "parquet: writing load file '%s' for table '%s' failed: %s; check free disk "
+                  "space and permissions",
+               w->path, w->table, strerror(e));
+        return w->status = CDLT_IO;
+    }
+    w->flushed += n;
+    return CDLT_OK;
+}
+
+cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_options *opt,
+                           pq_writer **out, cdlt_error *err)
+{
+    *out = NULL;
+    pq_writer *w = mem_calloc(1, sizeof *w);
+    if (!w)
+        return err_nomem(err);
+    w->fd = -1;
+    w->opt = opt ? *opt : pq_options_default(38);
+    if (!w->opt.decimal_precision) {
+        w->opt.decimal_precision = 38;
+        w->opt.decimal_scale = 9;
+    }
+    if (!w->opt.wei_precision)
+        w->opt.wei_precision = 38;
+    if (!w->opt.zstd_level)
+        w->opt.zstd_level = 1;
+    if (!w->opt.row_group_bytes)
+        w->opt.row_group_bytes = 16u << 20;
+    if (!w->opt.page_bytes)
+        w->opt.page_bytes = 1u << 20;
+    w->path = mem_strdup(path);
+    w->table = mem_strdup(t->name);
+    w->ntcols = t->ncolumns;
+    w->colmap = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->colmap);
+    w->cols = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->cols);
+    buf_init(&w->ztmp, 0);
+    buf_init(&w->body, 0);
+    buf_init(&w->hdr, 0);
+    buf_init(&w->scratch, 0);
+    if (!w->path || !w->table || !w->colmap || !w->cols) {
+        pw_free(w);
+        return err_nomem(err);
+    }
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        const schema_column *sc = &t->columns[i];
+        if (sc->type == DT_NONE) { /* incomplete: not in the file (dlt's rule) */
+            w->colmap[i] = -1;
+            continue;
+        }
+        pq_col *c = &w->cols[w->nfcols];
+        buf_init(&c->vals, 0);
+        buf_init(&c->chunk, 0);
+        c->name = mem_strdup(sc->name);
+        w->nfcols++;
+        if (!c->name) {
+            pw_free(w);
+            return err_nomem(err);
+        }
+        cdlt_status st = plan_column(w, c, sc, err);
+        if (st != CDLT_OK) {
+            pw_free(w);
+            return st;
+        }
+        w->colmap[i] = (int32_t)(w->nfcols - 1);
+    }
+    if (w->opt.codec == PQ_CODEC_ZSTD) {
+        w->zc = ZSTD_createCCtx();
+        if (!w->zc ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->opt.zstd_level))) {
+            pw_free(w);
+            return err_nomem(err);
+        }
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        int e = errno;
+        err_set(err, CDLT_IO, "parquet: cannot create load file '%s' for table '%s': %s", path,
+                t->name, strerror(e));
+        err_set_table(err, t->name);
+        err_hint(err, "check that the folder exists and is writable");
+        pw_free(w);
+        return CDLT_IO;
+    }
+    if (write_out(w, "PAR1", 4) != CDLT_OK) {
+        err_set(err, CDLT_IO, "%s", w->msg);
+        err_set_table(err, t->name);
+        pw_free(w);
+        return CDLT_IO;
+    }
+    *out = w;
+    return CDLT_OK;
+}
+
+/* ---- pages ---- */
+
+/* Definition levels of the open page as one RLE/bit-packed hybrid run (bit width 1),
+ * prefixed by its byte length (data page v1). */
+static void put_def_levels(buf *b, const pq_col *c)
+{
+    size_t at = b->len;
+    buf_append(b, "\0\0\0\0", 4);
+    if (c->page_nonnull == c->page_n || c->page_nonnull == 0) {
+        tw_varint(b, (uint64_t)c->page_n << 1); /* RLE run */
+        buf_putc(b, c->page_nonnull ? 1 : 0);
+    } else {
+        size_t groups = (c->page_n + 7) / 8;
+        tw_varint(b, ((uint64_t)groups << 1) | 1); /* one bit-packed run */
+        buf_append(b, c->defs, groups);
+    }
+    if (b->status == CDLT_OK) {
+        uint32_t n = (uint32_t)(b->len - at - 4);
+        memcpy(b->data + at, &n, 4);
+    }
+}
+
+/* Close the open page of c into its chunk (compressed when asked). */
+static cdlt_status finish_page(pq_writer *w, pq_col *c)
+{
+    if (c->page_n == 0)
+        return CDLT_OK;
+    buf *body = &w->body;
+    buf_clear(body);
+    if (!c->required)
+        put_def_levels(body, c);
+    buf_append(body, c->vals.data, c->vals.len);
+    if (body->status != CDLT_OK)
+        goto nomem;
+    const char *data = body->data;
+    size_t comp = body->len;
+    if (w->zc) {
+        size_t bound = ZSTD_compressBound(body->len);
+        buf_clear(&w->ztmp);
+        if (buf_reserve(&w->ztmp, bound) != CDLT_OK)
+            goto nomem;
+        size_t z = ZSTD_compress2(w->zc, w->ztmp.data, bound, body->data, body->len);
+        if (ZSTD_isError(z)) {
+            pw_msg(w, "parquet: compressing a page of column '%s' (table '%s', file '%s') "
+                      "failed: %s",
+                   c->name, w->table, w->path, ZSTD_getErrorName(z));
+            return w->status = CDLT_ERROR;
+        }
+        data = w->ztmp.data;
+        comp = z;
+    }
+    buf *h = &w->hdr;
+    buf_clear(h);
+    tw t = {.b = h};
+    tw_i32(&t, 1, 0); /* DATA_PAGE */
+    tw_i32(&t, 2, (int32_t)body->len);
+    tw_i32(&t, 3, (int32_t)comp);
+    tw_begin(&t, 5); /* DataPageHeader */
+    tw_i32(&t, 1, (int32_t)c->page_n);
+    tw_i32(&t, 2, ENC_PLAIN);
+    tw_i32(&t, 3, ENC_RLE);
+    tw_i32(&t, 4, ENC_RLE);
+    tw_end(&t);
+    buf_putc(h, 0); /* end of PageHeader */
+    size_t before = c->chunk.len;
+    buf_append(&c->chunk, h->data, h->len);
+    buf_append(&c->chunk, data, comp);
+    if (h->status != CDLT_OK || c->chunk.status != CDLT_OK)
+        goto nomem;
+    w->chunks_len += c->chunk.len - before;
+    c->chunk_uncomp += h->len + body->len;
+    c->chunk_values += c->page_n;
+    buf_clear(&c->vals);
+    c->page_n = 0;
+    c->page_nonnull = 0;
+    return CDLT_OK;
+nomem:
+    pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path, w->table);
+    return w->status = CDLT_NOMEM;
+}
+
+/* Write every column chunk of the open row group and remember where they went. */
+static cdlt_status flush_row_group(pq_writer *w)
+{
+    if (w->rg_rows == 0)
+        return CDLT_OK;
+    if (w->nrg == w->caprg) {
+        size_t cap = w->caprg ? w->caprg * 2 : 8;
+        pq_meta *m = mem_realloc(w->meta, cap * (w->nfcols ? w->nfcols : 1) * sizeof *m);
+        if (!m)
+            goto nomem;
+        w->meta = m;
+        uint64_t *r = mem_realloc(w->rg_nrows, cap * sizeof *r);
+        if (!r)
+            goto nomem;
+        w->rg_nrows = r;
+        w->caprg = cap;
+    }
+    for (uint32_t i = 0; i < w->nfcols; i++) {
+        pq_col *c = &w->cols[i];
+        cdlt_status st = finish_page(w, c);
+        if (st != CDLT_OK)
+            return st;
+        pq_meta *m = &w->meta[w->nrg * w->nfcols + i];
+        m->offset = (int64_t)w->flushed;
+        m->comp = (int64_t)c->chunk.len;
+        m->uncomp = (int64_t)c->chunk_uncomp;
+        m->values = (int64_t)c->chunk_values;
+        if ((st = write_out(w, c->chunk.data, c->chunk.len)) != CDLT_OK)
+            return st;
+        buf_clear(&c->chunk);
+        c->chunk_uncomp = 0;
+        c->chunk_values = 0;
+    }
+    w->rg_nrows[w->nrg++] = w->rg_rows;
+    w->rg_rows = 0;
+    w->rg_pending = 0;
+    w->chunks_len = 0;
+    return CDLT_OK;
+nomem:
+    pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path, w->table);
+    return w->status = CDLT_NOMEM;
+}
+
+/* ---- values ---- */
+
+/* Decimal text -> big-endian two's complement of c->type_len bytes at `out`, scaled by
+ * c->scale (extra fraction digits round half away from zero, as DuckDB's loader does).
+ * False when the text is no number or does not fit the precision. */
+static bool encode_decimal(const pq_col *c, const char *s, size_t n, uint8_t *out)
+{
+    uint64_t limb[4] = {0, 0, 0, 0}; /* little-endian 256-bit magnitude */
+    size_t i = 0;
+    bool neg = false, dot = false, any = false;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    /* digits are collected first (at most 80 significant), the exponent applied after */
+    char dig[96];
+    int nd = 0, frac = 0, exp = 0, dropped = -1;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch >= '0' && ch <= '9') {
+            any = true;
+            if (nd == 0 && ch == '0') {
+                if (dot)
+                    frac++;
+                continue;
+            }
+            if (nd < 80) {
+                dig[nd++] = (char)(ch - '0');
+                if (dot)
+                    frac++;
+            } else if (!dot) {
+                return false;
+            } else if (dropped < 0) {
+                dropped = ch - '0';
+            }
+        } else if (ch == '.' && !dot) {
+            dot = true;
+        } else if ((ch == 'e' || ch == 'E') && any) {
+            bool eneg = false;
+            i++;
+            if (i < n && (s[i] == '+' || s[i] == '-'))
+                eneg = s[i++] == '-';
+            if (i == n)
+                return false;
+            for (; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9' || exp > 10000)
+                    return false;
+                exp = exp * 10 + (s[i] - '0');
+            }
+            if (eneg)
+                exp = -exp;
+            break;
+        } else {
+            return false;
+        }
+    }
+    if (!any)
+        return false;
+    /* value = digits * 10^(exp - frac); wanted: digits * 10^(exp - frac + scale) */
+    int shift = exp - frac + c->scale;
+    int keep = nd;
+    int round = dropped >= 0 && shift == 0 ? dropped : 0;
+    if (shift < 0) {
+        int cut = -shift;
+        if (cut > nd) {
+            round = 0;
+            keep = 0;
+        } else {
+            keep = nd - cut;
+            round = dig[keep];
+        }
+        shift = 0;
+    }
+    if (keep + shift > c->precision + 1) /* surely too many digits */
+        return false;
+    for (int k = 0; k < keep + shift; k++) {
+        uint64_t d = k < keep ? (uint64_t)dig[k] : 0;
+        unsigned __int128 carry = d;
+        for (int l = 0; l < 4; l++) {
+            unsigned __int128 v = (unsigned __int128)limb[l] * 10 + carry;
+            limb[l] = (uint64_t)v;
+            carry = v >> 64;
+        }
+    }
+    if (round >= 5) {
+        for (int l = 0; l < 4 && ++limb[l] == 0; l++)
+            ;
+    }
+    /* count digits of the magnitude: compare with 10^precision */
+    uint64_t lim[4] = {1, 0, 0, 0};
+    for (int k = 0; k < c->precision; k++) {
+        unsigned __int128 carry = 0;
+        for (int l = 0; l < 4; l++) {
+            unsigned __int128 v = (unsigned __int128)lim[l] * 10 + carry;
+            lim[l] = (uint64_t)v;
+            carry = v >> 64;
+        }
+    }
+    for (int l = 3; l >= 0; l--) {
+        if (limb[l] != lim[l]) {
+            if (limb[l] > lim[l])
+                return false;
+            break;
+        }
+        if (l == 0)
+            return false; /* equal to 10^precision */
+    }
+    if (neg) { /* two's complement */
+        int carry = 1;
+        for (int l = 0; l < 4; l++) {
+            limb[l] = ~limb[l] + (uint64_t)carry;
+            carry = carry && limb[l] == 0;
+        }
+    }
+    for (int k = 0; k < c->type_len; k++) { /* big-endian, lowest type_len bytes */
+        int byte = c->type_len - 1 - k;
+        out[k] = (uint8_t)(limb[byte / 8] >> ((byte % 8) * 8));
+    }
+    return true;
+}
+
+/* Floor division for negative timestamps. */
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static cdlt_status bad_value(pq_writer *w, const pq_col *c, const char *why)
+{
+    pw_msg(w, "parquet: %s in column '%s' of table '%s' (load file '%s', row %llu)", why, c->name,
+           w->table, w->path, (unsigned long long)w->rows + 1);
+    return CDLT_COERCE;
+}
+
+/* Append one non-NULL value to c's open page. Returns encoded bytes via *nb. */
+static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
+{
+    buf *b = &c->vals;
+    size_t before = b->len;
+    switch (c->kind) {
+    case K_BOOL: {
+        uint32_t k = c->page_nonnull;
+        if (k % 8 == 0)
+            buf_putc(b, 0);
+        if (b->status == CDLT_OK) { /* set or clear (see put_def) */
+            if (v->u.b)
+                b->data[b->len - 1] |= (char)(1u << (k % 8));
+            else
+                b->data[b->len - 1] &= (char)~(1u << (k % 8));
+        }
+        break;
+    }
+    case K_I32: {
+        int64_t x = v->u.i;
+        int64_t lo = -((int64_t)1 << (c->int_bits - 1)), hi = ((int64_t)1 << (c->int_bits - 1)) - 1;
+        if (x < lo || x > hi)
+            return bad_value(w, c, "an integer does not fit the column's precision");
+        int32_t y = (int32_t)x;
+        buf_append(b, &y, 4);
+        break;
+    }
+    case K_I64:
+        buf_append(b, &v->u.i, 8);
+        break;
+    case K_F64:
+        buf_append(b, &v->u.d, 8);
+        break;
+    case K_DATE:
+        buf_append(b, &v->u.date, 4);
+        break;
+    case K_TS: {
+        int64_t x = v->u.ts;
+        if (c->unit == U_MILLIS) {
+            x = floordiv(x, 1000);
+        } else if (c->unit == U_NANOS) {
+            if (x > INT64_MAX / 1000 || x < INT64_MIN / 1000)
+                return bad_value(w, c, "a timestamp is out of the nanosecond range (1677-2262)");
+            x *= 1000;
+        }
+        buf_append(b, &x, 8);
+        break;
+    }
+    case K_TIME32: {
+        int32_t y = (int32_t)(v->u.time / 1000);
+        buf_append(b, &y, 4);
+        break;
+    }
+    case K_TIME64: {
+        int64_t x = c->unit == U_NANOS ? v->u.time * 1000 : v->u.time;
+        buf_append(b, &x, 8);
+        break;
+    }
+    case K_BYTES: {
+        uint32_t n = v->len;
+        buf_append(b, &n, 4);
+        buf_append(b, v->u.s, n);
+        break;
+    }
+    case K_FIXED:
+        if (v->len != (uint32_t)c->type_len)
+            return bad_value(w, c, "a binary value's length differs from the column's precision");
+        buf_append(b, v->u.s, v->len);
+        break;
+    case K_JSON: {
+        size_t at = b->len;
+        buf_append(b, "\0\0\0\0", 4);
+        json_write(b, v->u.json, 0);
+        if (b->status == CDLT_OK) {
+            uint32_t n = (uint32_t)(b->len - at - 4);
+            memcpy(b->data + at, &n, 4);
+        }
+        break;
+    }
+    case K_DEC: {
+        if (buf_reserve(b, (size_t)c->type_len) != CDLT_OK)
+            break;
+        if (!encode_decimal(c, v->u.s, v->len, (uint8_t *)b->data + b->len)) {
+            char why[160];
+            snprintf(why, sizeof why, "the decimal '%.*s' does not fit precision %d, scale %d",
+                     v->len > 60 ? 60 : (int)v->len, v->u.s, (int)c->precision, (int)c->scale);
+            return bad_value(w, c, why);
+        }
+        b->len += (size_t)c->type_len;
+        b->data[b->len] = '\0';
+        break;
+    }
+    }
+    if (b->status != CDLT_OK)
+        return CDLT_NOMEM;
+    *nb = b->len - before;
+    return CDLT_OK;
+}
+
+/* Record presence (def level) of the next value of c's open page. */
+static cdlt_status put_def(pq_col *c, bool present)
+{
+    uint32_t k = c->page_n;
+    if ((size_t)k / 8 >= c->defs_cap) {
+        size_t cap = c->defs_cap ? c->defs_cap * 2 : 1024;
+        uint8_t *p = mem_realloc(c->defs, cap);
+        if (!p)
+            return CDLT_NOMEM;
+        memset(p + c->defs_cap, 0, cap - c->defs_cap);
+        c->defs = p;
+        c->defs_cap = cap;
+    }
+    /* set or clear: a refused row may have left a bit here */
+    if (present)
+        c->defs[k / 8] |= (uint8_t)(1u << (k % 8));
+    else
+        c->defs[k / 8] &= (uint8_t)~(1u << (k % 8));
+    return CDLT_OK;
+}
+
+
+cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
+{
+    if (w->status != CDLT_OK)
+        return w->status;
+    for (uint32_t i = ncols > w->ntcols ? w->ntcols : ncols; i < ncols; i++) {
+        if (vals[i].type != DT_NONE) {
+            pw_msg(w, "parquet: row for table '%s' has a value for column #%u which did not "
+                      "exist when load file '%s' was opened; rotate the file when columns are "
+                      "added",
+                   w->table, (unsigned)i, w->path);
+            return CDLT_SCHEMA;
+        }
+    }
+    /* validate first, so a refused row leaves no partial values behind */
+    for (uint32_t i = 0; i < w->ntcols; i++) {
+        int32_t j = w->colmap[i];
+        const tval *v = i < ncols ? &vals[i] : NULL;
+        bool null = !v || v->type == DT_NONE || (v->type == DT_JSON && !v->u.json);
+        if (null) {
+            if (j >= 0 && w->cols[j].required) {
+                pw_msg(w, "parquet: NULL in column '%s' of table '%s', which is not nullable "
+                          "(load file '%s', row %llu)",
+                       w->cols[j].name, w->table, w->path, (unsigned long long)w->rows + 1);
+                return CDLT_COERCE;
+            }
+            continue;
+        }
+        if (j < 0 || v->type != w->cols[j].dtype) {
+            pw_msg(w, "parquet: value of type %s for column #%u of table '%s' does not match "
+                      "the column type %s (load file '%s'); coerce values before writing",
+                   dtype_name((dtype)v->type) ? dtype_name((dtype)v->type) : "?", (unsigned)i,
+                   w->table, j >= 0 ? dtype_name((dtype)w->cols[j].dtype) : "(incomplete)",
+                   w->path);
+            return CDLT_INVALID_ARG;
+        }
+    }
+    uint64_t row_bytes = 0;
+    cdlt_status st = CDLT_OK;
+    uint32_t i = 0;
+    for (; i < w->ntcols; i++) {
+        int32_t j = w->colmap[i];
+        if (j < 0)
+            continue;
+        pq_col *c = &w->cols[j];
+        c->mark_len = c->vals.len;
+        const tval *v = i < ncols ? &vals[i] : NULL;
+        bool null = !v || v->type == DT_NONE || (v->type == DT_JSON && !v->u.json);
+        size_t nb = 0;
+        if (!null && (st = put_value(w, c, v, &nb)) != CDLT_OK)
+            break;
+        if (!c->required && put_def(c, !null) != CDLT_OK) {
+            st = CDLT_NOMEM;
+            break;
+        }
+        c->page_n++;
+        if (!null)
+            c->page_nonnull++;
+        row_bytes += nb;
+    }
+    if (st != CDLT_OK) {
+        /* the row is all or nothing: take back what the columns before the failing one got
+         * (the failing one checks its value before it appends) */
+        for (uint32_t k = 0; k <= i && k < w->ntcols; k++) {
+            int32_t j = w->colmap[k];
+            if (j < 0)
+                continue;
+            pq_col *c = &w->cols[j];
+            if (k < i) {
+                const tval *v = k < ncols ? &vals[k] : NULL;
+                bool null = !v || v->type == DT_NONE || (v->type == DT_JSON && !v->u.json);
+                c->page_n--;
+                if (!null)
+                    c->page_nonnull--;
+            }
+            c->vals.len = c->mark_len;
+        }
+        if (st == CDLT_NOMEM) {
+            pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path,
+                   w->table);
+            return w->status = st;
+        }
+        return st;
+    }
+    w->rows++;
+    w->rg_rows++;
+    w->rg_pending += row_bytes;
+    for (uint32_t j = 0; j < w->nfcols; j++) {
+        pq_col *c = &w->cols[j];
+        if (c->vals.len >= w->opt.page_bytes && (st = finish_page(w, c)) != CDLT_OK)
+            return st;
+    }
+    if (w->rg_pending >= w->opt.row_group_bytes)
+        return flush_row_group(w);
+    return CDLT_OK;
+}
+
+uint64_t pq_writer_bytes(const pq_writer *w)
+{
+    uint64_t open_pages = w->rg_pending; /* an upper bound of what the open pages will add */
+    return w->flushed + w->chunks_len + open_pages;
+}
+
+const char *pq_writer_last_error(const pq_writer *w) { return w && w->msg[0] ? w->msg : NULL; }
+
+/* ---- footer ---- */
+
+static void schema_element(tw *t, const pq_col *c)
+{
+    tw_begin(t, 0);
+    tw_i32(t, 1, c->phys);
+    if (c->phys == P_FLBA)
+        tw_i32(t, 2, c->type_len);
+    tw_i32(t, 3, c->required ? 0 : 1);
+    tw_bin(t, 4, c->name, strlen(c->name));
+    int ct = -1;
+    switch (c->kind) {
+    case K_BYTES:
+    case K_JSON:
+        if (c->dtype != DT_BINARY)
+            ct = CT_UTF8;
+        break;
+    case K_DEC:
+        ct = CT_DECIMAL;
+        break;
+    case K_DATE:
+        ct = CT_DATE;
+        break;
+    case K_I32:
+        ct = c->int_bits == 8 ? CT_INT_8 : c->int_bits == 16 ? CT_INT_16 : CT_INT_32;
+        break;
+    case K_TS:
+        if (c->utc && c->unit != U_NANOS) /* the legacy annotations imply UTC */
+            ct = c->unit == U_MILLIS ? CT_TS_MILLIS : CT_TS_MICROS;
+        break;
+    default:
+        break;
+    }
+    if (ct >= 0)
+        tw_i32(t, 6, ct);
+    if (c->kind == K_DEC) {
+        tw_i32(t, 7, c->scale);
+        tw_i32(t, 8, c->precision);
+    }
+    /* LogicalType union */
+    switch (c->kind) {
+    case K_BYTES:
+    case K_JSON:
+        if (c->dtype == DT_BINARY)
+            break;
+        tw_begin(t, 10);
+        tw_begin(t, 1); /* STRING */
+        tw_end(t);
+        tw_end(t);
+        break;
+    case K_DEC:
+        tw_begin(t, 10);
+        tw_begin(t, 5);
+        tw_i32(t, 1, c->scale);
+        tw_i32(t, 2, c->precision);
+        tw_end(t);
+        tw_end(t);
+        break;
+    case K_DATE:
+        tw_begin(t, 10);
+        tw_begin(t, 6);
+        tw_end(t);
+        tw_end(t);
+        break;
+    case K_I32:
+        tw_begin(t, 10);
+        tw_begin(t, 10);
+        tw_byte(t, 1, (int8_t)c->int_bits);
+        tw_bool(t, 2, true);
+        tw_end(t);
+        tw_end(t);
+        break;
+    case K_TS:
+    case K_TIME32:
+    case K_TIME64:
+        tw_begin(t, 10);
+        tw_begin(t, c->kind == K_TS ? 8 : 7);
+        /* times are written without UTC adjustment: DuckDB would read an adjusted TIME as
+         * TIMETZ, while pyarrow reads both as time */
+        tw_bool(t, 1, c->kind == K_TS && c->utc);
+        tw_begin(t, 2);
+        tw_begin(t, (int16_t)c->unit);
+        tw_end(t);
+        tw_end(t);
+        tw_end(t);
+        tw_end(t);
+        break;
+    default:
+        break;
+    }
+    tw_end(t);
+}
+
+static cdlt_status write_footer(pq_writer *w)
+{
+    buf *h = &w->hdr;
+    buf_clear(h);
+    tw t = {.b = h};
+    tw_i32(&t, 1, 1); /* version */
+    tw_list(&t, 2, T_STRUCT, (size_t)w->nfcols + 1);
+    tw_begin(&t, 0); /* root */
+    tw_bin(&t, 4, "schema", 6);
+    tw_i32(&t, 5, (int32_t)w->nfcols);
+    tw_end(&t);
+    for (uint32_t i = 0; i < w->nfcols; i++)
+        schema_element(&t, &w->cols[i]);
+    tw_i64(&t, 3, (int64_t)w->rows);
+    tw_list(&t, 4, T_STRUCT, w->nrg);
+    for (size_t g = 0; g < w->nrg; g++) {
+        int64_t total_uncomp = 0, total_comp = 0;
+        tw_begin(&t, 0);
+        tw_list(&t, 1, T_STRUCT, w->nfcols);
+        for (uint32_t i = 0; i < w->nfcols; i++) {
+            const pq_col *c = &w->cols[i];
+            const pq_meta *m = &w->meta[g * w->nfcols + i];
+            total_uncomp += m->uncomp;
+            total_comp += m->comp;
+            tw_begin(&t, 0); /* ColumnChunk */
+            tw_i64(&t, 2, m->offset);
+            tw_begin(&t, 3); /* ColumnMetaData */
+            tw_i32(&t, 1, c->phys);
+            tw_list(&t, 2, T_I32, c->required ? 1 : 2);
+            tw_varint(h, zigzag(ENC_PLAIN));
+            if (!c->required)
+                tw_varint(h, zigzag(ENC_RLE));
+            tw_list(&t, 3, T_BINARY, 1);
+            tw_varint(h, strlen(c->name));
+            buf_puts(h, c->name);
+            tw_i32(&t, 4, w->zc ? CODEC_ZSTD : CODEC_UNCOMPRESSED);
+            tw_i64(&t, 5, m->values);
+            tw_i64(&t, 6, m->uncomp);
+            tw_i64(&t, 7, m->comp);
+            tw_i64(&t, 9, m->offset);
+            tw_end(&t);
+            tw_end(&t);
+        }
+        tw_i64(&t, 2, total_uncomp);
+        tw_i64(&t, 3, (int64_t)w->rg_nrows[g]);
+        if (w->nfcols)
+            tw_i64(&t, 5, w->meta[g * w->nfcols].offset);
+        tw_i64(&t, 6, total_comp);
+        tw_field(&t, 7, 4); /* ordinal: i16 */
+        tw_varint(h, zigzag((int64_t)g));
+        tw_end(&t);
+    }
+    static const char created_by[] = "cdlt version 0.1.0";
+    tw_bin(&t, 6, created_by, sizeof created_by - 1);
+    buf_putc(h, 0); /* end of FileMetaData */
+    if (h->status != CDLT_OK) {
+        pw_msg(w, "parquet: out of memory writing the footer of '%s'", w->path);
+        return w->status = CDLT_NOMEM;
+    }
+    uint32_t n = (uint32_t)h->len;
+    buf_append(h, &n, 4);
+    buf_append(h, "PAR1", 4);
+    if (h->status != CDLT_OK)
+        return w->status = CDLT_NOMEM;
+    return write_out(w, h->data, h->len);
+}
+
+cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err)
+{
+    if (!w)
+        return CDLT_OK;
+    cdlt_status st = w->status;
+    if (st == CDLT_OK)
+        st = flush_row_group(w);
+    if (st == CDLT_OK)
+        st = write_footer(w);
+    if (st == CDLT_OK && close(w->fd) != 0) {
+        pw_msg(w, "parquet: closing load file '%s' failed: %s", w->path, strerror(errno));
+        st = CDLT_IO;
+    }
+    w->fd = -1;
+    if (st != CDLT_OK) {
+        if (!w->msg[0])
+            pw_msg(w, "parquet: out of memory finishing load file '%s'", w->path);
+        err_set(err, st, "%s", w->msg);
+        err_set_table(err, w->table);
+    } else if (out_rows) {
+        *out_rows = w->rows;
+    }
+    pw_free(w);
+    return st;
+}
+
+void pq_writer_abort(pq_writer *w) { pw_free(w); }

@@ -1,0 +1,55 @@
+/* parquet.h: the Parquet load-file writer (loader_file_format = "parquet"), shared by the
+ * DuckDB and filesystem destinations. Rows arrive as tval arrays of one schema table; the file
+ * gets dlt's Parquet type mapping (pyarrow's, dlt/common/libs/pyarrow.py: columns_to_arrow)
+ * and is streamed in row groups of bounded size, so memory stays flat in the file size.
+ * Our own encoder (flat columns, PLAIN values, RLE/bit-packed definition levels, zstd pages):
+ * load files are flat after normalizing, so no Parquet library is needed to write them; see
+ * docs/parquet.md for why and for the measurements. Depends on core, types, schema only. */
+#ifndef CDLT_WRITERS_PARQUET_H
+#define CDLT_WRITERS_PARQUET_H
+
+#include "schema/schema.h"
+
+typedef struct pq_writer pq_writer;
+
+/* Page compression. */
+typedef enum pq_codec {
+    PQ_CODEC_ZSTD = 0, /* default: every Parquet reader (DuckDB, pyarrow, Spark, Trino) reads it */
+    PQ_CODEC_NONE      /* uncompressed pages */
+} pq_codec;
+
+/* What the destination decides (its capabilities in dlt). Zero-filled = pq_options_default. */
+typedef struct pq_options {
+    int32_t decimal_precision; /* default decimal (precision, scale): dlt's (38, 9) */
+    int32_t decimal_scale;
+    int32_t wei_precision;     /* wei columns: DuckDB (38, 0), filesystem (78, 0) -> (76, 0) */
+    int32_t wei_scale;
+    pq_codec codec;            /* page compression */
+    int zstd_level;            /* 0 = 1 (fast) */
+    uint64_t row_group_bytes;  /* encoded bytes buffered before a row group is written
+                                  (0 = 16 MiB): the writer's memory bound */
+    uint32_t page_bytes;       /* encoded bytes of one data page (0 = 1 MiB, pyarrow's) */
+} pq_options;
+
+/* dlt's defaults for a destination whose wei precision is (wp, 0). */
+pq_options pq_options_default(int32_t wei_precision);
+
+/* Start a Parquet file at `path` for table t: one Parquet column per complete column of t
+ * (incomplete ones are left out, as dlt leaves them out of the arrow schema). opt NULL =
+ * pq_options_default(38). */
+cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_options *opt,
+                           pq_writer **out, cdlt_error *err);
+/* One row: vals[i] belongs to t->columns[i], i < ncols (DT_NONE = NULL). The value's type
+ * must be the column's. On failure the row is not written; pq_writer_last_error says why. */
+cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols);
+/* Bytes written so far plus the (compressed) pages waiting for their row group: what file
+ * rotation by size compares. */
+uint64_t pq_writer_bytes(const pq_writer *w);
+/* Write the last row group and the footer; frees w. out_rows may be NULL. */
+cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err);
+/* Abandon the file (error path): frees w, leaves the file for the caller to delete. */
+void pq_writer_abort(pq_writer *w);
+/* Message of the last failed pq_writer_row (table, column, file), NULL when none. */
+const char *pq_writer_last_error(const pq_writer *w);
+
+#endif /* CDLT_WRITERS_PARQUET_H */

@@ -1,0 +1,375 @@
+/* test_parquet_writer.c: the Parquet load-file writer read back by DuckDB's read_parquet:
+ * every dlt type with NULLs (types as dlt's arrow mapping gives them: tz-aware vs naive
+ * timestamps, decimal (38,9) by default and hinted, wei, narrow ints, json as strings), unicode,
+ * many row groups and pages with mixed NULL patterns under both codecs, a refused row that
+ * leaves the file intact, NOT NULL columns, and an empty file. */
+#include "dest_testlib.h"
+
+#include "destinations/writers/parquet.h"
+
+#include <duckdb.h>
+
+typedef struct fixture {
+    char *dir;
+    schema *s;
+    schema_table *t;
+    arena a;
+    jv obj;
+    duckdb_database db;
+    duckdb_connection con;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = tu_mkdtemp("pq_writer");
+    cdlt_error err = {0};
+    assert_int_equal(schema_new("pq", &f->s, &err), CDLT_OK);
+    schema *s = f->s;
+    schema_table *t = f->t = tl_table(s, "items");
+    tl_col(s, t, "id", DT_BIGINT, false, -1, -1, -1);
+    tl_col(s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(s, t, "f", DT_DOUBLE, true, -1, -1, -1);
+    tl_col(s, t, "b", DT_BOOL, true, -1, -1, -1);
+    tl_col(s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    tl_col(s, t, "tsn", DT_TIMESTAMP, true, 0, -1, -1);
+    tl_col(s, t, "d", DT_DATE, true, -1, -1, -1);
+    tl_col(s, t, "tm", DT_TIME, true, -1, -1, -1);
+    tl_col(s, t, "bin", DT_BINARY, true, -1, -1, -1);
+    tl_col(s, t, "j", DT_JSON, true, -1, -1, -1);
+    tl_col(s, t, "dec", DT_DECIMAL, true, -1, -1, -1);
+    tl_col(s, t, "dec2", DT_DECIMAL, true, -1, 10, 2);
+    tl_col(s, t, "w", DT_WEI, true, -1, -1, -1);
+    tl_col(s, t, "small", DT_BIGINT, true, -1, 16, -1);
+    tl_col(s, t, "ts_ms", DT_TIMESTAMP, true, 0, 3, -1);
+    tl_col(s, t, "inc", DT_NONE, true, -1, -1, -1);
+    tl_dlt_cols(s, t);
+    arena_init(&f->a, 4096, 0);
+    jv_builder ob, inner;
+    jv_builder_init(&ob, JV_OBJECT);
+    jv_builder_init(&inner, JV_ARRAY);
+    jv_builder_push(&inner, &f->a, jv_bool(true));
+    jv_builder_push(&inner, &f->a, jv_null());
+    jv_builder_set(&ob, &f->a, "a", 1, jv_int(1));
+    jv_builder_set(&ob, &f->a, "b\xc3\xbc", 3, inner.value);
+    f->obj = ob.value;
+    assert_int_equal(duckdb_open(NULL, &f->db), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(f->db, &f->con), DuckDBSuccess);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    duckdb_disconnect(&f->con);
+    duckdb_close(&f->db);
+    schema_free(f->s);
+    arena_free(&f->a);
+    tu_rm_rf(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* All rows of a query as text: columns joined by '|', rows by '\n', NULL as "NULL". */
+static char *q(fixture *f, const char *sql)
+{
+    duckdb_result res;
+    if (duckdb_query(f->con, sql, &res) != DuckDBSuccess) {
+        fprintf(stderr, "query failed: %s\n%s\n", duckdb_result_error(&res), sql);
+        duckdb_destroy_result(&res);
+        fail();
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap);
+    idx_t nc = duckdb_column_count(&res), nr = duckdb_row_count(&res);
+    for (idx_t r = 0; r < nr; r++) {
+        for (idx_t c = 0; c < nc; c++) {
+            char *v = duckdb_value_varchar(&res, c, r);
+            const char *s = v ? v : "NULL";
+            size_t n = strlen(s);
+            while (len + n + 3 >= cap)
+                out = realloc(out, cap *= 2);
+            if (c)
+                out[len++] = '|';
+            memcpy(out + len, s, n);
+            len += n;
+            out[len] = 0;
+            duckdb_free(v);
+        }
+        if (len + 2 >= cap)
+            out = realloc(out, cap *= 2);
+        out[len++] = '\n';
+        out[len] = 0;
+    }
+    duckdb_destroy_result(&res);
+    return out;
+}
+
+static void expect(fixture *f, const char *sql, const char *want)
+{
+    char *got = q(f, sql);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "SQL: %s\nwant:\n%s\ngot:\n%s\n", sql, want, got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static const char TEXT1[] = "it's \"q\"\nline, with, commas; \xc3\xbcnic\xc3\xb6"
+                            "de \xf0\x9f\x98\x80 \\ tab\t";
+
+static void row_all(fixture *f, tval *v, int64_t id)
+{
+    memset(v, 0, sizeof(tval) * 19);
+    v[0] = tv_i(id);
+    v[1] = tv_s(TEXT1);
+    v[2] = tv_d(-1.5e300);
+    v[3] = tv_b(true);
+    v[4] = tv_ts(1704103200123456); /* 2024-01-01T10:00:00.123456Z */
+    v[5] = tv_ts(-1);               /* 1969-12-31 23:59:59.999999 naive */
+    v[6] = tv_date(-719162);        /* 0001-01-01 */
+    v[7] = tv_time(86399999999);
+    v[8] = tv_sn(DT_BINARY, "\0\x01\xff", 3);
+    v[9] = tv_json(&f->obj);
+    v[10] = tv_sn(DT_DECIMAL, "-12345678901234567890123456789.1234567895", 41);
+    v[11] = tv_sn(DT_DECIMAL, "99999999.99", 11);
+    v[12] = tv_sn(DT_WEI, "99999999999999999999999999999999999999", 38);
+    v[13] = tv_i(-32768);
+    v[14] = tv_ts(-1500); /* floors to -2 ms */
+    v[15] = tv_null();
+    v[16] = tv_s("load1");
+    v[17] = tv_s("id\xc3\xa9");
+}
+
+static void test_all_types(void **state)
+{
+    fixture *f = *state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/items.parquet", f->dir);
+    pq_writer *w = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(pq_writer_open(f->t, path, NULL, &w, &err), CDLT_OK);
+    tval v[19];
+    row_all(f, v, 1);
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_OK);
+    /* every nullable column NULL (and fewer values than columns) */
+    memset(v, 0, sizeof v);
+    v[0] = tv_i(2);
+    v[16] = tv_s("load1");
+    v[17] = tv_s("id2");
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_OK);
+    memset(v, 0, sizeof v);
+    v[0] = tv_i(3);
+    v[3] = tv_b(false);
+    v[10] = tv_sn(DT_DECIMAL, "1e-9", 4);
+    v[11] = tv_sn(DT_DECIMAL, "-0.005", 6); /* rounds half away from zero */
+    v[12] = tv_sn(DT_WEI, "0", 1);
+    v[16] = tv_s("load1");
+    v[17] = tv_s("id3");
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_OK);
+    uint64_t rows = 0;
+    assert_true(pq_writer_bytes(w) > 4);
+    assert_int_equal(pq_writer_close(w, &rows, &err), CDLT_OK);
+    assert_int_equal(rows, 3);
+
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT column_name, column_type, \"null\" FROM (DESCRIBE SELECT * FROM "
+             "read_parquet('%s'))",
+             path);
+    expect(f, sql,
+           "id|BIGINT|YES\n"
+           "s|VARCHAR|YES\n"
+           "f|DOUBLE|YES\n"
+           "b|BOOLEAN|YES\n"
+           "ts|TIMESTAMP WITH TIME ZONE|YES\n"
+           "tsn|TIMESTAMP|YES\n"
+           "d|DATE|YES\n"
+           "tm|TIME|YES\n"
+           "bin|BLOB|YES\n"
+           "j|VARCHAR|YES\n"
+           "dec|DECIMAL(38,9)|YES\n"
+           "dec2|DECIMAL(10,2)|YES\n"
+           "w|DECIMAL(38,0)|YES\n"
+           "small|SMALLINT|YES\n"
+           "ts_ms|TIMESTAMP|YES\n"
+           "_dlt_load_id|VARCHAR|YES\n"
+           "_dlt_id|VARCHAR|YES\n");
+    /* REQUIRED vs OPTIONAL as dlt's nullable hint says (arrow field nullability) */
+    snprintf(sql, sizeof sql,
+             "SELECT name, repetition_type, logical_type IS NOT NULL FROM parquet_schema('%s') "
+             "WHERE name IN ('id', 'ts', '_dlt_id') ORDER BY name",
+             path);
+    expect(f, sql, "_dlt_id|REQUIRED|true\nid|REQUIRED|false\nts|OPTIONAL|true\n");
+    snprintf(sql, sizeof sql,
+             "SELECT id, s = '%s', f, b, epoch_us(ts), tsn, d, tm, hex(bin), j, dec, dec2, w, "
+             "small, ts_ms, _dlt_load_id, _dlt_id FROM read_parquet('%s') ORDER BY id",
+             "it''s \"q\"\nline, with, commas; \xc3\xbcnic\xc3\xb6"
+             "de \xf0\x9f\x98\x80 \\ tab\t",
+             path);
+    expect(f, sql,
+           "1|true|-1.5e+300|true|1704103200123456|1969-12-31 23:59:59.999999|0001-01-01|"
+           "23:59:59.999999|0001FF|{\"a\":1,\"b\xc3\xbc\":[true,null]}|"
+           "-12345678901234567890123456789.123456790|99999999.99|"
+           "99999999999999999999999999999999999999|-32768|1969-12-31 23:59:59.998|load1|"
+           "id\xc3\xa9\n"
+           "2|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|load1|id2\n"
+           "3|NULL|NULL|false|NULL|NULL|NULL|NULL|NULL|NULL|0.000000001|-0.01|0|NULL|NULL|load1|"
+           "id3\n");
+}
+
+/* Refused values: the row is dropped whole and the file stays readable. */
+static void test_refused_row(void **state)
+{
+    fixture *f = *state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/refused.parquet", f->dir);
+    pq_writer *w = NULL;
+    cdlt_error err = {0};
+    assert_int_equal(pq_writer_open(f->t, path, NULL, &w, &err), CDLT_OK);
+    tval v[19];
+    row_all(f, v, 1);
+    v[11] = tv_sn(DT_DECIMAL, "123456789.5", 11); /* precision 10, scale 2: too big */
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_COERCE);
+    assert_non_null(strstr(pq_writer_last_error(w), "'dec2'"));
+    assert_non_null(strstr(pq_writer_last_error(w), "items"));
+    row_all(f, v, 2);
+    v[13] = tv_i(40000); /* precision 16 */
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_COERCE);
+    assert_non_null(strstr(pq_writer_last_error(w), "'small'"));
+    row_all(f, v, 3);
+    v[0] = tv_null(); /* NOT NULL */
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_COERCE);
+    row_all(f, v, 4);
+    v[2] = tv_s("x"); /* wrong type */
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_INVALID_ARG);
+    row_all(f, v, 5);
+    v[3] = tv_b(false);
+    assert_int_equal(pq_writer_row(w, v, 18), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT id, b, dec2, small FROM read_parquet('%s')", path);
+    expect(f, sql, "5|false|99999999.99|-32768\n");
+}
+
+/* Many row groups and pages, NULL patterns across page and byte boundaries, both codecs. */
+static void many_rows(fixture *f, pq_codec codec)
+{
+    cdlt_error err = {0};
+    schema_table *t = tl_table(f->s, codec == PQ_CODEC_NONE ? "many_plain" : "many_zstd");
+    tl_col(f->s, t, "n", DT_BIGINT, true, -1, -1, -1);
+    tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(f->s, t, "b", DT_BOOL, true, -1, -1, -1);
+    tl_col(f->s, t, "dec", DT_DECIMAL, true, -1, 18, 3);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.parquet", f->dir, t->name);
+    pq_options o = pq_options_default(38);
+    o.codec = codec;
+    o.row_group_bytes = 200000;
+    o.page_bytes = 7000;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    const int N = 100000;
+    char sbuf[64], dbuf[64];
+    for (int i = 0; i < N; i++) {
+        tval v[4];
+        v[0] = i % 3 == 0 ? tv_null() : tv_i(i);
+        snprintf(sbuf, sizeof sbuf, "row %d \xe2\x82\xac", i);
+        v[1] = i % 7 == 0 ? tv_null() : tv_s(sbuf);
+        v[2] = i % 5 == 0 ? tv_null() : tv_b(i % 2 == 0);
+        snprintf(dbuf, sizeof dbuf, "%d.%03d", i, i % 1000);
+        v[3] = i % 11 == 0 ? tv_null() : tv_sn(DT_DECIMAL, dbuf, strlen(dbuf));
+        assert_int_equal(pq_writer_row(w, v, 4), CDLT_OK);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*), count(n), sum(n), count(s), sum(length(s)), count(b), "
+             "sum(b::int), count(dec), sum(dec) FROM read_parquet('%s')",
+             path);
+    /* expected values computed here */
+    int64_t cn = 0, sn = 0, cs = 0, ls = 0, cb = 0, sb = 0, cd = 0;
+    int64_t sd_milli = 0;
+    for (int i = 0; i < N; i++) {
+        if (i % 3) {
+            cn++;
+            sn += i;
+        }
+        if (i % 7) {
+            cs++;
+            ls += (int64_t)snprintf(sbuf, sizeof sbuf, "row %d ", i) + 1; /* + euro sign */
+        }
+        if (i % 5) {
+            cb++;
+            sb += i % 2 == 0;
+        }
+        if (i % 11) {
+            cd++;
+            sd_milli += (int64_t)i * 1000 + i % 1000;
+        }
+    }
+    char want[512];
+    snprintf(want, sizeof want, "%d|%lld|%lld|%lld|%lld|%lld|%lld|%lld|%lld.%03lld\n", N,
+             (long long)cn, (long long)sn, (long long)cs, (long long)ls, (long long)cb,
+             (long long)sb, (long long)cd, (long long)(sd_milli / 1000),
+             (long long)(sd_milli % 1000));
+    expect(f, sql, want);
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT row_group_id) > 3, max(compression) FROM "
+             "parquet_metadata('%s')",
+             path);
+    expect(f, sql, codec == PQ_CODEC_NONE ? "true|UNCOMPRESSED\n" : "true|ZSTD\n");
+}
+
+static void test_many_zstd(void **state) { many_rows(*state, PQ_CODEC_ZSTD); }
+static void test_many_plain(void **state) { many_rows(*state, PQ_CODEC_NONE); }
+
+/* dlt's filesystem destination: wei precision 78 -> decimal256(76, 0); hinted timestamp
+ * precisions; an empty file is still a valid Parquet file. */
+static void test_wide_and_empty(void **state)
+{
+    fixture *f = *state;
+    cdlt_error err = {0};
+    schema_table *t = tl_table(f->s, "wide");
+    tl_col(f->s, t, "w", DT_WEI, true, -1, -1, -1);
+    tl_col(f->s, t, "tns", DT_TIMESTAMP, true, -1, 9, -1);
+    tl_col(f->s, t, "tm3", DT_TIME, true, -1, 3, -1);
+    tl_col(f->s, t, "i8", DT_BIGINT, true, -1, 8, -1);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/wide.parquet", f->dir);
+    pq_options o = pq_options_default(78);
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    tval v[4] = {tv_sn(DT_WEI, "-1000000000000000000000000000000000000000000000000000", 52),
+                 tv_ts(1704103200123456), tv_time(3723456789), tv_i(-128)};
+    assert_int_equal(pq_writer_row(w, v, 4), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT name, type_length, precision, scale FROM parquet_schema('%s') WHERE "
+             "name = 'w'",
+             path);
+    expect(f, sql, "w|32|76|0\n");
+    snprintf(sql, sizeof sql,
+             "SELECT w::VARCHAR, epoch_ns(tns), tm3, i8 FROM read_parquet('%s')", path);
+    expect(f, sql, "-1e+50|1704103200123456000|01:02:03.456|-128\n");
+
+    snprintf(path, sizeof path, "%s/empty.parquet", f->dir);
+    assert_int_equal(pq_writer_open(f->t, path, NULL, &w, &err), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM read_parquet('%s')", path);
+    expect(f, sql, "0\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_all_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_zstd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_plain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wide_and_empty, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
