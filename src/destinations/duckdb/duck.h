@@ -139,6 +139,10 @@ cdlt_status duck_load_file(destination *d, const schema *s, const schema_table *
                            const char *path, cdlt_error *err);
 cdlt_status duck_load_files(destination *d, const schema *s, const schema_table *t,
                             const char *const *paths, size_t n, cdlt_error *err);
+/* Parquet load files (parquet_load.c): *.parquet paths go through DuckDB's read_parquet. */
+bool duck_is_parquet_path(const char *path);
+cdlt_status duck_load_parquet(destination *d, const schema_table *t, const char *const *paths,
+                              size_t n, cdlt_error *err);
 /* Register the table function cdlt_load_scan() (used by duck_load_file) on d->con. */
 cdlt_status duck_register_scan(destination *d, cdlt_error *err);
 

@@ -1027,7 +1027,20 @@ cdlt_status duck_load_files(destination *d, const schema *s, const schema_table 
 {
     (void)s;
     cdlt_status st = CDLT_OK;
-    for (size_t first = 0; st == CDLT_OK && first < n;)
-        st = load_run(d, t, paths, n, &first, err);
+    /* runs of Parquet files (loader_file_format = "parquet") go to DuckDB's reader */
+    for (size_t first = 0; st == CDLT_OK && first < n;) {
+        size_t k = first;
+        while (k < n && duck_is_parquet_path(paths[k]))
+            k++;
+        if (k > first) {
+            st = duck_load_parquet(d, t, paths + first, k - first, err);
+            first = k;
+            continue;
+        }
+        while (k < n && !duck_is_parquet_path(paths[k]))
+            k++;
+        for (size_t end = k; st == CDLT_OK && first < end;)
+            st = load_run(d, t, paths, end, &first, err);
+    }
     return st;
 }
