@@ -5,7 +5,7 @@
  * replace/merge, and a clear error naming file and table for a file that does not fit. */
 #include "duck_testlib.h"
 
-#include "destinations/writers/parquet.h"
+#include "destinations/writers/writer.h"
 
 #include <sys/stat.h>
 
@@ -101,29 +101,34 @@ static void row_values(fixture *f, int64_t id, tval *v, char *idbuf)
     v[C_TSMS] = tv_ts(1704103200123456LL - id * 777);
 }
 
-/* Rows [first, first+n) with the default writer (pq = false) or the Parquet writer. */
+/* Rows [first, first+n) with the default writer (pq = false) or the destination's Parquet
+ * writer ops (the one loader_file_format = "parquet" picks). */
 static void write_file(fixture *f, const schema_table *t, const char *path, int64_t first,
                        int64_t n, bool pq)
 {
     cdlt_error err = {0};
-    dest_writer *dw = NULL;
-    pq_writer *pw = NULL;
-    if (pq)
-        assert_int_equal(pq_writer_open(t, path, NULL, &pw, &err), CDLT_OK);
-    else
-        assert_int_equal(f->v->writer_open(t, path, &dw, &err), CDLT_OK);
+    const dest_writer_ops *ops = f->v->formats[0];
+    if (pq) {
+        ops = NULL;
+        for (size_t i = 0; f->v->formats[i]; i++)
+            if (strcmp(f->v->formats[i]->format, "parquet") == 0)
+                ops = f->v->formats[i];
+        assert_non_null(ops);
+        assert_string_equal(ops->ext, "parquet");
+    }
+    dest_writer *w = NULL;
+    assert_int_equal(ops->open(t, path, NULL, &w, &err), CDLT_OK);
     tval v[C_N + 1];
     char idbuf[32];
     for (int64_t id = first; id < first + n; id++) {
         row_values(f, id, v, idbuf);
         v[C_N] = tv_i(id * 2); /* the column added later (when the table has it) */
-        cdlt_status st = pq ? pq_writer_row(pw, v, t->ncolumns) : f->v->writer_row(dw, v, t->ncolumns);
+        cdlt_status st = ops->row(w, v, t->ncolumns);
         if (st)
-            fprintf(stderr, "%s\n", pq ? pq_writer_last_error(pw) : f->v->writer_last_error(dw));
+            fprintf(stderr, "%s\n", ops->last_error(w));
         assert_int_equal(st, CDLT_OK);
     }
-    assert_int_equal(pq ? pq_writer_close(pw, NULL, &err) : f->v->writer_close(dw, NULL, &err),
-                     CDLT_OK);
+    assert_int_equal(ops->close(w, NULL, &err), CDLT_OK);
 }
 
 static destination *open_migrated(fixture *f, const char *sub)

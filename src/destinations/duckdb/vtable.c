@@ -20,7 +20,8 @@ static const dest_writer_ops native_writer = {
     .last_error = duck_writer_last_error,
 };
 
-static const dest_writer_ops *const FORMATS[] = {&native_writer, NULL};
+/* dlt's duckdb takes parquet too (loader.c sends *.parquet files to read_parquet) */
+static const dest_writer_ops *const FORMATS[] = {&native_writer, &dest_writer_parquet, NULL};
 
 const dest_vtable duck_vtable = {
     .name = "duckdb",

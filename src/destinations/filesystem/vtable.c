@@ -4,8 +4,9 @@
 #include "fs.h"
 
 /* dlt's filesystem formats: jsonl preferred; csv, parquet, insert_values also taken by dlt
- * (cdlt: jsonl and csv here; parquet from writers/parquet.c when present) */
-static const dest_writer_ops *const FORMATS[] = {&dest_writer_jsonl, &dest_writer_csv, NULL};
+ * (cdlt: jsonl, csv, parquet; parquet with dlt's generic wei precision (78, 0)) */
+static const dest_writer_ops *const FORMATS[] = {&dest_writer_jsonl, &dest_writer_csv,
+                                                 &dest_writer_parquet_evm, NULL};
 
 const dest_vtable fs_vtable = {
     .name = "filesystem",

@@ -5,6 +5,7 @@
  * is written in turn and only its offsets are kept for the footer. Memory is one row group,
  * reused buffers, no allocation per value. Types follow dlt's arrow mapping (see parquet.h). */
 #include "destinations/writers/parquet.h"
+#include "destinations/writers/writer.h"
 #include "storage/storage.h"
 
 #include <errno.h>
@@ -85,6 +86,7 @@ struct pq_writer {
     uint64_t rg_rows;     /* rows of the open row group */
     uint64_t rg_pending;  /* encoded bytes since the row group started */
     uint64_t chunks_len;  /* bytes in every column's chunk buffer */
+    uint64_t open_bytes;  /* encoded value bytes in the columns' open pages */
     pq_meta *meta;        /* nfcols entries per written row group */
     uint64_t *rg_nrows;   /* rows per written row group */
     size_t nrg, caprg;    /* written row groups, allocated */
@@ -523,6 +525,7 @@ static cdlt_status finish_page(pq_writer *w, pq_col *c)
     if (h->status != CDLT_OK || c->chunk.status != CDLT_OK)
         goto nomem;
     w->chunks_len += c->chunk.len - before;
+    w->open_bytes -= c->vals.len < w->open_bytes ? c->vals.len : w->open_bytes;
     c->chunk_uncomp += h->len + body->len;
     c->chunk_values += c->page_n;
     buf_clear(&c->vals);
@@ -917,6 +920,7 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
     w->rows++;
     w->rg_rows++;
     w->rg_pending += row_bytes;
+    w->open_bytes += row_bytes;
     for (uint32_t j = 0; j < w->nfcols; j++) {
         pq_col *c = &w->cols[j];
         if (c->vals.len >= w->opt.page_bytes && (st = finish_page(w, c)) != CDLT_OK)
@@ -929,8 +933,8 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
 
 uint64_t pq_writer_bytes(const pq_writer *w)
 {
-    uint64_t open_pages = w->rg_pending; /* an upper bound of what the open pages will add */
-    return w->flushed + w->chunks_len + open_pages;
+    /* open pages count uncompressed: an upper bound of what they will add */
+    return w->flushed + w->chunks_len + w->open_bytes;
 }
 
 const char *pq_writer_last_error(const pq_writer *w) { return w && w->msg[0] ? w->msg : NULL; }
@@ -1122,3 +1126,65 @@ cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err)
 }
 
 void pq_writer_abort(pq_writer *w) { pw_free(w); }
+
+/* ---- writer-ops tables (writers/writer.h): one per wei precision, as dlt's destinations
+ * differ only there: DuckDB (38, 0), filesystem and others (78, 0) -> decimal256(76, 0) ---- */
+static cdlt_status ops_open(const schema_table *t, const char *path, int32_t wei,
+                            dest_writer **out, cdlt_error *err)
+{
+    pq_options o = pq_options_default(wei);
+    pq_writer *w = NULL;
+    cdlt_status st = pq_writer_open(t, path, &o, &w, err);
+    *out = (dest_writer *)w;
+    return st;
+}
+static cdlt_status ops_open38(const schema_table *t, const char *path, const dest_writer_opts *o,
+                              dest_writer **out, cdlt_error *err)
+{
+    (void)o; /* Parquet compresses pages itself: no gzip, no csv settings */
+    return ops_open(t, path, 38, out, err);
+}
+static cdlt_status ops_open78(const schema_table *t, const char *path, const dest_writer_opts *o,
+                              dest_writer **out, cdlt_error *err)
+{
+    (void)o;
+    return ops_open(t, path, 78, out, err);
+}
+static cdlt_status ops_row(dest_writer *w, const tval *vals, uint32_t ncols)
+{
+    return pq_writer_row((pq_writer *)w, vals, ncols);
+}
+static uint64_t ops_bytes(const dest_writer *w) { return pq_writer_bytes((const pq_writer *)w); }
+static cdlt_status ops_close(dest_writer *w, uint64_t *rows, cdlt_error *err)
+{
+    return pq_writer_close((pq_writer *)w, rows, err);
+}
+static void ops_abort(dest_writer *w) { pq_writer_abort((pq_writer *)w); }
+static const char *ops_last_error(const dest_writer *w)
+{
+    return pq_writer_last_error((const pq_writer *)w);
+}
+
+const dest_writer_ops dest_writer_parquet = {
+    .format = "parquet",
+    .ext = "parquet",
+    .compressible = false, /* dlt: supports_compression = False */
+    .open = ops_open38,
+    .row = ops_row,
+    .bytes = ops_bytes,
+    .close = ops_close,
+    .abort = ops_abort,
+    .last_error = ops_last_error,
+};
+
+const dest_writer_ops dest_writer_parquet_evm = {
+    .format = "parquet",
+    .ext = "parquet",
+    .compressible = false,
+    .open = ops_open78,
+    .row = ops_row,
+    .bytes = ops_bytes,
+    .close = ops_close,
+    .abort = ops_abort,
+    .last_error = ops_last_error,
+};

@@ -56,5 +56,9 @@ bool dest_is_loader_file_format(const char *name);
 /* The shared writers (writers/<format>.c). */
 extern const dest_writer_ops dest_writer_jsonl;
 extern const dest_writer_ops dest_writer_csv;
+/* Parquet (writers/parquet.c): wei columns as DECIMAL(38, 0) (DuckDB's wei precision) or,
+ * _evm, dlt's default (78, 0) cut to DECIMAL(76, 0) (filesystem and most destinations). */
+extern const dest_writer_ops dest_writer_parquet;
+extern const dest_writer_ops dest_writer_parquet_evm;
 
 #endif /* CDLT_DEST_WRITER_H */

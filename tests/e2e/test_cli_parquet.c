@@ -1,0 +1,210 @@
+/* test_cli_parquet.c: loader_file_format = "parquet" with the real cdlt binary. DuckDB: a run
+ * with Parquet load files gives the same tables, column types and rows as a run with the
+ * default (native) load files, nested tables and hinted types (decimal, naive timestamp, date,
+ * time, binary, wei, small int) included, then a merge run through the staging dataset; the
+ * filesystem destination: the tables' files are *.parquet (never gzip'd), and DuckDB's
+ * read_parquet reads back the rows with dlt's arrow types. */
+#include "cli_run.h"
+
+#include <sys/stat.h>
+
+typedef struct penv {
+    char *dir;
+    char def[1300];
+    char pdir[1300];
+} penv;
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
+}
+
+static const char ITEMS[] =
+    "{\"id\":1,\"name\":\"a \\u00fc \\ud83d\\ude00\",\"tags\":[\"x\",\"y\"],"
+    "\"ts\":\"2024-01-01T10:00:00.123456Z\",\"tsn\":\"2024-01-01T10:00:00\",\"amount\":\"12.5\","
+    "\"day\":\"2024-02-29\",\"at\":\"10:11:12\",\"blob\":\"AP8=\",\"w\":\"123456789012345678\","
+    "\"small\":7,\"meta\":{\"a\":{\"b\":[1,{\"c\":null}]}},\"f\":1.5,\"ok\":true}\n"
+    "{\"id\":2,\"name\":\"b\\\"q\",\"tags\":[],\"f\":-0.0,\"ok\":false,\"extra\":null}\n"
+    "{\"id\":3,\"name\":null,\"tags\":[\"z\"],\"amount\":\"-0.000000001\",\"small\":-8}\n";
+
+static const char HINTS[] =
+    "columns = { amount = { data_type = \"decimal\" }, tsn = { data_type = \"timestamp\", "
+    "timezone = false }, day = { data_type = \"date\" }, at = { data_type = \"time\" }, "
+    "blob = { data_type = \"binary\" }, w = { data_type = \"wei\" }, small = { data_type = "
+    "\"bigint\", precision = 16 }, meta = { data_type = \"json\" } }\n";
+
+static void env_init(penv *e, const char *tag, const char *dest, const char *top_extra,
+                     const char *wd)
+{
+    e->dir = tu_mkdtemp(tag);
+    snprintf(e->def, sizeof e->def, "%s/p.toml", e->dir);
+    snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "pipeline_name = \"pq\"\ndataset_name = \"ds\"\n%s\ndestination = %s\n"
+             "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\nwrite_disposition = %s\n"
+             "primary_key = \"id\"\n%s",
+             top_extra ? top_extra : "", dest, wd, HINTS);
+    put(e->dir, "p.toml", text);
+    put(e->dir, "items.jsonl", ITEMS);
+}
+
+static void env_free(penv *e)
+{
+    tu_rm_rf(e->dir);
+    free(e->dir);
+}
+
+static void run_ok(const penv *e)
+{
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(e->dir), 0);
+    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
+    cli_res r = run_cli(e->dir, args, NULL);
+    assert_int_equal(chdir(cwd), 0);
+    if (r.code != 0)
+        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+}
+
+/* A scalar from DuckDB (in memory, or the given database file), as text (malloc'd). */
+static char *dq(const char *db, const char *sql)
+{
+    duckdb_database d;
+    duckdb_connection c;
+    assert_int_equal(duckdb_open(db, &d), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
+    duckdb_result r;
+    if (duckdb_query(c, sql, &r) != DuckDBSuccess)
+        fail_msg("%s: %s", sql, duckdb_result_error(&r));
+    char *v = duckdb_value_varchar(&r, 0, 0);
+    char *out = strdup(v ? v : "NULL");
+    duckdb_free(v);
+    duckdb_destroy_result(&r);
+    duckdb_disconnect(&c);
+    duckdb_close(&d);
+    return out;
+}
+
+static void dq_expect(const char *db, const char *sql, const char *want)
+{
+    char *got = dq(db, sql);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s\n got: %s\nwant: %s", sql, got, want);
+    free(got);
+}
+
+/* Every table of dataset ds in both files: same columns (name, type, position) and rows. */
+static void same_dataset(const char *db_pq, const char *db_def)
+{
+    char sql[8192];
+    /* table list and column types */
+    snprintf(sql, sizeof sql,
+             "ATTACH '%s' AS o (READ_ONLY); SELECT (SELECT count(*) FROM (SELECT table_name, "
+             "column_name, data_type, ordinal_position FROM information_schema.columns WHERE "
+             "table_catalog = 'o' AND table_schema = 'ds' EXCEPT SELECT table_name, column_name, "
+             "data_type, ordinal_position FROM information_schema.columns WHERE table_catalog = "
+             "'pq' AND table_schema = 'ds')) || '/' || (SELECT count(*) FROM "
+             "information_schema.columns WHERE table_catalog = 'pq' AND table_schema = 'ds') || "
+             "'/' || (SELECT count(*) FROM information_schema.columns WHERE table_catalog = 'o' "
+             "AND table_schema = 'ds')",
+             db_def);
+    dq_expect(db_pq, sql, "0/39/39");
+    /* rows of the user tables (_dlt_load_id and the random row ids differ between runs) */
+    const char *tables[] = {"items", "items__tags"};
+    const char *excl[] = {"_dlt_load_id, _dlt_id", "_dlt_id, _dlt_parent_id, _dlt_root_id"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(sql, sizeof sql,
+                 "ATTACH '%s' AS o (READ_ONLY); SELECT (SELECT count(*) FROM (SELECT * EXCLUDE "
+                 "(%s) FROM ds.%s EXCEPT ALL SELECT * EXCLUDE (%s) FROM o.ds.%s)) || '/' || "
+                 "((SELECT count(*) FROM ds.%s) = (SELECT count(*) FROM o.ds.%s))",
+                 db_def, excl[i], tables[i], excl[i], tables[i], tables[i], tables[i]);
+        dq_expect(db_pq, sql, "0/true");
+    }
+}
+
+static void test_duckdb_parquet_equals_default(void **st)
+{
+    (void)st;
+    penv a, b;
+    env_init(&a, "cli-pq-duck", "\"duckdb\"", "loader_file_format = \"parquet\"", "\"merge\"");
+    env_init(&b, "cli-pq-def", "\"duckdb\"", NULL, "\"merge\"");
+    run_ok(&a);
+    run_ok(&b);
+    /* the package had Parquet jobs (kept in the completed package folder) */
+    char db_a[1400], db_b[1400], sql[4096];
+    snprintf(db_a, sizeof db_a, "%s/pq.duckdb", a.dir);
+    snprintf(db_b, sizeof db_b, "%s/pq.duckdb", b.dir);
+    dq_expect(db_a, "SELECT typeof(amount) || ' ' || typeof(tsn) || ' ' || typeof(small) || ' ' "
+                    "|| typeof(meta) || ' ' || typeof(w) || ' ' || typeof(blob) FROM ds.items "
+                    "WHERE id = 1",
+              "DECIMAL(38,9) TIMESTAMP SMALLINT JSON DECIMAL(38,0) BLOB");
+    dq_expect(db_a, "SELECT name || ' ' || amount || ' ' || epoch_us(ts) || ' ' || day || ' ' || "
+                    "\"at\" || ' ' || hex(blob) || ' ' || w || ' ' || meta FROM ds.items WHERE id = 1",
+              "a \xc3\xbc \xf0\x9f\x98\x80 12.500000000 1704103200123456 2024-02-29 10:11:12 "
+              "00FF 123456789012345678 {\"a\":{\"b\":[1,{\"c\":null}]}}");
+    same_dataset(db_a, db_b);
+    /* a second (merge) run of changed rows goes through the staging dataset */
+    const char *upd = "{\"id\":2,\"name\":\"b2\",\"tags\":[\"t\"]}\n"
+                      "{\"id\":4,\"name\":\"d\",\"tags\":[]}\n";
+    put(a.dir, "items.jsonl", upd);
+    put(b.dir, "items.jsonl", upd);
+    run_ok(&a);
+    run_ok(&b);
+    snprintf(sql, sizeof sql, "SELECT string_agg(id || ':' || coalesce(name, '-'), ' ' ORDER BY "
+                              "id) FROM ds.items");
+    dq_expect(db_a, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80 2:b2 3:- 4:d");
+    same_dataset(db_a, db_b);
+    env_free(&a);
+    env_free(&b);
+}
+
+static void test_filesystem_parquet(void **st)
+{
+    (void)st;
+    penv e;
+    env_init(&e, "cli-pq-fs", "{ type = \"filesystem\", bucket_url = \"bucket\" }",
+             "loader_file_format = \"parquet\"", "\"append\"");
+    run_ok(&e);
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(column_name || ':' || column_type, ',') FROM (DESCRIBE SELECT * "
+             "FROM read_parquet('%s/bucket/ds/items/*.parquet'))",
+             e.dir);
+    dq_expect(NULL, sql,
+              "amount:DECIMAL(38,9),tsn:TIMESTAMP,day:DATE,at:TIME,blob:BLOB,w:DOUBLE,"
+              "small:SMALLINT,meta:VARCHAR,id:BIGINT,name:VARCHAR,ts:TIMESTAMP WITH TIME ZONE,"
+              "f:DOUBLE,ok:BOOLEAN,_dlt_load_id:VARCHAR,_dlt_id:VARCHAR");
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(id || ':' || coalesce(name, '-') || ':' || coalesce(amount::VARCHAR, "
+             "'-') || ':' || coalesce(small::VARCHAR, '-'), ' ' ORDER BY id) FROM "
+             "read_parquet('%s/bucket/ds/items/*.parquet')",
+             e.dir);
+    dq_expect(NULL, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80:12.500000000:7 2:b\"q:-:- "
+                         "3:-:-0.000000001:-8");
+    /* wei is dlt's filesystem precision (78, 0) -> decimal(76, 0) in 32 bytes */
+    snprintf(sql, sizeof sql,
+             "SELECT type_length || ' ' || precision FROM parquet_schema('%s/bucket/ds/items/"
+             "*.parquet') WHERE name = 'w'",
+             e.dir);
+    dq_expect(NULL, sql, "32 76");
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(value, ',' ORDER BY value) FROM "
+             "read_parquet('%s/bucket/ds/items__tags/*.parquet')",
+             e.dir);
+    dq_expect(NULL, sql, "x,y,z");
+    env_free(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duckdb_parquet_equals_default),
+        cmocka_unit_test(test_filesystem_parquet),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
