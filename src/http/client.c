@@ -21,6 +21,7 @@ struct xfer {
     struct curl_slist *hdrs;
     char *method, *url, *body;
     size_t body_len;
+    bool body_borrowed; /* body is the caller's (http_settings.borrow_bodies): not freed */
     http_done_fn done;
     void *ud;
     http_response resp;
@@ -162,7 +163,8 @@ static void xfer_free(xfer *x)
     curl_slist_free_all(x->hdrs);
     mem_free(x->method);
     mem_free(x->url);
-    mem_free(x->body);
+    if (!x->body_borrowed)
+        mem_free(x->body);
     http_response_free(&x->resp);
     mem_free(x);
 }
@@ -261,6 +263,12 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
         l--;
     if (!l || !memchr(p, ':', l))
         return len;
+    /* a known length: one allocation for the body instead of doublings (large objects) */
+    if (l > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+        unsigned long long cl = strtoull(p + 15, NULL, 10);
+        if (cl > x->resp.body.cap && cl <= x->c->s.max_body_bytes)
+            (void)buf_reserve(&x->resp.body, (size_t)cl);
+    }
     char *line = mem_strndup(p, l);
     if (!line)
         return 0;
@@ -331,7 +339,11 @@ cdlt_status http_submit(http_client *c, const http_request *req, http_done_fn do
     http_response_init(&x->resp);
     x->method = mem_strdup(req->method ? req->method : "GET");
     x->url = mem_strdup(req->url);
-    if (req->body) {
+    if (req->body && c->s.borrow_bodies) {
+        x->body = (char *)req->body;
+        x->body_len = req->body_len;
+        x->body_borrowed = true;
+    } else if (req->body) {
         x->body = mem_alloc(req->body_len + 1);
         if (x->body) {
             memcpy(x->body, req->body, req->body_len);

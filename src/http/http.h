@@ -28,6 +28,9 @@ typedef struct http_settings {
     uint64_t max_body_bytes;   /* a larger body is an error (CDLT_TOO_LARGE); 0 = 1 GiB */
     bool raw_body;             /* true: no Accept-Encoding, bodies as stored (object storage:
                                   a gzip object must stay gzip, byte ranges must be raw) */
+    bool borrow_bodies;        /* true: request bodies are not copied; each must stay valid
+                                  until its request is done (http_do: until it returns).
+                                  Large uploads skip a copy. */
 } http_settings;
 
 typedef struct http_request {

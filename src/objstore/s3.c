@@ -341,6 +341,7 @@ static cdlt_status s3_open(os_store *st, const char *rest, const os_options *opt
     hs.timeout_s = opt->timeout_s > 0 ? opt->timeout_s : 120;
     hs.max_attempts = opt->max_attempts > 0 ? opt->max_attempts : 5;
     hs.raw_body = true;
+    hs.borrow_bodies = true; /* only http_do is used: a part's bytes need no copy */
     hs.max_body_bytes = 64ull * MiB; /* list pages, errors and read chunks only */
     cdlt_status rc = http_client_new(&hs, &s->http, err);
     hs.max_attempts = 1;
