@@ -97,6 +97,10 @@ static cdlt_status l_open(os_store *s, const char *rest, const os_options *opt, 
         src[o++] = '/';
     src[o] = 0;
     s->local_root = mem_strdup(src);
+    if (!s->local_root) {
+        buf_free(&b);
+        return err_nomem(err);
+    }
     buf_clear(&b);
     buf_puts(&b, "file://");
     buf_puts(&b, s->local_root[1] ? s->local_root : "");
@@ -337,12 +341,15 @@ static cdlt_status l_writer_open(os_writer *w, const char *path, cdlt_error *err
         return err_nomem(err);
     l->fd = -1;
     buf abs = BUF_INIT, tmp = BUF_INIT;
-    abs_path(w->s, path, &abs);
+    cdlt_status rc = CDLT_OK;
+    if (abs_path(w->s, path, &abs) != CDLT_OK) {
+        rc = err_nomem(err);
+        goto out;
+    }
     const char *slash = strrchr(buf_cstr(&abs), '/');
     buf_append(&tmp, buf_cstr(&abs), (size_t)(slash - buf_cstr(&abs)) + 1);
     buf_printf(&tmp, TMP_MARK "%ld.%u.%s", (long)getpid(),
                __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), slash + 1);
-    cdlt_status rc = CDLT_OK;
     if (abs.status != CDLT_OK || tmp.status != CDLT_OK) {
         rc = err_nomem(err);
         goto out;

@@ -20,8 +20,8 @@ cdlt_status os_open(const char *bucket_url, const os_options *opt, os_store **ou
     }
     if (!bucket_url || !*bucket_url) {
         err_set(err, CDLT_CONFIG, "bucket_url is empty");
-        return err_hint(err, "set bucket_url to a folder path, file:///folder or "
-                             "s3://bucket/prefix");
+        err_hint(err, "set bucket_url to a folder path, file:///folder or s3://bucket/prefix");
+        return CDLT_CONFIG;
     }
     const os_ops *ops;
     const char *rest;
@@ -39,8 +39,9 @@ cdlt_status os_open(const char *bucket_url, const os_options *opt, os_store **ou
         memcpy(scheme, bucket_url, n);
         scheme[n] = 0;
         err_set(err, CDLT_UNSUPPORTED, "bucket_url scheme '%s' is not supported", scheme);
-        return err_hint(err, "use a local folder, file:///folder or s3://bucket/prefix "
-                             "(S3-compatible storage: set credentials.endpoint_url)");
+        err_hint(err, "use a local folder, file:///folder or s3://bucket/prefix "
+                      "(S3-compatible storage: set credentials.endpoint_url)");
+        return CDLT_UNSUPPORTED;
     } else {
         ops = &os_local_ops;
         rest = bucket_url;
@@ -123,7 +124,8 @@ static cdlt_status check_path(const os_store *s, const char *path, bool dir_ok, 
     if (!why)
         return CDLT_OK;
     err_set(err, CDLT_INVALID_ARG, "object path '%s' under %s %s", path ? path : "", s->url, why);
-    return err_hint(err, "give a '/'-separated path relative to the bucket URL");
+    err_hint(err, "give a '/'-separated path relative to the bucket URL");
+    return CDLT_INVALID_ARG; /* not err_hint's value: err may be NULL */
 }
 
 /* A folder argument without its trailing '/' (copied into out). */

@@ -218,6 +218,61 @@ static void test_put_file_and_relative_root(void **st)
     free(dir);
 }
 
+/* Every allocation of open + write + commit + list + read + delete may fail: each failure is
+ * an error status, never a crash or a leak (the sweep checks live allocations). */
+static const char *g_sweep_dir;
+
+static cdlt_status count_cb(void *ud, const os_object *o, cdlt_error *err)
+{
+    (void)o;
+    (void)err;
+    (*(int *)ud)++;
+    return CDLT_OK;
+}
+
+static cdlt_status sweep_once(void *ud)
+{
+    (void)ud;
+    os_store *s;
+    cdlt_status rc = os_open(g_sweep_dir, NULL, &s, NULL); /* NULL err is allowed */
+    if (rc != CDLT_OK)
+        return rc;
+    os_writer *w;
+    rc = os_writer_open(s, "x/y.bin", &w, NULL);
+    if (rc == CDLT_OK) {
+        rc = os_write(w, "abc", 3, NULL);
+        if (rc == CDLT_OK)
+            rc = os_writer_commit(w, NULL);
+        else
+            os_writer_abort(w);
+    }
+    int n = 0;
+    if (rc == CDLT_OK)
+        rc = os_list(s, "", true, count_cb, &n, NULL);
+    buf b = BUF_INIT;
+    if (rc == CDLT_OK)
+        rc = os_get(s, "x/y.bin", &b, 100, NULL);
+    buf_free(&b);
+    if (rc == CDLT_OK)
+        rc = os_delete_tree(s, "x", NULL, NULL);
+    os_close(s);
+    return rc;
+}
+
+static void test_alloc_failures(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp("objsweep");
+    g_sweep_dir = dir;
+    assert_true(tu_alloc_failure_sweep(sweep_once, NULL, 400) > 10);
+    /* a bad path with a NULL error still returns the right code */
+    os_store *s = open_store(dir);
+    assert_int_equal(os_put(s, "../x", "y", 1, NULL), CDLT_INVALID_ARG);
+    os_close(s);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 static void test_mask_url(void **st)
 {
     (void)st;
@@ -238,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_missing_and_bad_paths),
         cmocka_unit_test(test_put_file_and_relative_root),
         cmocka_unit_test(test_mask_url),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
