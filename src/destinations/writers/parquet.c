@@ -389,9 +389,9 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     if (!w->opt.zstd_level)
         w->opt.zstd_level = 1;
     if (!w->opt.row_group_bytes)
-        w->opt.row_group_bytes = 16u << 20;
+        w->opt.row_group_bytes = 4u << 20;
     if (!w->opt.page_bytes)
-        w->opt.page_bytes = 1u << 20;
+        w->opt.page_bytes = 256u << 10;
     w->path = mem_strdup(path);
     w->table = mem_strdup(t->name);
     w->ntcols = t->ncolumns;

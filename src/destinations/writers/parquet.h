@@ -27,8 +27,8 @@ typedef struct pq_options {
     pq_codec codec;            /* page compression */
     int zstd_level;            /* 0 = 1 (fast) */
     uint64_t row_group_bytes;  /* encoded bytes buffered before a row group is written
-                                  (0 = 16 MiB): the writer's memory bound */
-    uint32_t page_bytes;       /* encoded bytes of one data page (0 = 1 MiB, pyarrow's) */
+                                  (0 = 4 MiB): the writer's memory bound */
+    uint32_t page_bytes;       /* encoded bytes of one data page (0 = 256 KiB) */
 } pq_options;
 
 /* dlt's defaults for a destination whose wei precision is (wp, 0). */
