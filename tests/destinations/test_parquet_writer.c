@@ -2,7 +2,7 @@
  * every dlt type with NULLs (types as dlt's arrow mapping gives them: tz-aware vs naive
  * timestamps, decimal (38,9) by default and hinted, wei, narrow ints, json as strings), unicode,
  * many row groups and pages with mixed NULL patterns under both codecs, a refused row that
- * leaves the file intact, NOT NULL columns, and an empty file. */
+ * leaves the file intact, NOT NULL columns, an empty file, and an allocation-failure sweep. */
 #include "dest_testlib.h"
 
 #include "destinations/writers/parquet.h"
@@ -362,6 +362,50 @@ static void test_wide_and_empty(void **state)
     expect(f, sql, "0\n");
 }
 
+/* ---- allocation-failure sweep: open, pages, row groups, footer; never crash or leak ---- */
+typedef struct sweep_ud {
+    fixture *f;
+    char path[1024];
+} sweep_ud;
+
+static cdlt_status writer_once(void *ud)
+{
+    sweep_ud *u = ud;
+    pq_options o = pq_options_default(38);
+    o.row_group_bytes = 3000;
+    o.page_bytes = 700;
+    pq_writer *w = NULL;
+    cdlt_error err = {0};
+    cdlt_status st = pq_writer_open(u->f->t, u->path, &o, &w, &err);
+    if (st != CDLT_OK)
+        return st;
+    tval v[19];
+    for (int64_t id = 1; id <= 60 && st == CDLT_OK; id++) {
+        row_all(u->f, v, id);
+        if (id % 4 == 0)
+            v[1] = tv_null();
+        st = pq_writer_row(w, v, 18);
+    }
+    if (st != CDLT_OK) {
+        pq_writer_abort(w);
+        return st;
+    }
+    return pq_writer_close(w, NULL, &err);
+}
+
+static void test_alloc_failures(void **state)
+{
+    fixture *f = *state;
+    sweep_ud u = {.f = f};
+    snprintf(u.path, sizeof u.path, "%s/sweep.parquet", f->dir);
+    int points = tu_alloc_failure_sweep(writer_once, &u, 400);
+    assert_true(points > 10);
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT count(*), count(s), sum(id) FROM read_parquet('%s')",
+             u.path);
+    expect(f, sql, "60|45|1830\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_zstd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wide_and_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
