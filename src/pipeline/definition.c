@@ -499,15 +499,17 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
     }
     const jv *sq = jv_get(t, "source");
     const char *sqt = sq && sq->type == JV_OBJECT ? str_of(jv_get(sq, "type")) : NULL;
-    if (sq && (!sqt || (strcmp(sqt, "sql_database") != 0 && strcmp(sqt, "sql_table") != 0))) {
-        rc = bad(d, err, "'source' must be a table with type = \"sql_database\" or "
-                         "\"sql_table\" (docs/sql_database.md)%s%s", "", "");
+    if (sq && (!sqt || (strcmp(sqt, "sql_database") != 0 && strcmp(sqt, "sql_table") != 0 &&
+                        strcmp(sqt, "filesystem") != 0))) {
+        rc = bad(d, err, "'source' must be a table with type = \"sql_database\", "
+                         "\"sql_table\" (docs/sql_database.md) or \"filesystem\" "
+                         "(docs/filesystem_source.md)%s%s", "", "");
         cdlt_definition_free(d);
         return rc;
     }
     if (!rest && !sq && (!res || res->type != JV_ARRAY || res->len == 0)) {
         rc = bad(d, err, "missing 'resources' (a list of {name, path, ...}), 'rest_api' (dlt's "
-                         "rest_api_source dict) or 'source' (sql_database)%s%s", "", "");
+                         "rest_api_source dict) or 'source' (sql_database, filesystem)%s%s", "", "");
         cdlt_definition_free(d);
         return rc;
     }
@@ -784,6 +786,7 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
      * pipeline's */
     const char *dflt = jv_get(&d->tree, "rest_api")                      ? "rest_api"
                        : sqt && strcmp(sqt, "sql_database") == 0 ? "sql_database"
+                       : sqt && strcmp(sqt, "filesystem") == 0   ? "filesystem"
                                                                  : d->name;
     if (cdlt_source_open(sname ? sname : dflt, &s) != CDLT_OK)
         return err_nomem(err);
@@ -821,7 +824,9 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
         }
     }
     if (sq) {
-        cdlt_status rc = pipe_sql_add(s, sq, "source", d->path, d->name, err);
+        cdlt_status rc = sqt && strcmp(sqt, "filesystem") == 0
+                             ? pipe_fs_add(s, sq, "source", d->path, d->name, err)
+                             : pipe_sql_add(s, sq, "source", d->path, d->name, err);
         if (rc != CDLT_OK) {
             cdlt_source_free(s);
             return rc;

@@ -481,6 +481,10 @@ cdlt_status pipe_rest_add(cdlt_source *s, const jv *cfg, const char *where,
  * errors ("source"). */
 cdlt_status pipe_sql_add(cdlt_source *s, const jv *cfg, const char *where, const char *defpath,
                          const char *pipeline_name, cdlt_error *err);
+/* fssrc.c: add the pipes of a definition's `source = {type = "filesystem", ...}` to s
+ * (dlt's filesystem resource, alone or piped into read_csv / read_jsonl / read_parquet). */
+cdlt_status pipe_fs_add(cdlt_source *s, const jv *cfg, const char *where, const char *defpath,
+                        const char *pipeline_name, cdlt_error *err);
 arena *pipe_emitter_arena(cdlt_emitter *em);
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
 

@@ -16,7 +16,9 @@
 #define RAW_CHUNK (256u << 10) /* compressed bytes read per read(2) */
 
 struct src_input {
-    int fd;             /* the file */
+    int fd;             /* the file, or -1 when bytes come from rd */
+    src_read_fn rd;     /* src_input_open_fn: the caller's byte source (object storage) */
+    void *rd_ud;        /* its argument */
     src_codec codec;    /* how its bytes are encoded */
     char *shown;        /* name for errors (a verbatim copy names the user's file) */
     char *raw;          /* compressed bytes read but not yet decompressed */
@@ -71,6 +73,22 @@ static ssize_t read_full(int fd, void *b, size_t n)
         got += (size_t)r;
     }
     return (ssize_t)got;
+}
+
+/* Up to n bytes from the caller's source, fewer only at its end. */
+static cdlt_status fn_read_full(src_input *in, char *b, size_t n, size_t *got, cdlt_error *err)
+{
+    *got = 0;
+    while (*got < n) {
+        size_t k = 0;
+        cdlt_status st = in->rd(in->rd_ud, b + *got, n - *got, &k, err);
+        if (st != CDLT_OK)
+            return st;
+        if (k == 0)
+            break;
+        *got += k;
+    }
+    return CDLT_OK;
 }
 
 src_codec src_detect_codec(const char *path)
@@ -160,6 +178,66 @@ cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
     return CDLT_OK;
 }
 
+/* The codec set-up shared by both openers (raw allocated). */
+static cdlt_status codec_init(src_input *in, cdlt_error *err)
+{
+    if (in->codec == SRC_GZIP) {
+        in->z.zalloc = z_alloc;
+        in->z.zfree = z_free;
+        if (inflateInit2(&in->z, 15 + 16) != Z_OK)
+            return err_nomem(err);
+        in->z_init = true;
+    } else if (in->codec == SRC_ZSTD) {
+        if (!(in->zs = ZSTD_createDStream()) || ZSTD_isError(ZSTD_initDStream(in->zs)))
+            return err_nomem(err);
+    }
+    return CDLT_OK;
+}
+
+cdlt_status src_input_open_fn(src_read_fn rd, void *ud, const char *shown, src_input **out,
+                              cdlt_error *err)
+{
+    *out = NULL;
+    src_input *in = mem_calloc(1, sizeof *in);
+    if (!in)
+        return err_nomem(err);
+    in->fd = -1;
+    in->rd = rd;
+    in->rd_ud = ud;
+    in->shown = mem_strdup(shown ? shown : "<input>");
+    in->raw = mem_alloc(RAW_CHUNK);
+    if (!in->shown || !in->raw) {
+        src_input_close(in);
+        return err_nomem(err);
+    }
+    /* the magic bytes stay in raw: the codec (or the plain reader) starts with them */
+    size_t got = 0;
+    cdlt_status st = fn_read_full(in, in->raw, 4, &got, err);
+    if (st != CDLT_OK) {
+        src_input_close(in);
+        return st;
+    }
+    in->raw_len = got;
+    in->raw_total = got;
+    in->raw_eof = got < 4;
+    in->codec = codec_of_magic((const unsigned char *)in->raw, got);
+    const char *name = in->shown;
+    if (in->codec == SRC_PLAIN && got > 0 && (ends_with(name, ".gz") || ends_with(name, ".zst"))) {
+        err_set(err, CDLT_PARSE, "'%s' is named as %s data but does not start with its magic bytes",
+                name, ends_with(name, ".gz") ? "gzip" : "zstd");
+        err_at_file(err, name, 1, 1, 0);
+        src_input_close(in);
+        return err_hint(err, "rename the file if it is plain text, or check that it was not "
+                             "damaged in transfer");
+    }
+    if ((st = codec_init(in, err)) != CDLT_OK) {
+        src_input_close(in);
+        return st;
+    }
+    *out = in;
+    return CDLT_OK;
+}
+
 src_codec src_input_codec(const src_input *in) { return in->codec; }
 uint64_t src_input_raw_bytes(const src_input *in) { return in->raw_total; }
 
@@ -176,9 +254,18 @@ static cdlt_status raw_fill(src_input *in, cdlt_error *err)
 {
     if (in->raw_pos < in->raw_len || in->raw_eof)
         return CDLT_OK;
-    ssize_t r = read_full(in->fd, in->raw, RAW_CHUNK);
-    if (r < 0)
-        return err_set(err, CDLT_IO, "cannot read '%s': %s", in->shown, strerror(errno));
+    ssize_t r;
+    if (in->fd >= 0) {
+        r = read_full(in->fd, in->raw, RAW_CHUNK);
+        if (r < 0)
+            return err_set(err, CDLT_IO, "cannot read '%s': %s", in->shown, strerror(errno));
+    } else {
+        size_t got = 0;
+        cdlt_status st = fn_read_full(in, in->raw, RAW_CHUNK, &got, err);
+        if (st != CDLT_OK)
+            return st;
+        r = (ssize_t)got;
+    }
     in->raw_pos = 0;
     in->raw_len = (size_t)r;
     in->raw_total += (uint64_t)r;
@@ -273,6 +360,21 @@ cdlt_status src_input_read(src_input *in, char *b, size_t n, size_t *got, cdlt_e
     *got = 0;
     if (n == 0 || in->done)
         return CDLT_OK;
+    if (in->codec == SRC_PLAIN && in->fd < 0) {
+        if (in->raw_pos < in->raw_len) { /* the magic bytes looked at by open */
+            size_t k = in->raw_len - in->raw_pos < n ? in->raw_len - in->raw_pos : n;
+            memcpy(b, in->raw + in->raw_pos, k);
+            in->raw_pos += k;
+            *got = k;
+            return CDLT_OK;
+        }
+        cdlt_status st = in->rd(in->rd_ud, b, n, got, err);
+        if (st == CDLT_OK) {
+            in->raw_total += *got;
+            in->done = *got == 0;
+        }
+        return st;
+    }
     if (in->codec == SRC_PLAIN) {
         for (;;) {
             ssize_t r = read(in->fd, b, n);

@@ -16,6 +16,11 @@ cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
  * compressed stream is a CDLT_PARSE error naming the file. */
 cdlt_status src_input_read(src_input *in, char *b, size_t n, size_t *got, cdlt_error *err);
 src_codec src_input_codec(const src_input *in);
+/* The same over a byte source instead of a path (object storage): rd is called until it gives
+ * 0 bytes; `shown` names the input in errors (and its .gz/.zst ending is checked). */
+typedef cdlt_status (*src_read_fn)(void *ud, char *b, size_t n, size_t *got, cdlt_error *err);
+cdlt_status src_input_open_fn(src_read_fn rd, void *ud, const char *shown, src_input **out,
+                              cdlt_error *err);
 uint64_t src_input_raw_bytes(const src_input *in); /* file bytes read so far */
 void src_input_close(src_input *in);
 /* The codec a file's first bytes announce (SRC_PLAIN when unreadable). */
