@@ -106,6 +106,16 @@ static bool utf8_ok(const unsigned char *p, size_t n)
 {
     const unsigned char *e = p + n;
     while (p < e) {
+        /* ASCII runs 8 bytes at a time: most text is ASCII */
+        while (e - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            p += 8;
+        }
+        if (p >= e)
+            break;
         if (*p < 0x80) {
             p++;
             continue;

@@ -307,83 +307,24 @@ static cdlt_status row_item(const sql_tres *tr, const tval *row, arena *a, buf *
     return CDLT_OK;
 }
 
-static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me);
+static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me, bool alone);
 
 static cdlt_status sql_fn(cdlt_emitter *em, void *ud)
 {
     sql_tres *tr = ud;
     sql_glue *g = tr->g;
     if (g->parallel && g->ntabs > 1)
-        return sql_parallel(em, tr);
-    cdlt_error *err = pipe_emitter_error(em);
-    sql_conn *conn = NULL;
-    sql_cursor *cur = NULL;
-    buf q = BUF_INIT, tmp = BUF_INIT;
-    arena vals; /* backend values of one row */
-    arena_init(&vals, 64 * 1024, 0);
-    tval *row = mem_calloc(tr->t.ncols ? tr->t.ncols : 1, sizeof *row);
-    cdlt_status rc = row ? CDLT_OK : err_nomem(err);
-    if (rc == CDLT_OK)
-        rc = g->be->open(&g->url, &conn, err);
-    if (rc == CDLT_OK)
-        rc = build_select(tr, em, 0, &q, err);
-    if (rc == CDLT_OK)
-        rc = g->be->query(conn, buf_cstr(&q), tr->what, tr->t.cols, tr->t.ncols, g->chunk_size,
-                          &cur, err);
-    size_t cap = g->chunk_size;
-    arena *a = pipe_emitter_arena(em);
-    jv *items = NULL;
-    size_t n = 0, bytes = 0;
-    bool eof = false;
-    while (rc == CDLT_OK && !eof) {
-        if (!items && !(items = arena_alloc(a, cap * sizeof *items))) {
-            rc = err_nomem(err);
-            break;
-        }
-        arena_reset(&vals);
-        rc = g->be->next(cur, &vals, row, &eof, err);
-        if (rc != CDLT_OK || eof)
-            break;
-        rc = row_item(tr, row, a, &tmp, &items[n], &bytes);
-        if (rc != CDLT_OK) {
-            rc = rc == CDLT_NOMEM ? err_nomem(err) : rc;
-            break;
-        }
-        n++;
-        if (n == cap || bytes >= PAGE_BYTES) {
-            jv page = {.type = JV_ARRAY, .len = (uint32_t)n, .u.items = items};
-            rc = pipe_emit_jv(em, &page, NULL, 0); /* resets the arena */
-            items = NULL;
-            n = bytes = 0;
-            if (rc == CDLT_INTERRUPTED || cdlt_emitter_stopped(em)) {
-                rc = CDLT_OK;
-                break;
-            }
-        }
-    }
-    if (rc == CDLT_OK && n) {
-        jv page = {.type = JV_ARRAY, .len = (uint32_t)n, .u.items = items};
-        rc = pipe_emit_jv(em, &page, NULL, 0);
-        if (rc == CDLT_INTERRUPTED)
-            rc = CDLT_OK;
-    }
-    if (cur)
-        g->be->cursor_close(cur);
-    if (conn)
-        g->be->close(conn);
-    if (rc != CDLT_OK && err && !err->resource[0])
-        err_set_resource(err, cdlt_emitter_resource_name(em));
-    mem_free(row);
-    arena_free(&vals);
-    buf_free(&q);
-    buf_free(&tmp);
-    return rc;
+        return sql_parallel(em, tr, false);
+    /* one table: its rows are read and turned into items on a second thread (the backend
+     * mostly waits on the server) while this one writes the previous page */
+    return sql_parallel(em, tr, true);
 }
 
-/* ---- parallel reads: the first table resource extract runs reads every selected table of
- * the source on worker threads (each with its own connection) and emits their pages to the
- * tables' own emitters from this thread, as they come; the later callbacks find their work
- * done. A worker fills one page while the previous one is being emitted. ---- */
+/* ---- reads on worker threads: with parallelize, the first table resource extract runs reads
+ * every selected table of the source on worker threads (each with its own connection) and
+ * emits their pages to the tables' own emitters from this thread, as they come; the later
+ * callbacks find their work done. Otherwise (`alone`) each table is read the same way on one
+ * worker. A worker fills one page while the previous one is being emitted. ---- */
 
 typedef struct par_job {
     sql_tres *tr;
@@ -494,19 +435,22 @@ static void *par_worker(void *arg)
     }
 }
 
-static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me)
+static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me, bool alone)
 {
     sql_glue *g = me->g;
     cdlt_error *err = pipe_emitter_error(em);
     uint64_t id = pipe_emitter_run_id(em);
-    if (g->run_id == id)
+    if (!alone && g->run_id == id)
         return CDLT_OK; /* read with its siblings earlier in this extract */
-    g->run_id = id;
+    if (!alone)
+        g->run_id = id;
     par_ctx p = {.jobs = mem_calloc(g->ntabs, sizeof *p.jobs)};
     if (!p.jobs)
         return err_nomem(err);
     cdlt_status rc = CDLT_OK;
     for (size_t i = 0; rc == CDLT_OK && i < g->ntabs; i++) {
+        if (alone && g->tabs[i] != me)
+            continue;
         cdlt_emitter *e = g->tabs[i] == me ? em : pipe_emitter_sibling(em, g->res[i]);
         if (!e)
             continue; /* not selected */
@@ -602,6 +546,8 @@ static cdlt_status sql_parallel(cdlt_emitter *em, sql_tres *me)
     pthread_cond_destroy(&p.cv);
     pthread_mutex_destroy(&p.mu);
     mem_free(p.jobs);
+    if (alone && rc != CDLT_OK && err && !err->resource[0])
+        err_set_resource(err, cdlt_emitter_resource_name(em));
     return rc;
 }
 
