@@ -382,6 +382,42 @@ static void test_parallel(void **st)
     sqlt_free(&t);
 }
 
+/* Without parallelize each table is still read on one worker thread, page by page, while the
+ * extract thread writes: a limit ends its table after that many pages, pages past a full one
+ * arrive in order, and a failing table's SQL error names the table. */
+static void test_reader_thread(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-reader");
+    lite_exec(t.src, "CREATE TABLE a(id INTEGER PRIMARY KEY, v TEXT);"
+                     "CREATE TABLE b(id INTEGER PRIMARY KEY, v TEXT);"
+                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                     "WHERE x < 2500) INSERT INTO a SELECT x, 'r' || x FROM c;"
+                     "INSERT INTO b SELECT * FROM a;");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "chunk_size = 7\n[source.tables.b]\nlimit = 3\n", t.src);
+    sqlt_def(&t, "rt", src);
+    sqlt_run_ok(&t);
+    assert_int_equal(pt_count(t.db, "d", "a"), 2500);
+    assert_int_equal(pt_count(t.db, "d", "b"), 21);
+    expect_text(t.db, "SELECT sum(id)::text || ',' || max(v) FROM d.b", "231,r9");
+    expect_text(t.db, "SELECT sum(id)::text || ',' || count(DISTINCT v) FROM d.a",
+                "3126250,2500");
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "[source.tables.b]\nwhere = \"no_such_column > 1\"\n", t.src);
+    sqlt_def(&t, "rt2", src);
+    cli_res r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "no_such_column"));
+    assert_non_null(strstr(r.err, "the query of b failed"));
+    res_free(&r);
+    sqlt_free(&t);
+}
+
 /* The bundled sample parses (its credentials come from the environment at run time). */
 static void test_sample_parses(void **st)
 {
@@ -513,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_incremental_merge),
         cmocka_unit_test(test_sample_parses),
         cmocka_unit_test(test_parallel),
+        cmocka_unit_test(test_reader_thread),
         cmocka_unit_test(test_credentials_secrets_toml),
         cmocka_unit_test(test_binary_items),
     };
