@@ -16,17 +16,7 @@ static void qtable(const sqlgen_dialect *dl, buf *b, const char *ds, const char 
 /* The complete columns of t, comma separated, each with `prefix` (e.g. "s.") when given. */
 static void col_list(const sqlgen_dialect *dl, buf *b, const schema_table *t, const char *prefix)
 {
-    bool first = true;
-    for (uint32_t i = 0; i < t->ncolumns; i++) {
-        if (!column_is_complete(&t->columns[i]))
-            continue;
-        if (!first)
-            buf_puts(b, ", ");
-        first = false;
-        if (prefix)
-            buf_puts(b, prefix);
-        sqlgen_ident(dl, b, t->columns[i].name);
-    }
+    (void)sqlgen_column_list(dl, t, prefix, b);
 }
 
 static const schema_column *find_hint(const schema_table *t, uint32_t hint)

@@ -60,6 +60,36 @@ cdlt_status sqlgen_create_dataset(const sqlgen_dialect *dl, const char *dataset,
 cdlt_status sqlgen_check_idents(const sqlgen_dialect *dl, const schema_table *t,
                                 cdlt_error *err);
 
+/* ---- table maintenance and staging (staging.c); texts appended to out ---- */
+/* The complete columns of t quoted, ", " separated, each after `prefix` when given; false
+ * when t has none (nothing was ever created for it). */
+bool sqlgen_column_list(const sqlgen_dialect *dl, const schema_table *t, const char *prefix,
+                        buf *out);
+/* Empty a table: TRUNCATE TABLE, or DELETE FROM ... WHERE 1=1 without dl->has_truncate. */
+cdlt_status sqlgen_truncate(const sqlgen_dialect *dl, const char *dataset, const char *table,
+                            buf *out);
+/* DROP TABLE IF EXISTS (CASCADE where dl->drop_cascade). */
+cdlt_status sqlgen_drop_table(const sqlgen_dialect *dl, const char *dataset, const char *table,
+                              buf *out);
+/* insert-from-staging: INSERT INTO final(cols) SELECT cols FROM staging (complete columns);
+ * *out_any = false (and nothing appended) when t has no complete column. */
+cdlt_status sqlgen_copy_from_staging(const sqlgen_dialect *dl, const sqlgen_target *tg,
+                                     const schema_table *t, buf *out, bool *out_any);
+/* staging-optimized (postgres): drop the final table, move the staging table into the final
+ * dataset, leave an empty copy (LIKE ... INCLUDING ALL) in staging; three statements. */
+cdlt_status sqlgen_swap_from_staging(const sqlgen_dialect *dl, const sqlgen_target *tg,
+                                     const char *table, strv *out);
+/* The removal of load_id's rows from tables[i], whose parent chain is given by parents
+ * (NULL/"" = root; each parent listed in tables): the root by _dlt_load_id, a nested table
+ * through its parents' _dlt_id. Run the deepest tables first (sqlgen_chain_depth). load_id
+ * must be a load id (digits and dots): CDLT_INVALID_ARG otherwise. */
+bool sqlgen_is_load_id(const char *load_id);
+int sqlgen_chain_depth(const char *const *tables, const char *const *parents, size_t n,
+                       size_t i); /* 0 = root, -1 = a parent is not listed */
+cdlt_status sqlgen_delete_load(const sqlgen_dialect *dl, const char *dataset,
+                               const char *load_id, const char *const *tables,
+                               const char *const *parents, size_t n, size_t i, buf *out);
+
 /* Check root's merge hints before anything loads (core.md §5.6); err names the resource,
  * table and column. */
 cdlt_status sqlgen_merge_validate(const schema *s, const schema_table *root, cdlt_error *err);

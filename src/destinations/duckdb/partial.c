@@ -1,56 +1,22 @@
 /* partial.c: the DuckDB side of packages loaded in several transactions (docs/pipeline.md
  * "Transactions per package"): undo the committed part of a package that was interrupted,
- * and hand the memory of committed data back between transactions. */
+ * and hand the memory of committed data back between transactions. The DELETE text comes
+ * from src/sqlgen. */
 #include "duck.h"
+#include "sqlgen/sqlgen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Depth of tables[i] in the listed parent chain (0 = root); -1 when a parent is unlisted. */
-static int chain_depth(const char *const *tables, const char *const *parents, size_t n,
-                       size_t i)
-{
-    int depth = 0;
-    while (parents[i] && *parents[i]) {
-        size_t k = 0;
-        while (k < n && strcmp(tables[k], parents[i]) != 0)
-            k++;
-        if (k == n || ++depth > (int)n)
-            return -1;
-        i = k;
-    }
-    return depth;
-}
-
-/* "... WHERE <key> IN (SELECT _dlt_id FROM parent WHERE ...)" up to the root's load id. */
-static void chain_where(const destination *d, const char *const *tables,
-                        const char *const *parents, size_t n, size_t i, const char *load_id,
-                        buf *sql)
-{
-    if (!parents[i] || !*parents[i]) {
-        buf_printf(sql, "\"_dlt_load_id\" = '%s'", load_id);
-        return;
-    }
-    size_t k = 0;
-    while (k < n && strcmp(tables[k], parents[i]) != 0)
-        k++;
-    buf_puts(sql, "\"_dlt_parent_id\" IN (SELECT \"_dlt_id\" FROM ");
-    duck_qualified(d, sql, tables[k]);
-    buf_puts(sql, " WHERE ");
-    chain_where(d, tables, parents, n, k, load_id, sql);
-    buf_putc(sql, ')');
-}
-
 cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
                              const char *const *parents, size_t n, cdlt_error *err)
 {
-    /* load ids are ours (digits and a dot); anything else must not reach the SQL text */
-    if (!*load_id || strspn(load_id, "0123456789.") != strlen(load_id))
+    if (!sqlgen_is_load_id(load_id))
         return err_set(err, CDLT_INVALID_ARG, "duckdb: '%s' is not a load id", load_id);
     int maxd = 0;
     for (size_t i = 0; i < n; i++) {
-        int dep = chain_depth(tables, parents, n, i);
+        int dep = sqlgen_chain_depth(tables, parents, n, i);
         if (dep > maxd)
             maxd = dep;
     }
@@ -59,7 +25,7 @@ cdlt_status duck_delete_load(destination *d, const char *load_id, const char *co
     /* children first: their rows are found through the parents' rows */
     for (int depth = maxd; st == CDLT_OK && depth >= 0; depth--) {
         for (size_t i = 0; st == CDLT_OK && i < n; i++) {
-            if (chain_depth(tables, parents, n, i) != depth)
+            if (sqlgen_chain_depth(tables, parents, n, i) != depth)
                 continue;
             /* a table (or a parent of it) the interrupted load never created holds nothing */
             bool all = true;
@@ -78,11 +44,8 @@ cdlt_status duck_delete_load(destination *d, const char *load_id, const char *co
             if (st != CDLT_OK || !all)
                 continue;
             buf_clear(&sql);
-            buf_puts(&sql, "DELETE FROM ");
-            duck_qualified(d, &sql, tables[i]);
-            buf_puts(&sql, " WHERE ");
-            chain_where(d, tables, parents, n, i, load_id, &sql);
-            if (sql.status != CDLT_OK) {
+            if (sqlgen_delete_load(&sqlgen_duckdb, d->dataset, load_id, tables, parents, n, i,
+                                   &sql) != CDLT_OK) {
                 st = err_nomem(err);
                 break;
             }

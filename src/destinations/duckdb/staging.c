@@ -99,20 +99,11 @@ static cdlt_status staging_exists(destination *d, const char *table, bool *out, 
 
 /* Empty one final table and copy its staging table into it (dlt's insert-from-staging SQL;
  * DuckDB has no TRUNCATE in dlt's capabilities, so DELETE ... WHERE 1=1 as truncate does). */
-static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, buf *cols,
-                               cdlt_error *err)
+static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, cdlt_error *err)
 {
-    buf_clear(cols);
     bool any = false;
-    for (uint32_t i = 0; i < t->ncolumns; i++) {
-        const schema_column *c = &t->columns[i];
-        if (c->type == DT_NONE)
-            continue; /* incomplete: not created in either dataset */
-        if (any)
-            buf_puts(cols, ", ");
-        any = true;
-        duck_quote_ident(cols, c->name);
-    }
+    for (uint32_t i = 0; i < t->ncolumns && !any; i++)
+        any = column_is_complete(&t->columns[i]);
     if (!any)
         return CDLT_OK; /* nothing was ever created for this table */
     bool exists_main = false, exists_staging = false;
@@ -122,26 +113,14 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
     if (st != CDLT_OK || !exists_main)
         return st; /* migrate creates every table with data; absent = nothing to replace */
     buf_clear(sql);
-    buf_puts(sql, "DELETE FROM ");
-    duck_qualified(d, sql, t->name);
-    buf_puts(sql, " WHERE 1=1");
-    if (sql->status != CDLT_OK || cols->status != CDLT_OK)
+    if (sqlgen_truncate(&sqlgen_duckdb, d->dataset, t->name, sql) != CDLT_OK)
         return err_nomem(err);
     LOG_DEBUG("duckdb: replacing %s.%s from %s.%s", d->dataset, t->name, d->staging, t->name);
     st = duck_exec(d, sql->data, "emptying a table before copying from staging", err);
     if (st == CDLT_OK && exists_staging) {
+        sqlgen_target tg = {d->dataset, d->staging, NULL};
         buf_clear(sql);
-        buf_puts(sql, "INSERT INTO ");
-        duck_qualified(d, sql, t->name);
-        buf_putc(sql, '(');
-        buf_append(sql, cols->data, cols->len);
-        buf_puts(sql, ") SELECT ");
-        buf_append(sql, cols->data, cols->len);
-        buf_puts(sql, " FROM ");
-        buf_puts(sql, d->qstaging);
-        buf_putc(sql, '.');
-        duck_quote_ident(sql, t->name);
-        if (sql->status != CDLT_OK)
+        if (sqlgen_copy_from_staging(&sqlgen_duckdb, &tg, t, sql, &any) != CDLT_OK)
             return err_nomem(err);
         st = duck_exec(d, sql->data, "copying rows from the staging dataset", err);
     }
@@ -157,15 +136,14 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
 cdlt_status duck_replace_from_staging(destination *d, const schema *s,
                                       const char *const *tables, size_t n, cdlt_error *err)
 {
-    buf sql = BUF_INIT, cols = BUF_INIT;
+    buf sql = BUF_INIT;
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         const schema_table *t = NULL;
         if ((st = schema_table_of(s, tables[i], &t, err)) == CDLT_OK)
-            st = replace_one(d, t, &sql, &cols, err);
+            st = replace_one(d, t, &sql, err);
     }
     buf_free(&sql);
-    buf_free(&cols);
     return st;
 }
 

@@ -2,6 +2,7 @@
  * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
  * drop, row counts. Values are always bound as parameters, never spliced into SQL. */
 #include "duck.h"
+#include "sqlgen/sqlgen.h"
 
 /* Maximum text length of a DuckDB VARCHAR as dlt declares it (max_text_data_type_length):
  * larger schema documents are stored base64(zlib). */
@@ -323,8 +324,7 @@ cdlt_status duck_truncate_table(destination *d, const char *table, cdlt_error *e
     if (st != CDLT_OK || !exists)
         return st; /* nothing stored yet: nothing to remove */
     buf sql = BUF_INIT;
-    /* dlt: supports_truncate_command = False for duckdb */
-    if (sql_for(d, &sql, "DELETE FROM %s WHERE 1=1", table) != CDLT_OK) {
+    if (sqlgen_truncate(&sqlgen_duckdb, d->dataset, table, &sql) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -342,7 +342,7 @@ cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         buf_clear(&sql);
-        if (sql_for(d, &sql, "DROP TABLE IF EXISTS %s", tables[i]) != CDLT_OK) {
+        if (sqlgen_drop_table(&sqlgen_duckdb, d->dataset, tables[i], &sql) != CDLT_OK) {
             st = err_nomem(err);
             break;
         }

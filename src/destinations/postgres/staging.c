@@ -99,50 +99,29 @@ static cdlt_status staging_exists(destination *d, const char *table, bool *out, 
 
 /* staging-optimized (dlt's PostgresStagingReplaceJob): the staging table becomes the final
  * table (no row is copied) and an empty copy of it stays in staging for the next load. */
-static cdlt_status swap_one(destination *d, const schema_table *t, buf *sql, cdlt_error *err)
+static cdlt_status swap_one(destination *d, const schema_table *t, cdlt_error *err)
 {
-    buf fin = BUF_INIT, stg = BUF_INIT;
-    pg_qualified(d, &fin, t->name);
-    buf_printf(&stg, "%s.", d->qstaging);
-    pg_quote_ident(&stg, t->name);
-    buf_clear(sql);
-    buf_printf(sql, "DROP TABLE IF EXISTS %s CASCADE", buf_cstr(&fin));
-    cdlt_status st = sql->status != CDLT_OK || fin.status != CDLT_OK || stg.status != CDLT_OK
+    static const char *const what[3] = {"dropping the table to replace",
+                                        "moving the staging table",
+                                        "recreating the staging table"};
+    sqlgen_target tg = {d->dataset, d->staging, NULL};
+    strv stmts = {0};
+    cdlt_status st = sqlgen_swap_from_staging(&sqlgen_postgres, &tg, t->name, &stmts) != CDLT_OK
                          ? err_nomem(err)
-                         : pg_exec(d, sql->data, "dropping the table to replace", err);
-    if (st == CDLT_OK) {
-        buf_clear(sql);
-        buf_printf(sql, "ALTER TABLE %s SET SCHEMA %s", buf_cstr(&stg), d->qdataset);
-        st = sql->status != CDLT_OK ? err_nomem(err)
-                                    : pg_exec(d, sql->data, "moving the staging table", err);
-    }
-    if (st == CDLT_OK) {
-        buf_clear(sql);
-        buf_printf(sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)", buf_cstr(&stg), buf_cstr(&fin));
-        st = sql->status != CDLT_OK ? err_nomem(err)
-                                    : pg_exec(d, sql->data, "recreating the staging table", err);
-    }
-    buf_free(&fin);
-    buf_free(&stg);
+                         : CDLT_OK;
+    for (size_t k = 0; k < stmts.n && k < 3 && st == CDLT_OK; k++)
+        st = pg_exec(d, stmts.v[k], what[k], err);
+    strv_free(&stmts);
     return st;
 }
 
-static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, buf *cols,
-                               cdlt_error *err)
+static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, cdlt_error *err)
 {
-    buf_clear(cols);
     bool any = false;
-    for (uint32_t i = 0; i < t->ncolumns; i++) {
-        const schema_column *c = &t->columns[i];
-        if (c->type == DT_NONE)
-            continue;
-        if (any)
-            buf_puts(cols, ", ");
-        any = true;
-        pg_quote_ident(cols, c->name);
-    }
+    for (uint32_t i = 0; i < t->ncolumns && !any; i++)
+        any = column_is_complete(&t->columns[i]);
     if (!any)
-        return CDLT_OK;
+        return CDLT_OK; /* nothing was ever created for this table */
     bool exists_main = false, exists_staging = false;
     cdlt_status st = pg_table_exists(d, t->name, &exists_main, err);
     if (st == CDLT_OK)
@@ -151,25 +130,16 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
         return st;
     if (d->staging_optimized && exists_staging) {
         LOG_DEBUG("postgres: replacing %s.%s by %s.%s", d->dataset, t->name, d->staging, t->name);
-        st = swap_one(d, t, sql, err);
+        st = swap_one(d, t, err);
     } else {
         buf_clear(sql);
-        buf_puts(sql, "TRUNCATE TABLE ");
-        pg_qualified(d, sql, t->name);
-        if (sql->status != CDLT_OK || cols->status != CDLT_OK)
+        if (sqlgen_truncate(&sqlgen_postgres, d->dataset, t->name, sql) != CDLT_OK)
             return err_nomem(err);
         st = pg_exec(d, sql->data, "emptying a table before copying from staging", err);
         if (st == CDLT_OK && exists_staging) {
+            sqlgen_target tg = {d->dataset, d->staging, NULL};
             buf_clear(sql);
-            buf_puts(sql, "INSERT INTO ");
-            pg_qualified(d, sql, t->name);
-            buf_putc(sql, '(');
-            buf_append(sql, cols->data, cols->len);
-            buf_puts(sql, ") SELECT ");
-            buf_append(sql, cols->data, cols->len);
-            buf_printf(sql, " FROM %s.", d->qstaging);
-            pg_quote_ident(sql, t->name);
-            if (sql->status != CDLT_OK)
+            if (sqlgen_copy_from_staging(&sqlgen_postgres, &tg, t, sql, &any) != CDLT_OK)
                 return err_nomem(err);
             st = pg_exec(d, sql->data, "copying rows from the staging dataset", err);
         }
@@ -186,15 +156,14 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
 cdlt_status pg_replace_from_staging(destination *d, const schema *s, const char *const *tables,
                                     size_t n, cdlt_error *err)
 {
-    buf sql = BUF_INIT, cols = BUF_INIT;
+    buf sql = BUF_INIT;
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         const schema_table *t = NULL;
         if ((st = table_of(s, tables[i], &t, err)) == CDLT_OK)
-            st = replace_one(d, t, &sql, &cols, err);
+            st = replace_one(d, t, &sql, err);
     }
     buf_free(&sql);
-    buf_free(&cols);
     return st;
 }
 
@@ -240,48 +209,14 @@ cdlt_status pg_merge_from_staging(destination *d, const schema *s, const char *c
     return st;
 }
 
-/* Depth of tables[i] in the listed parent chain (0 = root); -1 when a parent is unlisted. */
-static int chain_depth(const char *const *tables, const char *const *parents, size_t n, size_t i)
-{
-    int depth = 0;
-    while (parents[i] && *parents[i]) {
-        size_t k = 0;
-        while (k < n && strcmp(tables[k], parents[i]) != 0)
-            k++;
-        if (k == n || ++depth > (int)n)
-            return -1;
-        i = k;
-    }
-    return depth;
-}
-
-static void chain_where(const destination *d, const char *const *tables,
-                        const char *const *parents, size_t n, size_t i, const char *load_id,
-                        buf *sql)
-{
-    if (!parents[i] || !*parents[i]) {
-        buf_printf(sql, "\"_dlt_load_id\" = '%s'", load_id);
-        return;
-    }
-    size_t k = 0;
-    while (k < n && strcmp(tables[k], parents[i]) != 0)
-        k++;
-    buf_puts(sql, "\"_dlt_parent_id\" IN (SELECT \"_dlt_id\" FROM ");
-    pg_qualified(d, sql, tables[k]);
-    buf_puts(sql, " WHERE ");
-    chain_where(d, tables, parents, n, k, load_id, sql);
-    buf_putc(sql, ')');
-}
-
 cdlt_status pg_delete_load(destination *d, const char *load_id, const char *const *tables,
                            const char *const *parents, size_t n, cdlt_error *err)
 {
-    /* load ids are ours (digits and a dot); anything else must not reach the SQL text */
-    if (!*load_id || strspn(load_id, "0123456789.") != strlen(load_id))
+    if (!sqlgen_is_load_id(load_id))
         return err_set(err, CDLT_INVALID_ARG, "postgres: '%s' is not a load id", load_id);
     int maxd = 0;
     for (size_t i = 0; i < n; i++) {
-        int dep = chain_depth(tables, parents, n, i);
+        int dep = sqlgen_chain_depth(tables, parents, n, i);
         if (dep > maxd)
             maxd = dep;
     }
@@ -289,7 +224,7 @@ cdlt_status pg_delete_load(destination *d, const char *load_id, const char *cons
     cdlt_status st = CDLT_OK;
     for (int depth = maxd; st == CDLT_OK && depth >= 0; depth--) {
         for (size_t i = 0; st == CDLT_OK && i < n; i++) {
-            if (chain_depth(tables, parents, n, i) != depth)
+            if (sqlgen_chain_depth(tables, parents, n, i) != depth)
                 continue;
             bool all = true;
             for (size_t k = i; all;) {
@@ -307,11 +242,8 @@ cdlt_status pg_delete_load(destination *d, const char *load_id, const char *cons
             if (st != CDLT_OK || !all)
                 continue;
             buf_clear(&sql);
-            buf_puts(&sql, "DELETE FROM ");
-            pg_qualified(d, &sql, tables[i]);
-            buf_puts(&sql, " WHERE ");
-            chain_where(d, tables, parents, n, i, load_id, &sql);
-            if (sql.status != CDLT_OK) {
+            if (sqlgen_delete_load(&sqlgen_postgres, d->dataset, load_id, tables, parents, n, i,
+                                   &sql) != CDLT_OK) {
                 st = err_nomem(err);
                 break;
             }

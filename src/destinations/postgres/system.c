@@ -2,6 +2,7 @@
  * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
  * drop, row counts. Values are always bound as parameters, never spliced into SQL. */
 #include "pg.h"
+#include "sqlgen/sqlgen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,9 +238,8 @@ cdlt_status pg_truncate_table(destination *d, const char *table, cdlt_error *err
     cdlt_status st = pg_table_exists(d, table, &exists, err);
     if (st != CDLT_OK || !exists)
         return st; /* nothing stored yet: nothing to remove */
-    /* dlt: supports_truncate_command = True for postgres; TRUNCATE is transactional */
     buf sql = BUF_INIT;
-    if (sql_for(d, &sql, "TRUNCATE TABLE %s", table) != CDLT_OK) {
+    if (sqlgen_truncate(&sqlgen_postgres, d->dataset, table, &sql) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -257,8 +257,7 @@ cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         buf_clear(&sql);
-        /* CASCADE as dlt: views or constraints made on the table must not block a refresh */
-        if (sql_for(d, &sql, "DROP TABLE IF EXISTS %s CASCADE", tables[i]) != CDLT_OK) {
+        if (sqlgen_drop_table(&sqlgen_postgres, d->dataset, tables[i], &sql) != CDLT_OK) {
             st = err_nomem(err);
             break;
         }
