@@ -364,7 +364,15 @@ static void test_layouts(void **st)
              "\"2024-03-07T09:05:03.045678Z\"",
              NULL);
     put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
+    cli_res r0 = run_def(&e, NULL);
+    assert_int_equal(r0.code, 0);
+    /* the run's row counts find the files through the {schema_name} prefix */
+    const char *tabs = strstr(r0.out, "Tables in dataset ds:");
+    assert_non_null(tabs);
+    const char *cnt = strstr(tabs, "\n  users  ");
+    assert_non_null(cnt);
+    assert_true(strstr(cnt, " 2 rows") && strstr(cnt, " 2 rows") < strchr(cnt + 1, '\n'));
+    res_free(&r0);
     flist f = files_of(e.bucket);
     assert_int_equal(count_like(&f, "ds/fsp/users/2024-03-07/thu/1/0905/1709802303.", ".jsonl.gz"),
                      1);

@@ -132,7 +132,10 @@ cdlt_status fs_open(const dest_config *cfg, destination **out, cdlt_error *err)
     d->bucket_url = mem_strdup(url);
     d->dataset = mem_strdup(cfg->dataset_name ? cfg->dataset_name : "");
     d->pipeline_name = mem_strdup(cfg->pipeline_name ? cfg->pipeline_name : "");
-    if (!d->layout || !d->bucket_url || !d->dataset || !d->pipeline_name) {
+    /* until migrate names the package's schema (row counts and drops outside a load): the
+     * default schema is named after the pipeline */
+    d->schema_name = mem_strdup(d->pipeline_name ? d->pipeline_name : "");
+    if (!d->layout || !d->bucket_url || !d->dataset || !d->pipeline_name || !d->schema_name) {
         fs_close(d);
         return err_nomem(err);
     }
