@@ -379,7 +379,35 @@ static void test_layouts(void **st)
     /* dlt's own tables keep their folders */
     assert_int_equal(count_like(&f, "ds/_dlt_loads/fsp__", ".jsonl"), 1);
     flist_free(&f);
-    /* replace with the layout finds the old files through the table prefix */
+    env_free(&e);
+    /* extra_placeholders from the definition, and from .dlt/config.toml (a table there) */
+    env_init(&e, "cli-fs-extra", "\"replace\"",
+             ", layout = \"{table_name}/{team}/{load_id}.{file_id}.{ext}\", "
+             "extra_placeholders = { team = \"red\" }",
+             NULL);
+    put(e.dir, "users.jsonl", USERS);
+    run_ok(&e, NULL);
+    f = files_of(e.bucket);
+    assert_int_equal(count_like(&f, "ds/users/red/", ".jsonl.gz"), 1);
+    flist_free(&f);
+    env_free(&e);
+    env_init(&e, "cli-fs-extra2", "\"replace\"",
+             ", layout = \"{table_name}/{team}/{load_id}.{file_id}.{ext}\"", NULL);
+    char dlt_dir[1400];
+    snprintf(dlt_dir, sizeof dlt_dir, "%s/.dlt", e.dir);
+    assert_int_equal(mkdir(dlt_dir, 0700), 0);
+    put(dlt_dir, "config.toml", "[destination.filesystem.extra_placeholders]\nteam = \"blue\"\n");
+    put(e.dir, "users.jsonl", USERS);
+    run_ok(&e, NULL);
+    put(e.dir, "users.jsonl", "{\"id\":7}\n"); /* replace finds the old files under {team} */
+    run_ok(&e, NULL);
+    f = files_of(e.bucket);
+    assert_int_equal(count_like(&f, "ds/users/blue/", ".jsonl.gz"), 1);
+    char q[512];
+    snprintf(q, sizeof q, "SELECT count(*) FROM read_json('%s/ds/users/blue/*.jsonl.gz')",
+             e.bucket);
+    dq_expect(q, "1");
+    flist_free(&f);
     env_free(&e);
     /* errors: unknown placeholder, no {table_name} */
     env_init(&e, "cli-fs-lay-bad", "\"append\"", ", layout = \"{table_name}/{nope}.{ext}\"",

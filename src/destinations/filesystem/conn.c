@@ -4,6 +4,7 @@
  * tables' old files, then writes the state and _dlt_loads files (the completion mark). */
 #include "fs.h"
 
+#include "config/config.h"
 #include "storage/storage.h"
 #include "types/types.h"
 
@@ -144,7 +145,27 @@ cdlt_status fs_open(const dest_config *cfg, destination **out, cdlt_error *err)
         fs_close(d);
         return err_nomem(err);
     }
-    rc = fs_layout_check(d->layout, &d->extra, &d->table_prefix, err);
+    /* dlt's providers: S3 credentials (destination.filesystem.credentials.*: env,
+     * secrets.toml, config.toml) and extra_placeholders */
+    os_options oo;
+    memset(&oo, 0, sizeof oo);
+    cdlt_config *conf = NULL;
+    cdlt_config_opts co = {0};
+    co.pipeline_name = cfg->pipeline_name;
+    rc = cdlt_config_open(&co, &conf, err);
+    /* extra_placeholders is a table: the provider merge of scalar settings skips it, so a
+     * [destination.filesystem.extra_placeholders] table is read here (the definition wins) */
+    if (rc == CDLT_OK && !ex) {
+        jv tree = {0};
+        rc = cfg_subtree(conf, "destination.filesystem.extra_placeholders", &d->mem, &tree, NULL,
+                         err);
+        /* a deep copy: leaves of the tree may point into the config, freed below */
+        if (rc == CDLT_OK && tree.type == JV_OBJECT && tree.len &&
+            jv_copy(&d->mem, &tree, &d->extra) != CDLT_OK)
+            rc = err_nomem(err);
+    }
+    if (rc == CDLT_OK)
+        rc = fs_layout_check(d->layout, &d->extra, &d->table_prefix, err);
     const jv *ms = o ? jv_get(o, "max_state_files") : NULL;
     d->max_state_files = ms && ms->type == JV_INT ? ms->u.i : FS_MAX_STATE_FILES;
     const char *cd = opt_str(o, "current_datetime");
@@ -156,16 +177,6 @@ cdlt_status fs_open(const dest_config *cfg, destination **out, cdlt_error *err)
             rc = err_hint(err, "e.g. current_datetime = \"2024-05-01T00:00:00Z\"; leave it out "
                                "to use each load package's creation time, as dlt does");
         }
-    }
-    /* S3 credentials: the definition's credentials table, then dlt's config keys
-     * (destination.filesystem.credentials.*: env, secrets.toml, config.toml) */
-    os_options oo;
-    memset(&oo, 0, sizeof oo);
-    cdlt_config *conf = NULL;
-    if (rc == CDLT_OK) {
-        cdlt_config_opts co = {0};
-        co.pipeline_name = cfg->pipeline_name;
-        rc = cdlt_config_open(&co, &conf, err);
     }
     if (rc == CDLT_OK)
         rc = os_options_from_config(conf, "destination.filesystem", &oo, err);
