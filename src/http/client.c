@@ -654,6 +654,18 @@ cdlt_status http_run(http_client *c, cdlt_error *err)
     return CDLT_OK;
 }
 
+cdlt_status http_wait(http_client *c, size_t max_pending, cdlt_error *err)
+{
+    while (c->pending > max_pending) {
+        cdlt_status rc = step(c, err);
+        if (rc != CDLT_OK) {
+            abort_all(c);
+            return rc;
+        }
+    }
+    return CDLT_OK;
+}
+
 typedef struct sync_ud {
     http_response *out;
     cdlt_status rc;

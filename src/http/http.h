@@ -81,6 +81,10 @@ cdlt_status http_submit(http_client *c, const http_request *req, http_done_fn do
 /* Run until every submitted request (and those submitted by callbacks) is done, or a callback
  * fails. */
 cdlt_status http_run(http_client *c, cdlt_error *err);
+/* Run until at most max_pending submitted requests are not done yet (0 = http_run): a caller
+ * with a fixed number of buffers in flight waits here for one to come back. On failure every
+ * request still queued is dropped, as in http_run. */
+cdlt_status http_wait(http_client *c, size_t max_pending, cdlt_error *err);
 size_t http_pending(const http_client *c); /* submitted and not yet done */
 
 /* One request, synchronously, with the same retries; other queued requests progress too.

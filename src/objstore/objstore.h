@@ -28,6 +28,8 @@ typedef struct os_options {
     int list_max_keys;                 /* S3: keys per ListObjectsV2 page (tests); 0 = 1000 */
     int max_attempts;                  /* S3: tries per request (http retries); 0 = 5 */
     double timeout_s;                  /* S3: per request; 0 = 120 */
+    int parts_in_flight;               /* S3: multipart parts uploading at once (memory: this
+                                          many parts); 0 = 2, at most 8 */
 } os_options;
 
 typedef struct os_store os_store;

@@ -22,6 +22,11 @@
 #define DEFAULT_PART (16u * MiB)
 #define MIN_PART (5u * MiB)
 #define READ_CHUNK (8u * MiB) /* bytes per ranged GET: the reader's memory bound */
+/* Most parts uploading at the same time (os_options.parts_in_flight, default 2). Memory of a
+ * large write is that many parts; several connections matter on real S3, where one
+ * connection is far slower than the link. */
+#define PART_SLOTS 8
+
 
 typedef struct s3_store {
     http_client *http;   /* connections, retries */
@@ -39,6 +44,7 @@ typedef struct s3_store {
     uint64_t threshold;  /* multipart at or above */
     uint64_t part_size;  /* multipart part size */
     int max_keys;        /* ListObjectsV2 page size */
+    int slots;           /* parts in flight + the one being filled, <= PART_SLOTS */
 } s3_store;
 
 /* ---------------------------------------------------------------- requests ---- */
@@ -52,6 +58,8 @@ typedef struct s3_call {
     const char *extra[4]; /* unsigned extra header lines ("Range: bytes=0-9") */
     size_t nextra;
     bool once;            /* no retries (s3_store.http1) */
+    http_done_fn done;    /* non-NULL: queue the request (http_submit), done(ud, ...) later */
+    void *ud;
 } s3_call;
 
 /* The request URL ("<base>/<encoded key>?<query>") and its canonical URI. */
@@ -136,8 +144,11 @@ static cdlt_status s3_do(s3_store *s, const s3_call *c, http_response *resp, cdl
     for (size_t i = 0; i < c->nextra; i++)
         hdrs[nh++] = c->extra[i];
     http_request req = {c->method, buf_cstr(&url), hdrs, nh, c->body, c->body_len};
-    rc = http_do(c->once ? s->http1 : s->http, &req, resp, err);
-    if (rc != CDLT_OK) {
+    if (c->done)
+        rc = http_submit(s->http, &req, c->done, c->ud, err);
+    else
+        rc = http_do(c->once ? s->http1 : s->http, &req, resp, err);
+    if (rc != CDLT_OK && !c->done) {
         buf u = BUF_INIT;
         obj_url(s, c->key, &u);
         err_prefix(err, "S3 %s %s: ", c->method, buf_cstr(&u));
@@ -333,6 +344,8 @@ static cdlt_status s3_open(os_store *st, const char *rest, const os_options *opt
         s->part_size = MIN_PART; /* S3's minimum for all parts but the last */
     s->threshold = opt->multipart_threshold ? opt->multipart_threshold : s->part_size;
     s->max_keys = opt->list_max_keys > 0 ? opt->list_max_keys : 1000;
+    int inflight = opt->parts_in_flight > 0 ? opt->parts_in_flight : 2;
+    s->slots = inflight + 1 > PART_SLOTS ? PART_SLOTS : inflight + 1;
     if (!s->key_id || !s->secret || (opt->aws_session_token && *opt->aws_session_token &&
                                      !s->token) ||
         !s->region || !s->host || !s->base || !s->uri_base)
@@ -417,7 +430,7 @@ static cdlt_status s3_list(os_store *st, const char *dir, bool recursive, os_lis
         }
         http_response resp;
         http_response_init(&resp);
-        s3_call c = {"GET", NULL, buf_cstr(&q), NULL, 0, {0}, 0, false};
+        s3_call c = {"GET", NULL, buf_cstr(&q), NULL, 0, {0}, 0, false, NULL, NULL};
         rc = s3_do(s, &c, &resp, err);
         if (rc == CDLT_OK && resp.status != 200)
             rc = s3_fail(s, "ListObjectsV2 of", buf_cstr(&pfx), &resp, err);
@@ -500,7 +513,7 @@ static cdlt_status s3_stat(os_store *st, const char *path, uint64_t *size, int64
         return err_nomem(err);
     http_response resp;
     http_response_init(&resp);
-    s3_call c = {"HEAD", buf_cstr(&key), NULL, NULL, 0, {0}, 0, false};
+    s3_call c = {"HEAD", buf_cstr(&key), NULL, NULL, 0, {0}, 0, false, NULL, NULL};
     cdlt_status rc = s3_do(s, &c, &resp, err);
     if (rc == CDLT_OK && resp.status != 200)
         rc = s3_fail(s, "HEAD", buf_cstr(&key), &resp, err);
@@ -526,7 +539,7 @@ static cdlt_status s3_del(os_store *st, const char *path, cdlt_error *err)
         return err_nomem(err);
     http_response resp;
     http_response_init(&resp);
-    s3_call c = {"DELETE", buf_cstr(&key), NULL, NULL, 0, {0}, 0, false};
+    s3_call c = {"DELETE", buf_cstr(&key), NULL, NULL, 0, {0}, 0, false, NULL, NULL};
     cdlt_status rc = s3_do(s, &c, &resp, err);
     if (rc == CDLT_OK && resp.status != 204 && resp.status != 200 &&
         !(resp.status == 404 && !strstr(buf_cstr(&resp.body), "NoSuchBucket")))
@@ -559,7 +572,7 @@ static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_erro
     char range[96], ifm[200];
     snprintf(range, sizeof range, "Range: bytes=%llu-%llu", (unsigned long long)r->pos,
              (unsigned long long)(r->pos + n - 1));
-    s3_call c = {"GET", r->key, NULL, NULL, 0, {range}, 1, first};
+    s3_call c = {"GET", r->key, NULL, NULL, 0, {range}, 1, first, NULL, NULL};
     if (!first && r->etag[0]) {
         snprintf(ifm, sizeof ifm, "If-Match: %s", r->etag);
         c.extra[c.nextra++] = ifm;
@@ -707,13 +720,27 @@ static void s3_reader_close(os_reader *rd)
 
 /* ---------------------------------------------------------------- writes ---- */
 
-typedef struct s3_writer {
-    char *key;        /* full key */
-    char *data;       /* pending bytes (capacity cap) */
+
+struct s3_writer;
+typedef struct part_slot {
+    char *data;          /* part bytes (capacity cap) */
     size_t len, cap;
-    char *upload_id;  /* multipart upload in progress, or NULL */
-    buf parts;        /* CompleteMultipartUpload body being built */
-    int nparts;       /* parts uploaded */
+    bool busy;           /* uploading: the http client borrows data until done */
+    int number;          /* part number being uploaded */
+    struct s3_writer *x; /* owner (for the done callback) */
+} part_slot;
+
+typedef struct s3_writer {
+    s3_store *s;                  /* the store */
+    char *key;                    /* full key */
+    part_slot slots[PART_SLOTS];  /* slot cur is being filled, busy ones are uploading */
+    int cur;                      /* slot being filled */
+    char *upload_id;              /* multipart upload in progress, or NULL */
+    char **etags;                 /* ETag of part i+1 (mem_*), filled as parts finish */
+    size_t etags_cap;             /* entries of etags */
+    int nparts;                   /* part numbers handed out */
+    cdlt_status failed;           /* first failure of a queued part, CDLT_OK while none */
+    cdlt_error ferr;              /* its error */
 } s3_writer;
 
 static cdlt_status s3_writer_open(os_writer *w, const char *path, cdlt_error *err)
@@ -726,7 +753,10 @@ static cdlt_status s3_writer_open(os_writer *w, const char *path, cdlt_error *er
         buf_free(&key);
         return err_nomem(err);
     }
+    x->s = s;
     x->key = buf_detach(&key, NULL);
+    for (int i = 0; i < PART_SLOTS; i++)
+        x->slots[i].x = x;
     w->impl = x;
     return CDLT_OK;
 }
@@ -735,7 +765,7 @@ static cdlt_status start_multipart(s3_store *s, s3_writer *x, cdlt_error *err)
 {
     http_response resp;
     http_response_init(&resp);
-    s3_call c = {"POST", x->key, "uploads=", NULL, 0, {0}, 0, false};
+    s3_call c = {"POST", x->key, "uploads=", NULL, 0, {0}, 0, false, NULL, NULL};
     cdlt_status rc = s3_do(s, &c, &resp, err);
     if (rc == CDLT_OK && resp.status != 200)
         rc = s3_fail(s, "CreateMultipartUpload", x->key, &resp, err);
@@ -749,39 +779,91 @@ static cdlt_status start_multipart(s3_store *s, s3_writer *x, cdlt_error *err)
     }
     buf_free(&id);
     http_response_free(&resp);
-    if (rc == CDLT_OK)
-        buf_puts(&x->parts, "<CompleteMultipartUpload>");
     return rc;
 }
 
-static cdlt_status upload_part(s3_store *s, s3_writer *x, const char *data, size_t n,
-                               cdlt_error *err)
+/* A part's answer (runs inside http_do / http_wait). Failures are kept for the writer. */
+static cdlt_status part_done(void *ud, http_response *resp, cdlt_status rc,
+                             const cdlt_error *herr)
 {
+    part_slot *p = ud;
+    s3_writer *x = p->x;
+    p->busy = false;
+    p->len = 0;
+    if (x->failed != CDLT_OK)
+        return CDLT_OK;
+    char etag[160];
+    if (rc != CDLT_OK) {
+        x->ferr = *herr;
+        x->failed = rc;
+        err_prefix(&x->ferr, "S3 UploadPart %d of s3://%s/%s: ", p->number, x->s->bucket,
+                   x->key);
+    } else if (resp->status != 200) {
+        x->failed = s3_fail(x->s, "UploadPart of", x->key, resp, &x->ferr);
+    } else if (!http_response_header(resp, "ETag", etag, sizeof etag)) {
+        x->failed = err_set(&x->ferr, CDLT_PARSE, "S3 UploadPart %d of s3://%s/%s: no ETag in "
+                                                  "the answer", p->number, x->s->bucket, x->key);
+    } else if (!(x->etags[p->number - 1] = mem_strdup(etag))) {
+        x->failed = err_nomem(&x->ferr);
+    }
+    return CDLT_OK;
+}
+
+/* Queue slot p as the next part. */
+static cdlt_status submit_part(s3_writer *x, part_slot *p, cdlt_error *err)
+{
+    if ((size_t)x->nparts == x->etags_cap) {
+        char **g = mem_grow(x->etags, (size_t)x->nparts, &x->etags_cap, sizeof *x->etags, 16);
+        if (!g)
+            return err_nomem(err);
+        memset(g + x->nparts, 0, (x->etags_cap - (size_t)x->nparts) * sizeof *g);
+        x->etags = g;
+    }
+    p->number = ++x->nparts;
     buf q = BUF_INIT;
-    buf_printf(&q, "partNumber=%d&uploadId=", x->nparts + 1);
+    buf_printf(&q, "partNumber=%d&uploadId=", p->number);
     s3_uri_encode(&q, x->upload_id, strlen(x->upload_id), false);
     if (q.status != CDLT_OK)
         return err_nomem(err);
-    http_response resp;
-    http_response_init(&resp);
-    s3_call c = {"PUT", x->key, buf_cstr(&q), data, n, {0}, 0, false};
-    cdlt_status rc = s3_do(s, &c, &resp, err);
-    if (rc == CDLT_OK && resp.status != 200)
-        rc = s3_fail(s, "UploadPart of", x->key, &resp, err);
-    char etag[160];
-    if (rc == CDLT_OK && !http_response_header(&resp, "ETag", etag, sizeof etag))
-        rc = err_set(err, CDLT_PARSE, "S3 UploadPart %d of s3://%s/%s: no ETag in the answer",
-                     x->nparts + 1, s->bucket, x->key);
-    if (rc == CDLT_OK) {
-        x->nparts++;
-        buf_printf(&x->parts, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
-                   x->nparts, etag);
-        if (x->parts.status != CDLT_OK)
-            rc = err_nomem(err);
-    }
-    http_response_free(&resp);
+    s3_call c = {"PUT", x->key, buf_cstr(&q), p->data ? p->data : "", p->len, {0}, 0, false,
+                 part_done, p};
+    p->busy = true;
+    cdlt_status rc = s3_do(x->s, &c, NULL, err);
+    if (rc != CDLT_OK)
+        p->busy = false;
     buf_free(&q);
     return rc;
+}
+
+/* The first failure of a queued part, as the caller's error. */
+static cdlt_status take_failure(s3_writer *x, cdlt_error *err)
+{
+    if (x->failed != CDLT_OK && err)
+        *err = x->ferr;
+    return x->failed;
+}
+
+/* Wait until at most `busy` slots upload. */
+static cdlt_status wait_parts(s3_writer *x, int busy, cdlt_error *err)
+{
+    for (;;) {
+        int n = 0;
+        for (int i = 0; i < PART_SLOTS; i++)
+            n += x->slots[i].busy;
+        if (n <= busy)
+            return take_failure(x, err);
+        if (http_pending(x->s->http) == 0) { /* cannot happen: a busy slot is a queued part */
+            for (int i = 0; i < PART_SLOTS; i++)
+                x->slots[i].busy = false;
+            continue;
+        }
+        cdlt_status rc = http_wait(x->s->http, http_pending(x->s->http) - 1, err);
+        if (rc != CDLT_OK) { /* every queued part was dropped: nothing borrows a slot now */
+            for (int i = 0; i < PART_SLOTS; i++)
+                x->slots[i].busy = false;
+            return rc;
+        }
+    }
 }
 
 static cdlt_status s3_write(os_writer *w, const void *b, size_t n, cdlt_error *err)
@@ -789,47 +871,49 @@ static cdlt_status s3_write(os_writer *w, const void *b, size_t n, cdlt_error *e
     s3_store *s = w->s->impl;
     s3_writer *x = w->impl;
     const char *p = b;
-    size_t limit = (size_t)(x->upload_id ? s->part_size : s->threshold);
+    size_t first_cap = (size_t)(s->threshold > s->part_size ? s->threshold : s->part_size);
     while (n) {
-        if (!x->data) {
-            size_t cap = (size_t)(s->threshold > s->part_size ? s->threshold : s->part_size);
-            /* small objects stay small: grow towards the limit */
-            x->cap = n < 65536 ? 65536 : n < cap ? n : cap;
-            if (!(x->data = mem_alloc(x->cap)))
-                return err_nomem(err);
-        }
-        if (x->len == limit) {
+        part_slot *sl = &x->slots[x->cur];
+        size_t limit = (size_t)(x->upload_id ? s->part_size : s->threshold);
+        if (sl->len >= limit) {
+            /* full: the first time this starts the multipart upload; the first part may be
+             * larger than the others (threshold vs part_size), which S3 allows */
             if (!x->upload_id) {
                 cdlt_status rc = start_multipart(s, x, err);
                 if (rc != CDLT_OK)
                     return rc;
-                limit = (size_t)s->part_size;
             }
-            size_t part = x->len < limit ? x->len : limit;
-            cdlt_status rc = upload_part(s, x, x->data, part, err);
+            cdlt_status rc = submit_part(x, sl, err);
+            if (rc == CDLT_OK)
+                rc = wait_parts(x, s->slots - 1, err);
             if (rc != CDLT_OK)
                 return rc;
-            memmove(x->data, x->data + part, x->len - part);
-            x->len -= part;
+            for (int i = 0; i < s->slots; i++)
+                if (!x->slots[i].busy) {
+                    x->cur = i;
+                    break;
+                }
             continue;
         }
-        size_t room = limit - x->len;
-        size_t k = n < room ? n : room;
-        if (x->len + k > x->cap) {
-            size_t nc = x->cap * 2;
-            while (nc < x->len + k)
+        if (!sl->data || sl->len == sl->cap) {
+            size_t maxc = x->upload_id ? (size_t)s->part_size : first_cap;
+            size_t nc = sl->cap ? sl->cap * 2 : (x->upload_id ? maxc : 65536);
+            while (nc < sl->len + (n < limit - sl->len ? n : limit - sl->len))
                 nc *= 2;
-            size_t maxc = (size_t)(s->threshold > s->part_size ? s->threshold : s->part_size);
             if (nc > maxc)
                 nc = maxc;
-            char *g = mem_realloc(x->data, nc);
-            if (!g)
-                return err_nomem(err);
-            x->data = g;
-            x->cap = nc;
+            if (nc > sl->cap) {
+                char *g = mem_realloc(sl->data, nc);
+                if (!g)
+                    return err_nomem(err);
+                sl->data = g;
+                sl->cap = nc;
+            }
         }
-        memcpy(x->data + x->len, p, k);
-        x->len += k;
+        size_t room = (limit < sl->cap ? limit : sl->cap) - sl->len;
+        size_t k = n < room ? n : room;
+        memcpy(sl->data + sl->len, p, k);
+        sl->len += k;
         p += k;
         n -= k;
     }
@@ -838,6 +922,8 @@ static cdlt_status s3_write(os_writer *w, const void *b, size_t n, cdlt_error *e
 
 static void abort_upload(s3_store *s, s3_writer *x)
 {
+    cdlt_error e1 = {0};
+    (void)wait_parts(x, 0, &e1); /* the slots must not be borrowed when freed */
     if (!x->upload_id)
         return;
     buf q = BUF_INIT;
@@ -846,7 +932,7 @@ static void abort_upload(s3_store *s, s3_writer *x)
     http_response resp;
     http_response_init(&resp);
     cdlt_error e2 = {0};
-    s3_call c = {"DELETE", x->key, buf_cstr(&q), NULL, 0, {0}, 0, false};
+    s3_call c = {"DELETE", x->key, buf_cstr(&q), NULL, 0, {0}, 0, false, NULL, NULL};
     if (q.status == CDLT_OK && s3_do(s, &c, &resp, &e2) == CDLT_OK && resp.status >= 300)
         LOG_WARN("S3 AbortMultipartUpload of s3://%s/%s: HTTP %ld (the parts may stay billed "
                  "until a lifecycle rule removes them)", s->bucket, x->key, resp.status);
@@ -857,9 +943,12 @@ static void abort_upload(s3_store *s, s3_writer *x)
 static void free_writer(s3_writer *x)
 {
     mem_free(x->key);
-    mem_free(x->data);
+    for (int i = 0; i < PART_SLOTS; i++)
+        mem_free(x->slots[i].data);
     mem_free(x->upload_id);
-    buf_free(&x->parts);
+    for (size_t i = 0; i < x->etags_cap; i++)
+        mem_free(x->etags[i]);
+    mem_free(x->etags);
     mem_free(x);
 }
 
@@ -870,22 +959,31 @@ static cdlt_status s3_commit(os_writer *w, cdlt_error *err)
     cdlt_status rc = CDLT_OK;
     http_response resp;
     http_response_init(&resp);
+    part_slot *sl = &x->slots[x->cur];
     if (!x->upload_id) {
-        s3_call c = {"PUT", x->key, NULL, x->data ? x->data : "", x->len, {0}, 0, false};
+        s3_call c = {"PUT", x->key, NULL, sl->data ? sl->data : "", sl->len, {0}, 0, false,
+                     NULL, NULL};
         rc = s3_do(s, &c, &resp, err);
         if (rc == CDLT_OK && resp.status != 200)
             rc = s3_fail(s, "PUT", x->key, &resp, err);
     } else {
-        if (x->len || x->nparts == 0)
-            rc = upload_part(s, x, x->data ? x->data : "", x->len, err);
-        buf q = BUF_INIT;
+        if (sl->len || x->nparts == 0)
+            rc = submit_part(x, sl, err);
+        if (rc == CDLT_OK)
+            rc = wait_parts(x, 0, err);
+        buf q = BUF_INIT, body = BUF_INIT;
         buf_puts(&q, "uploadId=");
         s3_uri_encode(&q, x->upload_id, strlen(x->upload_id), false);
-        buf_puts(&x->parts, "</CompleteMultipartUpload>");
-        if (rc == CDLT_OK && (q.status != CDLT_OK || x->parts.status != CDLT_OK))
+        buf_puts(&body, "<CompleteMultipartUpload>");
+        for (int i = 0; rc == CDLT_OK && i < x->nparts; i++)
+            buf_printf(&body, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i + 1,
+                       x->etags[i] ? x->etags[i] : "");
+        buf_puts(&body, "</CompleteMultipartUpload>");
+        if (rc == CDLT_OK && (q.status != CDLT_OK || body.status != CDLT_OK))
             rc = err_nomem(err);
         if (rc == CDLT_OK) {
-            s3_call c = {"POST", x->key, buf_cstr(&q), x->parts.data, x->parts.len, {0}, 0, false};
+            s3_call c = {"POST", x->key, buf_cstr(&q), body.data, body.len, {0}, 0, false,
+                         NULL, NULL};
             rc = s3_do(s, &c, &resp, err);
             /* S3 may answer 200 and still report an error in the body */
             if (rc == CDLT_OK &&
@@ -893,6 +991,7 @@ static cdlt_status s3_commit(os_writer *w, cdlt_error *err)
                 rc = s3_fail(s, "CompleteMultipartUpload of", x->key, &resp, err);
         }
         buf_free(&q);
+        buf_free(&body);
         if (rc != CDLT_OK)
             abort_upload(s, x);
     }

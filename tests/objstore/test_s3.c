@@ -15,6 +15,8 @@
 
 #define MiB (1024u * 1024u)
 
+static int g_inflight; /* parts_in_flight for the next open_s3 (0 = default) */
+
 static os_store *open_s3(const char *prefix, const char *secret, int max_keys, uint64_t part)
 {
     char url[512];
@@ -28,6 +30,7 @@ static os_store *open_s3(const char *prefix, const char *secret, int max_keys, u
     o.part_size = part;
     o.multipart_threshold = part;
     o.max_attempts = 2;
+    o.parts_in_flight = g_inflight;
     os_store *s = NULL;
     cdlt_error err = {0};
     cdlt_status rc = os_open(url, &o, &s, &err);
@@ -169,7 +172,7 @@ static void test_not_found(void **st)
     char url[256];
     snprintf(url, sizeof url, "s3://no-such-bucket-cdlt/x");
     os_options o = {tu_s3_env("CDLT_TEST_S3_KEY_ID"), tu_s3_env("CDLT_TEST_S3_SECRET"), NULL,
-                    tu_s3_env("CDLT_TEST_S3_ENDPOINT"), NULL, NULL, 0, 0, 0, 1, 0};
+                    tu_s3_env("CDLT_TEST_S3_ENDPOINT"), NULL, NULL, 0, 0, 0, 1, 0, 0};
     assert_int_equal(os_open(url, &o, &s, &err), CDLT_OK);
     cdlt_error_clear(&err);
     assert_int_not_equal(os_put(s, "a", "x", 1, &err), CDLT_OK);
@@ -319,7 +322,9 @@ static void test_writer_visibility(void **st)
 {
     (void)st;
     cdlt_error err = {0};
+    g_inflight = 4; /* 12 MiB in 5 MiB parts: three parts queued at once */
     os_store *s = open_s3("wv", NULL, 0, 5 * MiB);
+    g_inflight = 0;
     unsigned char *data = malloc(12 * MiB);
     fill(data, 12 * MiB, 1);
     /* a multipart upload (3 parts) aborted: nothing visible */
