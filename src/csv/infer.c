@@ -112,28 +112,34 @@ cdlt_status csv_table_add(csv_table *t, const csv_field *f, size_t n, bool *full
     return CDLT_OK;
 }
 
-/* pandas' default NA words (na_values with keep_default_na=True). */
+/* pandas' default NA words (na_values with keep_default_na=True), by length: a number cell
+ * is rejected by its length or one byte compare. */
 static bool is_na_word(const char *s, size_t n)
 {
-    static const char *const W[] = {"#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
-                                    "-nan", "1.#IND",   "1.#QNAN", "<NA>", "N/A",      "NA",
-                                    "NULL", "NaN",      "None",  "n/a",     "nan",      "null",
-                                    NULL};
-    if (n == 0)
+#define EQ(w) (memcmp(s, w, n) == 0)
+    switch (n) {
+    case 0:
         return true;
-    if (n > 8)
-        return false;
-    /* every word starts with one of these: most cells are rejected by one test */
-    switch (s[0]) {
-    case '#': case '-': case '1': case '<': case 'N': case 'n':
-        break;
+    case 2:
+        return EQ("NA");
+    case 3:
+        return s[0] != '1' && s[0] != '-' ? (EQ("#NA") || EQ("N/A") || EQ("NaN") || EQ("n/a") ||
+                                            EQ("nan"))
+                                          : false;
+    case 4:
+        return s[0] == '-' ? (EQ("-NaN") || EQ("-nan"))
+                           : (EQ("#N/A") || EQ("<NA>") || EQ("NULL") || EQ("None") ||
+                              EQ("null"));
+    case 6:
+        return EQ("1.#IND");
+    case 7:
+        return EQ("-1.#IND") || EQ("1.#QNAN");
+    case 8:
+        return EQ("#N/A N/A") || EQ("-1.#QNAN");
     default:
         return false;
     }
-    for (size_t i = 0; W[i]; i++)
-        if (W[i][0] == s[0] && strlen(W[i]) == n && memcmp(W[i], s, n) == 0)
-            return true;
-    return false;
+#undef EQ
 }
 
 static bool is_na(const cell *c, const char *s)
@@ -186,8 +192,9 @@ static bool parse_float(const char *s, size_t n, double *out)
     if (i < n && (s[i] == '+' || s[i] == '-'))
         i++;
     size_t rest = n - i;
-    if ((rest == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
-        (rest == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
+    if (rest && (s[i] == 'i' || s[i] == 'I') &&
+        ((rest == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
+         (rest == 8 && strncasecmp(s + i, "infinity", 8) == 0))) {
         *out = s[0] == '-' ? -INFINITY : INFINITY;
         return true;
     }

@@ -301,6 +301,20 @@ static void test_typing(void **st)
     /* NA words are null unquoted; quoted text is always text ("" is an empty string) */
     typed("a,b,c\nNA,\"NA\",\"\"\nx,y,z\n", 100,
           "[{\"a\":null,\"b\":\"NA\",\"c\":\"\"},{\"a\":\"x\",\"b\":\"y\",\"c\":\"z\"}]");
+    /* every pandas NA word is null; near misses are text */
+    typed("a,b\n#N/A,x\n#N/A N/A,x\n#NA,x\n-1.#IND,x\n-1.#QNAN,x\n-NaN,x\n-nan,x\n1.#IND,x\n"
+          "1.#QNAN,x\n<NA>,x\nN/A,x\nNA,x\nNULL,x\nNaN,x\nNone,x\nn/a,x\nnan,x\nnull,x\n,x\n",
+          100,
+          "[{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},{\"a\":null,\"b\":\"x\"},"
+          "{\"a\":null,\"b\":\"x\"}]");
+    typed("a\nNa\nnil\n-NA\n", 100, "[{\"a\":\"Na\"},{\"a\":\"nil\"},{\"a\":\"-NA\"}]");
+    typed("a\nInf\nINFINITY\n+infinity\n2\n", 100,
+          "[{\"a\":null},{\"a\":null},{\"a\":null},{\"a\":2.0}]");
     /* leading zeros, signs, spaces, exponents, inf */
     typed("a,b\n007,1e3\n+3, -inf\n", 100, "[{\"a\":7,\"b\":1000.0},{\"a\":3,\"b\":null}]");
     /* typing is per chunk: the same column is int in one chunk and text in the next */
