@@ -593,6 +593,10 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         return rc;
     }
     r->ud_free = pipe_free;
+    /* Parquet dates and times are jv kinds of their own that a JSON items file would flatten
+     * to text: the binary items form keeps them (as the SQL source does) */
+    if (fp->args.format == FS_PARQUET)
+        r->binary_items = true;
     if (fp->args.format == FS_FILES) {
         /* FileItem rows: dlt's primary key and the timestamp type of modification_date */
         const char *pk[] = {"file_url"};

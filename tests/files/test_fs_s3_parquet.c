@@ -112,7 +112,7 @@ static void test_read_parquet(void **st)
     snprintf(dir, sizeof dir, "%s/in", t.dir);
     mkdir(dir, 0755);
     snprintf(sql, sizeof sql,
-             "COPY (SELECT i AS id, 'n' || i AS name, {'a': i, 'b': [i, i + 1]} AS nested "
+             "COPY (SELECT i AS id, 'n' || i AS name, {'a': i, 'b': [i, i + 1]} AS nested, DATE '2024-01-01' + i::INT AS d "
              "FROM range(2500) t(i)) TO '%s/p.parquet' (FORMAT parquet)", dir);
     char mem[1300];
     snprintf(mem, sizeof mem, "%s/gen.duckdb", t.dir);
@@ -125,6 +125,9 @@ static void test_read_parquet(void **st)
                 "2500/3123750/n999");
     expect_text(t.db, "SELECT sum(nested__a) FROM d.read_parquet", "3123750");
     expect_text(t.db, "SELECT count(*) FROM d.read_parquet__nested__b", "5000");
+    /* a Parquet DATE column: its values arrive (dlt types it date; here it is still text, see
+     * docs/filesystem_source.md) */
+    expect_text(t.db, "SELECT max(d)::VARCHAR FROM d.read_parquet", "2030-11-04");
     sqlt_free(&t);
 }
 
