@@ -146,6 +146,11 @@ void jvb_enc_free(jvb_enc *e);
 /* Append one item (length-prefixed) to out, as JSON text would carry it: non-finite doubles
  * become null, date/time kinds strings. CDLT_PARSE: a string or key is not valid UTF-8. */
 cdlt_status jvb_encode(jvb_enc *e, const jv *v, buf *out);
+/* Keep date/time kinds (JV_DATETIME, _LOCAL, JV_DATE_LOCAL, JV_TIME_LOCAL) as such instead of
+ * strings, for a source whose values are typed where JSON text would lose it (read_parquet's
+ * dates and times, which dlt types from pyarrow's values). Off by default; stays across
+ * jvb_enc_reset. */
+void jvb_enc_keep_kinds(jvb_enc *e, bool keep);
 typedef struct jvb_stream jvb_stream;
 /* opts: max_depth and the file name for messages, as json_stream_open_file. */
 cdlt_status jvb_stream_open_file(const char *path, const json_opts *opts, jvb_stream **out,

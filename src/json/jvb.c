@@ -54,7 +54,10 @@ struct jvb_enc {
     size_t n, cap;   /* keys defined in this file */
     uint32_t *slot;  /* top-level member i -> number + 1 of the key last seen there */
     size_t nslot;
+    bool keep_kinds; /* date/time kinds keep their tags (jvb_enc_keep_kinds) */
 };
+
+void jvb_enc_keep_kinds(jvb_enc *e, bool keep) { e->keep_kinds = keep; }
 
 cdlt_status jvb_enc_new(jvb_enc **out)
 {
@@ -199,11 +202,12 @@ static cdlt_status put_value(jvb_enc *e, const jv *v, int depth, buf *out)
     case JV_BIGNUM: tag = T_BIGNUM; break;
     case JV_ARRAY: tag = T_ARRAY; break;
     case JV_OBJECT: tag = T_OBJECT; break;
-    /* JSON text makes these strings: so do we, the normalizer must see the same values */
-    case JV_DATETIME:
-    case JV_DATETIME_LOCAL:
-    case JV_DATE_LOCAL:
-    case JV_TIME_LOCAL: tag = T_STRING; break;
+    /* JSON text makes these strings: so do we, the normalizer must see the same values,
+     * unless the source asked to keep them typed (jvb_enc_keep_kinds) */
+    case JV_DATETIME: tag = e->keep_kinds ? T_DATETIME : T_STRING; break;
+    case JV_DATETIME_LOCAL: tag = e->keep_kinds ? T_DATETIME_LOCAL : T_STRING; break;
+    case JV_DATE_LOCAL: tag = e->keep_kinds ? T_DATE_LOCAL : T_STRING; break;
+    case JV_TIME_LOCAL: tag = e->keep_kinds ? T_TIME_LOCAL : T_STRING; break;
     default: return CDLT_INVALID_ARG;
     }
     *o++ = (char)tag; /* flags are informational (JV_F_ESCAPED): not kept */

@@ -455,7 +455,7 @@ static void next_file_id(xctx *x, char out[11])
 
 /* The table's items file, opened by its first item (verbatim copies have their own files):
  * JSON lines, or binary items (PIPE_BIN_ITEMS_EXT) for resources that ask for them. */
-static cdlt_status open_table_file(xctx *x, xtable *xt, bool bin)
+static cdlt_status open_table_file(xctx *x, xtable *xt, bool bin, bool kinds)
 {
     char fid[11];
     next_file_id(x, fid);
@@ -468,6 +468,8 @@ static cdlt_status open_table_file(xctx *x, xtable *xt, bool bin)
         if (!xt->enc && jvb_enc_new(&xt->enc) != CDLT_OK)
             rc = err_nomem(x->err);
         jvb_enc_reset(xt->enc);
+        if (rc == CDLT_OK)
+            jvb_enc_keep_kinds(xt->enc, kinds);
         if (rc == CDLT_OK)
             rc = store_file_write(&xt->f, JVB_MAGIC, sizeof JVB_MAGIC, x->err);
         if (rc != CDLT_OK)
@@ -548,7 +550,7 @@ static cdlt_status write_item(cdlt_emitter *em, const jv *v, const char *text, s
         }
     }
     if (rc == CDLT_OK && !xt->open)
-        rc = open_table_file(x, xt, bin);
+        rc = open_table_file(x, xt, bin, r->typed_kinds);
     if (rc != CDLT_OK)
         return rc;
     buf_clear(&x->line);

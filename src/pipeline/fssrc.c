@@ -593,10 +593,11 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         return rc;
     }
     r->ud_free = pipe_free;
-    /* Parquet dates and times are jv kinds of their own that a JSON items file would flatten
-     * to text: the binary items form keeps them (as the SQL source does) */
+    /* read_parquet's values keep their kinds (date, time, naive/aware timestamps) up to the
+     * normalizer, as pyarrow's date/time objects do in dlt: JSON text would turn dates and
+     * times into strings (text columns); cdlt's binary items keep them */
     if (fp->args.format == FS_PARQUET)
-        r->binary_items = true;
+        r->binary_items = r->typed_kinds = true;
     if (fp->args.format == FS_FILES) {
         /* FileItem rows: dlt's primary key and the timestamp type of modification_date */
         const char *pk[] = {"file_url"};

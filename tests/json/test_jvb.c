@@ -158,6 +158,15 @@ static void test_round_trip(void **st)
     char *p3 = write_items(dir, "odd.jvb", e, odd, 1);
     read_back(p3, &odd_want, 1, &a);
     free(p3);
+    /* a source that keeps its date/time kinds typed (read_parquet) gets them back as such */
+    jv_member km[2] = {mem[2], mem[3]};
+    jv kinds = {.type = JV_OBJECT, .len = 2, .u.members = km};
+    jvb_enc_keep_kinds(e, true);
+    jvb_enc_reset(e);
+    char *p4 = write_items(dir, "kinds.jvb", e, &kinds, 1);
+    read_back(p4, &kinds, 1, &a);
+    free(p4);
+    jvb_enc_keep_kinds(e, false);
 
     /* invalid UTF-8 (a lone continuation byte, an overlong, a surrogate) is refused */
     static const char *const BAD[] = {"a\x80z", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80"};
