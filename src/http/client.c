@@ -599,7 +599,8 @@ static void abort_all(http_client *c)
         c->hosts[i].active = 0;
 }
 
-static cdlt_status step(http_client *c, cdlt_error *err)
+/* Start queued requests, move data, run done callbacks; never blocks. */
+static cdlt_status pump(http_client *c, cdlt_error *err)
 {
     cdlt_status rc = fill(c, err);
     if (rc != CDLT_OK)
@@ -618,7 +619,12 @@ static cdlt_status step(http_client *c, cdlt_error *err)
         if (rc != CDLT_OK)
             return rc;
     }
-    rc = fill(c, err);
+    return fill(c, err);
+}
+
+static cdlt_status step(http_client *c, cdlt_error *err)
+{
+    cdlt_status rc = pump(c, err);
     if (rc != CDLT_OK)
         return rc;
     if (c->nactive == 0 && !c->queue_head && !c->timers)
@@ -652,6 +658,14 @@ cdlt_status http_run(http_client *c, cdlt_error *err)
         }
     }
     return CDLT_OK;
+}
+
+cdlt_status http_progress(http_client *c, cdlt_error *err)
+{
+    cdlt_status rc = pump(c, err);
+    if (rc != CDLT_OK)
+        abort_all(c);
+    return rc;
 }
 
 cdlt_status http_wait(http_client *c, size_t max_pending, cdlt_error *err)

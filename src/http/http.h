@@ -85,6 +85,10 @@ cdlt_status http_run(http_client *c, cdlt_error *err);
  * with a fixed number of buffers in flight waits here for one to come back. On failure every
  * request still queued is dropped, as in http_run. */
 cdlt_status http_wait(http_client *c, size_t max_pending, cdlt_error *err);
+/* One pass without blocking: start queued requests, move the bytes that are there, run the
+ * done callbacks of finished requests. Lets a caller keep a queued request moving between its
+ * own work (read-ahead). Failure drops every queued request, as in http_run. */
+cdlt_status http_progress(http_client *c, cdlt_error *err);
 size_t http_pending(const http_client *c); /* submitted and not yet done */
 
 /* One request, synchronously, with the same retries; other queued requests progress too.

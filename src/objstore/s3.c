@@ -553,12 +553,23 @@ static cdlt_status s3_del(os_store *st, const char *path, cdlt_error *err)
 
 typedef struct s3_reader {
     char *key;      /* full key */
-    uint64_t pos;   /* next byte to fetch */
+    uint64_t pos;   /* next byte to fetch (the read-ahead, when queued, starts here) */
     uint64_t end;   /* one past the last byte to read */
     buf chunk;      /* fetched bytes not yet handed out start at off */
     size_t off;
+    size_t pumped;  /* off when the read-ahead was last moved along */
     char etag[160]; /* later ranges must come from the same object version */
+    /* read-ahead: the next chunk, queued while the caller consumes this one (memory: two
+     * chunks). Its answer lands in pre when pre_done. */
+    bool pre_busy;        /* queued and not yet taken */
+    bool pre_done;        /* its answer arrived */
+    cdlt_status pre_rc;   /* transport status of that answer */
+    cdlt_error pre_err;   /* its error when pre_rc != CDLT_OK */
+    http_response pre;    /* the answer */
 } s3_reader;
+
+static cdlt_status take_chunk(os_reader *rd, bool first, http_response *respp, cdlt_status rc,
+                              cdlt_error *err);
 
 /* Fetch [r->pos, min(r->pos + READ_CHUNK, end)); first = also learn the size. */
 static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_error *err)
@@ -600,6 +611,18 @@ static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_erro
         http_response_init(&resp);
         rc = s3_do(s, &c, &resp, err);
     }
+    rc = take_chunk(rd, first, &resp, rc, err);
+    http_response_free(&resp);
+    return rc;
+}
+
+/* Use the answer to the range starting at r->pos (rc: its transport status). */
+static cdlt_status take_chunk(os_reader *rd, bool first, http_response *respp, cdlt_status rc,
+                              cdlt_error *err)
+{
+    s3_store *s = rd->s->impl;
+    s3_reader *r = rd->impl;
+#define resp (*respp)
     char v[160];
     if (rc == CDLT_OK && resp.status == 416 && first) {
         /* the range starts at or past the end (or the object is empty) */
@@ -608,7 +631,6 @@ static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_erro
             size = strtoull(strchr(v, '/') + 1, NULL, 10);
         else {
             int64_t mt;
-            http_response_free(&resp);
             r->end = r->pos;
             return s3_stat(rd->s, r->key + strlen(s->prefix), &rd->size, &mt, err);
         }
@@ -651,8 +673,65 @@ static cdlt_status fetch(os_reader *rd, bool first, uint64_t want_len, cdlt_erro
             rc = err_set(err, CDLT_IO, "S3 GET s3://%s/%s returned no bytes at offset %llu",
                          s->bucket, r->key, (unsigned long long)r->pos);
     }
-    http_response_free(&resp);
+#undef resp
     return rc;
+}
+
+static cdlt_status pre_done_cb(void *ud, http_response *resp, cdlt_status rc,
+                               const cdlt_error *herr)
+{
+    s3_reader *r = ud;
+    r->pre_done = true;
+    r->pre_rc = rc;
+    if (rc != CDLT_OK)
+        r->pre_err = *herr;
+    http_response_free(&r->pre);
+    r->pre = *resp; /* take the answer */
+    http_response_init(resp);
+    return CDLT_OK;
+}
+
+/* Queue the next chunk while the caller reads this one. A failure to queue is not an error:
+ * the chunk is then fetched when needed. */
+static void read_ahead(os_reader *rd)
+{
+    s3_store *s = rd->s->impl;
+    s3_reader *r = rd->impl;
+    if (r->pre_busy || r->pos >= r->end)
+        return;
+    uint64_t n = r->end - r->pos < READ_CHUNK ? r->end - r->pos : READ_CHUNK;
+    char range[96], ifm[200];
+    snprintf(range, sizeof range, "Range: bytes=%llu-%llu", (unsigned long long)r->pos,
+             (unsigned long long)(r->pos + n - 1));
+    s3_call c = {"GET", r->key, NULL, NULL, 0, {range}, 1, false, pre_done_cb, r};
+    if (r->etag[0]) {
+        snprintf(ifm, sizeof ifm, "If-Match: %s", r->etag);
+        c.extra[c.nextra++] = ifm;
+    }
+    cdlt_error e = {0};
+    r->pre_done = false;
+    r->pre_busy = s3_do(s, &c, NULL, &e) == CDLT_OK;
+    r->pumped = r->off;
+    if (r->pre_busy && http_progress(s->http, &e) != CDLT_OK) /* send it now */
+        r->pre_busy = false; /* dropped: fetched when needed */
+}
+
+/* Wait for the queued chunk. */
+static cdlt_status wait_ahead(os_reader *rd, cdlt_error *err)
+{
+    s3_store *s = rd->s->impl;
+    s3_reader *r = rd->impl;
+    while (r->pre_busy && !r->pre_done) {
+        if (http_pending(s->http) == 0) /* dropped by a failure elsewhere */
+            return err_set(err, CDLT_IO, "S3 GET s3://%s/%s: the read-ahead request was "
+                                         "dropped", s->bucket, r->key);
+        cdlt_status rc = http_wait(s->http, http_pending(s->http) - 1, err);
+        if (rc != CDLT_OK) {
+            r->pre_busy = false;
+            return rc;
+        }
+    }
+    return CDLT_OK;
 }
 
 static cdlt_status s3_reader_open(os_reader *rd, const char *path, uint64_t offset,
@@ -667,6 +746,7 @@ static cdlt_status s3_reader_open(os_reader *rd, const char *path, uint64_t offs
         return err_nomem(err);
     }
     r->key = buf_detach(&key, NULL);
+    http_response_init(&r->pre);
     r->pos = offset;
     r->end = length > UINT64_MAX - offset ? UINT64_MAX : offset + length;
     rd->impl = r;
@@ -677,6 +757,8 @@ static cdlt_status s3_reader_open(os_reader *rd, const char *path, uint64_t offs
         r->end = r->pos;
     } else {
         rc = fetch(rd, true, length, err);
+        if (rc == CDLT_OK)
+            read_ahead(rd);
     }
     if (rc != CDLT_OK) {
         buf_free(&r->chunk);
@@ -689,15 +771,36 @@ static cdlt_status s3_reader_open(os_reader *rd, const char *path, uint64_t offs
 
 static cdlt_status s3_read(os_reader *rd, void *b, size_t n, size_t *got, cdlt_error *err)
 {
+    s3_store *s = rd->s->impl;
     s3_reader *r = rd->impl;
     if (r->off >= r->chunk.len) {
         if (r->pos >= r->end) {
             *got = 0;
             return CDLT_OK;
         }
-        cdlt_status rc = fetch(rd, false, 0, err);
+        cdlt_status rc;
+        if (r->pre_busy) {
+            rc = wait_ahead(rd, err);
+            if (rc == CDLT_OK) {
+                r->pre_busy = false;
+                if (r->pre_rc != CDLT_OK && err)
+                    *err = r->pre_err;
+                rc = take_chunk(rd, false, &r->pre, r->pre_rc, err);
+                http_response_free(&r->pre);
+                http_response_init(&r->pre);
+            }
+        } else {
+            rc = fetch(rd, false, 0, err);
+        }
         if (rc != CDLT_OK)
             return rc;
+        read_ahead(rd);
+    } else if (r->pre_busy && !r->pre_done && r->off - r->pumped >= 256 * 1024) {
+        /* keep the queued chunk moving while the caller works through this one */
+        r->pumped = r->off;
+        cdlt_error e = {0};
+        if (http_progress(s->http, &e) != CDLT_OK)
+            r->pre_busy = false; /* dropped: fetched again when needed */
     }
     size_t k = r->chunk.len - r->off;
     if (k > n)
@@ -713,6 +816,9 @@ static void s3_reader_close(os_reader *rd)
     s3_reader *r = rd->impl;
     if (!r)
         return;
+    cdlt_error e = {0};
+    (void)wait_ahead(rd, &e); /* the queued request points at r */
+    http_response_free(&r->pre);
     buf_free(&r->chunk);
     mem_free(r->key);
     mem_free(r);
