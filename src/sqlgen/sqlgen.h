@@ -90,6 +90,27 @@ cdlt_status sqlgen_delete_load(const sqlgen_dialect *dl, const char *dataset,
                                const char *load_id, const char *const *tables,
                                const char *const *parents, size_t n, size_t i, buf *out);
 
+/* ---- dlt's system tables (system.c) ---- */
+typedef enum sqlgen_sys {
+    SQLGEN_VERSION_EXISTS,     /* $1 version_hash -> a row when stored */
+    SQLGEN_VERSION_INSERT,     /* $1 version $2 engine_version $3 inserted_at $4 schema_name
+                                  $5 version_hash $6 schema */
+    SQLGEN_VERSION_LATEST,     /* -> "schema" of the newest row */
+    SQLGEN_VERSION_LATEST_OF,  /* $1 schema_name -> "schema" of its newest row */
+    SQLGEN_VERSION_DELETE,     /* $1 schema_name */
+    SQLGEN_LOAD_INSERT,        /* $1 load_id $2 schema_name $3 inserted_at $4 version hash */
+    SQLGEN_LOAD_EXISTS,        /* $1 load_id -> a row when completed */
+    SQLGEN_STATE_RESTORE,      /* $1 pipeline_name -> version, engine_version, pipeline_name,
+                                  state, created_at, _dlt_load_id (dlt's restore query) */
+    SQLGEN_STATE_NEWEST_LOAD,  /* $1 pipeline_name -> max load id with its state */
+    SQLGEN_ROW_COUNT,          /* count(*) of `table` */
+} sqlgen_sys;
+/* The statement `what` on dataset's system tables (table: only for SQLGEN_ROW_COUNT). */
+cdlt_status sqlgen_system_sql(const sqlgen_dialect *dl, const char *dataset, sqlgen_sys what,
+                              const char *table, buf *out);
+/* The datasets of a database/file that hold both tables the state restore joins. */
+const char *sqlgen_state_datasets_sql(const sqlgen_dialect *dl);
+
 /* Check root's merge hints before anything loads (core.md §5.6); err names the resource,
  * table and column. */
 cdlt_status sqlgen_merge_validate(const schema *s, const schema_table *root, cdlt_error *err);

@@ -1,6 +1,7 @@
 /* system.c: dlt's system tables in a DuckDB dataset (_dlt_version, _dlt_loads,
  * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
- * drop, row counts. Values are always bound as parameters, never spliced into SQL. */
+ * drop, row counts. The SQL text comes from src/sqlgen; values are always bound as
+ * parameters, never spliced into SQL. */
 #include "duck.h"
 #include "sqlgen/sqlgen.h"
 
@@ -49,15 +50,10 @@ static void stmt_done(stmt *s)
     s->has_res = false;
 }
 
-/* SQL text with the dataset-qualified table name substituted for the one %s. */
-static cdlt_status sql_for(const destination *d, buf *b, const char *fmt, const char *table)
+/* The system-table statement `k` of src/sqlgen for this session's dataset. */
+static cdlt_status sql_for(const destination *d, buf *b, sqlgen_sys k, const char *table)
 {
-    buf q = BUF_INIT;
-    duck_qualified(d, &q, table);
-    if (q.status == CDLT_OK)
-        buf_printf(b, fmt, q.data);
-    buf_free(&q);
-    return q.status != CDLT_OK ? q.status : b->status;
+    return sqlgen_system_sql(&sqlgen_duckdb, d->dataset, k, table, b);
 }
 
 /* A string column value appended to out (NULL -> nothing). */
@@ -81,8 +77,7 @@ cdlt_status duck_store_schema(destination *d, const schema *s, cdlt_error *err)
     }
     buf sql = BUF_INIT, doc = BUF_INIT, enc = BUF_INIT;
     stmt q = {0};
-    cdlt_status st = sql_for(d, &sql, "SELECT 1 FROM %s WHERE version_hash = $1 LIMIT 1",
-                             "_dlt_version");
+    cdlt_status st = sql_for(d, &sql, SQLGEN_VERSION_EXISTS, NULL);
     if (st != CDLT_OK)
         goto nomem;
     st = stmt_prepare(d, &q, sql.data, "looking up the stored schema version", err);
@@ -103,10 +98,7 @@ cdlt_status duck_store_schema(destination *d, const schema *s, cdlt_error *err)
         text = enc.data;
     }
     buf_clear(&sql);
-    if (sql_for(d, &sql,
-                "INSERT INTO %s (\"version\", \"engine_version\", \"inserted_at\", "
-                "\"schema_name\", \"version_hash\", \"schema\") VALUES ($1, $2, $3, $4, $5, $6)",
-                "_dlt_version") != CDLT_OK)
+    if (sql_for(d, &sql, SQLGEN_VERSION_INSERT, NULL) != CDLT_OK)
         goto nomem;
     st = stmt_prepare(d, &q, sql.data, "storing the schema version", err);
     if (st != CDLT_OK)
@@ -136,10 +128,7 @@ cdlt_status duck_complete_load(destination *d, const schema *s, const char *load
 {
     buf sql = BUF_INIT;
     stmt q = {0};
-    cdlt_status st = sql_for(d, &sql,
-                             "INSERT INTO %s (\"load_id\", \"schema_name\", \"status\", "
-                             "\"inserted_at\", \"schema_version_hash\") VALUES ($1, $2, 0, $3, $4)",
-                             "_dlt_loads");
+    cdlt_status st = sql_for(d, &sql, SQLGEN_LOAD_INSERT, NULL);
     if (st != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
@@ -174,8 +163,7 @@ cdlt_status duck_is_load_completed(destination *d, const char *load_id, bool *ou
         return st;
     buf sql = BUF_INIT;
     stmt q = {0};
-    if (sql_for(d, &sql, "SELECT 1 FROM %s WHERE load_id = $1 LIMIT 1", "_dlt_loads") !=
-        CDLT_OK) {
+    if (sql_for(d, &sql, SQLGEN_LOAD_EXISTS, NULL) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -203,18 +191,9 @@ cdlt_status duck_get_stored_state(destination *d, const char *pipeline_name, buf
         st = duck_table_exists(d, "_dlt_loads", &e2, err);
     if (st != CDLT_OK || !e1 || !e2)
         return st;
-    buf sql = BUF_INIT, qs = BUF_INIT, ql = BUF_INIT;
+    buf sql = BUF_INIT;
     stmt q = {0};
-    duck_qualified(d, &qs, "_dlt_pipeline_state");
-    duck_qualified(d, &ql, "_dlt_loads");
-    /* dlt's restore query (state_sync.py); load ids order as strings */
-    buf_printf(&sql,
-               "SELECT s.\"version\", s.\"engine_version\", s.\"pipeline_name\", s.\"state\", "
-               "s.\"created_at\", s.\"_dlt_load_id\" FROM %s AS s JOIN %s AS l ON l.\"load_id\" "
-               "= s.\"_dlt_load_id\" WHERE s.\"pipeline_name\" = $1 AND l.\"status\" = 0 "
-               "ORDER BY l.\"load_id\" DESC LIMIT 1",
-               qs.data ? qs.data : "", ql.data ? ql.data : "");
-    if (sql.status != CDLT_OK || qs.status != CDLT_OK || ql.status != CDLT_OK) {
+    if (sql_for(d, &sql, SQLGEN_STATE_RESTORE, NULL) != CDLT_OK) {
         st = err_nomem(err);
         goto out;
     }
@@ -235,8 +214,6 @@ cdlt_status duck_get_stored_state(destination *d, const char *pipeline_name, buf
 out:
     stmt_done(&q);
     buf_free(&sql);
-    buf_free(&qs);
-    buf_free(&ql);
     return st;
 }
 
@@ -250,11 +227,8 @@ cdlt_status duck_get_stored_schema(destination *d, const char *schema_name, buf 
         return st;
     buf sql = BUF_INIT, raw = BUF_INIT;
     stmt q = {0};
-    if (sql_for(d, &sql,
-                schema_name ? "SELECT \"schema\" FROM %s WHERE \"schema_name\" = $1 ORDER BY "
-                              "\"inserted_at\" DESC LIMIT 1"
-                            : "SELECT \"schema\" FROM %s ORDER BY \"inserted_at\" DESC LIMIT 1",
-                "_dlt_version") != CDLT_OK) {
+    if (sql_for(d, &sql, schema_name ? SQLGEN_VERSION_LATEST_OF : SQLGEN_VERSION_LATEST, NULL) !=
+        CDLT_OK) {
         st = err_nomem(err);
         goto out;
     }
@@ -301,7 +275,7 @@ cdlt_status duck_table_row_count(destination *d, const char *table, int64_t *out
     if (st != CDLT_OK || !exists)
         return st;
     buf sql = BUF_INIT;
-    if (sql_for(d, &sql, "SELECT count(*) FROM %s", table) != CDLT_OK) {
+    if (sql_for(d, &sql, SQLGEN_ROW_COUNT, table) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -357,8 +331,7 @@ cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n
         if (st == CDLT_OK && exists) {
             buf_clear(&sql);
             stmt q = {0};
-            if (sql_for(d, &sql, "DELETE FROM %s WHERE \"schema_name\" = $1", "_dlt_version") !=
-                CDLT_OK) {
+            if (sql_for(d, &sql, SQLGEN_VERSION_DELETE, NULL) != CDLT_OK) {
                 st = err_nomem(err);
             } else {
                 st = stmt_prepare(d, &q, sql.data, "deleting stored schema versions", err);
@@ -377,11 +350,7 @@ cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n
 cdlt_status duck_find_state_datasets(destination *d, const char *pipeline_name, strv *out,
                                      cdlt_error *err)
 {
-    /* datasets holding both system tables the restore query joins */
-    static const char list_sql[] =
-        "SELECT table_schema FROM information_schema.tables WHERE table_catalog = "
-        "current_database() AND table_name IN ('_dlt_pipeline_state', '_dlt_loads') GROUP BY "
-        "table_schema HAVING count(DISTINCT table_name) = 2 ORDER BY table_schema";
+    const char *list_sql = sqlgen_state_datasets_sql(&sqlgen_duckdb);
     duckdb_result res;
     if (duckdb_query(d->con, list_sql, &res) != DuckDBSuccess) {
         cdlt_status st = duck_fail(err, "listing datasets", duckdb_result_error(&res), list_sql);
@@ -398,17 +367,11 @@ cdlt_status duck_find_state_datasets(destination *d, const char *pipeline_name, 
             duckdb_free(v);
     }
     duckdb_destroy_result(&res);
-    buf sql = BUF_INIT, qd = BUF_INIT, id = BUF_INIT;
+    buf sql = BUF_INIT, id = BUF_INIT;
     for (size_t i = 0; st == CDLT_OK && i < names.n; i++) {
-        buf_clear(&qd);
         buf_clear(&sql);
-        duck_quote_ident(&qd, names.v[i]);
-        buf_printf(&sql,
-                   "SELECT max(l.\"load_id\") FROM %s.\"_dlt_pipeline_state\" AS s JOIN "
-                   "%s.\"_dlt_loads\" AS l ON l.\"load_id\" = s.\"_dlt_load_id\" WHERE "
-                   "s.\"pipeline_name\" = $1 AND l.\"status\" = 0",
-                   buf_cstr(&qd), buf_cstr(&qd));
-        if (qd.status != CDLT_OK || sql.status != CDLT_OK) {
+        if (sqlgen_system_sql(&sqlgen_duckdb, names.v[i], SQLGEN_STATE_NEWEST_LOAD, NULL, &sql) !=
+            CDLT_OK) {
             st = err_nomem(err);
             break;
         }
@@ -441,7 +404,6 @@ cdlt_status duck_find_state_datasets(destination *d, const char *pipeline_name, 
     strv_free(&found);
     strv_free(&newest);
     buf_free(&sql);
-    buf_free(&qd);
     buf_free(&id);
     return st;
 }

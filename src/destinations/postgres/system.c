@@ -1,6 +1,7 @@
 /* system.c: dlt's system tables in a PostgreSQL dataset (_dlt_version, _dlt_loads,
  * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
- * drop, row counts. Values are always bound as parameters, never spliced into SQL. */
+ * drop, row counts. The SQL text comes from src/sqlgen; values are always bound as
+ * parameters, never spliced into SQL. */
 #include "pg.h"
 #include "sqlgen/sqlgen.h"
 
@@ -10,15 +11,10 @@
 /* dlt's max_text_data_type_length for postgres: larger schema documents go base64(zlib). */
 #define PG_MAX_TEXT ((size_t)1024 * 1024 * 1024)
 
-/* SQL text with the dataset-qualified table name substituted for the one %s. */
-static cdlt_status sql_for(const destination *d, buf *b, const char *fmt, const char *table)
+/* The system-table statement `k` of src/sqlgen for this session's dataset. */
+static cdlt_status sql_for(const destination *d, buf *b, sqlgen_sys k, const char *table)
 {
-    buf q = BUF_INIT;
-    pg_qualified(d, &q, table);
-    if (q.status == CDLT_OK)
-        buf_printf(b, fmt, q.data);
-    buf_free(&q);
-    return q.status != CDLT_OK ? q.status : b->status;
+    return sqlgen_system_sql(&sqlgen_postgres, d->dataset, k, table, b);
 }
 
 cdlt_status pg_store_schema(destination *d, const schema *s, cdlt_error *err)
@@ -33,8 +29,7 @@ cdlt_status pg_store_schema(destination *d, const schema *s, cdlt_error *err)
     buf sql = BUF_INIT, doc = BUF_INIT, enc = BUF_INIT;
     PGresult *r = NULL;
     cdlt_status st;
-    if (sql_for(d, &sql, "SELECT 1 FROM %s WHERE version_hash = $1 LIMIT 1", "_dlt_version") !=
-        CDLT_OK)
+    if (sql_for(d, &sql, SQLGEN_VERSION_EXISTS, NULL) != CDLT_OK)
         goto nomem;
     const char *p1[1] = {vh};
     st = pg_query(d, sql.data, 1, p1, "looking up the stored schema version", &r, err);
@@ -51,10 +46,7 @@ cdlt_status pg_store_schema(destination *d, const schema *s, cdlt_error *err)
         text = enc.data;
     }
     buf_clear(&sql);
-    if (sql_for(d, &sql,
-                "INSERT INTO %s (\"version\", \"engine_version\", \"inserted_at\", "
-                "\"schema_name\", \"version_hash\", \"schema\") VALUES ($1, $2, $3, $4, $5, $6)",
-                "_dlt_version") != CDLT_OK)
+    if (sql_for(d, &sql, SQLGEN_VERSION_INSERT, NULL) != CDLT_OK)
         goto nomem;
     char ver[32], eng[32], now[64];
     snprintf(ver, sizeof ver, "%lld", (long long)s->version);
@@ -79,10 +71,7 @@ cdlt_status pg_complete_load(destination *d, const schema *s, const char *load_i
                              cdlt_error *err)
 {
     buf sql = BUF_INIT;
-    if (sql_for(d, &sql,
-                "INSERT INTO %s (\"load_id\", \"schema_name\", \"status\", \"inserted_at\", "
-                "\"schema_version_hash\") VALUES ($1, $2, 0, $3, $4)",
-                "_dlt_loads") != CDLT_OK) {
+    if (sql_for(d, &sql, SQLGEN_LOAD_INSERT, NULL) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -100,14 +89,14 @@ cdlt_status pg_complete_load(destination *d, const schema *s, const char *load_i
     return st;
 }
 
-/* Run `fmt` (one %s = the qualified table) with params; *out = the result. */
-static cdlt_status query_on(destination *d, const char *fmt, const char *table, int n,
+/* Run statement k (on `table`, named in errors) with params; *out = the result. */
+static cdlt_status query_on(destination *d, sqlgen_sys k, const char *table, int n,
                             const char *const *params, const char *what, PGresult **out,
                             cdlt_error *err)
 {
     buf sql = BUF_INIT;
     *out = NULL;
-    if (sql_for(d, &sql, fmt, table) != CDLT_OK) {
+    if (sql_for(d, &sql, k, table) != CDLT_OK) {
         buf_free(&sql);
         return err_nomem(err);
     }
@@ -128,8 +117,7 @@ cdlt_status pg_is_load_completed(destination *d, const char *load_id, bool *out,
         return st;
     PGresult *r;
     const char *p[1] = {load_id};
-    st = query_on(d, "SELECT 1 FROM %s WHERE load_id = $1 LIMIT 1", "_dlt_loads", 1, p,
-                  "looking up a load", &r, err);
+    st = query_on(d, SQLGEN_LOAD_EXISTS, "_dlt_loads", 1, p, "looking up a load", &r, err);
     if (st == CDLT_OK)
         *out = PQntuples(r) > 0;
     PQclear(r);
@@ -148,17 +136,9 @@ cdlt_status pg_get_stored_state(destination *d, const char *pipeline_name, buf *
         st = pg_table_exists(d, "_dlt_loads", &e2, err);
     if (st != CDLT_OK || !e1 || !e2)
         return st;
-    buf sql = BUF_INIT, qs = BUF_INIT, ql = BUF_INIT;
-    pg_qualified(d, &qs, "_dlt_pipeline_state");
-    pg_qualified(d, &ql, "_dlt_loads");
-    /* dlt's restore query (state_sync.py); load ids order as strings */
-    buf_printf(&sql,
-               "SELECT s.\"version\", s.\"state\" FROM %s AS s JOIN %s AS l ON l.\"load_id\" = "
-               "s.\"_dlt_load_id\" WHERE s.\"pipeline_name\" = $1 AND l.\"status\" = 0 ORDER BY "
-               "l.\"load_id\" DESC LIMIT 1",
-               buf_cstr(&qs), buf_cstr(&ql));
+    buf sql = BUF_INIT;
     PGresult *r = NULL;
-    if (sql.status != CDLT_OK || qs.status != CDLT_OK || ql.status != CDLT_OK) {
+    if (sql_for(d, &sql, SQLGEN_STATE_RESTORE, NULL) != CDLT_OK) {
         st = err_nomem(err);
     } else {
         const char *p[1] = {pipeline_name};
@@ -167,7 +147,7 @@ cdlt_status pg_get_stored_state(destination *d, const char *pipeline_name, buf *
     if (st == CDLT_OK && PQntuples(r) > 0) {
         if (out_version)
             *out_version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        buf_append(out_state, PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+        buf_append(out_state, PQgetvalue(r, 0, 3), (size_t)PQgetlength(r, 0, 3));
         if (out_state->status != CDLT_OK)
             st = err_nomem(err);
         else
@@ -175,8 +155,6 @@ cdlt_status pg_get_stored_state(destination *d, const char *pipeline_name, buf *
     }
     PQclear(r);
     buf_free(&sql);
-    buf_free(&qs);
-    buf_free(&ql);
     return st;
 }
 
@@ -190,10 +168,7 @@ cdlt_status pg_get_stored_schema(destination *d, const char *schema_name, buf *o
         return st;
     PGresult *r = NULL;
     const char *p[1] = {schema_name};
-    st = query_on(d,
-                  schema_name ? "SELECT \"schema\" FROM %s WHERE \"schema_name\" = $1 ORDER BY "
-                                "\"inserted_at\" DESC LIMIT 1"
-                              : "SELECT \"schema\" FROM %s ORDER BY \"inserted_at\" DESC LIMIT 1",
+    st = query_on(d, schema_name ? SQLGEN_VERSION_LATEST_OF : SQLGEN_VERSION_LATEST,
                   "_dlt_version", schema_name ? 1 : 0, schema_name ? p : NULL,
                   "reading the stored schema", &r, err);
     if (st == CDLT_OK && PQntuples(r) > 0) {
@@ -225,7 +200,7 @@ cdlt_status pg_table_row_count(destination *d, const char *table, int64_t *out,
     if (st != CDLT_OK || !exists)
         return st;
     PGresult *r;
-    st = query_on(d, "SELECT count(*) FROM %s", table, 0, NULL, "counting rows", &r, err);
+    st = query_on(d, SQLGEN_ROW_COUNT, table, 0, NULL, "counting rows", &r, err);
     if (st == CDLT_OK)
         *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -272,7 +247,7 @@ cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
         if (st == CDLT_OK && exists) {
             PGresult *r;
             const char *p[1] = {schema_name};
-            st = query_on(d, "DELETE FROM %s WHERE \"schema_name\" = $1", "_dlt_version", 1, p,
+            st = query_on(d, SQLGEN_VERSION_DELETE, "_dlt_version", 1, p,
                           "deleting stored schema versions", &r, err);
             PQclear(r);
         }
@@ -284,28 +259,18 @@ cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
 cdlt_status pg_find_state_datasets(destination *d, const char *pipeline_name, strv *out,
                                    cdlt_error *err)
 {
-    /* schemas holding both system tables the restore query joins */
-    static const char list_sql[] =
-        "SELECT table_schema FROM information_schema.tables WHERE table_catalog = "
-        "current_database() AND table_name IN ('_dlt_pipeline_state', '_dlt_loads') GROUP BY "
-        "table_schema HAVING count(DISTINCT table_name) = 2 ORDER BY table_schema";
+    const char *list_sql = sqlgen_state_datasets_sql(&sqlgen_postgres);
     PGresult *lr;
     cdlt_status st = pg_query(d, list_sql, 0, NULL, "listing datasets", &lr, err);
     if (st != CDLT_OK)
         return st;
-    buf sql = BUF_INIT, qd = BUF_INIT;
+    buf sql = BUF_INIT;
     strv found = {0}, newest = {0};
     for (int i = 0; st == CDLT_OK && i < PQntuples(lr); i++) {
         const char *ds = PQgetvalue(lr, i, 0);
-        buf_clear(&qd);
         buf_clear(&sql);
-        pg_quote_ident(&qd, ds);
-        buf_printf(&sql,
-                   "SELECT max(l.\"load_id\") FROM %s.\"_dlt_pipeline_state\" AS s JOIN "
-                   "%s.\"_dlt_loads\" AS l ON l.\"load_id\" = s.\"_dlt_load_id\" WHERE "
-                   "s.\"pipeline_name\" = $1 AND l.\"status\" = 0",
-                   buf_cstr(&qd), buf_cstr(&qd));
-        if (qd.status != CDLT_OK || sql.status != CDLT_OK) {
+        if (sqlgen_system_sql(&sqlgen_postgres, ds, SQLGEN_STATE_NEWEST_LOAD, NULL, &sql) !=
+            CDLT_OK) {
             st = err_nomem(err);
             break;
         }
@@ -331,6 +296,5 @@ cdlt_status pg_find_state_datasets(destination *d, const char *pipeline_name, st
     strv_free(&found);
     strv_free(&newest);
     buf_free(&sql);
-    buf_free(&qd);
     return st;
 }
