@@ -91,3 +91,25 @@ cdlt_status sqlgen_create_dataset(const sqlgen_dialect *dl, const char *dataset,
     sqlgen_ident(dl, out, dataset);
     return out->status;
 }
+
+cdlt_status sqlgen_add_unique(const sqlgen_dialect *dl, const char *dataset,
+                              const schema_table *t, buf *out, bool *out_any)
+{
+    *out_any = false;
+    for (uint32_t i = 0; i < t->ncolumns; i++) {
+        const schema_column *c = &t->columns[i];
+        if (c->type == DT_NONE || !(c->hints & HINT_UNIQUE))
+            continue;
+        if (!*out_any) {
+            buf_puts(out, "ALTER TABLE ");
+            sqlgen_qualified(dl, out, dataset, t->name);
+        }
+        /* unnamed, in column order: the server names them as it names the inline ones of
+         * CREATE TABLE (<table>_<column>_key, shortened by the server itself) */
+        buf_puts(out, *out_any ? ", ADD UNIQUE (" : " ADD UNIQUE (");
+        sqlgen_ident(dl, out, c->name);
+        buf_putc(out, ')');
+        *out_any = true;
+    }
+    return out->status;
+}

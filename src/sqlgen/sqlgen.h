@@ -48,6 +48,12 @@ cdlt_status sqlgen_column_def(const sqlgen_dialect *dl, const schema_table *t,
 cdlt_status sqlgen_create_table(const sqlgen_dialect *dl, const char *dataset,
                                 const schema_table *t, bool create_indexes, buf *out,
                                 cdlt_error *err);
+/* The UNIQUE clauses sqlgen_create_table(create_indexes = true) puts inline, as one
+ * "ALTER TABLE .. ADD UNIQUE (c1), ADD UNIQUE (c2)" (column order); *out_any = false and
+ * nothing appended when t has no complete unique column. Lets a destination create a new
+ * table without them and add them after its bulk load (same constraints, same names). */
+cdlt_status sqlgen_add_unique(const sqlgen_dialect *dl, const char *dataset,
+                              const schema_table *t, buf *out, bool *out_any);
 /* One ALTER TABLE adding cols (without NOT NULL or UNIQUE); n > 1 only where
  * dl->alter_add_multi. */
 cdlt_status sqlgen_add_columns(const sqlgen_dialect *dl, const char *dataset,

@@ -5,6 +5,7 @@
  * package (rollback leaves nothing), damaged load files, delete_load, truncate and drop,
  * connection refused and a wrong password (clear message, password never shown). */
 #include "pg_testlib.h"
+#include "sqlgen/sqlgen.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -351,16 +352,17 @@ static void test_rollback_and_damage(void **state)
     pl_expect(f->c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
                     "'t_pg_load'",
               "0");
-    /* a row that breaks a constraint: COPY fails with the table and file named, and the
-     * transaction is rolled back as a whole (COMMIT reports it) */
+    /* rows that break the UNIQUE constraint of a table created in the same transaction: the
+     * constraint is added after the load, at commit, which fails naming the table, and the
+     * transaction is rolled back as a whole */
     assert_int_equal(f->v->begin(d, &err), CDLT_OK);
     assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
     load(f, d, path);
-    assert_int_equal(f->v->load_file(d, f->s, f->t, path, &err), CDLT_DESTINATION);
-    assert_non_null(strstr(err.message, "items"));
-    assert_non_null(strstr(err.message, "items.2.cdltpg"));
-    assert_non_null(strstr(err.message, "duplicate key"));
+    load(f, d, path);
     assert_int_equal(f->v->commit(d, &err), CDLT_DESTINATION);
+    assert_non_null(strstr(err.message, "\"items__dlt_id_key\""));
+    assert_non_null(strstr(err.message, "is duplicated"));
+    assert_string_equal(err.table, "items");
     pl_expect(f->c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
                     "'t_pg_load'",
               "0");
@@ -388,6 +390,131 @@ static void test_rollback_and_damage(void **state)
     assert_int_equal(f->v->commit(d, &err), CDLT_OK);
     pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "0");
     f->v->close(d);
+}
+
+/* One text per catalog aspect of a dataset's user tables: columns (order, type, nullability),
+ * constraints (name, definition) and indexes (name, definition without the schema name). */
+static char *catalog_of(PGconn *c, const char *ds, int what)
+{
+    char sql[2048];
+    if (what == 0)
+        snprintf(sql, sizeof sql, "SELECT string_agg(table_name || ':' || ordinal_position || ':' "
+                 "|| column_name || ':' || data_type || ':' || is_nullable, ';' ORDER BY "
+                 "table_name, ordinal_position) FROM information_schema.columns WHERE "
+                 "table_schema = '%s' AND table_name NOT LIKE '\\_dlt%%'", ds);
+    else if (what == 1)
+        snprintf(sql, sizeof sql, "SELECT string_agg(cl.relname || ':' || co.conname || ':' || "
+                 "co.contype::text || ':' || pg_get_constraintdef(co.oid), ';' ORDER BY cl.relname, "
+                 "co.conname) FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
+                 "JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = '%s' AND "
+                 "cl.relname NOT LIKE '\\_dlt%%'", ds);
+    else
+        snprintf(sql, sizeof sql, "SELECT string_agg(tablename || ':' || indexname || ':' || "
+                 "replace(indexdef, '%s.', ''), ';' ORDER BY tablename, indexname) FROM "
+                 "pg_indexes WHERE schemaname = '%s' AND tablename NOT LIKE '\\_dlt%%'", ds, ds);
+    char *out = pl_q(c, sql);
+    assert_non_null(out);
+    return out;
+}
+
+/* Tables created by the load get their UNIQUE constraints after the COPY (faster), and the
+ * catalog is exactly that of dlt's CREATE TABLE with the UNIQUE clauses inline: constraint
+ * and index names (also PostgreSQL's own shortening for a 63-byte table name, and a second
+ * unique column), definitions, columns. A table without rows gets them too; an existing
+ * table keeps its constraint (a duplicate fails at COPY); a duplicate inside the creating
+ * package fails the commit and leaves nothing. */
+static void test_unique_after_load(void **state)
+{
+    fixture *f = *state;
+    static const char *REF = "t_pg_load_ref";
+    char lname[64];
+    memset(lname, 'l', 63);
+    lname[63] = 0;
+    memcpy(lname, "long_", 5);
+    schema_table *lt = tl_table(f->s, lname);
+    tl_col(f->s, lt, "code", DT_TEXT, false, -1, -1, -1);
+    lt->columns[lt->ncolumns - 1].hints |= HINT_UNIQUE;
+    tl_col(f->s, lt, "v", DT_BIGINT, true, -1, -1, -1);
+    tl_dlt_cols(f->s, lt);
+    lt->columns[lt->ncolumns - 1].hints |= HINT_UNIQUE;
+    /* same shortened index name as lt's: the server numbers the second one (..._key1), so
+     * the constraints must be added in the order the tables were created */
+    char lname2[64];
+    memcpy(lname2, lname, sizeof lname2);
+    lname2[62] = 'm';
+    schema_table *lt2 = tl_table(f->s, lname2);
+    tl_dlt_cols(f->s, lt2);
+    lt2->columns[lt2->ncolumns - 1].hints |= HINT_UNIQUE;
+    /* the reference: dlt's DDL as one CREATE TABLE per table */
+    pl_drop(f->c, REF);
+    char sqlt[256];
+    snprintf(sqlt, sizeof sqlt, "CREATE SCHEMA \"%s\"", REF);
+    pl_exec(f->c, sqlt);
+    cdlt_error err = {0};
+    const schema_table *both[3] = {f->t, lt, lt2};
+    for (int i = 0; i < 3; i++) {
+        buf b = BUF_INIT;
+        assert_int_equal(sqlgen_create_table(&sqlgen_postgres, REF, both[i], true, &b, &err),
+                         CDLT_OK);
+        assert_non_null(strstr(b.data, "UNIQUE"));
+        pl_exec(f->c, b.data);
+        buf_free(&b);
+    }
+    char path[4096], more[4096];
+    snprintf(path, sizeof path, "%s/items.7.cdltpg", f->dir);
+    snprintf(more, sizeof more, "%s/items.8.cdltpg", f->dir);
+    write_file(f, path, 1, 300, "1700000000.7");
+    write_file(f, more, 1000, 20, "1700000000.8");
+    destination *d = pl_open(DS, NULL);
+    /* a duplicate _dlt_id within the package that creates the table */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    load(f, d, path);
+    assert_int_equal(f->v->complete_load(d, f->s, "1700000000.7", &err), CDLT_OK);
+    assert_int_equal(f->v->commit(d, &err), CDLT_DESTINATION);
+    assert_non_null(strstr(err.message, "same value in a UNIQUE column"));
+    assert_non_null(strstr(err.message, "Key (_dlt_id)=(row"));
+    assert_string_equal(err.table, "items");
+    pl_expect(f->c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
+                    "'t_pg_load'",
+              "0");
+    /* the package again without the duplicate; the long table gets no rows */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, path);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "300");
+    for (int what = 0; what < 3; what++) {
+        char *want = catalog_of(f->c, REF, what), *got = catalog_of(f->c, DS, what);
+        if (strcmp(want, got) != 0)
+            fprintf(stderr, "catalog %d differs:\n  want %s\n  got  %s\n", what, want, got);
+        assert_string_equal(want, got);
+        if (what == 1) {
+            assert_non_null(strstr(got, "items__dlt_id_key:u:UNIQUE (_dlt_id)"));
+            assert_non_null(strstr(got, "_code_key:u:UNIQUE (code)"));
+            assert_non_null(strstr(got, "__dlt_id_key1:u:UNIQUE (_dlt_id)"));
+        }
+        free(want);
+        free(got);
+    }
+    /* the existing table: a second load works; a duplicate fails at COPY already */
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    load(f, d, more);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "320");
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->load_file(d, f->s, f->t, path, &err), CDLT_DESTINATION);
+    assert_non_null(strstr(err.message, "duplicate key"));
+    assert_int_equal(f->v->rollback(d, &err), CDLT_OK);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "320");
+    char *want = catalog_of(f->c, REF, 1), *got = catalog_of(f->c, DS, 1);
+    assert_string_equal(want, got);
+    free(want);
+    free(got);
+    f->v->close(d);
+    pl_drop(f->c, REF);
 }
 
 /* Decimal texts in every shape the binary numeric form must get right, compared with what
@@ -600,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_types_and_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_and_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_after_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numeric_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_column_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_made_by_admin, setup, teardown),

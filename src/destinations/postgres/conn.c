@@ -156,6 +156,8 @@ void pg_close(destination *d)
         return;
     if (d->in_tx && d->conn && PQstatus(d->conn) == CONNECTION_OK)
         PQclear(PQexec(d->conn, "ROLLBACK")); /* an unfinished package never half-commits */
+    strv_free(&d->deferred_unique);
+    strv_free(&d->deferred_tables);
     if (d->conn)
         PQfinish(d->conn);
     mem_free(d->dataset);
@@ -314,6 +316,13 @@ cdlt_status pg_commit(destination *d, cdlt_error *err)
 {
     if (!d->in_tx)
         return err_set(err, CDLT_STATE, "postgres: commit without begin");
+    if (d->deferred_unique.n) {
+        cdlt_status ust = pg_add_deferred_unique(d, err);
+        if (ust != CDLT_OK) {
+            pg_rollback(d, NULL);
+            return ust;
+        }
+    }
     d->in_tx = false;
     /* COMMIT of an aborted transaction reports success with a ROLLBACK tag: treat as failure */
     PGresult *r = PQexec(d->conn, "COMMIT");
@@ -331,6 +340,8 @@ cdlt_status pg_commit(destination *d, cdlt_error *err)
 
 cdlt_status pg_rollback(destination *d, cdlt_error *err)
 {
+    strv_clear(&d->deferred_unique); /* their tables are rolled back too */
+    strv_clear(&d->deferred_tables);
     if (!d->in_tx)
         return CDLT_OK;
     d->in_tx = false;

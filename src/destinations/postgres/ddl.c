@@ -6,6 +6,8 @@
 #include "pg.h"
 #include "sqlgen/sqlgen.h"
 
+#include <string.h>
+
 cdlt_status pg_column_type(const schema_table *t, const schema_column *c, buf *out,
                            cdlt_error *err)
 {
@@ -56,7 +58,24 @@ static cdlt_status migrate_one(destination *d, const schema_table *t, buf *sql, 
     buf_clear(sql);
     if (PQntuples(cols) == 0) {
         PQclear(cols);
-        st = pg_create_table_sql(d, t, sql, err);
+        /* a table created inside the package transaction gets its UNIQUE constraints after
+         * its rows are in: same constraints and names, one index build instead of random
+         * b-tree inserts during COPY; the transaction commits nothing without them */
+        bool defer = d->create_indexes && d->in_tx;
+        st = defer ? sqlgen_create_table(&sqlgen_postgres, d->dataset, t, false, sql, err)
+                   : pg_create_table_sql(d, t, sql, err);
+        if (st == CDLT_OK && defer) {
+            buf alter = BUF_INIT;
+            bool any = false;
+            st = sqlgen_add_unique(&sqlgen_postgres, d->dataset, t, &alter, &any);
+            if (st == CDLT_OK && any)
+                st = strv_add(&d->deferred_unique, alter.data) != CDLT_OK
+                         ? CDLT_NOMEM
+                         : strv_add(&d->deferred_tables, t->name);
+            buf_free(&alter);
+            if (st != CDLT_OK)
+                st = err_nomem(err);
+        }
         if (st == CDLT_OK) {
             LOG_INFO("postgres: creating table %s.%s", d->dataset, t->name);
             st = pg_exec(d, sql->data, "creating a table", err);
@@ -85,6 +104,30 @@ static cdlt_status migrate_one(destination *d, const schema_table *t, buf *sql, 
         st = pg_exec(d, sql->data, "adding columns", err);
     if (st != CDLT_OK)
         err_set_table(err, t->name);
+    return st;
+}
+
+cdlt_status pg_add_deferred_unique(destination *d, cdlt_error *err)
+{
+    cdlt_status st = CDLT_OK;
+    for (size_t i = 0; i < d->deferred_unique.n && st == CDLT_OK; i++) {
+        const char *sql = d->deferred_unique.v[i];
+        PGresult *r = PQexec(d->conn, sql);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+            bool dup = state && strcmp(state, "23505") == 0;
+            st = pg_fail(d, err,
+                         dup ? "adding the UNIQUE constraints of a table created by this load "
+                               "(two of its rows have the same value in a UNIQUE column, e.g. "
+                               "_dlt_id)"
+                             : "adding the UNIQUE constraints of a table created by this load",
+                         r, sql);
+            err_set_table(err, d->deferred_tables.v[i]);
+        }
+        PQclear(r);
+    }
+    strv_clear(&d->deferred_unique);
+    strv_clear(&d->deferred_tables);
     return st;
 }
 

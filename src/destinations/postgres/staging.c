@@ -156,8 +156,10 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
 cdlt_status pg_replace_from_staging(destination *d, const schema *s, const char *const *tables,
                                     size_t n, cdlt_error *err)
 {
+    /* staging-optimized moves the staging table and recreates it LIKE the final one: the
+     * UNIQUE constraints of tables made in this transaction must exist before that */
+    cdlt_status st = pg_add_deferred_unique(d, err);
     buf sql = BUF_INIT;
-    cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         const schema_table *t = NULL;
         if ((st = table_of(s, tables[i], &t, err)) == CDLT_OK)
@@ -173,7 +175,11 @@ cdlt_status pg_drop_staging_tables(destination *d, const char *const *tables, si
     static const char sql[] = "SELECT 1 FROM information_schema.schemata WHERE schema_name = $1";
     const char *p[1] = {d->staging};
     PGresult *r = NULL;
-    cdlt_status st = pg_query(d, sql, 1, p, "looking up the staging dataset", &r, err);
+    /* a dropped table's deferred constraint could not be added any more */
+    cdlt_status st = pg_add_deferred_unique(d, err);
+    if (st != CDLT_OK)
+        return st;
+    st = pg_query(d, sql, 1, p, "looking up the staging dataset", &r, err);
     bool has = st == CDLT_OK && PQntuples(r) > 0;
     PQclear(r);
     if (st == CDLT_OK && has) {
