@@ -517,6 +517,38 @@ static void test_unique_after_load(void **state)
     pl_drop(f->c, REF);
 }
 
+/* staging-optimized replace on a fresh dataset: the final and the staging table are both
+ * created by the package; the staging one is swapped in and recreated LIKE it, so both must
+ * have their constraints before the swap (and end as with inline UNIQUE clauses). */
+static void test_unique_staging_optimized(void **state)
+{
+    fixture *f = *state;
+    f->t->disposition = WD_REPLACE;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/items.9.cdltpg", f->dir);
+    write_file(f, path, 1, 40, "1700000000.9");
+    destination *d = pl_open(DS, "{\"replace_strategy\": \"staging-optimized\"}");
+    cdlt_error err = {0};
+    const char *tables[] = {"items"};
+    assert_int_equal(f->v->begin(d, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate(d, f->s, &err), CDLT_OK);
+    assert_int_equal(f->v->migrate_staging(d, f->s, tables, 1, &err), CDLT_OK);
+    assert_int_equal(f->v->load_file_staging(d, f->s, f->t, path, &err), CDLT_OK);
+    if (f->v->replace_from_staging(d, f->s, tables, 1, &err) != CDLT_OK)
+        fail_msg("replace_from_staging: %s", err.message);
+    assert_int_equal(f->v->commit(d, &err), CDLT_OK);
+    f->v->close(d);
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load.items", "40");
+    pl_expect(f->c, "SELECT count(*) FROM t_pg_load_staging.items", "0");
+    static const char q[] =
+        "SELECT string_agg(n.nspname || '.' || cl.relname || ':' || co.conname || ':' || "
+        "pg_get_constraintdef(co.oid), ';' ORDER BY n.nspname) FROM pg_constraint co JOIN "
+        "pg_class cl ON cl.oid = co.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
+        "WHERE n.nspname IN ('t_pg_load', 't_pg_load_staging') AND cl.relname = 'items'";
+    pl_expect(f->c, q, "t_pg_load.items:items__dlt_id_key:UNIQUE (_dlt_id);"
+                       "t_pg_load_staging.items:items__dlt_id_key:UNIQUE (_dlt_id)");
+}
+
 /* Decimal texts in every shape the binary numeric form must get right, compared with what
  * PostgreSQL's own text input makes of the same strings (numeric(60,20) and the default
  * numeric(38,9), which rounds). */
@@ -728,6 +760,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_system_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_and_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_after_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_staging_optimized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numeric_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_column_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_made_by_admin, setup, teardown),
