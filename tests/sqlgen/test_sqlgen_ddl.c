@@ -170,6 +170,22 @@ static void test_create_table(void **st)
                         "CREATE TABLE \"ds\".\"ev\"\"ents\" (\"id\" bigint NOT NULL, "
                         "\"name\" varchar(20), \"amount\" numeric(12,4), \"at\" timestamp "
                         "without time zone NOT NULL)");
+    /* the UNIQUE clauses left out above, as one ALTER TABLE (postgres adds them after the
+     * first load); none for a table without unique columns */
+    col(t, "code", DT_TEXT, false, -1, -1, -1)->hints |= HINT_UNIQUE;
+    col(t, "later", DT_NONE, true, -1, -1, -1)->hints |= HINT_UNIQUE;
+    bool any = false;
+    buf_clear(&b);
+    assert_int_equal(sqlgen_add_unique(&sqlgen_postgres, "ds", t, &b, &any), CDLT_OK);
+    assert_true(any);
+    assert_string_equal(buf_cstr(&b), "ALTER TABLE \"ds\".\"ev\"\"ents\" ADD UNIQUE (\"id\"), "
+                                      "ADD UNIQUE (\"code\")");
+    schema_table *plain = table("plain");
+    col(plain, "x", DT_BIGINT, true, -1, -1, -1);
+    buf_clear(&b);
+    assert_int_equal(sqlgen_add_unique(&sqlgen_postgres, "ds", plain, &b, &any), CDLT_OK);
+    assert_false(any);
+    assert_int_equal(b.len, 0);
     /* an unmappable column fails the whole statement, naming it */
     col(t, "huge", DT_BIGINT, true, -1, 100, -1);
     buf_clear(&b);
