@@ -434,6 +434,15 @@ static void test_layouts(void **st)
     assert_non_null(strstr(r.err, "bucket_ulr"));
     res_free(&r);
     env_free(&e);
+    /* fsspec client arguments would change the connection: refused, not ignored */
+    env_init(&e, "cli-fs-kwargs", "\"append\"", ", client_kwargs = { region_name = \"x\" }",
+             NULL);
+    put(e.dir, "users.jsonl", USERS);
+    r = run_def(&e, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "client_kwargs"));
+    res_free(&r);
+    env_free(&e);
     env_init(&e, "cli-fs-badfmt", "\"append\"", NULL, "loader_file_format = \"insert_values\"");
     put(e.dir, "users.jsonl", USERS);
     r = run_def(&e, NULL);

@@ -19,8 +19,12 @@
 static const char *const KEYS[] = {"type", "name", "bucket_url", "layout", "extra_placeholders",
                                    "current_datetime", "max_state_files", "replace_strategy",
                                    "credentials", NULL};
+/* dlt settings with no effect here (views, delta, read-only sql client): logged. dlt's fsspec
+ * `kwargs` / `client_kwargs` configure the storage client; we cannot honour them, so a
+ * non-empty one is an error rather than a silently different connection. */
 static const char *const DLT_ONLY[] = {"always_refresh_views", "deltalake_streamed_exec",
-                                       "kwargs", "client_kwargs", "read_only", NULL};
+                                       "read_only", NULL};
+static const char *const FSSPEC_ARGS[] = {"kwargs", "client_kwargs", NULL};
 
 static bool in(const char *const *l, const char *k)
 {
@@ -42,6 +46,16 @@ static cdlt_status check_keys(const jv *o, cdlt_error *err)
         const char *k = o->u.members[i].key;
         if (in(KEYS, k))
             continue;
+        if (in(FSSPEC_ARGS, k)) {
+            const jv *v = &o->u.members[i].value;
+            if (v->type == JV_NULL || (v->type == JV_OBJECT && v->len == 0))
+                continue;
+            err_set(err, CDLT_CONFIG,
+                    "destination.filesystem.%s (fsspec client arguments) is not supported", k);
+            return err_hint(err, "S3 settings go in destination.filesystem.credentials "
+                                 "(aws_access_key_id, aws_secret_access_key, endpoint_url, "
+                                 "region_name); remove the key (docs/filesystem.md)");
+        }
         if (in(DLT_ONLY, k)) {
             LOG_INFO("destination.filesystem.%s is a dlt setting cdlt has no use for; ignored", k);
             continue;
