@@ -849,3 +849,38 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
     *out = s;
     return CDLT_OK;
 }
+
+bool pipe_def_in_list(const char *k, const char *const *l)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(k, l[i]) == 0)
+            return true;
+    return false;
+}
+
+cdlt_status pipe_def_check_keys(const jv *o, const char *const *allowed, const char *place,
+                                const char *defpath, const char *doc, cdlt_error *err)
+{
+    for (uint32_t i = 0; i < o->len; i++) {
+        const char *k = o->u.members[i].key;
+        if (pipe_def_in_list(k, allowed))
+            continue;
+        const char *best = NULL;
+        size_t bd = SIZE_MAX;
+        for (size_t j = 0; allowed[j]; j++) {
+            size_t e = str_edit_distance(k, allowed[j]);
+            if (e < bd)
+                bd = e, best = allowed[j];
+        }
+        bool near = best && bd <= 3;
+        buf list = BUF_INIT;
+        for (size_t j = 0; allowed[j]; j++)
+            buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
+        err_set(err, CDLT_CONFIG, "%s: unknown key '%s.%s'%s%s%s", defpath, place, k,
+                near ? "; did you mean '" : "", near ? best : "", near ? "'?" : "");
+        err_hint(err, "keys allowed in %s: %s (see %s)", place, buf_cstr(&list), doc);
+        buf_free(&list);
+        return CDLT_CONFIG;
+    }
+    return CDLT_OK;
+}

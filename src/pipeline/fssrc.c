@@ -324,42 +324,6 @@ static const char *const CSV_ARGS[] = {"chunksize", "sep", "delimiter", "quotech
                                        "header", "encoding", "skip_blank_lines", NULL};
 static const char *const CHUNK_ARGS[] = {"chunksize", NULL};
 
-static bool in_list(const char *k, const char *const *l)
-{
-    for (size_t i = 0; l[i]; i++)
-        if (strcmp(k, l[i]) == 0)
-            return true;
-    return false;
-}
-
-static cdlt_status check_keys(const jv *o, const char *const *allowed, const char *place,
-                              const char *defpath, cdlt_error *err)
-{
-    for (uint32_t i = 0; i < o->len; i++) {
-        const char *k = o->u.members[i].key;
-        if (in_list(k, allowed))
-            continue;
-        const char *best = NULL;
-        size_t bd = SIZE_MAX;
-        for (size_t j = 0; allowed[j]; j++) {
-            size_t e = str_edit_distance(k, allowed[j]);
-            if (e < bd)
-                bd = e, best = allowed[j];
-        }
-        buf list = BUF_INIT;
-        for (size_t j = 0; allowed[j]; j++)
-            buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-        err_set(err, CDLT_CONFIG, "%s: unknown key '%s.%s'%s%s%s", defpath, place, k,
-                best && bd <= 3 ? "; did you mean '" : "", best && bd <= 3 ? best : "",
-                best && bd <= 3 ? "'?" : "");
-        err_hint(err, "keys allowed in %s: %s (see docs/filesystem_source.md)", place,
-                 buf_cstr(&list));
-        buf_free(&list);
-        return CDLT_CONFIG;
-    }
-    return CDLT_OK;
-}
-
 static cdlt_status bad_value(const char *defpath, const char *place, const char *key,
                              const char *want, cdlt_error *err)
 {
@@ -396,8 +360,9 @@ static cdlt_status parse_reader_args(const jv *ra, fs_read_args *a, const char *
     if (ra->type != JV_OBJECT)
         return bad_value(defpath, place, "reader_args",
                          "a table of the reader's keyword arguments (chunksize, sep, ...)", err);
-    cdlt_status rc = check_keys(ra, a->format == FS_CSV ? CSV_ARGS : CHUNK_ARGS, where, defpath,
-                                err);
+    const char *const *allowed = a->format == FS_CSV ? CSV_ARGS : CHUNK_ARGS;
+    cdlt_status rc = pipe_def_check_keys(ra, allowed, where, defpath,
+                                         "docs/filesystem_source.md", err);
     if (rc != CDLT_OK)
         return rc;
     const jv *v;
@@ -445,9 +410,9 @@ static cdlt_status parse_reader_args(const jv *ra, fs_read_args *a, const char *
         static const char *const LATIN1[] = {"latin-1", "latin1", "latin_1", "iso-8859-1",
                                              "iso8859-1", "iso_8859_1", "8859", "l1", "cp819",
                                              NULL};
-        if (in_list(e, UTF8))
+        if (pipe_def_in_list(e, UTF8))
             a->csv.encoding = CSV_UTF8;
-        else if (in_list(e, LATIN1))
+        else if (pipe_def_in_list(e, LATIN1))
             a->csv.encoding = CSV_LATIN1;
         else
             return bad_value(defpath, where, "encoding",
@@ -485,7 +450,7 @@ static cdlt_status hint_subset(const jv *o, arena *a, jv *out)
     jv_builder_init(&b, JV_OBJECT);
     for (uint32_t i = 0; o && o->type == JV_OBJECT && i < o->len; i++) {
         const jv_member *m = &o->u.members[i];
-        if (in_list(m->key, HINT_KEYS) && jv_builder_set(&b, a, m->key, m->klen, m->value) != CDLT_OK)
+        if (pipe_def_in_list(m->key, HINT_KEYS) && jv_builder_set(&b, a, m->key, m->klen, m->value) != CDLT_OK)
             return CDLT_NOMEM;
     }
     *out = b.value;
@@ -636,7 +601,8 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
 cdlt_status pipe_fs_add(cdlt_source *src, const jv *cfg, const char *where, const char *defpath,
                         const char *pipeline_name, cdlt_error *err)
 {
-    cdlt_status rc = check_keys(cfg, SRC_KEYS, where, defpath, err);
+    cdlt_status rc = pipe_def_check_keys(cfg, SRC_KEYS, where, defpath,
+                                         "docs/filesystem_source.md", err);
     if (rc != CDLT_OK)
         return rc;
     const jv *res = jv_get(cfg, "resources");
@@ -653,7 +619,8 @@ cdlt_status pipe_fs_add(cdlt_source *src, const jv *cfg, const char *where, cons
         if (e->type != JV_OBJECT)
             rc = bad_value(defpath, place, "", "a table", err);
         if (rc == CDLT_OK)
-            rc = check_keys(e, PIPE_KEYS, place, defpath, err);
+            rc = pipe_def_check_keys(e, PIPE_KEYS, place, defpath,
+                                     "docs/filesystem_source.md", err);
         if (rc == CDLT_OK)
             rc = add_pipe(src, cfg, e, place, defpath, pipeline_name, err);
     }

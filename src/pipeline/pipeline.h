@@ -471,6 +471,14 @@ cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v, const char *text, size_t
 cdlt_emitter *pipe_emitter_sibling(cdlt_emitter *em, const cdlt_resource *r);
 uint64_t pipe_emitter_run_id(const cdlt_emitter *em);
 cdlt_error *pipe_emitter_error(cdlt_emitter *em);
+/* definition.c: true when k is one of the NULL-terminated list l. */
+bool pipe_def_in_list(const char *k, const char *const *l);
+/* definition.c: every key of object o must be in `allowed`; else a CDLT_CONFIG error naming
+ * defpath, `place.key`, the nearest allowed key ("did you mean") and the allowed list, with
+ * `doc` (e.g. "docs/sql_database.md") as where to read more. Source wirings share it so their
+ * definition errors read alike. */
+cdlt_status pipe_def_check_keys(const jv *o, const char *const *allowed, const char *place,
+                                const char *defpath, const char *doc, cdlt_error *err);
 /* definition.c: a resource entry's table hints (with resource_defaults) onto r. */
 cdlt_status pipe_def_apply_hints(const char *defpath, cdlt_resource *r, const jv *defaults,
                                  const jv *e, const char *where, cdlt_error *err);

@@ -570,41 +570,6 @@ static const char *const HINT_KEYS[] = {"write_disposition", "primary_key", "mer
                                         "table_name", "max_table_nesting", "schema_contract",
                                         "selected", "limit", NULL};
 
-static bool in_list(const char *k, const char *const *l)
-{
-    for (size_t i = 0; l[i]; i++)
-        if (strcmp(k, l[i]) == 0)
-            return true;
-    return false;
-}
-
-static cdlt_status check_keys(const jv *o, const char *const *allowed, const char *place,
-                              const char *defpath, cdlt_error *err)
-{
-    for (uint32_t i = 0; i < o->len; i++) {
-        const char *k = o->u.members[i].key;
-        if (in_list(k, allowed))
-            continue;
-        const char *best = NULL;
-        size_t bd = SIZE_MAX;
-        for (size_t j = 0; allowed[j]; j++) {
-            size_t e = str_edit_distance(k, allowed[j]);
-            if (e < bd)
-                bd = e, best = allowed[j];
-        }
-        buf list = BUF_INIT;
-        for (size_t j = 0; allowed[j]; j++)
-            buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-        err_set(err, CDLT_CONFIG, "%s: unknown key '%s.%s'%s%s%s", defpath, place, k,
-                best && bd <= 3 ? "; did you mean '" : "", best && bd <= 3 ? best : "",
-                best && bd <= 3 ? "'?" : "");
-        err_hint(err, "keys allowed in %s: %s (see docs/sql_database.md)", place, buf_cstr(&list));
-        buf_free(&list);
-        return CDLT_CONFIG;
-    }
-    return CDLT_OK;
-}
-
 static cdlt_status bad_value(const char *defpath, const char *place, const char *key,
                              const char *want, cdlt_error *err)
 {
@@ -783,7 +748,7 @@ static cdlt_status hint_subset(const jv *o, arena *a, jv *out)
     jv_builder_init(&b, JV_OBJECT);
     for (uint32_t i = 0; i < o->len; i++) {
         const jv_member *m = &o->u.members[i];
-        if (in_list(m->key, HINT_KEYS) || strcmp(m->key, "incremental") == 0 ||
+        if (pipe_def_in_list(m->key, HINT_KEYS) || strcmp(m->key, "incremental") == 0 ||
             strcmp(m->key, "where") == 0 || strcmp(m->key, "included_columns") == 0 ||
             strcmp(m->key, "excluded_columns") == 0)
             if (jv_builder_set(&b, a, m->key, m->klen, m->value) != CDLT_OK)
@@ -798,7 +763,8 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
 {
     const char *type = json_str_field(cfg, "type");
     bool single = type && strcmp(type, "sql_table") == 0;
-    cdlt_status rc = check_keys(cfg, SRC_KEYS, where, defpath, err);
+    cdlt_status rc = pipe_def_check_keys(cfg, SRC_KEYS, where, defpath,
+                                         "docs/sql_database.md", err);
     if (rc != CDLT_OK)
         return rc;
     /* value types */
@@ -890,7 +856,8 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
         if (e->type != JV_OBJECT)
             rc = bad_value(defpath, place, "", "a table of settings", err);
         else
-            rc = check_keys(e, TABLE_KEYS, place, defpath, err);
+            rc = pipe_def_check_keys(e, TABLE_KEYS, place, defpath, "docs/sql_database.md",
+                                     err);
         const jv *w = rc == CDLT_OK ? jv_get(e, "where") : NULL;
         if (w && w->type != JV_STRING)
             rc = bad_value(defpath, place, "where", "a string (an SQL condition)", err);
