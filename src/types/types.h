@@ -121,6 +121,19 @@ void types_set_now(double unix_seconds);
 cdlt_status types_fmt_timestamp(int64_t us, bool naive, buf *out);
 cdlt_status types_fmt_date(int32_t days, buf *out);
 cdlt_status types_fmt_time(int64_t us, buf *out);
+/* Decimal text ("-0012.50", "1e-3"): sign, significant digits (leading zeros dropped), how
+ * many of them follow the point, and the exponent; value = digits * 10^(exp - frac). At most
+ * max_digits (<= TYPES_DEC_MAX_DIGITS) digits are kept: more integer digits fail, the first
+ * further fraction digit is kept in `dropped` (-1: none) for rounding. False when the text is
+ * not a number. */
+#define TYPES_DEC_MAX_DIGITS 80
+typedef struct types_dec_text {
+    bool neg;
+    uint8_t dig[TYPES_DEC_MAX_DIGITS];
+    int nd, frac, exp, dropped;
+} types_dec_text;
+bool types_decimal_scan(const char *s, size_t n, int max_digits, types_dec_text *out);
+
 /* Append any typed value in its jsonl form (strings quoted/escaped, json serialized). */
 cdlt_status types_write_json(const tval *v, buf *out);
 

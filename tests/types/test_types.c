@@ -813,6 +813,38 @@ static void test_alloc_failures(void **state)
         assert_true(tu_alloc_failure_sweep(sweep_coerce, &cases[i], 50) >= 1);
 }
 
+/* the shared decimal text reader: digits, point position, exponent, the rounding digit */
+static void test_decimal_scan(void **st)
+{
+    (void)st;
+    types_dec_text d;
+    assert_true(types_decimal_scan("-0012.50", 8, 38, &d));
+    assert_true(d.neg);
+    assert_int_equal(d.nd, 4); /* 1250: leading zeros dropped, trailing kept */
+    assert_int_equal(d.dig[0], 1);
+    assert_int_equal(d.dig[3], 0);
+    assert_int_equal(d.frac, 2);
+    assert_int_equal(d.exp, 0);
+    assert_int_equal(d.dropped, -1);
+    assert_true(types_decimal_scan("0.000", 5, 38, &d));
+    assert_int_equal(d.nd, 0);
+    assert_int_equal(d.frac, 3);
+    assert_true(types_decimal_scan("+1.5E-3", 7, 38, &d));
+    assert_false(d.neg);
+    assert_int_equal(d.nd, 2);
+    assert_int_equal(d.exp, -3);
+    /* a fraction beyond the kept digits leaves its first digit for rounding */
+    assert_true(types_decimal_scan("1.23456", 7, 3, &d));
+    assert_int_equal(d.nd, 3);
+    assert_int_equal(d.frac, 2);
+    assert_int_equal(d.dropped, 4);
+    /* too many integer digits, and texts that are no number */
+    assert_false(types_decimal_scan("12345", 5, 4, &d));
+    static const char *const bad[] = {"", "-", ".", "1e", "e5", "1.2.3", "1x", "1e+", "1e123456"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+        assert_false(types_decimal_scan(bad[k], strlen(bad[k]), 38, &d));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,7 +852,7 @@ int main(void)
         cmocka_unit_test(test_detect),        cmocka_unit_test(test_coerce),
         cmocka_unit_test(test_variant_types), cmocka_unit_test(test_from_jv),
         cmocka_unit_test(test_format),        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_decimal_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

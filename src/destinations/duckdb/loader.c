@@ -275,56 +275,15 @@ static cdlt_status plan_column(lcol *c, duckdb_logical_type tt)
 /* ---- decimal text -> scaled integer (rounding half away from zero, like DuckDB) ---- */
 static bool parse_decimal(const char *s, size_t n, int scale, int width, __int128 *out)
 {
-    size_t i = 0;
-    bool neg = false, dot = false, any = false;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
-    __int128 m = 0;
-    int ndig = 0, frac = 0, dropped = -1, exp = 0;
-    for (; i < n; i++) {
-        char ch = s[i];
-        if (ch >= '0' && ch <= '9') {
-            int dg = ch - '0';
-            any = true;
-            if (m == 0 && dg == 0) {
-                if (dot)
-                    frac++;
-                continue;
-            }
-            if (ndig < 38) {
-                m = m * 10 + dg;
-                ndig++;
-                if (dot)
-                    frac++;
-            } else if (!dot) {
-                return false; /* more than 38 integer digits */
-            } else if (dropped < 0) {
-                dropped = dg;
-            }
-        } else if (ch == '.' && !dot) {
-            dot = true;
-        } else if ((ch == 'e' || ch == 'E') && any) {
-            i++;
-            bool eneg = false;
-            if (i < n && (s[i] == '+' || s[i] == '-'))
-                eneg = s[i++] == '-';
-            if (i == n)
-                return false;
-            for (; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9' || exp > 10000)
-                    return false;
-                exp = exp * 10 + (s[i] - '0');
-            }
-            if (eneg)
-                exp = -exp;
-            break;
-        } else {
-            return false;
-        }
-    }
-    if (!any)
+    types_dec_text d;
+    if (!types_decimal_scan(s, n, 38, &d))
         return false;
-    int eff = frac - exp; /* value = m * 10^-eff */
+    __int128 m = 0;
+    for (int k = 0; k < d.nd; k++)
+        m = m * 10 + d.dig[k];
+    bool neg = d.neg;
+    int dropped = d.dropped;
+    int eff = d.frac - d.exp; /* value = m * 10^-eff */
     if (eff <= scale) {
         if (eff == scale && dropped >= 5)
             m += 1;

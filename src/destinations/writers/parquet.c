@@ -588,54 +588,12 @@ nomem:
 static bool encode_decimal(const pq_col *c, const char *s, size_t n, uint8_t *out)
 {
     uint64_t limb[4] = {0, 0, 0, 0}; /* little-endian 256-bit magnitude */
-    size_t i = 0;
-    bool neg = false, dot = false, any = false;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
-    /* digits are collected first (at most 80 significant), the exponent applied after */
-    char dig[96];
-    int nd = 0, frac = 0, exp = 0, dropped = -1;
-    for (; i < n; i++) {
-        char ch = s[i];
-        if (ch >= '0' && ch <= '9') {
-            any = true;
-            if (nd == 0 && ch == '0') {
-                if (dot)
-                    frac++;
-                continue;
-            }
-            if (nd < 80) {
-                dig[nd++] = (char)(ch - '0');
-                if (dot)
-                    frac++;
-            } else if (!dot) {
-                return false;
-            } else if (dropped < 0) {
-                dropped = ch - '0';
-            }
-        } else if (ch == '.' && !dot) {
-            dot = true;
-        } else if ((ch == 'e' || ch == 'E') && any) {
-            bool eneg = false;
-            i++;
-            if (i < n && (s[i] == '+' || s[i] == '-'))
-                eneg = s[i++] == '-';
-            if (i == n)
-                return false;
-            for (; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9' || exp > 10000)
-                    return false;
-                exp = exp * 10 + (s[i] - '0');
-            }
-            if (eneg)
-                exp = -exp;
-            break;
-        } else {
-            return false;
-        }
-    }
-    if (!any)
+    types_dec_text txt;
+    if (!types_decimal_scan(s, n, 80, &txt))
         return false;
+    const uint8_t *dig = txt.dig;
+    int nd = txt.nd, frac = txt.frac, exp = txt.exp, dropped = txt.dropped;
+    bool neg = txt.neg;
     /* value = digits * 10^(exp - frac); wanted: digits * 10^(exp - frac + scale) */
     int shift = exp - frac + c->scale;
     int keep = nd;
