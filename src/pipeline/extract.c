@@ -90,6 +90,32 @@ static char *incr_saved_state(cdlt_pipeline *p, const char *src, const cdlt_reso
     return NULL;
 }
 
+cdlt_status pipe_incr_merge(const char *old, const char *path, const char *st, size_t st_len,
+                            buf *out)
+{
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv o = jv_null();
+    if (old)
+        json_parse(old, strlen(old), &a, NULL, &o, NULL);
+    buf_clear(out);
+    buf_putc(out, '{');
+    for (uint32_t i = 0; o.type == JV_OBJECT && i < o.len; i++) {
+        if (strcmp(o.u.members[i].key, path) == 0)
+            continue;
+        json_write_string(out, o.u.members[i].key, o.u.members[i].klen, 0);
+        buf_putc(out, ':');
+        json_write(out, &o.u.members[i].value, 0);
+        buf_putc(out, ',');
+    }
+    json_write_string(out, path, strlen(path), 0);
+    buf_putc(out, ':');
+    buf_append(out, st, st_len);
+    buf_putc(out, '}');
+    arena_free(&a);
+    return out->status;
+}
+
 /* After a successful extract: each cursor's new state into its resource state. */
 static cdlt_status incr_save_states(xctx *x);
 
@@ -651,7 +677,7 @@ static cdlt_status process_one(cdlt_emitter *em, const jv *v, const char *text, 
             rc = incr_filter(em->inc, v, &keep, x->err);
         /* row_order: past the window on the side the data walks to, nothing later can be in
          * it; the resource stops there as dlt closes it (the rest of a page is still read) */
-        if (rc == CDLT_OK && !keep && !r->tfn && incr_can_close(em->inc))
+        if (rc == CDLT_OK && !keep && !r->tfn && !r->incr_keep_open && incr_can_close(em->inc))
             em->stopped = true;
         if (rc == CDLT_OK && !keep) {
             buf_free(&mapped);
@@ -1802,15 +1828,16 @@ static cdlt_status incr_save_states(xctx *x)
         bool save = false;
         if (!em->inc || incr_state_json(em->inc, &st, &save) != CDLT_OK || !save)
             continue;
-        buf_clear(&obj);
-        buf_putc(&obj, '{');
-        json_write_string(&obj, incr_cursor_path(em->inc), strlen(incr_cursor_path(em->inc)), 0);
-        buf_putc(&obj, ':');
-        buf_append(&obj, st.data, st.len);
-        buf_putc(&obj, '}');
         pipe_src_state *ss = state_source(&x->p->state, x->src_name, true);
         pipe_res_state *rs = ss ? state_resource(ss, em->r->name, true) : NULL;
-        if (!rs || obj.status != CDLT_OK || state_kvs_set(&rs->kv, "incremental", obj.data) != CDLT_OK)
+        /* other cursors of the resource stay (a filesystem pipe keeps its file listing's) */
+        const char *old = NULL;
+        for (size_t k = 0; rs && k < rs->kv.n; k++)
+            if (strcmp(rs->kv.v[k].key, "incremental") == 0)
+                old = rs->kv.v[k].json;
+        if (!rs ||
+            pipe_incr_merge(old, incr_cursor_path(em->inc), st.data, st.len, &obj) != CDLT_OK ||
+            state_kvs_set(&rs->kv, "incremental", obj.data) != CDLT_OK)
             rc = err_nomem(x->err);
     }
     buf_free(&st);

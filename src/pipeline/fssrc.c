@@ -4,9 +4,10 @@
  * becomes one resource whose callback lists the bucket (objstore), keeps the files the
  * incremental cursor lets through (dlt's `filesystem(..., incremental=incremental(
  * "modification_date"))`, deduplicated by file_url), and emits either the FileItems as rows or
- * the rows a reader makes of each file (`filesystem(...) | read_csv()`). The cursor runs over
- * the file items, not the rows, so it is kept here and its state written under the resource's
- * own name at dlt's path (resources.<name>.incremental.<cursor_path>). */
+ * the rows a reader makes of each file (`filesystem(...) | read_csv()`). The listing's cursor
+ * runs over the file items, not the rows, so it is kept here and its state written under the
+ * resource's own name (resources.<name>.incremental.<cursor_path>); `reader_incremental`, a
+ * cursor on the rows, is the resource's ordinary cursor (extract.c), saved next to it. */
 #include "pipeline.h"
 
 #include "incremental/incremental.h"
@@ -91,30 +92,12 @@ static cdlt_status save_cursor(cdlt_emitter *em, incr *in, cdlt_error *err)
     bool save = false;
     cdlt_status rc = incr_state_json(in, &st, &save);
     if (rc == CDLT_OK && save) {
-        /* other cursors saved under "incremental" stay as they are */
         const char *old = NULL;
-        arena a;
-        arena_init(&a, 4096, 0);
-        jv o = jv_null();
-        if (cdlt_state_get(cdlt_emitter_resource_state(em), "incremental", &old) == CDLT_OK)
-            json_parse(old, strlen(old), &a, NULL, &o, NULL);
-        buf_putc(&obj, '{');
-        for (uint32_t i = 0; o.type == JV_OBJECT && i < o.len; i++) {
-            if (strcmp(o.u.members[i].key, incr_cursor_path(in)) == 0)
-                continue;
-            json_write_string(&obj, o.u.members[i].key, o.u.members[i].klen, 0);
-            buf_putc(&obj, ':');
-            json_write(&obj, &o.u.members[i].value, 0);
-            buf_putc(&obj, ',');
-        }
-        json_write_string(&obj, incr_cursor_path(in), strlen(incr_cursor_path(in)), 0);
-        buf_putc(&obj, ':');
-        buf_append(&obj, st.data, st.len);
-        buf_putc(&obj, '}');
-        arena_free(&a);
-        rc = obj.status != CDLT_OK ? err_nomem(err)
-                                   : cdlt_state_set(cdlt_emitter_resource_state(em), "incremental",
-                                                    obj.data);
+        if (cdlt_state_get(cdlt_emitter_resource_state(em), "incremental", &old) != CDLT_OK)
+            old = NULL;
+        rc = pipe_incr_merge(old, incr_cursor_path(in), st.data, st.len, &obj) != CDLT_OK
+                 ? err_nomem(err)
+                 : cdlt_state_set(cdlt_emitter_resource_state(em), "incremental", obj.data);
     }
     buf_free(&st);
     buf_free(&obj);
@@ -309,12 +292,12 @@ static cdlt_status fs_fn(cdlt_emitter *em, void *ud)
 
 static const char *const SRC_KEYS[] = {
     "type", "bucket_url", "file_glob", "files_per_page", "extract_content", "reader",
-    "reader_args", "incremental", "name", "resources", "write_disposition", "primary_key",
-    "merge_key", "columns", "table_name", "max_table_nesting", "schema_contract", "selected",
-    "limit", NULL};
+    "reader_args", "incremental", "reader_incremental", "name", "resources",
+    "write_disposition", "primary_key", "merge_key", "columns", "table_name",
+    "max_table_nesting", "schema_contract", "selected", "limit", NULL};
 static const char *const PIPE_KEYS[] = {
     "bucket_url", "file_glob", "files_per_page", "extract_content", "reader", "reader_args",
-    "incremental", "name", "write_disposition", "primary_key", "merge_key", "columns",
+    "incremental", "reader_incremental", "name", "write_disposition", "primary_key", "merge_key", "columns",
     "table_name", "max_table_nesting", "schema_contract", "selected", "limit", NULL};
 static const char *const HINT_KEYS[] = {"write_disposition", "primary_key", "merge_key",
                                         "columns", "table_name", "max_table_nesting",
@@ -457,6 +440,45 @@ static cdlt_status hint_subset(const jv *o, arena *a, jv *out)
     return CDLT_OK;
 }
 
+/* reader_incremental: dlt's apply_hints(incremental=...) on the reader's pipe, a cursor on
+ * the rows read (the resource's own cursor in extract.c: state, boundary dedup, row_order),
+ * next to `incremental` on the file listing. Set after the hints: its default dedup key is the
+ * resource's primary key. */
+static cdlt_status rows_incremental(cdlt_resource *r, const jv *riv, const jv *iv,
+                                    const char *reader, const char *defpath, const char *place,
+                                    cdlt_error *err)
+{
+    if (!riv)
+        return CDLT_OK;
+    if (!reader)
+        return err_set(err, CDLT_CONFIG, "%s: %s.reader_incremental filters the rows of a reader: "
+                                         "set reader = \"read_csv\" (...), or use incremental = "
+                                         "{...} for the file items", defpath, place);
+    if (riv->type != JV_OBJECT)
+        return bad_value(defpath, place, "reader_incremental",
+                         "a table of dlt's incremental arguments (cursor_path = \"updated_at\", "
+                         "initial_value = ...)", err);
+    const jv *c1 = iv && iv->type == JV_OBJECT ? jv_get(iv, "cursor_path") : NULL;
+    const jv *c2 = jv_get(riv, "cursor_path");
+    if (c1 && c2 && c1->type == JV_STRING && c2->type == JV_STRING && strcmp(c1->u.s, c2->u.s) == 0)
+        return err_set(err, CDLT_CONFIG, "%s: %s: incremental and reader_incremental both use "
+                                         "cursor_path '%s': their states would share one place "
+                                         "(resources.<name>.incremental.%s); the file listing's "
+                                         "cursor is modification_date", defpath, place, c1->u.s,
+                       c1->u.s);
+    r->incr_keep_open = true;
+    buf b = BUF_INIT;
+    json_write(&b, riv, 0);
+    cdlt_status rc = b.status != CDLT_OK ? err_nomem(err)
+                                         : cdlt_resource_set_incremental(r, b.data, err);
+    buf_free(&b);
+    if (rc == CDLT_NOMEM)
+        rc = err_nomem(err);
+    else if (rc != CDLT_OK)
+        err_prefix(err, "%s: %s.reader_incremental: ", defpath, place);
+    return rc;
+}
+
 static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, const char *place,
                             const char *defpath, const char *pipeline_name, cdlt_error *err)
 {
@@ -581,6 +603,9 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
     if (rc == CDLT_OK)
         rc = pipe_def_apply_hints(defpath, r, &dflt, entry ? &own : NULL, place, err);
     arena_free(&a);
+    if (rc == CDLT_OK)
+        rc = rows_incremental(r, pick(entry, cfg, "reader_incremental"), iv, rname, defpath,
+                              place, err);
     if (rc == CDLT_OK) {
         rc = cdlt_source_add(src, r);
         if (rc == CDLT_EXISTS) {

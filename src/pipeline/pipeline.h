@@ -64,6 +64,8 @@ struct cdlt_resource {
     merge_strategy strategy;    /* MS_UNSET = the schema's, else delete-insert */
     bool stage_deduplicated;    /* dlt's deduplicated = true (x-stage-data-deduplicated) */
     char *incr_spec;            /* dlt's incremental arguments as JSON, NULL = none */
+    bool incr_keep_open;        /* row_order never stops it: dlt's pipe has a parent
+                                 * (filesystem | read_csv), which dlt does not close */
     char *scd2_from, *scd2_to;  /* scd2 validity_column_names (NULL = _dlt_valid_from/to) */
     char *scd2_active;          /* active_record_timestamp (NULL = NULL marks active) */
     char *scd2_boundary;        /* boundary_timestamp (NULL = the package's creation) */
@@ -471,6 +473,11 @@ cdlt_status pipe_emit_jv(cdlt_emitter *em, const jv *v, const char *text, size_t
 cdlt_emitter *pipe_emitter_sibling(cdlt_emitter *em, const cdlt_resource *r);
 uint64_t pipe_emitter_run_id(const cdlt_emitter *em);
 cdlt_error *pipe_emitter_error(cdlt_emitter *em);
+/* extract.c: into out, the resource state's "incremental" object `old` (JSON text, NULL =
+ * none) with cursor `path` set to the state st: the other cursors stay (a filesystem pipe
+ * keeps one on its file listing and one on the rows it reads). */
+cdlt_status pipe_incr_merge(const char *old, const char *path, const char *st, size_t st_len,
+                            buf *out);
 /* definition.c: true when k is one of the NULL-terminated list l. */
 bool pipe_def_in_list(const char *k, const char *const *l);
 /* definition.c: every key of object o must be in `allowed`; else a CDLT_CONFIG error naming
