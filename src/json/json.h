@@ -51,6 +51,13 @@ struct jv_member {
 };
 
 #define JV_F_ESCAPED 0x01 /* string had escapes in the source (informational) */
+/* A JV_STRING that stands for a typed value of a source, as Python's Decimal and bytes do in
+ * dlt (read_parquet's rows): exact decimal text, or binary as base64 text. A new column made
+ * from such a value is decimal / binary (types_detect); JSON text drops the mark (a plain
+ * string), cdlt's binary items keep it when the resource keeps kinds (jvb_enc_keep_kinds). */
+#define JV_F_DECIMAL 0x02
+#define JV_F_BINARY 0x04
+#define JV_F_TYPED (JV_F_DECIMAL | JV_F_BINARY)
 
 /* ---- construction and access (value.c) ---- */
 static inline bool jv_is_num(const jv *v)
@@ -147,9 +154,9 @@ void jvb_enc_free(jvb_enc *e);
  * become null, date/time kinds strings. CDLT_PARSE: a string or key is not valid UTF-8. */
 cdlt_status jvb_encode(jvb_enc *e, const jv *v, buf *out);
 /* Keep date/time kinds (JV_DATETIME, _LOCAL, JV_DATE_LOCAL, JV_TIME_LOCAL) as such instead of
- * strings, for a source whose values are typed where JSON text would lose it (read_parquet's
- * dates and times, which dlt types from pyarrow's values). Off by default; stays across
- * jvb_enc_reset. */
+ * strings, and the JV_F_TYPED marks of strings, for a source whose values are typed where
+ * JSON text would lose it (read_parquet's dates, times, decimals and bytes, which dlt types
+ * from pyarrow's values). Off by default; stays across jvb_enc_reset. */
 void jvb_enc_keep_kinds(jvb_enc *e, bool keep);
 typedef struct jvb_stream jvb_stream;
 /* opts: max_depth and the file name for messages, as json_stream_open_file. */

@@ -6,7 +6,7 @@
  * once per file and then referred to by number.
  *
  * File: "CDLTJVB1" then items, each a little-endian u32 byte count and the value:
- *   tag byte (| 0x80 when a flags byte follows), then per tag
+ *   tag byte (| 0x80 when a flags byte follows: JV_F_TYPED marks of strings), then per tag
  *   NULL FALSE TRUE: nothing; INT: zigzag varint; UINT: 8 bytes; DOUBLE: 8 bytes (host order,
  *   the file never leaves the machine); STRING BIGNUM and the date/time kinds: varint length
  *   + bytes; ARRAY: varint count + values; OBJECT: varint count + members, a member being a
@@ -210,7 +210,15 @@ static cdlt_status put_value(jvb_enc *e, const jv *v, int depth, buf *out)
     case JV_TIME_LOCAL: tag = e->keep_kinds ? T_TIME_LOCAL : T_STRING; break;
     default: return CDLT_INVALID_ARG;
     }
-    *o++ = (char)tag; /* flags are informational (JV_F_ESCAPED): not kept */
+    /* JV_F_ESCAPED is informational and not kept; the typed-string marks (decimal, binary)
+     * are, when the source keeps kinds */
+    uint8_t keep = e->keep_kinds && tag == T_STRING ? (uint8_t)(v->flags & JV_F_TYPED) : 0;
+    if (keep) {
+        *o++ = (char)(tag | T_FLAGS);
+        *o++ = (char)keep;
+    } else {
+        *o++ = (char)tag;
+    }
     switch (tag) {
     case T_INT: {
         uint64_t z = ((uint64_t)v->u.i << 1) ^ (uint64_t)(v->u.i >> 63);

@@ -580,9 +580,9 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         return rc;
     }
     r->ud_free = pipe_free;
-    /* read_parquet's values keep their kinds (date, time, naive/aware timestamps) up to the
-     * normalizer, as pyarrow's date/time objects do in dlt: JSON text would turn dates and
-     * times into strings (text columns); cdlt's binary items keep them */
+    /* read_parquet's values keep their kinds (date, time, naive/aware timestamps, decimal and
+     * bytes marks) up to the normalizer, as pyarrow's Python objects do in dlt: JSON text would
+     * turn them into strings (text columns); cdlt's binary items keep them */
     if (fp->args.format == FS_PARQUET)
         r->binary_items = r->typed_kinds = true;
     if (fp->args.format == FS_FILES) {

@@ -55,8 +55,9 @@ struct cdlt_resource {
     bool selected;              /* extracted into tables (unselected parents still run) */
     bool binary_items;          /* items files in cdlt's binary form (jvb.c): internal sources
                                  * whose items only cdlt reads back (SQL rows) */
-    bool typed_kinds;           /* with binary_items: date/time jv kinds reach the normalizer
-                                 * typed, not as strings (read_parquet) */
+    bool typed_kinds;           /* with binary_items: date/time jv kinds and the decimal /
+                                 * binary marks of strings (JV_F_TYPED) reach the normalizer,
+                                 * which types new columns by them (read_parquet) */
     char *table_name;           /* static table name hint, NULL = resource name */
     cdlt_table_name_fn table_fn;/* dynamic table name, wins over table_name */
     void *table_ud;             /* user data of table_fn */

@@ -82,6 +82,9 @@ static const char WEI_MAX[] = "578960446186580977117854925043439539266";
 dtype types_detect(const jv *v, unsigned detections)
 {
     dtype base = types_infer(v);
+    /* a source's typed string (dlt: a Decimal or bytes value) types a new column as such */
+    if (base == DT_TEXT && (v->flags & JV_F_TYPED))
+        return (v->flags & JV_F_DECIMAL) ? DT_DECIMAL : DT_BINARY;
     if (base == DT_TEXT && (detections & (DETECT_ISO_TIMESTAMP | DETECT_ISO_DATE)) && v->len) {
         types_iso t;
         if (types_parse_iso(v->u.s, v->len, &t)) {

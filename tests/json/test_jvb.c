@@ -166,6 +166,30 @@ static void test_round_trip(void **st)
     char *p4 = write_items(dir, "kinds.jvb", e, &kinds, 1);
     read_back(p4, &kinds, 1, &a);
     free(p4);
+    /* ... and its typed strings keep their marks (a Decimal's text, bytes as base64); without
+     * keep_kinds they are plain strings, as in JSON text */
+    for (int keep = 1; keep >= 0; keep--) {
+        jv tm[2] = {jv_str(&a, "12.50", 5), jv_str(&a, "AP8=", 4)};
+        tm[0].flags = JV_F_DECIMAL;
+        tm[1].flags = JV_F_BINARY;
+        jv typed = {.type = JV_ARRAY, .len = 2, .u.items = tm};
+        jvb_enc_keep_kinds(e, keep);
+        jvb_enc_reset(e);
+        char *p5 = write_items(dir, "typed.jvb", e, &typed, 1);
+        jvb_stream *s = NULL;
+        cdlt_error er;
+        cdlt_error_clear(&er);
+        assert_int_equal(jvb_stream_open_file(p5, NULL, &s, &er), CDLT_OK);
+        jv got;
+        bool eof = true;
+        assert_int_equal(jvb_stream_next(s, &a, &got, &eof, &er), CDLT_OK);
+        assert_int_equal(got.type, JV_ARRAY);
+        assert_string_equal(got.u.items[0].u.s, "12.50");
+        assert_int_equal(got.u.items[0].flags, keep ? JV_F_DECIMAL : 0);
+        assert_int_equal(got.u.items[1].flags, keep ? JV_F_BINARY : 0);
+        jvb_stream_close(s);
+        free(p5);
+    }
     jvb_enc_keep_kinds(e, false);
 
     /* invalid UTF-8 (a lone continuation byte, an overlong, a surrogate) is refused */

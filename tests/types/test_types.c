@@ -590,6 +590,14 @@ static void test_variant_types(void **state)
         jv v = mk(&a, rows[i].value);
         assert_int_equal(types_detect(&v, DETECT_ISO_TIMESTAMP), rows[i].want);
     }
+    /* a source's typed strings (dlt: Decimal, bytes) are decimal / binary, never detected as
+     * something else from their text */
+    jv dec = jv_str(&a, "12.5", 4), bin = jv_str(&a, "MjAyNA==", 8);
+    dec.flags = JV_F_DECIMAL;
+    bin.flags = JV_F_BINARY;
+    assert_int_equal(types_detect(&dec, DETECT_ISO_TIMESTAMP | DETECT_TIMESTAMP), DT_DECIMAL);
+    assert_int_equal(types_detect(&bin, DETECT_ISO_TIMESTAMP), DT_BINARY);
+    assert_int_equal(types_infer(&dec), DT_TEXT); /* its value is text: coerced from it */
     arena_free(&a);
 }
 

@@ -393,6 +393,8 @@ static cdlt_status to_jv(pqr_reader *r, const pnode *p, duckdb_vector v, idx_t r
         }
         fmt_decimal(t, x, p->scale);
         *out = jv_typed_text(a, JV_STRING, t);
+        if (!jv_failed(out))
+            out->flags |= JV_F_DECIMAL; /* pyarrow gives a Decimal: a decimal column */
         break;
     }
     case DUCKDB_TYPE_DATE:
@@ -433,6 +435,8 @@ static cdlt_status to_jv(pqr_reader *r, const pnode *p, duckdb_vector v, idx_t r
             return CDLT_NOMEM;
         t->len = b64_encode(sp, n, t->data, true); /* bytes: dlt's text form of binary */
         *out = jv_typed_text(a, JV_STRING, t);
+        if (!jv_failed(out))
+            out->flags |= JV_F_BINARY; /* pyarrow gives bytes: a binary column */
         break;
     }
     case DUCKDB_TYPE_STRUCT: {

@@ -22,14 +22,15 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
  * Values: integers JV_INT (JV_UINT / JV_BIGNUM beyond int64), floats JV_DOUBLE, text
  * JV_STRING, bool, timestamp with zone JV_DATETIME ("...+00:00"), without zone
  * JV_DATETIME_LOCAL, date JV_DATE_LOCAL, time JV_TIME_LOCAL, decimal its exact text
- * (JV_STRING), binary base64 text, struct JV_OBJECT, list/array JV_ARRAY, map JV_ARRAY of
+ * (JV_STRING marked JV_F_DECIMAL), binary base64 text (marked JV_F_BINARY), struct JV_OBJECT, list/array JV_ARRAY, map JV_ARRAY of
  * [key, value] pairs (pyarrow's tuples). *out_eof = true (and no batch) at the end. */
 cdlt_status pqr_next(pqr_reader *r, arena *a, jv *out_batch, bool *out_eof, cdlt_error *err);
 /* Columns of the file with the dlt column type pyarrow's schema gives them
  * (get_column_type_from_py_arrow): precision = integer bits (not for 64), time unit digits
  * (0/3/6/9), fixed binary length or decimal digits; -1 when none; timezone false only for a
- * naive timestamp. Nested columns are DT_JSON. A caller may declare DT_DECIMAL and DT_BINARY
- * columns as hints: their values arrive as text here, whereas dlt sees Decimal and bytes. */
+ * naive timestamp. Nested columns are DT_JSON. These are the types dlt gives with
+ * use_pyarrow=True (arrow tables); its default read_parquet types columns from the values of
+ * to_pylist(), as the marks of pqr_next's values do. */
 typedef struct pqr_column {
     const char *name; /* column name as in the file */
     dtype type;       /* dlt type */
