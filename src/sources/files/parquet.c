@@ -334,6 +334,12 @@ static void fmt_decimal(buf *b, __int128 v, unsigned scale)
     }
 }
 
+/* The 128-bit value of a hugeint, without shifting a negative number (undefined in C). */
+static inline __int128 hugeint_value(duckdb_hugeint h)
+{
+    return (__int128)(((unsigned __int128)(uint64_t)h.upper << 64) | h.lower);
+}
+
 static inline bool row_valid(duckdb_vector v, idx_t row)
 {
     uint64_t *val = duckdb_vector_get_validity(v);
@@ -368,8 +374,7 @@ static cdlt_status to_jv(pqr_reader *r, const pnode *p, duckdb_vector v, idx_t r
         return CDLT_OK;
     }
     case DUCKDB_TYPE_HUGEINT: {
-        duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
-        __int128 x = ((__int128)h.upper << 64) | h.lower;
+        __int128 x = hugeint_value(((duckdb_hugeint *)data)[row]);
         if (x >= INT64_MIN && x <= INT64_MAX) {
             *out = jv_int((int64_t)x);
             return CDLT_OK;
@@ -386,10 +391,7 @@ static cdlt_status to_jv(pqr_reader *r, const pnode *p, duckdb_vector v, idx_t r
         case DUCKDB_TYPE_SMALLINT: x = ((int16_t *)data)[row]; break;
         case DUCKDB_TYPE_INTEGER: x = ((int32_t *)data)[row]; break;
         case DUCKDB_TYPE_BIGINT: x = ((int64_t *)data)[row]; break;
-        default: {
-            duckdb_hugeint h = ((duckdb_hugeint *)data)[row];
-            x = ((__int128)h.upper << 64) | h.lower;
-        }
+        default: x = hugeint_value(((duckdb_hugeint *)data)[row]); break;
         }
         fmt_decimal(t, x, p->scale);
         *out = jv_typed_text(a, JV_STRING, t);
