@@ -144,6 +144,10 @@ typedef struct dest_vtable {
     /* merge tables are loaded as append, with a warning, as dlt's filesystem destination
      * does for plain (not delta/iceberg) tables */
     bool merge_as_append;
+    /* A run may start loading a package while it is still extracted (normalize-ahead's load
+     * files go straight to the overlapped loader): worth it where the server does the load
+     * work in its own processes, so the load overlaps extract instead of following it. */
+    bool load_while_extracting;
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

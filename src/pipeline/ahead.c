@@ -220,6 +220,9 @@ pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema
         if (p->overlap_load && c->max_bytes > PIPE_OVERLAP_FILE_MAX)
             c->max_bytes = PIPE_OVERLAP_FILE_MAX;
         c->chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
+        /* a run may load what this thread writes at once (pipe_ovl_start_early) */
+        if (p->early_load_now)
+            c->early = pipe_ovl_start_early(p, load_id);
         if (pthread_create(&a->th, NULL, ahead_main, a) == 0)
             a->th_started = true;
         else
@@ -299,6 +302,10 @@ void pipe_ahead_free(pipe_ahead *a)
     if (!a)
         return;
     pipe_ahead_stop(a);
+    /* a load that ran while extracting and was not taken over is rolled back, before its
+     * files and the schema its snapshots point into go */
+    pipe_ovl_abort(a->c.early);
+    a->c.early = NULL;
     pnorm_free_tables(&a->c, true);
     pnorm_free_ahead_files(&a->c);
     buf_free(&a->c.chunks);
@@ -322,6 +329,15 @@ void pipe_ahead_free(pipe_ahead *a)
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
     mem_free(a);
+}
+
+pipe_ovl *pipe_ahead_take_early(pipe_ahead *a, uint32_t *cuts)
+{
+    pipe_ovl *o = a ? a->c.early : NULL;
+    *cuts = o ? a->c.early_cuts : 0;
+    if (a)
+        a->c.early = NULL;
+    return o;
 }
 
 /* ---- adoption ---- */

@@ -521,6 +521,8 @@ static cdlt_status rotate_file(xctx *x, xtable *xt)
     if (rc == CDLT_OK)
         pipe_ahead_push(x->ahead, x->s, xt->name, path);
     mem_free(path);
+    if (x->p->rotate_sleep_ms)
+        usleep(x->p->rotate_sleep_ms * 1000u);
     return rc;
 }
 

@@ -615,7 +615,7 @@ struct pipe_ovl {
     bool hold;                /* test hook CDLT_TEST_OVL_HOLD: load nothing before the tail */
     strv done;                /* loader thread: tables that got a file (truncated if needed) */
     strv done_parents;        /* loader thread: their parents ("" for roots) */
-    const char *load_id;      /* the package (pipe_ovl_start's argument, outlives o) */
+    char load_id[64];         /* the package */
     bool recorded;            /* loader thread: load/partial/<load_id> written */
     uint32_t chunks;          /* loader thread: chunks committed */
     map tstate;               /* loader thread: table name -> ovl_tstate */
@@ -952,6 +952,65 @@ static bool package_merges(const char *extracted_dir, const schema *s)
     return merge;
 }
 
+/* The loader without the package's state: open the destination, check the package is not
+ * loaded, undo an earlier partial load, BEGIN. NULL (and a log line) when it cannot. */
+static pipe_ovl *ovl_open(cdlt_pipeline *p, const char *load_id, bool early)
+{
+    pipe_ovl *o = mem_calloc(1, sizeof *o);
+    if (o)
+        map_init(&o->tstate);
+    if (!o)
+        return NULL;
+    o->p = p;
+    o->dv = p->dv;
+    snprintf(o->load_id, sizeof o->load_id, "%s", load_id);
+    if (pthread_mutex_init(&o->mu, NULL) || pthread_cond_init(&o->cv_item, NULL) ||
+        pthread_cond_init(&o->cv_space, NULL)) {
+        mem_free(o); /* (init of these cannot fail on Linux) */
+        return NULL;
+    }
+    pipe_crash_point(""); /* read the test hook's setting here, not in two threads at once */
+    /* test hook: every file waits for the tail, so tests see it deterministically */
+    o->hold = getenv("CDLT_TEST_OVL_HOLD") != NULL;
+    bool completed = false;
+    cdlt_status rc = pipe_open_destination(p, &o->d, &o->err);
+    if (rc == CDLT_OK)
+        rc = o->dv->is_load_completed(o->d, load_id, &completed, &o->err);
+    if (rc == CDLT_OK && completed)
+        rc = err_set(&o->err, CDLT_EXISTS, "package %s is already loaded", load_id);
+    /* one load thread while normalize runs on the other core: measured on 2 cores, DuckDB's
+     * threads competing with the normalizer cost ~40% more CPU for a slower run */
+    if (rc == CDLT_OK && o->dv->set_threads)
+        rc = o->dv->set_threads(o->d, 1, &o->err);
+    /* loading while extracting: first remove what a killed earlier run committed of a
+     * package that is gone (the load phase would, but only after this load added rows) */
+    if (rc == CDLT_OK && early)
+        rc = pipe_partial_orphans(p, o->d, &o->err);
+    /* an earlier run committed part of this package: remove it, the package loads whole */
+    if (rc == CDLT_OK)
+        rc = pipe_partial_undo_tx(p, o->d, load_id, &o->err);
+    if (rc == CDLT_OK && (rc = o->dv->begin(o->d, &o->err)) == CDLT_OK)
+        o->in_tx = true;
+    if (rc != CDLT_OK) {
+        LOG_INFO("package %s is loaded after normalize: %s", load_id, o->err.message);
+        ovl_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static bool ovl_run(pipe_ovl *o)
+{
+    if (pthread_create(&o->th, NULL, ovl_main, o) == 0) {
+        o->started = true;
+        return true;
+    }
+    LOG_INFO("package %s is loaded after normalize: cannot start the loader thread",
+             o->load_id);
+    ovl_free(o);
+    return false;
+}
+
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
                     const schema *s, pipe_ovl **out)
 {
@@ -971,54 +1030,81 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
                  "insert-from-staging)", load_id);
         return;
     }
-    pipe_ovl *o = mem_calloc(1, sizeof *o);
-    if (o)
-        map_init(&o->tstate);
+    pipe_ovl *o = ovl_open(p, load_id, false);
     if (!o)
         return;
-    o->p = p;
-    o->dv = p->dv;
-    if (pthread_mutex_init(&o->mu, NULL) || pthread_cond_init(&o->cv_item, NULL) ||
-        pthread_cond_init(&o->cv_space, NULL)) {
-        mem_free(o); /* (init of these cannot fail on Linux) */
-        return;
-    }
-    pipe_crash_point(""); /* read the test hook's setting here, not in two threads at once */
-    /* test hook: every file waits for the tail, so tests see it deterministically */
-    o->hold = getenv("CDLT_TEST_OVL_HOLD") != NULL;
-    bool completed = false;
     cdlt_status rc = read_lpkg(extracted_dir, &o->l, &o->err);
-    if (rc == CDLT_OK)
-        rc = pipe_open_destination(p, &o->d, &o->err);
-    if (rc == CDLT_OK)
-        rc = o->dv->is_load_completed(o->d, load_id, &completed, &o->err);
-    if (rc == CDLT_OK && completed)
-        rc = err_set(&o->err, CDLT_EXISTS, "package %s is already loaded", load_id);
-    /* one load thread while normalize runs on the other core: measured on 2 cores, DuckDB's
-     * threads competing with the normalizer cost ~40% more CPU for a slower run */
-    if (rc == CDLT_OK && o->dv->set_threads)
-        rc = o->dv->set_threads(o->d, 1, &o->err);
-    /* an earlier run committed part of this package: remove it, the package loads whole */
-    if (rc == CDLT_OK)
-        rc = pipe_partial_undo_tx(p, o->d, load_id, &o->err);
-    if (rc == CDLT_OK && (rc = o->dv->begin(o->d, &o->err)) == CDLT_OK)
-        o->in_tx = true;
     if (rc == CDLT_OK && o->l.dropped.n)
         rc = o->dv->drop_tables(o->d, (const char *const *)o->l.dropped.v, o->l.dropped.n,
                                 schema_name, &o->err);
-    o->load_id = load_id;
-    if (rc == CDLT_OK) {
-        if (pthread_create(&o->th, NULL, ovl_main, o) == 0)
-            o->started = true;
-        else
-            rc = err_set(&o->err, CDLT_ERROR, "cannot start the loader thread");
-    }
     if (rc != CDLT_OK) {
         LOG_INFO("package %s is loaded after normalize: %s", load_id, o->err.message);
         ovl_free(o);
         return;
     }
-    *out = o;
+    if (ovl_run(o))
+        *out = o;
+}
+
+pipe_ovl *pipe_ovl_start_early(cdlt_pipeline *p, const char *load_id)
+{
+    if (!p->dv->migrate_table || !p->dv->load_while_extracting || p->replace_staging)
+        return NULL;
+    pipe_ovl *o = ovl_open(p, load_id, true);
+    if (o && !ovl_run(o))
+        o = NULL;
+    if (o)
+        LOG_DEBUG("loading package %s while it is extracted", load_id);
+    return o;
+}
+
+pipe_ovl *pipe_ovl_take_early(pipe_ovl *o, const char *extracted_dir, const schema *s,
+                              const strv *early_tables)
+{
+    if (!o)
+        return NULL;
+    const char *why = NULL;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    pthread_mutex_lock(&o->mu);
+    bool failed = o->failed;
+    pthread_mutex_unlock(&o->mu);
+    lpkg l;
+    if (failed)
+        why = "it stopped";
+    else if (read_lpkg(extracted_dir, &l, &e) != CDLT_OK)
+        why = "the package state cannot be read";
+    else {
+        if (l.dropped.n)
+            why = "the package drops tables";
+        for (size_t i = 0; !why && i < l.tables.n; i++) {
+            const schema_table *t = schema_get_table(s, l.tables.v[i]);
+            if (t && !t->parent && schema_table_disposition(s, t) == WD_MERGE)
+                why = "the package merges";
+        }
+        /* what was loaded early was loaded as appended rows: still true for the package */
+        for (size_t i = 0; !why && i < early_tables->n; i++) {
+            const schema_table *t = schema_get_table(s, early_tables->v[i]);
+            const schema_table *root = t ? schema_root_table(s, t) : NULL;
+            if (!root || schema_table_disposition(s, root) != WD_APPEND ||
+                strv_has(&l.truncated, t->name))
+                why = "a table loaded early is not appended to";
+        }
+        if (!why) {
+            /* read by pushes from here on (this thread) and by pipe_ovl_finish; the early
+             * pushes (ahead thread, stopped by now) saw no state: append rows, no truncation */
+            o->l = l;
+        } else {
+            lpkg_free(&l);
+        }
+    }
+    if (why) {
+        LOG_INFO("the load started while extracting is rolled back (%s); package %s is "
+                 "loaded from the start", why, o->load_id);
+        ovl_free(o);
+        return NULL;
+    }
+    return o;
 }
 
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path)

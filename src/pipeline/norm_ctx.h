@@ -42,6 +42,12 @@ typedef struct nctx {
     bool ahead;
     struct ahead_file *ahead_files;
     size_t nahead_files, cap_ahead_files;
+    /* ahead, loading while extracting (destination's load_while_extracting): the loader that
+     * gets each closed file at once, until a file of a table that is not appended to comes
+     * (early_stopped; that file and the rest wait for adoption, as without it) */
+    pipe_ovl *early;
+    bool early_stopped;
+    uint32_t early_cuts; /* chunk cuts given to it (phase: replay goes on from there) */
 } nctx;
 
 /* A file written while extract ran: its table's columns when it closed (the overlapped loader
@@ -51,6 +57,7 @@ typedef struct ahead_file {
     char *table;        /* mem_strdup */
     schema_table *snap; /* pipe_ovl_snapshot of the table at close (strings in the ahead schema) */
     uint32_t chunk;
+    bool pushed;        /* already given to the early loader (nctx.early) */
 } ahead_file;
 
 cdlt_status pnorm_close_all(nctx *c);
@@ -70,5 +77,8 @@ bool pipe_ahead_adopt(pipe_ahead *a, nctx *c, schema **io_s, const store_names *
 /* After an adopted package is normalized: tables made by normalize (from index first_new on)
  * in the order the phase alone would have made them. */
 cdlt_status pipe_ahead_order(schema *s, uint32_t first_new);
+/* After adoption: the loader that loaded while extracting (NULL if none), taken over with
+ * the number of cuts it got (c->early_cuts). */
+pipe_ovl *pipe_ahead_take_early(pipe_ahead *a, uint32_t *cuts);
 
 #endif /* CDLT_NORM_CTX_H */

@@ -36,6 +36,24 @@ static cdlt_status remember_ahead_file(nctx *c, const wtable *wt)
     return CDLT_OK;
 }
 
+/* Ahead: the file just remembered goes to the early loader too, while every file so far is
+ * of a table whose root is appended to (what it loads before the package state exists must
+ * stay right whatever that state says: pipe_ovl_take_early checks it at adoption). */
+static void early_push(nctx *c, const wtable *wt)
+{
+    if (!c->early || c->early_stopped || !c->nahead_files)
+        return;
+    const schema_table *root = schema_root_table(c->s, wt->t);
+    if (!root || schema_table_disposition(c->s, root) != WD_APPEND) {
+        c->early_stopped = true;
+        LOG_DEBUG("loading while extracting stops at a file of %s (not appended to); the rest "
+                  "is loaded after extract", wt->t->name);
+        return;
+    }
+    pipe_ovl_push(c->early, c->s, wt->t, wt->path);
+    c->ahead_files[c->nahead_files - 1].pushed = true;
+}
+
 static cdlt_status close_writer(nctx *c, wtable *wt)
 {
     if (!wt->w)
@@ -52,9 +70,11 @@ static cdlt_status close_writer(nctx *c, wtable *wt)
         if (c->chunks.status != CDLT_OK)
             rc = err_nomem(c->err);
     }
-    if (rc == CDLT_OK && c->ahead)
+    if (rc == CDLT_OK && c->ahead) {
         rc = remember_ahead_file(c, wt);
-    else if (rc == CDLT_OK)
+        if (rc == CDLT_OK)
+            early_push(c, wt);
+    } else if (rc == CDLT_OK)
         pipe_ovl_push(c->ovl, c->s, wt->t, wt->path);
     mem_free(wt->path);
     wt->path = NULL;
@@ -240,6 +260,10 @@ static cdlt_status cut_chunk(nctx *c)
     if (rc != CDLT_OK)
         return rc;
     pipe_ovl_cut(c->ovl);
+    if (c->ahead && c->early && !c->early_stopped) {
+        pipe_ovl_cut(c->early);
+        c->early_cuts++;
+    }
     LOG_DEBUG("normalize: chunk %u of the package ends (%llu bytes of data)", (unsigned)c->chunk,
               (unsigned long long)c->weight);
     c->chunk++;
@@ -461,7 +485,7 @@ void pnorm_free_ahead_files(nctx *c)
  * columns of then and the chunk cuts between them, as if this phase had just written them. */
 static void replay_ahead_files(nctx *c)
 {
-    uint32_t chunk = 0;
+    uint32_t chunk = c->early_cuts; /* the early loader got the files and cuts before */
     for (size_t i = 0; c->ovl && i < c->nahead_files; i++)
         if (!schema_get_table(c->s, c->ahead_files[i].table)) {
             /* cannot happen after adoption's checks; load after normalize rather than guess */
@@ -470,6 +494,8 @@ static void replay_ahead_files(nctx *c)
         }
     for (size_t i = 0; c->ovl && i < c->nahead_files; i++) {
         ahead_file *f = &c->ahead_files[i];
+        if (f->pushed)
+            continue;
         for (; chunk < f->chunk; chunk++)
             pipe_ovl_cut(c->ovl);
         const schema_table *t = schema_get_table(c->s, f->table);
@@ -498,6 +524,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     arena_init(&vbmem, 16384, 0);
     bool made = false;
     pipe_ahead *ah = NULL;
+    pipe_ovl *early = NULL; /* ah's loader that ran while extracting, until taken over */
     strv skip = {0}; /* job files the ahead thread normalized */
     cdlt_status rc = CDLT_OK;
     pipe_path(p, &ext, STORE_EXTRACTED, load_id);
@@ -522,6 +549,8 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         rc = tmp.status ? err_nomem(err) : store_list(tmp.data, &files, err);
     uint32_t first_new = s ? s->ntables : 0; /* tables normalize makes come after these */
     bool adopted = rc == CDLT_OK && pipe_ahead_adopt(ah, &c, &s, &files, &skip);
+    /* the load that ran while extracting goes on only with adopted work */
+    early = adopted ? pipe_ahead_take_early(ah, &c.early_cuts) : NULL;
     if (!adopted) {
         pipe_ahead_free(ah); /* deletes its files in dst */
         ah = NULL;
@@ -540,12 +569,31 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     c.max_bytes = p->file_max_bytes;
     /* chunks need a destination that can undo an interrupted one */
     c.chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
-    if (overlap) {
-        pipe_ovl_start(p, load_id, ext.data, s, &c.ovl);
-        /* smaller files: the loader starts early and the tail after normalize is short */
-        if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
-            c.max_bytes = PIPE_OVERLAP_FILE_MAX;
+    if (early && overlap) {
+        strv et = {0}; /* the tables it loaded files of */
+        bool ok = true;
+        for (size_t i = 0; i < c.nahead_files && ok; i++)
+            if (c.ahead_files[i].pushed && !strv_has(&et, c.ahead_files[i].table))
+                ok = strv_add(&et, c.ahead_files[i].table) == CDLT_OK;
+        if (ok)
+            c.ovl = pipe_ovl_take_early(early, ext.data, s, &et);
+        else
+            pipe_ovl_abort(early);
+        strv_free(&et);
+        early = NULL;
     }
+    pipe_ovl_abort(early); /* (no overlap for this package: roll it back) */
+    early = NULL;
+    if (!c.ovl) { /* every file goes to a new loader, or to the load phase */
+        c.early_cuts = 0;
+        for (size_t i = 0; i < c.nahead_files; i++)
+            c.ahead_files[i].pushed = false;
+    }
+    if (overlap && !c.ovl)
+        pipe_ovl_start(p, load_id, ext.data, s, &c.ovl);
+    /* smaller files: the loader starts early and the tail after normalize is short */
+    if (c.ovl && c.max_bytes > PIPE_OVERLAP_FILE_MAX)
+        c.max_bytes = PIPE_OVERLAP_FILE_MAX;
     replay_ahead_files(&c);
     rc = read_verbatim(&c, ext.data, &vbmem, &tmp2);
     if (rc != CDLT_OK)
@@ -629,6 +677,7 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
     }
 done:
     pipe_ovl_abort(c.ovl); /* error paths: stop the loader, roll back */
+    pipe_ovl_abort(early);
     if (rc != CDLT_OK) {
         pnorm_free_tables(&c, true);
         if (made)

@@ -784,6 +784,11 @@ static cdlt_status pipeline_setup(cdlt_pipeline *p, const cdlt_pipeline_options 
     const char *rb = getenv("CDLT_TEST_EXTRACT_ROTATE_BYTES");
     if (rb && *rb)
         p->ahead_file_bytes = strtoull(rb, NULL, 10);
+    /* test hook: a slow source (ms after each rotated items file), so tests can see what
+     * happens while extract still runs */
+    const char *rs = getenv("CDLT_TEST_EXTRACT_ROTATE_SLEEP_MS");
+    if (rs && *rs)
+        p->rotate_sleep_ms = (uint32_t)strtoul(rs, NULL, 10);
     /* [load] transaction_max_mb (env LOAD__TRANSACTION_MAX_MB): the data per destination
      * transaction when a package is loaded in several (0 = one transaction per package) */
     int64_t txmb = PIPE_DEFAULT_CHUNK_MB;
@@ -1098,8 +1103,12 @@ cdlt_status cdlt_pipeline_run(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh r
         p->cur->pending_only = src != NULL;
     } else if (rc == CDLT_OK && src) {
         p->ahead_now = p->overlap_extract;
+        /* and load while extracting, when the destination gains by it; not with refresh
+         * (drops and truncations come first, decided with the package state) */
+        p->early_load_now = p->overlap_extract && p->overlap_load && refresh == CDLT_REFRESH_NONE;
         rc = extract_bound(p, src, refresh, err);
         p->ahead_now = false;
+        p->early_load_now = false;
     }
     /* overlap: normalize also loads each package (second thread); load then only has the
      * packages it handed back */

@@ -236,7 +236,9 @@ struct cdlt_pipeline {
     bool overlap_now;         /* set by run() around its normalize phase only */
     bool overlap_extract;     /* run(): normalize items files while extract still runs */
     bool ahead_now;           /* set by run() around its extract phase only */
+    bool early_load_now;      /* run(): ahead may start loading while extracting (load.c) */
     uint64_t ahead_file_bytes;/* items file rotation while normalizing ahead */
+    uint32_t rotate_sleep_ms; /* test hook CDLT_TEST_EXTRACT_ROTATE_SLEEP_MS */
     pipe_ahead *ahead;        /* normalize-ahead work of the package just extracted, or NULL */
     char *import_schema_path; /* dlt's import_schema_path (NULL = none) */
     char *export_schema_path; /* dlt's export_schema_path (NULL = none) */
@@ -371,6 +373,15 @@ typedef struct pipe_ovl pipe_ovl;
  * line) when overlap is not possible for this package; never fails the run. */
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
                     const schema *s, pipe_ovl **out);
+/* A loader for package load_id before it is extracted (normalize-ahead feeds it): no package
+ * state yet, so the early files must be appended rows; NULL when the destination does not
+ * load that way or cannot start (then nothing changes). */
+pipe_ovl *pipe_ovl_start_early(cdlt_pipeline *p, const char *load_id);
+/* Normalize phase, the ahead work adopted: o goes on as the package's loader when what it
+ * loaded early (files of early_tables) is still right for the package (it neither merges nor
+ * drops, the tables are appended to, none truncated); else it is rolled back and freed: NULL. */
+pipe_ovl *pipe_ovl_take_early(pipe_ovl *o, const char *extracted_dir, const schema *s,
+                              const strv *early_tables);
 /* Normalizer thread: the closed file `path` of table t (s is the live schema; the queue gets
  * a snapshot of t). Blocks while the bounded queue is full. */
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);

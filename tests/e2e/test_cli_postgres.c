@@ -474,6 +474,138 @@ static void test_init_postgres(void **st)
     free(dir);
 }
 
+/* ---- loading while extracting (docs/pipeline.md "Load while extracting") ---- */
+
+static const char DEF_EARLY[] =
+    "pipeline_name = \"pgearly\"\ndestination = \"postgres\"\ndataset_name = \"e2e_pg_early\"\n"
+    "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\n";
+
+/* items.jsonl with ids [from, from + n), each with a nested list of two */
+static void put_items(const pg_env *e, int from, int n)
+{
+    char *text = calloc((size_t)n, 64);
+    size_t at = 0;
+    for (int i = from; i < from + n; i++)
+        at += (size_t)sprintf(text + at, "{\"id\":%d,\"name\":\"n%d\",\"sub\":[%d,%d]}\n", i, i,
+                              i, i + 1);
+    put(e->dir, "items.jsonl", text);
+    free(text);
+}
+
+/* small items files (ahead starts at once) and a slow source: the loader gets files while
+ * extract still runs */
+#define EARLY_ENVS "CDLT_TEST_EXTRACT_ROTATE_BYTES=16384", "CDLT_TEST_EXTRACT_ROTATE_SLEEP_MS=5", \
+                   "RUNTIME__LOG_LEVEL=DEBUG"
+
+static cli_res run_logged(const pg_env *e, const char *const *envs)
+{
+    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
+    return cdlt_in(e, args, envs);
+}
+
+/* An append package: loaded while extracted, every row once, over two runs. */
+static void test_early_load_append(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-early", "e2e_pg_early", DEF_EARLY);
+    const char *envs[] = {EARLY_ENVS, NULL};
+    for (int run = 0; run < 2; run++) {
+        put_items(&e, run * 20000, 20000);
+        cli_res r = run_logged(&e, envs);
+        if (r.code != 0)
+            fprintf(stderr, "stderr: %s\n", r.err);
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.err, "while it is extracted"));
+        assert_null(strstr(r.err, "is rolled back"));
+        /* files were loaded before extract ended: the loader's first table creation comes
+         * before the extract's end in the log */
+        const char *made = strstr(r.err, "creating table e2e_pg_early.items");
+        const char *ext = strstr(r.err, "extracted load package");
+        assert_true(run == 1 || (made && ext && made < ext));
+        res_free(&r);
+    }
+    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(id) FROM "
+                  "e2e_pg_early.items", "40000:40000:799980000");
+    q_expect(e.c, "SELECT count(*) || ':' || sum(value) FROM e2e_pg_early.items__sub",
+             "80000:1600000000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items i JOIN e2e_pg_early.items__sub s "
+                  "ON s._dlt_parent_id = i._dlt_id", "80000");
+    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT load_id) FROM "
+                  "e2e_pg_early._dlt_loads WHERE status = 0", "2:2");
+    q_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "2");
+    env_free(&e);
+}
+
+static const char DEF_EARLY_MERGE[] =
+    "pipeline_name = \"pgearlym\"\ndestination = \"postgres\"\ndataset_name = \"e2e_pg_early\"\n"
+    "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\n"
+    "[[resources]]\nname = \"people\"\npath = \"people.jsonl\"\nprimary_key = \"id\"\n"
+    "write_disposition = \"merge\"\n";
+
+/* A package that also merges: what was loaded while extracting is rolled back and the package
+ * is loaded the usual way (merge after normalize); appended rows once, merged rows merged. */
+static void test_early_load_rolled_back_for_merge(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-early-m", "e2e_pg_early", DEF_EARLY_MERGE);
+    const char *envs[] = {EARLY_ENVS, NULL};
+    for (int run = 0; run < 2; run++) {
+        put_items(&e, run * 20000, 20000);
+        put(e.dir, "people.jsonl", run == 0 ? "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":1}\n"
+                                           : "{\"id\":2,\"v\":2}\n{\"id\":3,\"v\":1}\n");
+        cli_res r = run_logged(&e, envs);
+        if (r.code != 0)
+            fprintf(stderr, "stderr: %s\n", r.err);
+        assert_int_equal(r.code, 0);
+        assert_non_null(strstr(r.err, "while it is extracted"));
+        assert_non_null(strstr(r.err, "is rolled back (the package merges)"));
+        res_free(&r);
+    }
+    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
+             "40000:40000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "80000");
+    q_expect(e.c, "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM e2e_pg_early.people",
+             "1=1,2=2,3=1");
+    env_free(&e);
+}
+
+/* Killed after the loader committed a chunk while extract still ran: the package never got
+ * extracted, its committed rows are an orphan load; the next run removes them before it
+ * loads, and every row is there once. */
+static void test_early_load_killed_after_chunk(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-early-k", "e2e_pg_early", DEF_EARLY);
+    put_items(&e, 0, 20000);
+    const char *crash[] = {EARLY_ENVS, "CDLT_TEST_TRANSACTION_MAX_BYTES=65536",
+                           "CDLT_TEST_CRASH_AT=chunk_committed", NULL};
+    cli_res r = run_logged(&e, crash);
+    assert_int_equal(r.signo, SIGKILL);
+    assert_non_null(strstr(r.err, "while it is extracted"));
+    assert_null(strstr(r.err, "extracted load package")); /* killed during extract */
+    res_free(&r);
+    char *n = q_text(e.c, "SELECT count(*) FROM e2e_pg_early.items");
+    assert_true(atoi(n) > 0); /* a chunk was committed */
+    free(n);
+    q_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                  "'e2e_pg_early' AND table_name = '_dlt_loads'", "0");
+    const char *envs[] = {EARLY_ENVS, "CDLT_TEST_TRANSACTION_MAX_BYTES=65536", NULL};
+    r = run_logged(&e, envs);
+    if (r.code != 0)
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
+             "20000:20000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "40000");
+    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early._dlt_loads", "1");
+    q_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "1");
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +618,9 @@ int main(void)
         cmocka_unit_test(test_wrong_password),
         cmocka_unit_test(test_load_threads_refused),
         cmocka_unit_test(test_init_postgres),
+        cmocka_unit_test(test_early_load_append),
+        cmocka_unit_test(test_early_load_rolled_back_for_merge),
+        cmocka_unit_test(test_early_load_killed_after_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

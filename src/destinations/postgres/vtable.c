@@ -45,4 +45,5 @@ const dest_vtable pg_vtable = {
     .merge_from_staging = pg_merge_from_staging,
     .max_identifier_length = PG_MAX_IDENT,
     .staging_optimized = true,
+    .load_while_extracting = true,
 };
