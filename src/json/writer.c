@@ -2,6 +2,7 @@
  * Python json.dumps(indent=2), sorted keys for canonical hashes, and Python repr() doubles. */
 #include "json_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,31 @@ bad:
     return 1;
 }
 
+/* First byte at or after u that needs an escape (or e): 8 bytes at a time, as strings are
+ * mostly plain. A byte below 0x20, '"' or '\\' (and with ascii any byte >= 0x80) stops it;
+ * the word tests are exact for "any such byte in these 8". */
+static const uint8_t *skip_plain(const uint8_t *u, const uint8_t *e, bool ascii)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t quote = ones * '"', bslash = ones * '\\';
+    while ((size_t)(e - u) >= 8) {
+        uint64_t x, q, b;
+        memcpy(&x, u, 8);
+        q = x ^ quote;
+        b = x ^ bslash;
+        uint64_t t = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b);
+        t &= high;
+        if (ascii)
+            t |= x & high;
+        if (t)
+            break;
+        u += 8;
+    }
+    while (u < e && !needs_esc[*u] && (!ascii || *u < 0x80))
+        u++;
+    return u;
+}
+
 /* Exact length of the escaped form of s (without quotes), so a capped buf is asked for no
  * more than it will hold. */
 static size_t escaped_len(const uint8_t *u, size_t n, bool ascii)
@@ -60,11 +86,13 @@ static size_t escaped_len(const uint8_t *u, size_t n, bool ascii)
     size_t out = 0;
     const uint8_t *e = u + n;
     while (u < e) {
+        const uint8_t *run = skip_plain(u, e, ascii);
+        out += (size_t)(run - u);
+        u = run;
+        if (u >= e)
+            break;
         uint8_t c = *u;
-        if (!needs_esc[c] && (c < 0x80 || !ascii)) {
-            out++;
-            u++;
-        } else if (c >= 0x80) {
+        if (c >= 0x80) {
             unsigned cp;
             u += utf8_decode(u, (size_t)(e - u), &cp);
             out += cp >= 0x10000 ? 12 : 6;
@@ -93,13 +121,7 @@ cdlt_status json_write_string(buf *out, const char *s, size_t n, unsigned flags)
     *o++ = '"';
     while (u < e) {
         const uint8_t *run = u;
-        if (ascii) {
-            while (u < e && !needs_esc[*u] && *u < 0x80)
-                u++;
-        } else {
-            while (u < e && !needs_esc[*u])
-                u++;
-        }
+        u = skip_plain(u, e, ascii);
         if (u > run) {
             memcpy(o, run, (size_t)(u - run));
             o += u - run;
@@ -159,35 +181,61 @@ size_t json_fmt_double(double d, char *out)
         memcpy(out, s, n + 1);
         return n;
     }
-    /* Shortest digits that read back to the same double (Python repr). Round-tripping is
-     * monotonic in the precision (a p-digit value is also a p+1-digit one), so binary search
-     * over 1..17 needs ~5 snprintf/strtod pairs instead of up to 17. */
-    char tmp[40];
-    int lo = 1, hi = 17;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(tmp, sizeof tmp, "%.*e", mid - 1, d);
-        if (strtod(tmp, NULL) == d)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    snprintf(tmp, sizeof tmp, "%.*e", lo - 1, d);
-    /* tmp = [-]D[.DDD]e[+-]XX: split into sign, digits and decimal exponent. */
-    const char *p = tmp;
-    bool neg = *p == '-';
-    if (neg)
-        p++;
+    /* Shortest digits that read back to the same double (Python repr), as sign, digits and
+     * decimal exponent. */
+    bool neg = d < 0;
     char dig[24];
-    int nd = 0;
-    while (*p && *p != 'e') {
-        if (*p != '.')
-            dig[nd++] = *p;
-        p++;
+    int nd = 0, exp10 = 0;
+    double ad = neg ? -d : d;
+    if (ad < 1e15 && ad == (double)(int64_t)ad) {
+        /* integral (ids, counts, timestamps as numbers): exact, no formatting round trip */
+        uint64_t v = (uint64_t)ad;
+        char tmp[24];
+        do {
+            tmp[nd++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        for (int i = 0; i < nd; i++)
+            dig[i] = tmp[nd - 1 - i];
+        exp10 = nd - 1;
+    } else {
+        /* Any decimal of at most 15 significant digits reads back as a double no other such
+         * decimal reads as (DBL_DIG), so when the 15-digit rounding reads back, these digits
+         * without trailing zeros are the shortest; else 16 or 17 digits are needed. Usually
+         * one snprintf/strtod pair instead of a search. */
+        char tmp[40];
+        if (ad >= DBL_MIN) {
+            snprintf(tmp, sizeof tmp, "%.14e", d);
+            if (strtod(tmp, NULL) != d) {
+                snprintf(tmp, sizeof tmp, "%.15e", d);
+                if (strtod(tmp, NULL) != d)
+                    snprintf(tmp, sizeof tmp, "%.16e", d);
+            }
+        } else {
+            /* subnormals hold fewer digits (the 15-digit argument does not apply): search
+             * 1..17, round-tripping being monotonic in the precision */
+            int lo = 1, hi = 17;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                snprintf(tmp, sizeof tmp, "%.*e", mid - 1, d);
+                if (strtod(tmp, NULL) == d)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            snprintf(tmp, sizeof tmp, "%.*e", lo - 1, d);
+        }
+        /* tmp = [-]D[.DDD]e[+-]XX */
+        const char *p = tmp + (neg ? 1 : 0);
+        while (*p && *p != 'e') {
+            if (*p != '.')
+                dig[nd++] = *p;
+            p++;
+        }
+        exp10 = atoi(p + 1);
     }
     while (nd > 1 && dig[nd - 1] == '0')
         nd--;
-    int exp10 = atoi(p + 1);
     char *o = out;
     if (neg)
         *o++ = '-';

@@ -304,6 +304,55 @@ static void test_writer_values(void **state)
     buf_free(&b);
 }
 
+/* The word-at-a-time scan for plain runs against a byte-by-byte escaper: random strings of
+ * plain bytes, controls, quotes, backslashes and UTF-8 at every offset and length. */
+static void ref_escape(const unsigned char *s, size_t n, buf *out)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t" : NULL;
+        if (esc)
+            buf_puts(out, esc);
+        else if (c < 0x20)
+            buf_printf(out, "\\u%04x", c);
+        else
+            buf_putc(out, (char)c);
+    }
+    buf_putc(out, '"');
+}
+
+static void test_write_string_scan(void **state)
+{
+    (void)state;
+    static const unsigned char pool[] = {'a', 'Z', ' ', '~', '"', '\\', '\n', 0x01, 0x1f, 0x7f,
+                                         0xc3, 0xa9, '0', '/'};
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    buf got, want;
+    buf_init(&got, 0);
+    buf_init(&want, 0);
+    for (int k = 0; k < 20000; k++) {
+        unsigned char s[64];
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        size_t n = (size_t)(r % 40);
+        /* mostly plain, so long runs cross the 8-byte words at every alignment */
+        for (size_t i = 0; i < n; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            s[i] = (r % 8) ? (unsigned char)('a' + r % 26) : pool[(r >> 8) % sizeof pool];
+        }
+        buf_clear(&got);
+        buf_clear(&want);
+        assert_int_equal(json_write_string(&got, (const char *)s, n, 0), CDLT_OK);
+        ref_escape(s, n, &want);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, want.len);
+    }
+    buf_free(&got);
+    buf_free(&want);
+}
+
 static void test_fmt_double(void **state)
 {
     (void)state;
@@ -332,6 +381,16 @@ static void test_fmt_double(void **state)
         {1e100, "1e+100"},
         {1.25e-100, "1.25e-100"},
         {123456789012345680.0, "1.2345678901234568e+17"},
+        /* the integral fast path, the 15-digit shortcut, 17 digits, subnormals (fewer
+         * digits than 15: the search) */
+        {999999999999999.0, "999999999999999.0"},
+        {-123.0, "-123.0"},
+        {0.30000000000000004, "0.30000000000000004"},
+        {2.2250738585072014e-308, "2.2250738585072014e-308"},
+        {1e-322, "1e-322"},
+        {-5.3134582970483e-310, "-5.3134582970483e-310"},
+        {1.4219937240269e-310, "1.4219937240269e-310"},
+        {123.456, "123.456"},
     };
     for (size_t i = 0; i < CDLT_ARRAY_LEN(cases); i++) {
         char out[40];
@@ -664,7 +723,7 @@ int main(void)
         cmocka_unit_test(test_numbers),        cmocka_unit_test(test_strings),
         cmocka_unit_test(test_structure),      cmocka_unit_test(test_depth),
         cmocka_unit_test(test_writer),         cmocka_unit_test(test_writer_values),
-        cmocka_unit_test(test_fmt_double),     cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_fmt_double),     cmocka_unit_test(test_write_string_scan),     cmocka_unit_test(test_stream_chunks),
         cmocka_unit_test(test_stream_errors),  cmocka_unit_test(test_stream_array),
         cmocka_unit_test(test_stream_huge_line), cmocka_unit_test(test_alloc_failures),
     };
