@@ -110,6 +110,21 @@ static size_t escaped_len(const uint8_t *u, size_t n, bool ascii)
 cdlt_status json_write_string(buf *out, const char *s, size_t n, unsigned flags)
 {
     bool ascii = (flags & JSON_W_ASCII) != 0;
+    const uint8_t *first = skip_plain((const uint8_t *)s, (const uint8_t *)s + n, ascii);
+    if (first == (const uint8_t *)s + n) { /* nothing to escape (most strings): one copy */
+        if (n > SIZE_MAX - 3)
+            return out->status = CDLT_TOO_LARGE;
+        cdlt_status st = buf_reserve(out, n + 2);
+        if (st != CDLT_OK)
+            return st;
+        char *o = out->data + out->len;
+        *o++ = '"';
+        memcpy(o, s, n);
+        o[n] = '"';
+        out->len += n + 2;
+        out->data[out->len] = '\0';
+        return CDLT_OK;
+    }
     size_t need = escaped_len((const uint8_t *)s, n, ascii);
     if (need > SIZE_MAX - 3)
         return out->status = CDLT_TOO_LARGE;
