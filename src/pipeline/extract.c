@@ -344,6 +344,151 @@ static cdlt_status scd2_hints(xctx *x, cdlt_resource *r, schema_table *t)
     return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
 }
 
+/* Two references map the same columns to the same referenced columns (dlt's
+ * compare_table_references: the pairs, not their order). */
+static bool same_reference(const jv *a, const jv *b)
+{
+    const jv *ac = jv_get(a, "columns"), *ar = jv_get(a, "referenced_columns");
+    const jv *bc = jv_get(b, "columns"), *br = jv_get(b, "referenced_columns");
+    if (!ac || !ar || !bc || !br || ac->type != JV_ARRAY || ar->type != JV_ARRAY ||
+        bc->type != JV_ARRAY || br->type != JV_ARRAY || ac->len != bc->len)
+        return false;
+    for (uint32_t i = 0; i < ac->len && i < ar->len; i++) {
+        bool found = false;
+        for (uint32_t k = 0; k < bc->len && k < br->len && !found; k++)
+            found = jv_equal(&ac->u.items[i], &bc->u.items[k]) &&
+                    jv_equal(&ar->u.items[i], &br->u.items[k]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static void put_ident_list(xctx *x, const jv *list, buf *nb, buf *out, bool *bad)
+{
+    buf_putc(out, '[');
+    for (uint32_t i = 0; list && list->type == JV_ARRAY && i < list->len; i++) {
+        const jv *c = &list->u.items[i];
+        if (c->type != JV_STRING ||
+            naming_path(&x->s->naming, c->u.s, c->len, nb) != CDLT_OK) {
+            *bad = true;
+            return;
+        }
+        if (i)
+            buf_putc(out, ',');
+        json_write_string(out, nb->data, nb->len, 0);
+    }
+    buf_putc(out, ']');
+}
+
+/* dlt's `references` hint on a root table: names normalized as dlt's
+ * normalize_table_identifiers does (two references to one table after normalization: the last
+ * wins), then merged into the table's references by referenced table (a new or changed one
+ * replaces the stored one in place, others are kept). */
+static cdlt_status references_hint(xctx *x, cdlt_resource *r, schema_table *t)
+{
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv add;
+    cdlt_status rc = json_parse(r->references, strlen(r->references), &a, NULL, &add, x->err);
+    buf nb = BUF_INIT, one = BUF_INIT, out = BUF_INIT;
+    /* normalized references, by referenced table */
+    const char **names = NULL;
+    jv *refs = NULL;
+    uint32_t n = 0;
+    bool bad = rc != CDLT_OK || add.type != JV_ARRAY;
+    if (!bad) {
+        names = arena_alloc(&a, (add.len + 1) * sizeof *names);
+        refs = arena_alloc(&a, (add.len + 1) * sizeof *refs);
+        bad = !names || !refs;
+    }
+    for (uint32_t i = 0; !bad && i < add.len; i++) {
+        const jv *ref = &add.u.items[i];
+        const jv *rt = jv_get(ref, "referenced_table");
+        if (!rt || rt->type != JV_STRING ||
+            naming_tables_path(&x->s->naming, rt->u.s, rt->len, &nb) != CDLT_OK) {
+            bad = true;
+            break;
+        }
+        buf_clear(&one);
+        buf_puts(&one, "{\"referenced_table\":");
+        json_write_string(&one, nb.data, nb.len, 0);
+        char *tname = arena_strndup(&a, nb.data, nb.len);
+        buf_puts(&one, ",\"referenced_columns\":");
+        put_ident_list(x, jv_get(ref, "referenced_columns"), &nb, &one, &bad);
+        buf_puts(&one, ",\"columns\":");
+        put_ident_list(x, jv_get(ref, "columns"), &nb, &one, &bad);
+        buf_putc(&one, '}');
+        jv v;
+        if (bad || !tname || one.status ||
+            json_parse(one.data, one.len, &a, NULL, &v, x->err) != CDLT_OK) {
+            bad = true;
+            break;
+        }
+        uint32_t k = 0;
+        while (k < n && strcmp(names[k], tname) != 0)
+            k++;
+        names[k] = tname;
+        refs[k] = v;
+        if (k == n)
+            n++;
+    }
+    /* merge into the stored ones */
+    const jv *old = jv_get(&t->extra, "references");
+    bool changed = false;
+    buf_putc(&out, '[');
+    bool first = true;
+    bool *used = bad ? NULL : arena_alloc_zero(&a, (n + 1) * sizeof *used);
+    bad = bad || !used;
+    for (uint32_t i = 0; !bad && old && old->type == JV_ARRAY && i < old->len; i++) {
+        const jv *o = &old->u.items[i];
+        const jv *rt = jv_get(o, "referenced_table");
+        const jv *w = o;
+        for (uint32_t k = 0; rt && rt->type == JV_STRING && k < n; k++)
+            if (strcmp(names[k], rt->u.s) == 0) {
+                used[k] = true;
+                if (!same_reference(o, &refs[k])) {
+                    w = &refs[k];
+                    changed = true;
+                }
+            }
+        if (!first)
+            buf_putc(&out, ',');
+        first = false;
+        json_write(&out, w, 0);
+    }
+    for (uint32_t k = 0; !bad && k < n; k++) {
+        if (used[k])
+            continue;
+        changed = true;
+        if (!first)
+            buf_putc(&out, ',');
+        first = false;
+        json_write(&out, &refs[k], 0);
+    }
+    buf_putc(&out, ']');
+    if (bad && rc == CDLT_OK)
+        rc = nb.status || one.status ? err_nomem(x->err)
+                                     : err_set(x->err, CDLT_INVALID_ARG,
+                                               "resource '%s': its references hint is not a list "
+                                               "of {referenced_table, columns, "
+                                               "referenced_columns}", r->name);
+    if (rc == CDLT_OK && changed) {
+        buf m = BUF_INIT;
+        buf_puts(&m, "\"references\":");
+        buf_append(&m, out.data, out.len);
+        rc = m.status || out.status ? CDLT_NOMEM : add_extra(x, &t->extra, m.data);
+        buf_free(&m);
+        if (rc == CDLT_NOMEM)
+            rc = err_nomem(x->err);
+    }
+    buf_free(&nb);
+    buf_free(&one);
+    buf_free(&out);
+    arena_free(&a);
+    return rc;
+}
+
 static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
 {
     if (r->wd != WD_UNSET)
@@ -362,6 +507,11 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
         cdlt_status rc = add_extra(x, &t->extra, "\"x-stage-data-deduplicated\":true");
         if (rc != CDLT_OK)
             return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
+    }
+    if (r->references && !t->parent) {
+        cdlt_status rc = references_hint(x, r, t);
+        if (rc != CDLT_OK)
+            return rc;
     }
     if (!t->resource || strcmp(t->resource, r->name) != 0) {
         char *rn = arena_strndup(&x->s->mem, r->name, strlen(r->name));

@@ -71,6 +71,9 @@ struct cdlt_resource {
     char *scd2_active;          /* active_record_timestamp (NULL = NULL marks active) */
     char *scd2_boundary;        /* boundary_timestamp (NULL = the package's creation) */
     char *scd2_row_version;     /* row_version_column_name (NULL = _dlt_id) */
+    char *references;           /* dlt's `references` table hint as a JSON array of
+                                 * {referenced_table, referenced_columns, columns} with the
+                                 * source's names (normalized at extract), NULL = none */
     char **pk;                  /* primary key columns */
     size_t npk;                 /* entries of pk */
     char **mk;                  /* merge key columns */

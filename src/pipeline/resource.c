@@ -40,6 +40,7 @@ void cdlt_resource_free(cdlt_resource *r)
     mem_free(r->scd2_active);
     mem_free(r->scd2_boundary);
     mem_free(r->scd2_row_version);
+    mem_free(r->references);
     if (r->ud_free)
         r->ud_free(r->ud);
     mem_free(r);
@@ -158,10 +159,10 @@ cdlt_status cdlt_resource_with_name(const cdlt_resource *r, const char *name, cd
     c->limit_seconds = r->limit_seconds;
     bool ok = !r->incr_spec || (c->incr_spec = mem_strdup(r->incr_spec)) != NULL;
     char *const *from[] = {&r->scd2_from, &r->scd2_to, &r->scd2_active, &r->scd2_boundary,
-                           &r->scd2_row_version};
+                           &r->scd2_row_version, &r->references};
     char **to[] = {&c->scd2_from, &c->scd2_to, &c->scd2_active, &c->scd2_boundary,
-                   &c->scd2_row_version};
-    for (size_t i = 0; ok && i < 5; i++)
+                   &c->scd2_row_version, &c->references};
+    for (size_t i = 0; ok && i < 6; i++)
         ok = !*from[i] || (*to[i] = mem_strdup(*from[i])) != NULL;
     if (r->file_glob && !(c->file_glob = mem_strdup(r->file_glob)))
         ok = false;

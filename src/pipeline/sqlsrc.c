@@ -26,6 +26,7 @@ typedef struct sql_glue {
     int level;              /* LVL_* */
     size_t chunk_size;      /* rows per emitted page */
     bool parallel;          /* read the tables concurrently (parallelize = true) */
+    bool resolve_fks;       /* resolve_foreign_keys: foreign keys -> `references` hints */
     int workers;            /* at most this many tables at once */
     struct sql_tres **tabs; /* the table resources' data, in source order (parallel runs) */
     cdlt_resource **res;    /* their resources */
@@ -631,6 +632,47 @@ static cdlt_status add_column_hints(cdlt_resource *r, const sql_column *c, int l
     return rc;
 }
 
+/* dlt's `references` hint from the reflected foreign keys: one entry per referenced table
+ * (keys to the same table merged, columns appended in order), in first-seen order. Foreign
+ * keys are kept as reflected, also on columns left out by included/excluded_columns (dlt
+ * removes the columns, not the constraints). NULL on out-of-memory. */
+static char *references_json(const sql_table *t)
+{
+    buf b = BUF_INIT;
+    buf_putc(&b, '[');
+    for (size_t i = 0; i < t->nfks; i++) {
+        const char *rt = t->fks[i].ref_table;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(t->fks[k].ref_table, rt) == 0;
+        if (seen)
+            continue;
+        if (b.len > 1)
+            buf_putc(&b, ',');
+        buf_puts(&b, "{\"referenced_table\":");
+        json_write_string(&b, rt, strlen(rt), 0);
+        for (int pass = 0; pass < 2; pass++) {
+            buf_puts(&b, pass ? ",\"columns\":[" : ",\"referenced_columns\":[");
+            bool first = true;
+            for (size_t k = i; k < t->nfks; k++) {
+                if (strcmp(t->fks[k].ref_table, rt) != 0)
+                    continue;
+                const char *c = pass ? t->fks[k].col : t->fks[k].ref_col;
+                if (!first)
+                    buf_putc(&b, ',');
+                first = false;
+                json_write_string(&b, c, strlen(c), 0);
+            }
+            buf_putc(&b, ']');
+        }
+        buf_putc(&b, '}');
+    }
+    buf_putc(&b, ']');
+    char *out = b.status ? NULL : buf_detach(&b, NULL);
+    buf_free(&b);
+    return out;
+}
+
 static cdlt_status add_table(cdlt_source *src, sql_glue *g, sql_conn *conn, const char *table,
                              const jv *defaults, const jv *entry, const char *place,
                              const char *defpath, cdlt_error *err)
@@ -641,6 +683,8 @@ static cdlt_status add_table(cdlt_source *src, sql_glue *g, sql_conn *conn, cons
     tr->g = g;
     g->refs++;
     cdlt_status rc = g->be->reflect(conn, g->schema, table, &tr->t, err);
+    if (rc == CDLT_OK && g->resolve_fks && g->be->foreign_keys)
+        rc = g->be->foreign_keys(conn, g->schema, &tr->t, err);
     buf w = BUF_INIT;
     buf_printf(&w, "%s%s%s", g->schema ? g->schema : "", g->schema ? "." : "", table);
     tr->what = w.status ? NULL : buf_detach(&w, NULL);
@@ -693,6 +737,8 @@ static cdlt_status add_table(cdlt_source *src, sql_glue *g, sql_conn *conn, cons
     }
     r->ud_free = tres_free;
     r->binary_items = true; /* rows reach the normalizer without a JSON text round trip */
+    if (tr->t.nfks && !(r->references = references_json(&tr->t)))
+        rc = err_nomem(err);
     /* reflected hints first: the definition's own keys then refine them */
     const char **pk = mem_calloc(tr->t.ncols + 1, sizeof *pk);
     size_t npk = 0;
@@ -784,10 +830,6 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
             return bad_value(defpath, where, BOOL_KEYS[i], "true or false", err);
     }
     const jv *v;
-    if ((v = jv_get(cfg, "resolve_foreign_keys")) && v->u.b)
-        return err_set(err, CDLT_UNSUPPORTED, "%s: %s.resolve_foreign_keys = true is not "
-                                              "supported by cdlt (references hints); remove it",
-                       defpath, where);
     if ((v = jv_get(cfg, "backend")) && strcmp(v->u.s, "sqlalchemy") && strcmp(v->u.s, "pyarrow") &&
         strcmp(v->u.s, "pandas") && strcmp(v->u.s, "connectorx"))
         return bad_value(defpath, where, "backend",
@@ -887,6 +929,7 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
     g->chunk_size = (size_t)chunk;
     g->workers = (int)workers;
     g->parallel = (v = jv_get(cfg, "parallelize")) && v->u.b;
+    g->resolve_fks = (v = jv_get(cfg, "resolve_foreign_keys")) && v->u.b;
     const char *sch = json_str_field(cfg, "schema");
     if (sch && *sch && !(g->schema = mem_strdup(sch)))
         rc = err_nomem(err);

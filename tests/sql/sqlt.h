@@ -5,6 +5,8 @@
 
 #include "../e2e/cli_run.h"
 
+#include "json/json.h"
+
 #include <sqlite3.h>
 
 /* Run SQL (several statements) against a SQLite file, creating it. */
@@ -85,6 +87,50 @@ static inline void expect_text(const char *db, const char *sql, const char *want
         fprintf(stderr, "query: %s\n  got:  %s\n  want: %s\n", sql, got ? got : "(none)", want);
     assert_non_null(got);
     assert_string_equal(got, want);
+    free(got);
+}
+
+/* The stored schema of pipeline `name` (schemas/sql_database.schema.json, the source's): tables.<table>.<key>, or
+ * the top-level <key> when table is NULL, as compact JSON (malloc'd); NULL when absent. */
+static inline char *sqlt_schema_key(const sqlt *t, const char *name, const char *table,
+                                    const char *key)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/%s/schemas/sql_database.schema.json", t->pdir, name);
+    size_t n = 0;
+    char *text = tu_read_file(p, &n);
+    assert_non_null(text);
+    arena a;
+    arena_init(&a, 65536, 0);
+    jv doc;
+    cdlt_error e;
+    cdlt_error_clear(&e);
+    assert_int_equal(json_parse(text, n, &a, NULL, &doc, &e), CDLT_OK);
+    const jv *v = table ? jv_get(jv_get(jv_get(&doc, "tables"), table), key) : jv_get(&doc, key);
+    char *out = NULL;
+    if (v) {
+        buf b = BUF_INIT;
+        json_write(&b, v, 0);
+        out = strdup(buf_cstr(&b));
+        buf_free(&b);
+    }
+    arena_free(&a);
+    free(text);
+    return out;
+}
+
+/* The stored schema's value must equal want (NULL = absent). */
+static inline void expect_schema_key(const sqlt *t, const char *name, const char *table,
+                                     const char *key, const char *want)
+{
+    char *got = sqlt_schema_key(t, name, table, key);
+    if (!want || !got || strcmp(got, want) != 0)
+        fprintf(stderr, "schema %s.%s: got %s, want %s\n", table ? table : "", key,
+                got ? got : "(absent)", want ? want : "(absent)");
+    if (!want)
+        assert_null(got);
+    else
+        assert_string_equal(got ? got : "(absent)", want);
     free(got);
 }
 

@@ -251,6 +251,38 @@ static void test_incremental_merge(void **state)
     sqlt_free(&t);
 }
 
+/* resolve_foreign_keys on MariaDB: keys to one table merge (constraints by name, columns in
+ * key order); a key into another database is left out as dlt does. */
+static void test_references(void **state)
+{
+    (void)state;
+    my_run("DROP DATABASE IF EXISTS " DB "_x");
+    my_run("CREATE DATABASE " DB "_x");
+    my_run("CREATE TABLE " DB "_x.ext (id INT PRIMARY KEY) ENGINE=InnoDB");
+    my_run("CREATE TABLE parent (id INT PRIMARY KEY, k2 INT, UNIQUE KEY (id, k2)) ENGINE=InnoDB");
+    my_run("CREATE TABLE child (id INT PRIMARY KEY, pid INT, a INT, b INT, ext INT,"
+           " CONSTRAINT fk_b FOREIGN KEY (pid) REFERENCES parent (id),"
+           " CONSTRAINT fk_a FOREIGN KEY (a, b) REFERENCES parent (id, k2),"
+           " CONSTRAINT fk_c FOREIGN KEY (ext) REFERENCES " DB "_x.ext (id)) ENGINE=InnoDB");
+    my_run("INSERT INTO parent VALUES (1, 2)");
+    my_run("INSERT INTO child VALUES (1, 1, 1, 2, NULL)");
+    sqlt t;
+    sqlt_init(&t, "sql-mariadb-refs");
+    char src[2048];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"%s\", table_names = "
+             "[\"child\"], resolve_foreign_keys = true }", db_url());
+    sqlt_def(&t, "mariadb_refs", src);
+    sqlt_run_ok(&t);
+    expect_schema_key(&t, "mariadb_refs", "child", "references",
+                      "[{\"referenced_table\":\"parent\",\"referenced_columns\":"
+                      "[\"id\",\"k2\",\"id\"],\"columns\":[\"a\",\"b\",\"pid\"]}]");
+    assert_int_equal(pt_count(t.db, "d", "child"), 1);
+    sqlt_free(&t);
+    my_run("DROP TABLE child");
+    my_run("DROP DATABASE " DB "_x");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_wrong_password_and_refused),
         cmocka_unit_test(test_incremental_merge),
         cmocka_unit_test(test_300_columns),
+        cmocka_unit_test(test_references),
     };
     (void)lite_exec; /* sqlt.h's SQLite helper: not needed here */
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -185,6 +185,36 @@ static void test_shapes(void **st)
     sqlt_free(&t);
 }
 
+/* resolve_foreign_keys: keys to the same table merge into one `references` entry (constraints
+ * by name, columns in key order); a key into another schema is left out as dlt does; a
+ * referenced table outside table_names is still named. */
+static void test_references(void **st)
+{
+    (void)st;
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "DROP SCHEMA IF EXISTS %s_x CASCADE; CREATE SCHEMA %s_x;"
+             "CREATE TABLE %s_x.ext(id int PRIMARY KEY);"
+             "CREATE TABLE parent(id int PRIMARY KEY, k2 int, UNIQUE(id, k2));"
+             "CREATE TABLE child(id int PRIMARY KEY, pid int REFERENCES parent(id), a int,"
+             " b int, ext int REFERENCES %s_x.ext(id), FOREIGN KEY (a, b) REFERENCES"
+             " parent(id, k2));"
+             "INSERT INTO parent VALUES (1, 2); INSERT INTO child VALUES (1, 1, 1, 2, NULL);",
+             g_schema, g_schema, g_schema, g_schema);
+    pg_in_schema(sql);
+    sqlt t;
+    sqlt_init(&t, "sqlpg-refs");
+    def_pg(&t, "pgrefs", "table_names = [\"child\"]\nresolve_foreign_keys = true\n");
+    sqlt_run_ok(&t);
+    expect_schema_key(&t, "pgrefs", "child", "references",
+                      "[{\"referenced_table\":\"parent\",\"referenced_columns\":"
+                      "[\"id\",\"k2\",\"id\"],\"columns\":[\"a\",\"b\",\"pid\"]}]");
+    assert_int_equal(pt_count(t.db, "d", "child"), 1);
+    sqlt_free(&t);
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s_x CASCADE", g_schema);
+    pg_exec_ok(sql);
+}
+
 static void test_connection_errors(void **st)
 {
     (void)st;
@@ -223,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_incremental_merge),
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_connection_errors),
+        cmocka_unit_test(test_references),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -537,6 +537,49 @@ static void test_binary_items(void **st)
     sqlt_free(&t);
 }
 
+/* resolve_foreign_keys: foreign keys become dlt's `references` table hints in the stored
+ * schema: one entry per referenced table (two keys to one table merged), a key naming no
+ * columns points at the referenced primary key, names normalized; none without the option;
+ * a second run keeps the schema version. */
+static void test_references(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "sql-refs");
+    lite_exec(t.src, "CREATE TABLE p(a INTEGER PRIMARY KEY);"
+                     "CREATE TABLE q(x INT, y INT, PRIMARY KEY(x, y));"
+                     "CREATE TABLE c(id INTEGER PRIMARY KEY, \"OwnerId\" INT, j INT, k INT, m INT,"
+                     " FOREIGN KEY(\"OwnerId\") REFERENCES p(a),"
+                     " FOREIGN KEY(j, k) REFERENCES q,"
+                     " FOREIGN KEY(m) REFERENCES p(a));"
+                     "INSERT INTO p VALUES(1); INSERT INTO q VALUES(1, 2);"
+                     "INSERT INTO c VALUES(1, 1, 1, 2, 1);");
+    char src[4096];
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "resolve_foreign_keys = true }", t.src);
+    sqlt_def(&t, "refs", src);
+    sqlt_run_ok(&t);
+    expect_schema_key(&t, "refs", "c", "references",
+                      "[{\"referenced_table\":\"p\",\"referenced_columns\":[\"a\",\"a\"],"
+                      "\"columns\":[\"owner_id\",\"m\"]},{\"referenced_table\":\"q\","
+                      "\"referenced_columns\":[\"x\",\"y\"],\"columns\":[\"j\",\"k\"]}]");
+    expect_schema_key(&t, "refs", "p", "references", NULL);
+    char *v1 = sqlt_schema_key(&t, "refs", NULL, "version");
+    sqlt_run_ok(&t);
+    char *v2 = sqlt_schema_key(&t, "refs", NULL, "version");
+    assert_string_equal(v1, v2);
+    free(v1);
+    free(v2);
+    /* without the option: no references */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\" }", t.src);
+    sqlt_def(&t, "norefs", src);
+    sqlt_run_ok(&t);
+    expect_schema_key(&t, "norefs", "c", "references", NULL);
+    sqlt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_reader_thread),
         cmocka_unit_test(test_credentials_secrets_toml),
         cmocka_unit_test(test_binary_items),
+        cmocka_unit_test(test_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

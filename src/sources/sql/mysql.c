@@ -549,6 +549,36 @@ void sqlmy_table_free(sqlmy_table *t)
     mem_free(t);
 }
 
+cdlt_status sqlmy_foreign_keys(sqlmy_conn *c, const char *schema, const char *table, strv *out,
+                               cdlt_error *err)
+{
+    const char *s = schema_or_db(c, schema);
+    buf q = BUF_INIT;
+    buf_puts(&q, "SELECT REFERENCED_TABLE_NAME, COLUMN_NAME, REFERENCED_COLUMN_NAME "
+                 "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ");
+    put_literal(c, &q, s);
+    buf_puts(&q, " AND TABLE_NAME = ");
+    put_literal(c, &q, table);
+    buf_puts(&q, " AND BINARY TABLE_NAME = BINARY ");
+    put_literal(c, &q, table);
+    buf_puts(&q, " AND REFERENCED_TABLE_NAME IS NOT NULL AND REFERENCED_TABLE_SCHEMA = "
+                 "TABLE_SCHEMA ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION");
+    MYSQL_RES *r = NULL;
+    cdlt_status rc = meta_query(c, &q, &r, err);
+    buf_free(&q);
+    if (rc != CDLT_OK) {
+        err_set_table(err, table);
+        return rc;
+    }
+    MYSQL_ROW row;
+    while (rc == CDLT_OK && (row = mysql_fetch_row(r)))
+        for (int i = 0; i < 3 && rc == CDLT_OK; i++)
+            if (strv_add(out, row[i] ? row[i] : "") != CDLT_OK)
+                rc = err_nomem(err);
+    mysql_free_result(r);
+    return rc;
+}
+
 cdlt_status sqlmy_reflect(sqlmy_conn *c, const char *schema, const char *table,
                           sqlmy_level level, sqlmy_table **out, cdlt_error *err)
 {

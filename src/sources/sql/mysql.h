@@ -76,6 +76,10 @@ cdlt_status sqlmy_list_tables(sqlmy_conn *c, const char *schema, bool include_vi
 cdlt_status sqlmy_reflect(sqlmy_conn *c, const char *schema, const char *table,
                           sqlmy_level level, sqlmy_table **out, cdlt_error *err);
 void sqlmy_table_free(sqlmy_table *t);
+/* Foreign keys of `table` whose referenced table is in the same database, appended to out as
+ * triples (referenced table, column, referenced column), by constraint name then key order. */
+cdlt_status sqlmy_foreign_keys(sqlmy_conn *c, const char *schema, const char *table, strv *out,
+                               cdlt_error *err);
 
 /* `name` quoted as a MySQL identifier (backticks, inner backticks doubled), appended. */
 cdlt_status sqlmy_quote_ident(buf *out, const char *name);

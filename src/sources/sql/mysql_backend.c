@@ -87,6 +87,18 @@ static cdlt_status my_reflect(sql_conn *c, const char *schema, const char *table
     return CDLT_OK;
 }
 
+static cdlt_status my_foreign_keys(sql_conn *c, const char *schema, sql_table *t,
+                                   cdlt_error *err)
+{
+    strv v = {0};
+    cdlt_status rc = sqlmy_foreign_keys((sqlmy_conn *)c, schema, t->name, &v, err);
+    for (size_t i = 0; rc == CDLT_OK && i + 2 < v.n; i += 3)
+        if (sql_table_add_fk(t, v.v[i], v.v[i + 1], v.v[i + 2]) != CDLT_OK)
+            rc = err_nomem(err);
+    strv_free(&v);
+    return rc;
+}
+
 static void my_quote_ident(buf *b, const char *ident) { (void)sqlmy_quote_ident(b, ident); }
 
 static void my_quote_literal(buf *b, const char *s, size_t n) { (void)sqlmy_quote_string(b, s, n); }
@@ -127,6 +139,7 @@ const sql_backend sql_backend_mysql = {
     .close = my_close,
     .list_tables = my_list_tables,
     .reflect = my_reflect,
+    .foreign_keys = my_foreign_keys,
     .quote_ident = my_quote_ident,
     .quote_literal = my_quote_literal,
     .query = my_query,

@@ -252,6 +252,34 @@ static cdlt_status pg_reflect(sql_conn *c, const char *schema, const char *table
     return rc;
 }
 
+/* Foreign keys whose referenced table lives in the same schema (SQLAlchemy resolves the
+ * others into their own schema, and dlt drops those). */
+static cdlt_status pg_foreign_keys(sql_conn *c, const char *schema, sql_table *t,
+                                   cdlt_error *err)
+{
+    static const char SQL[] =
+        "SELECT fc.relname, a.attname, fa.attname "
+        "FROM pg_catalog.pg_constraint con "
+        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid "
+        "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(att, fatt, ord) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att "
+        "JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid AND fa.attnum = k.fatt "
+        "WHERE con.contype = 'f' AND n.nspname = coalesce($1, current_schema()) AND "
+        "c.relname = $2 AND fc.relnamespace = c.relnamespace "
+        "ORDER BY con.conname, k.ord";
+    const char *p[2] = {schema, t->name};
+    PGresult *r = NULL;
+    cdlt_status rc = pg_exec(c, SQL, 2, p, &r, "reflecting foreign keys", err);
+    for (int i = 0; rc == CDLT_OK && i < PQntuples(r); i++)
+        if (sql_table_add_fk(t, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                             PQgetvalue(r, i, 2)) != CDLT_OK)
+            rc = err_nomem(err);
+    PQclear(r);
+    return rc;
+}
+
 /* The wire type each dlt type travels as. */
 static void put_cast(buf *b, const sql_column *c)
 {
@@ -564,6 +592,7 @@ const sql_backend sql_backend_postgres = {
     .close = pg_close,
     .list_tables = pg_list_tables,
     .reflect = pg_reflect,
+    .foreign_keys = pg_foreign_keys,
     .quote_ident = pg_quote_ident,
     .quote_literal = pg_quote_literal,
     .query = pg_query,

@@ -32,10 +32,37 @@ sql_column *sql_table_add(sql_table *t, const char *name, const char *db_type)
     return c;
 }
 
+cdlt_status sql_table_add_fk(sql_table *t, const char *ref_table, const char *col,
+                             const char *ref_col)
+{
+    sql_fkey *k = mem_grow(t->fks, t->nfks, &t->capfks, sizeof *k, 4);
+    if (!k)
+        return CDLT_NOMEM;
+    t->fks = k;
+    k = &t->fks[t->nfks];
+    k->ref_table = mem_strdup(ref_table);
+    k->col = mem_strdup(col);
+    k->ref_col = mem_strdup(ref_col);
+    if (!k->ref_table || !k->col || !k->ref_col) {
+        mem_free(k->ref_table);
+        mem_free(k->col);
+        mem_free(k->ref_col);
+        return CDLT_NOMEM;
+    }
+    t->nfks++;
+    return CDLT_OK;
+}
+
 void sql_table_clear(sql_table *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->nfks; i++) {
+        mem_free(t->fks[i].ref_table);
+        mem_free(t->fks[i].col);
+        mem_free(t->fks[i].ref_col);
+    }
+    mem_free(t->fks);
     for (size_t i = 0; i < t->ncols; i++) {
         mem_free(t->cols[i].name);
         mem_free(t->cols[i].db_type);

@@ -43,15 +43,28 @@ typedef struct sql_column {
     int pk_pos;          /* 1-based position in the primary key, 0 = not part of it */
 } sql_column;
 
+/* One column pair of a foreign key whose referenced table is in the table's own schema (dlt's
+ * resolve_foreign_keys keeps only those). */
+typedef struct sql_fkey {
+    char *ref_table;     /* referenced table, as the database names it */
+    char *col;           /* column of this table */
+    char *ref_col;       /* column of the referenced table */
+} sql_fkey;
+
 typedef struct sql_table {
     char *name;          /* as in the database (mem_strdup) */
     sql_column *cols;    /* in ordinal order */
     size_t ncols, cap;
+    sql_fkey *fks;       /* foreign key column pairs, constraint by constraint in key order */
+    size_t nfks, capfks;
 } sql_table;
 
 /* Append a column (strings copied): zeroed, precision/scale -1; NULL on out-of-memory. */
 sql_column *sql_table_add(sql_table *t, const char *name, const char *db_type);
 void sql_table_clear(sql_table *t); /* frees everything; t is empty again */
+/* Append a foreign key column pair (strings copied); CDLT_NOMEM on out-of-memory. */
+cdlt_status sql_table_add_fk(sql_table *t, const char *ref_table, const char *col,
+                             const char *ref_col);
 
 typedef struct sql_conn sql_conn;     /* a backend's connection */
 typedef struct sql_cursor sql_cursor; /* a running query */
@@ -72,6 +85,10 @@ typedef struct sql_backend {
      * t->name set. CDLT_NOT_FOUND (message naming schema.table) when it does not exist. */
     cdlt_status (*reflect)(sql_conn *c, const char *schema, const char *table, sql_table *t,
                            cdlt_error *err);
+    /* Foreign keys of a reflected table (resolve_foreign_keys) into t->fks: only those whose
+     * referenced table is in the same schema, one constraint after the other (by constraint
+     * name), columns in key order. A key that cannot be resolved is skipped with a warning. */
+    cdlt_status (*foreign_keys)(sql_conn *c, const char *schema, sql_table *t, cdlt_error *err);
     /* Append a quoted identifier / a quoted string literal to b (the buf's sticky error
      * reports failure). */
     void (*quote_ident)(buf *b, const char *ident);

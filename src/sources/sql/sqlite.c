@@ -249,6 +249,75 @@ static cdlt_status lite_reflect(sql_conn *c, const char *schema, const char *tab
     return rc;
 }
 
+/* Primary key columns of `table` in key order (the referenced columns of a foreign key that
+ * names none, as SQLAlchemy resolves it). */
+static cdlt_status lite_pk(sql_conn *c, const char *schema, const char *table, strv *out,
+                           cdlt_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cdlt_status rc = prep(c, "SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk",
+                          &st, "reflecting a primary key", err);
+    if (rc != CDLT_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, schema && *schema ? schema : "main", -1, SQLITE_STATIC);
+    while (rc == CDLT_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (strv_add(out, (const char *)sqlite3_column_text(st, 0)) != CDLT_OK)
+            rc = err_nomem(err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* SQLite numbers foreign keys from the last declared one: id DESC is the declaration order.
+ * A key without referenced columns points at the referenced table's primary key. */
+static cdlt_status lite_foreign_keys(sql_conn *c, const char *schema, sql_table *t,
+                                     cdlt_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cdlt_status rc = prep(c, "SELECT id, \"table\", \"from\", \"to\" FROM "
+                             "pragma_foreign_key_list(?1, ?2) ORDER BY id DESC, seq",
+                          &st, "reflecting foreign keys", err);
+    if (rc != CDLT_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, schema && *schema ? schema : "main", -1, SQLITE_STATIC);
+    strv pk = {0};
+    int cur_id = -1; /* key of the previous row (pk holds its referenced primary key) */
+    size_t pos = 0;  /* column position within the key */
+    int s = SQLITE_DONE;
+    while (rc == CDLT_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int id = sqlite3_column_int(st, 0);
+        const char *rt = (const char *)sqlite3_column_text(st, 1);
+        const char *from = (const char *)sqlite3_column_text(st, 2);
+        const char *to = (const char *)sqlite3_column_text(st, 3);
+        if (id != cur_id) {
+            cur_id = id;
+            pos = 0;
+            strv_free(&pk);
+            if (rt && !to)
+                rc = lite_pk(c, schema, rt, &pk, err);
+        } else {
+            pos++;
+        }
+        if (rc != CDLT_OK || !rt || !from)
+            continue;
+        if (!to && pos >= pk.n) {
+            LOG_WARN("SQLite (%s): table '%s': the foreign key on column '%s' names no column "
+                     "and table '%s' has no matching primary key column (missing table?); "
+                     "that reference is left out", c->masked, t->name, from, rt);
+            continue;
+        }
+        if (sql_table_add_fk(t, rt, from, to ? to : pk.v[pos]) != CDLT_OK)
+            rc = err_nomem(err);
+    }
+    if (rc == CDLT_OK && s != SQLITE_DONE)
+        rc = err_set(err, CDLT_SOURCE, "SQLite (%s): reflecting foreign keys of '%s' failed: %s",
+                     c->masked, t->name, sqlite3_errmsg(c->db));
+    strv_free(&pk);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static cdlt_status lite_query(sql_conn *c, const char *sql, const char *what,
                               const sql_column *cols, size_t ncols, size_t chunk_size,
                               sql_cursor **out, cdlt_error *err)
@@ -456,6 +525,7 @@ const sql_backend sql_backend_sqlite = {
     .close = lite_close,
     .list_tables = lite_list_tables,
     .reflect = lite_reflect,
+    .foreign_keys = lite_foreign_keys,
     .quote_ident = lite_quote_ident,
     .quote_literal = lite_quote_literal,
     .query = lite_query,
