@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #if __has_include("sources/files/parquet.h")
+#include "sources/files/csvduck.h"
 #include "sources/files/parquet.h"
 #define FS_HAVE_PARQUET 1
 #endif
@@ -32,6 +33,9 @@ typedef struct fs_pipe {
     fs_read_args args;   /* reader and options (FS_FILES: the items themselves) */
     size_t per_page;     /* files_per_page (FileItem rows per page) */
     char *incr;          /* incremental arguments as JSON, NULL = none */
+    jv duck_args;        /* read_csv_duckdb: reader_args (in duck_mem), JV_NULL = none */
+    arena duck_mem;      /* holds duck_args */
+    bool add_filename;   /* read_csv_duckdb filename = true: dlt's "filename" column */
     char *pipeline_name; /* for the S3 credentials lookup */
 } fs_pipe;
 
@@ -44,6 +48,7 @@ static void pipe_free(void *ud)
     mem_free(fp->glob);
     mem_free(fp->incr);
     mem_free(fp->pipeline_name);
+    arena_free(&fp->duck_mem);
     mem_free(fp);
 }
 
@@ -140,7 +145,30 @@ static cdlt_status emit_items(cdlt_emitter *em, const fs_listing *l, const bool 
 }
 
 #ifdef FS_HAVE_PARQUET
-/* read_parquet needs a local file: a local store's own path, else a temp copy. */
+/* dlt's read_csv_duckdb(filename=True): each row gets the file's name (not DuckDB's path). */
+static cdlt_status add_filename(jv *page, const fs_item *it, arena *a)
+{
+    jv name = jv_str(a, it->name, strlen(it->name));
+    if (jv_failed(&name))
+        return CDLT_NOMEM;
+    for (uint32_t i = 0; i < page->len; i++) {
+        jv *row = &page->u.items[i];
+        jv_member *m = arena_alloc(a, (row->len + 1) * sizeof *m);
+        if (!m)
+            return CDLT_NOMEM;
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < row->len; k++)
+            if (strcmp(row->u.members[k].key, "filename") != 0)
+                m[n++] = row->u.members[k];
+        m[n] = (jv_member){.key = "filename", .klen = 8, .value = name};
+        row->u.members = m;
+        row->len = n + 1;
+    }
+    return CDLT_OK;
+}
+
+/* read_parquet and read_csv_duckdb (DuckDB) need a local file: a local store's own path, else
+ * a temp copy. */
 static cdlt_status read_parquet_item(cdlt_emitter *em, os_store *s, const fs_item *it,
                                      const fs_pipe *fp, bool *stop, cdlt_error *err)
 {
@@ -177,15 +205,27 @@ static cdlt_status read_parquet_item(cdlt_emitter *em, os_store *s, const fs_ite
         path = tmp;
     }
     pqr_reader *pr = NULL;
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK && fp->args.format == FS_CSV_DUCKDB) {
+        const char *comp = fs_csvduck_compression(path, it->url, err);
+        buf q = BUF_INIT;
+        rc = comp ? fs_csvduck_query(path, &fp->duck_args, comp, &q, err) : CDLT_PARSE;
+        if (rc == CDLT_OK)
+            rc = pqr_open_sql(q.data, it->url, (uint32_t)fp->args.chunksize, "read_csv_duckdb",
+                              &pr, err);
+        buf_free(&q);
+    } else if (rc == CDLT_OK) {
         rc = pqr_open(path, it->url, (uint32_t)fp->args.chunksize, &pr, err);
+    }
     while (rc == CDLT_OK) {
         jv page;
         bool eof = false;
         rc = pqr_next(pr, pipe_emitter_arena(em), &page, &eof, err);
         if (rc != CDLT_OK || eof)
             break;
-        rc = pipe_emit_jv(em, &page, NULL, 0);
+        if (fp->add_filename && add_filename(&page, it, pipe_emitter_arena(em)) != CDLT_OK)
+            rc = err_nomem(err);
+        if (rc == CDLT_OK)
+            rc = pipe_emit_jv(em, &page, NULL, 0);
         if (rc == CDLT_INTERRUPTED || cdlt_emitter_stopped(em)) {
             *stop = true;
             rc = CDLT_OK;
@@ -245,11 +285,12 @@ static cdlt_status fs_fn(cdlt_emitter *em, void *ud)
         for (size_t i = 0; rc == CDLT_OK && !stop && i < l.n; i++) {
             if (!keep[i])
                 continue;
-            if (fp->args.format == FS_PARQUET) {
+            if (fp->args.format == FS_PARQUET || fp->args.format == FS_CSV_DUCKDB) {
 #ifdef FS_HAVE_PARQUET
                 rc = read_parquet_item(em, s, &l.v[i], fp, &stop, err);
 #else
-                rc = err_set(err, CDLT_UNSUPPORTED, "read_parquet is not built into this cdlt");
+                rc = err_set(err, CDLT_UNSUPPORTED, "read_parquet / read_csv_duckdb are not built "
+                                                    "into this cdlt");
 #endif
                 done += l.v[i].size;
                 continue;
@@ -343,12 +384,27 @@ static cdlt_status parse_reader_args(const jv *ra, fs_read_args *a, const char *
     if (ra->type != JV_OBJECT)
         return bad_value(defpath, place, "reader_args",
                          "a table of the reader's keyword arguments (chunksize, sep, ...)", err);
-    const char *const *allowed = a->format == FS_CSV ? CSV_ARGS : CHUNK_ARGS;
+    const char *const *allowed = a->format == FS_CSV           ? CSV_ARGS
+                                 : a->format == FS_CSV_DUCKDB ? fs_csvduck_keys
+                                                              : CHUNK_ARGS;
     cdlt_status rc = pipe_def_check_keys(ra, allowed, where, defpath,
                                          "docs/filesystem_source.md", err);
     if (rc != CDLT_OK)
         return rc;
     const jv *v;
+    if (a->format == FS_CSV_DUCKDB) { /* the rest goes to DuckDB's read_csv as it is */
+        if ((v = jv_get(ra, "chunk_size"))) {
+            if (v->type != JV_INT || v->u.i < 1 || v->u.i > 10000000)
+                return bad_value(defpath, where, "chunk_size", "a whole number (1..10000000)",
+                                 err);
+            a->chunksize = (size_t)v->u.i;
+        }
+        if ((v = jv_get(ra, "use_pyarrow")) && (v->type != JV_BOOL || v->u.b))
+            return err_set(err, CDLT_UNSUPPORTED,
+                           "%s: %s.use_pyarrow = true is not supported by cdlt (rows are read "
+                           "as dlt reads them without pyarrow); remove it", defpath, where);
+        return CDLT_OK;
+    }
     if ((v = jv_get(ra, "chunksize"))) {
         if (v->type != JV_INT || v->u.i < 1 || v->u.i > 10000000)
             return bad_value(defpath, where, "chunksize", "a whole number (1..10000000)", err);
@@ -516,9 +572,12 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
             fp->args.format = FS_JSONL;
         else if (strcmp(rname, "read_parquet") == 0)
             fp->args.format = FS_PARQUET;
+        else if (strcmp(rname, "read_csv_duckdb") == 0)
+            fp->args.format = FS_CSV_DUCKDB;
         else
             rc = bad_value(defpath, place, "reader",
-                           "one of dlt's readers: read_csv, read_jsonl, read_parquet (leave it "
+                           "one of dlt's readers: read_csv, read_jsonl, read_parquet, "
+                           "read_csv_duckdb (leave it "
                            "out to load the file items themselves)", err);
     }
     if (rc == CDLT_OK && !rname && pick(entry, cfg, "reader_args"))
@@ -526,6 +585,20 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
                                        "\"read_csv\", ...)", defpath, place);
     if (rc == CDLT_OK)
         rc = parse_reader_args(pick(entry, cfg, "reader_args"), &fp->args, defpath, place, err);
+    arena_init(&fp->duck_mem, 1024, 0);
+    fp->duck_args = jv_null();
+    if (rc == CDLT_OK && fp->args.format == FS_CSV_DUCKDB) {
+        const jv *ra = pick(entry, cfg, "reader_args");
+        if (!fp->args.chunksize)
+            fp->args.chunksize = 5000; /* dlt's read_csv_duckdb default */
+        if (ra && jv_copy(&fp->duck_mem, ra, &fp->duck_args) != CDLT_OK)
+            rc = err_nomem(err);
+        /* dlt pops filename and adds the file's name to each row when it is truthy */
+        const jv *fv = ra ? jv_get(ra, "filename") : NULL;
+        fp->add_filename = fv && !(fv->type == JV_NULL || (fv->type == JV_BOOL && !fv->u.b) ||
+                                   (fv->type == JV_INT && fv->u.i == 0) ||
+                                   (fv->type == JV_STRING && fv->len == 0));
+    }
     const jv *glob = pick(entry, cfg, "file_glob");
     if (rc == CDLT_OK) {
         fp->bucket_url = norm_bucket(bu->u.s, defpath);
@@ -580,10 +653,11 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         return rc;
     }
     r->ud_free = pipe_free;
-    /* read_parquet's values keep their kinds (date, time, naive/aware timestamps, decimal and
-     * bytes marks) up to the normalizer, as pyarrow's Python objects do in dlt: JSON text would
-     * turn them into strings (text columns); cdlt's binary items keep them */
-    if (fp->args.format == FS_PARQUET)
+    /* read_parquet's (and read_csv_duckdb's, same reader) values keep their kinds (date,
+     * time, naive/aware timestamps, decimal and bytes marks) up to the normalizer, as
+     * pyarrow's / DuckDB's Python objects do in dlt: JSON text would turn them into strings
+     * (text columns); cdlt's binary items keep them */
+    if (fp->args.format == FS_PARQUET || fp->args.format == FS_CSV_DUCKDB)
         r->binary_items = r->typed_kinds = true;
     if (fp->args.format == FS_FILES) {
         /* FileItem rows: dlt's primary key and the timestamp type of modification_date */

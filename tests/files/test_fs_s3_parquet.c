@@ -1,8 +1,8 @@
 /* test_fs_s3_parquet.c: the filesystem source over S3 (the private S3 server of the cdlt_s3
  * fixture, signatures checked) with credentials from dlt's config keys in the environment:
  * listing with '**', read_csv of plain and .gz objects, incremental (a second run reads only
- * the new object), a wrong secret failing without showing it; and read_parquet on a local
- * Parquet file written by DuckDB. */
+ * the new object), a wrong secret failing without showing it, read_csv_duckdb of plain and
+ * gzip objects; and read_parquet on a local Parquet file written by DuckDB. */
 #include "../sql/sqlt.h"
 
 #include "objstore/objstore.h"
@@ -103,6 +103,51 @@ static void test_s3_read_csv_incremental(void **st)
     sqlt_free(&t);
 }
 
+/* read_csv_duckdb over S3 objects (a temp copy, as read_parquet): plain and gzip */
+static void test_s3_read_csv_duckdb(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "fs_s3_cdk");
+    char prefix[64], url[512];
+    snprintf(prefix, sizeof prefix, "fscsvduck-%d", (int)getpid());
+    os_store *s = open_s3(prefix, url, sizeof url);
+    size_t n = 0;
+    char *gz = tu_read_file(tu_source_path("tests/files/csvduck/types_gz.csv.gz"), &n);
+    assert_non_null(gz);
+    put(s, "in/a.csv.gz", gz, n);
+    free(gz);
+    const char *b = "id,score\n7,0.25\n";
+    put(s, "in/b.csv", b, strlen(b));
+    char src[1024];
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"filesystem\"\nbucket_url = \"%s/in\"\nfile_glob = \"*\"\n"
+             "reader = \"read_csv_duckdb\"\nname = \"rows\"\n", url);
+    sqlt_def(&t, "fs_s3_cdk", src);
+    char e1[512], e2[512], e3[512], e4[512];
+    snprintf(e1, sizeof e1, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
+             tu_s3_env("CDLT_TEST_S3_KEY_ID"));
+    snprintf(e2, sizeof e2, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
+             tu_s3_env("CDLT_TEST_S3_SECRET"));
+    snprintf(e3, sizeof e3, "SOURCES__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=%s",
+             tu_s3_env("CDLT_TEST_S3_ENDPOINT"));
+    snprintf(e4, sizeof e4, "SOURCES__FILESYSTEM__CREDENTIALS__REGION_NAME=%s",
+             tu_s3_env("CDLT_TEST_S3_REGION"));
+    const char *envs[] = {e1, e2, e3, e4, NULL};
+    cli_res r = sqlt_run(&t, envs);
+    if (r.code != 0)
+        fail_msg("run: %s", r.err);
+    res_free(&r);
+    expect_text(t.db, "SELECT string_agg(id || ':' || coalesce(score, -1), ',' ORDER BY id) "
+                      "FROM d.rows", "1:1.5,2:2.0,3:-1.0,7:0.25");
+    expect_text(t.db, "SELECT typeof(day) || ',' || typeof(ts_tz) FROM d.rows LIMIT 1",
+                "DATE,TIMESTAMP WITH TIME ZONE");
+    cdlt_error err = {0};
+    os_delete_tree(s, "in", NULL, &err);
+    os_close(s);
+    sqlt_free(&t);
+}
+
 static void test_read_parquet(void **st)
 {
     (void)st;
@@ -135,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s3_read_csv_incremental),
+        cmocka_unit_test(test_s3_read_csv_duckdb),
         cmocka_unit_test(test_read_parquet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* fsrc.h: dlt's filesystem source without the pipeline (spec sources.md §8): listing a bucket
  * URL (objstore: local folders, file://, s3://) with dlt's file_glob, FileItem rows, and the
- * readers read_csv / read_jsonl / read_parquet over plain, .gz and .zst objects, streaming in
- * bounded memory. The pipeline glue (definition keys, incremental on modification_date, state)
+ * readers read_csv / read_jsonl / read_parquet / read_csv_duckdb (csvduck.h) over plain, .gz
+ * and .zst objects, streaming in bounded memory. The pipeline glue (definition keys, incremental on modification_date, state)
  * is src/pipeline/fssrc.c. Depends on objstore, csv, json, core; knows no pipeline. */
 #ifndef CDLT_SOURCES_FSRC_H
 #define CDLT_SOURCES_FSRC_H
@@ -45,7 +45,7 @@ cdlt_status fs_item_row(const fs_item *it, arena *a, jv *out, cdlt_error *err);
 void fs_format_time(int64_t us, char *out, size_t cap);
 
 /* ---- readers ---- */
-typedef enum fs_format { FS_FILES = 0, FS_CSV, FS_JSONL, FS_PARQUET } fs_format;
+typedef enum fs_format { FS_FILES = 0, FS_CSV, FS_JSONL, FS_PARQUET, FS_CSV_DUCKDB } fs_format;
 
 /* read_csv's pandas keyword arguments cdlt takes (docs/filesystem_source.md). */
 typedef struct fs_csv_args {

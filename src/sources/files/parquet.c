@@ -1,7 +1,8 @@
 /* parquet.c: read_parquet over DuckDB's Parquet reader. One private in-memory DuckDB per open
  * file runs `SELECT * FROM read_parquet('<path>')` as a streaming query; chunks are turned into
  * dicts (jv objects) row by row, walking DuckDB's vectors directly (struct children, list
- * entries) through a per-column plan built once from the result's logical types. */
+ * entries) through a per-column plan built once from the result's logical types. The same
+ * reader serves any DuckDB query (pqr_open_sql: read_csv_duckdb's read_csv). */
 #include "sources/files/parquet.h"
 
 #include <duckdb.h>
@@ -37,6 +38,7 @@ struct pqr_reader {
     bool eof;               /* the query is exhausted */
     uint64_t rows;          /* rows returned */
     buf tmp;                /* value formatting */
+    const char *reader;     /* dlt reader name in messages (static text) */
 };
 
 static void plan_free(pnode *p)
@@ -197,16 +199,34 @@ void pqr_close(pqr_reader *r)
 
 static cdlt_status fail_db(pqr_reader *r, cdlt_error *err, const char *what, const char *dberr)
 {
-    err_set(err, CDLT_PARSE, "read_parquet: %s '%s' failed: %s", what, r->shown,
+    err_set(err, CDLT_PARSE, "%s: %s '%s' failed: %s", r->reader, what, r->shown,
             dberr ? dberr : "unknown error");
     snprintf(err->file, sizeof err->file, "%s", r->shown);
-    err_hint(err, "check that the file is a complete Parquet file (it may still be being "
-                  "written, or be another format with a .parquet name)");
+    if (strcmp(r->reader, "read_parquet") == 0)
+        err_hint(err, "check that the file is a complete Parquet file (it may still be being "
+                      "written, or be another format with a .parquet name)");
+    else
+        err_hint(err, "check the file and the reader's arguments (DuckDB's read_csv options)");
     return CDLT_PARSE;
 }
 
 cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pqr_reader **out,
                      cdlt_error *err)
+{
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "SELECT * FROM read_parquet(");
+    put_literal(&sql, path);
+    buf_puts(&sql, ")");
+    cdlt_status st = sql.status != CDLT_OK
+                         ? err_nomem(err)
+                         : pqr_open_sql(sql.data, shown ? shown : path, chunksize, "read_parquet",
+                                        out, err);
+    buf_free(&sql);
+    return st;
+}
+
+cdlt_status pqr_open_sql(const char *query, const char *shown, uint32_t chunksize,
+                         const char *reader, pqr_reader **out, cdlt_error *err)
 {
     *out = NULL;
     pqr_reader *r = mem_calloc(1, sizeof *r);
@@ -214,7 +234,8 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
         return err_nomem(err);
     buf_init(&r->tmp, 0);
     r->chunksize = chunksize ? chunksize : 1000;
-    r->shown = mem_strdup(shown ? shown : path);
+    r->reader = reader;
+    r->shown = mem_strdup(shown);
     if (!r->shown) {
         pqr_close(r);
         return err_nomem(err);
@@ -231,20 +252,19 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
         cdlt_status st = fail_db(r, err, "starting DuckDB to read", oerr);
         if (cfg)
             duckdb_destroy_config(&cfg);
+    /* text without an offset read into TIMESTAMPTZ (read_csv) means UTC on every machine
+     * (with ICU DuckDB takes the machine's zone; without ICU it is UTC already) */
+    duckdb_result tz;
+    (void)duckdb_query(r->con, "SET TimeZone = 'UTC'", &tz); /* a failure leaves UTC */
+    duckdb_destroy_result(&tz);
         duckdb_free(oerr);
         pqr_close(r);
         return st;
     }
     duckdb_destroy_config(&cfg);
-    buf sql = BUF_INIT;
-    buf_puts(&sql, "SELECT * FROM read_parquet(");
-    put_literal(&sql, path);
-    buf_puts(&sql, ")");
     duckdb_prepared_statement ps = NULL;
     cdlt_status st = CDLT_OK;
-    if (sql.status != CDLT_OK) {
-        st = err_nomem(err);
-    } else if (duckdb_prepare(r->con, sql.data, &ps) != DuckDBSuccess) {
+    if (duckdb_prepare(r->con, query, &ps) != DuckDBSuccess) {
         st = fail_db(r, err, "opening", duckdb_prepare_error(ps));
     } else if (duckdb_execute_prepared_streaming(ps, &r->res) != DuckDBSuccess) {
         r->have_res = true;
@@ -254,7 +274,6 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
     }
     if (ps)
         duckdb_destroy_prepare(&ps);
-    buf_free(&sql);
     if (st != CDLT_OK) {
         pqr_close(r);
         return st;
@@ -283,9 +302,8 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
         }
         if (!supported(&r->plan[i])) {
             err_set(err, CDLT_UNSUPPORTED,
-                    "read_parquet: column '%s' of '%s' has a Parquet type cdlt cannot read "
-                    "(DuckDB type id %d)",
-                    r->cols[i].name, r->shown, (int)r->plan[i].id);
+                    "%s: column '%s' of '%s' has a type cdlt cannot read (DuckDB type id %d)",
+                    r->reader, r->cols[i].name, r->shown, (int)r->plan[i].id);
             snprintf(err->file, sizeof err->file, "%s", r->shown);
             err_set_column(err, r->cols[i].name);
             err_hint(err, "convert the column to a plain type (text, number, timestamp, "
@@ -588,7 +606,7 @@ cdlt_status pqr_next(pqr_reader *r, arena *a, jv *out_batch, bool *out_eof, cdlt
             if (st != CDLT_OK) {
                 if (st == CDLT_NOMEM)
                     return err_nomem(err);
-                err_set(err, st, "read_parquet: cannot convert column '%s' of '%s' (row %llu)",
+                err_set(err, st, "%s: cannot convert column '%s' of '%s' (row %llu)", r->reader,
                         c->name, r->shown, (unsigned long long)r->rows + n + 1);
                 snprintf(err->file, sizeof err->file, "%s", r->shown);
                 err_set_column(err, c->name);

@@ -17,6 +17,11 @@ typedef struct pqr_reader pqr_reader;
  * URL when path is a temporary copy. chunksize 0 = dlt's default 1000. */
 cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pqr_reader **out,
                      cdlt_error *err);
+/* The same over any DuckDB query (read_csv_duckdb: `SELECT * FROM read_csv(...)`): its
+ * result columns are read as a Parquet file's; `reader` names the dlt reader in messages
+ * (static text), `shown` the file. The private database runs with TimeZone UTC. */
+cdlt_status pqr_open_sql(const char *query, const char *shown, uint32_t chunksize,
+                         const char *reader, pqr_reader **out, cdlt_error *err);
 /* The next batch: *out_batch = JV_ARRAY of 1..chunksize JV_OBJECT rows allocated in `a`
  * (keys in file column order; NULL values are JV_NULL members, as to_pylist gives None).
  * Values: integers JV_INT (JV_UINT / JV_BIGNUM beyond int64), floats JV_DOUBLE, text

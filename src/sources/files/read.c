@@ -3,7 +3,8 @@
  * zstd (src_input, by magic bytes), and are read as CSV (our reader + dlt's read_csv typing,
  * chunk by chunk) or JSON lines (the JSON stream reader), a page of at most chunksize rows at a
  * time. Memory is bounded by one page plus the readers' buffers, whatever the object's size.
- * read_parquet is not read here: it needs a local file (see src/pipeline/fssrc.c). */
+ * read_parquet and read_csv_duckdb are not read here: DuckDB reads them from a local file
+ * (see src/pipeline/fssrc.c, parquet.h, csvduck.h). */
 #include "fsrc.h"
 
 #include "../input.h"
