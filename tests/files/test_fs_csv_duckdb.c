@@ -56,6 +56,15 @@ static void test_types_plain_and_gz(void **st)
                 "1|1.5|true|2024-01-02|2024-01-02 10:00:00|2024-01-02 08:00:00|08:30:00|Smith, "
                 "J|NULL;2|2.0|false|2024-02-29|2024-03-01 00:00:01|2024-03-01 00:00:00|23:59:59|"
                 "say \"hi\"|x;3|true|NULL");
+    /* a DECIMAL asked for through DuckDB's Python name dtype: dlt gets Decimal values, so
+     * a decimal column at the destination's default precision */
+    sqlt_def(&t, "fs_cdk",
+             "[source]\ntype = \"filesystem\"\nbucket_url = \"in\"\nfile_glob = \"a.csv\"\n"
+             "reader = \"read_csv_duckdb\"\nname = \"dec\"\n"
+             "reader_args = {dtype = {score = \"DECIMAL(10,2)\"}}\n");
+    sqlt_run_ok(&t);
+    expect_text(t.db, "SELECT any_value(typeof(score)) || ' ' || sum(score) FROM d.dec",
+                "DECIMAL(38,9) 3.500000000");
     sqlt_free(&t);
 }
 
