@@ -129,82 +129,22 @@ static double pass(bench_ctx *ctx, pq_sink *p)
     return t;
 }
 
-/* Run fn in a child; returns its wall seconds (-1 on failure), *rss_kb its peak RSS and
- * *out_rows the rows it reports through a pipe. */
-static double in_child(bench_ctx *ctx, const char *dir, const char *duck_sql, int threads,
-                       long *rss_kb, uint64_t *out_rows)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    double t0 = bench_now();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        close(fds[0]);
-        uint64_t rows = 0;
-        int ok = 1;
-        if (duck_sql) {
-            duckdb_database d;
-            duckdb_connection c;
-            duckdb_result r;
-            duckdb_config cfg;
-            char th[16];
-            snprintf(th, sizeof th, "%d", threads);
-            duckdb_create_config(&cfg);
-            if (threads > 0)
-                duckdb_set_config(cfg, "threads", th);
-            if (duckdb_open_ext(NULL, &d, cfg, NULL) != DuckDBSuccess ||
-                duckdb_connect(d, &c) != DuckDBSuccess)
-                _exit(1);
-            ok = duckdb_query(c, duck_sql, &r) == DuckDBSuccess;
-            if (!ok)
-                fprintf(stderr, "parquet_write: duckdb: %s\n", duckdb_result_error(&r));
-            else
-                rows = duckdb_rows_changed(&r);
-            duckdb_destroy_result(&r);
-            duckdb_disconnect(&c);
-            duckdb_close(&d);
-        } else {
-            pq_sink p;
-            memset(&p, 0, sizeof p);
-            p.dir = dir;
-            ok = pass(ctx, &p) >= 0;
-            rows = p.rows;
-        }
-        if (write(fds[1], &rows, sizeof rows) != sizeof rows)
-            _exit(1);
-        _exit(ok ? 0 : 1);
-    }
-    close(fds[1]);
-    int status = 0;
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    uint64_t rows = 0;
-    if (read(fds[0], &rows, sizeof rows) != sizeof rows)
-        rows = 0;
-    close(fds[0]);
-    if (wait4(pid, &status, 0, &ru) < 0)
-        return -1;
-    double t = bench_now() - t0;
-    *rss_kb = ru.ru_maxrss;
-    *out_rows = rows;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
-}
+/* The normalizer pass (into Parquet files under dir, or a counting sink when dir is NULL) in a
+ * child, which reports the rows it wrote. */
+typedef struct pass_job {
+    bench_ctx *ctx;  /* the case */
+    const char *dir; /* output folder or NULL */
+} pass_job;
 
-static uint64_t dir_bytes(const char *dir)
+static int pass_in_child(void *ud, uint64_t *rows)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1", dir);
-    FILE *f = popen(cmd, "r");
-    unsigned long long n = 0;
-    if (f) {
-        if (fscanf(f, "%llu", &n) != 1)
-            n = 0;
-        pclose(f);
-    }
-    return n;
+    const pass_job *j = ud;
+    pq_sink p;
+    memset(&p, 0, sizeof p);
+    p.dir = j->dir;
+    int ok = pass(j->ctx, &p) >= 0;
+    *rows = p.rows;
+    return ok ? 0 : 1;
 }
 
 static int run_parquet(bench_ctx *ctx)
@@ -215,23 +155,27 @@ static int run_parquet(bench_ctx *ctx)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     if (system(cmd) != 0)
         return 1;
-    long rss_norm = 0, rss_pq = 0, rss_ref = 0, rss_ref1 = 0;
-    uint64_t rows_norm = 0, rows_pq = 0, rows_ref = 0;
-    double t_norm = in_child(ctx, NULL, NULL, 0, &rss_norm, &rows_norm);
-    double t_pq = in_child(ctx, dir, NULL, 0, &rss_pq, &rows_pq);
-    uint64_t out_bytes = dir_bytes(dir);
+    pass_job jn = {ctx, NULL}, jp = {ctx, dir};
+    bench_child norm, pq, r, r1;
+    int bad = bench_in_child(pass_in_child, &jn, &norm) != 0;
+    bad |= bench_in_child(pass_in_child, &jp, &pq) != 0;
+    uint64_t out_bytes = bench_dir_bytes(dir);
     snprintf(ref, sizeof ref, "%s/duckdb_ref.parquet", ctx->data_dir);
     snprintf(sql, sizeof sql, "COPY (SELECT * FROM read_ndjson('%s')) TO '%s' (FORMAT parquet)",
              ctx->events_path, ref);
-    double t_ref = in_child(ctx, NULL, sql, 0, &rss_ref, &rows_ref);
+    bad |= bench_duckdb_child("parquet_write", NULL, sql, 0, &r) != 0;
     struct stat st;
     uint64_t ref_bytes = stat(ref, &st) == 0 ? (uint64_t)st.st_size : 0;
-    double t_ref1 = in_child(ctx, NULL, sql, 1, &rss_ref1, &rows_ref);
-    if (t_norm < 0 || t_pq < 0 || t_ref < 0 || rows_norm != rows_pq) {
+    if (bench_duckdb_child("parquet_write", NULL, sql, 1, &r1) != 0)
+        r1.seconds = -1;
+    if (bad || norm.value != pq.value) {
         fprintf(stderr, "parquet_write: a run failed (rows %llu vs %llu)\n",
-                (unsigned long long)rows_norm, (unsigned long long)rows_pq);
+                (unsigned long long)norm.value, (unsigned long long)pq.value);
         return 1;
     }
+    uint64_t rows_pq = pq.value;
+    double t_norm = norm.seconds, t_pq = pq.seconds, t_ref = r.seconds, t_ref1 = r1.seconds;
+    long rss_norm = norm.rss_kb, rss_pq = pq.rss_kb, rss_ref = r.rss_kb, rss_ref1 = r1.rss_kb;
     char extra[1024];
     snprintf(extra, sizeof extra,
              "rows=%llu normalize_only_s=%.3f normalize_only_rss_mb=%.1f writer_share_s=%.3f "

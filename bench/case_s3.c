@@ -21,22 +21,14 @@
 
 static char g_env[6][256]; /* endpoint, bucket, key id, secret, region, state dir */
 
-static int read_env(const char *path)
+/* the private server's settings (scripts/s3server writes them to <state>/s3server.env) */
+static int read_env(const char *state)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    static const char *const keys[] = {"CDLT_TEST_S3_ENDPOINT=", "CDLT_TEST_S3_BUCKET=",
-                                       "CDLT_TEST_S3_KEY_ID=", "CDLT_TEST_S3_SECRET=",
-                                       "CDLT_TEST_S3_REGION="};
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        for (int i = 0; i < 5; i++)
-            if (strncmp(line, keys[i], strlen(keys[i])) == 0)
-                snprintf(g_env[i], sizeof g_env[i], "%s", line + strlen(keys[i]));
-    }
-    fclose(f);
+    static const char *const keys[] = {"CDLT_TEST_S3_ENDPOINT", "CDLT_TEST_S3_BUCKET",
+                                       "CDLT_TEST_S3_KEY_ID", "CDLT_TEST_S3_SECRET",
+                                       "CDLT_TEST_S3_REGION"};
+    for (int i = 0; i < 5; i++)
+        bench_server_env("s3server", state, keys[i], g_env[i], sizeof g_env[i]);
     return g_env[0][0] && g_env[3][0] ? 0 : -1;
 }
 
@@ -82,14 +74,13 @@ static int run(bench_ctx *ctx)
         }
         fclose(f);
     }
-    snprintf(cmd, sizeof cmd, "%s/scripts/s3server start %s/srv >/dev/null", CDLT_SOURCE_DIR, dir);
-    if (system(cmd) != 0) {
+    char state[700];
+    snprintf(state, sizeof state, "%s/srv", dir);
+    if (bench_server_start("s3 bench", "s3server", state) != 0) {
         fprintf(stderr, "s3 bench: cannot start the S3 test server (run scripts/setup)\n");
         return 1;
     }
-    char envp[700];
-    snprintf(envp, sizeof envp, "%s/srv/s3server.env", dir);
-    int rc = read_env(envp);
+    int rc = read_env(state);
     os_store *s = NULL;
     cdlt_error err = {0};
     char url[512];
@@ -195,8 +186,7 @@ static int run(bench_ctx *ctx)
     free(b);
     os_close(s);
     os_close(s1);
-    snprintf(cmd, sizeof cmd, "%s/scripts/s3server stop %s/srv", CDLT_SOURCE_DIR, dir);
-    if (system(cmd) != 0)
+    if (bench_server_stop("s3 bench", "s3server", state) != 0)
         rc = 1;
     return rc;
 }
