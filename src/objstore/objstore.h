@@ -16,7 +16,7 @@ typedef enum os_kind { OS_LOCAL = 1, OS_S3 = 2 } os_kind;
 /* Open options. All strings are borrowed for the os_open call only (copied). NULL/0 = default.
  * The secret fields are registered with the masker on open. */
 typedef struct os_options {
-    const char *aws_access_key_id;     /* S3: required (no anonymous access, no profiles) */
+    const char *aws_access_key_id;     /* S3: required (no anonymous access) */
     const char *aws_secret_access_key; /* S3: required; never appears in errors or logs */
     const char *aws_session_token;     /* S3: optional (temporary credentials) */
     const char *endpoint_url;          /* S3: "http://127.0.0.1:9000" -> path-style addressing;
@@ -112,11 +112,12 @@ void os_mask_url(const char *url, char *out, size_t cap);
 
 /* ---- credentials from dlt's configuration ----
  * Reads <section>.credentials.{aws_access_key_id, aws_secret_access_key, aws_session_token,
- * endpoint_url, region_name, s3_url_style} with dlt's lookup (section e.g.
+ * endpoint_url, region_name, s3_url_style, profile_name} with dlt's lookup (section e.g.
  * "destination.filesystem" or "sources.filesystem"; env DESTINATION__FILESYSTEM__CREDENTIALS__
  * AWS_ACCESS_KEY_ID, secrets.toml, ...). Absent keys stay NULL. Strings live as long as cfg.
- * An unknown key under <section>.credentials is a CDLT_CONFIG error (profile_name is refused:
- * not supported). Only S3 bucket URLs need this; local ones ignore credentials. */
+ * An unknown key under <section>.credentials is a CDLT_CONFIG error. What the configuration
+ * leaves out comes from AWS profiles / environment (os_aws_default_chain, awschain.c).
+ * Only S3 bucket URLs need this; local ones ignore credentials. */
 struct cdlt_config;
 cdlt_status os_options_from_config(struct cdlt_config *cfg, const char *section, os_options *out,
                                    cdlt_error *err);

@@ -48,6 +48,13 @@ struct os_writer {
 extern const os_ops os_local_ops;
 extern const os_ops os_s3_ops;
 
+/* awschain.c: fill the S3 key id / secret / token / region the configuration left out from
+ * the AWS profile profile_name (when given), the AWS_* environment or the default profile, as
+ * botocore does for dlt. Strings live in cfg's arena. An unknown named profile is an error. */
+struct cdlt_config;
+cdlt_status os_aws_default_chain(struct cdlt_config *cfg, const char *section,
+                                 const char *profile_name, os_options *o, cdlt_error *err);
+
 /* "<store url>/<path>" into out (for messages and listings). */
 cdlt_status os_object_url(const os_store *s, const char *path, buf *out);
 

@@ -10,7 +10,7 @@
 
 static const char *const KEYS[] = {"aws_access_key_id", "aws_secret_access_key",
                                    "aws_session_token", "endpoint_url", "region_name",
-                                   "s3_url_style"};
+                                   "s3_url_style", "profile_name"};
 
 cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_options *out,
                                    cdlt_error *err)
@@ -31,13 +31,10 @@ cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_opt
                 known = known || strcmp(k, KEYS[j]) == 0;
             if (known)
                 continue;
-            if (strcmp(k, "profile_name") == 0)
-                err_set(err, CDLT_CONFIG,
-                        "%s.profile_name is not supported (no AWS profile files are read)", sub);
-            else
-                err_set(err, CDLT_CONFIG, "unknown key %s.%s", sub, k);
+            err_set(err, CDLT_CONFIG, "unknown key %s.%s", sub, k);
             err_hint(err, "the S3 credential keys are aws_access_key_id, aws_secret_access_key, "
-                          "aws_session_token, endpoint_url, region_name, s3_url_style");
+                          "aws_session_token, endpoint_url, region_name, s3_url_style, "
+                          "profile_name");
             rc = CDLT_CONFIG;
             break;
         }
@@ -45,9 +42,10 @@ cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_opt
     arena_free(&a);
     if (rc != CDLT_OK)
         return rc;
+    const char *profile = NULL;
     const char **dst[] = {&out->aws_access_key_id, &out->aws_secret_access_key,
                           &out->aws_session_token, &out->endpoint_url, &out->region_name,
-                          &out->s3_url_style};
+                          &out->s3_url_style, &profile};
     for (size_t j = 0; j < CDLT_ARRAY_LEN(KEYS); j++) {
         char key[64];
         snprintf(key, sizeof key, "credentials.%s", KEYS[j]);
@@ -57,5 +55,6 @@ cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_opt
         if (rc != CDLT_OK)
             return rc;
     }
-    return CDLT_OK;
+    /* what is not configured comes from the AWS profile / environment, as in dlt */
+    return os_aws_default_chain(cfg, section, profile, out, err);
 }

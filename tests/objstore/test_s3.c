@@ -464,12 +464,127 @@ static void test_options_from_config(void **st)
     assert_null(strstr(masked, "cfg-secret-zz91"));
     cdlt_config_free(cfg);
     /* an unknown key is an error */
-    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME", "dev", 1);
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE", "dev", 1);
     OK(cdlt_config_open(&co, &cfg, &err));
     assert_int_equal(os_options_from_config(cfg, "destination.filesystem", &o, &err), CDLT_CONFIG);
-    assert_non_null(strstr(err.message, "profile_name"));
+    assert_non_null(strstr(err.message, "credentials.profile"));
     cdlt_config_free(cfg);
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE");
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID");
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY");
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__ENDPOINT_URL");
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__REGION_NAME");
+    tu_rm_rf(dir);
+    free(dir);
+}
+
+/* What the configuration leaves out comes from AWS profiles and the AWS_* environment, as
+ * botocore finds it for dlt (awschain.c). */
+static os_options chain_options(const char *dir, cdlt_status want, const char *want_msg)
+{
+    cdlt_config_opts co = {dir, NULL, "", NULL, ""};
+    cdlt_config *cfg = NULL;
+    cdlt_error err = {0};
+    OK(cdlt_config_open(&co, &cfg, &err));
+    os_options o;
+    cdlt_status rc = os_options_from_config(cfg, "destination.filesystem", &o, &err);
+    if (rc != want)
+        fail_msg("os_options_from_config: %d (%s), want %d", rc, err.message, want);
+    if (want_msg)
+        assert_non_null(strstr(err.message, want_msg));
+    /* keep the strings: copy them out before the config goes */
+    static char keep[4][256];
+    const char **f[4] = {&o.aws_access_key_id, &o.aws_secret_access_key, &o.aws_session_token,
+                         &o.region_name};
+    for (int i = 0; i < 4; i++)
+        if (*f[i]) {
+            snprintf(keep[i], sizeof keep[i], "%s", *f[i]);
+            *f[i] = keep[i];
+        }
+    cdlt_config_free(cfg);
+    return o;
+}
+
+static void test_aws_profiles(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp("objs3aws");
+    char creds[1200], conf[1200], text[1024];
+    snprintf(creds, sizeof creds, "%s/credentials", dir);
+    snprintf(conf, sizeof conf, "%s/config", dir);
+    snprintf(text, sizeof text,
+             "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\n"
+             "aws_secret_access_key = default-secret\n\n"
+             "[dev]\naws_access_key_id=%s\naws_secret_access_key = %s\n"
+             "aws_session_token = dev-token\n[roley]\nrole_arn = arn:aws:iam::1:role/x\n",
+             tu_s3_env("CDLT_TEST_S3_KEY_ID"), tu_s3_env("CDLT_TEST_S3_SECRET"));
+    assert_int_equal(tu_write_file(creds, text, strlen(text)), 0);
+    const char *ctext = "[default]\nregion = us-west-2\n[profile dev]\nregion = eu-central-1\n";
+    assert_int_equal(tu_write_file(conf, ctext, strlen(ctext)), 0);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
+    setenv("AWS_CONFIG_FILE", conf, 1);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    /* nothing configured: the default profile (region from the config file) */
+    os_options o = chain_options(dir, CDLT_OK, NULL);
+    assert_string_equal(o.aws_access_key_id, "AKIDDEFAULT");
+    assert_string_equal(o.aws_secret_access_key, "default-secret");
+    assert_null(o.aws_session_token);
+    assert_string_equal(o.region_name, "us-west-2");
+    /* the environment's keys come before the default profile */
+    setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "env-secret", 1);
+    setenv("AWS_REGION", "ap-south-1", 1);
+    o = chain_options(dir, CDLT_OK, NULL);
+    assert_string_equal(o.aws_access_key_id, "AKIDENV");
+    assert_string_equal(o.region_name, "ap-south-1");
+    unsetenv("AWS_REGION");
+    /* a named profile beats the environment */
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME", "dev", 1);
+    o = chain_options(dir, CDLT_OK, NULL);
+    assert_string_equal(o.aws_access_key_id, tu_s3_env("CDLT_TEST_S3_KEY_ID"));
+    assert_string_equal(o.aws_session_token, "dev-token");
+    assert_string_equal(o.region_name, "eu-central-1");
+    /* configured keys beat everything */
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID", "AKIDCFG", 1);
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY", "cfg-secret", 1);
+    o = chain_options(dir, CDLT_OK, NULL);
+    assert_string_equal(o.aws_access_key_id, "AKIDCFG");
+    assert_null(o.aws_session_token);
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID");
+    unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY");
+    /* a profile that does not exist, one this reader cannot follow */
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME", "nope", 1);
+    chain_options(dir, CDLT_CONFIG, "no such profile");
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME", "roley", 1);
+    chain_options(dir, CDLT_CONFIG, "role_arn");
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    /* the profile's credentials work against the server (the session token is sent and the
+     * test server ignores it) */
+    setenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME", "dev", 1);
+    o = chain_options(dir, CDLT_OK, NULL);
+    o.aws_session_token = NULL;
+    o.endpoint_url = tu_s3_env("CDLT_TEST_S3_ENDPOINT");
+    o.region_name = tu_s3_env("CDLT_TEST_S3_REGION");
+    char url[512];
+    snprintf(url, sizeof url, "s3://%s/awsprof", tu_s3_env("CDLT_TEST_S3_BUCKET"));
+    os_store *s = NULL;
+    cdlt_error err = {0};
+    OK(os_open(url, &o, &s, &err));
+    OK(os_put(s, "p.txt", "via profile", 11, &err));
+    buf b = BUF_INIT;
+    OK(os_get(s, "p.txt", &b, 100, &err));
+    assert_int_equal(b.len, 11);
+    buf_free(&b);
+    OK(os_delete(s, "p.txt", &err));
+    os_close(s);
     unsetenv("DESTINATION__FILESYSTEM__CREDENTIALS__PROFILE_NAME");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("AWS_CONFIG_FILE");
     tu_rm_rf(dir);
     free(dir);
 }
@@ -482,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_ranged_get),         cmocka_unit_test(test_multipart_put_file),
         cmocka_unit_test(test_writer_visibility),  cmocka_unit_test(test_options_from_config),
         cmocka_unit_test(test_special_keys),       cmocka_unit_test(test_s3_alloc_failures),
+        cmocka_unit_test(test_aws_profiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
