@@ -110,30 +110,23 @@ static size_t escaped_len(const uint8_t *u, size_t n, bool ascii)
 cdlt_status json_write_string(buf *out, const char *s, size_t n, unsigned flags)
 {
     bool ascii = (flags & JSON_W_ASCII) != 0;
-    const uint8_t *first = skip_plain((const uint8_t *)s, (const uint8_t *)s + n, ascii);
-    if (first == (const uint8_t *)s + n) { /* nothing to escape (most strings): one copy */
-        if (n > SIZE_MAX - 3)
-            return out->status = CDLT_TOO_LARGE;
-        cdlt_status st = buf_reserve(out, n + 2);
-        if (st != CDLT_OK)
-            return st;
-        char *o = out->data + out->len;
-        *o++ = '"';
-        memcpy(o, s, n);
-        o[n] = '"';
-        out->len += n + 2;
-        out->data[out->len] = '\0';
-        return CDLT_OK;
-    }
-    size_t need = escaped_len((const uint8_t *)s, n, ascii);
+    const uint8_t *u = (const uint8_t *)s, *e = u + n;
+    /* the plain start is copied once; the length pass is only for strings with escapes */
+    const uint8_t *first = skip_plain(u, e, ascii);
+    size_t need = (size_t)(first - u) + (first == e ? 0 : escaped_len(first, (size_t)(e - first),
+                                                                       ascii));
     if (need > SIZE_MAX - 3)
         return out->status = CDLT_TOO_LARGE;
     cdlt_status st = buf_reserve(out, need + 2);
     if (st != CDLT_OK)
         return st;
     char *o = out->data + out->len;
-    const uint8_t *u = (const uint8_t *)s, *e = u + n;
     *o++ = '"';
+    if (first > u) {
+        memcpy(o, u, (size_t)(first - u));
+        o += first - u;
+        u = first;
+    }
     while (u < e) {
         const uint8_t *run = u;
         u = skip_plain(u, e, ascii);
