@@ -1,13 +1,16 @@
 /* test_parquet_writer.c: the Parquet load-file writer read back by DuckDB's read_parquet:
  * every dlt type with NULLs (types as dlt's arrow mapping gives them: tz-aware vs naive
  * timestamps, decimal (38,9) by default and hinted, wei, narrow ints, json as strings), unicode,
- * many row groups and pages with mixed NULL patterns under both codecs, a refused row that
- * leaves the file intact, NOT NULL columns, an empty file, and an allocation-failure sweep. */
+ * many row groups and pages with mixed NULL patterns under every codec (snappy, the default as
+ * in dlt; zstd; none), pages far larger than snappy's 64 KiB blocks and single values larger
+ * than a page, a refused row that leaves the file intact, NOT NULL columns, an empty file, and
+ * an allocation-failure sweep. */
 #include "dest_testlib.h"
 
 #include "destinations/writers/parquet.h"
 
 #include <duckdb.h>
+#include <openssl/evp.h>
 
 typedef struct fixture {
     char *dir;
@@ -202,6 +205,11 @@ static void test_all_types(void **state)
              "WHERE name IN ('id', 'ts', '_dlt_id') ORDER BY name",
              path);
     expect(f, sql, "_dlt_id|REQUIRED|true\nid|REQUIRED|false\nts|OPTIONAL|true\n");
+    /* the default codec is snappy, as pyarrow (and so dlt) writes, for every column */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(DISTINCT compression, ','), count(*) FROM parquet_metadata('%s')",
+             path);
+    expect(f, sql, "SNAPPY|17\n");
     snprintf(sql, sizeof sql,
              "SELECT id, s = '%s', f, b, epoch_us(ts), tsn, d, tm, hex(bin), j, dec, dec2, w, "
              "small, ts_ms, _dlt_load_id, _dlt_id FROM read_parquet('%s') ORDER BY id",
@@ -253,11 +261,13 @@ static void test_refused_row(void **state)
     expect(f, sql, "5|false|99999999.99|-32768\n");
 }
 
-/* Many row groups and pages, NULL patterns across page and byte boundaries, both codecs. */
+/* Many row groups and pages, NULL patterns across page and byte boundaries, every codec. */
 static void many_rows(fixture *f, pq_codec codec)
 {
     cdlt_error err = {0};
-    schema_table *t = tl_table(f->s, codec == PQ_CODEC_NONE ? "many_plain" : "many_zstd");
+    schema_table *t = tl_table(f->s, codec == PQ_CODEC_NONE     ? "many_plain"
+                                     : codec == PQ_CODEC_ZSTD ? "many_zstd"
+                                                              : "many_snappy");
     tl_col(f->s, t, "n", DT_BIGINT, true, -1, -1, -1);
     tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
     tl_col(f->s, t, "b", DT_BOOL, true, -1, -1, -1);
@@ -319,11 +329,94 @@ static void many_rows(fixture *f, pq_codec codec)
              "SELECT count(DISTINCT row_group_id) > 3, max(compression) FROM "
              "parquet_metadata('%s')",
              path);
-    expect(f, sql, codec == PQ_CODEC_NONE ? "true|UNCOMPRESSED\n" : "true|ZSTD\n");
+    expect(f, sql, codec == PQ_CODEC_NONE   ? "true|UNCOMPRESSED\n"
+                   : codec == PQ_CODEC_ZSTD ? "true|ZSTD\n"
+                                            : "true|SNAPPY\n");
 }
 
+static void test_many_snappy(void **state) { many_rows(*state, PQ_CODEC_SNAPPY); }
 static void test_many_zstd(void **state) { many_rows(*state, PQ_CODEC_ZSTD); }
 static void test_many_plain(void **state) { many_rows(*state, PQ_CODEC_NONE); }
+
+/* Lowercase hex MD5 of n bytes (what DuckDB's md5() prints). */
+static void md5_hex(const char *p, size_t n, char out[33])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dn = 0;
+    assert_int_equal(EVP_Digest(p, n, d, &dn, EVP_md5(), NULL), 1);
+    for (unsigned i = 0; i < dn; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* Snappy on pages far larger than its 64 KiB blocks (8 MiB pages), on values larger than a
+ * page (a 12 MiB string opens and fills a page alone), on incompressible bytes (snappy's
+ * output is then larger than its input: the bound must hold) and on very compressible ones
+ * (the chunk must come out much smaller). Every value is read back and compared by MD5. */
+static void test_snappy_big_pages(void **state)
+{
+    fixture *f = *state;
+    cdlt_error err = {0};
+    schema_table *t = tl_table(f->s, "big");
+    tl_col(f->s, t, "n", DT_BIGINT, true, -1, -1, -1);
+    tl_col(f->s, t, "noise", DT_TEXT, true, -1, -1, -1);
+    tl_col(f->s, t, "blob", DT_BINARY, true, -1, -1, -1);
+    tl_col(f->s, t, "same", DT_TEXT, true, -1, -1, -1);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/big.parquet", f->dir);
+    pq_options o = pq_options_default(38);
+    o.page_bytes = 8u << 20;
+    o.row_group_bytes = 32u << 20;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    const size_t BIG = 12u << 20;
+    char *noise = malloc(BIG), *blob = malloc(BIG), *same = malloc(BIG);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < BIG; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise[i] = (char)(33 + (x >> 32) % 94); /* printable ASCII: valid UTF-8 */
+        blob[i] = (char)(x >> 24);
+        same[i] = "abcdefgh"[i % 8];
+    }
+    /* sizes: small, around snappy's block size, several MiB, and one beyond a page */
+    const size_t sizes[] = {0, 1, 65535, 65536, 65537, 1000000, 3u << 20, BIG, 17, 5u << 20};
+    const size_t NS = sizeof sizes / sizeof sizes[0];
+    for (size_t k = 0; k < NS; k++) {
+        size_t n = sizes[k];
+        size_t at = (k * 7919) % (BIG - n + 1);
+        tval v[4] = {tv_i((int64_t)k), tv_sn(DT_TEXT, noise + at, (uint32_t)n),
+                     tv_sn(DT_BINARY, blob + at, (uint32_t)n),
+                     k == 8 ? tv_null() : tv_sn(DT_TEXT, same, (uint32_t)n)};
+        assert_int_equal(pq_writer_row(w, v, 4), CDLT_OK);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    char sql[2048];
+    for (size_t k = 0; k < NS; k++) {
+        size_t n = sizes[k];
+        size_t at = (k * 7919) % (BIG - n + 1);
+        char m1[33], m2[33], m3[33], want[256];
+        md5_hex(noise + at, n, m1);
+        md5_hex(blob + at, n, m2);
+        md5_hex(same, n, m3);
+        snprintf(want, sizeof want, "%zu|%s|%s|%s\n", n, m1, m2, k == 8 ? "NULL" : m3);
+        snprintf(sql, sizeof sql,
+                 "SELECT length(noise), md5(noise), md5(blob), md5(same) FROM read_parquet('%s') "
+                 "WHERE n = %zu",
+                 path, k);
+        expect(f, sql, want);
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT path_in_schema, compression, total_compressed_size > "
+             "total_uncompressed_size, "
+             "total_compressed_size * 20 < total_uncompressed_size FROM parquet_metadata('%s') "
+             "WHERE path_in_schema IN ('blob', 'same') ORDER BY 1",
+             path);
+    expect(f, sql, "blob|SNAPPY|true|false\nsame|SNAPPY|false|true\n");
+    free(noise);
+    free(blob);
+    free(same);
+}
 
 /* dlt's filesystem destination: wei precision 78 -> decimal256(76, 0); hinted timestamp
  * precisions; an empty file is still a valid Parquet file. */
@@ -411,7 +504,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_snappy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_zstd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snappy_big_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wide_and_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),

@@ -2,8 +2,8 @@
  * with Parquet load files gives the same tables, column types and rows as a run with the
  * default (native) load files, nested tables and hinted types (decimal, naive timestamp, date,
  * time, binary, wei, small int) included, then a merge run through the staging dataset; the
- * filesystem destination: the tables' files are *.parquet (never gzip'd), and DuckDB's
- * read_parquet reads back the rows with dlt's arrow types. */
+ * filesystem destination: the tables' files are *.parquet (never gzip'd, pages snappy as
+ * dlt's), and DuckDB's read_parquet reads back the rows with dlt's arrow types. */
 #include "cli_run.h"
 
 #include <sys/stat.h>
@@ -207,6 +207,12 @@ static void test_filesystem_parquet(void **st)
              "*.parquet') WHERE name = 'w'",
              e.dir);
     dq_expect(NULL, sql, "32 76");
+    /* pages are snappy-compressed, pyarrow's default and so dlt's */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(DISTINCT compression, ',') FROM parquet_metadata('%s/bucket/ds/"
+             "*/*.parquet')",
+             e.dir);
+    dq_expect(NULL, sql, "SNAPPY");
     snprintf(sql, sizeof sql,
              "SELECT string_agg(value, ',' ORDER BY value) FROM "
              "read_parquet('%s/bucket/ds/items__tags/*.parquet')",

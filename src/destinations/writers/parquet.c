@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <snappy-c.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -23,7 +24,7 @@ enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MILLIS = 7, CT_TIME_MIC
        CT_TS_MILLIS = 9, CT_TS_MICROS = 10, CT_INT_8 = 15, CT_INT_16 = 16, CT_INT_32 = 17 };
 enum { U_MILLIS = 1, U_MICROS = 2, U_NANOS = 3 }; /* TimeUnit union field ids */
 enum { ENC_PLAIN = 0, ENC_RLE = 3 };
-enum { CODEC_UNCOMPRESSED = 0, CODEC_ZSTD = 6 };
+enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
 
 /* How a column's values are encoded. */
 typedef enum pq_kind {
@@ -90,7 +91,7 @@ struct pq_writer {
     pq_meta *meta;        /* nfcols entries per written row group */
     uint64_t *rg_nrows;   /* rows per written row group */
     size_t nrg, caprg;    /* written row groups, allocated */
-    ZSTD_CCtx *zc;        /* zstd context, reused for every page */
+    ZSTD_CCtx *zc;        /* zstd context, reused for every page (PQ_CODEC_ZSTD only) */
     buf ztmp;             /* compressed page */
     buf body;             /* uncompressed page assembled for the compressor */
     buf hdr;              /* page header / footer being encoded */
@@ -491,7 +492,31 @@ static cdlt_status finish_page(pq_writer *w, pq_col *c)
         goto nomem;
     const char *data = body->data;
     size_t comp = body->len;
-    if (w->zc) {
+    /* Page sizes are i32 in the page header; one huge value can pass page_bytes alone. */
+    if (body->len > (size_t)INT32_MAX - 64) {
+        pw_msg(w, "parquet: a page of column '%s' (table '%s', file '%s') holds %zu bytes, more "
+                  "than a Parquet page can (2 GiB); a single value of that size cannot be "
+                  "written to Parquet",
+               c->name, w->table, w->path, body->len);
+        return w->status = CDLT_ERROR;
+    }
+    if (w->opt.codec == PQ_CODEC_SNAPPY) {
+        /* raw snappy (Parquet's SNAPPY is not the framed format); the library splits the
+         * input into its own 64 KiB blocks, so any page length is fine */
+        size_t bound = snappy_max_compressed_length(body->len);
+        buf_clear(&w->ztmp);
+        if (buf_reserve(&w->ztmp, bound) != CDLT_OK)
+            goto nomem;
+        size_t z = bound;
+        if (snappy_compress(body->data, body->len, w->ztmp.data, &z) != SNAPPY_OK) {
+            pw_msg(w, "parquet: snappy could not compress a page of column '%s' (table '%s', "
+                      "file '%s')",
+                   c->name, w->table, w->path);
+            return w->status = CDLT_ERROR;
+        }
+        data = w->ztmp.data;
+        comp = z;
+    } else if (w->zc) {
         size_t bound = ZSTD_compressBound(body->len);
         buf_clear(&w->ztmp);
         if (buf_reserve(&w->ztmp, bound) != CDLT_OK)
@@ -505,6 +530,12 @@ static cdlt_status finish_page(pq_writer *w, pq_col *c)
         }
         data = w->ztmp.data;
         comp = z;
+    }
+    if (comp > (size_t)INT32_MAX) {
+        pw_msg(w, "parquet: a compressed page of column '%s' (table '%s', file '%s') holds %zu "
+                  "bytes, more than a Parquet page can (2 GiB)",
+               c->name, w->table, w->path, comp);
+        return w->status = CDLT_ERROR;
     }
     buf *h = &w->hdr;
     buf_clear(h);
@@ -1025,7 +1056,9 @@ static cdlt_status write_footer(pq_writer *w)
             tw_list(&t, 3, T_BINARY, 1);
             tw_varint(h, strlen(c->name));
             buf_puts(h, c->name);
-            tw_i32(&t, 4, w->zc ? CODEC_ZSTD : CODEC_UNCOMPRESSED);
+            tw_i32(&t, 4, w->opt.codec == PQ_CODEC_SNAPPY ? CODEC_SNAPPY
+                          : w->opt.codec == PQ_CODEC_ZSTD ? CODEC_ZSTD
+                                                          : CODEC_UNCOMPRESSED);
             tw_i64(&t, 5, m->values);
             tw_i64(&t, 6, m->uncomp);
             tw_i64(&t, 7, m->comp);

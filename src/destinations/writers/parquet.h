@@ -2,7 +2,7 @@
  * DuckDB and filesystem destinations. Rows arrive as tval arrays of one schema table; the file
  * gets dlt's Parquet type mapping (pyarrow's, dlt/common/libs/pyarrow.py: columns_to_arrow)
  * and is streamed in row groups of bounded size, so memory stays flat in the file size.
- * Our own encoder (flat columns, PLAIN values, RLE/bit-packed definition levels, zstd pages):
+ * Our own encoder (flat columns, PLAIN values, RLE/bit-packed definition levels, snappy pages):
  * load files are flat after normalizing, so no Parquet library is needed to write them; see
  * docs/parquet.md for why and for the measurements. Depends on core, types, schema only. */
 #ifndef CDLT_WRITERS_PARQUET_H
@@ -14,8 +14,9 @@ typedef struct pq_writer pq_writer;
 
 /* Page compression. */
 typedef enum pq_codec {
-    PQ_CODEC_ZSTD = 0, /* default: every Parquet reader (DuckDB, pyarrow, Spark, Trino) reads it */
-    PQ_CODEC_NONE      /* uncompressed pages */
+    PQ_CODEC_SNAPPY = 0, /* default: pyarrow's, so what dlt writes */
+    PQ_CODEC_ZSTD,       /* zstd (level zstd_level) */
+    PQ_CODEC_NONE        /* uncompressed pages */
 } pq_codec;
 
 /* What the destination decides (its capabilities in dlt). Zero-filled = pq_options_default. */
