@@ -148,6 +148,14 @@ typedef struct dest_vtable {
      * files go straight to the overlapped loader): worth it where the server does the load
      * work in its own processes, so the load overlaps extract instead of following it. */
     bool load_while_extracting;
+
+    /* ---- packages committed on several connections (postgres load_threads) ---- */
+    /* true when commit() (and replace/merge_from_staging) commit the open package's work in
+     * more than one transaction, so a crash between them leaves part of it committed: the
+     * pipeline then records the package's tables (load/partial) before the first of them, as
+     * for a chunked package, and the next run removes those rows with delete_load. NULL =
+     * never. */
+    bool (*commits_in_parts)(const destination *d);
 } dest_vtable;
 
 /* Registry: the vtable for a destination name ("duckdb"), or NULL. */

@@ -217,6 +217,22 @@ static cdlt_status order_by_chunk(const char *pkgdir, const store_names *jobs,
     return rc;
 }
 
+/* Before the first commit of part of a package: record the tables the load writes (once). */
+static cdlt_status record_tables(cdlt_pipeline *p, const schema *s, const char *load_id,
+                                 const strv *staged, bool *recorded, cdlt_error *err)
+{
+    if (*recorded)
+        return CDLT_OK;
+    strv tables = {0}, parents = {0};
+    cdlt_status rc = pipe_partial_tables(s, staged, &tables, &parents) == CDLT_OK
+                         ? pipe_partial_write(p, load_id, &tables, &parents, err)
+                         : err_nomem(err);
+    strv_free(&tables);
+    strv_free(&parents);
+    *recorded = rc == CDLT_OK;
+    return rc;
+}
+
 /* Between two chunks: record the tables the load writes (first time), commit, give memory
  * back, open the next transaction. */
 static cdlt_status commit_chunk(cdlt_pipeline *p, destination *d, const schema *s,
@@ -224,18 +240,9 @@ static cdlt_status commit_chunk(cdlt_pipeline *p, destination *d, const schema *
                                 bool *in_tx, cdlt_error *err)
 {
     const dest_vtable *dv = p->dv;
-    cdlt_status rc = CDLT_OK;
-    if (!*recorded) {
-        strv tables = {0}, parents = {0};
-        rc = pipe_partial_tables(s, staged, &tables, &parents) == CDLT_OK
-                 ? pipe_partial_write(p, load_id, &tables, &parents, err)
-                 : err_nomem(err);
-        strv_free(&tables);
-        strv_free(&parents);
-        if (rc != CDLT_OK)
-            return rc;
-        *recorded = true;
-    }
+    cdlt_status rc = record_tables(p, s, load_id, staged, recorded, err);
+    if (rc != CDLT_OK)
+        return rc;
     pipe_crash_point("chunk_commit");
     rc = dv->commit(d, err);
     *in_tx = false;
@@ -444,6 +451,12 @@ static cdlt_status load_package(cdlt_pipeline *p, destination *d, const char *lo
         progress_tick(&p->progress, 0);
         i += n;
     }
+    if (rc != CDLT_OK)
+        goto done;
+    /* a destination committing on several connections (from replace_from_staging on) may
+     * leave part of the package committed: record its tables first, as for chunks */
+    if (dv->commits_in_parts && dv->commits_in_parts(d))
+        rc = record_tables(p, s, load_id, &staged, &recorded, err);
     if (rc != CDLT_OK)
         goto done;
     if (repl.n) {
@@ -1219,6 +1232,12 @@ cdlt_status pipe_ovl_finish(pipe_ovl *o, const schema *s, const char *pkgdir,
         rc = ovl_truncate_rest(o, s, &o->err);
     if (rc == CDLT_OK)
         rc = o->dv->complete_load(o->d, s, load_id, &o->err);
+    /* commit on several connections: record the tables that got rows first (as a chunk) */
+    if (rc == CDLT_OK && !o->recorded && o->dv->commits_in_parts &&
+        o->dv->commits_in_parts(o->d)) {
+        rc = pipe_partial_write(p, load_id, &o->done, &o->done_parents, &o->err);
+        o->recorded = rc == CDLT_OK;
+    }
     if (rc == CDLT_OK) {
         pipe_crash_point("before_commit");
         double t1 = time_monotonic();

@@ -154,6 +154,7 @@ void pg_close(destination *d)
 {
     if (!d)
         return;
+    pg_pool_free(d); /* the workers roll back first: nothing half-commits */
     if (d->in_tx && d->conn && PQstatus(d->conn) == CONNECTION_OK)
         PQclear(PQexec(d->conn, "ROLLBACK")); /* an unfinished package never half-commits */
     strv_free(&d->deferred_unique);
@@ -165,6 +166,10 @@ void pg_close(destination *d)
     mem_free(d->staging);
     mem_free(d->qstaging);
     mem_free(d->label);
+    if (d->conninfo) {
+        memset(d->conninfo, 0, strlen(d->conninfo)); /* a secret: not left in freed memory */
+        mem_free(d->conninfo);
+    }
     mem_free(d);
 }
 
@@ -259,40 +264,34 @@ cdlt_status pg_open(const dest_config *cfg, destination **out, cdlt_error *err)
         pg_close(d);
         return err_hint(err, "choose a shorter dataset_name");
     }
-    /* load_threads is a known key (DuckDB uses it) but this destination loads a package on
-     * one connection in one transaction: a value asking for more would be ignored, so refuse */
+    /* load_threads: tables loaded over that many connections at once (pool.c) */
     const jv *lt = cfg->options ? jv_get(cfg->options, "load_threads") : NULL;
-    if (lt && !(lt->type == JV_INT && lt->u.i == 1)) {
-        err_set(err, CDLT_CONFIG, "postgres: destination.postgres.load_threads is not supported "
-                "(a package loads on one connection in one transaction)");
-        pg_close(d);
-        return err_hint(err, "remove load_threads from [destination.postgres] (or set it to 1); "
-                             "see docs/postgres.md");
+    long long nt = PG_DEFAULT_LOAD_THREADS;
+    if (lt) {
+        char *end = NULL;
+        nt = lt->type == JV_INT ? (long long)lt->u.i
+             : lt->type == JV_STRING ? strtoll(lt->u.s, &end, 10) : -1;
+        if (lt->type == JV_STRING && (!end || *end || end == lt->u.s))
+            nt = -1;
     }
+    if (nt < 1 || nt > PG_MAX_LOAD_THREADS) {
+        err_set(err, CDLT_CONFIG, "postgres: destination.postgres.load_threads must be a whole "
+                "number from 1 to %d", PG_MAX_LOAD_THREADS);
+        pg_close(d);
+        return err_hint(err, "set load_threads in [destination.postgres] to the number of "
+                             "connections that load tables at once (see docs/postgres.md)");
+    }
+    d->load_threads = (uint32_t)nt;
     /* dlt's default for postgres is true: UNIQUE constraints for unique columns */
     d->create_indexes = opt_bool(cfg->options, "create_indexes", true);
     const jv *rs = cfg->options ? jv_get(cfg->options, "replace_strategy") : NULL;
     d->staging_optimized = rs && rs->type == JV_STRING && strcmp(rs->u.s, "staging-optimized") == 0;
 
-    /* dlt's connect_timeout default is 15 s; a value in the string wins (it comes later) */
-    const char *keys[] = {"connect_timeout", "client_encoding", "application_name", "dbname",
-                          NULL};
-    const char *vals[] = {"15", "UTF8", "cdlt", cfg->credentials, NULL};
-    d->conn = PQconnectdbParams(keys, vals, 1);
-    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
-        char msg[1024];
-        clean_msg(d->conn ? PQerrorMessage(d->conn) : "out of memory", msg, sizeof msg);
-        err_set(err, CDLT_DESTINATION, "postgres: cannot connect to %s: %s", d->label, msg);
-        err_hint(err, "check that the server runs and accepts TCP connections there, and the "
-                      "user name, password and database in destination.postgres.credentials "
-                      "(env DESTINATION__POSTGRES__CREDENTIALS)");
+    if (d->load_threads > 1 && !(d->conninfo = mem_strdup(cfg->credentials))) {
         pg_close(d);
-        return CDLT_DESTINATION;
+        return err_nomem(err);
     }
-    PQsetNoticeProcessor(d->conn, on_notice, NULL);
-    /* timestamps are written with an explicit offset; UTC keeps what the server prints
-     * (and compares as text) independent of its configuration */
-    st = pg_exec(d, "SET TIME ZONE 'UTC'", "setting the session time zone", err);
+    st = pg_connect(d, cfg->credentials, err);
     if (st != CDLT_OK) {
         pg_close(d);
         return st;
@@ -301,12 +300,40 @@ cdlt_status pg_open(const dest_config *cfg, destination **out, cdlt_error *err)
     return CDLT_OK;
 }
 
+cdlt_status pg_connect(destination *d, const char *conninfo, cdlt_error *err)
+{
+    /* dlt's connect_timeout default is 15 s; a value in the string wins (it comes later) */
+    const char *keys[] = {"connect_timeout", "client_encoding", "application_name", "dbname",
+                          NULL};
+    const char *vals[] = {"15", "UTF8", "cdlt", conninfo, NULL};
+    d->conn = PQconnectdbParams(keys, vals, 1);
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+        char msg[1024];
+        clean_msg(d->conn ? PQerrorMessage(d->conn) : "out of memory", msg, sizeof msg);
+        err_set(err, CDLT_DESTINATION, "postgres: cannot connect to %s: %s", d->label, msg);
+        return err_hint(err, "check that the server runs and accepts TCP connections there, "
+                             "and the user name, password and database in "
+                             "destination.postgres.credentials (env "
+                             "DESTINATION__POSTGRES__CREDENTIALS)");
+    }
+    PQsetNoticeProcessor(d->conn, on_notice, NULL);
+    /* timestamps are written with an explicit offset; UTC keeps what the server prints
+     * (and compares as text) independent of its configuration */
+    return pg_exec(d, "SET TIME ZONE 'UTC'", "setting the session time zone", err);
+}
+
 cdlt_status pg_begin(destination *d, cdlt_error *err)
 {
     if (d->in_tx)
         return err_set(err, CDLT_STATE, "postgres: begin called inside an open transaction; "
                                         "commit or roll back first");
-    cdlt_status st = pg_exec(d, "BEGIN", "starting a transaction", err);
+    /* load_threads > 1: the workers create tables in the dataset in their own
+     * transactions, so it must exist (committed) before: made here, outside the package */
+    cdlt_status st = CDLT_OK;
+    if (d->load_threads > 1 && !d->dataset_ready && (st = pg_create_dataset(d, err)) == CDLT_OK)
+        d->dataset_ready = true;
+    if (st == CDLT_OK)
+        st = pg_exec(d, "BEGIN", "starting a transaction", err);
     if (st == CDLT_OK)
         d->in_tx = true;
     return st;
@@ -316,6 +343,13 @@ cdlt_status pg_commit(destination *d, cdlt_error *err)
 {
     if (!d->in_tx)
         return err_set(err, CDLT_STATE, "postgres: commit without begin");
+    /* the workers' transactions first (every COPY done and good), this one with _dlt_loads
+     * last (pool.c) */
+    cdlt_status pst = pg_pool_commit(d, err);
+    if (pst != CDLT_OK) {
+        pg_rollback(d, NULL);
+        return pst;
+    }
     if (d->deferred_unique.n) {
         cdlt_status ust = pg_add_deferred_unique(d, err);
         if (ust != CDLT_OK) {
@@ -340,6 +374,7 @@ cdlt_status pg_commit(destination *d, cdlt_error *err)
 
 cdlt_status pg_rollback(destination *d, cdlt_error *err)
 {
+    pg_pool_rollback(d);
     strv_clear(&d->deferred_unique); /* their tables are rolled back too */
     strv_clear(&d->deferred_tables);
     if (!d->in_tx)

@@ -158,8 +158,11 @@ cdlt_status pg_migrate(destination *d, const schema *s, cdlt_error *err)
     buf sql = BUF_INIT;
     for (uint32_t i = 0; i < s->ntables && st == CDLT_OK; i++) {
         const schema_table *t = s->tables[i];
-        if (t->seen_data || schema_is_dlt_table(t->name))
-            st = migrate_one(d, t, &sql, err);
+        if (!t->seen_data && !schema_is_dlt_table(t->name))
+            continue;
+        /* load_threads > 1: a data table's DDL runs on the worker that loads it */
+        st = pg_pool_routes(d, t->name) ? pg_pool_post(d, PG_T_MIGRATE, t, NULL, NULL, -1, err)
+                                        : migrate_one(d, t, &sql, err);
     }
     buf_free(&sql);
     if (st == CDLT_OK && schema_get_table(s, "_dlt_version"))
@@ -169,6 +172,8 @@ cdlt_status pg_migrate(destination *d, const schema *s, cdlt_error *err)
 
 cdlt_status pg_migrate_table(destination *d, const schema_table *t, cdlt_error *err)
 {
+    if (pg_pool_routes(d, t->name))
+        return pg_pool_post(d, PG_T_MIGRATE, t, NULL, NULL, -1, err);
     cdlt_status st = pg_create_dataset(d, err);
     buf sql = BUF_INIT;
     if (st == CDLT_OK)

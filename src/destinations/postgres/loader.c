@@ -128,17 +128,36 @@ static cdlt_status check_types(destination *d, const schema_table *t, const buf 
     return st;
 }
 
+cdlt_status pg_open_load_file(const schema_table *t, const char *path, int *fd,
+                              cdlt_error *err)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd >= 0)
+        return CDLT_OK;
+    err_set(err, CDLT_IO, "postgres: cannot open load file '%s' for table '%s': %s", path,
+            t->name, strerror(errno));
+    err_set_table(err, t->name);
+    return CDLT_IO;
+}
+
 cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
                          const char *path, cdlt_error *err)
 {
     (void)s;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        err_set(err, CDLT_IO, "postgres: cannot open load file '%s' for table '%s': %s", path,
-                t->name, strerror(errno));
-        err_set_table(err, t->name);
-        return CDLT_IO;
-    }
+    int fd;
+    cdlt_status st = pg_open_load_file(t, path, &fd, err);
+    if (st != CDLT_OK)
+        return st;
+    /* load_threads > 1: a worker loads it later; the open file survives the pipeline moving
+     * the job once this returns */
+    if (pg_pool_routes(d, t->name))
+        return pg_pool_post(d, PG_T_LOAD, t, NULL, path, fd, err);
+    return pg_load_fd(d, t, path, fd, err);
+}
+
+cdlt_status pg_load_fd(destination *d, const schema_table *t, const char *path, int fd,
+                       cdlt_error *err)
+{
     struct stat stt;
     char *chunk = NULL;
     buf sql = BUF_INIT, name = BUF_INIT, cols = BUF_INIT, wires = BUF_INIT, post = BUF_INIT;

@@ -13,6 +13,11 @@ extern const dest_vtable pg_vtable;
 
 /* PostgreSQL's identifier limit (NAMEDATALEN - 1 bytes), dlt's max_identifier_length. */
 #define PG_MAX_IDENT 63
+/* destination.postgres.load_threads: default and most (docs/postgres.md "load_threads") */
+#define PG_DEFAULT_LOAD_THREADS 1
+#define PG_MAX_LOAD_THREADS 32
+/* tasks queued per worker before pg_pool_post waits (bounds open load files and memory) */
+#define PG_POOL_QUEUE 8
 
 /* An open PostgreSQL session: one connection, one dataset (PostgreSQL schema). */
 struct destination {
@@ -31,6 +36,12 @@ struct destination {
      * COMMIT (pg_add_deferred_unique) */
     strv deferred_unique;
     strv deferred_tables; /* their table names, for messages */
+    /* load_threads (pool.c): > 1 = the tables are loaded over that many worker connections,
+     * each in its own transaction; 1 = everything on this one */
+    uint32_t load_threads;
+    char *conninfo;       /* the credentials, kept for the workers' connections (secret) */
+    struct pg_pool *pool; /* the workers, opened on first use; NULL on workers themselves */
+    bool dataset_ready;   /* load_threads > 1: the dataset schema is known to exist */
 };
 
 /* ---- load-file format (".cdltpg", see docs/postgres.md) ----
@@ -125,6 +136,8 @@ cdlt_status pg_table_row_count(destination *d, const char *table, int64_t *out,
 cdlt_status pg_store_schema(destination *d, const schema *s, cdlt_error *err);
 
 /* ---- connection (conn.c) ---- */
+/* Connect d (label set) with the credentials and set the session up (time zone, notices). */
+cdlt_status pg_connect(destination *d, const char *conninfo, cdlt_error *err);
 cdlt_status pg_open(const dest_config *cfg, destination **out, cdlt_error *err);
 void pg_close(destination *d);
 cdlt_status pg_begin(destination *d, cdlt_error *err);
@@ -134,11 +147,16 @@ cdlt_status pg_rollback(destination *d, cdlt_error *err);
 /* ---- staging dataset, replace and merge (staging.c) ---- */
 cdlt_status pg_migrate_staging(destination *d, const schema *s, const char *const *tables,
                                size_t n, cdlt_error *err);
+/* One table of pg_migrate_staging (no _dlt_version), for a load worker. */
+cdlt_status pg_migrate_staging_table(destination *d, const schema_table *t, cdlt_error *err);
 cdlt_status pg_truncate_staging(destination *d, const char *table, cdlt_error *err);
 cdlt_status pg_load_file_staging(destination *d, const schema *s, const schema_table *t,
                                  const char *path, cdlt_error *err);
 cdlt_status pg_replace_from_staging(destination *d, const schema *s, const char *const *tables,
                                     size_t n, cdlt_error *err);
+/* pg_load_fd into the staging table. */
+cdlt_status pg_load_fd_staging(destination *d, const schema_table *t, const char *path, int fd,
+                               cdlt_error *err);
 cdlt_status pg_drop_staging_tables(destination *d, const char *const *tables, size_t n,
                                    cdlt_error *err);
 cdlt_status pg_merge_from_staging(destination *d, const schema *s, const char *const *roots,
@@ -156,5 +174,31 @@ void pg_writer_abort(dest_writer *w);
 const char *pg_writer_last_error(const dest_writer *w);
 cdlt_status pg_load_file(destination *d, const schema *s, const schema_table *t,
                          const char *path, cdlt_error *err);
+/* open(2) a load file (err names it and the table). */
+cdlt_status pg_open_load_file(const schema_table *t, const char *path, int *fd,
+                              cdlt_error *err);
+/* pg_load_file of an open file (path for messages); closes fd. */
+cdlt_status pg_load_fd(destination *d, const schema_table *t, const char *path, int fd,
+                       cdlt_error *err);
+
+/* ---- load_threads > 1 (pool.c) ---- */
+typedef enum pg_task_kind {
+    PG_T_MIGRATE, PG_T_MIGRATE_STAGING, PG_T_TRUNCATE, PG_T_TRUNCATE_STAGING, PG_T_LOAD,
+    PG_T_LOAD_STAGING, PG_T_DROP, PG_T_DROP_STAGING
+} pg_task_kind;
+/* Does work on `table` go to a worker connection (load_threads > 1, not _dlt_version or
+ * _dlt_loads, which stay on the main connection)? */
+bool pg_pool_routes(const destination *d, const char *table);
+/* Queue a task for the worker that owns the table (t, or the name `table` when t is NULL);
+ * returns at once unless that worker has PG_POOL_QUEUE tasks waiting. fd: the open load file
+ * of a load task (-1 otherwise), owned by the task (closed on every path). A failure of an earlier task of any worker is returned here. */
+cdlt_status pg_pool_post(destination *d, pg_task_kind kind, const schema_table *t,
+                         const char *table, const char *path, int fd, cdlt_error *err);
+/* Wait for every worker's queue; all succeeded: commit the workers' transactions in index
+ * order. Else the first failure (nothing committed). */
+cdlt_status pg_pool_commit(destination *d, cdlt_error *err);
+/* Drop the queued tasks, stop a running COPY, roll every worker back. */
+void pg_pool_rollback(destination *d);
+void pg_pool_free(destination *d);
 
 #endif /* CDLT_PG_H */

@@ -48,13 +48,52 @@ static cdlt_status table_of(const schema *s, const char *name, const schema_tabl
     return CDLT_SCHEMA;
 }
 
-cdlt_status pg_migrate_staging(destination *d, const schema *s, const char *const *tables,
-                               size_t n, cdlt_error *err)
+/* load_threads > 1: the workers create staging tables in their own transactions, so the
+ * staging dataset must exist (committed) first; the main connection is inside the package
+ * transaction, so a short connection of its own makes it. */
+static cdlt_status staging_committed(destination *d, cdlt_error *err)
+{
+    static const char q[] = "SELECT 1 FROM pg_namespace WHERE nspname = $1";
+    const char *p[1] = {d->staging};
+    PGresult *r = NULL;
+    cdlt_status st = pg_query(d, q, 1, p, "looking up the staging dataset", &r, err);
+    bool exists = st == CDLT_OK && PQntuples(r) > 0;
+    PQclear(r);
+    if (st != CDLT_OK || exists)
+        return st;
+    destination tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.label = d->label;
+    tmp.dataset = d->staging;
+    st = pg_connect(&tmp, d->conninfo, err);
+    if (st == CDLT_OK)
+        st = pg_create_dataset(&tmp, err);
+    if (tmp.conn)
+        PQfinish(tmp.conn);
+    return st;
+}
+
+cdlt_status pg_migrate_staging_table(destination *d, const schema_table *t, cdlt_error *err)
 {
     ds_saved sv;
     use_staging(d, &sv);
-    cdlt_status st = CDLT_OK;
-    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
+    cdlt_status st = pg_migrate_table(d, t, err);
+    use_main(d, &sv);
+    return staging_fail(d, st, err);
+}
+
+cdlt_status pg_migrate_staging(destination *d, const schema *s, const char *const *tables,
+                               size_t n, cdlt_error *err)
+{
+    cdlt_status st = d->load_threads > 1 ? staging_committed(d, err) : CDLT_OK;
+    for (size_t i = 0; i < n && st == CDLT_OK && d->load_threads > 1; i++) {
+        const schema_table *t = NULL;
+        if ((st = table_of(s, tables[i], &t, err)) == CDLT_OK)
+            st = pg_pool_post(d, PG_T_MIGRATE_STAGING, t, NULL, NULL, -1, err);
+    }
+    ds_saved sv;
+    use_staging(d, &sv);
+    for (size_t i = 0; i < n && st == CDLT_OK && d->load_threads <= 1; i++) {
         const schema_table *t = NULL;
         if ((st = table_of(s, tables[i], &t, err)) == CDLT_OK)
             st = pg_migrate_table(d, t, err);
@@ -71,6 +110,8 @@ cdlt_status pg_migrate_staging(destination *d, const schema *s, const char *cons
 
 cdlt_status pg_truncate_staging(destination *d, const char *table, cdlt_error *err)
 {
+    if (pg_pool_routes(d, table))
+        return pg_pool_post(d, PG_T_TRUNCATE_STAGING, NULL, table, NULL, -1, err);
     ds_saved sv;
     use_staging(d, &sv);
     cdlt_status st = pg_truncate_table(d, table, err);
@@ -81,9 +122,22 @@ cdlt_status pg_truncate_staging(destination *d, const char *table, cdlt_error *e
 cdlt_status pg_load_file_staging(destination *d, const schema *s, const schema_table *t,
                                  const char *path, cdlt_error *err)
 {
+    (void)s;
+    int fd;
+    cdlt_status st = pg_open_load_file(t, path, &fd, err);
+    if (st != CDLT_OK)
+        return staging_fail(d, st, err);
+    if (pg_pool_routes(d, t->name)) /* (as pg_load_file) */
+        return pg_pool_post(d, PG_T_LOAD_STAGING, t, NULL, path, fd, err);
+    return pg_load_fd_staging(d, t, path, fd, err);
+}
+
+cdlt_status pg_load_fd_staging(destination *d, const schema_table *t, const char *path, int fd,
+                               cdlt_error *err)
+{
     ds_saved sv;
     use_staging(d, &sv);
-    cdlt_status st = pg_load_file(d, s, t, path, err);
+    cdlt_status st = pg_load_fd(d, t, path, fd, err);
     use_main(d, &sv);
     return staging_fail(d, st, err);
 }
@@ -156,9 +210,13 @@ static cdlt_status replace_one(destination *d, const schema_table *t, buf *sql, 
 cdlt_status pg_replace_from_staging(destination *d, const schema *s, const char *const *tables,
                                     size_t n, cdlt_error *err)
 {
+    /* load_threads > 1: the workers' staged rows and tables must be committed to be seen
+     * here (the pipeline recorded the package's tables before: commits_in_parts) */
+    cdlt_status st = pg_pool_commit(d, err);
     /* staging-optimized moves the staging table and recreates it LIKE the final one: the
      * UNIQUE constraints of tables made in this transaction must exist before that */
-    cdlt_status st = pg_add_deferred_unique(d, err);
+    if (st == CDLT_OK)
+        st = pg_add_deferred_unique(d, err);
     buf sql = BUF_INIT;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         const schema_table *t = NULL;
@@ -182,10 +240,15 @@ cdlt_status pg_drop_staging_tables(destination *d, const char *const *tables, si
     st = pg_query(d, sql, 1, p, "looking up the staging dataset", &r, err);
     bool has = st == CDLT_OK && PQntuples(r) > 0;
     PQclear(r);
-    if (st == CDLT_OK && has) {
+    /* load_threads > 1: on the worker that owns the table (as pg_drop_tables) */
+    for (size_t i = 0; st == CDLT_OK && has && i < n; i++) {
+        if (pg_pool_routes(d, tables[i])) {
+            st = pg_pool_post(d, PG_T_DROP_STAGING, NULL, tables[i], NULL, -1, err);
+            continue;
+        }
         ds_saved sv;
         use_staging(d, &sv);
-        st = pg_drop_tables(d, tables, n, NULL, err);
+        st = pg_drop_tables(d, tables + i, 1, NULL, err);
         use_main(d, &sv);
     }
     return staging_fail(d, st, err);
@@ -195,7 +258,8 @@ cdlt_status pg_merge_from_staging(destination *d, const schema *s, const char *c
                                   size_t n, const char *tag, cdlt_error *err)
 {
     strv stmts = {0};
-    cdlt_status st = CDLT_OK;
+    /* load_threads > 1: the staged rows must be committed to be seen here (as above) */
+    cdlt_status st = pg_pool_commit(d, err);
     sqlgen_target tg = {d->dataset, d->staging, tag};
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
         const schema_table *root = NULL;

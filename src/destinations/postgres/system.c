@@ -209,6 +209,8 @@ cdlt_status pg_table_row_count(destination *d, const char *table, int64_t *out,
 
 cdlt_status pg_truncate_table(destination *d, const char *table, cdlt_error *err)
 {
+    if (pg_pool_routes(d, table))
+        return pg_pool_post(d, PG_T_TRUNCATE, NULL, table, NULL, -1, err);
     bool exists;
     cdlt_status st = pg_table_exists(d, table, &exists, err);
     if (st != CDLT_OK || !exists)
@@ -231,6 +233,12 @@ cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
     buf sql = BUF_INIT;
     cdlt_status st = CDLT_OK;
     for (size_t i = 0; i < n && st == CDLT_OK; i++) {
+        /* load_threads > 1: dropped on the worker that recreates it (a name dropped in an
+         * open transaction cannot be created on another connection until it commits) */
+        if (pg_pool_routes(d, tables[i])) {
+            st = pg_pool_post(d, PG_T_DROP, NULL, tables[i], NULL, -1, err);
+            continue;
+        }
         buf_clear(&sql);
         if (sqlgen_drop_table(&sqlgen_postgres, d->dataset, tables[i], &sql) != CDLT_OK) {
             st = err_nomem(err);

@@ -15,6 +15,12 @@ static const dest_writer_ops native_writer = {
     .last_error = pg_writer_last_error,
 };
 
+/* load_threads > 1: the workers commit before the main connection (pool.c) */
+static bool commits_in_parts(const destination *d)
+{
+    return d->load_threads > 1;
+}
+
 static const dest_writer_ops *const FORMATS[] = {&native_writer, NULL};
 
 const dest_vtable pg_vtable = {
@@ -46,4 +52,5 @@ const dest_vtable pg_vtable = {
     .max_identifier_length = PG_MAX_IDENT,
     .staging_optimized = true,
     .load_while_extracting = true,
+    .commits_in_parts = commits_in_parts,
 };
