@@ -37,6 +37,7 @@ typedef struct pg_pool pg_pool;
 typedef struct pg_worker {
     struct pg_pool *pool; /* owner */
     destination *d;       /* own session: connection, transaction, deferred UNIQUEs */
+    PGcancel *cancel;     /* to stop its running statement from the main thread */
     pthread_t th;         /* the worker thread */
     bool started;         /* th runs */
     pthread_cond_t cv;    /* a task was queued or the pool stops */
@@ -208,6 +209,8 @@ void pg_pool_free(destination *m)
         if (w->started)
             pthread_join(w->th, NULL);
         pthread_cond_destroy(&w->cv);
+        if (w->cancel)
+            PQfreeCancel(w->cancel);
         for (size_t k = 0; k < w->n; k++)
             task_free(&w->q[(w->head + k) % w->cap]);
         mem_free(w->q);
@@ -246,6 +249,8 @@ static cdlt_status pool_get(destination *m, pg_pool **out, cdlt_error *err)
         pthread_cond_init(&w->cv, NULL);
         p->n = i + 1;
         st = worker_session(m, &w->d, err);
+        if (st == CDLT_OK && !(w->cancel = PQgetCancel(w->d->conn)))
+            st = err_nomem(err);
         if (st == CDLT_OK && pthread_create(&w->th, NULL, worker_main, w) != 0)
             st = err_set(err, CDLT_ERROR, "postgres: cannot start a load thread");
         w->started = st == CDLT_OK;
@@ -434,14 +439,9 @@ void pg_pool_rollback(destination *m)
         w->n = 0;
         w->head = 0;
         /* a running COPY would finish first; ask the server to stop it */
-        if (w->busy && w->d && w->d->conn) {
-            PGcancel *c = PQgetCancel(w->d->conn);
-            char msg[256];
-            if (c) {
-                PQcancel(c, msg, sizeof msg);
-                PQfreeCancel(c);
-            }
-        }
+        char msg[256];
+        if (w->busy && w->cancel)
+            PQcancel(w->cancel, msg, sizeof msg);
     }
     for (;;) {
         bool idle = true;
