@@ -1557,7 +1557,7 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
         rc = err_nomem(err);
         goto done;
     }
-    rc = pipe_save_schema_file(x->s, path.data, err);
+    rc = pipe_save_package_schema_file(x->s, path.data, err); /* normalize reads x-cdlt- keys */
     if (rc == CDLT_OK)
         rc = write_package_state(x, &dropped, &truncated);
     if (rc == CDLT_OK)

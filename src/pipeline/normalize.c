@@ -635,6 +635,11 @@ static cdlt_status normalize_package(cdlt_pipeline *p, const char *load_id, bool
         rc = pipe_ahead_order(s, first_new);
     if (rc != CDLT_OK)
         goto done;
+    /* a column that saw no value keeps cdlt's x-cdlt-value-type: dlt's document has none */
+    if (schema_drop_internal(s) != CDLT_OK) {
+        rc = err_nomem(err);
+        goto done;
+    }
     bool changed = false;
     rc = schema_bump_version(s, &changed, err);
     if (rc != CDLT_OK)

@@ -127,10 +127,11 @@ cdlt_status pipe_read_schema_file(const char *path, schema **out, cdlt_error *er
     return rc;
 }
 
-cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err)
+static cdlt_status save_schema(const schema *s, const char *path, bool internal, cdlt_error *err)
 {
     buf b = BUF_INIT;
-    cdlt_status rc = schema_to_json(s, true, &b);
+    schema_doc_opts o = {.drop_internal = !internal};
+    cdlt_status rc = schema_to_json_opts(s, &o, true, &b);
     if (rc != CDLT_OK) {
         buf_free(&b);
         return err_set(err, rc, "cannot serialize schema '%s'", s->name);
@@ -138,6 +139,16 @@ cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error 
     rc = store_write_atomic(path, b.data, b.len, err);
     buf_free(&b);
     return rc;
+}
+
+cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err)
+{
+    return save_schema(s, path, false, err);
+}
+
+cdlt_status pipe_save_package_schema_file(const schema *s, const char *path, cdlt_error *err)
+{
+    return save_schema(s, path, true, err);
 }
 
 cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **out,

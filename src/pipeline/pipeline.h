@@ -288,6 +288,9 @@ cdlt_status pipe_path(const cdlt_pipeline *p, buf *out, const char *rel, const c
 cdlt_status pipe_load_schema(const cdlt_pipeline *p, const char *name, schema **out,
                              cdlt_error *err);
 cdlt_status pipe_save_schema_file(const schema *s, const char *path, cdlt_error *err);
+/* The same with cdlt's own x-cdlt- keys kept: the extracted package's schema.json, which
+ * normalize reads (pipe_save_schema_file leaves them out: dlt's document). */
+cdlt_status pipe_save_package_schema_file(const schema *s, const char *path, cdlt_error *err);
 /* The destination's naming capability (identifier length limit) on a schema read from JSON,
  * which does not store it (dlt neither: it comes from the destination every time). */
 void pipe_schema_caps(const cdlt_pipeline *p, schema *s);

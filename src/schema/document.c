@@ -72,14 +72,19 @@ static bool has_key(const jv_builder *b, const char *key, size_t klen)
     return false;
 }
 
+static bool is_internal(const char *key) { return strncmp(key, "x-cdlt-", 7) == 0; }
+
 /* Append members of `extra` not already present (a key written from a typed field wins). */
 static void add_extra(doc_ctx *c, jv_builder *b, const jv *extra, bool drop_processing)
 {
     if (extra->type != JV_OBJECT)
         return;
+    bool drop_internal = c->o->drop_internal || c->o->for_hash || c->o->remove_defaults;
     for (uint32_t i = 0; i < extra->len; i++) {
         const jv_member *m = &extra->u.members[i];
         if (drop_processing && is_processing_hint(m->key))
+            continue;
+        if (drop_internal && is_internal(m->key))
             continue;
         if (has_key(b, m->key, m->klen))
             continue;
@@ -262,7 +267,7 @@ static jv normalizers_to_jv(doc_ctx *c, const schema *s)
 
 cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a, jv *out)
 {
-    static const schema_doc_opts k_none = {false, false, false, false};
+    static const schema_doc_opts k_none = {false, false, false, false, false};
     doc_ctx c = {a, opts ? opts : &k_none, CDLT_OK};
     *out = jv_null();
 
@@ -751,12 +756,39 @@ cdlt_status schema_from_jv(const jv *doc, schema **out, cdlt_error *err)
     return CDLT_OK;
 }
 
+cdlt_status schema_drop_internal(schema *s)
+{
+    for (uint32_t i = 0; i < s->ntables; i++) {
+        schema_table *t = s->tables[i];
+        for (uint32_t j = 0; j < t->ncolumns; j++) {
+            schema_column *col = &t->columns[j];
+            if (col->extra.type != JV_OBJECT)
+                continue;
+            bool any = false;
+            for (uint32_t k = 0; k < col->extra.len && !any; k++)
+                any = is_internal(col->extra.u.members[k].key);
+            if (!any)
+                continue;
+            jv_builder b;
+            jv_builder_init(&b, JV_OBJECT);
+            for (uint32_t k = 0; k < col->extra.len; k++) {
+                const jv_member *m = &col->extra.u.members[k];
+                if (!is_internal(m->key) &&
+                    jv_builder_set(&b, &s->mem, m->key, m->klen, m->value) != CDLT_OK)
+                    return CDLT_NOMEM;
+            }
+            col->extra = b.value.len ? b.value : jv_null();
+        }
+    }
+    return CDLT_OK;
+}
+
 cdlt_status schema_clone(const schema *s, schema **out, cdlt_error *err)
 {
     *out = NULL;
     arena a;
     arena_init(&a, 64 * 1024, 0);
-    schema_doc_opts o = {false, false, false, true};
+    schema_doc_opts o = {false, false, false, true, false};
     jv doc;
     schema *c = NULL;
     cdlt_status st = schema_to_jv(s, &o, &a, &doc);

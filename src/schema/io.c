@@ -150,7 +150,7 @@ cdlt_status schema_export(const schema *s, const char *dir, schema_file_format f
     arena a;
     arena_init(&a, 64 * 1024, 0);
     buf b = BUF_INIT;
-    schema_doc_opts o = {true, remove_processing_hints, false, false};
+    schema_doc_opts o = {true, remove_processing_hints, false, false, true};
     jv doc;
     st = schema_to_jv(s, &o, &a, &doc);
     if (st == CDLT_OK)

@@ -272,7 +272,13 @@ typedef struct schema_doc_opts {
                                     previous_hashes (the hashed content) */
     bool stored_version;         /* write version/version_hash/previous_hashes as stored
                                     (default: bumped like dlt's to_dict when stale) */
+    bool drop_internal;          /* leave out cdlt's own "x-cdlt-" keys (SCHEMA_X_VALUE_TYPE):
+                                    they live only in the extracted package's schema; also
+                                    implied by for_hash and remove_defaults */
 } schema_doc_opts;
+/* Remove cdlt's own "x-cdlt-" keys from every column (end of normalize: what is stored,
+ * loaded and exported is dlt's document). */
+cdlt_status schema_drop_internal(schema *s);
 /* The document as a value tree allocated in `a` (keys in dlt's order). */
 cdlt_status schema_to_jv(const schema *s, const schema_doc_opts *opts, arena *a, jv *out);
 /* schema_to_json with options (pretty: 2-space indent as dlt's to_pretty_json). */

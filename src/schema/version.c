@@ -13,7 +13,7 @@ cdlt_status schema_compute_hash(const schema *s, char out[64])
     buf canon = BUF_INIT;
     const schema_table **sorted = NULL;
     EVP_MD_CTX *md = NULL;
-    schema_doc_opts o = {false, false, true, false};
+    schema_doc_opts o = {false, false, true, false, true};
     jv doc;
     cdlt_status st = schema_to_jv(s, &o, &a, &doc);
     if (st == CDLT_OK)

@@ -14,7 +14,7 @@ cdlt_status schema_to_yaml(const schema *s, bool strip_defaults, buf *out)
 {
     arena a;
     arena_init(&a, 64 * 1024, 0);
-    schema_doc_opts o = {strip_defaults, false, false, false};
+    schema_doc_opts o = {strip_defaults, false, false, false, strip_defaults};
     jv doc;
     cdlt_status st = schema_to_jv(s, &o, &a, &doc);
     if (st == CDLT_OK)

@@ -106,7 +106,14 @@ static inline char *sqlt_schema_key(const sqlt *t, const char *name, const char 
     cdlt_error e;
     cdlt_error_clear(&e);
     assert_int_equal(json_parse(text, n, &a, NULL, &doc, &e), CDLT_OK);
-    const jv *v = table ? jv_get(jv_get(jv_get(&doc, "tables"), table), key) : jv_get(&doc, key);
+    const jv *v = table ? jv_get(jv_get(&doc, "tables"), table) : &doc;
+    for (const char *k = key; v && *k;) { /* a dotted path: "columns.c.precision" */
+        size_t kn = strcspn(k, ".");
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)kn, k);
+        v = jv_get(v, part);
+        k += kn + (k[kn] == '.');
+    }
     char *out = NULL;
     if (v) {
         buf b = BUF_INIT;

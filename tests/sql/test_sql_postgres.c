@@ -215,6 +215,27 @@ static void test_references(void **st)
     pg_exec_ok(sql);
 }
 
+/* full_with_precision: an enum column is text as long as its longest label (SQLAlchemy's Enum
+ * length, checked with dlt 1.26); an enum without labels has no precision. */
+static void test_enum_precision(void **st)
+{
+    (void)st;
+    pg_in_schema("CREATE TYPE feel AS ENUM ('sad', 'happy', 'ok');"
+                 "CREATE TYPE nolabel AS ENUM ();"
+                 "CREATE TABLE en(id int PRIMARY KEY, m feel, z nolabel);"
+                 "INSERT INTO en VALUES (1, 'happy', NULL);");
+    sqlt t;
+    sqlt_init(&t, "sqlpg-enum");
+    def_pg(&t, "pgenum", "table_names = [\"en\"]\nreflection_level = \"full_with_precision\"\n");
+    sqlt_run_ok(&t);
+    expect_schema_key(&t, "pgenum", "en", "columns.m",
+                      "{\"name\":\"m\",\"data_type\":\"text\",\"nullable\":true,"
+                      "\"precision\":5}");
+    expect_schema_key(&t, "pgenum", "en", "columns.z.precision", NULL);
+    expect_text(t.db, "SELECT m FROM d.en", "happy");
+    sqlt_free(&t);
+}
+
 static void test_connection_errors(void **st)
 {
     (void)st;
@@ -254,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_connection_errors),
         cmocka_unit_test(test_references),
+        cmocka_unit_test(test_enum_precision),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@ struct sqlmy_conn {
     MYSQL *m;
     char *database; /* from the URL, "" when none */
     char *shown;    /* the URL with the password masked, for messages */
+    bool bad_dates_as_text; /* sqlmy_opts.bad_dates_as_text */
 };
 
 typedef enum vkind {
@@ -108,6 +109,16 @@ bool sqlmy_scheme_ok(const char *s, size_t n)
     return false;
 }
 
+bool sqlmy_driver_bad_dates_as_text(const char *s, size_t n)
+{
+    const char *plus = memchr(s, '+', n);
+    if (!plus)
+        return false;
+    size_t dn = n - (size_t)(plus + 1 - s);
+    return (dn == 7 && memcmp(plus + 1, "pymysql", 7) == 0) ||
+           (dn == 8 && memcmp(plus + 1, "aiomysql", 8) == 0);
+}
+
 #define URL_KEYS "charset, unix_socket, connect_timeout, ssl_ca, ssl_cert, ssl_key, ssl_disabled"
 
 cdlt_status sqlmy_opt_set(sqlmy_opts *u, const char *key, size_t kn, const char *val,
@@ -188,6 +199,7 @@ static cdlt_status url_parse(const char *url, const char *shown, sqlmy_opts *u, 
                        "%s is not a MySQL/MariaDB URL: expected "
                        "mysql://user:password@host:port/database (also mysql+pymysql://, "
                        "mariadb://)", shown);
+    u->bad_dates_as_text = sqlmy_driver_bad_dates_as_text(url, (size_t)(sep - url));
     const char *p = sep + 3;
     const char *q = strchr(p, '?');
     const char *end = q ? q : p + strlen(p);
@@ -306,6 +318,7 @@ cdlt_status sqlmy_connect_opts(const sqlmy_opts *u, const char *shown, sqlmy_con
     if (!c)
         return err_nomem(err);
     const char *db = u->db ? u->db : "";
+    c->bad_dates_as_text = u->bad_dates_as_text;
     if (!(c->shown = mem_strdup(shown)) || !(c->database = mem_strdup(db)) ||
         !(c->m = mysql_init(NULL))) {
         sqlmy_close(c);
@@ -912,7 +925,12 @@ static cdlt_status convert(sqlmy_cursor *cur, unsigned i, const char *v, size_t 
         bool zero = false;
         if (!parse_date(v, n, &o->u.date, &zero))
             return bad_value(cur, i, "not a date", v, n, err);
-        o->type = zero ? DT_NONE : DT_DATE; /* a zero date reads as NULL */
+        o->type = zero ? DT_NONE : DT_DATE; /* a zero date reads as NULL ... */
+        if (zero && cur->c->bad_dates_as_text) { /* ... or as its text (pymysql) */
+            o->type = DT_TEXT;
+            o->u.s = v;
+            o->len = (uint32_t)n;
+        }
         return CDLT_OK;
     }
     case VK_DATETIME: {
@@ -922,8 +940,13 @@ static cdlt_status convert(sqlmy_cursor *cur, unsigned i, const char *v, size_t 
         if (n < 19 || !parse_date(v, 10, &days, &zero) || (v[10] != ' ' && v[10] != 'T') ||
             !parse_hms(v + 11, n - 11, &us))
             return bad_value(cur, i, "not a datetime", v, n, err);
+        if (zero && cur->c->bad_dates_as_text) { /* pymysql: the text as the server sent it */
+            o->type = DT_TEXT;
+            o->u.s = v;
+            o->len = (uint32_t)n;
+        }
         if (zero)
-            return CDLT_OK; /* NULL */
+            return CDLT_OK; /* NULL (mysqlclient, the other drivers) */
         o->type = DT_TIMESTAMP;
         o->flags = TV_NAIVE;
         o->u.ts = (int64_t)days * 86400000000LL + us;

@@ -55,7 +55,12 @@ typedef struct sqlmy_opts {
     char *socket, *ssl_ca, *ssl_cert, *ssl_key;
     unsigned connect_timeout;    /* seconds, 0 = 10 */
     bool ssl_disabled;
+    bool bad_dates_as_text;      /* pymysql's conversion: a zero or invalid DATE/DATETIME/
+                                  * TIMESTAMP ('0000-00-00', month or day 00) comes as its
+                                  * text; other drivers give NULL */
 } sqlmy_opts;
+/* Does the drivername's driver hand invalid dates over as text (pymysql, aiomysql)? */
+bool sqlmy_driver_bad_dates_as_text(const char *scheme, size_t n);
 /* Is `scheme` (n bytes) a MySQL/MariaDB drivername ("mysql", "mysql+pymysql", "mariadb", ...)? */
 bool sqlmy_scheme_ok(const char *scheme, size_t n);
 /* One URL query key (pymysql's names, see sqlmy_connect) into o; CDLT_CONFIG for an unknown

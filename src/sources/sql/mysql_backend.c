@@ -25,6 +25,8 @@ static cdlt_status my_open(const sql_url *u, sql_conn **out, cdlt_error *err)
     sqlmy_opts o;
     memset(&o, 0, sizeof o);
     o.port = u->port > 0 ? (unsigned)u->port : 0;
+    o.bad_dates_as_text = u->drivername && sqlmy_driver_bad_dates_as_text(u->drivername,
+                                                                          strlen(u->drivername));
     cdlt_status rc = dup_opt(&o.user, u->username, err);
     if (rc == CDLT_OK)
         rc = dup_opt(&o.pw, u->password, err);

@@ -100,13 +100,21 @@ void sqlmy_map_type(const char *data_type, const char *column_type, int64_t char
             out->precision = (int32_t)char_len;
     } else if (is(t, "tinytext") || is(t, "text") || is(t, "mediumtext") || is(t, "longtext")) {
         out->type = DT_TEXT; /* reflected without a length */
-    } else if (is(t, "enum") || is(t, "set")) {
+    } else if (is(t, "enum")) {
         out->type = DT_TEXT;
         if (prec) {
             int32_t n = enum_max_len(column_type);
             if (n > 0)
                 out->precision = n;
         }
+    } else if (is(t, "set")) {
+        /* dlt cannot load SET values at all (SQLAlchemy hands it a Python set, which its
+         * JSON writer refuses); cdlt loads the server's "a,b" text, so the length is the
+         * longest such text (the server's CHARACTER_MAXIMUM_LENGTH), not SQLAlchemy's
+         * longest member, or a PostgreSQL varchar would refuse "a,bb" */
+        out->type = DT_TEXT;
+        if (prec && char_len > 0)
+            out->precision = (int32_t)char_len;
     } else if (is(t, "binary") || is(t, "varbinary")) {
         out->type = DT_BINARY;
         if (prec && char_len > 0)

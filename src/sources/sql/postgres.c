@@ -218,7 +218,9 @@ static cdlt_status pg_reflect(sql_conn *c, const char *schema, const char *table
         "bt.typname, bt.typcategory, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE "
         "a.atttypmod END, bt.typtype = 'e', bt.typcategory = 'A', "
         "coalesce((SELECT array_position(string_to_array(i.indkey::text, ' ')::int2[], "
-        "a.attnum) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), 0) "
+        "a.attnum) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), 0), "
+        "(SELECT max(char_length(e.enumlabel)) FROM pg_catalog.pg_enum e WHERE "
+        "e.enumtypid = bt.oid) "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
@@ -242,6 +244,10 @@ static cdlt_status pg_reflect(sql_conn *c, const char *schema, const char *table
         sql_pg_map_type(PQgetvalue(r, i, 3), PQgetvalue(r, i, 4)[0], atoi(PQgetvalue(r, i, 5)),
                         PQgetvalue(r, i, 7)[0] == 't', PQgetvalue(r, i, 6)[0] == 't', col);
         col->pk_pos = atoi(PQgetvalue(r, i, 8));
+        /* SQLAlchemy's Enum is a String as long as its longest label (dlt: precision at
+         * full_with_precision); an enum without labels has no length */
+        if (PQgetvalue(r, i, 6)[0] == 't' && !PQgetisnull(r, i, 9) && atoi(PQgetvalue(r, i, 9)) > 0)
+            col->precision = atoi(PQgetvalue(r, i, 9));
     }
     PQclear(r);
     if (rc == CDLT_OK && t->ncols == 0)
