@@ -804,13 +804,43 @@ static cdlt_status hint_subset(const jv *o, arena *a, jv *out)
     return CDLT_OK;
 }
 
+/* dlt's arguments that take Python objects (callbacks, classes, engine arguments): a
+ * definition file cannot carry them. Named with what the file offers instead, before the
+ * generic unknown-key message. */
+static cdlt_status refuse_python_keys(const jv *o, const char *place, const char *defpath,
+                                      cdlt_error *err)
+{
+    static const struct {
+        const char *key;
+        const char *instead;
+    } K[] = {
+        {"query_adapter_callback", "`where` (an SQL condition ANDed into the SELECT), "
+                                   "`incremental`, `limit`"},
+        {"table_adapter_callback", "`included_columns` / `excluded_columns` and `columns` hints"},
+        {"type_adapter_callback", "`columns` hints ({data_type, precision, scale, timezone} per "
+                                  "column) or reflection_level"},
+        {"engine_adapter_callback", "connection options in the credentials URL (?key=value)"},
+        {"table_loader_class", "nothing (cdlt's readers are built in)"},
+        {"engine_kwargs", "connection options in the credentials URL (?key=value)"},
+        {"backend_kwargs", "nothing (every backend name reads the same way in cdlt)"},
+    };
+    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
+        if (jv_get(o, K[i].key))
+            return err_set(err, CDLT_CONFIG,
+                           "%s: %s.%s: dlt's Python callbacks and objects cannot be given in a "
+                           "definition file; use %s instead (docs/sql_database.md, "
+                           "\"Callbacks\")", defpath, place, K[i].key, K[i].instead);
+    return CDLT_OK;
+}
+
 cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, const char *defpath,
                          const char *pipeline_name, cdlt_error *err)
 {
     const char *type = json_str_field(cfg, "type");
     bool single = type && strcmp(type, "sql_table") == 0;
-    cdlt_status rc = pipe_def_check_keys(cfg, SRC_KEYS, where, defpath,
-                                         "docs/sql_database.md", err);
+    cdlt_status rc = refuse_python_keys(cfg, where, defpath, err);
+    if (rc == CDLT_OK)
+        rc = pipe_def_check_keys(cfg, SRC_KEYS, where, defpath, "docs/sql_database.md", err);
     if (rc != CDLT_OK)
         return rc;
     /* value types */
@@ -897,7 +927,7 @@ cdlt_status pipe_sql_add(cdlt_source *src, const jv *cfg, const char *where, con
         snprintf(place, sizeof place, "%s.tables.%s", where, tables->u.members[i].key);
         if (e->type != JV_OBJECT)
             rc = bad_value(defpath, place, "", "a table of settings", err);
-        else
+        else if ((rc = refuse_python_keys(e, place, defpath, err)) == CDLT_OK)
             rc = pipe_def_check_keys(e, TABLE_KEYS, place, defpath, "docs/sql_database.md",
                                      err);
         const jv *w = rc == CDLT_OK ? jv_get(e, "where") : NULL;

@@ -250,6 +250,25 @@ static void test_config_errors(void **st)
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "source.tables.a.where_clause"));
     res_free(&r);
+    /* dlt's Python callbacks: refused by name with what the file offers instead */
+    snprintf(src, sizeof src,
+             "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
+             "query_adapter_callback = \"f\" }", t.src);
+    sqlt_def(&t, "e2b", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "source.query_adapter_callback"));
+    assert_non_null(strstr(r.err, "`where`"));
+    res_free(&r);
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
+             "[source.tables.a]\ntype_adapter_callback = \"f\"\n", t.src);
+    sqlt_def(&t, "e2c", src);
+    r = sqlt_run(&t, NULL);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "source.tables.a.type_adapter_callback"));
+    assert_non_null(strstr(r.err, "`columns` hints"));
+    res_free(&r);
     /* a table that does not exist */
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
