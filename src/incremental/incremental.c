@@ -487,6 +487,13 @@ void incr_free(incr *in)
 }
 
 const char *incr_cursor_path(const incr *in) { return in->path; }
+const char *incr_cursor_column(const incr *in)
+{
+    /* dlt's extract_simple_field_name: a bare name only ("$.a" and "a.b" name no column) */
+    return in->nsegs == 1 && in->segs[0].key && in->path[0] != '$' && !strchr(in->path, '[')
+               ? in->segs[0].key
+               : NULL;
+}
 const char *incr_start_json(const incr *in) { return in->start_txt.len ? in->start_txt.data : NULL; }
 const char *incr_end_json(const incr *in) { return in->end_txt.len ? in->end_txt.data : NULL; }
 bool incr_can_close(const incr *in) { return in->can_close; }

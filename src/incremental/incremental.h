@@ -26,6 +26,9 @@ cdlt_status incr_open(const char *spec_json, const char *state_json, const char 
 void incr_free(incr *in);
 /* The cursor path (the state key). */
 const char *incr_cursor_path(const incr *in);
+/* The column the cursor reads when its path is one bare name (dlt marks that column with the
+ * `incremental` hint), else NULL. */
+const char *incr_cursor_column(const incr *in);
 /* Should this item be kept? Updates the running last value. */
 cdlt_status incr_filter(incr *in, const jv *item, bool *keep, cdlt_error *err);
 /* The state to save for the cursor (JSON object) into out; *save = false when the state must

@@ -554,6 +554,18 @@ static cdlt_status apply_hints(xctx *x, cdlt_resource *r, schema_table *t)
                 return rc == CDLT_NOMEM ? err_nomem(x->err) : rc;
         }
     }
+    /* dlt marks the root table's cursor column (a cursor path naming one column) */
+    for (size_t i = 0; !t->parent && x->ems && i < x->src->n; i++) {
+        const char *cc = x->ems[i].r == r && x->ems[i].inc ? incr_cursor_column(x->ems[i].inc)
+                                                            : NULL;
+        schema_column *c;
+        if (cc) {
+            cdlt_status rc = ensure_column(x, t, cc, &c);
+            if (rc != CDLT_OK)
+                return rc;
+            c->hints |= HINT_INCREMENTAL;
+        }
+    }
     for (size_t i = 0; i < r->npk; i++) {
         schema_column *c;
         cdlt_status rc = ensure_column(x, t, r->pk[i], &c);

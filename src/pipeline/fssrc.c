@@ -496,6 +496,27 @@ static cdlt_status hint_subset(const jv *o, arena *a, jv *out)
     return CDLT_OK;
 }
 
+/* The FileItems table's cursor column gets dlt's `incremental` hint, as the table of any
+ * resource with a cursor (extract.c marks those; this cursor is kept here). */
+static cdlt_status mark_cursor_column(cdlt_resource *r, const char *spec)
+{
+    static const char *const PK[] = {"file_url"};
+    incr *in = NULL;
+    if (incr_open(spec, NULL, PK, 1, r->name, &in, NULL) != CDLT_OK)
+        return CDLT_OK; /* checked when the pipe was read */
+    const char *cc = incr_cursor_column(in);
+    cdlt_status rc = CDLT_OK;
+    size_t i = 0;
+    while (cc && i < r->ncols && strcmp(r->cols[i].name, cc) != 0)
+        i++;
+    if (cc && i == r->ncols)
+        rc = cdlt_resource_add_column(r, cc, NULL, true);
+    if (cc && rc == CDLT_OK)
+        r->cols[i].hints |= HINT_INCREMENTAL;
+    incr_free(in);
+    return rc;
+}
+
 /* reader_incremental: dlt's apply_hints(incremental=...) on the reader's pipe, a cursor on
  * the rows read (the resource's own cursor in extract.c: state, boundary dedup, row_order),
  * next to `incremental` on the file listing. Set after the hints: its default dedup key is the
@@ -665,6 +686,8 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         rc = cdlt_resource_set_primary_key(r, pk, 1);
         if (rc == CDLT_OK)
             rc = cdlt_resource_add_column(r, "modification_date", "timestamp", true);
+        if (rc == CDLT_OK && fp->incr)
+            rc = mark_cursor_column(r, fp->incr);
         if (rc != CDLT_OK)
             rc = err_nomem(err);
     }

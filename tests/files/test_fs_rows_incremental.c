@@ -6,7 +6,7 @@
  * value, rows at it only when new (boundary dedup by row hash), nothing before it; the file
  * listing's own cursor (incremental on modification_date) still skips unchanged files; both
  * states under resources.<name>.incremental; row_order never stops a reader pipe (dlt does not
- * close a pipe that has a parent). */
+ * close a pipe that has a parent); the cursor column carries dlt's `incremental` hint. */
 #include "../sql/sqlt.h"
 
 #include <sys/stat.h>
@@ -84,6 +84,10 @@ static void test_jsonl_two_runs(void **st)
                    "\"last_value\":\"2024-01-05\""))
         fail_msg("state: %s", s);
     free(s);
+    /* dlt marks the cursor column in the schema (incremental: true) */
+    expect_text(t.db, "SELECT json_extract(schema::JSON, '$.tables.rows.columns.updated_at."
+                      "incremental') FROM d._dlt_version ORDER BY inserted_at DESC LIMIT 1",
+                "true");
     /* a third run without changes loads nothing */
     sqlt_run_ok(&t);
     expect_text(t.db, "SELECT count(*) FROM d.rows", "6");
@@ -205,6 +209,32 @@ static void test_parquet_dates(void **st)
     sqlt_free(&t);
 }
 
+/* the FileItems table of a pipe with a cursor on the listing: modification_date is marked as
+ * dlt marks the cursor column of any resource; a dotted cursor path marks nothing (dlt names
+ * only a bare column) */
+static void test_listing_cursor_hint(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "fsri_hint");
+    char p[1400];
+    put(&t, "a.jsonl", "{\"id\":1,\"m\":{\"at\":3}}\n", 1700000000, p, sizeof p);
+    sqlt_def(&t, "fsri_hint",
+             "[source]\ntype = \"filesystem\"\nbucket_url = \"in\"\n"
+             "resources = [{name = \"files\", incremental = {cursor_path = "
+             "\"modification_date\"}}, {name = \"rows\", reader = \"read_jsonl\", "
+             "reader_incremental = {cursor_path = \"m.at\"}}]\n");
+    sqlt_run_ok(&t);
+    expect_text(t.db, "SELECT json_extract(schema::JSON, '$.tables.files.columns."
+                      "modification_date.incremental') FROM d._dlt_version ORDER BY "
+                      "inserted_at DESC LIMIT 1",
+                "true");
+    expect_text(t.db, "SELECT json_extract(schema::JSON, '$.tables.rows.columns') LIKE "
+                      "'%incremental%' FROM d._dlt_version ORDER BY inserted_at DESC LIMIT 1",
+                "false");
+    sqlt_free(&t);
+}
+
 static void test_definition_errors(void **st)
 {
     (void)st;
@@ -244,7 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonl_two_runs),        cmocka_unit_test(test_csv_numbers_and_listing),
         cmocka_unit_test(test_csv_timestamps_window), cmocka_unit_test(test_parquet_dates),
-        cmocka_unit_test(test_definition_errors),
+        cmocka_unit_test(test_listing_cursor_hint),   cmocka_unit_test(test_definition_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
