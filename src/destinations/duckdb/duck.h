@@ -76,10 +76,12 @@ cdlt_status duck_migrate(destination *d, const schema *s, cdlt_error *err);
 /* Create or alter one table (its complete columns) and the dataset; no _dlt_version row. */
 cdlt_status duck_migrate_table(destination *d, const schema_table *t, cdlt_error *err);
 
-/* ---- system tables (system.c) ---- */
+/* ---- shared SQL-destination steps (sqlops.c, src/destinations/sqldest) ---- */
 cdlt_status duck_truncate_table(destination *d, const char *table, cdlt_error *err);
 cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n,
                              const char *schema_name, cdlt_error *err);
+
+/* ---- system tables (system.c) ---- */
 cdlt_status duck_complete_load(destination *d, const schema *s, const char *load_id,
                                cdlt_error *err);
 cdlt_status duck_is_load_completed(destination *d, const char *load_id, bool *out,
@@ -108,7 +110,7 @@ cdlt_status duck_set_threads(destination *d, uint32_t n, cdlt_error *err);
 /* SET memory_limit (MiB) unless it is already that. */
 cdlt_status duck_set_memory_limit(destination *d, uint32_t mb, cdlt_error *err);
 
-/* ---- staging dataset (staging.c) ---- */
+/* ---- staging dataset (sqlops.c) ---- */
 cdlt_status duck_migrate_staging(destination *d, const schema *s, const char *const *tables,
                                  size_t n, cdlt_error *err);
 cdlt_status duck_truncate_staging(destination *d, const char *table, cdlt_error *err);
@@ -119,11 +121,11 @@ cdlt_status duck_replace_from_staging(destination *d, const schema *s,
 cdlt_status duck_drop_staging_tables(destination *d, const char *const *tables, size_t n,
                                      cdlt_error *err);
 
-/* ---- packages in several transactions (partial.c) ---- */
+/* ---- packages in several transactions (sqlops.c, partial.c) ---- */
 cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
                              const char *const *parents, size_t n, cdlt_error *err);
 void duck_trim_memory(destination *d);
-/* merge (staging.c) */
+/* merge (sqlops.c) */
 cdlt_status duck_merge_from_staging(destination *d, const schema *s, const char *const *roots,
                                     size_t n, const char *tag, cdlt_error *err);
 

@@ -1,64 +1,12 @@
 /* partial.c: the DuckDB side of packages loaded in several transactions (docs/pipeline.md
- * "Transactions per package"): undo the committed part of a package that was interrupted,
- * and hand the memory of committed data back between transactions. The DELETE text comes
- * from src/sqlgen. */
+ * "Transactions per package"): hand the memory of committed data back between transactions
+ * (undoing an interrupted package's committed part is shared: sqlops.c, src/sqldest). */
 #include "duck.h"
 #include "sqlgen/sqlgen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-cdlt_status duck_delete_load(destination *d, const char *load_id, const char *const *tables,
-                             const char *const *parents, size_t n, cdlt_error *err)
-{
-    if (!sqlgen_is_load_id(load_id))
-        return err_set(err, CDLT_INVALID_ARG, "duckdb: '%s' is not a load id", load_id);
-    int maxd = 0;
-    for (size_t i = 0; i < n; i++) {
-        int dep = sqlgen_chain_depth(tables, parents, n, i);
-        if (dep > maxd)
-            maxd = dep;
-    }
-    buf sql = BUF_INIT;
-    cdlt_status st = CDLT_OK;
-    /* children first: their rows are found through the parents' rows */
-    for (int depth = maxd; st == CDLT_OK && depth >= 0; depth--) {
-        for (size_t i = 0; st == CDLT_OK && i < n; i++) {
-            if (sqlgen_chain_depth(tables, parents, n, i) != depth)
-                continue;
-            /* a table (or a parent of it) the interrupted load never created holds nothing */
-            bool all = true;
-            for (size_t k = i; all;) {
-                bool ex = false;
-                if ((st = duck_table_exists(d, tables[k], &ex, err)) != CDLT_OK)
-                    break;
-                all = ex;
-                if (!parents[k] || !*parents[k])
-                    break;
-                size_t j = 0;
-                while (j < n && strcmp(tables[j], parents[k]) != 0)
-                    j++;
-                k = j;
-            }
-            if (st != CDLT_OK || !all)
-                continue;
-            buf_clear(&sql);
-            if (sqlgen_delete_load(&sqlgen_duckdb, d->dataset, load_id, tables, parents, n, i,
-                                   &sql) != CDLT_OK) {
-                st = err_nomem(err);
-                break;
-            }
-            LOG_DEBUG("duckdb: removing the committed rows of interrupted load %s from %s",
-                      load_id, tables[i]);
-            st = duck_exec(d, sql.data, "removing the rows of an interrupted load", err);
-            if (st != CDLT_OK)
-                err_set_table(err, tables[i]);
-        }
-    }
-    buf_free(&sql);
-    return st;
-}
 
 /* Committed blocks stay in DuckDB's buffer pool until it needs room (its limit is a large
  * share of the machine's memory), so a long load would grow the process by all it wrote.

@@ -1,6 +1,5 @@
 /* system.c: dlt's system tables in a DuckDB dataset (_dlt_version, _dlt_loads,
- * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
- * drop, row counts. The SQL text comes from src/sqlgen; values are always bound as
+ * _dlt_pipeline_state; spec core.md §4) and row counts (truncate and drop: sqlops.c). The SQL text comes from src/sqlgen; values are always bound as
  * parameters, never spliced into SQL. */
 #include "duck.h"
 #include "sqlgen/sqlgen.h"
@@ -287,62 +286,6 @@ cdlt_status duck_table_row_count(destination *d, const char *table, int64_t *out
         *out = duckdb_value_int64(&res, 0, 0);
     }
     duckdb_destroy_result(&res);
-    buf_free(&sql);
-    return st;
-}
-
-cdlt_status duck_truncate_table(destination *d, const char *table, cdlt_error *err)
-{
-    bool exists;
-    cdlt_status st = duck_table_exists(d, table, &exists, err);
-    if (st != CDLT_OK || !exists)
-        return st; /* nothing stored yet: nothing to remove */
-    buf sql = BUF_INIT;
-    if (sqlgen_truncate(&sqlgen_duckdb, d->dataset, table, &sql) != CDLT_OK) {
-        buf_free(&sql);
-        return err_nomem(err);
-    }
-    st = duck_exec(d, sql.data, "truncating a table", err);
-    if (st != CDLT_OK)
-        err_set_table(err, table);
-    buf_free(&sql);
-    return st;
-}
-
-cdlt_status duck_drop_tables(destination *d, const char *const *tables, size_t n,
-                             const char *schema_name, cdlt_error *err)
-{
-    buf sql = BUF_INIT;
-    cdlt_status st = CDLT_OK;
-    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
-        buf_clear(&sql);
-        if (sqlgen_drop_table(&sqlgen_duckdb, d->dataset, tables[i], &sql) != CDLT_OK) {
-            st = err_nomem(err);
-            break;
-        }
-        LOG_INFO("duckdb: dropping table %s.%s", d->dataset, tables[i]);
-        st = duck_exec(d, sql.data, "dropping a table", err);
-        if (st != CDLT_OK)
-            err_set_table(err, tables[i]);
-    }
-    if (st == CDLT_OK && schema_name) {
-        bool exists;
-        st = duck_table_exists(d, "_dlt_version", &exists, err);
-        if (st == CDLT_OK && exists) {
-            buf_clear(&sql);
-            stmt q = {0};
-            if (sql_for(d, &sql, SQLGEN_VERSION_DELETE, NULL) != CDLT_OK) {
-                st = err_nomem(err);
-            } else {
-                st = stmt_prepare(d, &q, sql.data, "deleting stored schema versions", err);
-                if (st == CDLT_OK) {
-                    duckdb_bind_varchar(q.ps, 1, schema_name);
-                    st = stmt_run(&q, "deleting stored schema versions", err);
-                }
-                stmt_done(&q);
-            }
-        }
-    }
     buf_free(&sql);
     return st;
 }

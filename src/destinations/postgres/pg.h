@@ -5,6 +5,7 @@
 #define CDLT_PG_H
 
 #include "destinations/destination.h"
+#include "destinations/sqldest/sqldest.h"
 
 #include <libpq-fe.h>
 
@@ -117,10 +118,13 @@ cdlt_status pg_create_dataset(destination *d, cdlt_error *err);
  * a failure (e.g. a duplicate _dlt_id) names the table and PostgreSQL's message. */
 cdlt_status pg_add_deferred_unique(destination *d, cdlt_error *err);
 
-/* ---- system tables (system.c) ---- */
+/* ---- shared SQL-destination steps (sqlops.c, src/destinations/sqldest) ---- */
+extern const sqldest_ops pg_sqldest;
 cdlt_status pg_truncate_table(destination *d, const char *table, cdlt_error *err);
 cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
                            const char *schema_name, cdlt_error *err);
+
+/* ---- system tables (system.c) ---- */
 cdlt_status pg_complete_load(destination *d, const schema *s, const char *load_id,
                              cdlt_error *err);
 cdlt_status pg_is_load_completed(destination *d, const char *load_id, bool *out,

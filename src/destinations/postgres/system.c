@@ -1,6 +1,5 @@
 /* system.c: dlt's system tables in a PostgreSQL dataset (_dlt_version, _dlt_loads,
- * _dlt_pipeline_state; spec core.md §4) and the table maintenance the loader needs: truncate,
- * drop, row counts. The SQL text comes from src/sqlgen; values are always bound as
+ * _dlt_pipeline_state; spec core.md §4) and row counts (truncate and drop: sqlops.c). The SQL text comes from src/sqlgen; values are always bound as
  * parameters, never spliced into SQL. */
 #include "pg.h"
 #include "sqlgen/sqlgen.h"
@@ -204,63 +203,6 @@ cdlt_status pg_table_row_count(destination *d, const char *table, int64_t *out,
     if (st == CDLT_OK)
         *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
-    return st;
-}
-
-cdlt_status pg_truncate_table(destination *d, const char *table, cdlt_error *err)
-{
-    if (pg_pool_routes(d, table))
-        return pg_pool_post(d, PG_T_TRUNCATE, NULL, table, NULL, -1, err);
-    bool exists;
-    cdlt_status st = pg_table_exists(d, table, &exists, err);
-    if (st != CDLT_OK || !exists)
-        return st; /* nothing stored yet: nothing to remove */
-    buf sql = BUF_INIT;
-    if (sqlgen_truncate(&sqlgen_postgres, d->dataset, table, &sql) != CDLT_OK) {
-        buf_free(&sql);
-        return err_nomem(err);
-    }
-    st = pg_exec(d, sql.data, "truncating a table", err);
-    if (st != CDLT_OK)
-        err_set_table(err, table);
-    buf_free(&sql);
-    return st;
-}
-
-cdlt_status pg_drop_tables(destination *d, const char *const *tables, size_t n,
-                           const char *schema_name, cdlt_error *err)
-{
-    buf sql = BUF_INIT;
-    cdlt_status st = CDLT_OK;
-    for (size_t i = 0; i < n && st == CDLT_OK; i++) {
-        /* load_threads > 1: dropped on the worker that recreates it (a name dropped in an
-         * open transaction cannot be created on another connection until it commits) */
-        if (pg_pool_routes(d, tables[i])) {
-            st = pg_pool_post(d, PG_T_DROP, NULL, tables[i], NULL, -1, err);
-            continue;
-        }
-        buf_clear(&sql);
-        if (sqlgen_drop_table(&sqlgen_postgres, d->dataset, tables[i], &sql) != CDLT_OK) {
-            st = err_nomem(err);
-            break;
-        }
-        LOG_INFO("postgres: dropping table %s.%s", d->dataset, tables[i]);
-        st = pg_exec(d, sql.data, "dropping a table", err);
-        if (st != CDLT_OK)
-            err_set_table(err, tables[i]);
-    }
-    if (st == CDLT_OK && schema_name) {
-        bool exists;
-        st = pg_table_exists(d, "_dlt_version", &exists, err);
-        if (st == CDLT_OK && exists) {
-            PGresult *r;
-            const char *p[1] = {schema_name};
-            st = query_on(d, SQLGEN_VERSION_DELETE, "_dlt_version", 1, p,
-                          "deleting stored schema versions", &r, err);
-            PQclear(r);
-        }
-    }
-    buf_free(&sql);
     return st;
 }
 
