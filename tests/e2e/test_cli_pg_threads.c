@@ -133,9 +133,10 @@ static void run_killed(const th_env *e, const char *crash, const char *const *en
     res_free(&r);
 }
 
-/* Every table of ds as text: per table (name order) its columns with types, its UNIQUE
- * constraints, and its rows (more than 20: count and md5) without the random/time columns (_dlt_id, _dlt_parent_id,
- * _dlt_root_id, _dlt_load_id, scd2 validity times: whether valid_to is set is kept), sorted. */
+/* Every table of ds as text: per table (name order) its columns with types, the UNIQUE
+ * constraints, and its rows (more than 20: count and md5) without the random/time columns
+ * (_dlt_id, _dlt_parent_id, _dlt_root_id, _dlt_load_id, scd2 validity times: whether
+ * valid_to is set is kept), sorted. */
 static char *dump(const char *ds)
 {
     char sql[4096];

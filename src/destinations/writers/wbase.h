@@ -1,6 +1,7 @@
-/* wbase.h: what the text writers (jsonl, csv) share: the load file, one output buffer flushed
- * past WBASE_FLUSH, optional gzip (dlt's default compression), and the last error message.
- * Private to src/destinations/writers. */
+/* wbase.h: the shell every load-file writer shares (jsonl, csv, and the duckdb and postgres
+ * native writers): the load file, one output buffer flushed past WBASE_FLUSH, optional gzip
+ * (dlt's default compression), rows, the sticky failure and the last error message. Private to
+ * src/destinations. */
 #ifndef CDLT_DEST_WBASE_H
 #define CDLT_DEST_WBASE_H
 
@@ -20,7 +21,7 @@ typedef struct wbase {
     bool zinit;         /* z is initialized */
     z_stream z;         /* deflate state (gz) */
     unsigned char *zbuf;/* deflate output chunk (gz) */
-    const char *fmt;    /* "jsonl" (messages) */
+    const char *fmt;    /* "jsonl", "duckdb", ...: the prefix of messages */
     char *path;         /* load file path (messages) */
     char *table;        /* table name (messages) */
     cdlt_status status; /* sticky I/O or memory failure */
