@@ -98,6 +98,29 @@ static void test_options_pass_through(void **st)
     sqlt_free(&t);
 }
 
+/* reader_incremental on a DATE column DuckDB typed: the second run keeps newer rows and new
+ * rows at the last value (6), not the old boundary row (2) nor older rows (1, 4) */
+static void test_rows_incremental(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "fs_cdi");
+    golden(&t, "types.csv", "a.csv");
+    sqlt_def(&t, "fs_cdi",
+             "[source]\ntype = \"filesystem\"\nbucket_url = \"in\"\nfile_glob = \"*.csv\"\n"
+             "reader = \"read_csv_duckdb\"\nname = \"rows\"\n"
+             "reader_incremental = {cursor_path = \"day\", initial_value = \"2024-01-01\", "
+             "on_cursor_value_missing = \"exclude\"}\n");
+    sqlt_run_ok(&t);
+    expect_text(t.db, "SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM d.rows", "1,2");
+    char p[1400];
+    snprintf(p, sizeof p, "%s/in/b.csv", t.dir);
+    write_text(p, "id,day\n4,2024-02-28\n5,2024-03-01\n6,2024-02-29\n");
+    sqlt_run_ok(&t);
+    expect_text(t.db, "SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM d.rows", "1,2,5,6");
+    sqlt_free(&t);
+}
+
 static void test_errors(void **st)
 {
     (void)st;
@@ -140,6 +163,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types_plain_and_gz),
         cmocka_unit_test(test_options_pass_through),
+        cmocka_unit_test(test_rows_incremental),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
