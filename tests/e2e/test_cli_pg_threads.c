@@ -5,7 +5,9 @@
  * over five loads gives the same tables, rows, column types and constraints as load_threads
  * = 1, in the overlapped load and in the load phase; (b) SIGKILL between the workers' commits
  * (part of the package committed, no _dlt_loads row), in a plain load, in a replace and in a
- * merge package, and during a COPY: the next run completes the package exactly once. */
+ * merge package, and during a COPY; (c) the server ends one worker's connection in the middle
+ * of its COPY: the run fails, every connection rolls back, and the next run completes the
+ * package exactly once. */
 #include "cli_run.h"
 
 #include <libpq-fe.h>
@@ -405,6 +407,62 @@ static void test_kill_during_copy(void **st)
               false);
 }
 
+/* The server ends one worker connection during its COPY (pg_terminate_backend, as a server
+ * restart would for that backend): the run fails naming the lost connection, the other
+ * workers and the main connection roll back (nothing committed: no table exists), and the
+ * next run loads the package exactly once. Only this test's COPYs are hit. */
+static void test_worker_connection_dropped(void **st)
+{
+    (void)st;
+    th_env e;
+    env_init(&e, "e2e_pgth_term", 3,
+             "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\n");
+    enum { N = 300000 };
+    char *text = calloc(N, 48);
+    size_t at = 0;
+    for (int i = 0; i < N; i++)
+        at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
+    put(e.dir, "items.jsonl", text);
+    free(text);
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    const char *envs[] = {e.threads, "LOAD__OVERLAP_NORMALIZE=false", NULL};
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(e.dir), 0);
+    pid_t pid = spawn_cli(e.dir, "t1", args, envs);
+    assert_int_equal(chdir(cwd), 0);
+    int killed = 0;
+    for (;;) {
+        char *n = q_text(g_c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE application_name = 'cdlt' AND query LIKE 'COPY "
+                              "\"e2e_pgth_term\".%' AND state = 'active'");
+        killed = atoi(n);
+        free(n);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (killed || (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                       si.si_pid == pid))
+            break;
+        usleep(1000);
+    }
+    cli_res r = wait_cli(e.dir, "t1", pid);
+    assert_true(killed > 0);
+    assert_int_equal(r.exited, 1);
+    assert_int_not_equal(r.code, 0);
+    assert_true(strstr(r.err, "terminating connection") ||
+                strstr(r.err, "closed the connection") || strstr(r.err, "connection"));
+    q_expect(g_c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                  "'e2e_pgth_term'", "0");
+    res_free(&r);
+    put(e.dir, "items.jsonl", "");
+    run_ok(&e, NULL);
+    q_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pgth_term.items",
+             "300000:300000");
+    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_term.items__sub", "600000");
+    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_term._dlt_loads", "1");
+    env_free(&e);
+}
+
 /* A bad value in the config is refused naming the key. */
 static void test_bad_load_threads(void **st)
 {
@@ -441,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_kill_between_commits),
         cmocka_unit_test(test_kill_replace_merge),
         cmocka_unit_test(test_kill_during_copy),
+        cmocka_unit_test(test_worker_connection_dropped),
         cmocka_unit_test(test_bad_load_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
