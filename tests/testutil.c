@@ -205,3 +205,61 @@ const char *tu_s3_env(const char *key)
              getenv("CDLT_BINARY_DIR") ? getenv("CDLT_BINARY_DIR") : CDLT_BINARY_DIR);
     return NULL;
 }
+
+int tu_private_db_start(const char *tag, tu_private_db *p)
+{
+    memset(p, 0, sizeof *p);
+    p->dir = tu_mkdtemp(tag);
+    char cmd[4096], path[4096];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/testdb' start '%s' >/dev/null", CDLT_SOURCE_DIR,
+             p->dir);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/testdb.env", p->dir);
+    p->env = tu_read_file(path, NULL);
+    snprintf(path, sizeof path, "%s/testdb.state", p->dir);
+    char *state = tu_read_file(path, NULL);
+    if (!p->env || !state) {
+        free(state);
+        return -1;
+    }
+    snprintf(p->tmp, sizeof p->tmp, "%.*s", (int)strcspn(state, "\n"), state);
+    free(state);
+    return 0;
+}
+
+const char *tu_private_db_env(tu_private_db *p, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *line = p->env; line && *line;) {
+        if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
+            size_t i = 0;
+            while (i < TU_PRIVATE_KEPT && p->kept[i])
+                i++;
+            assert_true(i < TU_PRIVATE_KEPT);
+            p->kept[i] = strndup(line + kl + 1, strcspn(line + kl + 1, "\n"));
+            return p->kept[i];
+        }
+        const char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
+    fail_msg("the private test servers in %s have no %s", p->dir, key);
+    return NULL;
+}
+
+int tu_private_db_stop(tu_private_db *p)
+{
+    if (!p->dir)
+        return 0;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/testdb' stop '%s' >/dev/null", CDLT_SOURCE_DIR,
+             p->dir);
+    int rc = system(cmd);
+    tu_rm_rf(p->dir);
+    free(p->dir);
+    free(p->env);
+    for (size_t i = 0; i < TU_PRIVATE_KEPT; i++)
+        free(p->kept[i]);
+    memset(p, 0, sizeof *p);
+    return rc == 0 ? 0 : -1;
+}

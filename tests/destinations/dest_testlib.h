@@ -42,6 +42,32 @@ static inline void tl_dlt_cols(schema *s, schema_table *t)
     tl_col(s, t, "_dlt_id", DT_TEXT, false, -1, -1, -1);
 }
 
+/* The writers' round-trip table: one column of every dlt type (nullable but id; naive and
+ * aware timestamps, hinted decimal, wei, 16-bit int, ms timestamp, a column of unknown type),
+ * `huge` adds a 128-bit bigint after `small`; then dlt's _dlt_load_id / _dlt_id. */
+static inline void tl_all_types(schema *s, schema_table *t, bool huge)
+{
+    tl_col(s, t, "id", DT_BIGINT, false, -1, -1, -1);
+    tl_col(s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(s, t, "f", DT_DOUBLE, true, -1, -1, -1);
+    tl_col(s, t, "b", DT_BOOL, true, -1, -1, -1);
+    tl_col(s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    tl_col(s, t, "tsn", DT_TIMESTAMP, true, 0, -1, -1);
+    tl_col(s, t, "d", DT_DATE, true, -1, -1, -1);
+    tl_col(s, t, "tm", DT_TIME, true, -1, -1, -1);
+    tl_col(s, t, "bin", DT_BINARY, true, -1, -1, -1);
+    tl_col(s, t, "j", DT_JSON, true, -1, -1, -1);
+    tl_col(s, t, "dec", DT_DECIMAL, true, -1, -1, -1);
+    tl_col(s, t, "dec2", DT_DECIMAL, true, -1, 10, 2);
+    tl_col(s, t, "w", DT_WEI, true, -1, -1, -1);
+    tl_col(s, t, "small", DT_BIGINT, true, -1, 16, -1);
+    if (huge)
+        tl_col(s, t, "huge", DT_BIGINT, true, -1, 128, -1);
+    tl_col(s, t, "ts_ms", DT_TIMESTAMP, true, 0, 3, -1);
+    tl_col(s, t, "inc", DT_NONE, true, -1, -1, -1);
+    tl_dlt_cols(s, t);
+}
+
 static inline tval tv_null(void) { tval v; memset(&v, 0, sizeof v); return v; }
 static inline tval tv_i(int64_t i) { tval v = tv_null(); v.type = DT_BIGINT; v.u.i = i; return v; }
 static inline tval tv_d(double x) { tval v = tv_null(); v.type = DT_DOUBLE; v.u.d = x; return v; }

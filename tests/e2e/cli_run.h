@@ -88,4 +88,45 @@ static void res_free(cli_res *r)
     free(r->err);
 }
 
+/* cdlt with args run from the test folder `dir` (where its .dlt/ and relative inputs are). */
+static inline cli_res run_cli_in(const char *dir, const char *const *args,
+                                 const char *const *envs)
+{
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    cli_res r = run_cli(dir, args, envs);
+    assert_int_equal(chdir(cwd), 0);
+    return r;
+}
+
+/* The tests' usual run: `cdlt run <dir>/p.toml --pipelines-dir <dir>/pipelines --progress
+ * none`, from `dir`. */
+static inline cli_res run_def_in(const char *dir, const char *const *envs)
+{
+    char def[1200], pdir[1200];
+    snprintf(def, sizeof def, "%s/p.toml", dir);
+    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
+    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
+    return run_cli_in(dir, args, envs);
+}
+
+/* run_def_in that must succeed (else its output is printed and the test fails); returns its
+ * stdout (malloc'd). */
+static inline char *run_def_ok_out(const char *dir, const char *const *envs)
+{
+    cli_res r = run_def_in(dir, envs);
+    if (r.code != 0)
+        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+    assert_int_equal(r.code, 0);
+    char *out = strdup(r.out ? r.out : "");
+    res_free(&r);
+    return out;
+}
+
+static inline void run_def_ok(const char *dir, const char *const *envs)
+{
+    free(run_def_ok_out(dir, envs));
+}
+
 #endif

@@ -7,13 +7,6 @@
 
 #include <libpq-fe.h>
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 static const char COLS[] =
     "columns = { amount = { data_type = \"decimal\", precision = 38, scale = 9 }, "
     "small = { data_type = \"decimal\", precision = 10, scale = 2 }, "
@@ -27,18 +20,9 @@ static const char ROWS[] = "{\"amount\": 12.5, \"small\": 3.25, \"ts\": \"2024-0
 
 static cli_res run_def(const char *dir, const char *def_text)
 {
-    put(dir, "p.toml", def_text);
-    put(dir, "r.jsonl", ROWS);
-    char def[1200], pdir[1200];
-    snprintf(def, sizeof def, "%s/p.toml", dir);
-    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
-    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(dir), 0);
-    cli_res r = run_cli(dir, args, NULL);
-    assert_int_equal(chdir(cwd), 0);
-    return r;
+    tu_put(dir, "p.toml", def_text);
+    tu_put(dir, "r.jsonl", ROWS);
+    return run_def_in(dir, NULL);
 }
 
 static void test_duckdb(void **st)
@@ -78,24 +62,13 @@ static void test_duckdb(void **st)
     free(dir);
 }
 
-static char *q_text(PGconn *c, const char *sql)
-{
-    PGresult *res = PQexec(c, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    char *out = strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "(no row)");
-    PQclear(res);
-    return out;
-}
-
 static void test_postgres(void **st)
 {
     (void)st;
     char *dir = tu_mkdtemp("cli-colhints-pg");
-    PGconn *c = PQconnectdb(tu_db_url("postgres"));
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    free(q_text(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
-                   "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE"));
+    PGconn *c = tu_pg_connect(tu_db_url("postgres"));
+    tu_pg_exec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
+                  "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
     char def[2048];
     snprintf(def, sizeof def, "pipeline_name = \"chpg\"\ndestination = \"postgres\"\n"
              "credentials = \"%s\"\ndataset_name = \"e2e_colhints\"\n[[resources]]\nname = \"r\"\n"
@@ -106,14 +79,14 @@ static void test_postgres(void **st)
     assert_int_equal(r.code, 0);
     res_free(&r);
     /* dlt's PostgresTypeMapper */
-    char *t = q_text(c, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), "
+    char *t = tu_pg_text(c, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), "
                         "', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
                         "'e2e_colhints.r'::regclass AND attnum > 0 AND attname NOT LIKE '\\_dlt%'");
     assert_string_equal(t, "amount numeric(38,9), small numeric(10,2), ts timestamp without time "
                            "zone, ts3 timestamp(3) with time zone, i smallint, name character "
                            "varying(20)");
     free(t);
-    t = q_text(c, "SELECT amount || '|' || small || '|' || ts || '|' || i FROM e2e_colhints.r");
+    t = tu_pg_text(c, "SELECT amount || '|' || small || '|' || ts || '|' || i FROM e2e_colhints.r");
     assert_string_equal(t, "12.500000000|3.25|2024-01-02 03:04:05|7");
     free(t);
     /* numeric stops at 1000 digits */
@@ -128,8 +101,8 @@ static void test_postgres(void **st)
     assert_non_null(strstr(r.err, "precision 1001"));
     assert_null(strstr(r.err, tu_db_env("CDLT_TEST_DB_PASSWORD")));
     res_free(&r);
-    free(q_text(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
-                   "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE"));
+    tu_pg_exec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
+                  "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
     PQfinish(c);
     tu_rm_rf(dir);
     free(dir);

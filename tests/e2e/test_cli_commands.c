@@ -14,11 +14,6 @@ typedef struct cmd_env {
     char db[1200];  /* duckdb file */
 } cmd_env;
 
-static void put(const char *path, const char *text)
-{
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 static bool exists(const char *path)
 {
     struct stat sb;
@@ -32,17 +27,15 @@ static void cmd_init(cmd_env *e, const char *tag, const char *dataset)
     snprintf(e->def, sizeof e->def, "%s/p.toml", e->dir);
     snprintf(e->pdir, sizeof e->pdir, "%s/pipelines", e->dir);
     snprintf(e->db, sizeof e->db, "%s/cmd.duckdb", e->dir);
-    char path[1300], text[1024];
-    snprintf(path, sizeof path, "%s/alpha.jsonl", e->dir);
-    put(path, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
-    snprintf(path, sizeof path, "%s/beta.jsonl", e->dir);
-    put(path, "{\"k\":\"x\"}\n{\"k\":\"y\"}\n");
+    char text[1024];
+    tu_put(e->dir, "alpha.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
+    tu_put(e->dir, "beta.jsonl", "{\"k\":\"x\"}\n{\"k\":\"y\"}\n");
     snprintf(text, sizeof text,
              "pipeline_name = \"cmd\"\ndestination = \"duckdb\"\ncredentials = \"cmd.duckdb\"\n"
              "dataset_name = \"%s\"\n[[resources]]\nname = \"alpha\"\npath = \"alpha.jsonl\"\n"
              "[[resources]]\nname = \"beta\"\npath = \"beta.jsonl\"\n",
              dataset);
-    put(e->def, text);
+    tu_put(e->dir, "p.toml", text);
 }
 
 static void cmd_free(cmd_env *e)
@@ -54,11 +47,7 @@ static void cmd_free(cmd_env *e)
 /* cdlt with args, cwd = the test folder; exit code checked; result returned. */
 static cli_res cdlt(const cmd_env *e, int want, const char *const *args)
 {
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    cli_res r = run_cli(e->dir, args, NULL);
-    assert_int_equal(chdir(cwd), 0);
+    cli_res r = run_cli_in(e->dir, args, NULL);
     if (r.code != want)
         fprintf(stderr, "cdlt %s %s %s: exit %d (want %d)\nstdout: %s\nstderr: %s\n", args[0],
                 args[1] ? args[1] : "", args[1] && args[2] ? args[2] : "", r.code, want, r.out,
@@ -295,9 +284,7 @@ static void test_json_errors(void **st)
     expect_json_error(&r, "CDLT_NOT_FOUND", 3);
     res_free(&r);
     /* a run that fails on its data */
-    char path[1300];
-    snprintf(path, sizeof path, "%s/beta.jsonl", e.dir);
-    put(path, "{\"k\":\"x\"}\n{\"k\": oops}\n");
+    tu_put(e.dir, "beta.jsonl", "{\"k\":\"x\"}\n{\"k\": oops}\n");
     const char *run[] = {"run", e.def, "--json", "--pipelines-dir", e.pdir, "--progress", "none",
                          NULL};
     r = cdlt(&e, 1, run);

@@ -17,13 +17,6 @@ typedef struct fenv {
     char bucket[1300];
 } fenv;
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 /* A definition: pipeline fsp, dataset ds, bucket <dir>/bucket, resource users from
  * users.jsonl with `wd`, and `extra` lines added to the destination table. */
 static void env_init(fenv *e, const char *tag, const char *wd, const char *dest_extra,
@@ -40,142 +33,13 @@ static void env_init(fenv *e, const char *tag, const char *wd, const char *dest_
              "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
              "write_disposition = %s\nprimary_key = \"id\"\n",
              top_extra ? top_extra : "", dest_extra ? dest_extra : "", wd);
-    put(e->dir, "p.toml", text);
+    tu_put(e->dir, "p.toml", text);
 }
 
 static void env_free(fenv *e)
 {
     tu_rm_rf(e->dir);
     free(e->dir);
-}
-
-static cli_res cdlt_in(const fenv *e, const char *const *args, const char *const *envs)
-{
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    cli_res r = run_cli(e->dir, args, envs);
-    assert_int_equal(chdir(cwd), 0);
-    return r;
-}
-
-static cli_res run_def(const fenv *e, const char *const *envs)
-{
-    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    return cdlt_in(e, args, envs);
-}
-
-static void run_ok(const fenv *e, const char *const *envs)
-{
-    cli_res r = run_def(e, envs);
-    if (r.code != 0)
-        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
-    assert_int_equal(r.code, 0);
-    res_free(&r);
-}
-
-/* Every file below root, as sorted relative paths, one per line. */
-static void walk(const char *root, const char *rel, char ***v, size_t *n)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        char sub[4096], full[8200];
-        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-        snprintf(full, sizeof full, "%s/%s", root, sub);
-        struct stat st;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-            walk(root, sub, v, n);
-        } else {
-            *v = realloc(*v, (*n + 1) * sizeof **v);
-            (*v)[(*n)++] = strdup(sub);
-        }
-    }
-    closedir(d);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-typedef struct flist {
-    char **v;
-    size_t n;
-} flist;
-
-static flist files_of(const char *root)
-{
-    flist f = {NULL, 0};
-    walk(root, "", &f.v, &f.n);
-    if (f.n)
-        qsort(f.v, f.n, sizeof *f.v, cmp_str);
-    return f;
-}
-
-static void flist_free(flist *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i]);
-    free(f->v);
-}
-
-/* Files whose path starts with prefix and ends with suffix. */
-static size_t count_like(const flist *f, const char *prefix, const char *suffix)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        size_t l = strlen(f->v[i]), sl = strlen(suffix);
-        if (!strncmp(f->v[i], prefix, strlen(prefix)) && l >= sl &&
-            !strcmp(f->v[i] + l - sl, suffix))
-            k++;
-    }
-    return k;
-}
-
-static const char *find_like(const flist *f, const char *prefix, const char *suffix)
-{
-    for (size_t i = 0; i < f->n; i++) {
-        size_t l = strlen(f->v[i]), sl = strlen(suffix);
-        if (!strncmp(f->v[i], prefix, strlen(prefix)) && l >= sl &&
-            !strcmp(f->v[i] + l - sl, suffix))
-            return f->v[i];
-    }
-    return NULL;
-}
-
-/* A scalar from an in-memory DuckDB query, as text (malloc'd). */
-static char *dq(const char *sql)
-{
-    duckdb_database d;
-    duckdb_connection c;
-    assert_int_equal(duckdb_open(NULL, &d), DuckDBSuccess);
-    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
-    duckdb_result r;
-    char *out = NULL;
-    if (duckdb_query(c, sql, &r) != DuckDBSuccess)
-        fail_msg("%s: %s", sql, duckdb_result_error(&r));
-    char *v = duckdb_value_varchar(&r, 0, 0);
-    out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    duckdb_disconnect(&c);
-    duckdb_close(&d);
-    return out;
-}
-
-static void dq_expect(const char *sql, const char *want)
-{
-    char *got = dq(sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got: %s\nwant: %s", sql, got, want);
-    free(got);
 }
 
 static char *read_rel(const fenv *e, const char *rel)
@@ -196,9 +60,9 @@ static void test_layout_and_system_files(void **st)
     (void)st;
     fenv e;
     env_init(&e, "cli-fs-layout", "\"append\"", NULL, NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    flist f = files_of(e.bucket);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    tu_list f = tu_files_under(e.bucket);
     /* init, one load, one schema version, one state, users and users__tags data files (a new
      * column keeps writing the same jsonl file, as dlt's); nothing else (no temp files) */
     if (f.n != 6)
@@ -208,7 +72,7 @@ static void test_layout_and_system_files(void **st)
     char *init = read_rel(&e, "ds/init");
     assert_string_equal(init, "{\"initial_version\":2,\"current_version\":2}");
     free(init);
-    const char *loads = find_like(&f, "ds/_dlt_loads/fsp__", ".jsonl");
+    const char *loads = tu_find_like(&f, "ds/_dlt_loads/fsp__", ".jsonl");
     assert_non_null(loads);
     char load_id[64];
     snprintf(load_id, sizeof load_id, "%s", loads + strlen("ds/_dlt_loads/fsp__"));
@@ -225,13 +89,13 @@ static void test_layout_and_system_files(void **st)
     snprintf(hash_b64, sizeof hash_b64, "%.*s", (int)(strchr(h, '"') - h), h);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT lower(hex(from_base64('%s')))", hash_b64);
-    char *hex = dq(sql);
+    char *hex = tu_duck_text(NULL, sql);
     char sname[512];
     snprintf(sname, sizeof sname, "ds/_dlt_pipeline_state/fsp__%s__%s.jsonl", load_id, hex);
-    assert_non_null(find_like(&f, sname, ""));
+    assert_non_null(tu_find_like(&f, sname, ""));
     snprintf(sname, sizeof sname, "__%s.jsonl", hex);
-    assert_int_equal(count_like(&f, "ds/_dlt_version/fsp__", sname), 1);
-    char *state = read_rel(&e, find_like(&f, "ds/_dlt_pipeline_state/", ""));
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_version/fsp__", sname), 1);
+    char *state = read_rel(&e, tu_find_like(&f, "ds/_dlt_pipeline_state/", ""));
     const char *sh = "{\"version\":1,\"engine_version\":4,\"pipeline_name\":\"fsp\","
                      "\"state\":\"";
     assert_memory_equal(state, sh, strlen(sh));
@@ -240,7 +104,7 @@ static void test_layout_and_system_files(void **st)
     assert_non_null(strstr(state, want));
     assert_null(strstr(state, "_dlt_id"));
     free(state);
-    char *ver = read_rel(&e, find_like(&f, "ds/_dlt_version/", ""));
+    char *ver = read_rel(&e, tu_find_like(&f, "ds/_dlt_version/", ""));
     snprintf(want, sizeof want, "{\"version_hash\":\"%s\",\"schema_name\":\"fsp\",\"version\":",
              hash_b64);
     assert_memory_equal(ver, want, strlen(want));
@@ -249,23 +113,23 @@ static void test_layout_and_system_files(void **st)
     free(ver);
     /* data files: <table>/<load_id>.<file_id>.jsonl.gz (dlt's default layout, gzip'd) */
     snprintf(sname, sizeof sname, "ds/users/%s.", load_id);
-    assert_int_equal(count_like(&f, sname, ".jsonl.gz"), 1);
+    assert_int_equal(tu_count_like(&f, sname, ".jsonl.gz"), 1);
     snprintf(sname, sizeof sname, "ds/users__tags/%s.", load_id);
-    assert_int_equal(count_like(&f, sname, ".jsonl.gz"), 1);
-    const char *df = find_like(&f, sname, ".jsonl.gz");
+    assert_int_equal(tu_count_like(&f, sname, ".jsonl.gz"), 1);
+    const char *df = tu_find_like(&f, sname, ".jsonl.gz");
     assert_int_equal(strlen(df), strlen(sname) + 10 + strlen(".jsonl.gz"));
     /* read back by DuckDB */
     snprintf(sql, sizeof sql,
              "SELECT string_agg(id || ':' || name || ':' || coalesce(ts::VARCHAR, '-') || ':' "
              "|| coalesce(d::VARCHAR, '-'), ' ' ORDER BY id) FROM read_json('%s/ds/users/*.jsonl.gz', "
              "union_by_name = true)", e.bucket);
-    dq_expect(sql, "1:a:2024-01-01T10:00:00+00:00:- 2:b\"q:-:1.5");
+    tu_duck_expect(NULL, sql, "1:a:2024-01-01T10:00:00+00:00:- 2:b\"q:-:1.5");
     snprintf(sql, sizeof sql, "SELECT string_agg(value, ',' ORDER BY value) FROM "
              "read_json('%s/ds/users__tags/*.jsonl.gz')", e.bucket);
-    dq_expect(sql, "x,y");
+    tu_duck_expect(NULL, sql, "x,y");
     free(ld);
     free(hex);
-    flist_free(&f);
+    tu_list_free(&f);
     env_free(&e);
 }
 
@@ -274,35 +138,35 @@ static void test_replace_and_append(void **st)
     (void)st;
     fenv e;
     env_init(&e, "cli-fs-replace", "\"replace\"", NULL, NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\",\"tags\":[\"z\"]}\n");
-    run_ok(&e, NULL);
-    flist f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/users/", ".jsonl.gz"), 1);
-    assert_int_equal(count_like(&f, "ds/users__tags/", ".jsonl.gz"), 1);
-    assert_int_equal(count_like(&f, "ds/_dlt_loads/", ".jsonl"), 2);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    tu_put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\",\"tags\":[\"z\"]}\n");
+    run_def_ok(e.dir, NULL);
+    tu_list f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/users/", ".jsonl.gz"), 1);
+    assert_int_equal(tu_count_like(&f, "ds/users__tags/", ".jsonl.gz"), 1);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_loads/", ".jsonl"), 2);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT string_agg(id::VARCHAR, ',' ORDER BY id) FROM "
              "read_json('%s/ds/users/*.jsonl.gz')", e.bucket);
-    dq_expect(sql, "3");
+    tu_duck_expect(NULL, sql, "3");
     snprintf(sql, sizeof sql, "SELECT string_agg(value, ',') FROM "
              "read_json('%s/ds/users__tags/*.jsonl.gz')", e.bucket);
-    dq_expect(sql, "z");
-    flist_free(&f);
+    tu_duck_expect(NULL, sql, "z");
+    tu_list_free(&f);
     /* append keeps the files of every load; merge is loaded as append with a warning */
     env_free(&e);
     env_init(&e, "cli-fs-append", "\"merge\"", NULL, NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a2\"}\n");
-    cli_res r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    tu_put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a2\"}\n");
+    cli_res r = run_def_in(e.dir, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.err, "merge, which destination filesystem loads as append"));
     res_free(&r);
     snprintf(sql, sizeof sql, "SELECT string_agg(id || name, ',' ORDER BY id, name) FROM "
              "read_json('%s/ds/users/*.jsonl.gz', union_by_name = true)", e.bucket);
-    dq_expect(sql, "1a,1a2,2b\"q");
+    tu_duck_expect(NULL, sql, "1a,1a2,2b\"q");
     env_free(&e);
 }
 
@@ -311,26 +175,26 @@ static void test_csv_and_uncompressed(void **st)
     (void)st;
     fenv e;
     env_init(&e, "cli-fs-csv", "\"append\"", NULL, "loader_file_format = \"csv\"");
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    flist f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/users/", ".csv.gz"), 2);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    tu_list f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/users/", ".csv.gz"), 2);
     /* the state is dlt's state file, whatever the format */
-    assert_int_equal(count_like(&f, "ds/_dlt_pipeline_state/fsp__", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_pipeline_state/fsp__", ".jsonl"), 1);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT string_agg(id || ':' || name, ' ' ORDER BY id) FROM "
              "read_csv('%s/ds/users/*.csv.gz', union_by_name = true)", e.bucket);
-    dq_expect(sql, "1:a 2:b\"q");
-    flist_free(&f);
+    tu_duck_expect(NULL, sql, "1:a 2:b\"q");
+    tu_list_free(&f);
     env_free(&e);
     /* dlt's disable_compression: plain .jsonl files; and csv text as dlt writes it */
     env_init(&e, "cli-fs-plain", "\"append\"", NULL, "loader_file_format = \"csv\"");
-    put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"x,\\\"y\\\"\",\"ok\":true,\"ts\":"
+    tu_put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"x,\\\"y\\\"\",\"ok\":true,\"ts\":"
                               "\"2024-01-01T10:00:00.5Z\",\"n\":null,\"j\":{\"a\":[1]}}\n");
     const char *plain[] = {"NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true", NULL};
-    run_ok(&e, plain);
-    f = files_of(e.bucket);
-    const char *csv = find_like(&f, "ds/users/", ".csv");
+    run_def_ok(e.dir, plain);
+    f = tu_files_under(e.bucket);
+    const char *csv = tu_find_like(&f, "ds/users/", ".csv");
     assert_non_null(csv);
     char *text = read_rel(&e, csv);
     assert_memory_equal(text, "\"id\",\"name\",\"ok\",\"ts\",\"_dlt_load_id\",\"_dlt_id\"\n"
@@ -338,19 +202,19 @@ static void test_csv_and_uncompressed(void **st)
                         strlen("\"id\",\"name\",\"ok\",\"ts\",\"_dlt_load_id\",\"_dlt_id\"\n"
                                "1,\"x,\"\"y\"\"\",True,\"2024-01-01 10:00:00.500000+00:00\",\""));
     free(text);
-    flist_free(&f);
+    tu_list_free(&f);
     env_free(&e);
     env_init(&e, "cli-fs-plain2", "\"append\"", NULL, NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, plain);
-    f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/users/", ".jsonl"), 1);
-    assert_int_equal(count_like(&f, "ds/users/", ".gz"), 0);
-    text = read_rel(&e, find_like(&f, "ds/users__tags/", ".jsonl"));
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, plain);
+    f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/users/", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&f, "ds/users/", ".gz"), 0);
+    text = read_rel(&e, tu_find_like(&f, "ds/users__tags/", ".jsonl"));
     const char *th = "{\"value\":\"x\",\"_dlt_parent_id\":\"";
     assert_memory_equal(text, th, strlen(th));
     free(text);
-    flist_free(&f);
+    tu_list_free(&f);
     env_free(&e);
 }
 
@@ -363,8 +227,8 @@ static void test_layouts(void **st)
              "{timestamp}.{load_id}.{file_id}.{ext}\", current_datetime = "
              "\"2024-03-07T09:05:03.045678Z\"",
              NULL);
-    put(e.dir, "users.jsonl", USERS);
-    cli_res r0 = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    cli_res r0 = run_def_in(e.dir, NULL);
     assert_int_equal(r0.code, 0);
     /* the run's row counts find the files through the {schema_name} prefix */
     const char *tabs = strstr(r0.out, "Tables in dataset ds:");
@@ -373,63 +237,63 @@ static void test_layouts(void **st)
     assert_non_null(cnt);
     assert_true(strstr(cnt, " 2 rows") && strstr(cnt, " 2 rows") < strchr(cnt + 1, '\n'));
     res_free(&r0);
-    flist f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/fsp/users/2024-03-07/thu/1/0905/1709802303.", ".jsonl.gz"),
+    tu_list f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/fsp/users/2024-03-07/thu/1/0905/1709802303.", ".jsonl.gz"),
                      1);
     /* dlt's own tables keep their folders */
-    assert_int_equal(count_like(&f, "ds/_dlt_loads/fsp__", ".jsonl"), 1);
-    flist_free(&f);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_loads/fsp__", ".jsonl"), 1);
+    tu_list_free(&f);
     env_free(&e);
     /* extra_placeholders from the definition, and from .dlt/config.toml (a table there) */
     env_init(&e, "cli-fs-extra", "\"replace\"",
              ", layout = \"{table_name}/{team}/{load_id}.{file_id}.{ext}\", "
              "extra_placeholders = { team = \"red\" }",
              NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/users/red/", ".jsonl.gz"), 1);
-    flist_free(&f);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/users/red/", ".jsonl.gz"), 1);
+    tu_list_free(&f);
     env_free(&e);
     env_init(&e, "cli-fs-extra2", "\"replace\"",
              ", layout = \"{table_name}/{team}/{load_id}.{file_id}.{ext}\"", NULL);
     char dlt_dir[1400];
     snprintf(dlt_dir, sizeof dlt_dir, "%s/.dlt", e.dir);
     assert_int_equal(mkdir(dlt_dir, 0700), 0);
-    put(dlt_dir, "config.toml", "[destination.filesystem.extra_placeholders]\nteam = \"blue\"\n");
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
-    put(e.dir, "users.jsonl", "{\"id\":7}\n"); /* replace finds the old files under {team} */
-    run_ok(&e, NULL);
-    f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/users/blue/", ".jsonl.gz"), 1);
+    tu_put(dlt_dir, "config.toml", "[destination.filesystem.extra_placeholders]\nteam = \"blue\"\n");
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
+    tu_put(e.dir, "users.jsonl", "{\"id\":7}\n"); /* replace finds the old files under {team} */
+    run_def_ok(e.dir, NULL);
+    f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/users/blue/", ".jsonl.gz"), 1);
     char q[512];
     snprintf(q, sizeof q, "SELECT count(*) FROM read_json('%s/ds/users/blue/*.jsonl.gz')",
              e.bucket);
-    dq_expect(q, "1");
-    flist_free(&f);
+    tu_duck_expect(NULL, q, "1");
+    tu_list_free(&f);
     env_free(&e);
     /* errors: unknown placeholder, no {table_name} */
     env_init(&e, "cli-fs-lay-bad", "\"append\"", ", layout = \"{table_name}/{nope}.{ext}\"",
              NULL);
-    put(e.dir, "users.jsonl", USERS);
-    cli_res r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    cli_res r = run_def_in(e.dir, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "unknown placeholder {nope}"));
     res_free(&r);
     env_free(&e);
     env_init(&e, "cli-fs-lay-bad2", "\"append\"", ", layout = \"{load_id}.{file_id}.{ext}\"",
              NULL);
-    put(e.dir, "users.jsonl", USERS);
-    r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    r = run_def_in(e.dir, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "has no {table_name}"));
     res_free(&r);
     env_free(&e);
     /* an unknown setting is an error, as is a format the destination does not take */
     env_init(&e, "cli-fs-badkey", "\"append\"", ", bucket_ulr = \"x\"", NULL);
-    put(e.dir, "users.jsonl", USERS);
-    r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    r = run_def_in(e.dir, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "bucket_ulr"));
     res_free(&r);
@@ -437,15 +301,15 @@ static void test_layouts(void **st)
     /* fsspec client arguments would change the connection: refused, not ignored */
     env_init(&e, "cli-fs-kwargs", "\"append\"", ", client_kwargs = { region_name = \"x\" }",
              NULL);
-    put(e.dir, "users.jsonl", USERS);
-    r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    r = run_def_in(e.dir, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "client_kwargs"));
     res_free(&r);
     env_free(&e);
     env_init(&e, "cli-fs-badfmt", "\"append\"", NULL, "loader_file_format = \"insert_values\"");
-    put(e.dir, "users.jsonl", USERS);
-    r = run_def(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    r = run_def_in(e.dir, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "not supported by the filesystem destination"));
     assert_non_null(strstr(r.err, "jsonl, csv"));
@@ -458,14 +322,14 @@ static void test_sync_restore(void **st)
     (void)st;
     fenv e;
     env_init(&e, "cli-fs-sync", "\"append\"", NULL, NULL);
-    put(e.dir, "users.jsonl", USERS);
-    run_ok(&e, NULL);
+    tu_put(e.dir, "users.jsonl", USERS);
+    run_def_ok(e.dir, NULL);
     /* a fresh working dir: sync finds the dataset and restores state and schema */
     tu_rm_rf(e.pdir);
     const char *env[] = {"DESTINATION__FILESYSTEM__BUCKET_URL=bucket", NULL};
     const char *args[] = {"pipeline", "fsp", "sync", "--destination", "filesystem",
                           "--pipelines-dir", e.pdir, NULL};
-    cli_res r = cdlt_in(&e, args, env);
+    cli_res r = run_cli_in(e.dir, args, env);
     if (r.code != 0)
         fprintf(stderr, "sync: %s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
@@ -483,12 +347,12 @@ static void test_sync_restore(void **st)
     assert_non_null(strstr(schema, "\"users__tags\""));
     free(schema);
     /* the restored pipeline goes on: the next run appends */
-    put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\"}\n");
-    run_ok(&e, NULL);
+    tu_put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\"}\n");
+    run_def_ok(e.dir, NULL);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM read_json('%s/ds/users/*.jsonl.gz', "
              "union_by_name = true)", e.bucket);
-    dq_expect(sql, "3");
+    tu_duck_expect(NULL, sql, "3");
     env_free(&e);
 }
 
@@ -499,7 +363,7 @@ static void test_state_files_and_csv_settings(void **st)
     (void)st;
     fenv e;
     env_init(&e, "cli-fs-states", "\"append\"", NULL, NULL);
-    put(e.dir, "p.toml",
+    tu_put(e.dir, "p.toml",
         "pipeline_name = \"fsp\"\ndataset_name = \"ds\"\nloader_file_format = \"csv\"\n"
         "destination = { type = \"filesystem\", bucket_url = \"bucket\", max_state_files = 2 }\n"
         "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
@@ -510,30 +374,30 @@ static void test_state_files_and_csv_settings(void **st)
     char line[128];
     for (int i = 1; i <= 3; i++) { /* a new cursor value each run: a new state each run */
         snprintf(line, sizeof line, "{\"id\":%d,\"name\":\"n%d\"}\n", i, i);
-        put(e.dir, "users.jsonl", line);
-        run_ok(&e, envs);
+        tu_put(e.dir, "users.jsonl", line);
+        run_def_ok(e.dir, envs);
     }
-    flist f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/_dlt_loads/", ".jsonl"), 3);
-    assert_int_equal(count_like(&f, "ds/_dlt_pipeline_state/fsp__", ".jsonl"), 2);
+    tu_list f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_loads/", ".jsonl"), 3);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_pipeline_state/fsp__", ".jsonl"), 2);
     /* the oldest went: the two left are the two newest loads' */
-    const char *first_state = find_like(&f, "ds/_dlt_pipeline_state/", "");
-    const char *first_load = find_like(&f, "ds/_dlt_loads/", "");
+    const char *first_state = tu_find_like(&f, "ds/_dlt_pipeline_state/", "");
+    const char *first_load = tu_find_like(&f, "ds/_dlt_loads/", "");
     char lid[64];
     snprintf(lid, sizeof lid, "%s", first_load + strlen("ds/_dlt_loads/fsp__"));
     lid[strlen(lid) - 6] = '\0';
     assert_null(strstr(first_state, lid));
     /* csv: no header, '|' between fields */
-    const char *csv = find_like(&f, "ds/users/", ".csv");
+    const char *csv = tu_find_like(&f, "ds/users/", ".csv");
     assert_non_null(csv);
     char *text = read_rel(&e, csv);
     assert_true(text[0] >= '1' && text[0] <= '3');
     assert_non_null(strstr(text, "|\"n"));
     free(text);
-    flist_free(&f);
+    tu_list_free(&f);
     /* an unsupported csv quoting is an error naming the key */
     const char *bad[] = {"NORMALIZE__DATA_WRITER__QUOTING=quote_all", NULL};
-    cli_res r = run_def(&e, bad);
+    cli_res r = run_def_in(e.dir, bad);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "quoting 'quote_all'"));
     res_free(&r);
@@ -549,38 +413,38 @@ static void kill_case(const char *point, bool files_visible)
     size_t at = 0;
     for (int i = 0; i < 3000; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
-    put(e.dir, "users.jsonl", text);
+    tu_put(e.dir, "users.jsonl", text);
     free(text);
     char crash[128];
     snprintf(crash, sizeof crash, "CDLT_TEST_CRASH_AT=%s", point);
     const char *envs[] = {crash, NULL};
-    cli_res r = run_def(&e, envs);
+    cli_res r = run_def_in(e.dir, envs);
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
-    flist f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/_dlt_loads/", ""), 0); /* not complete */
-    assert_int_equal(count_like(&f, "ds/_dlt_pipeline_state/", ""), 0);
+    tu_list f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_loads/", ""), 0); /* not complete */
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_pipeline_state/", ""), 0);
     if (!files_visible)
-        assert_int_equal(count_like(&f, "ds/users/", ".jsonl.gz"), 0);
+        assert_int_equal(tu_count_like(&f, "ds/users/", ".jsonl.gz"), 0);
     else
-        assert_true(count_like(&f, "ds/users/", ".jsonl.gz") > 0);
-    flist_free(&f);
-    put(e.dir, "users.jsonl", "");
-    run_ok(&e, NULL);
-    f = files_of(e.bucket);
-    assert_int_equal(count_like(&f, "ds/_dlt_loads/", ""), 1);
-    assert_int_equal(count_like(&f, "ds/_dlt_pipeline_state/", ""), 1);
+        assert_true(tu_count_like(&f, "ds/users/", ".jsonl.gz") > 0);
+    tu_list_free(&f);
+    tu_put(e.dir, "users.jsonl", "");
+    run_def_ok(e.dir, NULL);
+    f = tu_files_under(e.bucket);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_loads/", ""), 1);
+    assert_int_equal(tu_count_like(&f, "ds/_dlt_pipeline_state/", ""), 1);
     for (size_t i = 0; i < f.n; i++) /* no temp file left */
         if (strstr(f.v[i], "/."))
             fail_msg("left over: %s", f.v[i]);
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || count(DISTINCT id) FROM "
              "read_json('%s/ds/users/*.jsonl.gz')", e.bucket);
-    dq_expect(sql, "3000:3000");
+    tu_duck_expect(NULL, sql, "3000:3000");
     snprintf(sql, sizeof sql, "SELECT count(*) FROM read_json('%s/ds/users__sub/*.jsonl.gz')",
              e.bucket);
-    dq_expect(sql, "6000");
-    flist_free(&f);
+    tu_duck_expect(NULL, sql, "6000");
+    tu_list_free(&f);
     env_free(&e);
 }
 

@@ -16,13 +16,6 @@ typedef struct senv {
     const char *envs[8];
 } senv;
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 static void env_init(senv *e, const char *tag, const char *wd)
 {
     e->dir = tu_mkdtemp(tag);
@@ -36,7 +29,7 @@ static void env_init(senv *e, const char *tag, const char *wd)
              "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
              "write_disposition = \"%s\"\n",
              tu_s3_env("CDLT_TEST_S3_BUCKET"), e->prefix, wd);
-    put(e->dir, "p.toml", text);
+    tu_put(e->dir, "p.toml", text);
     snprintf(e->env[0], sizeof e->env[0], "DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
              tu_s3_env("CDLT_TEST_S3_KEY_ID"));
     snprintf(e->env[1], sizeof e->env[1],
@@ -62,11 +55,7 @@ static void env_free(senv *e)
 static cli_res cdlt_in(senv *e, const char *const *args, const char *extra)
 {
     e->envs[5] = extra;
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    cli_res r = run_cli(e->dir, args, e->envs);
-    assert_int_equal(chdir(cwd), 0);
+    cli_res r = run_cli_in(e->dir, args, e->envs);
     e->envs[5] = NULL;
     return r;
 }
@@ -83,69 +72,8 @@ static void run_ok(senv *e)
     res_free(&r);
 }
 
-static os_store *store_of(const senv *e)
-{
-    char url[512];
-    snprintf(url, sizeof url, "s3://%s/%s", tu_s3_env("CDLT_TEST_S3_BUCKET"), e->prefix);
-    os_options o = {0};
-    o.aws_access_key_id = tu_s3_env("CDLT_TEST_S3_KEY_ID");
-    o.aws_secret_access_key = tu_s3_env("CDLT_TEST_S3_SECRET");
-    o.endpoint_url = tu_s3_env("CDLT_TEST_S3_ENDPOINT");
-    o.region_name = tu_s3_env("CDLT_TEST_S3_REGION");
-    os_store *s = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    if (os_open(url, &o, &s, &err) != CDLT_OK)
-        fail_msg("os_open: %s", err.message);
-    return s;
-}
-
-typedef struct objs {
-    char **v;
-    size_t n;
-} objs;
-
-static cdlt_status on_obj(void *ud, const os_object *o, cdlt_error *err)
-{
-    (void)err;
-    objs *l = ud;
-    if (o->is_dir)
-        return CDLT_OK;
-    l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
-    l->v[l->n++] = strdup(o->path);
-    return CDLT_OK;
-}
-
-static objs list_all(os_store *s)
-{
-    objs l = {NULL, 0};
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    assert_int_equal(os_list(s, "", true, on_obj, &l, &err), CDLT_OK);
-    return l;
-}
-
-static void objs_free(objs *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-static size_t count_like(const objs *l, const char *prefix, const char *suffix)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        size_t n = strlen(l->v[i]), sl = strlen(suffix);
-        if (!strncmp(l->v[i], prefix, strlen(prefix)) && n >= sl &&
-            !strcmp(l->v[i] + n - sl, suffix))
-            k++;
-    }
-    return k;
-}
-
 /* Lines of every object under prefix (uncompressed jsonl). */
-static long lines_under(os_store *s, const objs *l, const char *prefix)
+static long lines_under(os_store *s, const tu_list *l, const char *prefix)
 {
     long n = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -167,16 +95,16 @@ static void test_s3_layout_replace_sync(void **st)
     (void)st;
     senv e;
     env_init(&e, "s3lay", "replace");
-    put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n{\"id\":2}\n");
+    tu_put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a\",\"tags\":[\"x\"]}\n{\"id\":2}\n");
     run_ok(&e);
-    os_store *s = store_of(&e);
-    objs l = list_all(s);
-    assert_int_equal(count_like(&l, "ds/init", ""), 1);
-    assert_int_equal(count_like(&l, "ds/_dlt_loads/fss3__", ".jsonl"), 1);
-    assert_int_equal(count_like(&l, "ds/_dlt_version/fss3__", ".jsonl"), 1);
-    assert_int_equal(count_like(&l, "ds/_dlt_pipeline_state/fss3__", ".jsonl"), 1);
-    assert_int_equal(count_like(&l, "ds/users/", ".jsonl"), 1);
-    assert_int_equal(count_like(&l, "ds/users__tags/", ".jsonl"), 1);
+    os_store *s = tu_s3_store(e.prefix, NULL, 0);
+    tu_list l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/init", ""), 1);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_loads/fss3__", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_version/fss3__", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_pipeline_state/fss3__", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&l, "ds/users/", ".jsonl"), 1);
+    assert_int_equal(tu_count_like(&l, "ds/users__tags/", ".jsonl"), 1);
     assert_int_equal(lines_under(s, &l, "ds/users/"), 2);
     buf b = BUF_INIT;
     cdlt_error err;
@@ -184,16 +112,16 @@ static void test_s3_layout_replace_sync(void **st)
     assert_int_equal(os_get(s, "ds/init", &b, 1024, &err), CDLT_OK);
     assert_string_equal(buf_cstr(&b), "{\"initial_version\":2,\"current_version\":2}");
     buf_free(&b);
-    objs_free(&l);
+    tu_list_free(&l);
     /* replace: the old objects go */
-    put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\",\"tags\":[\"y\",\"z\"]}\n");
+    tu_put(e.dir, "users.jsonl", "{\"id\":3,\"name\":\"c\",\"tags\":[\"y\",\"z\"]}\n");
     run_ok(&e);
-    l = list_all(s);
-    assert_int_equal(count_like(&l, "ds/users/", ".jsonl"), 1);
+    l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/users/", ".jsonl"), 1);
     assert_int_equal(lines_under(s, &l, "ds/users/"), 1);
     assert_int_equal(lines_under(s, &l, "ds/users__tags/"), 2);
-    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ".jsonl"), 2);
-    objs_free(&l);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_loads/", ".jsonl"), 2);
+    tu_list_free(&l);
     /* sync into a fresh working dir from the bucket */
     tu_rm_rf(e.pdir);
     char bucket[512];
@@ -225,23 +153,23 @@ static void test_s3_kill_then_complete(void **st)
     size_t at = 0;
     for (int i = 0; i < 2000; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
-    put(e.dir, "users.jsonl", text);
+    tu_put(e.dir, "users.jsonl", text);
     free(text);
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     cli_res r = cdlt_in(&e, args, "CDLT_TEST_CRASH_AT=load_file:2");
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
-    os_store *s = store_of(&e);
-    objs l = list_all(s);
-    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ""), 0); /* not complete */
-    objs_free(&l);
-    put(e.dir, "users.jsonl", "");
+    os_store *s = tu_s3_store(e.prefix, NULL, 0);
+    tu_list l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_loads/", ""), 0); /* not complete */
+    tu_list_free(&l);
+    tu_put(e.dir, "users.jsonl", "");
     run_ok(&e);
-    l = list_all(s);
-    assert_int_equal(count_like(&l, "ds/_dlt_loads/", ""), 1);
+    l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_loads/", ""), 1);
     assert_int_equal(lines_under(s, &l, "ds/users/"), 2000);
     assert_int_equal(lines_under(s, &l, "ds/users__sub/"), 4000);
-    objs_free(&l);
+    tu_list_free(&l);
     os_close(s);
     env_free(&e);
 }

@@ -14,13 +14,6 @@ typedef struct penv {
     char pdir[1300];
 } penv;
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 static const char ITEMS[] =
     "{\"id\":1,\"name\":\"a \\u00fc \\ud83d\\ude00\",\"tags\":[\"x\",\"y\"],"
     "\"ts\":\"2024-01-01T10:00:00.123456Z\",\"tsn\":\"2024-01-01T10:00:00\",\"amount\":\"12.5\","
@@ -47,63 +40,14 @@ static void env_init(penv *e, const char *tag, const char *dest, const char *top
              "[[resources]]\nname = \"items\"\npath = \"items.jsonl\"\nwrite_disposition = %s\n"
              "primary_key = \"id\"\n%s",
              top_extra ? top_extra : "", dest, wd, HINTS);
-    put(e->dir, "p.toml", text);
-    put(e->dir, "items.jsonl", ITEMS);
+    tu_put(e->dir, "p.toml", text);
+    tu_put(e->dir, "items.jsonl", ITEMS);
 }
 
 static void env_free(penv *e)
 {
     tu_rm_rf(e->dir);
     free(e->dir);
-}
-
-/* Runs the definition; returns stdout (malloc'd). */
-static char *run_ok_out(const penv *e)
-{
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    cli_res r = run_cli(e->dir, args, NULL);
-    assert_int_equal(chdir(cwd), 0);
-    if (r.code != 0)
-        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
-    assert_int_equal(r.code, 0);
-    char *out = strdup(r.out ? r.out : "");
-    res_free(&r);
-    return out;
-}
-
-static void run_ok(const penv *e)
-{
-    free(run_ok_out(e));
-}
-
-/* A scalar from DuckDB (in memory, or the given database file), as text (malloc'd). */
-static char *dq(const char *db, const char *sql)
-{
-    duckdb_database d;
-    duckdb_connection c;
-    assert_int_equal(duckdb_open(db, &d), DuckDBSuccess);
-    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
-    duckdb_result r;
-    if (duckdb_query(c, sql, &r) != DuckDBSuccess)
-        fail_msg("%s: %s", sql, duckdb_result_error(&r));
-    char *v = duckdb_value_varchar(&r, 0, 0);
-    char *out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    duckdb_disconnect(&c);
-    duckdb_close(&d);
-    return out;
-}
-
-static void dq_expect(const char *db, const char *sql, const char *want)
-{
-    char *got = dq(db, sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got: %s\nwant: %s", sql, got, want);
-    free(got);
 }
 
 /* Every table of dataset ds in both files: same columns (name, type, position) and rows. */
@@ -121,7 +65,7 @@ static void same_dataset(const char *db_pq, const char *db_def)
              "'/' || (SELECT count(*) FROM information_schema.columns WHERE table_catalog = 'o' "
              "AND table_schema = 'ds')",
              db_def);
-    dq_expect(db_pq, sql, "0/39/39");
+    tu_duck_expect(db_pq, sql, "0/39/39");
     /* rows of the user tables (_dlt_load_id and the random row ids differ between runs) */
     const char *tables[] = {"items", "items__tags"};
     const char *excl[] = {"_dlt_load_id, _dlt_id", "_dlt_id, _dlt_parent_id, _dlt_root_id"};
@@ -131,7 +75,7 @@ static void same_dataset(const char *db_pq, const char *db_def)
                  "(%s) FROM ds.%s EXCEPT ALL SELECT * EXCLUDE (%s) FROM o.ds.%s)) || '/' || "
                  "((SELECT count(*) FROM ds.%s) = (SELECT count(*) FROM o.ds.%s))",
                  db_def, excl[i], tables[i], excl[i], tables[i], tables[i], tables[i]);
-        dq_expect(db_pq, sql, "0/true");
+        tu_duck_expect(db_pq, sql, "0/true");
     }
 }
 
@@ -141,17 +85,17 @@ static void test_duckdb_parquet_equals_default(void **st)
     penv a, b;
     env_init(&a, "cli-pq-duck", "\"duckdb\"", "loader_file_format = \"parquet\"", "\"merge\"");
     env_init(&b, "cli-pq-def", "\"duckdb\"", NULL, "\"merge\"");
-    run_ok(&a);
-    run_ok(&b);
+    run_def_ok(a.dir, NULL);
+    run_def_ok(b.dir, NULL);
     /* the package had Parquet jobs (kept in the completed package folder) */
     char db_a[1400], db_b[1400], sql[4096];
     snprintf(db_a, sizeof db_a, "%s/pq.duckdb", a.dir);
     snprintf(db_b, sizeof db_b, "%s/pq.duckdb", b.dir);
-    dq_expect(db_a, "SELECT typeof(amount) || ' ' || typeof(tsn) || ' ' || typeof(small) || ' ' "
+    tu_duck_expect(db_a, "SELECT typeof(amount) || ' ' || typeof(tsn) || ' ' || typeof(small) || ' ' "
                     "|| typeof(meta) || ' ' || typeof(w) || ' ' || typeof(blob) FROM ds.items "
                     "WHERE id = 1",
               "DECIMAL(38,9) TIMESTAMP SMALLINT JSON DECIMAL(38,0) BLOB");
-    dq_expect(db_a, "SELECT name || ' ' || amount || ' ' || epoch_us(ts) || ' ' || day || ' ' || "
+    tu_duck_expect(db_a, "SELECT name || ' ' || amount || ' ' || epoch_us(ts) || ' ' || day || ' ' || "
                     "\"at\" || ' ' || hex(blob) || ' ' || w || ' ' || meta FROM ds.items WHERE id = 1",
               "a \xc3\xbc \xf0\x9f\x98\x80 12.500000000 1704103200123456 2024-02-29 10:11:12 "
               "00FF 123456789012345678 {\"a\":{\"b\":[1,{\"c\":null}]}}");
@@ -159,13 +103,13 @@ static void test_duckdb_parquet_equals_default(void **st)
     /* a second (merge) run of changed rows goes through the staging dataset */
     const char *upd = "{\"id\":2,\"name\":\"b2\",\"tags\":[\"t\"]}\n"
                       "{\"id\":4,\"name\":\"d\",\"tags\":[]}\n";
-    put(a.dir, "items.jsonl", upd);
-    put(b.dir, "items.jsonl", upd);
-    run_ok(&a);
-    run_ok(&b);
+    tu_put(a.dir, "items.jsonl", upd);
+    tu_put(b.dir, "items.jsonl", upd);
+    run_def_ok(a.dir, NULL);
+    run_def_ok(b.dir, NULL);
     snprintf(sql, sizeof sql, "SELECT string_agg(id || ':' || coalesce(name, '-'), ' ' ORDER BY "
                               "id) FROM ds.items");
-    dq_expect(db_a, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80 2:b2 3:- 4:d");
+    tu_duck_expect(db_a, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80 2:b2 3:- 4:d");
     same_dataset(db_a, db_b);
     env_free(&a);
     env_free(&b);
@@ -179,7 +123,7 @@ static void test_filesystem_parquet(void **st)
              "loader_file_format = \"parquet\"", "\"append\"");
     /* the row counts after the run do not guess at Parquet files (newline bytes gave 0 or
      * noise): the table is listed without a count */
-    char *out = run_ok_out(&e);
+    char *out = run_def_ok_out(e.dir, NULL);
     const char *tables = strstr(out, "Tables in dataset");
     assert_non_null(tables);
     assert_null(strstr(tables, "  items "));
@@ -190,7 +134,7 @@ static void test_filesystem_parquet(void **st)
              "SELECT string_agg(column_name || ':' || column_type, ',') FROM (DESCRIBE SELECT * "
              "FROM read_parquet('%s/bucket/ds/items/*.parquet'))",
              e.dir);
-    dq_expect(NULL, sql,
+    tu_duck_expect(NULL, sql,
               "amount:DECIMAL(38,9),tsn:TIMESTAMP,day:DATE,at:TIME,blob:BLOB,w:DOUBLE,"
               "small:SMALLINT,meta:VARCHAR,id:BIGINT,name:VARCHAR,ts:TIMESTAMP WITH TIME ZONE,"
               "f:DOUBLE,ok:BOOLEAN,_dlt_load_id:VARCHAR,_dlt_id:VARCHAR");
@@ -199,25 +143,25 @@ static void test_filesystem_parquet(void **st)
              "'-') || ':' || coalesce(small::VARCHAR, '-'), ' ' ORDER BY id) FROM "
              "read_parquet('%s/bucket/ds/items/*.parquet')",
              e.dir);
-    dq_expect(NULL, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80:12.500000000:7 2:b\"q:-:- "
+    tu_duck_expect(NULL, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80:12.500000000:7 2:b\"q:-:- "
                          "3:-:-0.000000001:-8");
     /* wei is dlt's filesystem precision (78, 0) -> decimal(76, 0) in 32 bytes */
     snprintf(sql, sizeof sql,
              "SELECT type_length || ' ' || precision FROM parquet_schema('%s/bucket/ds/items/"
              "*.parquet') WHERE name = 'w'",
              e.dir);
-    dq_expect(NULL, sql, "32 76");
+    tu_duck_expect(NULL, sql, "32 76");
     /* pages are snappy-compressed, pyarrow's default and so dlt's */
     snprintf(sql, sizeof sql,
              "SELECT string_agg(DISTINCT compression, ',') FROM parquet_metadata('%s/bucket/ds/"
              "*/*.parquet')",
              e.dir);
-    dq_expect(NULL, sql, "SNAPPY");
+    tu_duck_expect(NULL, sql, "SNAPPY");
     snprintf(sql, sizeof sql,
              "SELECT string_agg(value, ',' ORDER BY value) FROM "
              "read_parquet('%s/bucket/ds/items__tags/*.parquet')",
              e.dir);
-    dq_expect(NULL, sql, "x,y,z");
+    tu_duck_expect(NULL, sql, "x,y,z");
     env_free(&e);
 }
 

@@ -11,21 +11,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static os_store *open_s3(const char *prefix, char *url, size_t cap)
-{
-    snprintf(url, cap, "s3://%s/%s", tu_s3_env("CDLT_TEST_S3_BUCKET"), prefix);
-    os_options o = {0};
-    o.aws_access_key_id = tu_s3_env("CDLT_TEST_S3_KEY_ID");
-    o.aws_secret_access_key = tu_s3_env("CDLT_TEST_S3_SECRET");
-    o.endpoint_url = tu_s3_env("CDLT_TEST_S3_ENDPOINT");
-    o.region_name = tu_s3_env("CDLT_TEST_S3_REGION");
-    os_store *s = NULL;
-    cdlt_error err = {0};
-    if (os_open(url, &o, &s, &err) != CDLT_OK)
-        fail_msg("%s", err.message);
-    return s;
-}
-
 static void put(os_store *s, const char *path, const void *data, size_t n)
 {
     cdlt_error err = {0};
@@ -40,7 +25,7 @@ static void test_s3_read_csv_incremental(void **st)
     sqlt_init(&t, "fs_s3");
     char prefix[64], url[512];
     snprintf(prefix, sizeof prefix, "fssrc-%d", (int)getpid());
-    os_store *s = open_s3(prefix, url, sizeof url);
+    os_store *s = tu_s3_store(prefix, url, sizeof url);
     const char *a = "id,v\n1,a\n2,\"b, c\"\n";
     put(s, "in/a.csv", a, strlen(a));
     /* a gzip object */

@@ -138,4 +138,17 @@ static inline cdlt_pipeline *pt_open(const pt_env *e, const char *name)
     return pt_open_db(e, name, e->db);
 }
 
+/* A source "files" with one file resource "items" over path (a file or a glob). */
+static inline cdlt_source *pt_file_source(const char *path)
+{
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    assert_int_equal(cdlt_source_open("files", &s), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("items", path, &r, &err), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    return s;
+}
+
 #endif

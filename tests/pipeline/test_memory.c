@@ -7,18 +7,6 @@
 
 typedef pt_env env;
 
-static cdlt_source *file_source(const char *path)
-{
-    cdlt_source *s = NULL;
-    cdlt_resource *r = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    assert_int_equal(cdlt_source_open("files", &s), CDLT_OK);
-    assert_int_equal(cdlt_file_resource_open("items", path, &r, &err), CDLT_OK);
-    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
-    return s;
-}
-
 /* n rows {"id":i,"s":"<len bytes>"} */
 static void write_wide(const char *path, int n, size_t len)
 {
@@ -43,7 +31,7 @@ static cdlt_status run_file(env *e, const char *name, const char *path, const ch
     pt_options(e, name, e->db, &o);
     o.destination_options = dest_opts;
     cdlt_pipeline *p = pt_open_opts(&o);
-    cdlt_source *s = file_source(path);
+    cdlt_source *s = pt_file_source(path);
     cdlt_error_clear(err);
     cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
     if (rc != CDLT_OK)

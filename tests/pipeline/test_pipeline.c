@@ -396,18 +396,6 @@ static void test_refresh(void **st)
     pt_env_free(e);
 }
 
-static cdlt_source *file_source(const char *path)
-{
-    cdlt_source *s = NULL;
-    cdlt_resource *r = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    assert_int_equal(cdlt_source_open("files", &s), CDLT_OK);
-    assert_int_equal(cdlt_file_resource_open("items", path, &r, &err), CDLT_OK);
-    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
-    return s;
-}
-
 static void write_lines(const char *path, int n, int broken_line)
 {
     FILE *f = fopen(path, "w");
@@ -429,7 +417,7 @@ static void test_malformed_input(void **st)
     snprintf(path, sizeof path, "%s/big.jsonl", e->dir);
     write_lines(path, 20000, 12345);
     cdlt_pipeline *p = pt_open(e, "t7");
-    cdlt_source *s = file_source(path);
+    cdlt_source *s = pt_file_source(path);
     cdlt_error err;
     cdlt_error_clear(&err);
     cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err);
@@ -456,12 +444,12 @@ static void test_malformed_input(void **st)
     /* missing file and a folder: clear errors */
     p = pt_open(e, "t7");
     snprintf(path, sizeof path, "%s/nope/*.jsonl", e->dir);
-    s = file_source(path);
+    s = pt_file_source(path);
     cdlt_error_clear(&err);
     assert_int_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_NOT_FOUND);
     assert_non_null(strstr(err.message, "nope"));
     cdlt_source_free(s);
-    s = file_source(e->dir);
+    s = pt_file_source(e->dir);
     cdlt_error_clear(&err);
     assert_int_not_equal(cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, &err), CDLT_OK);
     assert_non_null(strstr(err.message, "folder"));

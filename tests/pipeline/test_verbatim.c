@@ -53,14 +53,7 @@ static cdlt_source *file_source(env *e, const char *pattern)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", e->dir, pattern);
-    cdlt_source *s = NULL;
-    cdlt_resource *r = NULL;
-    cdlt_error err;
-    cdlt_error_clear(&err);
-    assert_int_equal(cdlt_source_open("files", &s), CDLT_OK);
-    assert_int_equal(cdlt_file_resource_open("items", path, &r, &err), CDLT_OK);
-    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
-    return s;
+    return pt_file_source(path);
 }
 
 /* The outcome of one run: status, error, the load info's counters. */

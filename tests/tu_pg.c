@@ -1,0 +1,43 @@
+/* tu_pg.c: checking PostgreSQL from a test in one call (connect, run, first value as text,
+ * compare). A separate file of the test library so that only tests that use it need libpq. */
+#include "testutil.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+PGconn *tu_pg_connect(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connect: %s", PQerrorMessage(c));
+    return c;
+}
+
+void tu_pg_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+char *tu_pg_text(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    char *out = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "(no row)");
+    PQclear(r);
+    return out;
+}
+
+void tu_pg_expect(PGconn *c, const char *sql, const char *want)
+{
+    char *got = tu_pg_text(c, sql);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "%s:\n  want '%s'\n  got  '%s'\n", sql, want, got);
+    assert_string_equal(got, want);
+    free(got);
+}
