@@ -96,7 +96,7 @@ static void test_s3_read_csv_duckdb(void **st)
     sqlt_init(&t, "fs_s3_cdk");
     char prefix[64], url[512];
     snprintf(prefix, sizeof prefix, "fscsvduck-%d", (int)getpid());
-    os_store *s = open_s3(prefix, url, sizeof url);
+    os_store *s = tu_s3_store(prefix, url, sizeof url);
     size_t n = 0;
     char *gz = tu_read_file(tu_source_path("tests/files/csvduck/types_gz.csv.gz"), &n);
     assert_non_null(gz);
