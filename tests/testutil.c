@@ -206,6 +206,20 @@ const char *tu_s3_env(const char *key)
     return NULL;
 }
 
+void tu_s3_creds_env(const char *section, tu_s3_creds *c)
+{
+    static const char *const names[4][2] = {{"AWS_ACCESS_KEY_ID", "CDLT_TEST_S3_KEY_ID"},
+                                            {"AWS_SECRET_ACCESS_KEY", "CDLT_TEST_S3_SECRET"},
+                                            {"ENDPOINT_URL", "CDLT_TEST_S3_ENDPOINT"},
+                                            {"REGION_NAME", "CDLT_TEST_S3_REGION"}};
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < 4; i++) {
+        snprintf(c->kv[i], sizeof c->kv[i], "%s__CREDENTIALS__%s=%s", section, names[i][0],
+                 tu_s3_env(names[i][1]));
+        c->envs[i] = c->kv[i];
+    }
+}
+
 int tu_private_db_start(const char *tag, tu_private_db *p)
 {
     memset(p, 0, sizeof *p);

@@ -83,6 +83,16 @@ const char *tu_db_url(const char *which);
  * tu_s3_env( requires the fixture automatically (re-run cmake after adding the first call);
  * without the server the test FAILS. Returned strings live until the process ends. */
 const char *tu_s3_env(const char *key);
+/* dlt's credential variables for the fixture's server under `section` ("SOURCES__FILESYSTEM",
+ * "DESTINATION__FILESYSTEM"): kv[0..3] = "<section>__CREDENTIALS__AWS_ACCESS_KEY_ID=...",
+ * ...AWS_SECRET_ACCESS_KEY, ...ENDPOINT_URL, ...REGION_NAME; envs = kv[0..3] then NULLs (a
+ * test may put more "K=V" entries in envs[4..6] before passing it to the CLI). Requires the
+ * fixture as tu_s3_env( does. */
+typedef struct tu_s3_creds {
+    char kv[4][600];     /* the four "KEY=value" entries */
+    const char *envs[8]; /* kv[0..3], then NULL-terminated room for more */
+} tu_s3_creds;
+void tu_s3_creds_env(const char *section, tu_s3_creds *c);
 /* tu_s3.c (objstore): a store on s3://<fixture bucket>/<prefix> with the fixture's
  * credentials (the URL is written to url when given); the test fails if it cannot open.
  * tu_s3_list: every object below it (recursive, relative paths, sorted as listed). A test

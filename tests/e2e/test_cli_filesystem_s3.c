@@ -12,8 +12,7 @@ typedef struct senv {
     char def[1300];
     char pdir[1300];
     char prefix[256];  /* key prefix of this test in the bucket */
-    char env[5][512];  /* credentials for the child, dlt's env keys */
-    const char *envs[8];
+    tu_s3_creds cr;    /* credentials for the child, dlt's env keys; cr.envs: the CLI's env */
 } senv;
 
 static void env_init(senv *e, const char *tag, const char *wd)
@@ -30,20 +29,8 @@ static void env_init(senv *e, const char *tag, const char *wd)
              "write_disposition = \"%s\"\n",
              tu_s3_env("CDLT_TEST_S3_BUCKET"), e->prefix, wd);
     tu_put(e->dir, "p.toml", text);
-    snprintf(e->env[0], sizeof e->env[0], "DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
-             tu_s3_env("CDLT_TEST_S3_KEY_ID"));
-    snprintf(e->env[1], sizeof e->env[1],
-             "DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
-             tu_s3_env("CDLT_TEST_S3_SECRET"));
-    snprintf(e->env[2], sizeof e->env[2], "DESTINATION__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=%s",
-             tu_s3_env("CDLT_TEST_S3_ENDPOINT"));
-    snprintf(e->env[3], sizeof e->env[3], "DESTINATION__FILESYSTEM__CREDENTIALS__REGION_NAME=%s",
-             tu_s3_env("CDLT_TEST_S3_REGION"));
-    snprintf(e->env[4], sizeof e->env[4], "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true");
-    for (int i = 0; i < 5; i++)
-        e->envs[i] = e->env[i];
-    e->envs[5] = NULL;
-    e->envs[6] = NULL;
+    tu_s3_creds_env("DESTINATION__FILESYSTEM", &e->cr);
+    e->cr.envs[4] = "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true";
 }
 
 static void env_free(senv *e)
@@ -54,9 +41,9 @@ static void env_free(senv *e)
 
 static cli_res cdlt_in(senv *e, const char *const *args, const char *extra)
 {
-    e->envs[5] = extra;
-    cli_res r = run_cli_in(e->dir, args, e->envs);
-    e->envs[5] = NULL;
+    e->cr.envs[5] = extra;
+    cli_res r = run_cli_in(e->dir, args, e->cr.envs);
+    e->cr.envs[5] = NULL;
     return r;
 }
 

@@ -48,16 +48,9 @@ static void test_s3_read_csv_incremental(void **st)
              "reader = \"read_csv\"\nname = \"rows\"\n"
              "incremental = {cursor_path = \"modification_date\"}\n", url);
     sqlt_def(&t, "fs_s3", src);
-    char e1[512], e2[512], e3[512], e4[512];
-    snprintf(e1, sizeof e1, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
-             tu_s3_env("CDLT_TEST_S3_KEY_ID"));
-    snprintf(e2, sizeof e2, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
-             tu_s3_env("CDLT_TEST_S3_SECRET"));
-    snprintf(e3, sizeof e3, "SOURCES__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=%s",
-             tu_s3_env("CDLT_TEST_S3_ENDPOINT"));
-    snprintf(e4, sizeof e4, "SOURCES__FILESYSTEM__CREDENTIALS__REGION_NAME=%s",
-             tu_s3_env("CDLT_TEST_S3_REGION"));
-    const char *envs[] = {e1, e2, e3, e4, NULL};
+    tu_s3_creds cr;
+    tu_s3_creds_env("SOURCES__FILESYSTEM", &cr);
+    const char *const *envs = cr.envs;
     cli_res r = sqlt_run(&t, envs);
     if (r.code != 0)
         fail_msg("run 1: %s", r.err);
@@ -76,7 +69,7 @@ static void test_s3_read_csv_incremental(void **st)
     char e5[256];
     snprintf(e5, sizeof e5, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
              bad_secret);
-    const char *bad_envs[] = {e1, e5, e3, e4, NULL};
+    const char *bad_envs[] = {cr.kv[0], e5, cr.kv[2], cr.kv[3], NULL};
     r = sqlt_run(&t, bad_envs);
     assert_int_not_equal(r.code, 0);
     assert_null(strstr(r.err, bad_secret));
@@ -109,16 +102,9 @@ static void test_s3_read_csv_duckdb(void **st)
              "[source]\ntype = \"filesystem\"\nbucket_url = \"%s/in\"\nfile_glob = \"*\"\n"
              "reader = \"read_csv_duckdb\"\nname = \"rows\"\n", url);
     sqlt_def(&t, "fs_s3_cdk", src);
-    char e1[512], e2[512], e3[512], e4[512];
-    snprintf(e1, sizeof e1, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID=%s",
-             tu_s3_env("CDLT_TEST_S3_KEY_ID"));
-    snprintf(e2, sizeof e2, "SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY=%s",
-             tu_s3_env("CDLT_TEST_S3_SECRET"));
-    snprintf(e3, sizeof e3, "SOURCES__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=%s",
-             tu_s3_env("CDLT_TEST_S3_ENDPOINT"));
-    snprintf(e4, sizeof e4, "SOURCES__FILESYSTEM__CREDENTIALS__REGION_NAME=%s",
-             tu_s3_env("CDLT_TEST_S3_REGION"));
-    const char *envs[] = {e1, e2, e3, e4, NULL};
+    tu_s3_creds cr;
+    tu_s3_creds_env("SOURCES__FILESYSTEM", &cr);
+    const char *const *envs = cr.envs;
     cli_res r = sqlt_run(&t, envs);
     if (r.code != 0)
         fail_msg("run: %s", r.err);
