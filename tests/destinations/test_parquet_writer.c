@@ -4,7 +4,8 @@
  * many row groups and pages with mixed NULL patterns under every codec (snappy, the default as
  * in dlt; zstd; none), pages far larger than snappy's 64 KiB blocks and single values larger
  * than a page, a refused row that leaves the file intact, NOT NULL columns, an empty file, and
- * an allocation-failure sweep. */
+ * an allocation-failure sweep; and the footer row count reader (pqfooter.c) on our files and
+ * DuckDB-written nested ones. */
 #include "dest_testlib.h"
 
 #include "destinations/writers/parquet.h"
@@ -245,6 +246,22 @@ static void test_refused_row(void **state)
     expect(f, sql, "5|false|99999999.99|-32768\n");
 }
 
+/* num_rows of a Parquet file through pq_tail_footer_len + pq_footer_num_rows; -1 when the
+ * reader says it is not a valid Parquet footer */
+static int64_t footer_rows(const char *path)
+{
+    size_t n = 0;
+    char *data = tu_read_file(path, &n);
+    assert_non_null(data);
+    int64_t rows = -1;
+    int64_t fl = n >= 12 ? pq_tail_footer_len(data + n - 8) : -1;
+    if (fl > 0 && (size_t)fl <= n - 12 &&
+        !pq_footer_num_rows(data + n - 8 - fl, (size_t)fl, &rows))
+        rows = -1;
+    free(data);
+    return rows;
+}
+
 /* Many row groups and pages, NULL patterns across page and byte boundaries, every codec. */
 static void many_rows(fixture *f, pq_codec codec)
 {
@@ -316,6 +333,35 @@ static void many_rows(fixture *f, pq_codec codec)
     expect(f, sql, codec == PQ_CODEC_NONE   ? "true|UNCOMPRESSED\n"
                    : codec == PQ_CODEC_ZSTD ? "true|ZSTD\n"
                                             : "true|SNAPPY\n");
+    assert_int_equal(footer_rows(path), N); /* the row count our footer gives */
+}
+
+static void test_footer_rows(void **state)
+{
+    fixture *f = *state;
+    char path[1024], sql[2048];
+    /* DuckDB's writer: nested types, several row groups, statistics and key/value metadata */
+    snprintf(path, sizeof path, "%s/duck.parquet", f->dir);
+    snprintf(sql, sizeof sql,
+             "COPY (SELECT i, 'x' || i AS s, {'a': i, 'b': [i, NULL]} AS st, map([i], ['v']) "
+             "AS m, i::DECIMAL(38,10) AS d FROM range(12345) t(i)) TO '%s' (FORMAT parquet, "
+             "ROW_GROUP_SIZE 1000, KV_METADATA {k: 'v'})", path);
+    expect(f, sql, "12345\n");
+    assert_int_equal(footer_rows(path), 12345);
+    snprintf(sql, sizeof sql, "COPY (SELECT 1 AS a WHERE false) TO '%s' (FORMAT parquet)", path);
+    expect(f, sql, "0\n");
+    assert_int_equal(footer_rows(path), 0);
+    /* not Parquet, and a footer cut short */
+    assert_int_equal(tu_write_file(path, "{\"a\":1}\n{\"a\":2}\n", 16), 0);
+    assert_int_equal(footer_rows(path), -1);
+    static const unsigned char cut[] = {0x15, 0x02, 0x19, 0x4c, 0x48, 0x04, 0x00, 0x00, 0x00,
+                                        'P', 'A', 'R', '1'};
+    unsigned char file[64] = "PAR1";
+    memcpy(file + 4, cut, sizeof cut);
+    assert_int_equal(tu_write_file(path, file, 4 + sizeof cut), 0);
+    assert_int_equal(footer_rows(path), -1);
+    int64_t rows = 0;
+    assert_false(pq_footer_num_rows(cut, 5, &rows));
 }
 
 static void test_many_snappy(void **state) { many_rows(*state, PQ_CODEC_SNAPPY); }
@@ -494,6 +540,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wide_and_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_footer_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * checked) with the real cdlt binary: dlt's layout and system files as objects, replace
  * removing the table's old objects, sync from the bucket into a fresh working dir, a kill -9
  * during the load leaving no _dlt_loads object (the completion mark on S3) and the next run
- * completing the package exactly once, and the secret never in the output. */
+ * completing the package exactly once, the secret never in the output, and Parquet tables'
+ * row counts read from the objects' footers. */
 #include "cli_run.h"
 
 #include "objstore/objstore.h"
@@ -161,11 +162,53 @@ static void test_s3_kill_then_complete(void **st)
     env_free(&e);
 }
 
+/* Parquet tables on S3: the row counts shown after a run come from the objects' footers
+ * (ranged reads of the last bytes), two files of a table adding up. */
+static void test_s3_parquet_counts(void **st)
+{
+    (void)st;
+    senv e;
+    env_init(&e, "s3pq", "append");
+    char text[2048];
+    snprintf(text, sizeof text,
+             "pipeline_name = \"fss3\"\ndataset_name = \"ds\"\n"
+             "destination = { type = \"filesystem\", bucket_url = \"s3://%s/%s\" }\n"
+             "loader_file_format = \"parquet\"\n"
+             "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n",
+             tu_s3_env("CDLT_TEST_S3_BUCKET"), e.prefix);
+    tu_put(e.dir, "p.toml", text);
+    tu_put(e.dir, "users.jsonl", "{\"id\":1,\"tags\":[\"x\",\"y\"]}\n{\"id\":2}\n{\"id\":3}\n");
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    for (int run = 1; run <= 2; run++) {
+        cli_res r = cdlt_in(&e, args, NULL);
+        if (r.code != 0)
+            fail_msg("run %d: exit %d\n%s\n%s", run, r.code, r.out, r.err);
+        const char *tables = strstr(r.out, "Tables in dataset");
+        const char *users = tables ? strstr(tables, "  users ") : NULL;
+        const char *tags = tables ? strstr(tables, "  users__tags ") : NULL;
+        const char *want_u = run == 1 ? "3 rows" : "6 rows", *want_t = run == 1 ? "2 rows" : "4 rows";
+        if (!users || !tags || strncmp(strchr(users + 2, '\n') - 6, want_u, 6) != 0 ||
+            strncmp(strchr(tags + 2, '\n') - 6, want_t, 6) != 0)
+            fail_msg("run %d: no Parquet row counts in:\n%s", run, r.out);
+        res_free(&r);
+    }
+    os_store *s = tu_s3_store(e.prefix, NULL, 0);
+    tu_list l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/users/", ".parquet"), 2);
+    tu_list_free(&l);
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    os_delete_tree(s, "", NULL, &err);
+    os_close(s);
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s3_layout_replace_sync),
         cmocka_unit_test(test_s3_kill_then_complete),
+        cmocka_unit_test(test_s3_parquet_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
  * state. File names follow dlt: <a>__<b>[__<c>].jsonl, each file one JSON document. */
 #include "fs.h"
 
+#include "destinations/writers/parquet.h"
+
 #include "types/types.h"
 
 #include <stdio.h>
@@ -255,6 +257,55 @@ static cdlt_status count_lines(destination *d, const char *path, int64_t *n, cdl
     return rc;
 }
 
+/* length bytes at offset of a data file into out */
+static cdlt_status read_range(destination *d, const char *path, uint64_t off, uint64_t len,
+                              unsigned char *out, cdlt_error *err)
+{
+    os_reader *r = NULL;
+    cdlt_status rc = os_reader_open(d->store, path, off, len, &r, err);
+    uint64_t have = 0;
+    while (rc == CDLT_OK && have < len) {
+        size_t got = 0;
+        rc = os_read(r, out + have, (size_t)(len - have), &got, err);
+        if (rc == CDLT_OK && got == 0)
+            rc = err_set(err, CDLT_IO, "%s: the file ended early while reading its Parquet "
+                                       "footer", path);
+        have += got;
+    }
+    os_reader_close(r);
+    return rc;
+}
+
+/* Rows of one Parquet file: the num_rows of its footer (two small reads, whatever the file's
+ * size). -1 when it is no readable Parquet file (e.g. cut short): the count is unknown. */
+static cdlt_status count_parquet(destination *d, const char *path, uint64_t size, int64_t *n,
+                                 cdlt_error *err)
+{
+    *n = -1;
+    unsigned char tail[8];
+    if (size < 12)
+        return CDLT_OK;
+    cdlt_status rc = read_range(d, path, size - 8, 8, tail, err);
+    int64_t flen = rc == CDLT_OK ? pq_tail_footer_len(tail) : -1;
+    if (rc != CDLT_OK || flen <= 0 || (uint64_t)flen > size - 12 || flen > (64 << 20))
+        return rc;
+    unsigned char *f = mem_alloc((size_t)flen);
+    if (!f)
+        return err_nomem(err);
+    rc = read_range(d, path, size - 8 - (uint64_t)flen, (uint64_t)flen, f, err);
+    int64_t rows = 0;
+    if (rc == CDLT_OK && pq_footer_num_rows(f, (size_t)flen, &rows))
+        *n = rows;
+    mem_free(f);
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t l = strlen(s), t = strlen(tail);
+    return l > t && strcmp(s + l - t, tail) == 0;
+}
+
 cdlt_status fs_table_row_count(destination *d, const char *table, int64_t *out,
                                cdlt_error *err)
 {
@@ -264,22 +315,20 @@ cdlt_status fs_table_row_count(destination *d, const char *table, int64_t *out,
     if (rc == CDLT_OK && files.n > 0)
         *out = 0;
     bool sys = strncmp(table, "_dlt", 4) == 0;
-    /* counting reads every file: only for small tables (the CLI shows counts after each
-     * run; a lake of gigabytes must not be read for that). Larger: -1, not shown */
+    /* counting text files reads them: only for small tables (the CLI shows counts after
+     * each run; a lake of gigabytes must not be read for that). Larger: -1, not shown.
+     * Parquet files are counted from their footers at any size (their row count is there) */
     uint64_t total = 0;
+    uint64_t *sizes = files.n ? mem_calloc(files.n, sizeof *sizes) : NULL;
+    if (rc == CDLT_OK && files.n && !sizes)
+        rc = err_nomem(err);
     for (size_t i = 0; rc == CDLT_OK && !sys && i < files.n; i++) {
-        uint64_t sz = 0;
-        rc = os_stat(d->store, files.v[i], &sz, NULL, err);
-        total += sz;
+        rc = os_stat(d->store, files.v[i], &sizes[i], NULL, err);
+        if (!ends_with(files.v[i], ".parquet"))
+            total += sizes[i];
     }
-    /* Parquet files are counted by their footers' row counts, which this reader does not
-     * parse; counting their newline bytes gave a wrong number. Unknown (-1) is not shown. */
-    bool parquet = false;
-    for (size_t i = 0; rc == CDLT_OK && !sys && i < files.n; i++) {
-        size_t l = strlen(files.v[i]);
-        parquet |= l > 8 && strcmp(files.v[i] + l - 8, ".parquet") == 0;
-    }
-    if (rc == CDLT_OK && (parquet || total > FS_COUNT_MAX_BYTES)) {
+    if (rc == CDLT_OK && total > FS_COUNT_MAX_BYTES) {
+        mem_free(sizes);
         strv_free(&files);
         *out = -1;
         return CDLT_OK;
@@ -290,12 +339,20 @@ cdlt_status fs_table_row_count(destination *d, const char *table, int64_t *out,
             continue;
         }
         int64_t lines = 0;
+        if (ends_with(files.v[i], ".parquet")) {
+            rc = count_parquet(d, files.v[i], sizes[i], &lines, err);
+            if (rc == CDLT_OK && lines < 0) { /* unreadable footer: the count is unknown */
+                *out = -1;
+                break;
+            }
+            *out += lines;
+            continue;
+        }
         rc = count_lines(d, files.v[i], &lines, err);
-        size_t l = strlen(files.v[i]);
-        bool csv = (l > 4 && strcmp(files.v[i] + l - 4, ".csv") == 0) ||
-                   (l > 7 && strcmp(files.v[i] + l - 7, ".csv.gz") == 0);
+        bool csv = ends_with(files.v[i], ".csv") || ends_with(files.v[i], ".csv.gz");
         *out += csv && lines > 0 ? lines - 1 : lines;
     }
+    mem_free(sizes);
     strv_free(&files);
     return rc;
 }

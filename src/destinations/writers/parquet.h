@@ -53,4 +53,10 @@ void pq_writer_abort(pq_writer *w);
 /* Message of the last failed pq_writer_row (table, column, file), NULL when none. */
 const char *pq_writer_last_error(const pq_writer *w);
 
+/* Reading back any Parquet file's row count (pqfooter.c): the file's last 8 bytes give the
+ * footer's length (-1: not a Parquet file, no "PAR1" magic); the footer bytes (that many,
+ * just before those 8) give FileMetaData.num_rows (false: not a valid footer). */
+int64_t pq_tail_footer_len(const void *tail8);
+bool pq_footer_num_rows(const void *footer, size_t len, int64_t *out_rows);
+
 #endif /* CDLT_WRITERS_PARQUET_H */
