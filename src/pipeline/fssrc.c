@@ -32,6 +32,7 @@ typedef struct fs_pipe {
     char *glob;          /* file_glob */
     fs_read_args args;   /* reader and options (FS_FILES: the items themselves) */
     size_t per_page;     /* files_per_page (FileItem rows per page) */
+    bool content;        /* extract_content: FileItem rows carry file_content (the bytes) */
     char *incr;          /* incremental arguments as JSON, NULL = none */
     jv duck_args;        /* read_csv_duckdb: reader_args (in duck_mem), JV_NULL = none */
     arena duck_mem;      /* holds duck_args */
@@ -109,10 +110,11 @@ static cdlt_status save_cursor(cdlt_emitter *em, incr *in, cdlt_error *err)
     return rc;
 }
 
-/* A page of FileItem rows. */
-static cdlt_status emit_items(cdlt_emitter *em, const fs_listing *l, const bool *keep,
-                              size_t per_page, cdlt_error *err)
+/* A page of FileItem rows (with their bytes when extract_content is set). */
+static cdlt_status emit_items(cdlt_emitter *em, os_store *s, const fs_listing *l,
+                              const bool *keep, const fs_pipe *fp, cdlt_error *err)
 {
+    size_t per_page = fp->per_page;
     arena *a = pipe_emitter_arena(em);
     jv *items = NULL;
     size_t n = 0;
@@ -121,7 +123,10 @@ static cdlt_status emit_items(cdlt_emitter *em, const fs_listing *l, const bool 
             continue;
         if (!items && !(items = arena_alloc(a, per_page * sizeof *items)))
             return err_nomem(err);
-        cdlt_status rc = fs_item_row(&l->v[i], a, &items[n++], err);
+        cdlt_status rc = fs_item_row(&l->v[i], a, &items[n], err);
+        if (rc == CDLT_OK && fp->content)
+            rc = fs_item_add_content(s, &l->v[i], &items[n], a, err);
+        n++;
         if (rc != CDLT_OK)
             return rc;
         if (n == per_page) {
@@ -279,7 +284,7 @@ static cdlt_status fs_fn(cdlt_emitter *em, void *ud)
             total += l.v[i].size;
     }
     if (rc == CDLT_OK && fp->args.format == FS_FILES) {
-        rc = emit_items(em, &l, keep, fp->per_page, err);
+        rc = emit_items(em, s, &l, keep, fp, err);
     } else {
         bool stop = false;
         for (size_t i = 0; rc == CDLT_OK && !stop && i < l.n; i++) {
@@ -569,13 +574,15 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
         return err_set(err, CDLT_CONFIG, "%s: %s.bucket_url is missing: the folder or bucket to "
                                          "read (a local path, file:///..., s3://bucket/prefix)",
                        defpath, place);
-    if ((v = pick(entry, cfg, "extract_content")) && (v->type != JV_BOOL || v->u.b))
-        return err_set(err, CDLT_UNSUPPORTED, "%s: %s.extract_content = true is not supported "
-                                              "by cdlt (file contents as a column); remove it",
-                       defpath, place);
+    if ((v = pick(entry, cfg, "extract_content")) && v->type != JV_BOOL)
+        return bad_value(defpath, place, "extract_content", "true or false", err);
     fs_pipe *fp = mem_calloc(1, sizeof *fp);
     if (!fp)
         return err_nomem(err);
+    /* with a reader the rows are the file's records: dlt's readers then parse file_content
+     * instead of opening the file again, which gives the same rows; so it only matters for
+     * FileItem rows */
+    fp->content = v && v->u.b;
     fp->per_page = 100;
     cdlt_status rc = CDLT_OK;
     if ((v = pick(entry, cfg, "files_per_page"))) {
@@ -679,6 +686,9 @@ static cdlt_status add_pipe(cdlt_source *src, const jv *cfg, const jv *entry, co
      * pyarrow's / DuckDB's Python objects do in dlt: JSON text would turn them into strings
      * (text columns); cdlt's binary items keep them */
     if (fp->args.format == FS_PARQUET || fp->args.format == FS_CSV_DUCKDB)
+        r->binary_items = r->typed_kinds = true;
+    /* file_content is bytes in dlt (a binary column): its binary mark needs the same path */
+    if (fp->args.format == FS_FILES && fp->content)
         r->binary_items = r->typed_kinds = true;
     if (fp->args.format == FS_FILES) {
         /* FileItem rows: dlt's primary key and the timestamp type of modification_date */

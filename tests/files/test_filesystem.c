@@ -2,7 +2,8 @@
  * DuckDB file: read_csv on golden files (quoted newlines, doubled quotes, BOM, CRLF, empty
  * field vs "", Latin-1, options) plain, .gz and .zst; read_jsonl; the FileItems loaded as rows;
  * ragged rows failing with file and line; incremental on modification_date across two runs
- * (new, modified and unchanged files); definition keys checked. */
+ * (new, modified and unchanged files); extract_content (file bytes as a binary column);
+ * definition keys checked. */
 #include "../sql/sqlt.h"
 
 #include <sys/stat.h>
@@ -189,6 +190,49 @@ static void test_file_items_as_rows(void **st)
     sqlt_free(&t);
 }
 
+/* dlt's extract_content = true: each FileItem row gets file_content, the file's raw bytes (a
+ * .gz file is not decompressed) in a binary column; with a reader the rows stay the file's. */
+static void test_extract_content(void **st)
+{
+    (void)st;
+    sqlt t;
+    sqlt_init(&t, "fs_content");
+    char p[1200];
+    mk(t.dir, "in/x.csv", p, sizeof p);
+    write_text(p, "a\n1\n");
+    mk(t.dir, "in/bin.dat", p, sizeof p);
+    static const unsigned char raw[] = {0, 1, 0xff, 0, 'z'};
+    assert_int_equal(tu_write_file(p, raw, sizeof raw), 0);
+    mk(t.dir, "in/g.csv.gz", p, sizeof p);
+    write_gz(p, "a\n2\n");
+    size_t gzn = 0;
+    char *gz = tu_read_file(p, &gzn);
+    mk(t.dir, "in/empty.txt", p, sizeof p);
+    write_text(p, "");
+    sqlt_def(&t, "fs_content", "[source]\ntype = \"filesystem\"\nbucket_url = \"in\"\n"
+                               "extract_content = true\nname = \"files\"\n");
+    sqlt_run_ok(&t);
+    char want[4096];
+    int n = snprintf(want, sizeof want, "bin.dat:0001FF007A:5,empty.txt::0,g.csv.gz:");
+    for (size_t i = 0; i < gzn; i++)
+        n += snprintf(want + n, sizeof want - (size_t)n, "%02X", (unsigned char)gz[i]);
+    snprintf(want + n, sizeof want - (size_t)n, ":%zu,x.csv:610A310A:4", gzn);
+    free(gz);
+    expect_text(t.db, "SELECT string_agg(file_name || ':' || hex(file_content) || ':' || "
+                      "size_in_bytes, ',' ORDER BY file_name) FROM d.files", want);
+    expect_text(t.db, "SELECT data_type FROM information_schema.columns WHERE table_name = "
+                      "'files' AND column_name = 'file_content'", "BLOB");
+    /* with a reader: the file's rows, file_content plays no part in them */
+    sqlt_def(&t, "fs_content2", "[source]\ntype = \"filesystem\"\nbucket_url = \"in\"\n"
+                                "file_glob = \"*.csv*\"\nreader = \"read_csv\"\n"
+                                "extract_content = true\nname = \"rows\"\n");
+    sqlt_run_ok(&t);
+    expect_text(t.db, "SELECT string_agg(a::VARCHAR, ',' ORDER BY a) FROM d.rows", "1,2");
+    expect_text(t.db, "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                      "'rows' AND column_name = 'file_content'", "0");
+    sqlt_free(&t);
+}
+
 static void test_incremental_two_runs(void **st)
 {
     (void)st;
@@ -256,7 +300,7 @@ static void test_definition_errors(void **st)
         {"bucket_url = \"in\"\nreader = \"read_jsonl\"\nreader_args = {sep = \";\"}\n",
          "unknown key 'source.reader_args.sep'"},
         {"bucket_url = \"in\"\nreader_args = {sep = \";\"}\n", "needs a reader"},
-        {"bucket_url = \"in\"\nextract_content = true\n", "not supported"},
+        {"bucket_url = \"in\"\nextract_content = \"yes\"\n", "extract_content must be true or false"},
         {"bucket_url = \"in\"\nincremental = {cursor_pth = \"x\"}\n", "cursor_pth"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -277,7 +321,7 @@ int main(void)
         cmocka_unit_test(test_read_csv_goldens),    cmocka_unit_test(test_read_csv_options_latin1),
         cmocka_unit_test(test_ragged_row_error),    cmocka_unit_test(test_read_jsonl_compressed),
         cmocka_unit_test(test_file_items_as_rows),  cmocka_unit_test(test_incremental_two_runs),
-        cmocka_unit_test(test_definition_errors),
+        cmocka_unit_test(test_extract_content),     cmocka_unit_test(test_definition_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

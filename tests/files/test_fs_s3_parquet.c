@@ -1,8 +1,9 @@
 /* test_fs_s3_parquet.c: the filesystem source over S3 (the private S3 server of the cdlt_s3
  * fixture, signatures checked) with credentials from dlt's config keys in the environment:
  * listing with '**', read_csv of plain and .gz objects, incremental (a second run reads only
- * the new object), a wrong secret failing without showing it, read_csv_duckdb of plain and
- * gzip objects; and read_parquet on a local Parquet file written by DuckDB. */
+ * the new object), extract_content (the objects' bytes), a wrong secret failing without
+ * showing it, read_csv_duckdb of plain and gzip objects; and read_parquet on a local Parquet
+ * file written by DuckDB. */
 #include "../sql/sqlt.h"
 
 #include "objstore/objstore.h"
@@ -38,7 +39,8 @@ static void test_s3_read_csv_incremental(void **st)
     z.next_out = gz;
     z.avail_out = sizeof gz;
     assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-    put(s, "in/sub/b.csv.gz", gz, sizeof gz - z.avail_out);
+    size_t gzn = sizeof gz - z.avail_out;
+    put(s, "in/sub/b.csv.gz", gz, gzn);
     deflateEnd(&z);
     put(s, "in/skip.txt", "x", 1);
 
@@ -64,6 +66,26 @@ static void test_s3_read_csv_incremental(void **st)
         fail_msg("run 2: %s", r.err);
     res_free(&r);
     expect_text(t.db, "SELECT string_agg(v, '|' ORDER BY id) FROM d.rows", "a|b, c|d|e");
+    /* extract_content over S3: each object's raw bytes (a .gz one not decompressed) */
+    static const unsigned char raw[] = {0, 1, 0xff, 0, 'z'};
+    put(s, "raw/bin.dat", raw, sizeof raw);
+    put(s, "raw/sub/b.csv.gz", gz, gzn);
+    snprintf(src, sizeof src,
+             "[source]\ntype = \"filesystem\"\nbucket_url = \"%s/raw\"\nfile_glob = \"**/*\"\n"
+             "extract_content = true\nname = \"raw\"\n", url);
+    sqlt_def(&t, "fs_s3c", src);
+    r = sqlt_run(&t, envs);
+    if (r.code != 0)
+        fail_msg("extract_content run: %s", r.err);
+    res_free(&r);
+    char want[1024];
+    int wn = snprintf(want, sizeof want, "bin.dat:0001FF007A,sub/b.csv.gz:");
+    for (size_t i = 0; i < gzn; i++)
+        wn += snprintf(want + wn, sizeof want - (size_t)wn, "%02X", gz[i]);
+    expect_text(t.db, "SELECT string_agg(relative_path || ':' || hex(file_content), ',' ORDER BY "
+                      "relative_path) FROM d.raw", want);
+    expect_text(t.db, "SELECT data_type FROM information_schema.columns WHERE table_name = "
+                      "'raw' AND column_name = 'file_content'", "BLOB");
     /* a wrong secret: a clear error that never shows the secret */
     const char *bad_secret = "WrongSecretValue123456";
     char e5[256];
@@ -77,6 +99,7 @@ static void test_s3_read_csv_incremental(void **st)
     res_free(&r);
     cdlt_error err = {0};
     os_delete_tree(s, "in", NULL, &err);
+    os_delete_tree(s, "raw", NULL, &err);
     os_close(s);
     sqlt_free(&t);
 }

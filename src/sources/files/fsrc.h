@@ -41,6 +41,12 @@ void fs_guess_mime(const char *name, char *mime, size_t cap, const char **encodi
 /* The FileItem as a row object in a: file_url, file_name, relative_path, mime_type, encoding
  * (only when set), modification_date (ISO 8601 UTC text), size_in_bytes. */
 cdlt_status fs_item_row(const fs_item *it, arena *a, jv *out, cdlt_error *err);
+/* dlt's extract_content: append `file_content` to a FileItem row (from fs_item_row): the
+ * object's raw bytes (never decompressed), as base64 text marked JV_F_BINARY so its column
+ * is binary as dlt's bytes value makes it. Objects above FS_CONTENT_MAX bytes are refused. */
+#define FS_CONTENT_MAX (1ull << 30)
+cdlt_status fs_item_add_content(os_store *s, const fs_item *it, jv *row, arena *a,
+                                cdlt_error *err);
 /* ISO 8601 UTC text of a microsecond timestamp ("2026-12-05T17:00:00.123456+00:00"). */
 void fs_format_time(int64_t us, char *out, size_t cap);
 

@@ -219,6 +219,39 @@ cdlt_status fs_list(os_store *s, const char *glob, fs_listing *out, cdlt_error *
     return CDLT_OK;
 }
 
+cdlt_status fs_item_add_content(os_store *s, const fs_item *it, jv *row, arena *a,
+                                cdlt_error *err)
+{
+    buf raw = BUF_INIT;
+    cdlt_status rc = os_get(s, it->rel, &raw, FS_CONTENT_MAX, err);
+    if (rc == CDLT_TOO_LARGE) {
+        err_set(err, CDLT_TOO_LARGE, "extract_content: '%s' is larger than %llu bytes, too "
+                "large to load as a column value", it->url, (unsigned long long)FS_CONTENT_MAX);
+        err_hint(err, "narrow file_glob so large files are not listed, or load them with a "
+                      "reader (read_csv, read_jsonl, read_parquet) instead of their bytes");
+    }
+    size_t cap = 4 * ((raw.len + 2) / 3) + 1;
+    char *text = rc == CDLT_OK ? arena_alloc(a, cap) : NULL;
+    jv_member *m = rc == CDLT_OK ? arena_alloc(a, (row->len + 1) * sizeof *m) : NULL;
+    if (rc == CDLT_OK && (!text || !m || raw.status != CDLT_OK))
+        rc = err_nomem(err);
+    if (rc == CDLT_OK) {
+        size_t n = b64_encode(raw.data ? raw.data : "", raw.len, text, true);
+        text[n] = 0;
+        if (row->len)
+            memcpy(m, row->u.members, row->len * sizeof *m);
+        memset(&m[row->len], 0, sizeof *m);
+        m[row->len].key = "file_content";
+        m[row->len].klen = 12;
+        m[row->len].value = (jv){.type = JV_STRING, .flags = JV_F_BINARY, .len = (uint32_t)n,
+                                 .u.s = text};
+        row->u.members = m;
+        row->len++;
+    }
+    buf_free(&raw);
+    return rc;
+}
+
 cdlt_status fs_item_row(const fs_item *it, arena *a, jv *out, cdlt_error *err)
 {
     char ts[64];
