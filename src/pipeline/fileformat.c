@@ -4,10 +4,121 @@
  * dlt's run()), else the destination's preferred format. Compression follows dlt's
  * [normalize.data_writer] disable_compression (also [data_writer], env
  * NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION); the csv writer dlt's delimiter and
- * include_header there. */
+ * include_header there, the Parquet writer dlt's ParquetFormatConfiguration keys. */
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+/* dlt's Parquet settings (ParquetFormatConfiguration; section data_writer, read by dlt only
+ * when a Parquet file is written, so here only for destinations that take Parquet). Each is
+ * either carried out by writers/parquet.c or refused by name: none is dropped silently. */
+static cdlt_status parquet_settings(cdlt_config *cfg, dest_parquet_opts *po, cdlt_error *err)
+{
+    const char *flavor = "", *version = "2.4", *tz = "UTC", *coerce = "", *promote = "none";
+    int64_t page = 0, rg = 0;
+    bool trunc = false, compliant = true, page_index = false, cdc = false, dict = true;
+    cdlt_status rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.flavor", "",
+                                               &flavor, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.version", "2.4",
+                                       &version, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_int_or(cfg, "normalize", "data_writer.data_page_size", 0, &page,
+                                    err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.timestamp_timezone",
+                                       "UTC", &tz, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_int_or(cfg, "normalize", "data_writer.row_group_size", 0, &rg,
+                                    err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize", "data_writer.coerce_timestamps", "",
+                                       &coerce, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize", "data_writer.allow_truncated_timestamps",
+                                     false, &trunc, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize", "data_writer.use_compliant_nested_type",
+                                     true, &compliant, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize", "data_writer.write_page_index", false,
+                                     &page_index, err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize",
+                                     "data_writer.use_content_defined_chunking", false, &cdc,
+                                     err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_bool_or(cfg, "normalize",
+                                     "data_writer.supports_dictionary_encoding", true, &dict,
+                                     err);
+    if (rc == CDLT_OK)
+        rc = cdlt_config_get_string_or(cfg, "normalize",
+                                       "data_writer.arrow_concat_promote_options", "none",
+                                       &promote, err);
+    if (rc != CDLT_OK)
+        return rc;
+    (void)compliant; /* list layout only: load files are flat, so both values write the same */
+    (void)dict;      /* both only shape arrow items, which cdlt has none of */
+    const char *bad = NULL;
+    char why[256] = "";
+    if (*flavor && strcmp(flavor, "spark") != 0) {
+        bad = "flavor";
+        snprintf(why, sizeof why, "'%s': cdlt knows only \"spark\" (INT96 timestamps, "
+                 "Spark-safe column names) or none", flavor);
+    } else if (strcmp(version, "1.0") != 0 && strcmp(version, "2.4") != 0 &&
+               strcmp(version, "2.6") != 0 && strcmp(version, "2.0") != 0) {
+        bad = "version";
+        snprintf(why, sizeof why, "'%s': use \"1.0\", \"2.4\" (dlt's default) or \"2.6\"",
+                 version);
+    } else if (page < 0 || page > (1 << 30)) {
+        bad = "data_page_size";
+        snprintf(why, sizeof why, "%lld: use a byte count from 1 to 1073741824",
+                 (long long)page);
+    } else if (rg < 0) {
+        bad = "row_group_size";
+        snprintf(why, sizeof why, "%lld: use a positive number of rows", (long long)rg);
+    } else if (*tz && strcasecmp(tz, "UTC") != 0) {
+        bad = "timestamp_timezone";
+        snprintf(why, sizeof why, "'%s': cdlt writes UTC-adjusted (\"UTC\", the default) or "
+                 "naive (\"\") timestamps; another zone's name would live only in pyarrow's "
+                 "ARROW:schema metadata, which cdlt does not write", tz);
+    } else if (*coerce && strcmp(coerce, "ms") != 0 && strcmp(coerce, "us") != 0) {
+        bad = "coerce_timestamps";
+        snprintf(why, sizeof why, "'%s': use \"ms\" or \"us\" (pyarrow's writer takes no "
+                 "other unit)", coerce);
+    } else if (page_index) {
+        bad = "write_page_index";
+        snprintf(why, sizeof why, "true: cdlt's Parquet writer writes no page index; leave it "
+                 "false");
+    } else if (cdc) {
+        bad = "use_content_defined_chunking";
+        snprintf(why, sizeof why, "true: cdlt's Parquet writer cuts pages by size only; leave "
+                 "it false");
+    } else if (strcmp(promote, "none") != 0 && strcmp(promote, "default") != 0 &&
+               strcmp(promote, "permissive") != 0) {
+        bad = "arrow_concat_promote_options";
+        snprintf(why, sizeof why, "'%s': use \"none\", \"default\" or \"permissive\"",
+                 promote);
+    }
+    if (bad) {
+        err_set(err, CDLT_CONFIG, "[normalize.data_writer] %s %s", bad, why);
+        err_hint(err, "this Parquet setting is not supported as given; see docs/parquet.md");
+        return CDLT_CONFIG;
+    }
+    memset(po, 0, sizeof *po);
+    po->spark = *flavor != 0;
+    po->version = strcmp(version, "1.0") == 0   ? DEST_PQ_V1_0
+                  : strcmp(version, "2.4") == 0 ? DEST_PQ_V2_4
+                                                : DEST_PQ_V2_6;
+    po->page_bytes = (uint32_t)page;
+    po->row_group_rows = (uint64_t)rg;
+    po->naive_timestamps = *tz == 0;
+    po->coerce_unit = !*coerce ? 0 : strcmp(coerce, "ms") == 0 ? 1 : 2;
+    po->allow_truncated = trunc;
+    return CDLT_OK;
+}
 
 cdlt_status pipe_choose_writer(cdlt_pipeline *p, cdlt_config *cfg, const char *format,
                                cdlt_error *err)
@@ -69,6 +180,8 @@ cdlt_status pipe_choose_writer(cdlt_pipeline *p, cdlt_config *cfg, const char *f
                      "writer ends lines with \\n only (dlt's default)");
     p->wopts.csv_delimiter = delim[0];
     p->wopts.csv_no_header = !header;
+    if (rc == CDLT_OK && dest_writer_find(dv, "parquet"))
+        rc = parquet_settings(cfg, &p->wopts.parquet, err);
     return rc;
 }
 

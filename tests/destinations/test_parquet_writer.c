@@ -13,6 +13,12 @@
 #include <duckdb.h>
 #include <openssl/evp.h>
 
+/* DuckDB's parquet_schema text of a TIMESTAMP logical type */
+#define LT_TS(utc, unit) "TimestampType(isAdjustedToUTC=" utc ", unit=TimeUnit(" unit "))"
+#define U_MS "MILLIS=MilliSeconds(), MICROS=<null>, NANOS=<null>"
+#define U_US "MILLIS=<null>, MICROS=MicroSeconds(), NANOS=<null>"
+#define U_NS "MILLIS=<null>, MICROS=<null>, NANOS=NanoSeconds()"
+
 typedef struct fixture {
     char *dir;
     schema *s;
@@ -485,6 +491,262 @@ static void test_wide_and_empty(void **state)
     expect(f, sql, "0\n");
 }
 
+/* Data pages in the chunk of column `col` of row group 0, counted by walking the page headers
+ * on disk (thrift compact protocol; DuckDB's parquet_metadata shows no page count). */
+static uint64_t tc_varint(const unsigned char **p)
+{
+    uint64_t v = 0;
+    for (int sh = 0;; sh += 7) {
+        unsigned char b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80))
+            return v;
+    }
+}
+
+static void tc_skip(const unsigned char **p, int type);
+
+static void tc_skip_struct(const unsigned char **p)
+{
+    for (;;) {
+        unsigned char h = *(*p)++;
+        if (h == 0)
+            return;
+        if ((h >> 4) == 0)
+            tc_varint(p); /* long-form field id */
+        tc_skip(p, h & 0x0f);
+    }
+}
+
+static void tc_skip(const unsigned char **p, int type)
+{
+    switch (type) {
+    case 1:
+    case 2:
+        break;
+    case 3:
+        (*p)++;
+        break;
+    case 4:
+    case 5:
+    case 6:
+        tc_varint(p);
+        break;
+    case 7:
+        *p += 8;
+        break;
+    case 8: {
+        uint64_t n = tc_varint(p);
+        *p += n;
+        break;
+    }
+    case 9:
+    case 10: {
+        unsigned char h = *(*p)++;
+        uint64_t n = h >> 4;
+        if (n == 15)
+            n = tc_varint(p);
+        for (uint64_t i = 0; i < n; i++)
+            tc_skip(p, h & 0x0f);
+        break;
+    }
+    case 12:
+        tc_skip_struct(p);
+        break;
+    default:
+        fail_msg("thrift type %d not expected in a page header", type);
+    }
+}
+
+static int count_pages(fixture *f, const char *path, const char *col)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT data_page_offset || '|' || total_compressed_size FROM "
+             "parquet_metadata('%s') WHERE row_group_id = 0 AND path_in_schema = '%s'",
+             path, col);
+    char *r = q(f, sql);
+    long long off = 0, len = 0;
+    assert_int_equal(sscanf(r, "%lld|%lld", &off, &len), 2);
+    free(r);
+    size_t n = 0;
+    unsigned char *file = (unsigned char *)tu_read_file(path, &n);
+    assert_non_null(file);
+    const unsigned char *p = file + off, *end = file + off + len;
+    int pages = 0;
+    while (p < end) { /* PageHeader: field 3 = compressed_page_size */
+        int16_t id = 0;
+        int64_t comp = -1;
+        for (;;) {
+            unsigned char h = *p++;
+            if (h == 0)
+                break;
+            id = (int16_t)((h >> 4) ? id + (h >> 4) : (int16_t)tc_varint(&p));
+            if (id == 3 && (h & 0x0f) == 5) {
+                uint64_t z = tc_varint(&p);
+                comp = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+            } else {
+                tc_skip(&p, h & 0x0f);
+            }
+        }
+        assert_true(comp >= 0);
+        p += comp;
+        pages++;
+    }
+    assert_true(p == end);
+    free(file);
+    return pages;
+}
+
+/* dlt's [normalize.data_writer] Parquet settings as the writer carries them out (the config
+ * side is tested in e2e/test_cli_parquet.c): data_page_size, row_group_size, version,
+ * timestamp_timezone, coerce_timestamps with and without allow_truncated_timestamps, flavor
+ * spark. Each is read back through DuckDB's parquet_metadata / parquet_schema. */
+static void write_ts_file(fixture *f, const char *name, const pq_options *o, int rows,
+                          char *path, size_t cap)
+{
+    cdlt_error err = {0};
+    schema_table *t = tl_table(f->s, name);
+    tl_col(f->s, t, "n", DT_BIGINT, false, -1, -1, -1);
+    tl_col(f->s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);      /* us, tz-aware */
+    tl_col(f->s, t, "ts ns", DT_TIMESTAMP, true, -1, 9, -1);    /* ns */
+    tl_col(f->s, t, "ts_ms", DT_TIMESTAMP, true, 0, 3, -1);     /* ms, naive */
+    snprintf(path, cap, "%s/%s.parquet", f->dir, name);
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, o, &w, &err), CDLT_OK);
+    for (int i = 0; i < rows; i++) {
+        /* 2024-01-01T10:00:00.123456Z + i ms (row 0 has sub-ms digits, later rows too) */
+        int64_t us = 1704103200123456 + (int64_t)i * 1000;
+        tval v[4] = {tv_i(i), tv_ts(us), tv_ts(us), tv_ts(us)};
+        assert_int_equal(pq_writer_row(w, v, 4), CDLT_OK);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+}
+
+static void test_dlt_settings(void **state)
+{
+    fixture *f = *state;
+    char path[1024], sql[2048];
+    /* defaults (dlt's version 2.4): ns stored as micros, format version 2, converted
+     * TIMESTAMP_* annotation on naive ms too (arrow forces it), one row group */
+    pq_options o = pq_options_default(38);
+    write_ts_file(f, "dflt", &o, 3000, path, sizeof path);
+    snprintf(sql, sizeof sql,
+             "SELECT name, type, converted_type, logical_type FROM parquet_schema('%s') WHERE "
+             "name LIKE 'ts%%' ORDER BY name",
+             path);
+    expect(f, sql,
+           "ts|INT64|TIMESTAMP_MICROS|" LT_TS("1", U_US) "\n"
+           "ts ns|INT64|TIMESTAMP_MICROS|" LT_TS("1", U_US) "\n"
+           "ts_ms|INT64|TIMESTAMP_MILLIS|" LT_TS("0", U_MS) "\n");
+    snprintf(sql, sizeof sql, "SELECT format_version FROM parquet_file_metadata('%s')", path);
+    expect(f, sql, "2\n");
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT row_group_id) FROM parquet_metadata('%s')", path);
+    expect(f, sql, "1\n");
+    assert_int_equal(count_pages(f, path, "n"), 1);
+
+    /* data_page_size 1024: 8-byte values, a page closes at 128 values -> 8 pages per 1000;
+     * row_group_size 1000 -> 3 row groups of 1000 */
+    o = pq_options_default(38);
+    o.dlt.page_bytes = 1024;
+    o.dlt.row_group_rows = 1000;
+    write_ts_file(f, "sized", &o, 3000, path, sizeof path);
+    assert_int_equal(count_pages(f, path, "n"), 8); /* 1000 rows: 7 full pages + 1 */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(DISTINCT row_group_num_rows::VARCHAR, ','), "
+             "count(DISTINCT row_group_id) FROM parquet_metadata('%s')",
+             path);
+    expect(f, sql, "1000|3\n");
+    snprintf(sql, sizeof sql, "SELECT count(*), sum(n) FROM read_parquet('%s')", path);
+    expect(f, sql, "3000|4498500\n");
+
+    /* version 2.6 keeps nanoseconds; 1.0 says format version 1; timestamp_timezone "" makes
+     * every timestamp naive */
+    o = pq_options_default(38);
+    o.dlt.version = DEST_PQ_V2_6;
+    o.dlt.naive_timestamps = true;
+    write_ts_file(f, "v26", &o, 2, path, sizeof path);
+    snprintf(sql, sizeof sql,
+             "SELECT name, converted_type, logical_type FROM parquet_schema('%s') WHERE name "
+             "LIKE 'ts%%' ORDER BY name",
+             path);
+    expect(f, sql,
+           "ts|TIMESTAMP_MICROS|" LT_TS("0", U_US) "\n"
+           "ts ns|NULL|" LT_TS("0", U_NS) "\n"
+           "ts_ms|TIMESTAMP_MILLIS|" LT_TS("0", U_MS) "\n");
+    snprintf(sql, sizeof sql,
+             "SELECT ts, epoch_ns(\"ts ns\") FROM read_parquet('%s') WHERE n = 1", path);
+    expect(f, sql, "2024-01-01 10:00:00.124456|1704103200124456000\n");
+    o = pq_options_default(38);
+    o.dlt.version = DEST_PQ_V1_0;
+    write_ts_file(f, "v10", &o, 2, path, sizeof path);
+    snprintf(sql, sizeof sql, "SELECT format_version FROM parquet_file_metadata('%s')", path);
+    expect(f, sql, "1\n");
+
+    /* coerce_timestamps "ms": sub-ms digits refuse the row unless allow_truncated_timestamps,
+     * which truncates toward zero as arrow's cast does */
+    cdlt_error err = {0};
+    o = pq_options_default(38);
+    o.dlt.coerce_unit = 1;
+    schema_table *t = tl_table(f->s, "coerce");
+    tl_col(f->s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    snprintf(path, sizeof path, "%s/coerce.parquet", f->dir);
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    tval v[1] = {tv_ts(1704103200123000)};
+    assert_int_equal(pq_writer_row(w, v, 1), CDLT_OK);
+    v[0] = tv_ts(1704103200123456);
+    assert_int_equal(pq_writer_row(w, v, 1), CDLT_COERCE);
+    assert_non_null(strstr(pq_writer_last_error(w), "allow_truncated_timestamps"));
+    assert_non_null(strstr(pq_writer_last_error(w), "'ts'"));
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT logical_type FROM parquet_schema('%s') WHERE name = 'ts'), "
+             "(SELECT string_agg(epoch_ms(ts)::VARCHAR, ',') FROM read_parquet('%s'))",
+             path, path);
+    expect(f, sql,
+           LT_TS("1", U_MS) "|"
+           "1704103200123\n");
+    o.dlt.allow_truncated = true;
+    snprintf(path, sizeof path, "%s/coerce2.parquet", f->dir);
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    v[0] = tv_ts(1704103200123456);
+    assert_int_equal(pq_writer_row(w, v, 1), CDLT_OK);
+    v[0] = tv_ts(-1500); /* toward zero: -1 ms */
+    assert_int_equal(pq_writer_row(w, v, 1), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    snprintf(sql, sizeof sql, "SELECT string_agg(epoch_ms(ts)::VARCHAR, ',') FROM "
+             "read_parquet('%s')", path);
+    expect(f, sql, "1704103200123,-1\n");
+    /* coerce "us" on an ns column of version 2.6 stores micros */
+    o = pq_options_default(38);
+    o.dlt.version = DEST_PQ_V2_6;
+    o.dlt.coerce_unit = 2;
+    write_ts_file(f, "coerce_us", &o, 2, path, sizeof path);
+    snprintf(sql, sizeof sql,
+             "SELECT logical_type FROM parquet_schema('%s') WHERE name = 'ts ns'", path);
+    expect(f, sql, LT_TS("1", U_US) "\n");
+
+    /* flavor spark: INT96 timestamps (no annotation), names without Spark's forbidden
+     * characters */
+    o = pq_options_default(38);
+    o.dlt.spark = true;
+    write_ts_file(f, "spark", &o, 2, path, sizeof path);
+    snprintf(sql, sizeof sql,
+             "SELECT name, type, converted_type, logical_type FROM parquet_schema('%s') WHERE "
+             "name LIKE 'ts%%' ORDER BY name",
+             path);
+    expect(f, sql, "ts|INT96|NULL|NULL\nts_ms|INT96|NULL|NULL\nts_ns|INT96|NULL|NULL\n");
+    snprintf(sql, sizeof sql,
+             "SELECT epoch_us(ts), epoch_us(ts_ns), epoch_us(ts_ms) FROM read_parquet('%s') "
+             "ORDER BY n",
+             path);
+    expect(f, sql,
+           "1704103200123456|1704103200123456|1704103200123000\n"
+           "1704103200124456|1704103200124456|1704103200124000\n");
+}
+
 /* ---- allocation-failure sweep: open, pages, row groups, footer; never crash or leak ---- */
 typedef struct sweep_ud {
     fixture *f;
@@ -539,6 +801,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snappy_big_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wide_and_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dlt_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_footer_rows, setup, teardown),
     };

@@ -9,6 +9,12 @@
 
 #include <sys/stat.h>
 
+/* DuckDB's parquet_schema text of a TIMESTAMP logical type */
+#define LT_TS(utc, unit) "TimestampType(isAdjustedToUTC=" utc ", unit=TimeUnit(" unit "))"
+#define U_MS "MILLIS=MilliSeconds(), MICROS=<null>, NANOS=<null>"
+#define U_US "MILLIS=<null>, MICROS=MicroSeconds(), NANOS=<null>"
+#define U_NS "MILLIS=<null>, MICROS=<null>, NANOS=NanoSeconds()"
+
 typedef struct penv {
     char *dir;
     char def[1300];
@@ -178,11 +184,137 @@ static void test_filesystem_parquet(void **st)
     env_free(&e);
 }
 
+/* dlt's [normalize.data_writer] Parquet settings through the real config lookup (dlt's
+ * environment names): row_group_size, data_page_size, version, timestamp_timezone,
+ * coerce_timestamps + allow_truncated_timestamps and flavor are carried out (read back with
+ * parquet_metadata / parquet_schema / parquet_file_metadata); a truncating coerce without
+ * allow_truncated_timestamps fails the run naming the setting. */
+static void test_parquet_settings_honored(void **st)
+{
+    (void)st;
+    const char *dest = "{ type = \"filesystem\", bucket_url = \"bucket\" }";
+    char sql[4096], glob[1500];
+    penv a, b;
+    env_init(&a, "cli-pq-set", dest, "loader_file_format = \"parquet\"", "\"append\"");
+    const char *set_a[] = {"NORMALIZE__DATA_WRITER__ROW_GROUP_SIZE=2",
+                           "NORMALIZE__DATA_WRITER__DATA_PAGE_SIZE=1",
+                           "NORMALIZE__DATA_WRITER__VERSION=1.0",
+                           "NORMALIZE__DATA_WRITER__TIMESTAMP_TIMEZONE=",
+                           "NORMALIZE__DATA_WRITER__COERCE_TIMESTAMPS=ms",
+                           "NORMALIZE__DATA_WRITER__ALLOW_TRUNCATED_TIMESTAMPS=true",
+                           "NORMALIZE__DATA_WRITER__USE_COMPLIANT_NESTED_TYPE=false",
+                           NULL};
+    cli_res r = run_def_in(a.dir, set_a);
+    if (r.code != 0)
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    snprintf(glob, sizeof glob, "%s/bucket/ds/items/*.parquet", a.dir);
+    /* 3 rows in row groups of at most 2 */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(DISTINCT row_group_id || ':' || row_group_num_rows, ',' ORDER BY "
+             "row_group_id || ':' || row_group_num_rows) FROM parquet_metadata('%s')",
+             glob);
+    tu_duck_expect(NULL, sql, "0:2,1:1");
+    snprintf(sql, sizeof sql, "SELECT format_version FROM parquet_file_metadata('%s')", glob);
+    tu_duck_expect(NULL, sql, "1");
+    /* timestamps naive (timestamp_timezone ""), stored in ms, the sub-ms digits truncated */
+    snprintf(sql, sizeof sql,
+             "SELECT logical_type FROM parquet_schema('%s') WHERE name = 'ts'", glob);
+    tu_duck_expect(NULL, sql, LT_TS("0", U_MS));
+    snprintf(sql, sizeof sql, "SELECT ts::VARCHAR FROM read_parquet('%s') WHERE id = 1", glob);
+    tu_duck_expect(NULL, sql, "2024-01-01 10:00:00.123");
+    /* data_page_size = 1: one value per page, so more page headers than a default run */
+    env_init(&b, "cli-pq-set2", dest, "loader_file_format = \"parquet\"", "\"append\"");
+    const char *set_b[] = {"NORMALIZE__DATA_WRITER__ROW_GROUP_SIZE=2", NULL};
+    r = run_def_in(b.dir, set_b);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT total_uncompressed_size FROM parquet_metadata('%s/bucket/ds/items/"
+             "*.parquet') WHERE row_group_id = 0 AND path_in_schema = 'id') - (SELECT "
+             "total_uncompressed_size FROM parquet_metadata('%s/bucket/ds/items/*.parquet') "
+             "WHERE row_group_id = 0 AND path_in_schema = 'id') >= 8",
+             a.dir, b.dir);
+    tu_duck_expect(NULL, sql, "true");
+    snprintf(sql, sizeof sql,
+             "SELECT logical_type FROM parquet_schema('%s/bucket/ds/items/*.parquet') WHERE "
+             "name = 'ts'",
+             b.dir);
+    tu_duck_expect(NULL, sql, LT_TS("1", U_US));
+    env_free(&b);
+    env_free(&a);
+
+    /* flavor spark: INT96 timestamps */
+    env_init(&a, "cli-pq-spark", dest, "loader_file_format = \"parquet\"", "\"append\"");
+    const char *spark[] = {"NORMALIZE__DATA_WRITER__FLAVOR=spark", NULL};
+    r = run_def_in(a.dir, spark);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    snprintf(sql, sizeof sql,
+             "SELECT type FROM parquet_schema('%s/bucket/ds/items/*.parquet') WHERE name = 'ts'",
+             a.dir);
+    tu_duck_expect(NULL, sql, "INT96");
+    env_free(&a);
+
+    /* coerce to ms without allow_truncated_timestamps: the .123456 value fails the run */
+    env_init(&a, "cli-pq-trunc", dest, "loader_file_format = \"parquet\"", "\"append\"");
+    const char *trunc[] = {"NORMALIZE__DATA_WRITER__COERCE_TIMESTAMPS=ms", NULL};
+    r = run_def_in(a.dir, trunc);
+    assert_int_not_equal(r.code, 0);
+    if (!strstr(r.err, "allow_truncated_timestamps"))
+        fail_msg("stderr: %s", r.err);
+    res_free(&r);
+    env_free(&a);
+}
+
+/* Settings cdlt cannot carry out are refused when the pipeline opens, naming the key and
+ * what is supported, never ignored. */
+static void test_parquet_settings_refused(void **st)
+{
+    (void)st;
+    static const char *const bad[][2] = {
+        {"NORMALIZE__DATA_WRITER__FLAVOR=hive", "flavor 'hive'"},
+        {"NORMALIZE__DATA_WRITER__VERSION=3.0", "version '3.0'"},
+        {"NORMALIZE__DATA_WRITER__DATA_PAGE_SIZE=-1", "data_page_size -1"},
+        {"NORMALIZE__DATA_WRITER__ROW_GROUP_SIZE=-5", "row_group_size -5"},
+        {"NORMALIZE__DATA_WRITER__TIMESTAMP_TIMEZONE=Europe/Berlin",
+         "timestamp_timezone 'Europe/Berlin'"},
+        {"NORMALIZE__DATA_WRITER__COERCE_TIMESTAMPS=s", "coerce_timestamps 's'"},
+        {"NORMALIZE__DATA_WRITER__COERCE_TIMESTAMPS=ns", "coerce_timestamps 'ns'"},
+        {"NORMALIZE__DATA_WRITER__WRITE_PAGE_INDEX=true", "write_page_index true"},
+        {"NORMALIZE__DATA_WRITER__USE_CONTENT_DEFINED_CHUNKING=true",
+         "use_content_defined_chunking true"},
+        {"NORMALIZE__DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS=all",
+         "arrow_concat_promote_options 'all'"},
+        {"NORMALIZE__DATA_WRITER__ALLOW_TRUNCATED_TIMESTAMPS=maybe",
+         "allow_truncated_timestamps"},
+    };
+    penv e;
+    env_init(&e, "cli-pq-bad", "{ type = \"filesystem\", bucket_url = \"bucket\" }",
+             "loader_file_format = \"parquet\"", "\"append\"");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *envs[] = {bad[i][0], NULL};
+        cli_res r = run_def_in(e.dir, envs);
+        if (r.code == 0 || !strstr(r.err, bad[i][1]))
+            fail_msg("%s: exit %d, stderr: %s", bad[i][0], r.code, r.err);
+        res_free(&r);
+    }
+    /* nothing was loaded */
+    char path[1500];
+    snprintf(path, sizeof path, "%s/bucket/ds/items", e.dir);
+    struct stat sb;
+    assert_int_not_equal(stat(path, &sb), 0);
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duckdb_parquet_equals_default),
         cmocka_unit_test(test_filesystem_parquet),
+        cmocka_unit_test(test_parquet_settings_honored),
+        cmocka_unit_test(test_parquet_settings_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

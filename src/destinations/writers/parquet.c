@@ -19,7 +19,8 @@
 #include <zstd.h>
 
 /* Parquet physical types, logical-type ids and enums used here (parquet.thrift). */
-enum { P_BOOLEAN = 0, P_INT32 = 1, P_INT64 = 2, P_DOUBLE = 5, P_BYTE_ARRAY = 6, P_FLBA = 7 };
+enum { P_BOOLEAN = 0, P_INT32 = 1, P_INT64 = 2, P_INT96 = 3, P_DOUBLE = 5, P_BYTE_ARRAY = 6,
+       P_FLBA = 7 };
 enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MILLIS = 7, CT_TIME_MICROS = 8,
        CT_TS_MILLIS = 9, CT_TS_MICROS = 10, CT_INT_8 = 15, CT_INT_16 = 16, CT_INT_32 = 17 };
 enum { U_MILLIS = 1, U_MICROS = 2, U_NANOS = 3 }; /* TimeUnit union field ids */
@@ -38,6 +39,7 @@ typedef enum pq_kind {
     K_DEC,    /* decimal/wei text -> big-endian two's complement FLBA */
     K_DATE,   /* INT32 days */
     K_TS,     /* INT64 timestamp in unit (value in micros rescaled) */
+    K_TS96,   /* INT96 timestamp (flavor spark): nanos of the day, Julian day */
     K_TIME32, /* INT32 time in millis */
     K_TIME64  /* INT64 time in micros or nanos */
 } pq_kind;
@@ -50,7 +52,9 @@ typedef struct pq_col {
     uint8_t phys;         /* Parquet physical type */
     bool required;        /* nullable = false: REQUIRED, no definition levels */
     bool utc;             /* timestamp: isAdjustedToUTC */
-    uint8_t unit;         /* timestamp/time: U_MILLIS/U_MICROS/U_NANOS */
+    uint8_t unit;         /* timestamp/time: U_MILLIS/U_MICROS/U_NANOS as stored */
+    uint8_t nat_unit;     /* timestamp: the unit of dlt's arrow type (by precision), before
+                             coerce_timestamps or the version's ns -> us */
     uint8_t int_bits;     /* K_I32: 8, 16 or 32 */
     int32_t type_len;     /* FLBA length */
     int32_t precision;    /* decimal */
@@ -300,13 +304,24 @@ static cdlt_status plan_column(pq_writer *w, pq_col *c, const schema_column *sc,
         break;
     case DT_TIMESTAMP:
         /* dlt: precision 0..3 -> ms (Parquet has no seconds: arrow writes ms), <= 6 us,
-         * else ns; timezone=false -> naive (isAdjustedToUTC false) */
+         * else ns; timezone=false or timestamp_timezone "" -> naive (isAdjustedToUTC false).
+         * Then arrow's writer: flavor spark -> INT96; coerce_timestamps -> that unit;
+         * else versions 1.0/2.4 store ns as us. */
         if (prec < 0)
             prec = 6;
         c->kind = K_TS;
         c->phys = P_INT64;
-        c->unit = prec <= 3 ? U_MILLIS : prec <= 6 ? U_MICROS : U_NANOS;
-        c->utc = sc->timezone != 0;
+        c->nat_unit = prec <= 3 ? U_MILLIS : prec <= 6 ? U_MICROS : U_NANOS;
+        c->unit = c->nat_unit;
+        if (w->opt.dlt.coerce_unit)
+            c->unit = w->opt.dlt.coerce_unit == 1 ? U_MILLIS : U_MICROS;
+        else if (c->unit == U_NANOS && w->opt.dlt.version != DEST_PQ_V2_6)
+            c->unit = U_MICROS;
+        c->utc = sc->timezone != 0 && !w->opt.dlt.naive_timestamps;
+        if (w->opt.dlt.spark) {
+            c->kind = K_TS96;
+            c->phys = P_INT96;
+        }
         break;
     case DT_TIME:
         if (prec < 0)
@@ -392,7 +407,7 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     if (!w->opt.row_group_bytes)
         w->opt.row_group_bytes = 4u << 20;
     if (!w->opt.page_bytes)
-        w->opt.page_bytes = 256u << 10;
+        w->opt.page_bytes = w->opt.dlt.page_bytes ? w->opt.dlt.page_bytes : 256u << 10;
     w->path = mem_strdup(path);
     w->table = mem_strdup(t->name);
     w->ntcols = t->ncolumns;
@@ -421,6 +436,10 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
             pw_free(w);
             return err_nomem(err);
         }
+        if (w->opt.dlt.spark) /* pyarrow's flavor spark: these characters become '_' */
+            for (char *ch = c->name; *ch; ch++)
+                if (strchr(" ,;{}()\n\t=", *ch))
+                    *ch = '_';
         cdlt_status st = plan_column(w, c, sc, err);
         if (st != CDLT_OK) {
             pw_free(w);
@@ -738,14 +757,40 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
     case K_DATE:
         buf_append(b, &v->u.date, 4);
         break;
-    case K_TS: {
-        int64_t x = v->u.ts;
-        if (c->unit == U_MILLIS) {
-            x = floordiv(x, 1000);
-        } else if (c->unit == U_NANOS) {
+    case K_TS:
+    case K_TS96: {
+        /* first dlt's arrow value: from_pylist floors a datetime to ms, and refuses ns out
+         * of range; then arrow's writer rescales to the stored unit, refusing lost digits
+         * unless allow_truncated_timestamps (then truncating toward zero, as arrow's cast) */
+        int64_t x = v->u.ts, f = 1;
+        if (c->nat_unit == U_MILLIS) {
+            x = floordiv(x, 1000) * 1000;
+        } else if (c->nat_unit == U_NANOS &&
+                   (x > INT64_MAX / 1000 || x < INT64_MIN / 1000)) {
+            return bad_value(w, c, "a timestamp is out of the nanosecond range (1677-2262)");
+        }
+        if (c->kind == K_TS96) { /* Julian day (1970-01-01 = 2440588), nanos of that day */
+            int64_t day = floordiv(x, INT64_C(86400000000));
+            int64_t ns = (x - day * INT64_C(86400000000)) * 1000;
+            int32_t jd = (int32_t)(day + 2440588);
+            buf_append(b, &ns, 8);
+            buf_append(b, &jd, 4);
+            break;
+        }
+        if (c->unit == U_NANOS) {
             if (x > INT64_MAX / 1000 || x < INT64_MIN / 1000)
                 return bad_value(w, c, "a timestamp is out of the nanosecond range (1677-2262)");
             x *= 1000;
+        } else if (c->unit == U_MILLIS) {
+            f = 1000;
+        }
+        if (f > 1) {
+            if (x % f != 0 && !w->opt.dlt.allow_truncated)
+                return bad_value(w, c, "a timestamp with digits below the millisecond, which "
+                                       "coerce_timestamps = \"ms\" would lose (set "
+                                       "[normalize.data_writer] allow_truncated_timestamps = "
+                                       "true to truncate them)");
+            x /= f;
         }
         buf_append(b, &x, 8);
         break;
@@ -915,7 +960,8 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
         if (c->vals.len >= w->opt.page_bytes && (st = finish_page(w, c)) != CDLT_OK)
             return st;
     }
-    if (w->rg_pending >= w->opt.row_group_bytes)
+    if (w->rg_pending >= w->opt.row_group_bytes ||
+        (w->opt.dlt.row_group_rows && w->rg_rows >= w->opt.dlt.row_group_rows))
         return flush_row_group(w);
     return CDLT_OK;
 }
@@ -955,7 +1001,9 @@ static void schema_element(tw *t, const pq_col *c)
         ct = c->int_bits == 8 ? CT_INT_8 : c->int_bits == 16 ? CT_INT_16 : CT_INT_32;
         break;
     case K_TS:
-        if (c->utc && c->unit != U_NANOS) /* the legacy annotations imply UTC */
+        /* arrow sets the legacy annotation for ms/us even on naive timestamps (its
+         * force_set_converted_type), so readers of old files still see timestamps */
+        if (c->unit != U_NANOS)
             ct = c->unit == U_MILLIS ? CT_TS_MILLIS : CT_TS_MICROS;
         break;
     default:
@@ -1026,7 +1074,7 @@ static cdlt_status write_footer(pq_writer *w)
     buf *h = &w->hdr;
     buf_clear(h);
     tw t = {.b = h};
-    tw_i32(&t, 1, 1); /* version */
+    tw_i32(&t, 1, w->opt.dlt.version == DEST_PQ_V1_0 ? 1 : 2); /* as arrow: 1 only for "1.0" */
     tw_list(&t, 2, T_STRUCT, (size_t)w->nfcols + 1);
     tw_begin(&t, 0); /* root */
     tw_bin(&t, 4, "schema", 6);
@@ -1121,9 +1169,11 @@ void pq_writer_abort(pq_writer *w) { pw_free(w); }
 /* ---- writer-ops tables (writers/writer.h): one per wei precision, as dlt's destinations
  * differ only there: DuckDB (38, 0), filesystem and others (78, 0) -> decimal256(76, 0) ---- */
 static cdlt_status ops_open(const schema_table *t, const char *path, int32_t wei,
-                            dest_writer **out, cdlt_error *err)
+                            const dest_writer_opts *wo, dest_writer **out, cdlt_error *err)
 {
     pq_options o = pq_options_default(wei);
+    if (wo)
+        o.dlt = wo->parquet;
     pq_writer *w = NULL;
     cdlt_status st = pq_writer_open(t, path, &o, &w, err);
     *out = (dest_writer *)w;
@@ -1132,14 +1182,13 @@ static cdlt_status ops_open(const schema_table *t, const char *path, int32_t wei
 static cdlt_status ops_open38(const schema_table *t, const char *path, const dest_writer_opts *o,
                               dest_writer **out, cdlt_error *err)
 {
-    (void)o; /* Parquet compresses pages itself: no gzip, no csv settings */
-    return ops_open(t, path, 38, out, err);
+    /* Parquet compresses pages itself: no gzip, no csv settings */
+    return ops_open(t, path, 38, o, out, err);
 }
 static cdlt_status ops_open78(const schema_table *t, const char *path, const dest_writer_opts *o,
                               dest_writer **out, cdlt_error *err)
 {
-    (void)o;
-    return ops_open(t, path, 78, out, err);
+    return ops_open(t, path, 78, o, out, err);
 }
 static cdlt_status ops_row(dest_writer *w, const tval *vals, uint32_t ncols)
 {

@@ -8,6 +8,7 @@
 #ifndef CDLT_WRITERS_PARQUET_H
 #define CDLT_WRITERS_PARQUET_H
 
+#include "destinations/writers/writer.h"
 #include "schema/schema.h"
 
 typedef struct pq_writer pq_writer;
@@ -29,7 +30,10 @@ typedef struct pq_options {
     int zstd_level;            /* 0 = 1 (fast) */
     uint64_t row_group_bytes;  /* encoded bytes buffered before a row group is written
                                   (0 = 4 MiB): the writer's memory bound */
-    uint32_t page_bytes;       /* encoded bytes of one data page (0 = 256 KiB) */
+    uint32_t page_bytes;       /* encoded bytes of one data page (0 = 256 KiB; dlt's
+                                  data_page_size sets it) */
+    dest_parquet_opts dlt;     /* dlt's other Parquet settings ([normalize.data_writer]):
+                                  version, timestamp unit/zone, row group rows, flavor */
 } pq_options;
 
 /* dlt's defaults for a destination whose wei precision is (wp, 0). */

@@ -11,6 +11,24 @@
 
 typedef struct dest_writer dest_writer; /* one load file being written for one table */
 
+/* dlt's Parquet settings (ParquetFormatConfiguration, [normalize.data_writer]) that change
+ * what the Parquet writer stores. Zeroed = dlt's defaults. */
+typedef enum dest_pq_version {
+    DEST_PQ_V2_4 = 0, /* "2.4", dlt's default: nanosecond timestamps are stored as micros */
+    DEST_PQ_V1_0,     /* "1.0": as 2.4, and the footer says format version 1 */
+    DEST_PQ_V2_6      /* "2.6" (and pyarrow's deprecated "2.0"): nanoseconds kept */
+} dest_pq_version;
+
+typedef struct dest_parquet_opts {
+    dest_pq_version version; /* version */
+    uint32_t page_bytes;     /* data_page_size; 0 = the writer's default */
+    uint64_t row_group_rows; /* row_group_size: most rows in a row group; 0 = no limit */
+    bool naive_timestamps;   /* timestamp_timezone = "": every timestamp naive */
+    uint8_t coerce_unit;     /* coerce_timestamps: 0 none, 1 "ms", 2 "us" */
+    bool allow_truncated;    /* allow_truncated_timestamps */
+    bool spark;              /* flavor = "spark": INT96 timestamps, Spark-safe column names */
+} dest_parquet_opts;
+
 /* Per-file settings the pipeline resolves from config (dlt's [normalize.data_writer] and the
  * destination's format settings). Zeroed = defaults. */
 typedef struct dest_writer_opts {
@@ -18,6 +36,7 @@ typedef struct dest_writer_opts {
                            ends ".gz" as dlt names it) */
     char csv_delimiter; /* csv: field separator, 0 = ',' */
     bool csv_no_header; /* csv: no header line (dlt's include_header = false) */
+    dest_parquet_opts parquet; /* parquet writer settings */
 } dest_writer_opts;
 
 typedef struct dest_writer_ops {
