@@ -336,6 +336,46 @@ static cdlt_status unknown_setting(const sect_keys *s, const char *key, const jv
     return CDLT_CONFIG;
 }
 
+/* dlt's data_writer keys (BufferedDataWriterConfiguration, CsvFormatConfiguration,
+ * ParquetFormatConfiguration): what the writers read (pipeline/fileformat.c) and the rest. */
+static const char *const DW_USED[] = {
+    "disable_compression", "delimiter", "include_header", "quoting", "lineterminator",
+    "flavor", "version", "data_page_size", "timestamp_timezone", "row_group_size",
+    "coerce_timestamps", "allow_truncated_timestamps", "use_compliant_nested_type",
+    "write_page_index", "use_content_defined_chunking", "supports_dictionary_encoding",
+    "arrow_concat_promote_options", NULL};
+static const char *const DW_DLT[] = {"buffer_max_items", "file_max_items", "file_max_bytes",
+                                     "on_error_continue", "encoding", NULL};
+
+/* The members of one section's tree against its known keys; a data_writer table inside is
+ * checked the same way (a typo there would otherwise be a setting silently not applied). */
+static cdlt_status check_members(const sect_keys *s, const jv *tree, const jv *origin,
+                                 cdlt_error *err)
+{
+    cdlt_status rc = CDLT_OK;
+    for (uint32_t m = 0; rc == CDLT_OK && tree->type == JV_OBJECT && m < tree->len; m++) {
+        const char *k = tree->u.members[m].key;
+        const jv *val = &tree->u.members[m].value;
+        bool sub = val->type == JV_OBJECT;
+        const jv *o = origin && origin->type == JV_OBJECT ? jv_get(origin, k) : NULL;
+        if (sub && strcmp(k, "data_writer") == 0 && in_keys(s->subsections, k)) {
+            char name[64];
+            snprintf(name, sizeof name, "%s.data_writer", s->name);
+            const sect_keys dw = {name, DW_USED, DW_DLT, NO_KEYS};
+            rc = check_members(&dw, val, o, err);
+            continue;
+        }
+        if (in_keys(s->used, k) || (sub && in_keys(s->subsections, k)))
+            continue;
+        if (in_keys(s->dlt_only, k)) {
+            LOG_INFO("[%s] %s is a dlt setting cdlt has no use for; ignored", s->name, k);
+            continue;
+        }
+        rc = unknown_setting(s, k, o, err);
+    }
+    return rc;
+}
+
 cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err)
 {
     cdlt_status rc = CDLT_OK;
@@ -345,18 +385,8 @@ cdlt_status pipe_config_check_sections(cdlt_config *cfg, cdlt_error *err)
         arena_init(&tmp, 4096, 0);
         jv tree = {0}, origin = {0};
         rc = cfg_subtree(cfg, s->name, &tmp, &tree, &origin, err);
-        for (uint32_t m = 0; rc == CDLT_OK && tree.type == JV_OBJECT && m < tree.len; m++) {
-            const char *k = tree.u.members[m].key;
-            bool sub = tree.u.members[m].value.type == JV_OBJECT;
-            if (in_keys(s->used, k) || (sub && in_keys(s->subsections, k)))
-                continue;
-            if (in_keys(s->dlt_only, k)) {
-                LOG_INFO("[%s] %s is a dlt setting cdlt has no use for; ignored", s->name, k);
-                continue;
-            }
-            const jv *o = origin.type == JV_OBJECT ? jv_get(&origin, k) : NULL;
-            rc = unknown_setting(s, k, o, err);
-        }
+        if (rc == CDLT_OK)
+            rc = check_members(s, &tree, &origin, err);
         arena_free(&tmp);
     }
     return rc;

@@ -226,8 +226,12 @@ static void test_parquet_settings_honored(void **st)
     tu_duck_expect(NULL, sql, "2024-01-01 10:00:00.123");
     /* data_page_size = 1: one value per page, so more page headers than a default run */
     env_init(&b, "cli-pq-set2", dest, "loader_file_format = \"parquet\"", "\"append\"");
-    const char *set_b[] = {"NORMALIZE__DATA_WRITER__ROW_GROUP_SIZE=2", NULL};
-    r = run_def_in(b.dir, set_b);
+    /* this time from .dlt/config.toml, dlt's file and section */
+    char dltdir[1400];
+    snprintf(dltdir, sizeof dltdir, "%s/.dlt", b.dir);
+    assert_int_equal(mkdir(dltdir, 0755), 0);
+    tu_put(dltdir, "config.toml", "[normalize.data_writer]\nrow_group_size = 2\n");
+    r = run_def_in(b.dir, NULL);
     assert_int_equal(r.code, 0);
     res_free(&r);
     snprintf(sql, sizeof sql,
@@ -289,6 +293,7 @@ static void test_parquet_settings_refused(void **st)
          "arrow_concat_promote_options 'all'"},
         {"NORMALIZE__DATA_WRITER__ALLOW_TRUNCATED_TIMESTAMPS=maybe",
          "allow_truncated_timestamps"},
+        {"NORMALIZE__DATA_WRITER__ROW_GROUPS_SIZE=3", "did you mean 'row_group_size'"},
     };
     penv e;
     env_init(&e, "cli-pq-bad", "{ type = \"filesystem\", bucket_url = \"bucket\" }",

@@ -304,6 +304,11 @@ static void test_strict_sections(void **st)
         {"[extract]\nmax_depth = \"deep\"\n", "max_depth"},
         {"import_schema_path = 7\n", "import_schema_path"},
         {"[runtime]\nlog_level = [1]\n", "log_level"},
+        /* a typo inside data_writer is unknown too, with the closest key */
+        {"[normalize.data_writer]\nrow_group_sze = 3\n",
+         "'normalize.data_writer.row_group_sze' (from"},
+        {"[normalize.data_writer]\nrow_group_sze = 3\n", "did you mean 'row_group_size'"},
+        {"[extract.data_writer]\ndisable_compresion = true\n", "disable_compresion"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_config(e, bad[i][0]);
