@@ -55,6 +55,8 @@ void tu_pg_exec(struct pg_conn *c, const char *sql);
 char *tu_pg_text(struct pg_conn *c, const char *sql);
 /* Compare with tu_pg_text; on a mismatch both are printed before the test fails. */
 void tu_pg_expect(struct pg_conn *c, const char *sql, const char *want);
+/* Drop dataset `ds` and its staging dataset <ds>_staging, quietly when absent. */
+void tu_pg_drop_dataset(struct pg_conn *c, const char *ds);
 
 /* Allocation-failure sweep: calls fn(ud) with allocation #1, #2, ... failing until a call
  * succeeds (fn returns CDLT_OK). Each failing call must return an error status (not crash)

@@ -41,3 +41,11 @@ void tu_pg_expect(PGconn *c, const char *sql, const char *want)
     assert_string_equal(got, want);
     free(got);
 }
+
+void tu_pg_drop_dataset(PGconn *c, const char *ds)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"%s\" "
+             "CASCADE; DROP SCHEMA IF EXISTS \"%s_staging\" CASCADE", ds, ds);
+    tu_pg_exec(c, sql);
+}

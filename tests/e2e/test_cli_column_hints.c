@@ -68,7 +68,7 @@ static void test_postgres(void **st)
     char *dir = tu_mkdtemp("cli-colhints-pg");
     PGconn *c = tu_pg_connect(tu_db_url("postgres"));
     tu_pg_exec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
-                  "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
+               "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
     char def[2048];
     snprintf(def, sizeof def, "pipeline_name = \"chpg\"\ndestination = \"postgres\"\n"
              "credentials = \"%s\"\ndataset_name = \"e2e_colhints\"\n[[resources]]\nname = \"r\"\n"
@@ -80,8 +80,8 @@ static void test_postgres(void **st)
     res_free(&r);
     /* dlt's PostgresTypeMapper */
     char *t = tu_pg_text(c, "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), "
-                        "', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
-                        "'e2e_colhints.r'::regclass AND attnum > 0 AND attname NOT LIKE '\\_dlt%'");
+                         "', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
+                         "'e2e_colhints.r'::regclass AND attnum > 0 AND attname NOT LIKE '\\_dlt%'");
     assert_string_equal(t, "amount numeric(38,9), small numeric(10,2), ts timestamp without time "
                            "zone, ts3 timestamp(3) with time zone, i smallint, name character "
                            "varying(20)");
@@ -102,7 +102,7 @@ static void test_postgres(void **st)
     assert_null(strstr(r.err, tu_db_env("CDLT_TEST_DB_PASSWORD")));
     res_free(&r);
     tu_pg_exec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS e2e_colhints "
-                  "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
+               "CASCADE; DROP SCHEMA IF EXISTS e2e_colhints2 CASCADE");
     PQfinish(c);
     tu_rm_rf(dir);
     free(dir);

@@ -190,7 +190,7 @@ static void test_csv_and_uncompressed(void **st)
     /* dlt's disable_compression: plain .jsonl files; and csv text as dlt writes it */
     env_init(&e, "cli-fs-plain", "\"append\"", NULL, "loader_file_format = \"csv\"");
     tu_put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"x,\\\"y\\\"\",\"ok\":true,\"ts\":"
-                              "\"2024-01-01T10:00:00.5Z\",\"n\":null,\"j\":{\"a\":[1]}}\n");
+           "\"2024-01-01T10:00:00.5Z\",\"n\":null,\"j\":{\"a\":[1]}}\n");
     const char *plain[] = {"NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true", NULL};
     run_def_ok(e.dir, plain);
     f = tu_files_under(e.bucket);
@@ -364,10 +364,10 @@ static void test_state_files_and_csv_settings(void **st)
     fenv e;
     env_init(&e, "cli-fs-states", "\"append\"", NULL, NULL);
     tu_put(e.dir, "p.toml",
-        "pipeline_name = \"fsp\"\ndataset_name = \"ds\"\nloader_file_format = \"csv\"\n"
-        "destination = { type = \"filesystem\", bucket_url = \"bucket\", max_state_files = 2 }\n"
-        "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
-        "incremental = { cursor_path = \"id\" }\n");
+           "pipeline_name = \"fsp\"\ndataset_name = \"ds\"\nloader_file_format = \"csv\"\n"
+           "destination = { type = \"filesystem\", bucket_url = \"bucket\", max_state_files = 2 }\n"
+           "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\n"
+           "incremental = { cursor_path = \"id\" }\n");
     const char *envs[] = {"NORMALIZE__DATA_WRITER__DELIMITER=|",
                           "NORMALIZE__DATA_WRITER__INCLUDE_HEADER=false",
                           "NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION=true", NULL};

@@ -11,28 +11,15 @@
 
 #include <mysql.h>
 
-static char *g_dir;       /* private server folder (scripts/testdb <dir>) */
-static char g_url[512];   /* cdlt user, database cdlt_test */
-static char g_super[512]; /* cdlt_super (sees every connection in the process list) */
-
-static void env_value(const char *text, const char *key, char *out, size_t n)
-{
-    char k[128];
-    snprintf(k, sizeof k, "%s=", key);
-    const char *p = strstr(text, k);
-    assert_non_null(p);
-    p += strlen(k);
-    size_t len = strcspn(p, "\n");
-    assert_true(len < n);
-    memcpy(out, p, len);
-    out[len] = '\0';
-}
+static tu_private_db g_db;  /* the private servers (scripts/testdb <g_db.dir>) */
+static const char *g_url;   /* cdlt user, database cdlt_test */
+static const char *g_super; /* cdlt_super (sees every connection in the process list) */
 
 static void testdb(const char *what)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s/scripts/testdb' %s '%s' >/dev/null", CDLT_SOURCE_DIR, what,
-             g_dir);
+             g_db.dir);
     int rc = system(cmd);
     if (rc != 0)
         fail_msg("scripts/testdb %s failed (%d)", what, rc);
@@ -41,32 +28,19 @@ static void testdb(const char *what)
 static int setup(void **st)
 {
     (void)st;
-    g_dir = tu_mkdtemp("mycrash-db");
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/testdb' start '%s' >/dev/null", CDLT_SOURCE_DIR, g_dir);
-    if (system(cmd) != 0)
+    if (tu_private_db_start("mycrash-db", &g_db) != 0)
         return -1;
-    char path[1200];
-    snprintf(path, sizeof path, "%s/testdb.env", g_dir);
-    char *env = tu_read_file(path, NULL);
-    if (!env)
-        return -1;
-    env_value(env, "CDLT_TEST_MYSQL_URL", g_url, sizeof g_url);
-    env_value(env, "CDLT_TEST_MYSQL_SUPER_URL", g_super, sizeof g_super);
-    free(env);
+    g_url = tu_private_db_env(&g_db, "CDLT_TEST_MYSQL_URL");
+    g_super = tu_private_db_env(&g_db, "CDLT_TEST_MYSQL_SUPER_URL");
     return 0;
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/testdb' stop '%s' >/dev/null", CDLT_SOURCE_DIR, g_dir);
-    int rc = system(cmd);
-    tu_rm_rf(g_dir);
-    free(g_dir);
+    int rc = tu_private_db_stop(&g_db);
     mysql_library_end();
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static MYSQL *my_connect(const char *url)
@@ -101,32 +75,7 @@ static long my_count(MYSQL *m, const char *sql)
     return n;
 }
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
 static const char *const RUN_ENV[] = {"LOAD__OVERLAP_NORMALIZE=false", NULL};
-
-static cli_res run_in(const char *dir, const char *const *envs)
-{
-    char def[1200], pdir[1200];
-    snprintf(def, sizeof def, "%s/p.toml", dir);
-    snprintf(pdir, sizeof pdir, "%s/pipelines", dir);
-    const char *args[] = {"run", def, "--pipelines-dir", pdir, "--progress", "none", NULL};
-    return run_cli(dir, args, envs);
-}
-
-static void run_ok(const char *dir)
-{
-    cli_res r = run_in(dir, RUN_ENV);
-    if (r.code != 0)
-        fprintf(stderr, "cdlt run: exit %d\n%s\n%s\n", r.code, r.out, r.err);
-    assert_int_equal(r.code, 0);
-    res_free(&r);
-}
 
 /* A definition reading `table` of database crash_src into out.duckdb (incremental on id,
  * merge). */
@@ -139,7 +88,7 @@ static void def_src(const char *dir, const char *name, const char *table)
              "table_names = [\"%s\"], chunk_size = 5000, tables = { %s = { "
              "write_disposition = \"merge\", incremental = { cursor_path = \"id\" } } } }\n",
              name, g_url, table, table);
-    put(dir, "p.toml", def);
+    tu_put(dir, "p.toml", def);
 }
 
 /* rows (n) in crash_src.<table>, committed durably enough to survive a SIGKILL of the server */
@@ -222,7 +171,7 @@ static void test_source_killed(void **st)
     char *n = pt_query_text(db, "SELECT count(*) FROM d.events");
     assert_true(n == NULL || strcmp(n, "0") == 0);
     free(n);
-    run_ok(dir);
+    run_def_ok(dir, RUN_ENV);
     n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || max(id) FROM "
                           "d.events");
     assert_string_equal(n, "400000:400000:400000");
@@ -231,7 +180,7 @@ static void test_source_killed(void **st)
     MYSQL *m = my_connect(g_url);
     my_exec(m, "INSERT INTO crash_src.events VALUES (400001, 'new', 1, NOW())");
     mysql_close(m);
-    run_ok(dir);
+    run_def_ok(dir, RUN_ENV);
     n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) FROM d.events");
     assert_string_equal(n, "400001:400001");
     free(n);
@@ -250,7 +199,7 @@ static void test_cli_killed(void **st)
     snprintf(db, sizeof db, "%s/out.duckdb", dir);
     def_src(dir, "myck", "t");
     const char *crash[] = {"CDLT_TEST_CRASH_AT=load_file", "LOAD__OVERLAP_NORMALIZE=false", NULL};
-    cli_res r = run_in(dir, crash);
+    cli_res r = run_def_in(dir, crash);
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
     char pdir[1200];
@@ -261,7 +210,7 @@ static void test_cli_killed(void **st)
         fprintf(stderr, "info: %s\n%s\n", r.out, r.err);
     assert_non_null(strstr(r.out, "Pending normalized packages: 1"));
     res_free(&r);
-    run_ok(dir);
+    run_def_ok(dir, RUN_ENV);
     char *n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(n) "
                                 "FROM d.t");
     assert_string_equal(n, "5000:5000:3125625.00");
@@ -271,7 +220,7 @@ static void test_cli_killed(void **st)
     MYSQL *m = my_connect(g_url);
     my_exec(m, "INSERT INTO crash_src.t VALUES (5001, 'new', 1, NOW())");
     mysql_close(m);
-    run_ok(dir);
+    run_def_ok(dir, RUN_ENV);
     n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) FROM d.t");
     assert_string_equal(n, "5001:5001");
     free(n);

@@ -99,13 +99,13 @@ static void test_duckdb_parquet_equals_default(void **st)
     snprintf(db_a, sizeof db_a, "%s/pq.duckdb", a.dir);
     snprintf(db_b, sizeof db_b, "%s/pq.duckdb", b.dir);
     tu_duck_expect(db_a, "SELECT typeof(amount) || ' ' || typeof(tsn) || ' ' || typeof(small) || ' ' "
-                    "|| typeof(meta) || ' ' || typeof(w) || ' ' || typeof(blob) FROM ds.items "
-                    "WHERE id = 1",
-              "DECIMAL(38,9) TIMESTAMP SMALLINT JSON DECIMAL(38,0) BLOB");
+                   "|| typeof(meta) || ' ' || typeof(w) || ' ' || typeof(blob) FROM ds.items "
+                   "WHERE id = 1",
+                   "DECIMAL(38,9) TIMESTAMP SMALLINT JSON DECIMAL(38,0) BLOB");
     tu_duck_expect(db_a, "SELECT name || ' ' || amount || ' ' || epoch_us(ts) || ' ' || day || ' ' || "
-                    "\"at\" || ' ' || hex(blob) || ' ' || w || ' ' || meta FROM ds.items WHERE id = 1",
-              "a \xc3\xbc \xf0\x9f\x98\x80 12.500000000 1704103200123456 2024-02-29 10:11:12 "
-              "00FF 123456789012345678 {\"a\":{\"b\":[1,{\"c\":null}]}}");
+                   "\"at\" || ' ' || hex(blob) || ' ' || w || ' ' || meta FROM ds.items WHERE id = 1",
+                   "a \xc3\xbc \xf0\x9f\x98\x80 12.500000000 1704103200123456 2024-02-29 10:11:12 "
+                   "00FF 123456789012345678 {\"a\":{\"b\":[1,{\"c\":null}]}}");
     same_dataset(db_a, db_b);
     /* a second (merge) run of changed rows goes through the staging dataset */
     const char *upd = "{\"id\":2,\"name\":\"b2\",\"tags\":[\"t\"]}\n"
@@ -146,16 +146,16 @@ static void test_filesystem_parquet(void **st)
              "FROM read_parquet('%s/bucket/ds/items/*.parquet'))",
              e.dir);
     tu_duck_expect(NULL, sql,
-              "amount:DECIMAL(38,9),tsn:TIMESTAMP,day:DATE,at:TIME,blob:BLOB,w:DOUBLE,"
-              "small:SMALLINT,meta:VARCHAR,id:BIGINT,name:VARCHAR,ts:TIMESTAMP WITH TIME ZONE,"
-              "f:DOUBLE,ok:BOOLEAN,_dlt_load_id:VARCHAR,_dlt_id:VARCHAR");
+                   "amount:DECIMAL(38,9),tsn:TIMESTAMP,day:DATE,at:TIME,blob:BLOB,w:DOUBLE,"
+                   "small:SMALLINT,meta:VARCHAR,id:BIGINT,name:VARCHAR,ts:TIMESTAMP WITH TIME ZONE,"
+                   "f:DOUBLE,ok:BOOLEAN,_dlt_load_id:VARCHAR,_dlt_id:VARCHAR");
     snprintf(sql, sizeof sql,
              "SELECT string_agg(id || ':' || coalesce(name, '-') || ':' || coalesce(amount::VARCHAR, "
              "'-') || ':' || coalesce(small::VARCHAR, '-'), ' ' ORDER BY id) FROM "
              "read_parquet('%s/bucket/ds/items/*.parquet')",
              e.dir);
     tu_duck_expect(NULL, sql, "1:a \xc3\xbc \xf0\x9f\x98\x80:12.500000000:7 2:b\"q:-:- "
-                         "3:-:-0.000000001:-8");
+                   "3:-:-0.000000001:-8");
     /* wei is dlt's filesystem precision (78, 0) -> decimal(76, 0) in 32 bytes */
     snprintf(sql, sizeof sql,
              "SELECT type_length || ' ' || precision FROM parquet_schema('%s/bucket/ds/items/"

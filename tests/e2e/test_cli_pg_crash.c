@@ -139,12 +139,12 @@ static void test_destination_killed(void **st)
     /* nothing committed: the package's transaction died with the server */
     PGconn *c = tu_pg_connect(g_url);
     tu_pg_expect(c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                "'crash_dest' AND table_name IN ('items', 'items__sub', '_dlt_loads')", "0");
+                 "'crash_dest' AND table_name IN ('items', 'items__sub', '_dlt_loads')", "0");
     info_pending(dir, "pgdk", "Pending normalized packages: 1");
     tu_put(dir, "items.jsonl", "");
     run_def_ok(dir, RUN_ENV);
     tu_pg_expect(c, "SELECT count(*) || ':' || count(DISTINCT id) FROM crash_dest.items",
-             "300000:300000");
+                 "300000:300000");
     tu_pg_expect(c, "SELECT count(*) FROM crash_dest.items__sub", "600000");
     tu_pg_expect(c, "SELECT count(*) FROM crash_dest._dlt_loads", "1");
     PQfinish(c);
@@ -160,11 +160,11 @@ static void test_source_killed(void **st)
     /* synchronous commit: the private server runs with synchronous_commit = off, and the
      * rows must survive the crash below */
     tu_pg_exec(c, "SET client_min_messages = warning; SET synchronous_commit = on; "
-                  "DROP SCHEMA IF EXISTS crash_src CASCADE; CREATE SCHEMA crash_src; "
-                  "CREATE TABLE crash_src.events (id bigint PRIMARY KEY, v text, "
-                  "at timestamptz); INSERT INTO crash_src.events SELECT g, 'v' || g, "
-                  "'2024-01-01'::timestamptz + g * interval '1 second' FROM "
-                  "generate_series(1, 400000) g");
+               "DROP SCHEMA IF EXISTS crash_src CASCADE; CREATE SCHEMA crash_src; "
+               "CREATE TABLE crash_src.events (id bigint PRIMARY KEY, v text, "
+               "at timestamptz); INSERT INTO crash_src.events SELECT g, 'v' || g, "
+               "'2024-01-01'::timestamptz + g * interval '1 second' FROM "
+               "generate_series(1, 400000) g");
     PQfinish(c);
     char *dir = tu_mkdtemp("pgcrash-src");
     char def[2048], db[1200];
@@ -208,11 +208,11 @@ static void test_cli_killed_sql_to_pg(void **st)
     (void)st;
     PGconn *c = tu_pg_connect(g_url);
     tu_pg_exec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS kill_src CASCADE; "
-                  "CREATE SCHEMA kill_src; "
-                  "CREATE TABLE kill_src.t (id bigint PRIMARY KEY, n numeric(10,2), j jsonb); "
-                  "INSERT INTO kill_src.t SELECT g, g / 4.0, jsonb_build_object('k', g) FROM "
-                  "generate_series(1, 5000) g; SET client_min_messages = warning; "
-                  "DROP SCHEMA IF EXISTS kill_dst CASCADE");
+               "CREATE SCHEMA kill_src; "
+               "CREATE TABLE kill_src.t (id bigint PRIMARY KEY, n numeric(10,2), j jsonb); "
+               "INSERT INTO kill_src.t SELECT g, g / 4.0, jsonb_build_object('k', g) FROM "
+               "generate_series(1, 5000) g; SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS kill_dst CASCADE");
     char *dir = tu_mkdtemp("pgcrash-cli");
     char def[2048];
     snprintf(def, sizeof def,
@@ -227,11 +227,11 @@ static void test_cli_killed_sql_to_pg(void **st)
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
     tu_pg_expect(c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kill_dst' "
-                "AND table_name = 't'", "0");
+                 "AND table_name = 't'", "0");
     info_pending(dir, "pgck", "Pending normalized packages: 1");
     run_def_ok(dir, RUN_ENV);
     tu_pg_expect(c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(n) FROM kill_dst.t",
-             "5000:5000:3125625.00");
+                 "5000:5000:3125625.00");
     tu_pg_expect(c, "SELECT count(*) FROM kill_dst._dlt_loads", "1");
     /* the state committed with that package: one new row next time, merged once */
     tu_pg_exec(c, "INSERT INTO kill_src.t VALUES (5001, 1, '{}')");

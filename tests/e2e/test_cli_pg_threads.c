@@ -13,49 +13,6 @@
 #include <libpq-fe.h>
 #include <sys/stat.h>
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
-static void q_exec(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-}
-
-/* First value as text ("" for NULL, "(no row)" for none; malloc'd). */
-static char *q_text(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    char *out = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "(no row)");
-    PQclear(r);
-    return out;
-}
-
-static void q_expect(PGconn *c, const char *sql, const char *want)
-{
-    char *got = q_text(c, sql);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "%s:\n  want '%s'\n  got  '%s'\n", sql, want, got);
-    assert_string_equal(got, want);
-    free(got);
-}
-
-static void drop_ds(PGconn *c, const char *ds)
-{
-    char sql[400];
-    snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"%s\" "
-             "CASCADE; DROP SCHEMA IF EXISTS \"%s_staging\" CASCADE", ds, ds);
-    q_exec(c, sql);
-}
-
 typedef struct th_env {
     char *dir;
     char def[1200];
@@ -78,17 +35,17 @@ static void env_init(th_env *e, const char *ds, int threads, const char *body)
     assert_int_equal(mkdir(sub, 0700), 0);
     snprintf(text, sizeof text, "[destination.postgres]\ncredentials = \"%s\"\n",
              tu_db_url("postgres"));
-    put(e->dir, ".dlt/secrets.toml", text);
+    tu_put(e->dir, ".dlt/secrets.toml", text);
     snprintf(text, sizeof text,
              "pipeline_name = \"%s\"\ndestination = \"postgres\"\ndataset_name = \"%s\"\n%s", ds,
              ds, body);
-    put(e->dir, "p.toml", text);
-    drop_ds(g_c, ds);
+    tu_put(e->dir, "p.toml", text);
+    tu_pg_drop_dataset(g_c, ds);
 }
 
 static void env_free(th_env *e)
 {
-    drop_ds(g_c, e->ds);
+    tu_pg_drop_dataset(g_c, e->ds);
     tu_rm_rf(e->dir);
     free(e->dir);
 }
@@ -102,13 +59,7 @@ static cli_res run_env(const th_env *e, const char *const *envs)
     for (size_t i = 0; envs && envs[i] && n < 7; i++)
         all[n++] = envs[i];
     all[n] = NULL;
-    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    cli_res r = run_cli(e->dir, args, all);
-    assert_int_equal(chdir(cwd), 0);
-    return r;
+    return run_def_in(e->dir, all);
 }
 
 static void run_ok(const th_env *e, const char *const *envs)
@@ -148,16 +99,16 @@ static char *dump(const char *ds)
              "ordinal_position) AS cols FROM information_schema.columns WHERE table_schema = '%s' "
              "GROUP BY table_name) s",
              ds);
-    char *cols = q_text(g_c, sql);
+    char *cols = tu_pg_text(g_c, sql);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM information_schema.table_constraints WHERE table_schema = '%s' "
              "AND constraint_type = 'UNIQUE'", ds);
-    char *uniq = q_text(g_c, sql);
+    char *uniq = tu_pg_text(g_c, sql);
     snprintf(sql, sizeof sql,
              "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM "
              "information_schema.tables WHERE table_schema = '%s' AND table_name NOT LIKE "
              "'\\_dlt\\_%%'", ds);
-    char *tables = q_text(g_c, sql);
+    char *tables = tu_pg_text(g_c, sql);
     size_t cap = 1 << 16;
     char *out = calloc(1, cap);
     snprintf(out, cap, "%s\nunique=%s\n", cols, uniq);
@@ -167,12 +118,12 @@ static char *dump(const char *ds)
                  "information_schema.columns WHERE table_schema = '%s' AND table_name = '%s' AND "
                  "column_name NOT IN ('_dlt_id','_dlt_parent_id','_dlt_root_id','_dlt_load_id',"
                  "'_dlt_valid_from','_dlt_valid_to')", ds, t);
-        char *keep = q_text(g_c, sql);
+        char *keep = tu_pg_text(g_c, sql);
         bool scd2 = false;
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM information_schema.columns WHERE table_schema = '%s' AND "
                  "table_name = '%s' AND column_name = '_dlt_valid_to'", ds, t);
-        char *v = q_text(g_c, sql);
+        char *v = tu_pg_text(g_c, sql);
         scd2 = strcmp(v, "1") == 0;
         free(v);
         snprintf(sql, sizeof sql,
@@ -180,14 +131,14 @@ static char *dump(const char *ds)
                  "ORDER BY x)) ELSE coalesce(string_agg(x, ';' ORDER BY x), '') END FROM (SELECT "
                  "concat_ws('|', %s%s) AS x FROM \"%s\".\"%s\") s",
                  keep, scd2 ? ", (_dlt_valid_to IS NULL)::text" : "", ds, t);
-        char *rows = q_text(g_c, sql);
+        char *rows = tu_pg_text(g_c, sql);
         size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s: %s\n", t, rows);
         free(rows);
         free(keep);
     }
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || min(status) FROM \"%s\"._dlt_loads", ds);
-    char *loads = q_text(g_c, sql);
+    char *loads = tu_pg_text(g_c, sql);
     size_t len = strlen(out);
     snprintf(out + len, cap - len, "loads=%s\n", loads);
     free(loads);
@@ -238,13 +189,13 @@ static void day(const th_env *e, int n)
     const char *names[6] = {"events.jsonl", "users.jsonl", "orders.jsonl", "prices.jsonl",
                             "dims.jsonl", "once.jsonl"};
     for (int i = 0; i < 6; i++)
-        put(e->dir, names[i], files[n][i]);
+        tu_put(e->dir, names[i], files[n][i]);
     /* a bigger replaced chain, so the workers have something to share */
     char *text = calloc(3000, 40);
     size_t at = 0;
     for (int i = 0; i < 3000; i++)
         at += (size_t)sprintf(text + at, "{\"i\":%d,\"d\":%d,\"s\":[%d,%d]}\n", i, n, i, n);
-    put(e->dir, "plain.jsonl", text);
+    tu_put(e->dir, "plain.jsonl", text);
     free(text);
 }
 
@@ -306,11 +257,11 @@ static void kill_files(const th_env *e, int base)
     for (int i = 0; i < 4000; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"v\":%d,\"sub\":[%d,%d]}\n", i, base + i,
                               i, i + 1);
-    put(e->dir, "items.jsonl", text);
+    tu_put(e->dir, "items.jsonl", text);
     at = 0;
     for (int i = 0; i < 3000; i++)
         at += (size_t)sprintf(text + at, "{\"m\":%d,\"deep\":[{\"x\":[%d]}]}\n", base + i, i);
-    put(e->dir, "more.jsonl", text);
+    tu_put(e->dir, "more.jsonl", text);
     free(text);
 }
 
@@ -329,7 +280,7 @@ static void kill_case(const char *disposition, const char *crash, const char *ov
     snprintf(text, sizeof text,
              "pipeline_name = \"e2e_pgth_kill\"\ndestination = \"postgres\"\n"
              "dataset_name = \"e2e_pgth_kill\"\n%s", body);
-    put(e.dir, "p.toml", text);
+    tu_put(e.dir, "p.toml", text);
     const char *envs[2] = {overlap, NULL};
     if (merge || strcmp(disposition, "replace") == 0) {
         /* an earlier load the killed one replaces / merges into */
@@ -338,14 +289,14 @@ static void kill_case(const char *disposition, const char *crash, const char *ov
     }
     kill_files(&e, 0);
     run_killed(&e, crash, envs);
-    q_expect(g_c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                  "'e2e_pgth_kill' AND table_name = '_dlt_loads'",
+    tu_pg_expect(g_c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                 "'e2e_pgth_kill' AND table_name = '_dlt_loads'",
              merge || strcmp(disposition, "replace") == 0 ? "1" : "0");
     if (partial) {
         /* rows of the killed load are committed (no _dlt_loads row names it): only the undo
          * of the next run keeps the package exactly once */
-        char *loads = q_text(g_c, "SELECT count(*) FROM information_schema.tables WHERE "
-                                  "table_schema = 'e2e_pgth_kill' AND table_name = '_dlt_loads'");
+        char *loads = tu_pg_text(g_c, "SELECT count(*) FROM information_schema.tables WHERE "
+                                 "table_schema = 'e2e_pgth_kill' AND table_name = '_dlt_loads'");
         char sql[1024];
         snprintf(sql, sizeof sql,
                  "SELECT coalesce(sum((xpath('/row/c/text()', query_to_xml(format('SELECT "
@@ -357,27 +308,27 @@ static void kill_case(const char *disposition, const char *crash, const char *ov
                      ? " WHERE _dlt_load_id NOT IN (SELECT load_id FROM e2e_pgth_kill._dlt_loads)"
                      : "");
         free(loads);
-        char *n = q_text(g_c, sql);
+        char *n = tu_pg_text(g_c, sql);
         if (atoi(n) <= 0)
             fprintf(stderr, "no committed rows of the killed load (%s): %s\n", crash, n);
         assert_true(atoi(n) > 0);
         free(n);
     }
-    put(e.dir, "items.jsonl", "");
-    put(e.dir, "more.jsonl", "");
+    tu_put(e.dir, "items.jsonl", "");
+    tu_put(e.dir, "more.jsonl", "");
     run_ok(&e, envs);
     bool fresh = !merge && strcmp(disposition, "replace") != 0;
-    q_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(v) FROM "
-                  "e2e_pgth_kill.items", "4000:4000:7998000");
-    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_kill.items__sub", "8000");
-    q_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT m) FROM e2e_pgth_kill.more",
+    tu_pg_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(v) FROM "
+                 "e2e_pgth_kill.items", "4000:4000:7998000");
+    tu_pg_expect(g_c, "SELECT count(*) FROM e2e_pgth_kill.items__sub", "8000");
+    tu_pg_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT m) FROM e2e_pgth_kill.more",
              fresh ? "3000:3000" : "6000:6000");
-    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_kill.more__deep__x", fresh ? "3000" : "6000");
-    q_expect(g_c, "SELECT count(*) || ':' || min(status) FROM e2e_pgth_kill._dlt_loads",
+    tu_pg_expect(g_c, "SELECT count(*) FROM e2e_pgth_kill.more__deep__x", fresh ? "3000" : "6000");
+    tu_pg_expect(g_c, "SELECT count(*) || ':' || min(status) FROM e2e_pgth_kill._dlt_loads",
              fresh ? "1:0" : "2:0");
     /* the tables' UNIQUE constraints are there (made by the workers before their commits) */
-    q_expect(g_c, "SELECT count(*) FROM information_schema.table_constraints WHERE "
-                  "table_schema = 'e2e_pgth_kill' AND constraint_type = 'UNIQUE'", "6");
+    tu_pg_expect(g_c, "SELECT count(*) FROM information_schema.table_constraints WHERE "
+                 "table_schema = 'e2e_pgth_kill' AND constraint_type = 'UNIQUE'", "6");
     env_free(&e);
 }
 
@@ -422,7 +373,7 @@ static void test_worker_connection_dropped(void **st)
     size_t at = 0;
     for (int i = 0; i < N; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
-    put(e.dir, "items.jsonl", text);
+    tu_put(e.dir, "items.jsonl", text);
     free(text);
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     const char *envs[] = {e.threads, "LOAD__OVERLAP_NORMALIZE=false", NULL};
@@ -433,9 +384,9 @@ static void test_worker_connection_dropped(void **st)
     assert_int_equal(chdir(cwd), 0);
     int killed = 0;
     for (;;) {
-        char *n = q_text(g_c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                              "WHERE application_name = 'cdlt' AND query LIKE 'COPY "
-                              "\"e2e_pgth_term\".%' AND state = 'active'");
+        char *n = tu_pg_text(g_c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = 'cdlt' AND query LIKE 'COPY "
+                             "\"e2e_pgth_term\".%' AND state = 'active'");
         killed = atoi(n);
         free(n);
         siginfo_t si;
@@ -451,15 +402,15 @@ static void test_worker_connection_dropped(void **st)
     assert_int_not_equal(r.code, 0);
     assert_true(strstr(r.err, "terminating connection") ||
                 strstr(r.err, "closed the connection") || strstr(r.err, "connection"));
-    q_expect(g_c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                  "'e2e_pgth_term'", "0");
+    tu_pg_expect(g_c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                 "'e2e_pgth_term'", "0");
     res_free(&r);
-    put(e.dir, "items.jsonl", "");
+    tu_put(e.dir, "items.jsonl", "");
     run_ok(&e, NULL);
-    q_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pgth_term.items",
-             "300000:300000");
-    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_term.items__sub", "600000");
-    q_expect(g_c, "SELECT count(*) FROM e2e_pgth_term._dlt_loads", "1");
+    tu_pg_expect(g_c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pgth_term.items",
+                 "300000:300000");
+    tu_pg_expect(g_c, "SELECT count(*) FROM e2e_pgth_term.items__sub", "600000");
+    tu_pg_expect(g_c, "SELECT count(*) FROM e2e_pgth_term._dlt_loads", "1");
     env_free(&e);
 }
 
@@ -469,7 +420,7 @@ static void test_bad_load_threads(void **st)
     (void)st;
     th_env e;
     env_init(&e, "e2e_pgth_bad", 1, "[[resources]]\nname = \"x\"\npath = \"x.jsonl\"\n");
-    put(e.dir, "x.jsonl", "{\"a\":1}\n");
+    tu_put(e.dir, "x.jsonl", "{\"a\":1}\n");
     const char *envs[] = {"DESTINATION__POSTGRES__LOAD_THREADS=0", NULL};
     cli_res r = run_env(&e, envs);
     assert_int_not_equal(r.code, 0);

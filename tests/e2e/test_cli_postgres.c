@@ -18,49 +18,6 @@ typedef struct pg_env {
     PGconn *c;
 } pg_env;
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[1300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-}
-
-static void q_exec(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-}
-
-/* First value as text ("" for NULL, "(no row)" for none; malloc'd). */
-static char *q_text(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    char *out = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "(no row)");
-    PQclear(r);
-    return out;
-}
-
-static void q_expect(PGconn *c, const char *sql, const char *want)
-{
-    char *got = q_text(c, sql);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "%s:\n  want '%s'\n  got  '%s'\n", sql, want, got);
-    assert_string_equal(got, want);
-    free(got);
-}
-
-static void drop_ds(PGconn *c, const char *ds)
-{
-    char sql[400];
-    snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"%s\" "
-             "CASCADE; DROP SCHEMA IF EXISTS \"%s_staging\" CASCADE", ds, ds);
-    q_exec(c, sql);
-}
-
 /* A test folder with .dlt/secrets.toml holding the fixture's credentials as dlt's fields. */
 static void env_init(pg_env *e, const char *tag, const char *ds, const char *def)
 {
@@ -75,41 +32,19 @@ static void env_init(pg_env *e, const char *tag, const char *ds, const char *def
              "[destination.postgres.credentials]\ndatabase = \"cdlt_test\"\nusername = \"cdlt\"\n"
              "password = \"%s\"\nhost = \"127.0.0.1\"\nport = %s\n",
              tu_db_env("CDLT_TEST_DB_PASSWORD"), tu_db_env("CDLT_TEST_PG_PORT"));
-    put(e->dir, ".dlt/secrets.toml", text);
-    put(e->dir, "p.toml", def);
-    e->c = PQconnectdb(tu_db_url("postgres"));
-    assert_int_equal(PQstatus(e->c), CONNECTION_OK);
-    q_exec(e->c, "SET TIME ZONE 'UTC'");
-    drop_ds(e->c, ds);
+    tu_put(e->dir, ".dlt/secrets.toml", text);
+    tu_put(e->dir, "p.toml", def);
+    e->c = tu_pg_connect(tu_db_url("postgres"));
+    tu_pg_exec(e->c, "SET TIME ZONE 'UTC'");
+    tu_pg_drop_dataset(e->c, ds);
 }
 
 static void env_free(pg_env *e)
 {
-    drop_ds(e->c, e->ds);
+    tu_pg_drop_dataset(e->c, e->ds);
     PQfinish(e->c);
     tu_rm_rf(e->dir);
     free(e->dir);
-}
-
-/* cdlt with args in the test folder (where .dlt is); envs "K=V" (NULL-terminated) */
-static cli_res cdlt_in(const pg_env *e, const char *const *args, const char *const *envs)
-{
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
-    cli_res r = run_cli(e->dir, args, envs);
-    assert_int_equal(chdir(cwd), 0);
-    return r;
-}
-
-static void run_ok(const pg_env *e, const char *const *envs)
-{
-    const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    cli_res r = cdlt_in(e, args, envs);
-    if (r.code != 0)
-        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
-    assert_int_equal(r.code, 0);
-    res_free(&r);
 }
 
 static const char DEF[] =
@@ -129,48 +64,48 @@ static const char DEF[] =
 static void day(const pg_env *e, int n)
 {
     if (n == 1) {
-        put(e->dir, "events.jsonl", "{\"e\":1}\n{\"e\":2}\n");
-        put(e->dir, "users.jsonl", "{\"id\":1,\"tags\":[\"a\",\"b\"]}\n{\"id\":2,\"tags\":[\"c\"]}\n");
-        put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":10,\"items\":[{\"sku\":\"x\"},{\"sku\":\"y\"}]}\n"
-                                    "{\"id\":2,\"amt\":20,\"items\":[{\"sku\":\"z\"}]}\n"
-                                    "{\"id\":3,\"amt\":30}\n");
-        put(e->dir, "prices.jsonl", "{\"sku\":\"x\",\"p\":1.5}\n{\"sku\":\"y\",\"p\":2.5}\n");
-        put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
-        put(e->dir, "once.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
+        tu_put(e->dir, "events.jsonl", "{\"e\":1}\n{\"e\":2}\n");
+        tu_put(e->dir, "users.jsonl", "{\"id\":1,\"tags\":[\"a\",\"b\"]}\n{\"id\":2,\"tags\":[\"c\"]}\n");
+        tu_put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":10,\"items\":[{\"sku\":\"x\"},{\"sku\":\"y\"}]}\n"
+               "{\"id\":2,\"amt\":20,\"items\":[{\"sku\":\"z\"}]}\n"
+               "{\"id\":3,\"amt\":30}\n");
+        tu_put(e->dir, "prices.jsonl", "{\"sku\":\"x\",\"p\":1.5}\n{\"sku\":\"y\",\"p\":2.5}\n");
+        tu_put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
+        tu_put(e->dir, "once.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b\"}\n");
     } else {
-        put(e->dir, "events.jsonl", "{\"e\":3}\n");
-        put(e->dir, "users.jsonl", "{\"id\":3,\"tags\":[\"d\"]}\n");
-        put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":11,\"items\":[{\"sku\":\"w\"}]}\n"
-                                    "{\"id\":2,\"deleted\":true}\n{\"id\":4,\"amt\":40}\n");
-        put(e->dir, "prices.jsonl", "{\"sku\":\"y\",\"p\":3.5}\n{\"sku\":\"z\",\"p\":4.5}\n");
-        put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
-        put(e->dir, "once.jsonl", "{\"k\":2,\"v\":\"changed\"}\n{\"k\":3,\"v\":\"c\"}\n");
+        tu_put(e->dir, "events.jsonl", "{\"e\":3}\n");
+        tu_put(e->dir, "users.jsonl", "{\"id\":3,\"tags\":[\"d\"]}\n");
+        tu_put(e->dir, "orders.jsonl", "{\"id\":1,\"amt\":11,\"items\":[{\"sku\":\"w\"}]}\n"
+               "{\"id\":2,\"deleted\":true}\n{\"id\":4,\"amt\":40}\n");
+        tu_put(e->dir, "prices.jsonl", "{\"sku\":\"y\",\"p\":3.5}\n{\"sku\":\"z\",\"p\":4.5}\n");
+        tu_put(e->dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
+        tu_put(e->dir, "once.jsonl", "{\"k\":2,\"v\":\"changed\"}\n{\"k\":3,\"v\":\"c\"}\n");
     }
 }
 
 static void check_day2(PGconn *c)
 {
-    q_expect(c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events", "1,2,3");
-    q_expect(c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY u.id, t._dlt_list_idx) "
-                "FROM e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
-                "u._dlt_id", "3:d");
-    q_expect(c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "1");
-    q_expect(c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
-             "1:11,3:30,4:40");
-    q_expect(c, "SELECT string_agg(o.id || ':' || i.sku, ',' ORDER BY o.id, i._dlt_list_idx) "
-                "FROM e2e_pg_disp.orders o JOIN e2e_pg_disp.orders__items i ON i._dlt_root_id = "
-                "o._dlt_id", "1:w");
-    q_expect(c, "SELECT string_agg(sku || ':' || p, ',' ORDER BY sku) FROM e2e_pg_disp.prices",
-             "x:1.5,y:3.5,z:4.5");
+    tu_pg_expect(c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events", "1,2,3");
+    tu_pg_expect(c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY u.id, t._dlt_list_idx) "
+                 "FROM e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
+                 "u._dlt_id", "3:d");
+    tu_pg_expect(c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "1");
+    tu_pg_expect(c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
+                 "1:11,3:30,4:40");
+    tu_pg_expect(c, "SELECT string_agg(o.id || ':' || i.sku, ',' ORDER BY o.id, i._dlt_list_idx) "
+                 "FROM e2e_pg_disp.orders o JOIN e2e_pg_disp.orders__items i ON i._dlt_root_id = "
+                 "o._dlt_id", "1:w");
+    tu_pg_expect(c, "SELECT string_agg(sku || ':' || p, ',' ORDER BY sku) FROM e2e_pg_disp.prices",
+                 "x:1.5,y:3.5,z:4.5");
     /* scd2: k=2 changed: the old version retired, the new one active; k=1 untouched */
-    q_expect(c, "SELECT string_agg(k || v || ':' || (_dlt_valid_to IS NULL), ',' ORDER BY k, v) "
-                "FROM e2e_pg_disp.dims", "1a:true,2b:false,2b2:true");
+    tu_pg_expect(c, "SELECT string_agg(k || v || ':' || (_dlt_valid_to IS NULL), ',' ORDER BY k, v) "
+                 "FROM e2e_pg_disp.dims", "1a:true,2b:false,2b2:true");
     /* insert-only: new keys only, existing rows untouched */
-    q_expect(c, "SELECT string_agg(k || v, ',' ORDER BY k) FROM e2e_pg_disp.once", "1a,2b,3c");
-    q_expect(c, "SELECT count(*) || ':' || min(status) FROM e2e_pg_disp._dlt_loads", "2:0");
-    q_expect(c, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
-                "'e2e_pg_disp.dims'::regclass AND attname = '_dlt_valid_from'",
-             "timestamp with time zone");
+    tu_pg_expect(c, "SELECT string_agg(k || v, ',' ORDER BY k) FROM e2e_pg_disp.once", "1a,2b,3c");
+    tu_pg_expect(c, "SELECT count(*) || ':' || min(status) FROM e2e_pg_disp._dlt_loads", "2:0");
+    tu_pg_expect(c, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                 "'e2e_pg_disp.dims'::regclass AND attname = '_dlt_valid_from'",
+                 "timestamp with time zone");
 }
 
 static void test_dispositions_two_loads(void **st)
@@ -179,64 +114,64 @@ static void test_dispositions_two_loads(void **st)
     pg_env e;
     env_init(&e, "cli-pg-disp", "e2e_pg_disp", DEF);
     day(&e, 1);
-    run_ok(&e, NULL);
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "3");
-    q_expect(e.c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
-             "1:10,2:20,3:30");
+    run_def_ok(e.dir, NULL);
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "3");
+    tu_pg_expect(e.c, "SELECT string_agg(id || ':' || amt, ',' ORDER BY id) FROM e2e_pg_disp.orders",
+                 "1:10,2:20,3:30");
     day(&e, 2);
-    run_ok(&e, NULL);
+    run_def_ok(e.dir, NULL);
     check_day2(e.c);
     /* replace through the staging dataset: insert-from-staging copies, staging-optimized swaps
      * the staging table in (dlt's replace strategies for postgres) */
-    put(e.dir, "events.jsonl", "");
-    put(e.dir, "orders.jsonl", "");
-    put(e.dir, "prices.jsonl", "");
-    put(e.dir, "once.jsonl", "");
-    put(e.dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
-    put(e.dir, "users.jsonl", "{\"id\":5,\"tags\":[\"e\",\"f\"]}\n");
+    tu_put(e.dir, "events.jsonl", "");
+    tu_put(e.dir, "orders.jsonl", "");
+    tu_put(e.dir, "prices.jsonl", "");
+    tu_put(e.dir, "once.jsonl", "");
+    tu_put(e.dir, "dims.jsonl", "{\"k\":1,\"v\":\"a\"}\n{\"k\":2,\"v\":\"b2\"}\n");
+    tu_put(e.dir, "users.jsonl", "{\"id\":5,\"tags\":[\"e\",\"f\"]}\n");
     const char *ifs[] = {"DESTINATION__POSTGRES__REPLACE_STRATEGY=insert-from-staging", NULL};
-    run_ok(&e, ifs);
-    q_expect(e.c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY t._dlt_list_idx) FROM "
-                  "e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
-                  "u._dlt_id", "5:e,5:f");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "1");
-    put(e.dir, "users.jsonl", "{\"id\":6,\"tags\":[\"g\"]}\n{\"id\":7}\n");
+    run_def_ok(e.dir, ifs);
+    tu_pg_expect(e.c, "SELECT string_agg(u.id || ':' || t.value, ',' ORDER BY t._dlt_list_idx) FROM "
+                 "e2e_pg_disp.users u JOIN e2e_pg_disp.users__tags t ON t._dlt_parent_id = "
+                 "u._dlt_id", "5:e,5:f");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "1");
+    tu_put(e.dir, "users.jsonl", "{\"id\":6,\"tags\":[\"g\"]}\n{\"id\":7}\n");
     const char *so[] = {"DESTINATION__POSTGRES__REPLACE_STRATEGY=staging-optimized", NULL};
-    run_ok(&e, so);
-    q_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "6,7");
-    q_expect(e.c, "SELECT string_agg(value, ',') FROM e2e_pg_disp.users__tags", "g");
+    run_def_ok(e.dir, so);
+    tu_pg_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "6,7");
+    tu_pg_expect(e.c, "SELECT string_agg(value, ',') FROM e2e_pg_disp.users__tags", "g");
     /* the swapped-in table keeps dlt's constraints; staging holds an empty copy */
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "0");
-    q_expect(e.c, "SELECT count(*) FROM information_schema.table_constraints WHERE "
-                  "table_schema = 'e2e_pg_disp' AND table_name = 'users' AND constraint_type = "
-                  "'UNIQUE'", "1");
-    put(e.dir, "users.jsonl", "{\"id\":8}\n");
-    run_ok(&e, so);
-    q_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "8");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "0");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_disp._dlt_loads", "5");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_disp_staging.users", "0");
+    tu_pg_expect(e.c, "SELECT count(*) FROM information_schema.table_constraints WHERE "
+                 "table_schema = 'e2e_pg_disp' AND table_name = 'users' AND constraint_type = "
+                 "'UNIQUE'", "1");
+    tu_put(e.dir, "users.jsonl", "{\"id\":8}\n");
+    run_def_ok(e.dir, so);
+    tu_pg_expect(e.c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM e2e_pg_disp.users", "8");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_disp.users__tags", "0");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_disp._dlt_loads", "5");
     /* the stored state and schema are found again from a fresh working dir */
     tu_rm_rf(e.pdir);
     const char *sync[] = {"pipeline", "pgdisp", "sync", "--pipelines-dir", e.pdir,
                           "--destination", "postgres", NULL};
-    cli_res r = cdlt_in(&e, sync, NULL);
+    cli_res r = run_cli_in(e.dir, sync, NULL);
     if (r.code != 0)
         fprintf(stderr, "sync: %s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "e2e_pg_disp"));
     res_free(&r);
     const char *info[] = {"pipeline", "pgdisp", "info", "--pipelines-dir", e.pdir, NULL};
-    r = cdlt_in(&e, info, NULL);
+    r = run_cli_in(e.dir, info, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "dataset: e2e_pg_disp"));
     assert_non_null(strstr(r.out, "postgres"));
     res_free(&r);
     /* and the pipeline goes on from there: one more append lands once */
-    put(e.dir, "events.jsonl", "{\"e\":4}\n");
-    put(e.dir, "users.jsonl", "{\"id\":9}\n");
-    run_ok(&e, NULL);
-    q_expect(e.c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events",
-             "1,2,3,4");
+    tu_put(e.dir, "events.jsonl", "{\"e\":4}\n");
+    tu_put(e.dir, "users.jsonl", "{\"id\":9}\n");
+    run_def_ok(e.dir, NULL);
+    tu_pg_expect(e.c, "SELECT string_agg(e::text, ',' ORDER BY e) FROM e2e_pg_disp.events",
+                 "1,2,3,4");
     env_free(&e);
 }
 
@@ -254,17 +189,17 @@ static void kill_case(const char *overlap)
     size_t at = 0;
     for (int i = 0; i < 2000; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
-    put(e.dir, "items.jsonl", text);
+    tu_put(e.dir, "items.jsonl", text);
     free(text);
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     const char *crash[] = {"CDLT_TEST_CRASH_AT=load_file", overlap, NULL};
-    cli_res r = cdlt_in(&e, args, crash);
+    cli_res r = run_cli_in(e.dir, args, crash);
     assert_int_equal(r.signo, SIGKILL);
     res_free(&r);
-    q_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                  "'e2e_pg_kill' AND table_name = 'items'", "0");
+    tu_pg_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                 "'e2e_pg_kill' AND table_name = 'items'", "0");
     const char *info[] = {"pipeline", "pgkill", "info", "--pipelines-dir", e.pdir, NULL};
-    r = cdlt_in(&e, info, NULL);
+    r = run_cli_in(e.dir, info, NULL);
     /* pending (extracted: the overlapped load runs while normalize does), not loaded */
     if (!strstr(r.out, "Loaded packages: 0"))
         fprintf(stderr, "info: %s\n%s\n", r.out, r.err);
@@ -272,12 +207,12 @@ static void kill_case(const char *overlap)
     assert_true(strstr(r.out, "Pending extracted packages: 1") ||
                 strstr(r.out, "Pending normalized packages: 1"));
     res_free(&r);
-    put(e.dir, "items.jsonl", "");
-    run_ok(&e, NULL);
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_kill.items",
-             "2000:2000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill.items__sub", "4000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill._dlt_loads", "1");
+    tu_put(e.dir, "items.jsonl", "");
+    run_def_ok(e.dir, NULL);
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_kill.items",
+                 "2000:2000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_kill.items__sub", "4000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_kill._dlt_loads", "1");
     env_free(&e);
 }
 
@@ -303,7 +238,7 @@ static void drop_case(const char *overlap)
     size_t at = 0;
     for (int i = 0; i < N; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"sub\":[%d,%d]}\n", i, i, i + 1);
-    put(e.dir, "items.jsonl", text);
+    tu_put(e.dir, "items.jsonl", text);
     free(text);
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     const char *envs[] = {overlap, NULL};
@@ -316,9 +251,9 @@ static void drop_case(const char *overlap)
      * other tests load into (and read from) the same fixture server at the same time */
     int killed = 0;
     for (;;) {
-        char *n = q_text(e.c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                              "WHERE application_name = 'cdlt' AND query LIKE 'COPY \"e2e_pg_kill\".%' AND "
-                              "state = 'active'");
+        char *n = tu_pg_text(e.c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = 'cdlt' AND query LIKE 'COPY \"e2e_pg_kill\".%' AND "
+                             "state = 'active'");
         killed = atoi(n);
         free(n);
         siginfo_t si;
@@ -343,16 +278,16 @@ static void drop_case(const char *overlap)
         assert_true(strstr(r.err, "terminating connection") ||
                     strstr(r.err, "closed the connection") || strstr(r.err, "connection"));
         assert_null(strstr(r.err, tu_db_env("CDLT_TEST_DB_PASSWORD")));
-        q_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                      "'e2e_pg_kill' AND table_name = 'items'", "0");
-        put(e.dir, "items.jsonl", "");
-        run_ok(&e, NULL);
+        tu_pg_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                     "'e2e_pg_kill' AND table_name = 'items'", "0");
+        tu_put(e.dir, "items.jsonl", "");
+        run_def_ok(e.dir, NULL);
     }
     res_free(&r);
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_kill.items",
-             "300000:300000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill.items__sub", "600000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_kill._dlt_loads", "1");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_kill.items",
+                 "300000:300000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_kill.items__sub", "600000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_kill._dlt_loads", "1");
     env_free(&e);
 }
 
@@ -374,24 +309,24 @@ static void test_long_identifiers(void **st)
              "dataset_name = \"e2e_pg_long\"\n[[resources]]\n"
              "name = \"a_table_with_an_extremely_long_name_that_goes_beyond_the_postgres_limit_xyz\"\n"
              "path = \"r.jsonl\"\n");
-    put(e.dir, "r.jsonl",
-        "{\"id\": 1, \"a_column_name_that_is_very_long_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-        "xxxxxxxxxxxxxxxxxxxxxxxxxx\": \"v\", \"nested_list_with_a_rather_long_name_to_push_the_"
-        "child_table_over\": [{\"inner_key_that_is_long_too_for_sure\": 1}]}\n");
-    run_ok(&e, NULL);
-    q_expect(e.c, "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, "
-                  "column_name) FROM information_schema.columns WHERE table_schema = "
-                  "'e2e_pg_long' AND table_name NOT LIKE '\\_dlt%'",
-             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_id "
-             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_load_id "
-             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.a_column_name_"
-             "that_is_very_lo1uyscaxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
-             "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.id "
-             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_id "
-             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_list_idx "
-             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_parent_id "
-             "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over.inner_key_that_"
-             "is_long_too_for_sure");
+    tu_put(e.dir, "r.jsonl",
+           "{\"id\": 1, \"a_column_name_that_is_very_long_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxx\": \"v\", \"nested_list_with_a_rather_long_name_to_push_the_"
+           "child_table_over\": [{\"inner_key_that_is_long_too_for_sure\": 1}]}\n");
+    run_def_ok(e.dir, NULL);
+    tu_pg_expect(e.c, "SELECT string_agg(table_name || '.' || column_name, ' ' ORDER BY table_name, "
+                 "column_name) FROM information_schema.columns WHERE table_schema = "
+                 "'e2e_pg_long' AND table_name NOT LIKE '\\_dlt%'",
+                 "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_id "
+                 "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz._dlt_load_id "
+                 "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.a_column_name_"
+                 "that_is_very_lo1uyscaxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+                 "a_table_with_an_extremely_lonf4lbgqeyond_the_postgres_limit_xyz.id "
+                 "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_id "
+                 "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_list_idx "
+                 "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over._dlt_parent_id "
+                 "a_table_with_an_extremely_lonnwzgoato_push_the_child_table_over.inner_key_that_"
+                 "is_long_too_for_sure");
     env_free(&e);
 }
 
@@ -402,10 +337,10 @@ static void test_wrong_password(void **st)
     (void)st;
     pg_env e;
     env_init(&e, "cli-pg-pw", "e2e_pg_pw", DEF_KILL);
-    put(e.dir, "items.jsonl", "{\"id\":1}\n");
+    tu_put(e.dir, "items.jsonl", "{\"id\":1}\n");
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     const char *envs[] = {"DESTINATION__POSTGRES__CREDENTIALS__PASSWORD=Wr0ngPwQq7", NULL};
-    cli_res r = cdlt_in(&e, args, envs);
+    cli_res r = run_cli_in(e.dir, args, envs);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "password authentication failed"));
     assert_non_null(strstr(r.err, "127.0.0.1"));
@@ -416,7 +351,7 @@ static void test_wrong_password(void **st)
     snprintf(url, sizeof url, "DESTINATION__POSTGRES__CREDENTIALS=postgresql://cdlt:"
              "Other%%2FPw9z@127.0.0.1:%s/cdlt_test", tu_db_env("CDLT_TEST_PG_PORT"));
     const char *envs2[] = {url, NULL};
-    r = cdlt_in(&e, args, envs2);
+    r = run_cli_in(e.dir, args, envs2);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "password authentication failed"));
     assert_null(strstr(r.err, "Other%2FPw9z"));
@@ -437,10 +372,10 @@ static void test_load_threads_refused(void **st)
     (void)st;
     pg_env e;
     env_init(&e, "cli-pg-lt", "e2e_pg_lt", DEF_KILL);
-    put(e.dir, "items.jsonl", "{\"id\":1}\n");
+    tu_put(e.dir, "items.jsonl", "{\"id\":1}\n");
     const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
     const char *envs[] = {"DESTINATION__POSTGRES__LOAD_THREADS=many", NULL};
-    cli_res r = cdlt_in(&e, args, envs);
+    cli_res r = run_cli_in(e.dir, args, envs);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "load_threads must be a whole number from 1 to"));
     res_free(&r);
@@ -489,7 +424,7 @@ static void put_items(const pg_env *e, int from, int n)
     for (int i = from; i < from + n; i++)
         at += (size_t)sprintf(text + at, "{\"id\":%d,\"name\":\"n%d\",\"sub\":[%d,%d]}\n", i, i,
                               i, i + 1);
-    put(e->dir, "items.jsonl", text);
+    tu_put(e->dir, "items.jsonl", text);
     free(text);
 }
 
@@ -501,7 +436,7 @@ static void put_items(const pg_env *e, int from, int n)
 static cli_res run_logged(const pg_env *e, const char *const *envs)
 {
     const char *args[] = {"run", e->def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    return cdlt_in(e, args, envs);
+    return run_cli_in(e->dir, args, envs);
 }
 
 /* An append package: loaded while extracted, every row once, over two runs. */
@@ -526,15 +461,15 @@ static void test_early_load_append(void **st)
         assert_true(run == 1 || (made && ext && made < ext));
         res_free(&r);
     }
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(id) FROM "
-                  "e2e_pg_early.items", "40000:40000:799980000");
-    q_expect(e.c, "SELECT count(*) || ':' || sum(value) FROM e2e_pg_early.items__sub",
-             "80000:1600000000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items i JOIN e2e_pg_early.items__sub s "
-                  "ON s._dlt_parent_id = i._dlt_id", "80000");
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT load_id) FROM "
-                  "e2e_pg_early._dlt_loads WHERE status = 0", "2:2");
-    q_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "2");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(id) FROM "
+                 "e2e_pg_early.items", "40000:40000:799980000");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || sum(value) FROM e2e_pg_early.items__sub",
+                 "80000:1600000000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items i JOIN e2e_pg_early.items__sub s "
+                 "ON s._dlt_parent_id = i._dlt_id", "80000");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT load_id) FROM "
+                 "e2e_pg_early._dlt_loads WHERE status = 0", "2:2");
+    tu_pg_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "2");
     env_free(&e);
 }
 
@@ -554,7 +489,7 @@ static void test_early_load_rolled_back_for_merge(void **st)
     const char *envs[] = {EARLY_ENVS, NULL};
     for (int run = 0; run < 2; run++) {
         put_items(&e, run * 20000, 20000);
-        put(e.dir, "people.jsonl", run == 0 ? "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":1}\n"
+        tu_put(e.dir, "people.jsonl", run == 0 ? "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":1}\n"
                                            : "{\"id\":2,\"v\":2}\n{\"id\":3,\"v\":1}\n");
         cli_res r = run_logged(&e, envs);
         if (r.code != 0)
@@ -564,11 +499,11 @@ static void test_early_load_rolled_back_for_merge(void **st)
         assert_non_null(strstr(r.err, "is rolled back (the package merges)"));
         res_free(&r);
     }
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
-             "40000:40000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "80000");
-    q_expect(e.c, "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM e2e_pg_early.people",
-             "1=1,2=2,3=1");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
+                 "40000:40000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "80000");
+    tu_pg_expect(e.c, "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM e2e_pg_early.people",
+                 "1=1,2=2,3=1");
     env_free(&e);
 }
 
@@ -588,22 +523,22 @@ static void test_early_load_killed_after_chunk(void **st)
     assert_non_null(strstr(r.err, "while it is extracted"));
     assert_null(strstr(r.err, "extracted load package")); /* killed during extract */
     res_free(&r);
-    char *n = q_text(e.c, "SELECT count(*) FROM e2e_pg_early.items");
+    char *n = tu_pg_text(e.c, "SELECT count(*) FROM e2e_pg_early.items");
     assert_true(atoi(n) > 0); /* a chunk was committed */
     free(n);
-    q_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                  "'e2e_pg_early' AND table_name = '_dlt_loads'", "0");
+    tu_pg_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                 "'e2e_pg_early' AND table_name = '_dlt_loads'", "0");
     const char *envs[] = {EARLY_ENVS, "CDLT_TEST_TRANSACTION_MAX_BYTES=65536", NULL};
     r = run_logged(&e, envs);
     if (r.code != 0)
         fprintf(stderr, "stderr: %s\n", r.err);
     assert_int_equal(r.code, 0);
     res_free(&r);
-    q_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
-             "20000:20000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "40000");
-    q_expect(e.c, "SELECT count(*) FROM e2e_pg_early._dlt_loads", "1");
-    q_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "1");
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) FROM e2e_pg_early.items",
+                 "20000:20000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "40000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early._dlt_loads", "1");
+    tu_pg_expect(e.c, "SELECT count(DISTINCT _dlt_load_id) FROM e2e_pg_early.items", "1");
     env_free(&e);
 }
 

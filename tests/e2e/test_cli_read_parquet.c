@@ -19,61 +19,15 @@ typedef struct renv {
     char pdir[1300];
 } renv;
 
-static void ddb(const char *db, const char *sql)
-{
-    duckdb_database d;
-    duckdb_connection c;
-    assert_int_equal(duckdb_open(db, &d), DuckDBSuccess);
-    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
-    duckdb_result r;
-    if (duckdb_query(c, sql, &r) != DuckDBSuccess)
-        fail_msg("%s: %s", sql, duckdb_result_error(&r));
-    duckdb_destroy_result(&r);
-    duckdb_disconnect(&c);
-    duckdb_close(&d);
-}
-
-static char *dq(const char *db, const char *sql)
-{
-    duckdb_database d;
-    duckdb_connection c;
-    assert_int_equal(duckdb_open(db, &d), DuckDBSuccess);
-    assert_int_equal(duckdb_connect(d, &c), DuckDBSuccess);
-    duckdb_result r;
-    if (duckdb_query(c, sql, &r) != DuckDBSuccess)
-        fail_msg("%s: %s", sql, duckdb_result_error(&r));
-    char *v = duckdb_value_varchar(&r, 0, 0);
-    char *out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    duckdb_disconnect(&c);
-    duckdb_close(&d);
-    return out;
-}
-
-static void dq_expect(const char *db, const char *sql, const char *want)
-{
-    char *got = dq(db, sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got: %s\nwant: %s", sql, got, want);
-    free(got);
-}
-
 static void run_def(const renv *e, const char *def)
 {
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(e->dir), 0);
     const char *args[] = {"run", def, "--pipelines-dir", e->pdir, "--progress", "none", NULL};
-    cli_res r = run_cli(e->dir, args, NULL);
-    assert_int_equal(chdir(cwd), 0);
+    cli_res r = run_cli_in(e->dir, args, NULL);
     if (r.code != 0)
         fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
     assert_int_equal(r.code, 0);
     res_free(&r);
 }
-
-static void run_ok(const renv *e) { run_def(e, e->def); }
 
 static void test_read_parquet(void **st)
 {
@@ -92,24 +46,24 @@ static void test_read_parquet(void **st)
              "TIME '10:11:12' AS at, i / 8 AS f FROM range(1, 26) t(i)) TO '%s/data/flat.parquet' "
              "(FORMAT parquet)",
              e.dir);
-    ddb(NULL, sql);
+    tu_duck_exec(NULL, sql);
     const char *text = "pipeline_name = \"rp\"\ndataset_name = \"ds\"\ndestination = \"duckdb\"\n"
                        "[source]\ntype = \"filesystem\"\nbucket_url = \"data\"\n"
                        "file_glob = \"flat.parquet\"\nreader = \"read_parquet\"\n"
                        "reader_args = { chunksize = 7 }\nname = \"flat\"\n";
     snprintf(path, sizeof path, "%s/p.toml", e.dir);
     assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-    run_ok(&e);
+    run_def_ok(e.dir, NULL);
     char db[1400];
     snprintf(db, sizeof db, "%s/rp.duckdb", e.dir);
-    dq_expect(db, "SELECT count(*) || ' ' || count(name) || ' ' || sum(id) FROM ds.flat",
-              "25 19 325");
-    dq_expect(db, "SELECT name || ' ' || epoch(ts)::BIGINT || ' ' || typeof(ts) || ' ' || "
-                  "epoch_us(tsn) || ' ' || f FROM ds.flat WHERE id = 1",
-              "n1 \xc3\xbc 1704103201 TIMESTAMP WITH TIME ZONE 1704103200250000 0.125");
-    dq_expect(db, "SELECT typeof(day) || ' ' || day || ' ' || typeof(\"at\") || ' ' || \"at\" FROM "
-                  "ds.flat WHERE id = 1",
-              "DATE 2024-03-01 TIME 10:11:12");
+    tu_duck_expect(db, "SELECT count(*) || ' ' || count(name) || ' ' || sum(id) FROM ds.flat",
+                   "25 19 325");
+    tu_duck_expect(db, "SELECT name || ' ' || epoch(ts)::BIGINT || ' ' || typeof(ts) || ' ' || "
+                   "epoch_us(tsn) || ' ' || f FROM ds.flat WHERE id = 1",
+                   "n1 \xc3\xbc 1704103201 TIMESTAMP WITH TIME ZONE 1704103200250000 0.125");
+    tu_duck_expect(db, "SELECT typeof(day) || ' ' || day || ' ' || typeof(\"at\") || ' ' || \"at\" FROM "
+                   "ds.flat WHERE id = 1",
+                   "DATE 2024-03-01 TIME 10:11:12");
     tu_rm_rf(e.dir);
     free(e.dir);
 }
@@ -130,21 +84,21 @@ static void test_read_parquet_nested(void **st)
              "['a', 'b'] AS labels FROM range(1, 4) t(i)) TO '%s/data/nested.parquet' "
              "(FORMAT parquet)",
              e.dir);
-    ddb(NULL, sql);
+    tu_duck_exec(NULL, sql);
     const char *text = "pipeline_name = \"rp\"\ndataset_name = \"ds\"\ndestination = \"duckdb\"\n"
                        "[source]\ntype = \"filesystem\"\nbucket_url = \"data\"\n"
                        "file_glob = \"*.parquet\"\nreader = \"read_parquet\"\nname = \"ev\"\n";
     snprintf(path, sizeof path, "%s/p.toml", e.dir);
     assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
-    run_ok(&e);
+    run_def_ok(e.dir, NULL);
     char db[1400];
     snprintf(db, sizeof db, "%s/rp.duckdb", e.dir);
-    dq_expect(db, "SELECT string_agg(id || ':' || actor__login || ':' || actor__org__name, ' ' "
-                  "ORDER BY id) FROM ds.ev",
-              "1:u1:o 2:u2:o 3:u3:o");
-    dq_expect(db, "SELECT count(*) || ' ' || count(n) || ' ' || min(sha) FROM ds.ev__commits",
-              "6 3 s1");
-    dq_expect(db, "SELECT count(*) FROM ds.ev__labels", "6");
+    tu_duck_expect(db, "SELECT string_agg(id || ':' || actor__login || ':' || actor__org__name, ' ' "
+                   "ORDER BY id) FROM ds.ev",
+                   "1:u1:o 2:u2:o 3:u3:o");
+    tu_duck_expect(db, "SELECT count(*) || ' ' || count(n) || ' ' || min(sha) FROM ds.ev__commits",
+                   "6 3 s1");
+    tu_duck_expect(db, "SELECT count(*) FROM ds.ev__labels", "6");
     tu_rm_rf(e.dir);
     free(e.dir);
 }
@@ -192,26 +146,26 @@ static void check_all_values(const char *db, const char *from, const char *lst_f
              "SELECT string_agg(concat_ws('|', id, i8, i16, i32, i64, u8, u16, u32, u64, f32, "
              "f64, b, dt, tm, epoch_us(ts_s), epoch_us(ts_ms), epoch_us(ts_us), epoch_us(ts_ns), "
              "epoch_us(tstz), s), ' / ' ORDER BY id) FROM %s", from);
-    dq_expect(db, q,
-              "1|-128|-32768|-2147483648|-9223372036854775808|255|65535|4294967295|"
-              "9223372036854775807|1.5|0.1|true|2024-02-29|23:59:59.123456|1704103201000000|"
-              "1704103201123000|1704103201123456|1704103201123456|1704103201500000|text \xc3\xbc"
-              " / 2 / "
-              "3|127|32767|2147483647|9223372036854775807|0|0|0|0|2.5|1e+308|false|1970-01-01|"
-              "00:00:00|0|0|0|0|0|");
+    tu_duck_expect(db, q,
+                   "1|-128|-32768|-2147483648|-9223372036854775808|255|65535|4294967295|"
+                   "9223372036854775807|1.5|0.1|true|2024-02-29|23:59:59.123456|1704103201000000|"
+                   "1704103201123000|1704103201123456|1704103201123456|1704103201500000|text \xc3\xbc"
+                   " / 2 / "
+                   "3|127|32767|2147483647|9223372036854775807|0|0|0|0|2.5|1e+308|false|1970-01-01|"
+                   "00:00:00|0|0|0|0|0|");
     /* DECIMAL(38,10) into dlt's DECIMAL(38,9): rounded half away from zero, as DuckDB casts */
     snprintf(q, sizeof q,
              "SELECT string_agg(concat_ws('|', id, dec4, dec18, dec38, dec38b, hex(bin), "
              "octet_length(bin), st__a, hex(st__b)), ' / ' ORDER BY id) FROM %s", from);
-    dq_expect(db, q,
-              "1|12.340000000|123456789012.123456000|10000000000000000000000000000.000000000|"
-              "-1.000000001|0001FF007A|5|1.250000000|0061 / 2 / "
-              "3|-99.990000000|0.000000000|-10000000000000000000000000000.000000000|"
-              "0.000000000||0");
+    tu_duck_expect(db, q,
+                   "1|12.340000000|123456789012.123456000|10000000000000000000000000000.000000000|"
+                   "-1.000000001|0001FF007A|5|1.250000000|0061 / 2 / "
+                   "3|-99.990000000|0.000000000|-10000000000000000000000000000.000000000|"
+                   "0.000000000||0");
     snprintf(q, sizeof q,
              "SELECT string_agg(coalesce(value::VARCHAR, 'null'), ' ' ORDER BY _dlt_list_idx) "
              "FROM %s", lst_from);
-    dq_expect(db, q, "1.500000000 null -2.250000000");
+    tu_duck_expect(db, q, "1.500000000 null -2.250000000");
 }
 
 static void test_read_parquet_all_types(void **st)
@@ -225,7 +179,7 @@ static void test_read_parquet_all_types(void **st)
     snprintf(path, sizeof path, "%s/data", e.dir);
     assert_int_equal(mkdir(path, 0755), 0);
     snprintf(sql, sizeof sql, ALL_TYPES_SQL, e.dir);
-    ddb(NULL, sql);
+    tu_duck_exec(NULL, sql);
     static const char SRC[] = "[source]\ntype = \"filesystem\"\nbucket_url = \"data\"\n"
                               "file_glob = \"all.parquet\"\nreader = \"read_parquet\"\n"
                               "name = \"allt\"\n";
@@ -234,15 +188,15 @@ static void test_read_parquet_all_types(void **st)
     snprintf(text, sizeof text, "pipeline_name = \"rp\"\ndataset_name = \"ds\"\n"
              "destination = \"duckdb\"\n%s", SRC);
     assert_int_equal(tu_write_file(e.def, text, strlen(text)), 0);
-    run_ok(&e);
+    run_def_ok(e.dir, NULL);
     snprintf(db, sizeof db, "%s/rp.duckdb", e.dir);
-    dq_expect(db, "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY "
-                  "ordinal_position) FROM information_schema.columns WHERE table_schema = 'ds' "
-                  "AND table_name = 'allt'", ALL_TYPES_COLS);
-    dq_expect(db, "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY "
-                  "ordinal_position) FROM information_schema.columns WHERE table_schema = 'ds' "
-                  "AND table_name = 'allt__lst'",
-              "value:DECIMAL(38,9) _dlt_parent_id:VARCHAR _dlt_list_idx:BIGINT _dlt_id:VARCHAR");
+    tu_duck_expect(db, "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY "
+                   "ordinal_position) FROM information_schema.columns WHERE table_schema = 'ds' "
+                   "AND table_name = 'allt'", ALL_TYPES_COLS);
+    tu_duck_expect(db, "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY "
+                   "ordinal_position) FROM information_schema.columns WHERE table_schema = 'ds' "
+                   "AND table_name = 'allt__lst'",
+                   "value:DECIMAL(38,9) _dlt_parent_id:VARCHAR _dlt_list_idx:BIGINT _dlt_id:VARCHAR");
     check_all_values(db, "ds.allt", "ds.allt__lst");
 
     /* 2. a user's columns hint wins over the values' types: exact DECIMAL(38,10), bytes as
@@ -254,13 +208,13 @@ static void test_read_parquet_all_types(void **st)
     assert_int_equal(tu_write_file(path, text, strlen(text)), 0);
     run_def(&e, path);
     snprintf(db, sizeof db, "%s/rph.duckdb", e.dir);
-    dq_expect(db, "SELECT string_agg(data_type, ' ' ORDER BY column_name) FROM "
-                  "information_schema.columns WHERE table_schema = 'ds' AND table_name = 'allt' "
-                  "AND column_name IN ('bin', 'dec38', 'dec38b')",
-              "VARCHAR DECIMAL(38,10) DECIMAL(38,9)");
-    dq_expect(db, "SELECT string_agg(dec38 || ' ' || bin, ' / ' ORDER BY id) FROM ds.allt",
-              "9999999999999999999999999999.9999999999 AAH/AHo= / "
-              "-9999999999999999999999999999.9999999999 ");
+    tu_duck_expect(db, "SELECT string_agg(data_type, ' ' ORDER BY column_name) FROM "
+                   "information_schema.columns WHERE table_schema = 'ds' AND table_name = 'allt' "
+                   "AND column_name IN ('bin', 'dec38', 'dec38b')",
+                   "VARCHAR DECIMAL(38,10) DECIMAL(38,9)");
+    tu_duck_expect(db, "SELECT string_agg(dec38 || ' ' || bin, ' / ' ORDER BY id) FROM ds.allt",
+                   "9999999999999999999999999999.9999999999 AAH/AHo= / "
+                   "-9999999999999999999999999999.9999999999 ");
 
     /* 3. the filesystem destination in Parquet: DuckDB reads back the same types and values */
     snprintf(text, sizeof text, "pipeline_name = \"rpf\"\ndataset_name = \"ds\"\n"
@@ -277,9 +231,9 @@ static void test_read_parquet_all_types(void **st)
              "SELECT string_agg(name || ':' || type || ':' || coalesce(precision || ',' || "
              "scale, ''), ' ' ORDER BY name) FROM parquet_schema('%s/out/ds/allt/*.parquet') "
              "WHERE name IN ('bin', 'dec4', 'dec38', 'st__a', 'st__b')", e.dir);
-    dq_expect(NULL, q, "bin:BYTE_ARRAY: dec38:FIXED_LEN_BYTE_ARRAY:38,9 "
-                       "dec4:FIXED_LEN_BYTE_ARRAY:38,9 st__a:FIXED_LEN_BYTE_ARRAY:38,9 "
-                       "st__b:BYTE_ARRAY:");
+    tu_duck_expect(NULL, q, "bin:BYTE_ARRAY: dec38:FIXED_LEN_BYTE_ARRAY:38,9 "
+                   "dec4:FIXED_LEN_BYTE_ARRAY:38,9 st__a:FIXED_LEN_BYTE_ARRAY:38,9 "
+                   "st__b:BYTE_ARRAY:");
     tu_rm_rf(e.dir);
     free(e.dir);
 }
