@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct pipe_ahead {
@@ -287,6 +288,12 @@ void pipe_ahead_stop(pipe_ahead *a)
 {
     if (!a || !a->th_started)
         return;
+    /* test hook: extract ends only after the early loader loaded a file ("file") or
+     * committed a chunk ("commit"), so tests see a load that overlapped extract however busy
+     * the machine is */
+    const char *hook = a->c.early ? getenv("CDLT_TEST_EARLY_LOAD_WAIT") : NULL;
+    if (hook && *hook)
+        pipe_ovl_wait_loaded(a->c.early, strcmp(hook, "commit") == 0, 120.0);
     pthread_mutex_lock(&a->mu);
     a->stop = true;
     pthread_cond_signal(&a->cv);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct lpkg {
     strv tables;    /* root tables extracted into the package */
@@ -630,11 +631,11 @@ struct pipe_ovl {
     strv done_parents;        /* loader thread: their parents ("" for roots) */
     char load_id[64];         /* the package */
     bool recorded;            /* loader thread: load/partial/<load_id> written */
-    uint32_t chunks;          /* loader thread: chunks committed */
+    uint32_t chunks;          /* loader thread: chunks committed (atomic for the test wait) */
     map tstate;               /* loader thread: table name -> ovl_tstate */
     ovl_item *def;            /* loader thread: files waiting for the tail (OVL_MAX_CHANGES) */
     size_t ndef, capdef;      /* entries used / allocated in def */
-    uint64_t files;           /* files loaded */
+    uint64_t files;           /* files loaded (loader thread writes; atomic for the test wait) */
     cdlt_error err;           /* the loader thread's error (it never touches the run's) */
 };
 
@@ -695,7 +696,7 @@ static cdlt_status ovl_load_one(pipe_ovl *o, const ovl_item *it)
     pipe_crash_point("load_file");
     rc = o->dv->load_file(o->d, NULL, it->snap, it->path, &o->err);
     if (rc == CDLT_OK)
-        o->files++;
+        __atomic_add_fetch(&o->files, 1, __ATOMIC_RELAXED);
     return rc;
 }
 
@@ -738,7 +739,7 @@ static cdlt_status ovl_load_tail(pipe_ovl *o, ovl_item *items, size_t n)
         LOG_DEBUG("tail: %zu file(s) of %s in one load", np, items[i].table);
         rc = o->dv->load_files(o->d, NULL, items[last].snap, paths, np, &o->err);
         if (rc == CDLT_OK)
-            o->files += np;
+            __atomic_add_fetch(&o->files, np, __ATOMIC_RELAXED);
     }
     mem_free(paths);
     mem_free(taken);
@@ -822,7 +823,7 @@ static cdlt_status ovl_commit_chunk(pipe_ovl *o)
     o->in_tx = false;
     if (rc != CDLT_OK)
         return rc;
-    o->chunks++;
+    __atomic_add_fetch(&o->chunks, 1, __ATOMIC_RELAXED);
     LOG_DEBUG("overlapped load: chunk %u committed", (unsigned)o->chunks);
     if (o->dv->trim_memory)
         o->dv->trim_memory(o->d);
@@ -1069,6 +1070,22 @@ pipe_ovl *pipe_ovl_start_early(cdlt_pipeline *p, const char *load_id)
     if (o)
         LOG_DEBUG("loading package %s while it is extracted", load_id);
     return o;
+}
+
+void pipe_ovl_wait_loaded(pipe_ovl *o, bool commit, double max_seconds)
+{
+    double t0 = time_monotonic();
+    while (o && time_monotonic() - t0 < max_seconds) {
+        if (commit ? __atomic_load_n(&o->chunks, __ATOMIC_RELAXED) > 0
+                   : __atomic_load_n(&o->files, __ATOMIC_RELAXED) > 0)
+            break;
+        pthread_mutex_lock(&o->mu);
+        bool failed = o->failed;
+        pthread_mutex_unlock(&o->mu);
+        if (failed)
+            break;
+        usleep(5000);
+    }
 }
 
 pipe_ovl *pipe_ovl_take_early(pipe_ovl *o, const char *extracted_dir, const schema *s,

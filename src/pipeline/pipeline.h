@@ -388,6 +388,9 @@ pipe_ovl *pipe_ovl_start_early(cdlt_pipeline *p, const char *load_id);
  * drops, the tables are appended to, none truncated); else it is rolled back and freed: NULL. */
 pipe_ovl *pipe_ovl_take_early(pipe_ovl *o, const char *extracted_dir, const schema *s,
                               const strv *early_tables);
+/* Test hook support: wait (at most max_seconds) until o loaded a file (commit: committed a
+ * chunk) or gave up. */
+void pipe_ovl_wait_loaded(pipe_ovl *o, bool commit, double max_seconds);
 /* Normalizer thread: the closed file `path` of table t (s is the live schema; the queue gets
  * a snapshot of t). Blocks while the bounded queue is full. */
 void pipe_ovl_push(pipe_ovl *o, const schema *s, const schema_table *t, const char *path);

@@ -430,8 +430,13 @@ static void put_items(const pg_env *e, int from, int n)
 
 /* small items files (ahead starts at once) and a slow source: the loader gets files while
  * extract still runs */
+/* and small chunks: a cut closes the load files, so the loader gets some before extract ends
+ * (load files rotate at 8 MiB, more than these tests write) */
 #define EARLY_ENVS "CDLT_TEST_EXTRACT_ROTATE_BYTES=16384", "CDLT_TEST_EXTRACT_ROTATE_SLEEP_MS=5", \
-                   "RUNTIME__LOG_LEVEL=DEBUG"
+                   "CDLT_TEST_TRANSACTION_MAX_BYTES=65536", "RUNTIME__LOG_LEVEL=DEBUG"
+/* extract waits at its end for the early loader's first file / first chunk commit (a test
+ * hook), so the overlap is seen however busy the machine is */
+#define EARLY_WAIT_FILE "CDLT_TEST_EARLY_LOAD_WAIT=file"
 
 static cli_res run_logged(const pg_env *e, const char *const *envs)
 {
@@ -445,7 +450,7 @@ static void test_early_load_append(void **st)
     (void)st;
     pg_env e;
     env_init(&e, "cli-pg-early", "e2e_pg_early", DEF_EARLY);
-    const char *envs[] = {EARLY_ENVS, NULL};
+    const char *envs[] = {EARLY_ENVS, EARLY_WAIT_FILE, NULL};
     for (int run = 0; run < 2; run++) {
         put_items(&e, run * 20000, 20000);
         cli_res r = run_logged(&e, envs);
@@ -486,7 +491,7 @@ static void test_early_load_rolled_back_for_merge(void **st)
     (void)st;
     pg_env e;
     env_init(&e, "cli-pg-early-m", "e2e_pg_early", DEF_EARLY_MERGE);
-    const char *envs[] = {EARLY_ENVS, NULL};
+    const char *envs[] = {EARLY_ENVS, EARLY_WAIT_FILE, NULL};
     for (int run = 0; run < 2; run++) {
         put_items(&e, run * 20000, 20000);
         tu_put(e.dir, "people.jsonl", run == 0 ? "{\"id\":1,\"v\":1}\n{\"id\":2,\"v\":1}\n"
@@ -516,7 +521,7 @@ static void test_early_load_killed_after_chunk(void **st)
     pg_env e;
     env_init(&e, "cli-pg-early-k", "e2e_pg_early", DEF_EARLY);
     put_items(&e, 0, 20000);
-    const char *crash[] = {EARLY_ENVS, "CDLT_TEST_TRANSACTION_MAX_BYTES=65536",
+    const char *crash[] = {EARLY_ENVS, "CDLT_TEST_EARLY_LOAD_WAIT=commit",
                            "CDLT_TEST_CRASH_AT=chunk_committed", NULL};
     cli_res r = run_logged(&e, crash);
     assert_int_equal(r.signo, SIGKILL);
@@ -528,7 +533,7 @@ static void test_early_load_killed_after_chunk(void **st)
     free(n);
     tu_pg_expect(e.c, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
                  "'e2e_pg_early' AND table_name = '_dlt_loads'", "0");
-    const char *envs[] = {EARLY_ENVS, "CDLT_TEST_TRANSACTION_MAX_BYTES=65536", NULL};
+    const char *envs[] = {EARLY_ENVS, NULL};
     r = run_logged(&e, envs);
     if (r.code != 0)
         fprintf(stderr, "stderr: %s\n", r.err);
