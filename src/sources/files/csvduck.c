@@ -3,6 +3,7 @@
  * with a "did you mean", and maps the Python API's names (what dlt users write, since dlt calls
  * duckdb.from_csv_auto(file, **duckdb_kwargs)) to the SQL ones. */
 #include "sources/files/csvduck.h"
+#include "sources/sources.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,16 +71,7 @@ const char *fs_csvduck_compression(const char *path, const char *shown, cdlt_err
     return c;
 }
 
-static void put_str(buf *b, const char *s, size_t n)
-{
-    buf_putc(b, '\'');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'')
-            buf_putc(b, '\'');
-        buf_putc(b, s[i]);
-    }
-    buf_putc(b, '\'');
-}
+#define put_str src_sql_string
 
 /* A TOML/JSON value as a DuckDB literal. */
 static void put_value(buf *b, const jv *v)

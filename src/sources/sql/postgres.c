@@ -8,6 +8,7 @@
 #include "sql.h"
 
 #include "json/json.h"
+#include "sources/sources.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -119,17 +120,7 @@ static void pg_quote_ident(buf *b, const char *s)
     buf_putc(b, '"');
 }
 
-static void pg_quote_literal(buf *b, const char *s, size_t n)
-{
-    /* standard_conforming_strings is on since 9.1: only quotes double; E'' never used */
-    buf_putc(b, '\'');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'')
-            buf_putc(b, '\'');
-        buf_putc(b, s[i]);
-    }
-    buf_putc(b, '\'');
-}
+static void pg_quote_literal(buf *b, const char *s, size_t n) { src_sql_string(b, s, n); }
 
 static cdlt_status pg_exec(sql_conn *c, const char *sql, int np, const char *const *params,
                            PGresult **out, const char *doing, cdlt_error *err)

@@ -6,6 +6,7 @@
 #include "sql.h"
 
 #include "json/json.h"
+#include "sources/sources.h"
 
 #include <sqlite3.h>
 #include <ctype.h>
@@ -80,16 +81,7 @@ static void lite_quote_ident(buf *b, const char *s)
     buf_putc(b, '"');
 }
 
-static void lite_quote_literal(buf *b, const char *s, size_t n)
-{
-    buf_putc(b, '\'');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'')
-            buf_putc(b, '\'');
-        buf_putc(b, s[i]);
-    }
-    buf_putc(b, '\'');
-}
+static void lite_quote_literal(buf *b, const char *s, size_t n) { src_sql_string(b, s, n); }
 
 static cdlt_status prep(sql_conn *c, const char *sql, sqlite3_stmt **st, const char *what,
                         cdlt_error *err)
