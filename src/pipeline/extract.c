@@ -69,25 +69,27 @@ static char *incr_saved_state(cdlt_pipeline *p, const char *src, const cdlt_reso
 {
     pipe_src_state *ss = state_source(&p->state, src, false);
     pipe_res_state *rs = ss ? state_resource(ss, r->name, false) : NULL;
-    for (size_t i = 0; rs && i < rs->kv.n; i++) {
-        if (strcmp(rs->kv.v[i].key, "incremental") != 0)
-            continue;
-        arena a;
-        arena_init(&a, 4096, 0);
-        jv o;
-        char *out = NULL;
-        if (json_parse(rs->kv.v[i].json, strlen(rs->kv.v[i].json), &a, NULL, &o, NULL) ==
-            CDLT_OK) {
-            const jv *c = jv_get(&o, path);
-            buf b = BUF_INIT;
-            if (c && c->type == JV_OBJECT && json_write(&b, c, 0) == CDLT_OK)
-                out = buf_detach(&b, NULL);
-            buf_free(&b);
-        }
-        arena_free(&a);
-        return out;
-    }
+    for (size_t i = 0; rs && i < rs->kv.n; i++)
+        if (strcmp(rs->kv.v[i].key, "incremental") == 0)
+            return pipe_incr_pick(rs->kv.v[i].json, path);
     return NULL;
+}
+
+char *pipe_incr_pick(const char *incremental, const char *path)
+{
+    arena a;
+    arena_init(&a, 4096, 0);
+    jv o;
+    char *out = NULL;
+    if (incremental && json_parse(incremental, strlen(incremental), &a, NULL, &o, NULL) == CDLT_OK) {
+        const jv *c = jv_get(&o, path);
+        buf b = BUF_INIT;
+        if (c && c->type == JV_OBJECT && json_write(&b, c, 0) == CDLT_OK)
+            out = buf_detach(&b, NULL);
+        buf_free(&b);
+    }
+    arena_free(&a);
+    return out;
 }
 
 cdlt_status pipe_incr_merge(const char *old, const char *path, const char *st, size_t st_len,

@@ -77,19 +77,7 @@ static char *saved_cursor(cdlt_emitter *em, const char *path)
     const char *json = NULL;
     if (cdlt_state_get(cdlt_emitter_resource_state(em), "incremental", &json) != CDLT_OK)
         return NULL;
-    arena a;
-    arena_init(&a, 4096, 0);
-    jv o;
-    char *out = NULL;
-    if (json_parse(json, strlen(json), &a, NULL, &o, NULL) == CDLT_OK) {
-        const jv *c = jv_get(&o, path);
-        buf b = BUF_INIT;
-        if (c && c->type == JV_OBJECT && json_write(&b, c, 0) == CDLT_OK)
-            out = buf_detach(&b, NULL);
-        buf_free(&b);
-    }
-    arena_free(&a);
-    return out;
+    return pipe_incr_pick(json, path);
 }
 
 static cdlt_status save_cursor(cdlt_emitter *em, incr *in, cdlt_error *err)

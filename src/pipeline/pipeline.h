@@ -499,6 +499,9 @@ cdlt_error *pipe_emitter_error(cdlt_emitter *em);
  * keeps one on its file listing and one on the rows it reads). */
 cdlt_status pipe_incr_merge(const char *old, const char *path, const char *st, size_t st_len,
                             buf *out);
+/* extract.c: the state of cursor `path` in a resource state's "incremental" object (JSON
+ * text; NULL = none): its JSON text (mem_alloc'ed), or NULL. */
+char *pipe_incr_pick(const char *incremental, const char *path);
 /* definition.c: true when k is one of the NULL-terminated list l. */
 bool pipe_def_in_list(const char *k, const char *const *l);
 /* definition.c: every key of object o must be in `allowed`; else a CDLT_CONFIG error naming

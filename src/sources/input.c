@@ -116,6 +116,22 @@ void src_input_close(src_input *in)
     mem_free(in);
 }
 
+
+/* A plain file named .gz/.zst (n bytes read at its start): an error naming its first byte
+ * (fuzz_sources_read: data errors name their place). */
+static bool misnamed(const src_input *in, size_t n, cdlt_error *err)
+{
+    const char *name = in->shown;
+    if (in->codec != SRC_PLAIN || n == 0 || !(ends_with(name, ".gz") || ends_with(name, ".zst")))
+        return false;
+    err_set(err, CDLT_PARSE, "'%s' is named as %s data but does not start with its magic bytes",
+            name, ends_with(name, ".gz") ? "gzip" : "zstd");
+    err_at_file(err, name, 1, 1, 0);
+    err_hint(err, "rename the file if it is plain text, or check that it was not damaged in "
+                  "transfer");
+    return true;
+}
+
 cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
                            cdlt_error *err)
 {
@@ -141,15 +157,9 @@ cdlt_status src_input_open(const char *path, const char *shown, src_input **out,
         return CDLT_IO;
     }
     in->codec = codec_of_magic(magic, (size_t)r);
-    const char *name = in->shown;
-    if (in->codec == SRC_PLAIN && r > 0 && (ends_with(name, ".gz") || ends_with(name, ".zst"))) {
-        err_set(err, CDLT_PARSE, "'%s' is named as %s data but does not start with its magic bytes",
-                name, ends_with(name, ".gz") ? "gzip" : "zstd");
-        /* the place is the file's first byte (fuzz_sources_read: data errors name their place) */
-        err_at_file(err, name, 1, 1, 0);
+    if (misnamed(in, (size_t)r, err)) {
         src_input_close(in);
-        return err_hint(err, "rename the file if it is plain text, or check that it was not "
-                             "damaged in transfer");
+        return CDLT_PARSE;
     }
     if (in->codec == SRC_PLAIN) {
         *out = in;
@@ -221,14 +231,9 @@ cdlt_status src_input_open_fn(src_read_fn rd, void *ud, const char *shown, src_i
     in->raw_total = got;
     in->raw_eof = got < 4;
     in->codec = codec_of_magic((const unsigned char *)in->raw, got);
-    const char *name = in->shown;
-    if (in->codec == SRC_PLAIN && got > 0 && (ends_with(name, ".gz") || ends_with(name, ".zst"))) {
-        err_set(err, CDLT_PARSE, "'%s' is named as %s data but does not start with its magic bytes",
-                name, ends_with(name, ".gz") ? "gzip" : "zstd");
-        err_at_file(err, name, 1, 1, 0);
+    if (misnamed(in, got, err)) {
         src_input_close(in);
-        return err_hint(err, "rename the file if it is plain text, or check that it was not "
-                             "damaged in transfer");
+        return CDLT_PARSE;
     }
     if ((st = codec_init(in, err)) != CDLT_OK) {
         src_input_close(in);

@@ -27,8 +27,6 @@ const char *src_files_current(const src_files *f);  /* path being read, NULL bef
  * as written when it has no '~' or there is no such home (NULL on out-of-memory). Callers that
  * join relative paths to a folder (definition files) expand first, so '~/x' is not '<dir>/~/x'. */
 char *src_expand_home(const char *path);
-/* s as a standard SQL string literal ('' for a quote) appended to b (sqltext.c). */
-void src_sql_string(buf *b, const char *s, size_t n);
 void src_files_close(src_files *f);
 /* Line of the last item returned (1-based; for JSON-array files the item's first line). */
 int64_t src_files_line(const src_files *f);

@@ -2,6 +2,7 @@
  * engine's limits and statement forms, and dlt's type mapping per destination
  * (DuckDbTypeMapper, PostgresTypeMapper). Everything else in sqlgen is one generator. */
 #include "sqlgen/sqlgen.h"
+#include "sqlgen/sqltext.h"
 #include "types/types.h"
 
 static cdlt_status type_error(const char *engine, const char *product, const char *hint,
@@ -178,6 +179,19 @@ const sqlgen_dialect sqlgen_postgres = {
     .max_ident = 63,        /* NAMEDATALEN - 1 bytes */
     .column_type = postgres_type,
 };
+
+void sqlgen_string(buf *b, const char *s, size_t n)
+{
+    /* standard SQL: only the quote doubles (PostgreSQL has standard_conforming_strings on
+     * since 9.1, SQLite and DuckDB always); E'' forms are never written */
+    buf_putc(b, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'')
+            buf_putc(b, '\'');
+        buf_putc(b, s[i]);
+    }
+    buf_putc(b, '\'');
+}
 
 void sqlgen_ident(const sqlgen_dialect *dl, buf *b, const char *ident)
 {

@@ -5,6 +5,7 @@
  * rule) and the table may have more; DuckDB casts the Parquet types (dlt's arrow mapping) to
  * the table's. Staging and merge reach this through duck_load_file as well. */
 #include "duck.h"
+#include "sqlgen/sqltext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,16 +17,6 @@ bool duck_is_parquet_path(const char *path)
     return n > 8 && strcmp(path + n - 8, ".parquet") == 0;
 }
 
-static void put_literal(buf *b, const char *s)
-{
-    buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            buf_putc(b, '\'');
-        buf_putc(b, *s);
-    }
-    buf_putc(b, '\'');
-}
 
 cdlt_status duck_load_parquet(destination *d, const schema_table *t, const char *const *paths,
                               size_t n, cdlt_error *err)
@@ -39,7 +30,7 @@ cdlt_status duck_load_parquet(destination *d, const schema_table *t, const char 
     for (size_t i = 0; i < n; i++) {
         if (i)
             buf_puts(&sql, ", ");
-        put_literal(&sql, paths[i]);
+        sqlgen_string(&sql, paths[i], strlen(paths[i]));
     }
     buf_puts(&sql, "], union_by_name = true)");
     if (sql.status != CDLT_OK) {

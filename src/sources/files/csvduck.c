@@ -3,7 +3,7 @@
  * with a "did you mean", and maps the Python API's names (what dlt users write, since dlt calls
  * duckdb.from_csv_auto(file, **duckdb_kwargs)) to the SQL ones. */
 #include "sources/files/csvduck.h"
-#include "sources/sources.h"
+#include "sqlgen/sqltext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +71,6 @@ const char *fs_csvduck_compression(const char *path, const char *shown, cdlt_err
     return c;
 }
 
-#define put_str src_sql_string
 
 /* A TOML/JSON value as a DuckDB literal. */
 static void put_value(buf *b, const jv *v)
@@ -97,14 +96,14 @@ static void put_value(buf *b, const jv *v)
         for (uint32_t i = 0; i < v->len; i++) {
             if (i)
                 buf_putc(b, ',');
-            put_str(b, v->u.members[i].key, v->u.members[i].klen);
+            sqlgen_string(b, v->u.members[i].key, v->u.members[i].klen);
             buf_putc(b, ':');
             put_value(b, &v->u.members[i].value);
         }
         buf_putc(b, '}');
         break;
     default: /* strings and TOML dates/times as their text */
-        put_str(b, v->u.s, v->len);
+        sqlgen_string(b, v->u.s, v->len);
         break;
     }
 }
@@ -114,7 +113,7 @@ cdlt_status fs_csvduck_query(const char *path, const jv *args, const char *compr
 {
     buf_clear(out);
     buf_puts(out, "SELECT * FROM read_csv(");
-    put_str(out, path, strlen(path));
+    sqlgen_string(out, path, strlen(path));
     bool have_compression = false;
     for (uint32_t i = 0; args && args->type == JV_OBJECT && i < args->len; i++) {
         const jv_member *m = &args->u.members[i];

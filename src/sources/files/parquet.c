@@ -4,6 +4,7 @@
  * entries) through a per-column plan built once from the result's logical types. The same
  * reader serves any DuckDB query (pqr_open_sql: read_csv_duckdb's read_csv). */
 #include "sources/files/parquet.h"
+#include "sqlgen/sqltext.h"
 
 #include <duckdb.h>
 #include <stdio.h>
@@ -162,16 +163,6 @@ static bool supported(const pnode *p)
     }
 }
 
-static void put_literal(buf *b, const char *s)
-{
-    buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            buf_putc(b, '\'');
-        buf_putc(b, *s);
-    }
-    buf_putc(b, '\'');
-}
 
 void pqr_close(pqr_reader *r)
 {
@@ -215,7 +206,7 @@ cdlt_status pqr_open(const char *path, const char *shown, uint32_t chunksize, pq
 {
     buf sql = BUF_INIT;
     buf_puts(&sql, "SELECT * FROM read_parquet(");
-    put_literal(&sql, path);
+    sqlgen_string(&sql, path, strlen(path));
     buf_puts(&sql, ")");
     cdlt_status st = sql.status != CDLT_OK
                          ? err_nomem(err)

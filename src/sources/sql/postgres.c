@@ -8,7 +8,7 @@
 #include "sql.h"
 
 #include "json/json.h"
-#include "sources/sources.h"
+#include "sqlgen/sqltext.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -120,7 +120,7 @@ static void pg_quote_ident(buf *b, const char *s)
     buf_putc(b, '"');
 }
 
-static void pg_quote_literal(buf *b, const char *s, size_t n) { src_sql_string(b, s, n); }
+static void pg_quote_literal(buf *b, const char *s, size_t n) { sqlgen_string(b, s, n); }
 
 static cdlt_status pg_exec(sql_conn *c, const char *sql, int np, const char *const *params,
                            PGresult **out, const char *doing, cdlt_error *err)

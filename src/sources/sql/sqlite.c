@@ -6,7 +6,7 @@
 #include "sql.h"
 
 #include "json/json.h"
-#include "sources/sources.h"
+#include "sqlgen/sqltext.h"
 
 #include <sqlite3.h>
 #include <ctype.h>
@@ -81,7 +81,7 @@ static void lite_quote_ident(buf *b, const char *s)
     buf_putc(b, '"');
 }
 
-static void lite_quote_literal(buf *b, const char *s, size_t n) { src_sql_string(b, s, n); }
+static void lite_quote_literal(buf *b, const char *s, size_t n) { sqlgen_string(b, s, n); }
 
 static cdlt_status prep(sql_conn *c, const char *sql, sqlite3_stmt **st, const char *what,
                         cdlt_error *err)
