@@ -81,7 +81,8 @@ char *pipe_incr_pick(const char *incremental, const char *path)
     arena_init(&a, 4096, 0);
     jv o;
     char *out = NULL;
-    if (incremental && json_parse(incremental, strlen(incremental), &a, NULL, &o, NULL) == CDLT_OK) {
+    if (incremental &&
+        json_parse(incremental, strlen(incremental), &a, NULL, &o, NULL) == CDLT_OK) {
         const jv *c = jv_get(&o, path);
         buf b = BUF_INIT;
         if (c && c->type == JV_OBJECT && json_write(&b, c, 0) == CDLT_OK)

@@ -10,9 +10,9 @@ static sqldest_names names(destination *d)
     return (sqldest_names){&d->dataset, &d->qdataset, d->staging, d->qstaging};
 }
 
-/* A prepared statement with $1 = param, run for its effect. */
-static cdlt_status exec_param(destination *d, const char *sql, const char *param,
-                              const char *what, cdlt_error *err)
+/* A prepared statement with $1 = param; *rows (may be NULL) = the rows it returned. */
+static cdlt_status run_param(destination *d, const char *sql, const char *param,
+                             const char *what, uint64_t *rows, cdlt_error *err)
 {
     duckdb_prepared_statement ps = NULL;
     duckdb_result res;
@@ -23,31 +23,26 @@ static cdlt_status exec_param(destination *d, const char *sql, const char *param
         duckdb_bind_varchar(ps, 1, param);
         if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess)
             st = duck_fail(err, what, duckdb_result_error(&res), sql);
+        else if (rows)
+            *rows = duckdb_row_count(&res);
         duckdb_destroy_result(&res);
     }
     duckdb_destroy_prepare(&ps);
     return st;
 }
 
+static cdlt_status exec_param(destination *d, const char *sql, const char *param,
+                              const char *what, cdlt_error *err)
+{
+    return run_param(d, sql, param, what, NULL, err);
+}
+
 static cdlt_status dataset_exists(destination *d, const char *name, bool *out, cdlt_error *err)
 {
+    uint64_t rows = 0;
     static const char sql[] = "SELECT 1 FROM information_schema.schemata WHERE schema_name = $1";
-    static const char what[] = "looking up the staging dataset";
-    duckdb_prepared_statement ps = NULL;
-    duckdb_result res;
-    cdlt_status st = CDLT_OK;
-    *out = false;
-    if (duckdb_prepare(d->con, sql, &ps) != DuckDBSuccess) {
-        st = duck_fail(err, what, duckdb_prepare_error(ps), sql);
-    } else {
-        duckdb_bind_varchar(ps, 1, name);
-        if (duckdb_execute_prepared(ps, &res) != DuckDBSuccess)
-            st = duck_fail(err, what, duckdb_result_error(&res), sql);
-        else
-            *out = duckdb_row_count(&res) > 0;
-        duckdb_destroy_result(&res);
-    }
-    duckdb_destroy_prepare(&ps);
+    cdlt_status st = run_param(d, sql, name, "looking up the staging dataset", &rows, err);
+    *out = st == CDLT_OK && rows > 0;
     return st;
 }
 
