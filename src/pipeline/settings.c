@@ -291,10 +291,25 @@ static const char *const SUB_WRITER[] = {"data_writer", NULL};
 static const char *const SUB_NORM[] = {"data_writer", "json_normalizer", "parquet_normalizer",
                                        "model_normalizer", NULL};
 
+/* dlt's data_writer keys (BufferedDataWriterConfiguration, CsvFormatConfiguration,
+ * ParquetFormatConfiguration): what the writers read (pipeline/fileformat.c) and the rest. */
+static const char *const DW_USED[] = {
+    "disable_compression", "delimiter", "include_header", "quoting", "lineterminator",
+    "flavor", "version", "data_page_size", "timestamp_timezone", "row_group_size",
+    "coerce_timestamps", "allow_truncated_timestamps", "use_compliant_nested_type",
+    "write_page_index", "use_content_defined_chunking", "supports_dictionary_encoding",
+    "arrow_concat_promote_options", NULL};
+static const char *const DW_DLT[] = {"buffer_max_items", "file_max_items", "file_max_bytes",
+                                     "on_error_continue", "encoding", NULL};
+
 static const sect_keys SECTIONS[] = {
     {"runtime", RT_USED, RT_DLT, NO_KEYS},  {"extract", EX_USED, EX_DLT, SUB_WRITER},
     {"normalize", NM_USED, NO_DLT, SUB_NORM}, {"load", LD_USED, LD_DLT, NO_KEYS},
     {"schema", SC_USED, SC_DLT, NO_KEYS},
+    /* dlt resolves its writer settings at <stage>.data_writer, then at the top-level
+     * data_writer (config_section fallback), and so do cdlt's writers (fileformat.c): a typo
+     * there is as silent as one under [normalize.data_writer] */
+    {"data_writer", DW_USED, DW_DLT, NO_KEYS},
 };
 
 static bool in_keys(const char *const *l, const char *k)
@@ -335,17 +350,6 @@ static cdlt_status unknown_setting(const sect_keys *s, const char *key, const jv
     buf_free(&list);
     return CDLT_CONFIG;
 }
-
-/* dlt's data_writer keys (BufferedDataWriterConfiguration, CsvFormatConfiguration,
- * ParquetFormatConfiguration): what the writers read (pipeline/fileformat.c) and the rest. */
-static const char *const DW_USED[] = {
-    "disable_compression", "delimiter", "include_header", "quoting", "lineterminator",
-    "flavor", "version", "data_page_size", "timestamp_timezone", "row_group_size",
-    "coerce_timestamps", "allow_truncated_timestamps", "use_compliant_nested_type",
-    "write_page_index", "use_content_defined_chunking", "supports_dictionary_encoding",
-    "arrow_concat_promote_options", NULL};
-static const char *const DW_DLT[] = {"buffer_max_items", "file_max_items", "file_max_bytes",
-                                     "on_error_continue", "encoding", NULL};
 
 /* The members of one section's tree against its known keys; a data_writer table inside is
  * checked the same way (a typo there would otherwise be a setting silently not applied). */

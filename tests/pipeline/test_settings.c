@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void clear_env(void)
 {
@@ -15,6 +16,8 @@ static void clear_env(void)
     unsetenv("LOAD__DELETE_COMPLETED_JOBS");
     unsetenv("LOAD__TRUNCATE_STAGING_DATASET");
     unsetenv("SCHEMA__JSON_NORMALIZER");
+    unsetenv("DATA_WRITER__ROW_GROUP_SZE");
+    unsetenv("DATA_WRITER__ROW_GROUP_SIZE");
 }
 
 static cdlt_status run_text(pt_env *e, const char *name, const char *text,
@@ -327,6 +330,74 @@ static void test_strict_sections(void **st)
     pt_env_free(e);
 }
 
+/* dlt's top-level [data_writer] (the fallback of [normalize.data_writer], from config.toml,
+ * secrets.toml, pipeline scope and env DATA_WRITER__*) is checked like [normalize.data_writer]:
+ * a typo is an error naming the key path, where it was set and the valid keys; dlt's keys are
+ * accepted and the ones cdlt's writers read take effect. Old main ignored typos there. */
+static void test_top_level_data_writer(void **st)
+{
+    (void)st;
+    clear_env();
+    pt_env *e = pt_env_new("set-dw");
+    cdlt_error err;
+    write_config(e, "[data_writer]\ndisable_compresion = true\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "unknown setting 'data_writer.disable_compresion'"));
+    assert_non_null(strstr(err.message, "config.toml"));
+    assert_non_null(strstr(err.message, "did you mean 'disable_compression'"));
+    /* the hint lists the keys cdlt reads there */
+    assert_non_null(strstr(err.message, "[data_writer]: disable_compression, delimiter"));
+    assert_non_null(strstr(err.message, "row_group_size"));
+
+    write_config(e, "[p.data_writer]\nrow_group_sze = 2\n");
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "data_writer.row_group_sze"));
+    assert_non_null(strstr(err.message, "did you mean 'row_group_size'"));
+
+    /* secrets.toml is read for this section too */
+    write_config(e, "");
+    char sec[1200];
+    snprintf(sec, sizeof sec, "%s/.dlt/secrets.toml", e->dir);
+    const char *stext = "[data_writer]\nquotng = \"quote_all\"\n";
+    assert_int_equal(tu_write_file(sec, stext, strlen(stext)), 0);
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "data_writer.quotng"));
+    assert_non_null(strstr(err.message, "secrets.toml"));
+    assert_int_equal(unlink(sec), 0);
+
+    setenv("DATA_WRITER__ROW_GROUP_SZE", "2", 1);
+    assert_int_equal(try_open(e, "p", &err), CDLT_CONFIG);
+    assert_non_null(strstr(err.message, "DATA_WRITER__ROW_GROUP_SZE"));
+    assert_non_null(strstr(err.message, "did you mean 'row_group_size'"));
+    unsetenv("DATA_WRITER__ROW_GROUP_SZE");
+
+    /* valid keys are accepted: dlt's own (no effect in cdlt) and the writers' */
+    write_config(e, "[data_writer]\nbuffer_max_items = 100\nfile_max_items = 10\n"
+                    "disable_compression = true\n");
+    setenv("DATA_WRITER__ROW_GROUP_SIZE", "2", 1);
+    assert_int_equal(try_open(e, "p", &err), CDLT_OK);
+
+    /* ... and read: Parquet load files of 3 rows come in row groups of 2 */
+    cdlt_pipeline_options o;
+    pt_options(e, "dwp", e->db, &o);
+    o.loader_file_format = "parquet";
+    assert_int_equal(run_text(e, "dwp", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n", &o, &err),
+                     CDLT_OK);
+    assert_int_equal(pt_count(e->db, "ds", "items"), 3);
+    char sql[2000];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(n::VARCHAR, ',' ORDER BY g) FROM (SELECT DISTINCT row_group_id "
+             "AS g, row_group_num_rows AS n FROM parquet_metadata('%s/dwp/load/loaded/*/"
+             "completed_jobs/items.*.parquet'))",
+             e->pdir);
+    char *t = pt_query_text(e->db, sql);
+    assert_string_equal(t, "2,1");
+    free(t);
+    clear_env();
+    unsetenv("DLT_PROJECT_DIR");
+    pt_env_free(e);
+}
+
 /* The same settings from .dlt/config.toml (global and pipeline-scoped keys), not only env:
  * [schema] naming, [<pipeline>.load] delete_completed_jobs, import/export_schema_path. */
 static void test_settings_from_config_toml(void **st)
@@ -430,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_delete_completed_jobs),
         cmocka_unit_test(test_truncate_staging_dataset),
         cmocka_unit_test(test_strict_sections),
+        cmocka_unit_test(test_top_level_data_writer),
         cmocka_unit_test(test_settings_from_config_toml),
         cmocka_unit_test(test_json_normalizer_max_nesting),
     };
