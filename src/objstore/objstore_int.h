@@ -55,6 +55,13 @@ struct cdlt_config;
 cdlt_status os_aws_default_chain(struct cdlt_config *cfg, const char *section,
                                  const char *profile_name, os_options *o, cdlt_error *err);
 
+/* dlt's credentials.s3_url_style values (botocore's addressing_style): "path", "virtual",
+ * "auto"; the hint of the error for another one (osconfig.c for config, s3.c for C options). */
+bool os_s3_url_style_ok(const char *style);
+#define OS_S3_URL_STYLE_HINT                                                                     \
+    "use \"path\" (<endpoint>/<bucket>/<key>), \"virtual\" (<bucket>.<endpoint host>/<key>) or " \
+    "\"auto\" (path with endpoint_url, else virtual); leave it unset for auto"
+
 /* "<store url>/<path>" into out (for messages and listings). */
 cdlt_status os_object_url(const os_store *s, const char *path, buf *out);
 

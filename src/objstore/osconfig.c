@@ -55,6 +55,19 @@ cdlt_status os_options_from_config(cdlt_config *cfg, const char *section, os_opt
         if (rc != CDLT_OK)
             return rc;
     }
+    /* a misspelt style would otherwise only fail at open, without saying where it was set */
+    const char *style = out->s3_url_style;
+    if (style && *style && !os_s3_url_style_ok(style)) {
+        cfg_hit hit;
+        const char *origin = NULL;
+        if (cfg_get(cfg, section, "credentials.s3_url_style", CFG_Q_OPTIONAL, &hit, err) ==
+            CDLT_OK)
+            origin = cfg_hit_origin(cfg, &hit);
+        err_set(err, CDLT_CONFIG, "%s.credentials.s3_url_style = '%s'%s%s%s is not one of "
+                "path, virtual, auto", section, style, origin ? " (from " : "",
+                origin ? origin : "", origin ? ")" : "");
+        return err_hint(err, "%s", OS_S3_URL_STYLE_HINT);
+    }
     /* what is not configured comes from the AWS profile / environment, as in dlt */
     return os_aws_default_chain(cfg, section, profile, out, err);
 }

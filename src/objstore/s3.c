@@ -86,6 +86,19 @@ static cdlt_status call_url(const s3_store *s, const s3_call *c, buf *url, buf *
     return url->status != CDLT_OK ? url->status : uri->status;
 }
 
+cdlt_status s3_request_target(const os_store *st, const char *key, buf *url, buf *host,
+                              buf *uri)
+{
+    if (!st || st->kind != OS_S3)
+        return CDLT_INVALID_ARG;
+    const s3_store *s = st->impl;
+    s3_call c = {.method = "GET", .key = key};
+    cdlt_status rc = call_url(s, &c, url, uri);
+    buf_clear(host);
+    buf_puts(host, s->host);
+    return rc != CDLT_OK ? rc : host->status;
+}
+
 /* "s3://bucket/key" for messages. */
 static void obj_url(const s3_store *s, const char *key, buf *out)
 {
@@ -216,6 +229,12 @@ static cdlt_status full_key(const s3_store *s, const char *path, buf *out)
 
 /* ---------------------------------------------------------------- open ---- */
 
+bool os_s3_url_style_ok(const char *style)
+{
+    return strcmp(style, "path") == 0 || strcmp(style, "virtual") == 0 ||
+           strcmp(style, "auto") == 0;
+}
+
 static char *dup_or_null(const char *s) { return s && *s ? mem_strdup(s) : NULL; }
 
 static cdlt_status s3_open(os_store *st, const char *rest, const os_options *opt,
@@ -274,11 +293,11 @@ static cdlt_status s3_open(os_store *st, const char *rest, const os_options *opt
     s->token = dup_or_null(opt->aws_session_token);
     s->region = mem_strdup(opt->region_name && *opt->region_name ? opt->region_name : "us-east-1");
     const char *style = opt->s3_url_style && *opt->s3_url_style ? opt->s3_url_style : "auto";
-    if (strcmp(style, "path") != 0 && strcmp(style, "virtual") != 0 && strcmp(style, "auto") != 0) {
+    if (!os_s3_url_style_ok(style)) {
         buf_free(&b);
-        err_set(err, CDLT_CONFIG, "credentials.s3_url_style = '%s' is not one of path, virtual, "
-                                  "auto", style);
-        return CDLT_CONFIG;
+        err_set(err, CDLT_CONFIG, "credentials.s3_url_style = '%s' (bucket_url %s) is not one "
+                                  "of path, virtual, auto", style, st->url);
+        return err_hint(err, "%s", OS_S3_URL_STYLE_HINT);
     }
     const char *ep = opt->endpoint_url && *opt->endpoint_url ? opt->endpoint_url : NULL;
     bool path_style = strcmp(style, "path") == 0 || (strcmp(style, "auto") == 0 && ep);

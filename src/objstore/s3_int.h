@@ -29,6 +29,13 @@ void s3_sha256_hex(const void *data, size_t n, char out[65]);
 /* RFC 3986 encoding as SigV4 wants it: unreserved kept; '/' kept when keep_slash. Appends. */
 cdlt_status s3_uri_encode(buf *out, const char *s, size_t n, bool keep_slash);
 
+/* The URL, Host header and canonical URI (what SigV4 signs) of a request for the full object
+ * key (NULL = the bucket) of S3 store st, as every request is built: shows which addressing
+ * style (s3_url_style) a store uses. Each buf is replaced. CDLT_INVALID_ARG for a local store. */
+struct os_store;
+cdlt_status s3_request_target(const struct os_store *st, const char *key, buf *url, buf *host,
+                              buf *uri);
+
 /* ---- XML (s3_xml.c): S3's answers are flat enough for a scanner ---- */
 /* Find the next element <tag>...</tag> at or after *pos in [xml, xml+len); on success sets the
  * inner text span and moves *pos past the close tag. */
