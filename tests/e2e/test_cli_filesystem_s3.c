@@ -203,12 +203,50 @@ static void test_s3_parquet_counts(void **st)
     env_free(&e);
 }
 
+/* dlt's credentials.s3_url_style = "virtual" from the environment: the whole load (layout,
+ * system files, completion mark) goes through the bucket's virtual host on the test server
+ * (endpoint_url http://s3.localhost:<port>, see docs/objstore.md); the objects are where
+ * path-style addressing finds them. A misspelt style stops the run naming the key and the
+ * variable that set it. */
+static void test_s3_virtual_host(void **st)
+{
+    (void)st;
+    senv e;
+    env_init(&e, "s3vh", "append");
+    const char *ep = tu_s3_env("CDLT_TEST_S3_ENDPOINT");
+    snprintf(e.cr.kv[2], sizeof e.cr.kv[2],
+             "DESTINATION__FILESYSTEM__CREDENTIALS__ENDPOINT_URL=http://s3.localhost%s",
+             strrchr(ep, ':'));
+    tu_put(e.dir, "users.jsonl", "{\"id\":1,\"name\":\"a\"}\n{\"id\":2}\n");
+    const char *args[] = {"run", e.def, "--pipelines-dir", e.pdir, "--progress", "none", NULL};
+    cli_res r = cdlt_in(&e, args, "DESTINATION__FILESYSTEM__CREDENTIALS__S3_URL_STYLE=virtual");
+    if (r.code != 0)
+        fprintf(stderr, "cdlt run: exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+    assert_int_equal(r.code, 0);
+    res_free(&r);
+    os_store *s = tu_s3_store(e.prefix, NULL, 0);
+    tu_list l = tu_s3_list(s);
+    assert_int_equal(tu_count_like(&l, "ds/_dlt_loads/fss3__", ".jsonl"), 1);
+    assert_int_equal(lines_under(s, &l, "ds/users/"), 2);
+    tu_list_free(&l);
+    os_close(s);
+
+    r = cdlt_in(&e, args, "DESTINATION__FILESYSTEM__CREDENTIALS__S3_URL_STYLE=virtal");
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "credentials.s3_url_style = 'virtal'"));
+    assert_non_null(strstr(r.err, "DESTINATION__FILESYSTEM__CREDENTIALS__S3_URL_STYLE"));
+    assert_null(strstr(r.err, tu_s3_env("CDLT_TEST_S3_SECRET")));
+    res_free(&r);
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s3_layout_replace_sync),
         cmocka_unit_test(test_s3_kill_then_complete),
         cmocka_unit_test(test_s3_parquet_counts),
+        cmocka_unit_test(test_s3_virtual_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
