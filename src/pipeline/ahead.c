@@ -37,6 +37,11 @@ struct pipe_ahead {
     strv qpath, qtable; /* closed items files, in the order extract closed them */
     strv qnew;          /* per queued file: "" or the JSON {"tables":{...}} of its table, when
                            extract made that table after the copy (the thread adds it first) */
+    strv qres, qsrc;    /* per queued file: a verbatim copy's resource and input ("" for an
+                           items file) */
+    uint64_t *qbytes;   /* per queued file: a copy's bytes in the package so far */
+    uint8_t *qstate;    /* per queued file: AQ_DONE, AQ_COPYING (still written), AQ_FAILED */
+    size_t capq;        /* entries allocated in qbytes, qstate */
     strv known;         /* extract thread only: tables the thread has or was sent */
     strv added;         /* the JSON of every table sent that way (checked like the copy) */
     schema **old;       /* schemas replaced by a larger copy: snapshots still point into them */
@@ -46,7 +51,33 @@ struct pipe_ahead {
     bool stop, failed, adopted;
 };
 
+enum { AQ_DONE = 0, AQ_COPYING, AQ_FAILED };
+
 const char *pipe_ahead_load_id(const pipe_ahead *a) { return a ? a->load_id : NULL; }
+
+/* The reader of a copy that extract is still writing waits here at the copy's current end
+ * (src_files_set_follow): for more bytes, or for the copy to be complete. */
+typedef struct ahead_follow {
+    pipe_ahead *a;
+    size_t i; /* the queued file */
+} ahead_follow;
+
+static cdlt_status copy_follow(void *ud, uint64_t have, bool *more, cdlt_error *err)
+{
+    ahead_follow *f = ud;
+    pipe_ahead *a = f->a;
+    pthread_mutex_lock(&a->mu);
+    while (a->qstate[f->i] == AQ_COPYING && a->qbytes[f->i] <= have && !a->stop)
+        pthread_cond_wait(&a->cv, &a->mu);
+    uint8_t st = a->qstate[f->i];
+    uint64_t bytes = a->qbytes[f->i];
+    pthread_mutex_unlock(&a->mu);
+    /* a failed copy, or extract stopped before it finished it (an error path) */
+    if (st == AQ_FAILED || (st == AQ_COPYING && bytes <= have))
+        return err_set(err, CDLT_IO, "normalize ahead: the copy it read was not finished");
+    *more = bytes > have;
+    return CDLT_OK;
+}
 
 static cdlt_status merge_docs(const jv *s1, const jv *w, buf *out);
 
@@ -159,10 +190,15 @@ static void *ahead_main(void *arg)
         }
         const char *path = a->qpath.v[a->qnext], *table = a->qtable.v[a->qnext];
         const char *newt = a->qnew.v[a->qnext];
+        const char *res = a->qres.v[a->qnext], *src = a->qsrc.v[a->qnext];
+        ahead_follow fw = {a, a->qnext};
         a->qnext++;
         pthread_mutex_unlock(&a->mu);
         cdlt_status rc = *newt ? add_table(a, newt) : CDLT_OK;
-        if (rc == CDLT_OK)
+        if (rc == CDLT_OK && *res)
+            rc = pnorm_copy(&a->c, a->n, &a->mem, path, table, res, src, copy_follow, &fw,
+                            &a->base);
+        else if (rc == CDLT_OK)
             rc = pnorm_file(&a->c, a->n, &a->mem, path, table, &a->base);
         const char *slash = strrchr(path, '/');
         pthread_mutex_lock(&a->mu);
@@ -217,8 +253,10 @@ pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema
         c->s = a->w;
         c->ahead = true;
         c->max_bytes = p->file_max_bytes;
-        /* the files the loader gets later are as small as when normalize feeds it directly */
-        if (p->overlap_load && c->max_bytes > PIPE_OVERLAP_FILE_MAX)
+        /* the files the loader gets later are as small as when normalize feeds it directly
+         * (only where the loader overlaps: pipe_ovl_start; the filesystem destination keeps
+         * one file per table, as dlt writes it, however the work was split) */
+        if (p->overlap_load && p->dv->migrate_table && c->max_bytes > PIPE_OVERLAP_FILE_MAX)
             c->max_bytes = PIPE_OVERLAP_FILE_MAX;
         c->chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
         /* a run may load what this thread writes at once (pipe_ovl_start_early) */
@@ -261,7 +299,8 @@ static cdlt_status table_doc(const schema *s, const char *table, buf *out)
     return rc;
 }
 
-void pipe_ahead_push(pipe_ahead *a, const schema *s, const char *table, const char *path)
+static void push(pipe_ahead *a, const schema *s, const char *table, const char *path,
+                 const char *resource, const char *source, uint64_t bytes, uint8_t state)
 {
     if (!a)
         return;
@@ -274,14 +313,59 @@ void pipe_ahead_push(pipe_ahead *a, const schema *s, const char *table, const ch
     if (bad)
         a->failed = true;
     if (!a->failed && !a->stop) {
-        if (strv_add(&a->qpath, path) != CDLT_OK || strv_add(&a->qtable, table) != CDLT_OK ||
-            strv_add(&a->qnew, doc.len ? doc.data : "") != CDLT_OK) {
+        size_t q = a->qpath.n;
+        if (q == a->capq) {
+            size_t cap = a->capq ? a->capq * 2 : 16;
+            uint64_t *nb = mem_realloc(a->qbytes, cap * sizeof *nb);
+            if (nb)
+                a->qbytes = nb;
+            uint8_t *ns = nb ? mem_realloc(a->qstate, cap * sizeof *ns) : NULL;
+            if (ns) {
+                a->qstate = ns;
+                a->capq = cap;
+            }
+        }
+        if (q < a->capq) { /* first: a failed add below leaves no entry unset */
+            a->qbytes[q] = bytes;
+            a->qstate[q] = state;
+        }
+        if (q == a->capq || strv_add(&a->qpath, path) != CDLT_OK ||
+            strv_add(&a->qtable, table) != CDLT_OK ||
+            strv_add(&a->qnew, doc.len ? doc.data : "") != CDLT_OK ||
+            strv_add(&a->qres, resource) != CDLT_OK || strv_add(&a->qsrc, source) != CDLT_OK) {
             a->failed = true; /* a queue that lost a file cannot be adopted */
         }
         pthread_cond_signal(&a->cv);
     }
     pthread_mutex_unlock(&a->mu);
     buf_free(&doc);
+}
+
+void pipe_ahead_push(pipe_ahead *a, const schema *s, const char *table, const char *path)
+{
+    push(a, s, table, path, "", "", 0, AQ_DONE);
+}
+
+void pipe_ahead_push_copy(pipe_ahead *a, const schema *s, const char *table, const char *path,
+                          const char *resource, const char *source, uint64_t bytes,
+                          bool complete)
+{
+    push(a, s, table, path, resource, source, bytes, complete ? AQ_DONE : AQ_COPYING);
+}
+
+void pipe_ahead_copy_grew(pipe_ahead *a, uint64_t bytes, bool end, bool ok)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    size_t q = a->qpath.n;
+    if (q && a->qstate[q - 1] == AQ_COPYING) {
+        a->qbytes[q - 1] = bytes;
+        if (end)
+            a->qstate[q - 1] = ok ? AQ_DONE : AQ_FAILED;
+        pthread_cond_signal(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
 }
 
 void pipe_ahead_stop(pipe_ahead *a)
@@ -328,6 +412,10 @@ void pipe_ahead_free(pipe_ahead *a)
     strv_free(&a->qtable);
     strv_free(&a->done);
     strv_free(&a->qnew);
+    strv_free(&a->qres);
+    strv_free(&a->qsrc);
+    mem_free(a->qbytes);
+    mem_free(a->qstate);
     strv_free(&a->known);
     strv_free(&a->added);
     for (size_t i = 0; i < a->nold; i++)

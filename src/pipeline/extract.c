@@ -673,17 +673,24 @@ static cdlt_status open_table_file(xctx *x, xtable *xt, bool bin, bool kinds)
 
 /* Close the table's items file (the next item opens one with a later id) and hand it to the
  * normalize-ahead thread, started by the first such file with the schema as it is now. */
+/* The normalize-ahead thread, started by the first file it gets with the schema as it is
+ * now; NULL when it cannot start. */
+static pipe_ahead *ahead_thread(xctx *x)
+{
+    if (!x->ahead) {
+        x->ahead = pipe_ahead_start(x->p, x->load_id, x->s);
+        if (!x->ahead)
+            x->rotate_bytes = 0; /* no thread: one file per table, as without overlap */
+    }
+    return x->ahead;
+}
+
 static cdlt_status rotate_file(xctx *x, xtable *xt)
 {
     char *path = mem_strdup(xt->f.path);
     xt->open = false;
     cdlt_status rc = path ? store_file_close(&xt->f, x->err) : err_nomem(x->err);
-    if (rc == CDLT_OK && !x->ahead) {
-        x->ahead = pipe_ahead_start(x->p, x->load_id, x->s);
-        if (!x->ahead)
-            x->rotate_bytes = 0; /* no thread: one file per table, as without overlap */
-    }
-    if (rc == CDLT_OK)
+    if (rc == CDLT_OK && ahead_thread(x))
         pipe_ahead_push(x->ahead, x->s, xt->name, path);
     mem_free(path);
     if (x->p->rotate_sleep_ms)
@@ -1688,14 +1695,31 @@ typedef struct vcopy {
     vcopy_done *copies; /* this resource's copies, in input order */
     size_t ncopies;     /* entries of copies */
     size_t capcopies;   /* allocated entries of copies */
+    const char *path;   /* the copy being made: its job file, */
+    const char *source; /* ...the input, */
+    bool ahead;         /* ...normalized meanwhile (a run: the normalize-ahead thread), */
+    bool pushed;        /* ...and handed to that thread already */
 } vcopy;
 
+static pipe_ahead *ahead_thread(xctx *x);
+
+/* Progress of a copy. In a run the normalize-ahead thread gets the copy as soon as it has its
+ * first bytes and reads it as it grows: normalizing overlaps the copy (and its count) instead
+ * of starting after it. */
 static void vcopy_tick(void *ud, uint64_t done)
 {
     vcopy *vc = ud;
+    xctx *x = vc->em->x;
     vc->done = done;
     vc->em->bytes_done = vc->base + done;
-    progress_tick(&vc->em->x->p->progress, vc->em->bytes_done);
+    progress_tick(&x->p->progress, vc->em->bytes_done);
+    if (vc->pushed) {
+        pipe_ahead_copy_grew(x->ahead, done, false, true);
+    } else if (vc->ahead && done >= 4 && ahead_thread(x)) {
+        pipe_ahead_push_copy(x->ahead, x->s, vc->table, vc->path, vc->em->r->name, vc->source,
+                             done, false);
+        vc->pushed = true;
+    }
 }
 
 /* Account a finished copy like the items extract would have written, and record its origin
@@ -1796,7 +1820,13 @@ static cdlt_status copy_whole(vcopy *vc, const char *src, const char *path, uint
 {
     xctx *x = vc->em->x;
     store_copy_result res;
+    vc->path = path;
+    vc->source = src;
+    vc->ahead = x->rotate_bytes > 0;
+    vc->pushed = false;
     cdlt_status rc = store_copy_file(src, path, STORE_COPY_CLONE, vcopy_tick, vc, &res, x->err);
+    if (vc->pushed) /* the copy is complete (fsynced), or failed and gone */
+        pipe_ahead_copy_grew(x->ahead, res.bytes, true, rc == CDLT_OK);
     if (rc != CDLT_OK) {
         if (res.input_failed && x->err && x->err->code == rc) {
             err_prefix(x->err, "resource '%s': ", vc->em->r->name);
@@ -1809,6 +1839,11 @@ static cdlt_status copy_whole(vcopy *vc, const char *src, const char *path, uint
     rc = src_count_file(path, &vc->em->mem, NULL, NULL, items, &counted, x->err);
     if (rc != CDLT_OK)
         unlink(path);
+    /* a copy too small to tick goes to the thread now (one without items is deleted: the
+     * thread's work on it is then not adopted) */
+    if (rc == CDLT_OK && vc->ahead && !vc->pushed && *items && ahead_thread(x))
+        pipe_ahead_push_copy(x->ahead, x->s, vc->table, path, vc->em->r->name, src, counted,
+                             true);
     return rc;
 }
 
@@ -1911,6 +1946,8 @@ static cdlt_status end_parsed_file(xctx *x, const cdlt_resource *r)
     xtable *xt = map_get(&x->tables, raw, strlen(raw));
     if (!xt || !xt->open)
         return CDLT_OK;
+    if (x->rotate_bytes) /* the thread normalizes the table's files in order: this one first */
+        return rotate_file(x, xt);
     xt->open = false;
     return store_file_close(&xt->f, x->err);
 }

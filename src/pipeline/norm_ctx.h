@@ -5,6 +5,7 @@
 #define CDLT_NORM_CTX_H
 
 #include "pipeline.h"
+#include "sources/sources.h"
 
 #define NORM_BATCH_ITEMS 256 /* items per arena/batch reset: bounds memory, amortizes resets */
 
@@ -65,6 +66,11 @@ void pnorm_free_tables(nctx *c, bool abort_writers);
 void pnorm_free_ahead_files(nctx *c);
 cdlt_status pnorm_file(nctx *c, normalizer *n, arena *a, const char *path, const char *table,
                        uint64_t *bytes_base);
+/* A verbatim copy of `source` made by resource `resource` (a data error in it discards the
+ * package, c->discard); follow != NULL: the copy is still being written (ahead.c). */
+cdlt_status pnorm_copy(nctx *c, normalizer *n, arena *a, const char *path, const char *table,
+                       const char *resource, const char *source, src_files_follow_fn follow,
+                       void *ud, uint64_t *bytes_base);
 
 /* ---- ahead.c: the normalize phase's side ---- */
 /* Take over the work of a (stopped) ahead thread for the package whose extracted schema is

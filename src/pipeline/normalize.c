@@ -345,6 +345,23 @@ cdlt_status pnorm_file(nctx *c, normalizer *n, arena *a, const char *path, const
     return rc;
 }
 
+cdlt_status pnorm_copy(nctx *c, normalizer *n, arena *a, const char *path, const char *table,
+                       const char *resource, const char *source, src_files_follow_fn follow,
+                       void *ud, uint64_t *bytes_base)
+{
+    item_src in = {0};
+    in.resource = resource;
+    cdlt_status rc = src_files_open_copy(path, source, 0, &in.f, c->err);
+    if (rc != CDLT_OK)
+        return is_data_error(rc) ? copy_data_error(c, resource, rc) : rc;
+    src_files_set_max_depth(in.f, c->p->json_max_depth);
+    if (follow)
+        src_files_set_follow(in.f, follow, ud);
+    rc = normalize_items(c, n, a, &in, path, table, bytes_base);
+    src_files_close(in.f);
+    return rc;
+}
+
 /* A verbatim copy, read with the file source's line reader: same items, and data errors name
  * the input file, line, column and byte. A hard link (opt-in) reads only the bytes extracted,
  * after checking they are unchanged (linkcheck.c). */
@@ -357,6 +374,8 @@ static cdlt_status normalize_copy(nctx *c, normalizer *n, arena *a, const char *
     const jv *lb = jv_get(vb, "linked_bytes"), *h = jv_get(vb, "xxh3");
     const char *xxh3 = h && h->type == JV_STRING ? h->u.s : NULL;
     uint64_t limit = lb && lb->type == JV_INT && lb->u.i > 0 ? (uint64_t)lb->u.i : 0;
+    if (!limit)
+        return pnorm_copy(c, n, a, path, table, in.resource, source, NULL, NULL, bytes_base);
     pipe_link_stamp stamp = {0};
     cdlt_status rc = limit ? pipe_link_verify(path, source, limit, xxh3, &stamp, c->err) : CDLT_OK;
     if (rc == CDLT_OK)

@@ -405,6 +405,14 @@ pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema
  * written); the thread normalizes it soon. s: extract's schema (a table made since the start
  * is sent along). */
 void pipe_ahead_push(pipe_ahead *a, const schema *s, const char *table, const char *path);
+/* A verbatim copy of `source` (resource `resource`) at `path`, queued like an items file:
+ * complete, or still being written (the thread reads it as it grows; it must hold at least
+ * its first 4 bytes, which decide how it is read). */
+void pipe_ahead_push_copy(pipe_ahead *a, const schema *s, const char *table, const char *path,
+                          const char *resource, const char *source, uint64_t bytes,
+                          bool complete);
+/* The copy pushed last now has `bytes`; end: it is finished (ok) or failed (!ok). */
+void pipe_ahead_copy_grew(pipe_ahead *a, uint64_t bytes, bool end, bool ok);
 /* Extract is done reading: the file being normalized is finished, the queued rest left to the
  * normalize phase; the thread ends. Before the package folder is renamed. */
 void pipe_ahead_stop(pipe_ahead *a);

@@ -44,7 +44,15 @@ struct src_files {
     uint64_t done_prev;  /* bytes of the files already finished */
     uint64_t limit;      /* src_files_open_copy: read only the first `limit` bytes (0 = all) */
     uint32_t max_depth;  /* JSON nesting limit of items (0 = the reader's default) */
+    src_follow_fn follow; /* src_files_set_follow: the copy is still being written */
+    void *follow_ud;
 };
+
+void src_files_set_follow(src_files *f, src_files_follow_fn fn, void *ud)
+{
+    f->follow = fn;
+    f->follow_ud = ud;
+}
 
 void src_files_set_max_depth(src_files *f, uint32_t depth)
 {
@@ -247,6 +255,8 @@ static cdlt_status open_current(src_files *f, cdlt_error *err)
     cdlt_status st = src_input_open(path, shown_path(f), &l->in, err);
     if (st != CDLT_OK)
         return st;
+    if (f->follow)
+        src_input_follow(l->in, f->follow, f->follow_ud);
     l->start = l->end = 0;
     l->base = 0;
     l->lineno = 0;
@@ -269,6 +279,8 @@ static cdlt_status open_current(src_files *f, cdlt_error *err)
                 json_opts o = {f->max_depth, 0, shown_path(f)};
                 if ((st = src_input_open(path, shown_path(f), &f->js_in, err)) != CDLT_OK)
                     return st;
+                if (f->follow)
+                    src_input_follow(f->js_in, f->follow, f->follow_ud);
                 st = json_stream_open_reader(js_read, f->js_in, shown_path(f), &o, &f->js, err);
                 if (st != CDLT_OK)
                     return st;

@@ -31,7 +31,15 @@ struct src_input {
     z_stream z;         /* gzip state (codec SRC_GZIP) */
     bool z_init;        /* inflateInit2 succeeded */
     ZSTD_DStream *zs;   /* zstd state (codec SRC_ZSTD) */
+    src_follow_fn follow; /* a file still being written: asked at its end (plain only) */
+    void *follow_ud;
 };
+
+void src_input_follow(src_input *in, src_follow_fn fn, void *ud)
+{
+    in->follow = fn;
+    in->follow_ud = ud;
+}
 
 static void *z_alloc(void *op, uInt n, uInt size)
 {
@@ -387,6 +395,14 @@ cdlt_status src_input_read(src_input *in, char *b, size_t n, size_t *got, cdlt_e
                 continue;
             if (r < 0)
                 return err_set(err, CDLT_IO, "cannot read '%s': %s", in->shown, strerror(errno));
+            if (r == 0 && in->follow) {
+                bool more = false;
+                cdlt_status st = in->follow(in->follow_ud, in->raw_total, &more, err);
+                if (st != CDLT_OK)
+                    return st;
+                if (more)
+                    continue;
+            }
             in->raw_total += (uint64_t)r;
             *got = (size_t)r;
             in->done = r == 0;

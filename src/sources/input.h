@@ -22,6 +22,11 @@ typedef cdlt_status (*src_read_fn)(void *ud, char *b, size_t n, size_t *got, cdl
 cdlt_status src_input_open_fn(src_read_fn rd, void *ud, const char *shown, src_input **out,
                               cdlt_error *err);
 uint64_t src_input_raw_bytes(const src_input *in); /* file bytes read so far */
+/* A plain file still being written (a verbatim copy normalized while extract copies it): at
+ * its current end the reader asks `fn` instead of ending; fn waits until the file has more
+ * than `have` bytes (*more = true) or is complete (*more = false), or fails the read. */
+typedef cdlt_status (*src_follow_fn)(void *ud, uint64_t have, bool *more, cdlt_error *err);
+void src_input_follow(src_input *in, src_follow_fn fn, void *ud);
 void src_input_close(src_input *in);
 /* The codec a file's first bytes announce (SRC_PLAIN when unreadable). */
 src_codec src_detect_codec(const char *path);

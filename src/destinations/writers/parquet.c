@@ -1,108 +1,19 @@
 /* parquet.c: streams rows of one table into a Parquet file (format spec: apache/parquet-format,
  * thrift compact protocol for page headers and the footer). Each column buffers the PLAIN
- * values and the definition-level bitmap of its open page; a full page is compressed into the
- * column's chunk buffer; when the buffered row group passes row_group_bytes every column chunk
- * is written in turn and only its offsets are kept for the footer. Memory is one row group,
- * reused buffers, no allocation per value. Types follow dlt's arrow mapping (see parquet.h). */
-#include "destinations/writers/parquet.h"
+ * values and the definition-level bitmap of its open page; a full page is closed into the
+ * column's chunk buffer; when the buffered row group passes row_group_bytes it goes to
+ * pqflush.c, which compresses and writes it (on its own thread) while the next one fills, and
+ * only its offsets are kept for the footer. Memory is two row groups, reused buffers, no
+ * allocation per value. Types follow dlt's arrow mapping (see parquet.h). */
+#include "destinations/writers/pqint.h"
 #include "destinations/writers/writer.h"
-#include "storage/storage.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <snappy-c.h>
 #include <unistd.h>
-#include <zstd.h>
-
-/* Parquet physical types, logical-type ids and enums used here (parquet.thrift). */
-enum { P_BOOLEAN = 0, P_INT32 = 1, P_INT64 = 2, P_INT96 = 3, P_DOUBLE = 5, P_BYTE_ARRAY = 6,
-       P_FLBA = 7 };
-enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MILLIS = 7, CT_TIME_MICROS = 8,
-       CT_TS_MILLIS = 9, CT_TS_MICROS = 10, CT_INT_8 = 15, CT_INT_16 = 16, CT_INT_32 = 17 };
-enum { U_MILLIS = 1, U_MICROS = 2, U_NANOS = 3 }; /* TimeUnit union field ids */
-enum { ENC_PLAIN = 0, ENC_RLE = 3 };
-enum { CODEC_UNCOMPRESSED = 0, CODEC_SNAPPY = 1, CODEC_ZSTD = 6 };
-
-/* How a column's values are encoded. */
-typedef enum pq_kind {
-    K_BOOL,   /* BOOLEAN, bit-packed */
-    K_I32,    /* bigint with precision <= 32: INT32 (range checked) */
-    K_I64,    /* bigint: INT64 */
-    K_F64,    /* double */
-    K_BYTES,  /* text, binary: BYTE_ARRAY */
-    K_FIXED,  /* binary with a precision hint: FIXED_LEN_BYTE_ARRAY of that length */
-    K_JSON,   /* json serialized to a BYTE_ARRAY string */
-    K_DEC,    /* decimal/wei text -> big-endian two's complement FLBA */
-    K_DATE,   /* INT32 days */
-    K_TS,     /* INT64 timestamp in unit (value in micros rescaled) */
-    K_TS96,   /* INT96 timestamp (flavor spark): nanos of the day, Julian day */
-    K_TIME32, /* INT32 time in millis */
-    K_TIME64  /* INT64 time in micros or nanos */
-} pq_kind;
-
-typedef struct pq_col {
-    size_t mark_len;      /* vals.len before the row being added (undo of a refused row) */
-    char *name;           /* column name (mem_strdup) */
-    uint8_t dtype;        /* dlt type of the column */
-    pq_kind kind;         /* encoding plan */
-    uint8_t phys;         /* Parquet physical type */
-    bool required;        /* nullable = false: REQUIRED, no definition levels */
-    bool utc;             /* timestamp: isAdjustedToUTC */
-    uint8_t unit;         /* timestamp/time: U_MILLIS/U_MICROS/U_NANOS as stored */
-    uint8_t nat_unit;     /* timestamp: the unit of dlt's arrow type (by precision), before
-                             coerce_timestamps or the version's ns -> us */
-    uint8_t int_bits;     /* K_I32: 8, 16 or 32 */
-    int32_t type_len;     /* FLBA length */
-    int32_t precision;    /* decimal */
-    int32_t scale;        /* decimal */
-    buf vals;             /* PLAIN values of the open page */
-    uint8_t *defs;        /* definition-level bitmap of the open page (1 = value present) */
-    size_t defs_cap;      /* bytes allocated in defs */
-    uint32_t page_n;      /* values (NULLs included) in the open page */
-    uint32_t page_nonnull;/* non-NULL values in the open page */
-    buf chunk;            /* finished pages of the open row group: header + body each */
-    uint64_t chunk_uncomp;/* uncompressed bytes of chunk (headers included) */
-    uint64_t chunk_values;/* values (NULLs included) in chunk */
-} pq_col;
-
-/* One column chunk already in the file (footer). */
-typedef struct pq_meta {
-    int64_t offset;  /* first data page */
-    int64_t comp;    /* bytes in the file */
-    int64_t uncomp;  /* bytes uncompressed */
-    int64_t values;  /* values (NULLs included) */
-} pq_meta;
-
-struct pq_writer {
-    int fd;               /* the file, -1 after close */
-    char *path;           /* file path (messages) */
-    char *table;          /* table name (messages) */
-    pq_options opt;       /* effective options */
-    pq_col *cols;         /* file columns */
-    uint32_t nfcols;      /* entries of cols */
-    uint32_t ntcols;      /* table columns at open */
-    int32_t *colmap;      /* table column -> file column, -1 = incomplete (not in the file) */
-    uint64_t flushed;     /* bytes written to fd */
-    uint64_t rows;        /* rows written */
-    uint64_t rg_rows;     /* rows of the open row group */
-    uint64_t rg_pending;  /* encoded bytes since the row group started */
-    uint64_t chunks_len;  /* bytes in every column's chunk buffer */
-    uint64_t open_bytes;  /* encoded value bytes in the columns' open pages */
-    pq_meta *meta;        /* nfcols entries per written row group */
-    uint64_t *rg_nrows;   /* rows per written row group */
-    size_t nrg, caprg;    /* written row groups, allocated */
-    ZSTD_CCtx *zc;        /* zstd context, reused for every page (PQ_CODEC_ZSTD only) */
-    buf ztmp;             /* compressed page */
-    buf body;             /* uncompressed page assembled for the compressor */
-    buf hdr;              /* page header / footer being encoded */
-    buf scratch;          /* json serialization of one value */
-    cdlt_status status;   /* sticky failure */
-    char msg[512];        /* last error message */
-};
 
 pq_options pq_options_default(int32_t wei_precision)
 {
@@ -113,103 +24,6 @@ pq_options pq_options_default(int32_t wei_precision)
     o.wei_precision = wei_precision > 0 ? wei_precision : 38;
     o.wei_scale = 0;
     return o;
-}
-
-static void pw_msg(pq_writer *w, const char *fmt, ...) CDLT_PRINTF(2, 3);
-static void pw_msg(pq_writer *w, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->msg, sizeof w->msg, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- thrift compact protocol (only what the footer and page headers need) ---- */
-enum { T_TRUE = 1, T_FALSE = 2, T_BYTE = 3, T_I32 = 5, T_I64 = 6, T_BINARY = 8, T_LIST = 9,
-       T_STRUCT = 12 };
-
-typedef struct tw {
-    buf *b;            /* output */
-    int16_t last[16];  /* last field id per nesting level */
-    int depth;         /* current struct level */
-} tw;
-
-static void tw_varint(buf *b, uint64_t v)
-{
-    char t[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        t[n++] = (char)(v | 0x80);
-        v >>= 7;
-    }
-    t[n++] = (char)v;
-    buf_append(b, t, n);
-}
-
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-
-static void tw_field(tw *t, int16_t id, uint8_t type)
-{
-    int16_t d = (int16_t)(id - t->last[t->depth]);
-    if (d > 0 && d <= 15) {
-        buf_putc(t->b, (char)((d << 4) | type));
-    } else {
-        buf_putc(t->b, (char)type);
-        tw_varint(t->b, zigzag(id));
-    }
-    t->last[t->depth] = id;
-}
-
-static void tw_i32(tw *t, int16_t id, int32_t v)
-{
-    tw_field(t, id, T_I32);
-    tw_varint(t->b, zigzag(v));
-}
-
-static void tw_i64(tw *t, int16_t id, int64_t v)
-{
-    tw_field(t, id, T_I64);
-    tw_varint(t->b, zigzag(v));
-}
-
-static void tw_bool(tw *t, int16_t id, bool v) { tw_field(t, id, v ? T_TRUE : T_FALSE); }
-
-static void tw_byte(tw *t, int16_t id, int8_t v)
-{
-    tw_field(t, id, T_BYTE);
-    buf_putc(t->b, (char)v);
-}
-
-static void tw_bin(tw *t, int16_t id, const char *s, size_t n)
-{
-    tw_field(t, id, T_BINARY);
-    tw_varint(t->b, n);
-    buf_append(t->b, s, n);
-}
-
-/* A struct value (as a field when id > 0, as a list element when id == 0). */
-static void tw_begin(tw *t, int16_t id)
-{
-    if (id > 0)
-        tw_field(t, id, T_STRUCT);
-    t->last[++t->depth] = 0;
-}
-
-static void tw_end(tw *t)
-{
-    buf_putc(t->b, 0); /* stop */
-    t->depth--;
-}
-
-static void tw_list(tw *t, int16_t id, uint8_t elem, size_t n)
-{
-    tw_field(t, id, T_LIST);
-    if (n < 15) {
-        buf_putc(t->b, (char)((n << 4) | elem));
-    } else {
-        buf_putc(t->b, (char)(0xF0 | elem));
-        tw_varint(t->b, n);
-    }
 }
 
 /* ---- column planning (dlt's columns_to_arrow, then arrow's Parquet mapping) ---- */
@@ -351,6 +165,7 @@ static void pw_free(pq_writer *w)
 {
     if (!w)
         return;
+    pq_rg_free(w); /* first: the compressor may still be writing to fd */
     if (w->fd >= 0)
         close(w->fd);
     for (uint32_t i = 0; w->cols && i < w->nfcols; i++) {
@@ -363,28 +178,13 @@ static void pw_free(pq_writer *w)
     mem_free(w->colmap);
     mem_free(w->meta);
     mem_free(w->rg_nrows);
-    if (w->zc)
-        ZSTD_freeCCtx(w->zc);
-    buf_free(&w->ztmp);
-    buf_free(&w->body);
     buf_free(&w->hdr);
     buf_free(&w->scratch);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
     mem_free(w->path);
     mem_free(w->table);
     mem_free(w);
-}
-
-static cdlt_status write_out(pq_writer *w, const void *p, size_t n)
-{
-    int e = store_fault_disk_full(n) ? ENOSPC : store_write_full(w->fd, p, n);
-    if (e) {
-        pw_msg(w, "parquet: writing load file '%s' for table '%s' failed: %s; check free disk "
-                  "space and permissions",
-               w->path, w->table, strerror(e));
-        return w->status = CDLT_IO;
-    }
-    w->flushed += n;
-    return CDLT_OK;
 }
 
 cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_options *opt,
@@ -405,7 +205,7 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     if (!w->opt.zstd_level)
         w->opt.zstd_level = 1;
     if (!w->opt.row_group_bytes)
-        w->opt.row_group_bytes = 4u << 20;
+        w->opt.row_group_bytes = 2u << 20;
     if (!w->opt.page_bytes)
         w->opt.page_bytes = w->opt.dlt.page_bytes ? w->opt.dlt.page_bytes : 256u << 10;
     w->path = mem_strdup(path);
@@ -413,8 +213,8 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     w->ntcols = t->ncolumns;
     w->colmap = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->colmap);
     w->cols = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->cols);
-    buf_init(&w->ztmp, 0);
-    buf_init(&w->body, 0);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
     buf_init(&w->hdr, 0);
     buf_init(&w->scratch, 0);
     if (!w->path || !w->table || !w->colmap || !w->cols) {
@@ -448,9 +248,9 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
         w->colmap[i] = (int32_t)(w->nfcols - 1);
     }
     if (w->opt.codec == PQ_CODEC_ZSTD) {
-        w->zc = ZSTD_createCCtx();
-        if (!w->zc ||
-            ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->opt.zstd_level))) {
+        w->job.zc = ZSTD_createCCtx();
+        if (!w->job.zc ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(w->job.zc, ZSTD_c_compressionLevel, w->opt.zstd_level))) {
             pw_free(w);
             return err_nomem(err);
         }
@@ -465,7 +265,7 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
         pw_free(w);
         return CDLT_IO;
     }
-    if (write_out(w, "PAR1", 4) != CDLT_OK) {
+    if (pq_write_out(w, "PAR1", 4) != CDLT_OK) {
         err_set(err, CDLT_IO, "%s", w->msg);
         err_set_table(err, t->name);
         pw_free(w);
@@ -473,161 +273,6 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     }
     *out = w;
     return CDLT_OK;
-}
-
-/* ---- pages ---- */
-
-/* Definition levels of the open page as one RLE/bit-packed hybrid run (bit width 1),
- * prefixed by its byte length (data page v1). */
-static void put_def_levels(buf *b, const pq_col *c)
-{
-    size_t at = b->len;
-    buf_append(b, "\0\0\0\0", 4);
-    if (c->page_nonnull == c->page_n || c->page_nonnull == 0) {
-        tw_varint(b, (uint64_t)c->page_n << 1); /* RLE run */
-        buf_putc(b, c->page_nonnull ? 1 : 0);
-    } else {
-        size_t groups = (c->page_n + 7) / 8;
-        tw_varint(b, ((uint64_t)groups << 1) | 1); /* one bit-packed run */
-        buf_append(b, c->defs, groups);
-    }
-    if (b->status == CDLT_OK) {
-        uint32_t n = (uint32_t)(b->len - at - 4);
-        memcpy(b->data + at, &n, 4);
-    }
-}
-
-/* Close the open page of c into its chunk (compressed when asked). */
-static cdlt_status finish_page(pq_writer *w, pq_col *c)
-{
-    if (c->page_n == 0)
-        return CDLT_OK;
-    buf *body = &w->body;
-    buf_clear(body);
-    if (!c->required)
-        put_def_levels(body, c);
-    buf_append(body, c->vals.data, c->vals.len);
-    if (body->status != CDLT_OK)
-        goto nomem;
-    const char *data = body->data;
-    size_t comp = body->len;
-    /* Page sizes are i32 in the page header; one huge value can pass page_bytes alone. */
-    if (body->len > (size_t)INT32_MAX - 64) {
-        pw_msg(w, "parquet: a page of column '%s' (table '%s', file '%s') holds %zu bytes, more "
-                  "than a Parquet page can (2 GiB); a single value of that size cannot be "
-                  "written to Parquet",
-               c->name, w->table, w->path, body->len);
-        return w->status = CDLT_ERROR;
-    }
-    if (w->opt.codec == PQ_CODEC_SNAPPY) {
-        /* raw snappy (Parquet's SNAPPY is not the framed format); the library splits the
-         * input into its own 64 KiB blocks, so any page length is fine */
-        size_t bound = snappy_max_compressed_length(body->len);
-        buf_clear(&w->ztmp);
-        if (buf_reserve(&w->ztmp, bound) != CDLT_OK)
-            goto nomem;
-        size_t z = bound;
-        if (snappy_compress(body->data, body->len, w->ztmp.data, &z) != SNAPPY_OK) {
-            pw_msg(w, "parquet: snappy could not compress a page of column '%s' (table '%s', "
-                      "file '%s')",
-                   c->name, w->table, w->path);
-            return w->status = CDLT_ERROR;
-        }
-        data = w->ztmp.data;
-        comp = z;
-    } else if (w->zc) {
-        size_t bound = ZSTD_compressBound(body->len);
-        buf_clear(&w->ztmp);
-        if (buf_reserve(&w->ztmp, bound) != CDLT_OK)
-            goto nomem;
-        size_t z = ZSTD_compress2(w->zc, w->ztmp.data, bound, body->data, body->len);
-        if (ZSTD_isError(z)) {
-            pw_msg(w, "parquet: compressing a page of column '%s' (table '%s', file '%s') "
-                      "failed: %s",
-                   c->name, w->table, w->path, ZSTD_getErrorName(z));
-            return w->status = CDLT_ERROR;
-        }
-        data = w->ztmp.data;
-        comp = z;
-    }
-    if (comp > (size_t)INT32_MAX) {
-        pw_msg(w, "parquet: a compressed page of column '%s' (table '%s', file '%s') holds %zu "
-                  "bytes, more than a Parquet page can (2 GiB)",
-               c->name, w->table, w->path, comp);
-        return w->status = CDLT_ERROR;
-    }
-    buf *h = &w->hdr;
-    buf_clear(h);
-    tw t = {.b = h};
-    tw_i32(&t, 1, 0); /* DATA_PAGE */
-    tw_i32(&t, 2, (int32_t)body->len);
-    tw_i32(&t, 3, (int32_t)comp);
-    tw_begin(&t, 5); /* DataPageHeader */
-    tw_i32(&t, 1, (int32_t)c->page_n);
-    tw_i32(&t, 2, ENC_PLAIN);
-    tw_i32(&t, 3, ENC_RLE);
-    tw_i32(&t, 4, ENC_RLE);
-    tw_end(&t);
-    buf_putc(h, 0); /* end of PageHeader */
-    size_t before = c->chunk.len;
-    buf_append(&c->chunk, h->data, h->len);
-    buf_append(&c->chunk, data, comp);
-    if (h->status != CDLT_OK || c->chunk.status != CDLT_OK)
-        goto nomem;
-    w->chunks_len += c->chunk.len - before;
-    w->open_bytes -= c->vals.len < w->open_bytes ? c->vals.len : w->open_bytes;
-    c->chunk_uncomp += h->len + body->len;
-    c->chunk_values += c->page_n;
-    buf_clear(&c->vals);
-    c->page_n = 0;
-    c->page_nonnull = 0;
-    return CDLT_OK;
-nomem:
-    pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path, w->table);
-    return w->status = CDLT_NOMEM;
-}
-
-/* Write every column chunk of the open row group and remember where they went. */
-static cdlt_status flush_row_group(pq_writer *w)
-{
-    if (w->rg_rows == 0)
-        return CDLT_OK;
-    if (w->nrg == w->caprg) {
-        size_t cap = w->caprg ? w->caprg * 2 : 8;
-        pq_meta *m = mem_realloc(w->meta, cap * (w->nfcols ? w->nfcols : 1) * sizeof *m);
-        if (!m)
-            goto nomem;
-        w->meta = m;
-        uint64_t *r = mem_realloc(w->rg_nrows, cap * sizeof *r);
-        if (!r)
-            goto nomem;
-        w->rg_nrows = r;
-        w->caprg = cap;
-    }
-    for (uint32_t i = 0; i < w->nfcols; i++) {
-        pq_col *c = &w->cols[i];
-        cdlt_status st = finish_page(w, c);
-        if (st != CDLT_OK)
-            return st;
-        pq_meta *m = &w->meta[w->nrg * w->nfcols + i];
-        m->offset = (int64_t)w->flushed;
-        m->comp = (int64_t)c->chunk.len;
-        m->uncomp = (int64_t)c->chunk_uncomp;
-        m->values = (int64_t)c->chunk_values;
-        if ((st = write_out(w, c->chunk.data, c->chunk.len)) != CDLT_OK)
-            return st;
-        buf_clear(&c->chunk);
-        c->chunk_uncomp = 0;
-        c->chunk_values = 0;
-    }
-    w->rg_nrows[w->nrg++] = w->rg_rows;
-    w->rg_rows = 0;
-    w->rg_pending = 0;
-    w->chunks_len = 0;
-    return CDLT_OK;
-nomem:
-    pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path, w->table);
-    return w->status = CDLT_NOMEM;
 }
 
 /* ---- values ---- */
@@ -957,19 +602,21 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
     w->open_bytes += row_bytes;
     for (uint32_t j = 0; j < w->nfcols; j++) {
         pq_col *c = &w->cols[j];
-        if (c->vals.len >= w->opt.page_bytes && (st = finish_page(w, c)) != CDLT_OK)
+        if (c->vals.len >= w->opt.page_bytes && (st = pq_page_close(w, c)) != CDLT_OK)
             return st;
     }
     if (w->rg_pending >= w->opt.row_group_bytes ||
         (w->opt.dlt.row_group_rows && w->rg_rows >= w->opt.dlt.row_group_rows))
-        return flush_row_group(w);
+        return pq_rg_flush(w, false);
     return CDLT_OK;
 }
 
 uint64_t pq_writer_bytes(const pq_writer *w)
 {
-    /* open pages count uncompressed: an upper bound of what they will add */
-    return w->flushed + w->chunks_len + w->open_bytes;
+    /* the row group the compressor has and the pages since count uncompressed: an upper
+     * bound of what they will add, and the same figure however far the compressor got, so
+     * file rotation by size does not depend on thread timing */
+    return w->done_bytes + w->handed + w->chunks_len + w->open_bytes;
 }
 
 const char *pq_writer_last_error(const pq_writer *w) { return w && w->msg[0] ? w->msg : NULL; }
@@ -1135,7 +782,7 @@ static cdlt_status write_footer(pq_writer *w)
     buf_append(h, "PAR1", 4);
     if (h->status != CDLT_OK)
         return w->status = CDLT_NOMEM;
-    return write_out(w, h->data, h->len);
+    return pq_write_out(w, h->data, h->len);
 }
 
 cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err)
@@ -1144,7 +791,7 @@ cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err)
         return CDLT_OK;
     cdlt_status st = w->status;
     if (st == CDLT_OK)
-        st = flush_row_group(w);
+        st = pq_rg_flush(w, true);
     if (st == CDLT_OK)
         st = write_footer(w);
     if (st == CDLT_OK && close(w->fd) != 0) {

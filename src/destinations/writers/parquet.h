@@ -47,8 +47,8 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
 /* One row: vals[i] belongs to t->columns[i], i < ncols (DT_NONE = NULL). The value's type
  * must be the column's. On failure the row is not written; pq_writer_last_error says why. */
 cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols);
-/* Bytes written so far plus the (compressed) pages waiting for their row group: what file
- * rotation by size compares. */
+/* Bytes of the file so far, counting the row group being compressed and the pages since
+ * uncompressed: what file rotation by size compares (independent of the compressor's pace). */
 uint64_t pq_writer_bytes(const pq_writer *w);
 /* Write the last row group and the footer; frees w. out_rows may be NULL. */
 cdlt_status pq_writer_close(pq_writer *w, uint64_t *out_rows, cdlt_error *err);
