@@ -12,6 +12,8 @@
 
 #include <duckdb.h>
 #include <openssl/evp.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 /* DuckDB's parquet_schema text of a TIMESTAMP logical type */
 #define LT_TS(utc, unit) "TimestampType(isAdjustedToUTC=" utc ", unit=TimeUnit(" unit "))"
@@ -340,6 +342,50 @@ static void many_rows(fixture *f, pq_codec codec)
                    : codec == PQ_CODEC_ZSTD ? "true|ZSTD\n"
                                             : "true|SNAPPY\n");
     assert_int_equal(footer_rows(path), N); /* the row count our footer gives */
+}
+
+/* A write that fails on the compressor thread (here: the file size limit, EFBIG) becomes the
+ * writer's error: a later row or the close returns it, naming the table and the file. */
+static void test_write_error_on_thread(void **state)
+{
+    fixture *f = *state;
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    schema_table *t = tl_table(f->s, "too_big");
+    tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/too_big.parquet", f->dir);
+    pq_options o = pq_options_default(38);
+    o.codec = PQ_CODEC_NONE;
+    o.row_group_bytes = 20000;
+    o.page_bytes = 4000;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100000;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    char sbuf[128];
+    memset(sbuf, 'v', 100);
+    sbuf[100] = 0;
+    cdlt_status st = CDLT_OK;
+    int i = 0;
+    for (; i < 20000 && st == CDLT_OK; i++) {
+        tval v[1] = {tv_s(sbuf)};
+        st = pq_writer_row(w, v, 1);
+    }
+    if (st == CDLT_OK) {
+        st = pq_writer_close(w, NULL, &err);
+    } else {
+        assert_non_null(strstr(pq_writer_last_error(w), "too_big"));
+        pq_writer_abort(w);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(st, CDLT_IO);
+    assert_true(i < 20000); /* seen by a row after the failed row group, not only at close */
 }
 
 static void test_footer_rows(void **state)
@@ -804,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dlt_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_footer_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_error_on_thread, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,9 @@
  *   sorts later extracted first), columns appearing late, dynamic table names; also with the
  *   package cut into several transactions and loaded while normalizing;
  * - thrown away: a later resource changes hints of a table the thread already normalized;
- * - a failed extract leaves no normalized files behind, and the next run loads everything. */
+ * - a failed extract leaves no normalized files behind, and the next run loads everything;
+ * - a verbatim copy (an NDJSON file resource) is read while extract still copies it: used,
+ *   same result; a broken last line gives the phase's error and discards the package. */
 #include "ptest.h"
 
 #include <stdatomic.h>
@@ -232,6 +234,107 @@ static void test_failed_extract_leaves_nothing(void **st)
     pt_env_free(e);
 }
 
+/* ---- verbatim copies (an NDJSON file resource copied as it is) ---- */
+
+/* rows NDJSON lines of ~600 bytes (past one 32 MiB copy step when rows > 56000), a column
+ * that appears late, a nested list; bad_tail: a broken last line */
+static void write_ndjson(const char *path, int rows, bool bad_tail)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char pad[501];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = 0;
+    for (int i = 0; i < rows; i++)
+        fprintf(f, "{\"id\":%d,\"name\":\"u%d %s\",\"tags\":[\"a%d\",\"b\"]%s}\n", i, i, pad,
+                i % 9, i > rows / 2 ? ",\"score\":1.5" : "");
+    if (bad_tail)
+        fputs("{\"id\": oops}\n", f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static cdlt_status run_file(pt_env *e, const char *name, const char *path, bool ahead,
+                            cdlt_error *err)
+{
+    setenv("NORMALIZE__OVERLAP_EXTRACT", ahead ? "true" : "false", 1);
+    cdlt_pipeline *p = pt_open(e, name);
+    cdlt_source *s = NULL;
+    cdlt_resource *r = NULL;
+    assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("users", path, &r, err), CDLT_OK);
+    assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
+    cdlt_error_clear(err);
+    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    unsetenv("NORMALIZE__OVERLAP_EXTRACT");
+    return rc;
+}
+
+/* The thread reads the copy while extract still writes it (the copy grows in 32 MiB steps):
+ * its work is used and the result is the phase's own. */
+static void test_copy_read_while_copied(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("ahead_copy");
+    char path[1200], db[2][1100];
+    snprintf(path, sizeof path, "%s/users.jsonl", e->dir);
+    write_ndjson(path, 70000, false);
+    cdlt_error err;
+    int used[2];
+    for (int k = 0; k < 2; k++) {
+        snprintf(db[k], sizeof db[k], "%s/%s.duckdb", e->dir, k ? "off" : "on");
+        snprintf(e->db, sizeof e->db, "%s", db[k]);
+        atomic_store(&g_used, 0);
+        atomic_store(&g_unused, 0);
+        if (run_file(e, k ? "off" : "on", path, k == 0, &err) != CDLT_OK)
+            fail_msg("run with overlap %s: %s", k ? "off" : "on", err.message);
+        used[k] = atomic_load(&g_used);
+        assert_int_equal(atomic_load(&g_unused), 0);
+    }
+    assert_int_equal(used[0], 1);
+    assert_int_equal(used[1], 0);
+    assert_int_equal(pt_count(db[0], "ds", "users"), 70000);
+    assert_int_equal(pt_count(db[0], "ds", "users__tags"), 140000);
+    char *a = schema_text(e, "on"), *b = schema_text(e, "off");
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    a = content(db[0]);
+    b = content(db[1]);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    pt_env_free(e);
+}
+
+/* A broken last line of a big copy: the thread's work is dropped and the error is the one the
+ * phase gives without the thread (the user's file and line), the package discarded. */
+static void test_copy_bad_tail(void **st)
+{
+    (void)st;
+    pt_env *e = pt_env_new("ahead_copy_bad");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/users.jsonl", e->dir);
+    write_ndjson(path, 60000, true);
+    cdlt_error err[2];
+    for (int k = 0; k < 2; k++) {
+        snprintf(e->db, sizeof e->db, "%s/%s.duckdb", e->dir, k ? "off" : "on");
+        assert_int_not_equal(run_file(e, k ? "off" : "on", path, k == 0, &err[k]), CDLT_OK);
+    }
+    assert_string_equal(err[0].message, err[1].message);
+    assert_non_null(strstr(err[0].message, "users.jsonl"));
+    assert_int_equal(err[0].line, 60001);
+    static const char *const DIRS[] = {"load/new", "normalize/extracted"};
+    for (int k = 0; k < 2; k++) { /* nothing half-normalized, nothing pending */
+        char cmd[1500];
+        snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s/on/%s' 2>/dev/null)\"", e->pdir,
+                 DIRS[k]);
+        assert_int_equal(system(cmd), 0);
+    }
+    pt_env_free(e);
+}
+
 int main(void)
 {
     setenv("CDLT_TEST_EXTRACT_ROTATE_BYTES", "16384", 1);
@@ -242,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_changed_hints_not_used),
         cmocka_unit_test(test_used_with_chunks),
         cmocka_unit_test(test_failed_extract_leaves_nothing),
+        cmocka_unit_test(test_copy_read_while_copied),
+        cmocka_unit_test(test_copy_bad_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

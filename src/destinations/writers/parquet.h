@@ -29,7 +29,8 @@ typedef struct pq_options {
     pq_codec codec;            /* page compression */
     int zstd_level;            /* 0 = 1 (fast) */
     uint64_t row_group_bytes;  /* encoded bytes buffered before a row group is written
-                                  (0 = 4 MiB): the writer's memory bound */
+                                  (0 = 2 MiB): the writer's memory bound
+                                  (two row groups: one is with the compressor) */
     uint32_t page_bytes;       /* encoded bytes of one data page (0 = 256 KiB; dlt's
                                   data_page_size sets it) */
     dest_parquet_opts dlt;     /* dlt's other Parquet settings ([normalize.data_writer]):
