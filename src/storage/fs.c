@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,22 +297,23 @@ nomem:
 
 bool store_fault_disk_full(size_t more)
 {
-    static int inited;        /* 0 = not read yet, 1 = off, 2 = on */
-    static uint64_t limit;    /* bytes allowed before ENOSPC */
-    static uint64_t written;  /* bytes counted so far */
-    if (CDLT_LIKELY(inited == 1))
+    /* atomics: Parquet compressor threads write too */
+    static _Atomic int inited;          /* 0 = not read yet, 1 = off, 2 = on */
+    static _Atomic uint64_t limit;      /* bytes allowed before ENOSPC */
+    static _Atomic uint64_t written;    /* bytes counted so far */
+    int st = atomic_load_explicit(&inited, memory_order_acquire);
+    if (CDLT_LIKELY(st == 1))
         return false;
-    if (inited == 0) {
+    if (st == 0) {
         const char *v = getenv("CDLT_TEST_DISK_FULL_AFTER");
         if (!v || !*v) {
-            inited = 1;
+            atomic_store_explicit(&inited, 1, memory_order_release);
             return false;
         }
-        limit = strtoull(v, NULL, 10);
-        inited = 2;
+        atomic_store(&limit, strtoull(v, NULL, 10));
+        atomic_store_explicit(&inited, 2, memory_order_release);
     }
-    written += more;
-    return written > limit;
+    return atomic_fetch_add(&written, more) + more > atomic_load(&limit);
 }
 
 cdlt_status store_file_open(store_file *f, const char *path, cdlt_error *err)
