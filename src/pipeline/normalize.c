@@ -708,7 +708,16 @@ done:
             store_rm_rf(dst.data, NULL);
         if (c.discard) {
             discard_package(p, ext.data, s->name);
-            if (!c.link_changed)
+            /* chunks the overlapped loader committed before the bad line belong to a package
+             * that no longer exists: take them back now, not at the next run */
+            cdlt_error ue;
+            cdlt_error_clear(&ue);
+            if (!pipe_partial_undo_gone(p, load_id, &ue))
+                err_hint(err, "part of this run's rows were committed before the bad input was "
+                              "found and could not be removed now (%s): the next run removes "
+                              "them; fix the input and run again",
+                         ue.message[0] ? ue.message : "destination error");
+            else if (!c.link_changed)
                 err_hint(err, "nothing of this run was loaded; fix the input and run again");
         } else {
             err_prefix(err, "normalize of load package %s: ", load_id);

@@ -131,6 +131,24 @@ out:
     return rc;
 }
 
+bool pipe_partial_undo_gone(cdlt_pipeline *p, const char *load_id, cdlt_error *err)
+{
+    if (!pipe_partial_exists(p, load_id))
+        return true;
+    destination *d = NULL;
+    bool completed = false;
+    cdlt_status rc = pipe_open_destination(p, &d, err);
+    if (rc == CDLT_OK)
+        rc = p->dv->is_load_completed(d, load_id, &completed, err);
+    if (rc == CDLT_OK && !completed)
+        rc = pipe_partial_undo_tx(p, d, load_id, err);
+    if (rc == CDLT_OK)
+        pipe_partial_clear(p, load_id);
+    if (d)
+        p->dv->close(d);
+    return rc == CDLT_OK;
+}
+
 /* Records left by loads whose package is gone: undo each in its own transaction. */
 cdlt_status pipe_partial_orphans(cdlt_pipeline *p, destination *d, cdlt_error *err)
 {

@@ -353,6 +353,10 @@ cdlt_status pipe_partial_undo(cdlt_pipeline *p, destination *d, const char *load
 cdlt_status pipe_partial_undo_tx(cdlt_pipeline *p, destination *d, const char *load_id,
                                  cdlt_error *err);
 cdlt_status pipe_partial_orphans(cdlt_pipeline *p, destination *d, cdlt_error *err);
+/* The package load_id is gone (discarded for bad input): undo now what its overlapped load
+ * committed, so the failed run leaves none of its rows. False when the destination could not
+ * do it (err says why; the record stays and the next load undoes it). */
+bool pipe_partial_undo_gone(cdlt_pipeline *p, const char *load_id, cdlt_error *err);
 cdlt_status pipe_partial_tables(const schema *s, const strv *staged, strv *tables,
                                 strv *parents);
 cdlt_status pipe_load(cdlt_pipeline *p, cdlt_error *err);              /* load.c */

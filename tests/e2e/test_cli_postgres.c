@@ -547,6 +547,56 @@ static void test_early_load_killed_after_chunk(void **st)
     env_free(&e);
 }
 
+/* A verbatim copy (items.jsonl copied unparsed, normalized while extract copies it) loaded
+ * while extracted; with a broken last line, the chunks the loader committed are rolled back,
+ * the run fails with the user's file and line, and after the fix every row is there once. */
+static void test_early_load_verbatim_copy(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-early-v", "e2e_pg_early", DEF_EARLY);
+    put_items(&e, 0, 20000);
+    char path[1300];
+    snprintf(path, sizeof path, "%s/items.jsonl", e.dir);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("{\"id\": broken}\n", f);
+    assert_int_equal(fclose(f), 0);
+    const char *bad[] = {EARLY_ENVS, "CDLT_TEST_EARLY_LOAD_WAIT=commit",
+                         "EXTRACT__VERBATIM_MIN_FILE_BYTES=0", NULL};
+    cli_res r = run_logged(&e, bad);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "while it is extracted"));
+    assert_non_null(strstr(r.err, "1 of 1 file(s) taken as they are"));
+    assert_non_null(strstr(r.err, "items.jsonl"));
+    if (!strstr(r.err, "items.jsonl:20001:"))
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_non_null(strstr(r.err, "items.jsonl:20001:"));
+    res_free(&r);
+    /* nothing of the broken package stays: committed chunks were undone */
+    char *n = tu_pg_text(e.c, "SELECT count(*) FROM information_schema.tables WHERE "
+                              "table_schema = 'e2e_pg_early' AND table_name = 'items'");
+    if (strcmp(n, "0") != 0)
+        tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items", "0");
+    free(n);
+    put_items(&e, 0, 20000);
+    const char *good[] = {EARLY_ENVS, EARLY_WAIT_FILE, "EXTRACT__VERBATIM_MIN_FILE_BYTES=0", NULL};
+    r = run_logged(&e, good);
+    if (r.code != 0)
+        fprintf(stderr, "stderr: %s\n", r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "1 of 1 file(s) taken as they are"));
+    assert_non_null(strstr(r.err, "files normalized while extracting are used"));
+    assert_null(strstr(r.err, "is rolled back"));
+    res_free(&r);
+    tu_pg_expect(e.c, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || sum(id) FROM "
+                 "e2e_pg_early.items", "20000:20000:199990000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items i JOIN e2e_pg_early.items__sub s "
+                 "ON s._dlt_parent_id = i._dlt_id", "40000");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early._dlt_loads WHERE status = 0", "1");
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_server_drops_connection_overlap),
         cmocka_unit_test(test_long_identifiers),
         cmocka_unit_test(test_wrong_password),
+        cmocka_unit_test(test_early_load_verbatim_copy),
         cmocka_unit_test(test_load_threads_refused),
         cmocka_unit_test(test_init_postgres),
         cmocka_unit_test(test_early_load_append),
