@@ -499,11 +499,12 @@ cdlt_status cdlt_definition_load(const char *path, cdlt_definition **out, cdlt_e
     }
     const jv *sq = jv_get(t, "source");
     const char *sqt = sq && sq->type == JV_OBJECT ? str_of(jv_get(sq, "type")) : NULL;
-    if (sq && (!sqt || (strcmp(sqt, "sql_database") != 0 && strcmp(sqt, "sql_table") != 0 &&
-                        strcmp(sqt, "filesystem") != 0))) {
-        rc = bad(d, err, "'source' must be a table with type = \"sql_database\", "
-                         "\"sql_table\" (docs/sql_database.md) or \"filesystem\" "
-                         "(docs/filesystem_source.md)%s%s", "", "");
+    if (sq && !pipe_source_kind_find(sqt, true)) {
+        buf kinds = BUF_INIT;
+        pipe_source_kinds_list(&kinds);
+        rc = bad(d, err, "'source' must be a table with type = one of %s%s",
+                 kinds.status ? "?" : kinds.data, "");
+        buf_free(&kinds);
         cdlt_definition_free(d);
         return rc;
     }
@@ -781,20 +782,21 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
     const char *sname = str_of(jv_get(&d->tree, "source_name"));
     cdlt_source *s = NULL;
     const jv *sq = jv_get(&d->tree, "source");
-    const char *sqt = sq ? str_of(jv_get(sq, "type")) : NULL;
-    /* dlt's source names: rest_api, sql_database; a lone sql_table resource takes the
-     * pipeline's */
-    const char *dflt = jv_get(&d->tree, "rest_api")                      ? "rest_api"
-                       : sqt && strcmp(sqt, "sql_database") == 0 ? "sql_database"
-                       : sqt && strcmp(sqt, "filesystem") == 0   ? "filesystem"
-                                                                 : d->name;
+    const pipe_source_kind *kind = sq ? pipe_source_kind_find(str_of(jv_get(sq, "type")), true)
+                                      : NULL;
+    const pipe_source_kind *rest_kind = pipe_source_kind_find("rest_api", false);
+    /* dlt's source names: rest_api, sql_database, filesystem; a lone sql_table resource
+     * takes the pipeline's */
+    const char *dflt = jv_get(&d->tree, "rest_api")      ? rest_kind->source_name
+                       : kind && kind->source_name ? kind->source_name
+                                                   : d->name;
     if (cdlt_source_open(sname ? sname : dflt, &s) != CDLT_OK)
         return err_nomem(err);
     const jv *res = jv_get(&d->tree, "resources");
     const jv *defaults = jv_get(&d->tree, "resource_defaults");
     const jv *rest = jv_get(&d->tree, "rest_api");
     if (rest) {
-        cdlt_status rc = pipe_rest_add(s, rest, "rest_api", d->path, d->name, err);
+        cdlt_status rc = rest_kind->add(s, rest, "rest_api", d->path, d->name, err);
         if (rc != CDLT_OK) {
             /* the line of the key the message names: an unknown key, else the last part of
              * the config path ("rest_api.resources[0].endpoint.paginator.type: ...") */
@@ -824,9 +826,9 @@ cdlt_status cdlt_definition_source(const cdlt_definition *d, cdlt_source **out, 
         }
     }
     if (sq) {
-        cdlt_status rc = sqt && strcmp(sqt, "filesystem") == 0
-                             ? pipe_fs_add(s, sq, "source", d->path, d->name, err)
-                             : pipe_sql_add(s, sq, "source", d->path, d->name, err);
+        cdlt_status rc = kind ? kind->add(s, sq, "source", d->path, d->name, err)
+                              : err_set(err, CDLT_CONFIG, "%s: 'source' has no known type",
+                                        d->path);
         if (rc != CDLT_OK) {
             cdlt_source_free(s);
             return rc;

@@ -538,6 +538,21 @@ cdlt_status pipe_sql_add(cdlt_source *s, const jv *cfg, const char *where, const
  * (dlt's filesystem resource, alone or piped into read_csv / read_jsonl / read_parquet). */
 cdlt_status pipe_fs_add(cdlt_source *s, const jv *cfg, const char *where, const char *defpath,
                         const char *pipeline_name, cdlt_error *err);
+/* ---- source kinds (srckinds.c): the declarative sources a definition names, one table ---- */
+typedef cdlt_status (*pipe_source_add_fn)(cdlt_source *s, const jv *cfg, const char *where,
+                                          const char *defpath, const char *pipeline_name,
+                                          cdlt_error *err);
+typedef struct pipe_source_kind {
+    const char *type;        /* `source = {type = ...}` value; "rest_api": the top-level key */
+    const char *source_name; /* dlt's default source name (NULL: the pipeline's name) */
+    const char *doc;         /* where a user reads more */
+    pipe_source_add_fn add;  /* adds the kind's resources to s */
+} pipe_source_kind;
+/* The kind named `type`; in_source: as a `source = {type = ...}` value (rest_api is its own
+ * top-level key, not a source type). NULL when none. */
+const pipe_source_kind *pipe_source_kind_find(const char *type, bool in_source);
+/* The `source` types, for messages: "sql_database" (docs/...), ... */
+void pipe_source_kinds_list(buf *out);
 arena *pipe_emitter_arena(cdlt_emitter *em);
 void pipe_emitter_progress(cdlt_emitter *em, uint64_t bytes_done, uint64_t bytes_total);
 
