@@ -75,11 +75,23 @@ typedef struct spec {
     int fail_after;
 } spec;
 
-static cdlt_status run_once(pt_env *e, const char *name, const spec *sp, bool ahead,
-                            cdlt_error *err)
+/* Run source s (taken over) in pipeline `name` with the thread on or off. */
+static cdlt_status run_source(pt_env *e, const char *name, cdlt_source *s, bool ahead,
+                              cdlt_error *err)
 {
     setenv("NORMALIZE__OVERLAP_EXTRACT", ahead ? "true" : "false", 1);
     cdlt_pipeline *p = pt_open(e, name);
+    cdlt_error_clear(err);
+    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
+    cdlt_source_free(s);
+    cdlt_pipeline_free(p);
+    unsetenv("NORMALIZE__OVERLAP_EXTRACT");
+    return rc;
+}
+
+static cdlt_status run_once(pt_env *e, const char *name, const spec *sp, bool ahead,
+                            cdlt_error *err)
+{
     cdlt_source *s = NULL;
     assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
     gen gu = {sp->nusers, 0, sp->fail_after}, go = {sp->norders, 1, 0}, gd = {sp->ndyn, 2, 0},
@@ -102,12 +114,7 @@ static cdlt_status run_once(pt_env *e, const char *name, const spec *sp, bool ah
         assert_int_equal(cdlt_resource_add_column(r, "extra", "text", true), CDLT_OK);
         assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
     }
-    cdlt_error_clear(err);
-    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
-    cdlt_source_free(s);
-    cdlt_pipeline_free(p);
-    unsetenv("NORMALIZE__OVERLAP_EXTRACT");
-    return rc;
+    return run_source(e, name, s, ahead, err);
 }
 
 static char *schema_text(const pt_env *e, const char *name)
@@ -274,20 +281,12 @@ static void write_ndjson(const char *path, int rows, bool bad_tail)
 static cdlt_status run_file(pt_env *e, const char *name, const void *ud, bool ahead,
                             cdlt_error *err)
 {
-    const char *path = ud;
-    setenv("NORMALIZE__OVERLAP_EXTRACT", ahead ? "true" : "false", 1);
-    cdlt_pipeline *p = pt_open(e, name);
     cdlt_source *s = NULL;
     cdlt_resource *r = NULL;
     assert_int_equal(cdlt_source_open("src", &s), CDLT_OK);
-    assert_int_equal(cdlt_file_resource_open("users", path, &r, err), CDLT_OK);
+    assert_int_equal(cdlt_file_resource_open("users", ud, &r, err), CDLT_OK);
     assert_int_equal(cdlt_source_add(s, r), CDLT_OK);
-    cdlt_error_clear(err);
-    cdlt_status rc = cdlt_pipeline_run(p, s, CDLT_REFRESH_NONE, NULL, err);
-    cdlt_source_free(s);
-    cdlt_pipeline_free(p);
-    unsetenv("NORMALIZE__OVERLAP_EXTRACT");
-    return rc;
+    return run_source(e, name, s, ahead, err);
 }
 
 /* The thread reads the copy while extract still writes it (the copy grows in 32 MiB steps):
