@@ -1618,6 +1618,13 @@ cdlt_status pipe_extract(cdlt_pipeline *p, cdlt_source *src, cdlt_refresh refres
 done:
     pipe_ahead_free(x->ahead); /* a failed extract: its work goes with the package */
     x->ahead = NULL;
+    /* ...and what the early loader committed of it (PostgreSQL loads while extracting) goes
+     * now, not at the next run: the package it belongs to no longer exists */
+    bool undone = true;
+    cdlt_error ue;
+    cdlt_error_clear(&ue);
+    if (rc != CDLT_OK)
+        undone = pipe_partial_undo_gone(p, x->load_id, &ue);
     if (rc != CDLT_OK) {
         /* discard the half package and any state the callbacks changed */
         for (size_t i = 0; i < x->tables.capacity; i++) {
@@ -1630,8 +1637,12 @@ done:
         if (created)
             store_rm_rf(x->pkgdir.data, NULL);
         pipe_reload_state(p);
-        if (err && (rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH ||
-                    rc == CDLT_SOURCE || rc == CDLT_NOT_FOUND || rc == CDLT_TOO_LARGE))
+        if (err && !undone)
+            err_hint(err, "part of this run's rows were committed while it was extracted and "
+                          "could not be removed now (%s): the next run removes them",
+                     ue.message[0] ? ue.message : "destination error");
+        else if (err && (rc == CDLT_PARSE || rc == CDLT_UTF8 || rc == CDLT_DEPTH ||
+                         rc == CDLT_SOURCE || rc == CDLT_NOT_FOUND || rc == CDLT_TOO_LARGE))
             err_hint(err, "nothing of this run was loaded; fix the input and run again");
     }
     strv_free(&dropped);
@@ -1865,6 +1876,8 @@ static cdlt_status copy_input(vcopy *vc, src_files *f, size_t i)
     char xxh3[17] = "";
     bool link_done = false;
     vc->done = 0;
+    vc->ahead = vc->pushed = false; /* set by copy_whole for a copy, never for a link */
+    vc->path = vc->source = NULL;
     if (rc == CDLT_OK && x->p->verbatim_link) {
         rc = link_input(vc, src_files_path(f, i), path.data, &link_done, &items, &linked, xxh3);
         if (rc != CDLT_OK && x->err && x->err->code == rc) {

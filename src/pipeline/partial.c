@@ -133,7 +133,7 @@ out:
 
 bool pipe_partial_undo_gone(cdlt_pipeline *p, const char *load_id, cdlt_error *err)
 {
-    if (!pipe_partial_exists(p, load_id))
+    if (!load_id || !*load_id || !pipe_partial_exists(p, load_id))
         return true;
     destination *d = NULL;
     bool completed = false;

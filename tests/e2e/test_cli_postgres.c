@@ -597,6 +597,33 @@ static void test_early_load_verbatim_copy(void **st)
     env_free(&e);
 }
 
+/* Extract fails (a broken line in a parsed file) after the loader committed chunks of the
+ * package while it was extracted: those rows go at once, so the failed run leaves none. */
+static void test_early_load_failed_extract(void **st)
+{
+    (void)st;
+    pg_env e;
+    env_init(&e, "cli-pg-early-f", "e2e_pg_early", DEF_EARLY);
+    put_items(&e, 0, 20000);
+    char path[1300];
+    snprintf(path, sizeof path, "%s/items.jsonl", e.dir);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("{\"id\": broken}\n", f);
+    assert_int_equal(fclose(f), 0);
+    const char *bad[] = {EARLY_ENVS, "CDLT_TEST_EARLY_LOAD_WAIT=commit",
+                         "EXTRACT__VERBATIM_FILES=false", NULL};
+    cli_res r = run_logged(&e, bad);
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "overlapped load: chunk 1 committed"));
+    assert_non_null(strstr(r.err, "items.jsonl:20001:"));
+    assert_non_null(strstr(r.err, "nothing of this run was loaded"));
+    res_free(&r);
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items", "0");
+    tu_pg_expect(e.c, "SELECT count(*) FROM e2e_pg_early.items__sub", "0");
+    env_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_long_identifiers),
         cmocka_unit_test(test_wrong_password),
         cmocka_unit_test(test_early_load_verbatim_copy),
+        cmocka_unit_test(test_early_load_failed_extract),
         cmocka_unit_test(test_load_threads_refused),
         cmocka_unit_test(test_init_postgres),
         cmocka_unit_test(test_early_load_append),
