@@ -7,6 +7,7 @@
 
 #include "destinations/writers/writer.h"
 
+#include <pthread.h>
 #include <zlib.h>
 
 /* Flush threshold: write(2) calls stay rare without holding much memory. */
@@ -21,6 +22,18 @@ typedef struct wbase {
     bool zinit;         /* z is initialized */
     z_stream z;         /* deflate state (gz) */
     unsigned char *zbuf;/* deflate output chunk (gz) */
+    /* gzip on a thread of the writer's own (gz only): a full buffer is swapped into `job` and
+     * deflated there while rows fill the other; see wbase.c */
+    buf job;            /* the buffer with the deflate thread */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool th_on;         /* th runs (mu, cv initialized) */
+    bool th_tried;      /* tried to start it (once) */
+    bool job_ready;     /* job handed over and not deflated yet */
+    bool th_stop;
+    cdlt_status job_st; /* the thread's first failure */
+    char job_msg[512];  /* its message */
     const char *fmt;    /* "jsonl", "duckdb", ...: the prefix of messages */
     char *path;         /* load file path (messages) */
     char *table;        /* table name (messages) */
