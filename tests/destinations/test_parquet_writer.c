@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* DuckDB's parquet_schema text of a TIMESTAMP logical type */
 #define LT_TS(utc, unit) "TimestampType(isAdjustedToUTC=" utc ", unit=TimeUnit(" unit "))"
@@ -386,6 +387,52 @@ static void test_write_error_on_thread(void **state)
     signal(SIGXFSZ, SIG_DFL);
     assert_int_equal(st, CDLT_IO);
     assert_true(i < 20000); /* seen by a row after the failed row group, not only at close */
+}
+
+/* pq_writer_bytes (what file rotation by size compares) is the same sequence in every run,
+ * however far the compressor thread has got: rotation never depends on thread timing. */
+static uint64_t bytes_trace(fixture *f, const char *name, uint64_t *trace, int n)
+{
+    cdlt_error err;
+    cdlt_error_clear(&err);
+    schema_table *t = tl_table(f->s, name);
+    tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
+    char path[1024], sbuf[64];
+    snprintf(path, sizeof path, "%s/%s.parquet", f->dir, name);
+    pq_options o = pq_options_default(38);
+    o.row_group_bytes = 30000;
+    o.page_bytes = 5000;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    uint64_t sum = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(sbuf, sizeof sbuf, "value %d %d", i, i * 7919);
+        tval v[1] = {tv_s(sbuf)};
+        assert_int_equal(pq_writer_row(w, v, 1), CDLT_OK);
+        trace[i] = pq_writer_bytes(w);
+        sum += trace[i];
+        if (i % 97 == 0)
+            usleep(50); /* let the thread get ahead or fall behind differently per run */
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    return sum;
+}
+
+static void test_bytes_independent_of_thread(void **state)
+{
+    fixture *f = *state;
+    enum { N = 20000 };
+    uint64_t *a = calloc(N, sizeof *a), *b = calloc(N, sizeof *b);
+    bytes_trace(f, "trace_a", a, N);
+    bytes_trace(f, "trace_b", b, N);
+    assert_memory_equal(a, b, N * sizeof *a);
+    char sql[1200]; /* many row groups went through the thread */
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT row_group_id) > 10 FROM parquet_metadata('%s/trace_a.parquet')",
+             f->dir);
+    expect(f, sql, "true\n");
+    free(a);
+    free(b);
 }
 
 static void test_footer_rows(void **state)
@@ -851,6 +898,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_footer_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_on_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bytes_independent_of_thread, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
