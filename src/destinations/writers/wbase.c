@@ -1,10 +1,12 @@
-/* wbase.c: the load file, buffer and gzip stream under the text writers (wbase.h).
- * gzip (dlt's default for jsonl and csv files) costs about three times the normalizing of the
- * rows it compresses (bench case 90 with compression: 1.2 GB of events, 24 s, 18 of them in
- * deflate), so a file that fills its buffer once gets a deflate thread of its own: the full
- * buffer is swapped with the thread's and deflated there while the next one fills. The
- * thread takes one buffer at a time and the stream state passes between the threads only
- * through the hand-over, so the file holds exactly the bytes one thread would write. */
+/* wbase.c: the load file, buffer and gzip stream under the load-file writers (wbase.h).
+ * Handing bytes to the file is a large share of writing it: gzip (dlt's default for jsonl and
+ * csv) costs about three times the normalizing of the rows it compresses (bench case 91, 1.2 GB
+ * of events: 24 s, 18 of them in deflate), and even plain write(2) is a sixth of the
+ * normalizer's time (the kernel's copy into the page cache, case 90). So a file that fills
+ * its buffer once gets a writer thread of its own: the full buffer is swapped with the
+ * thread's and deflated / written there while the next one fills. The thread takes one buffer
+ * at a time, and the stream state passes between the threads only through the hand-over, so
+ * the file holds exactly the bytes one thread would write. */
 #include "destinations/writers/wbase.h"
 #include "storage/storage.h"
 
@@ -33,17 +35,31 @@ static cdlt_status io_fail(wbase *b, int e)
     return b->status = CDLT_IO;
 }
 
-static cdlt_status put(wbase *b, const void *p, size_t n)
+/* A failed write (e != 0) or deflate: the message goes to the writer's msg, or on the
+ * writer thread to job_msg (the owner copies it after the hand-over). */
+static cdlt_status out_fail(wbase *b, int e, bool on_thread)
 {
-    /* the storage layer's simulated full disk (CDLT_TEST_DISK_FULL_AFTER) covers load files */
-    int e = store_fault_disk_full(n) ? ENOSPC : store_write_full(b->fd, p, n);
-    return e ? io_fail(b, e) : CDLT_OK;
+    char *msg = on_thread ? b->job_msg : b->msg;
+    size_t cap = on_thread ? sizeof b->job_msg : sizeof b->msg;
+    if (e)
+        snprintf(msg, cap,
+                 "%s: writing load file '%s' for table '%s' failed: %s; check free disk space "
+                 "and permissions",
+                 b->fmt, b->path, b->table, strerror(e));
+    else
+        snprintf(msg, cap, "%s: gzip of load file '%s' failed", b->fmt, b->path);
+    return CDLT_IO;
 }
 
-/* Deflate n bytes at p into the file (finish: end the gzip stream). Touches only the stream,
- * zbuf and fd: on the deflate thread, errors go to job_st / job_msg. */
-static cdlt_status deflate_out(wbase *b, const char *p, size_t n, bool finish, bool on_thread)
+/* n bytes at p into the file: deflated when gz (finish: end the gzip stream), else as they
+ * are. Touches only the stream, zbuf and fd, so it runs on either thread. */
+static cdlt_status write_out(wbase *b, const char *p, size_t n, bool finish, bool on_thread)
 {
+    if (!b->gz) {
+        /* the storage layer's simulated full disk (CDLT_TEST_DISK_FULL_AFTER) covers load files */
+        int e = !n ? 0 : store_fault_disk_full(n) ? ENOSPC : store_write_full(b->fd, p, n);
+        return e ? out_fail(b, e, on_thread) : CDLT_OK;
+    }
     b->z.next_in = (unsigned char *)p;
     b->z.avail_in = (uInt)n;
     int zr;
@@ -55,23 +71,13 @@ static cdlt_status deflate_out(wbase *b, const char *p, size_t n, bool finish, b
         size_t have = ZCHUNK - b->z.avail_out;
         if (zr != Z_STREAM_ERROR && have)
             e = store_fault_disk_full(have) ? ENOSPC : store_write_full(b->fd, b->zbuf, have);
-        if (zr == Z_STREAM_ERROR || e) {
-            char *msg = on_thread ? b->job_msg : b->msg;
-            size_t cap = on_thread ? sizeof b->job_msg : sizeof b->msg;
-            if (e)
-                snprintf(msg, cap,
-                         "%s: writing load file '%s' for table '%s' failed: %s; check free "
-                         "disk space and permissions",
-                         b->fmt, b->path, b->table, strerror(e));
-            else
-                snprintf(msg, cap, "%s: gzip of load file '%s' failed", b->fmt, b->path);
-            return CDLT_IO;
-        }
+        if (zr == Z_STREAM_ERROR || e)
+            return out_fail(b, e, on_thread);
     } while (b->z.avail_out == 0 || (finish && zr != Z_STREAM_END));
     return CDLT_OK;
 }
 
-static void *deflate_main(void *arg)
+static void *writer_main(void *arg)
 {
     wbase *b = arg;
     pthread_mutex_lock(&b->mu);
@@ -82,7 +88,7 @@ static void *deflate_main(void *arg)
             break;
         pthread_mutex_unlock(&b->mu);
         cdlt_status st = b->job_st == CDLT_OK
-                             ? deflate_out(b, b->job.data, b->job.len, false, true)
+                             ? write_out(b, b->job.data, b->job.len, false, true)
                              : CDLT_OK; /* after a failure: nothing more goes to the file */
         pthread_mutex_lock(&b->mu);
         if (st != CDLT_OK)
@@ -94,8 +100,8 @@ static void *deflate_main(void *arg)
     return NULL;
 }
 
-/* Wait for the buffer with the deflate thread; its failure becomes the writer's. */
-static cdlt_status deflate_wait(wbase *b)
+/* Wait for the buffer with the writer thread; its failure becomes the writer's. */
+static cdlt_status writer_wait(wbase *b)
 {
     if (!b->th_on)
         return b->status;
@@ -110,16 +116,16 @@ static cdlt_status deflate_wait(wbase *b)
     return b->status;
 }
 
-/* Hand the full buffer to the deflate thread (started by the first one); false when there
- * is no thread to be had (then the caller deflates in line). */
-static bool deflate_hand_over(wbase *b)
+/* Hand the full buffer to the writer thread (started by the first one); false when there
+ * is no thread to be had (then the caller writes in line). */
+static bool writer_hand_over(wbase *b)
 {
     if (!b->th_tried) {
         b->th_tried = true;
         buf_init(&b->job, 0);
         pthread_mutex_init(&b->mu, NULL);
         pthread_cond_init(&b->cv, NULL);
-        b->th_on = pthread_create(&b->th, NULL, deflate_main, b) == 0;
+        b->th_on = pthread_create(&b->th, NULL, writer_main, b) == 0;
         if (!b->th_on) {
             pthread_mutex_destroy(&b->mu);
             pthread_cond_destroy(&b->cv);
@@ -139,22 +145,15 @@ static bool deflate_hand_over(wbase *b)
     return true;
 }
 
-/* Hand the buffer on: deflate it (gz) or write it. finish ends the gzip stream. */
+/* Hand the buffer on: to the writer thread, or deflate / write it here (the file's end: the
+ * thread's buffer first). finish ends the gzip stream. */
 static cdlt_status flush(wbase *b, bool finish)
 {
-    if (b->status != CDLT_OK)
+    if (b->status != CDLT_OK || writer_wait(b) != CDLT_OK)
         return b->status;
-    if (!b->gz) {
-        cdlt_status rc = b->out.len ? put(b, b->out.data, b->out.len) : CDLT_OK;
-        b->flushed += b->out.len;
-        buf_clear(&b->out);
-        return rc;
-    }
-    if (deflate_wait(b) != CDLT_OK)
-        return b->status;
-    if (!finish && deflate_hand_over(b))
+    if (!finish && b->out.len && writer_hand_over(b))
         return CDLT_OK;
-    if (deflate_out(b, b->out.data, b->out.len, finish, false) != CDLT_OK)
+    if (write_out(b, b->out.data, b->out.len, finish, false) != CDLT_OK)
         return b->status = CDLT_IO;
     b->flushed += b->out.len;
     buf_clear(&b->out);

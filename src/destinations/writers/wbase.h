@@ -22,9 +22,9 @@ typedef struct wbase {
     bool zinit;         /* z is initialized */
     z_stream z;         /* deflate state (gz) */
     unsigned char *zbuf;/* deflate output chunk (gz) */
-    /* gzip on a thread of the writer's own (gz only): a full buffer is swapped into `job` and
-     * deflated there while rows fill the other; see wbase.c */
-    buf job;            /* the buffer with the deflate thread */
+    /* a thread of the writer's own: a full buffer is swapped into `job` and deflated (gz) or
+     * written there while rows fill the other; see wbase.c */
+    buf job;            /* the buffer with the writer thread */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
