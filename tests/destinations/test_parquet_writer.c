@@ -11,6 +11,7 @@
 #include "destinations/writers/parquet.h"
 
 #include <duckdb.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -884,6 +885,670 @@ static void test_alloc_failures(void **state)
     expect(f, sql, "60|45|1830\n");
 }
 
+/* ---- column statistics (footer min/max/null count), checked through DuckDB ---- */
+
+/* One column's expected statistics in one row group, computed here from the values. */
+typedef struct st_want {
+    int64_t nulls;
+    bool any;          /* a value other than NULL (and NaN) */
+    int64_t lo, hi;    /* integer-like columns: the stored integer; strings: row index */
+    double dlo, dhi;   /* doubles */
+} st_want;
+
+enum { ST_ROWS = 1000, ST_RG = 100, ST_NRG = ST_ROWS / ST_RG, ST_NCOL = 17 };
+
+/* Column kinds of the statistics table, in column order. */
+enum { SK_INT, SK_TSTZ, SK_TS, SK_DATE, SK_TIME, SK_F64, SK_BOOL, SK_STR, SK_BIN, SK_DEC2,
+       SK_DEC38, SK_WEI, SK_NUL };
+static const struct {
+    const char *name;
+    int kind;
+} ST_COLS[ST_NCOL] = {
+    {"id", SK_INT},    {"i32", SK_INT},   {"i8", SK_INT},     {"ts", SK_TSTZ},
+    {"tsms", SK_TS},   {"d", SK_DATE},    {"tm", SK_TIME},    {"tm3", SK_TIME},
+    {"f", SK_F64},     {"b", SK_BOOL},    {"s", SK_STR},      {"j", SK_STR},
+    {"bin", SK_BIN},   {"fx", SK_BIN},    {"dec", SK_DEC2},   {"dec38", SK_DEC38},
+    {"nul", SK_NUL},
+};
+
+/* wei texts in ascending order of value (index = order) */
+static const char *const ST_WEI[] = {
+    "-99999999999999999999999999999999999999", "-12345678901234567890123456789", "-256",
+    "-1", "0", "255", "256", "98765432109876543210", "99999999999999999999999999999999999999"};
+
+typedef struct st_data {
+    tval v[ST_ROWS][ST_NCOL + 1];
+    char s[ST_ROWS][40];
+    uint8_t bin[ST_ROWS][8];
+    uint8_t fx[ST_ROWS][4];
+    char dec[ST_ROWS][48];
+    char dec38[ST_ROWS][48];
+    jv j[ST_ROWS];
+    int64_t num[ST_ROWS][ST_NCOL + 1]; /* integer-like columns as stored */
+} st_data;
+
+static uint64_t st_rand(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+static int64_t st_floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Unsigned byte order, a prefix first (Parquet's order of byte arrays and UTF-8). */
+static int st_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int r = n ? memcmp(a, b, n) : 0;
+    return r ? r : (an > bn) - (an < bn);
+}
+
+static void st_fill(st_data *d)
+{
+    static const char *const pieces[] = {"a", "A", "z", "~", "\x7f", "\xc3\xa9", "\xf0\x9f\x98\x80",
+                                         "\xe4\xb8\xad", " ", "0", ""};
+    uint64_t x = 42;
+    for (int r = 0; r < ST_ROWS; r++) {
+        int g = r / ST_RG;
+        tval *v = d->v[r];
+        int64_t *n = d->num[r];
+        memset(v, 0, sizeof d->v[r]);
+        n[0] = r;
+        v[0] = tv_i(r);
+        for (int c = 1; c < ST_NCOL; c++) {
+            uint64_t k = st_rand(&x);
+            /* row group 3: every nullable column NULL; else one in eight; `nul` always */
+            if (g == 3 || k % 8 == 0 || ST_COLS[c].kind == SK_NUL)
+                continue;
+            k = st_rand(&x);
+            switch (c) {
+            case 1: /* i32: the extremes now and then */
+                n[c] = k % 50 == 0 ? INT32_MIN : k % 50 == 1 ? INT32_MAX : (int32_t)(uint32_t)k;
+                v[c] = tv_i(n[c]);
+                break;
+            case 2:
+                n[c] = (int64_t)(k % 256) - 128;
+                v[c] = tv_i(n[c]);
+                break;
+            case 3: /* microseconds, before and after 1970 */
+                n[c] = (int64_t)(k % 8000000000000000u) - 4000000000000000;
+                v[c] = tv_ts(n[c]);
+                break;
+            case 4: /* stored in ms: floored */
+                v[c] = tv_ts((int64_t)(k % 8000000000000000u) - 4000000000000000);
+                n[c] = st_floordiv(v[c].u.ts, 1000);
+                break;
+            case 5:
+                n[c] = (int64_t)(k % 200000) - 100000;
+                v[c] = tv_date((int32_t)n[c]);
+                break;
+            case 6:
+                n[c] = (int64_t)(k % 86400000000u);
+                v[c] = tv_time(n[c]);
+                break;
+            case 7: /* stored in ms */
+                v[c] = tv_time((int64_t)(k % 86400000000u));
+                n[c] = v[c].u.time / 1000;
+                break;
+            case 8: { /* doubles: NaN, both zeros, negatives; row group 4 only NaN, 5 only zeros */
+                double f = ((double)(int64_t)k) / 1e9;
+                if (g == 4 || k % 10 == 0)
+                    f = NAN;
+                else if (g == 5 || k % 10 == 1)
+                    f = k % 20 < 10 ? -0.0 : 0.0;
+                v[c] = tv_d(f);
+                break;
+            }
+            case 9: /* row group 6: only true */
+                v[c] = tv_b(g == 6 || k % 2);
+                n[c] = v[c].u.b;
+                break;
+            case 10: { /* text: empty, ASCII incl. 0x7f, 2-, 3- and 4-byte UTF-8; rg 6: '' */
+                char *s = d->s[r];
+                s[0] = 0;
+                for (int p = g == 6 ? 0 : (int)(k % 5); p > 0; p--)
+                    strcat(s, pieces[st_rand(&x) % (sizeof pieces / sizeof *pieces)]);
+                v[c] = tv_s(s);
+                break;
+            }
+            case 11:
+                d->j[r] = jv_int((int64_t)(k % 2001) - 1000);
+                v[c] = tv_json(&d->j[r]);
+                break;
+            case 12: { /* binary 0..8 bytes, many 0x00 and 0xff */
+                int len = (int)(k % 9);
+                for (int b = 0; b < len; b++) {
+                    uint64_t y = st_rand(&x);
+                    d->bin[r][b] = y % 3 == 0 ? 0 : y % 3 == 1 ? 0xff : (uint8_t)(y >> 8);
+                }
+                v[c] = tv_sn(DT_BINARY, (const char *)d->bin[r], (size_t)len);
+                break;
+            }
+            case 13:
+                memcpy(d->fx[r], &k, 4);
+                v[c] = tv_sn(DT_BINARY, (const char *)d->fx[r], 4);
+                break;
+            case 14: { /* decimal(10,2): cents */
+                n[c] = (int64_t)(k % 19999999999u) - 9999999999;
+                uint64_t a = (uint64_t)(n[c] < 0 ? -n[c] : n[c]);
+                snprintf(d->dec[r], sizeof d->dec[r], "%s%llu.%02llu", n[c] < 0 ? "-" : "",
+                         (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+                v[c] = tv_s(d->dec[r]);
+                v[c].type = DT_DECIMAL;
+                break;
+            }
+            case 15: { /* decimal(38,9): unscaled 62-bit values */
+                n[c] = (int64_t)(k >> 1) - ((int64_t)1 << 62);
+                uint64_t a = (uint64_t)(n[c] < 0 ? -n[c] : n[c]);
+                snprintf(d->dec38[r], sizeof d->dec38[r], "%s%llu.%09llu", n[c] < 0 ? "-" : "",
+                         (unsigned long long)(a / 1000000000), (unsigned long long)(a % 1000000000));
+                v[c] = tv_s(d->dec38[r]);
+                v[c].type = DT_DECIMAL;
+                break;
+            }
+            case 16:
+                break;
+            }
+        }
+        /* wei (last column, not in ST_COLS' checks by kind loop below) */
+        uint64_t k = st_rand(&x);
+        if (g != 3 && k % 8) {
+            n[ST_NCOL] = (int64_t)(k % (sizeof ST_WEI / sizeof *ST_WEI));
+            v[ST_NCOL] = tv_s(ST_WEI[n[ST_NCOL]]);
+            v[ST_NCOL].type = DT_WEI;
+        }
+    }
+}
+
+static bool st_null(const tval *v) { return v->type == DT_NONE; }
+
+/* Expected statistics of column c in row group g. */
+static st_want st_expect(const st_data *d, int c, int g)
+{
+    st_want e = {0};
+    int kind = c == ST_NCOL ? SK_WEI : ST_COLS[c].kind;
+    for (int r = g * ST_RG; r < (g + 1) * ST_RG; r++) {
+        const tval *v = &d->v[r][c];
+        if (st_null(v)) {
+            e.nulls++;
+            continue;
+        }
+        if (kind == SK_F64) {
+            if (isnan(v->u.d))
+                continue;
+            if (!e.any || v->u.d < e.dlo)
+                e.dlo = v->u.d;
+            if (!e.any || v->u.d > e.dhi)
+                e.dhi = v->u.d;
+        } else if (kind == SK_STR || kind == SK_BIN) {
+            char jt[32];
+            const char *p = v->u.s;
+            size_t n = v->len;
+            if (c == 11) {
+                n = (size_t)snprintf(jt, sizeof jt, "%lld", (long long)v->u.json->u.i);
+                p = jt;
+            }
+            char lt[32], ht[32];
+            const char *lp = NULL, *hp = NULL;
+            size_t ln = 0, hn = 0;
+            if (e.any) {
+                const tval *lv = &d->v[e.lo][c], *hv = &d->v[e.hi][c];
+                lp = lv->u.s, ln = lv->len, hp = hv->u.s, hn = hv->len;
+                if (c == 11) {
+                    ln = (size_t)snprintf(lt, sizeof lt, "%lld", (long long)lv->u.json->u.i);
+                    hn = (size_t)snprintf(ht, sizeof ht, "%lld", (long long)hv->u.json->u.i);
+                    lp = lt, hp = ht;
+                }
+            }
+            if (!e.any || st_cmp(p, n, lp, ln) < 0)
+                e.lo = r;
+            if (!e.any || st_cmp(p, n, hp, hn) > 0)
+                e.hi = r;
+        } else {
+            int64_t x = d->num[r][c];
+            if (!e.any || x < e.lo)
+                e.lo = x;
+            if (!e.any || x > e.hi)
+                e.hi = x;
+        }
+        e.any = true;
+    }
+    return e;
+}
+
+/* SQL literal of a text (no quotes in the test's alphabet) or hex of bytes. */
+static void st_hex(char *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02X", (unsigned char)p[i]);
+    out[2 * n] = 0;
+}
+
+/* SQL condition: parquet_metadata's bound `col` (stats_min_value or stats_max_value) equals
+ * the expected value of row r / number x of column c. */
+static void st_cond(char *out, size_t cap, const st_data *d, int c, const char *col,
+                    const st_want *e, bool max)
+{
+    int kind = c == ST_NCOL ? SK_WEI : ST_COLS[c].kind;
+    int64_t x = max ? e->hi : e->lo;
+    const tval *v = kind == SK_STR || kind == SK_BIN ? &d->v[x][c] : NULL;
+    char hex[64];
+    switch (kind) {
+    case SK_INT:
+        snprintf(out, cap, "%s = '%lld'", col, (long long)x);
+        break;
+    case SK_TSTZ:
+        snprintf(out, cap, "epoch_us(%s::TIMESTAMPTZ) = %lld", col, (long long)x);
+        break;
+    case SK_TS:
+        snprintf(out, cap, "epoch_us(%s::TIMESTAMP) = %lld", col, (long long)x * 1000);
+        break;
+    case SK_DATE:
+        snprintf(out, cap, "%s::DATE = DATE '1970-01-01' + %lld", col, (long long)x);
+        break;
+    case SK_TIME: /* tm in us, tm3 in ms */
+        snprintf(out, cap, "%s::TIME = TIME '00:00:00' + to_microseconds(%lld)", col,
+                 (long long)(c == 7 ? x * 1000 : x));
+        break;
+    case SK_F64: { /* the spec: a zero minimum reads -0.0, a zero maximum +0.0 */
+        double f = max ? e->dhi : e->dlo;
+        if (f == 0)
+            snprintf(out, cap, "%s = '%s'", col, max ? "0.0" : "-0.0");
+        else
+            snprintf(out, cap, "%s::DOUBLE = %.17g", col, f);
+        break;
+    }
+    case SK_BOOL:
+        snprintf(out, cap, "%s = '%s'", col, x ? "true" : "false");
+        break;
+    case SK_STR:
+        if (c == 11)
+            snprintf(out, cap, "%s = '%lld'", col, (long long)v->u.json->u.i);
+        else
+            snprintf(out, cap, "%s = '%.*s'", col, (int)v->len, v->u.s);
+        break;
+    case SK_BIN:
+        st_hex(hex, v->u.s, v->len);
+        snprintf(out, cap, "%s::BLOB = from_hex('%s')", col, hex);
+        break;
+    case SK_DEC2:
+        snprintf(out, cap, "(%s::DECIMAL(10,2) * 100)::BIGINT = %lld", col, (long long)x);
+        break;
+    case SK_DEC38:
+        snprintf(out, cap, "(%s::DECIMAL(38,9) * 1000000000)::HUGEINT = %lld", col,
+                 (long long)x);
+        break;
+    case SK_WEI:
+        snprintf(out, cap, "%s::DECIMAL(38,0) = '%s'::DECIMAL(38,0)", col, ST_WEI[x]);
+        break;
+    }
+}
+
+static schema_table *st_table(fixture *f)
+{
+    schema_table *t = tl_table(f->s, "st");
+    tl_col(f->s, t, "id", DT_BIGINT, false, -1, -1, -1);
+    tl_col(f->s, t, "i32", DT_BIGINT, true, -1, 32, -1);
+    tl_col(f->s, t, "i8", DT_BIGINT, true, -1, 8, -1);
+    tl_col(f->s, t, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    tl_col(f->s, t, "tsms", DT_TIMESTAMP, true, 0, 3, -1);
+    tl_col(f->s, t, "d", DT_DATE, true, -1, -1, -1);
+    tl_col(f->s, t, "tm", DT_TIME, true, -1, -1, -1);
+    tl_col(f->s, t, "tm3", DT_TIME, true, -1, 3, -1);
+    tl_col(f->s, t, "f", DT_DOUBLE, true, -1, -1, -1);
+    tl_col(f->s, t, "b", DT_BOOL, true, -1, -1, -1);
+    tl_col(f->s, t, "s", DT_TEXT, true, -1, -1, -1);
+    tl_col(f->s, t, "j", DT_JSON, true, -1, -1, -1);
+    tl_col(f->s, t, "bin", DT_BINARY, true, -1, -1, -1);
+    tl_col(f->s, t, "fx", DT_BINARY, true, -1, 4, -1);
+    tl_col(f->s, t, "dec", DT_DECIMAL, true, -1, 10, 2);
+    tl_col(f->s, t, "dec38", DT_DECIMAL, true, -1, -1, -1);
+    tl_col(f->s, t, "nul", DT_TEXT, true, -1, -1, -1);
+    tl_col(f->s, t, "w", DT_WEI, true, -1, -1, -1);
+    return t;
+}
+
+/* Entries of FileMetaData.column_orders (field 7) that are TYPE_ORDER (a union holding an
+ * empty struct as field 1); -1 when the footer has no column_orders. */
+static int type_orders(const char *path)
+{
+    size_t n = 0;
+    unsigned char *file = (unsigned char *)tu_read_file(path, &n);
+    assert_non_null(file);
+    uint32_t fl;
+    memcpy(&fl, file + n - 8, 4);
+    const unsigned char *p = file + n - 8 - fl;
+    int16_t id = 0;
+    int found = -1;
+    for (;;) {
+        unsigned char h = *p++;
+        if (h == 0)
+            break;
+        if (h >> 4) {
+            id = (int16_t)(id + (h >> 4));
+        } else {
+            uint64_t z = tc_varint(&p);
+            id = (int16_t)((int64_t)(z >> 1) ^ -(int64_t)(z & 1));
+        }
+        if (id == 7 && (h & 0x0f) == 9) {
+            unsigned char lh = *p++;
+            uint64_t cnt = lh >> 4;
+            if (cnt == 15)
+                cnt = tc_varint(&p);
+            assert_int_equal(lh & 0x0f, 12);
+            found = 0;
+            for (uint64_t i = 0; i < cnt; i++) {
+                if (p[0] == 0x1c && p[1] == 0 && p[2] == 0)
+                    found++;
+                tc_skip_struct(&p);
+            }
+        } else {
+            tc_skip(&p, h & 0x0f);
+        }
+    }
+    free(file);
+    return found;
+}
+
+/* Every column's statistics in every row group (several row groups, the compressor thread,
+ * NULL-only chunks, NaN and zeros, negatives, empty strings, multibyte UTF-8) equal what the
+ * values give; then filters at the bounds return every matching row (DuckDB skips a row group
+ * whose statistics exclude the filter, so a wrong bound loses rows here). */
+static void test_stats_values(void **state)
+{
+    fixture *f = *state;
+    cdlt_error err = {0};
+    st_data *d = calloc(1, sizeof *d);
+    st_fill(d);
+    schema_table *t = st_table(f);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/st.parquet", f->dir);
+    pq_options o = pq_options_default(38);
+    o.dlt.row_group_rows = ST_RG;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    for (int r = 0; r < ST_ROWS; r++)
+        assert_int_equal(pq_writer_row(w, d->v[r], ST_NCOL + 1), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+
+    char sql[4096], cmin[512], cmax[512];
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT row_group_id) FROM parquet_metadata('%s')",
+             path);
+    expect(f, sql, "10\n");
+    int checked = 0;
+    for (int c = 0; c <= ST_NCOL; c++) {
+        const char *name = c == ST_NCOL ? "w" : ST_COLS[c].name;
+        for (int g = 0; g < ST_NRG; g++) {
+            st_want e = st_expect(d, c, g);
+            char want[128];
+            if (e.any) {
+                st_cond(cmin, sizeof cmin, d, c, "stats_min_value", &e, false);
+                st_cond(cmax, sizeof cmax, d, c, "stats_max_value", &e, true);
+            } else { /* NULL-only (or NaN-only) chunk: no bounds */
+                snprintf(cmin, sizeof cmin, "stats_min_value IS NULL");
+                snprintf(cmax, sizeof cmax, "stats_max_value IS NULL");
+            }
+            snprintf(sql, sizeof sql,
+                     "SELECT stats_null_count, %s, %s, stats_min IS NULL AND stats_max IS NULL, "
+                     "min_is_exact, max_is_exact "
+                     "FROM parquet_metadata('%s') WHERE row_group_id = %d AND "
+                     "path_in_schema = '%s'",
+                     cmin, cmax, path, g, name);
+            snprintf(want, sizeof want, "%lld|true|true|true|%s\n", (long long)e.nulls,
+                     e.any ? "true|true" : "NULL|NULL");
+            expect(f, sql, want);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, (ST_NCOL + 1) * ST_NRG);
+    /* the expected special chunks are there: NULL-only, NaN-only, zeros, all-true, all '' */
+    assert_false(st_expect(d, 3, 3).any);
+    assert_false(st_expect(d, 8, 4).any);
+    assert_true(st_expect(d, 8, 4).nulls < ST_RG);
+    st_want z = st_expect(d, 8, 5);
+    assert_true(z.any && z.dlo == 0 && z.dhi == 0);
+    assert_true(st_expect(d, 9, 6).lo == 1);
+    st_want es = st_expect(d, 10, 6);
+    assert_true(es.any && d->v[es.hi][10].len == 0);
+
+    /* pruning: filters at each row group's bounds count the rows the values have */
+    for (int g = 0; g < ST_NRG; g++) {
+        st_want e = st_expect(d, 1, g);
+        if (!e.any)
+            continue;
+        int64_t eq_lo = 0, eq_hi = 0, gt = 0, lt = 0;
+        for (int r = 0; r < ST_ROWS; r++) {
+            if (st_null(&d->v[r][1]))
+                continue;
+            int64_t x = d->num[r][1];
+            eq_lo += x == e.lo;
+            eq_hi += x == e.hi;
+            gt += x > e.hi - 1;
+            lt += x < e.lo + 1;
+        }
+        snprintf(sql, sizeof sql,
+                 "SELECT (SELECT count(*) FROM read_parquet('%s') WHERE i32 = %lld), "
+                 "(SELECT count(*) FROM read_parquet('%s') WHERE i32 = %lld), "
+                 "(SELECT count(*) FROM read_parquet('%s') WHERE i32 > %lld), "
+                 "(SELECT count(*) FROM read_parquet('%s') WHERE i32 < %lld)",
+                 path, (long long)e.lo, path, (long long)e.hi, path, (long long)e.hi - 1, path,
+                 (long long)e.lo + 1);
+        char want[128];
+        snprintf(want, sizeof want, "%lld|%lld|%lld|%lld\n", (long long)eq_lo, (long long)eq_hi,
+                 (long long)gt, (long long)lt);
+        expect(f, sql, want);
+    }
+    /* one filter per column kind at the file's own bounds, counted here */
+    static const struct {
+        int col;
+        const char *fmt; /* %s = the value's SQL */
+    } probes[] = {{3, "ts = TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(%s)"},
+                  {5, "d = DATE '1970-01-01' + %s"},
+                  {8, "f = %s"},            {10, "s = %s"},
+                  {12, "bin = %s"},         {14, "dec = %s"},
+                  {15, "dec38 = %s"},       {2, "i8 = %s"}};
+    for (size_t p = 0; p < sizeof probes / sizeof *probes; p++) {
+        int c = probes[p].col;
+        for (int side = 0; side < 2; side++) {
+            /* the file's min (side 0) or max (side 1), as the first row holding it */
+            int64_t best = -1;
+            for (int r = 0; r < ST_ROWS; r++) {
+                const tval *v = &d->v[r][c];
+                if (st_null(v) || (c == 8 && isnan(v->u.d)))
+                    continue;
+                if (best < 0) {
+                    best = r;
+                    continue;
+                }
+                const tval *b = &d->v[best][c];
+                int cmp = c == 8    ? (v->u.d > b->u.d) - (v->u.d < b->u.d)
+                          : c == 10 || c == 12 ? st_cmp(v->u.s, v->len, b->u.s, b->len)
+                                  : (d->num[r][c] > d->num[best][c]) - (d->num[r][c] < d->num[best][c]);
+                if (side ? cmp > 0 : cmp < 0)
+                    best = r;
+            }
+            const tval *b = &d->v[best][c];
+            int64_t n = 0;
+            for (int r = 0; r < ST_ROWS; r++) {
+                const tval *v = &d->v[r][c];
+                if (st_null(v) || (c == 8 && isnan(v->u.d)))
+                    continue;
+                n += c == 8 ? v->u.d == b->u.d
+                     : c == 10 || c == 12 ? st_cmp(v->u.s, v->len, b->u.s, b->len) == 0
+                                      : d->num[r][c] == d->num[best][c];
+            }
+            char val[256], hex[32], cond[512];
+            if (c == 8)
+                snprintf(val, sizeof val, "%.17g", b->u.d);
+            else if (c == 10)
+                snprintf(val, sizeof val, "'%.*s'", (int)b->len, b->u.s);
+            else if (c == 12) {
+                st_hex(hex, b->u.s, b->len);
+                snprintf(val, sizeof val, "from_hex('%s')", hex);
+            } else if (c == 14 || c == 15)
+                snprintf(val, sizeof val, "%s::DECIMAL(%s)", b->u.s, c == 14 ? "10,2" : "38,9");
+            else
+                snprintf(val, sizeof val, "%lld", (long long)d->num[best][c]);
+            snprintf(cond, sizeof cond, probes[p].fmt, val);
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM read_parquet('%s') WHERE %s", path,
+                     cond);
+            char want[64];
+            snprintf(want, sizeof want, "%lld\n", (long long)n);
+            expect(f, sql, want);
+        }
+    }
+    /* empty strings: row group 6 holds only '' */
+    int64_t empties = 0;
+    for (int r = 0; r < ST_ROWS; r++)
+        empties += !st_null(&d->v[r][10]) && d->v[r][10].len == 0;
+    assert_true(empties >= ST_RG / 2);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM read_parquet('%s') WHERE s = ''", path);
+    char want[64];
+    snprintf(want, sizeof want, "%lld\n", (long long)empties);
+    expect(f, sql, want);
+    assert_int_equal(type_orders(path), ST_NCOL + 1);
+    free(d);
+}
+
+/* s repeated n times into out (NUL-terminated); returns out. */
+static char *st_rep(char *out, const char *s, int n)
+{
+    out[0] = 0;
+    for (int i = 0; i < n; i++)
+        strcat(out, s);
+    return out;
+}
+
+/* Values longer than the 64 bytes a bound keeps: the minimum is the value cut (text between
+ * characters), the maximum the cut value with its last raisable byte (ASCII below 0x7f for
+ * text, below 0xff for binary) raised; with nothing to raise the chunk has no min/max. Both
+ * flagged not exact. Filters on those columns still find every row. INT96 timestamps (flavor
+ * spark) get a null count only. */
+static void test_stats_long_values(void **state)
+{
+    fixture *f = *state;
+    cdlt_error err = {0};
+    schema_table *t = tl_table(f->s, "lv");
+    tl_col(f->s, t, "lt", DT_TEXT, true, -1, -1, -1);
+    tl_col(f->s, t, "lb", DT_BINARY, true, -1, -1, -1);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/lv.parquet", f->dir);
+    pq_options o = pq_options_default(38);
+    o.dlt.row_group_rows = 2;
+    pq_writer *w = NULL;
+    assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
+    static char txt[8][256], bin[8][128];
+    int tl[8], bl[8];
+    st_rep(txt[0], "a", 70);
+    st_rep(txt[1], "b", 10);
+    st_rep(txt[2], "\xc3\xa9", 40);
+    st_rep(txt[3], "\xc3\xa9", 40);
+    strcat(st_rep(txt[4], "z", 63), "\x7fzz");
+    txt[5][0] = 0; /* NULL */
+    strcat(st_rep(txt[6], "x", 63), "\xc3\xa9y");
+    st_rep(txt[7], "x", 64);
+    memset(bin[0], 0xff, 70), bl[0] = 70;
+    memset(bin[1], 0xff, 70), bl[1] = 70;
+    bin[2][0] = 1, memset(bin[2] + 1, 0xff, 69), bl[2] = 70;
+    bl[3] = -1;
+    memcpy(bin[4], "abc", 3), bl[4] = 3;
+    memset(bin[5], 0, 70), bl[5] = 70;
+    bl[6] = bl[7] = -1;
+    for (int r = 0; r < 8; r++) {
+        tl[r] = r == 5 ? -1 : (int)strlen(txt[r]);
+        tval v[2] = {tl[r] < 0 ? tv_null() : tv_sn(DT_TEXT, txt[r], (size_t)tl[r]),
+                     bl[r] < 0 ? tv_null() : tv_sn(DT_BINARY, bin[r], (size_t)bl[r])};
+        assert_int_equal(pq_writer_row(w, v, 2), CDLT_OK);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+
+    char a64[80], x63[80], z62[80], zmin[80], ff[200], zz[200], one[200];
+    st_rep(a64, "a", 64);
+    st_rep(x63, "x", 63);
+    strcat(st_rep(z62, "x", 62), "y");
+    strcat(st_rep(zmin, "z", 63), "\x7f");
+    strcat(st_rep(one, "FF", 63), "");
+    char sql[4096], want[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT row_group_id, path_in_schema, stats_null_count, "
+             "CASE WHEN path_in_schema = 'lt' THEN stats_min_value ELSE "
+             "hex(stats_min_value::BLOB) END, CASE WHEN path_in_schema = 'lt' THEN "
+             "stats_max_value ELSE hex(stats_max_value::BLOB) END, min_is_exact, max_is_exact "
+             "FROM parquet_metadata('%s') ORDER BY row_group_id, path_in_schema",
+             path);
+    snprintf(want, sizeof want,
+             "0|lb|0|NULL|NULL|NULL|NULL\n"
+             "0|lt|0|%s|bbbbbbbbbb|false|true\n"
+             "1|lb|1|01%s|02|false|false\n"
+             "1|lt|0|NULL|NULL|NULL|NULL\n"
+             "2|lb|0|%s|616263|false|true\n"
+             "2|lt|1|%s|%s{|false|false\n"
+             "3|lb|2|NULL|NULL|NULL|NULL\n"
+             "3|lt|0|%s|%s|false|false\n",
+             a64, one, st_rep(zz, "00", 64), zmin, st_rep(ff, "z", 62), x63, z62);
+    expect(f, sql, want);
+    /* every value is found again through the statistics */
+    for (int r = 0; r < 8; r++) {
+        for (int col = 0; col < 2; col++) {
+            int len = col ? bl[r] : tl[r];
+            if (len < 0)
+                continue;
+            const char *p = col ? bin[r] : txt[r];
+            int64_t eq = 0, ge = 0;
+            for (int k = 0; k < 8; k++) {
+                int kl = col ? bl[k] : tl[k];
+                if (kl < 0)
+                    continue;
+                int c = st_cmp(col ? bin[k] : txt[k], (size_t)kl, p, (size_t)len);
+                eq += c == 0;
+                ge += c >= 0;
+            }
+            char val[400];
+            if (col) {
+                char hex[200];
+                st_hex(hex, p, (size_t)len);
+                snprintf(val, sizeof val, "from_hex('%s')", hex);
+            } else {
+                snprintf(val, sizeof val, "'%s'", p);
+            }
+            snprintf(sql, sizeof sql,
+                     "SELECT (SELECT count(*) FROM read_parquet('%s') WHERE %s = %s), "
+                     "(SELECT count(*) FROM read_parquet('%s') WHERE %s >= %s)",
+                     path, col ? "lb" : "lt", val, path, col ? "lb" : "lt", val);
+            snprintf(want, sizeof want, "%lld|%lld\n", (long long)eq, (long long)ge);
+            expect(f, sql, want);
+        }
+    }
+
+    /* INT96 (flavor spark): its order is undefined under TYPE_ORDER, so no bounds */
+    schema_table *t2 = tl_table(f->s, "sp");
+    tl_col(f->s, t2, "ts", DT_TIMESTAMP, true, -1, -1, -1);
+    snprintf(path, sizeof path, "%s/sp.parquet", f->dir);
+    o = pq_options_default(38);
+    o.dlt.spark = true;
+    assert_int_equal(pq_writer_open(t2, path, &o, &w, &err), CDLT_OK);
+    tval v1[1] = {tv_ts(1704103200123456)}, v2[1] = {tv_null()};
+    assert_int_equal(pq_writer_row(w, v1, 1), CDLT_OK);
+    assert_int_equal(pq_writer_row(w, v2, 1), CDLT_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    snprintf(sql, sizeof sql,
+             "SELECT type, stats_null_count, stats_min_value, stats_max_value, stats_min, "
+             "stats_max FROM parquet_metadata('%s')",
+             path);
+    expect(f, sql, "INT96|1|NULL|NULL|NULL|NULL\n");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM read_parquet('%s') WHERE ts = TIMESTAMPTZ "
+             "'2024-01-01 10:00:00.123456+00'",
+             path);
+    expect(f, sql, "1\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -899,6 +1564,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_footer_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_on_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bytes_independent_of_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_long_values, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,6 +245,7 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
             pw_free(w);
             return st;
         }
+        pq_stat_plan(c);
         w->colmap[i] = (int32_t)(w->nfcols - 1);
     }
     if (w->opt.codec == PQ_CODEC_ZSTD) {
@@ -596,6 +597,8 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
         }
         return st;
     }
+    /* statistics only now: a refused row must not widen them */
+    pq_stat_row(w);
     w->rows++;
     w->rg_rows++;
     w->rg_pending += row_bytes;
@@ -758,6 +761,7 @@ static cdlt_status write_footer(pq_writer *w)
             tw_i64(&t, 6, m->uncomp);
             tw_i64(&t, 7, m->comp);
             tw_i64(&t, 9, m->offset);
+            pq_stat_write(&t, c, &m->st);
             tw_end(&t);
             tw_end(&t);
         }
@@ -772,6 +776,14 @@ static cdlt_status write_footer(pq_writer *w)
     }
     static const char created_by[] = "cdlt version 0.1.0";
     tw_bin(&t, 6, created_by, sizeof created_by - 1);
+    /* TYPE_ORDER per column: without it readers must not trust min_value/max_value */
+    tw_list(&t, 7, T_STRUCT, w->nfcols);
+    for (uint32_t i = 0; i < w->nfcols; i++) {
+        tw_begin(&t, 0); /* ColumnOrder (union) */
+        tw_begin(&t, 1); /* TypeDefinedOrder */
+        tw_end(&t);
+        tw_end(&t);
+    }
     buf_putc(h, 0); /* end of FileMetaData */
     if (h->status != CDLT_OK) {
         pw_msg(w, "parquet: out of memory writing the footer of '%s'", w->path);

@@ -292,6 +292,9 @@ cdlt_status pq_rg_flush(pq_writer *w, bool last)
         buf_clear(&c->chunk);
         w->job.values[i] = c->chunk_values;
         c->chunk_values = 0;
+        /* the statistics stay with the main thread, in the footer entry of this row group */
+        w->meta[w->nrg * w->nfcols + i].st = c->st;
+        c->st = (pq_stat){0};
     }
     w->job.g = w->nrg;
     w->job.st = CDLT_OK;

@@ -34,6 +34,28 @@ typedef enum pq_kind {
     K_TIME64  /* INT64 time in micros or nanos */
 } pq_kind;
 
+/* Bytes kept of a byte-array bound (min/max): longer values count with a cut lower bound and
+ * a rounded-up upper bound, so the footer stays small and the per-column state fixed. */
+#define PQ_STAT_BYTES 64
+
+/* How a column's min/max are kept (pqstats.c); PQS_NONE: null count only. */
+enum { PQS_NONE, PQS_INT32, PQS_INT64, PQS_BOOL, PQS_F64, PQS_BYTES, PQS_TEXT, PQS_FIXED,
+       PQS_DEC };
+
+/* One row group's statistics of a column (footer ColumnMetaData.statistics). */
+typedef struct pq_stat {
+    uint64_t nulls;     /* NULL values */
+    uint64_t nans;      /* NaN doubles (left out of min/max, as the spec asks) */
+    bool has;           /* min/max hold at least one value */
+    bool no_max;        /* a long byte array had no prefix to round up: no upper bound */
+    bool min_cut;       /* byte arrays: min is a cut prefix (a lower bound, no value) */
+    bool max_cut;       /* byte arrays: max is a rounded-up prefix (an upper bound, no value) */
+    uint8_t min_len, max_len; /* bytes in min/max */
+    int64_t imin, imax; /* PQS_INT32/INT64/BOOL */
+    double dmin, dmax;  /* PQS_F64 */
+    uint8_t min[PQ_STAT_BYTES], max[PQ_STAT_BYTES]; /* byte arrays: PLAIN bytes, no length */
+} pq_stat;
+
 typedef struct pq_col {
     size_t mark_len;      /* vals.len before the row being added (undo of a refused row) */
     char *name;           /* column name (mem_strdup) */
@@ -56,6 +78,8 @@ typedef struct pq_col {
     uint32_t page_nonnull;/* non-NULL values in the open page */
     buf chunk;            /* closed pages of the open row group, raw (pq_rawpage + body) */
     uint64_t chunk_values;/* values (NULLs included) in chunk */
+    uint8_t smode;        /* PQS_*: which statistics are kept */
+    pq_stat st;           /* statistics of the open row group (main thread) */
 } pq_col;
 
 /* One column chunk already in the file (footer). */
@@ -64,6 +88,8 @@ typedef struct pq_meta {
     int64_t comp;    /* bytes in the file */
     int64_t uncomp;  /* bytes uncompressed */
     int64_t values;  /* values (NULLs included) */
+    pq_stat st;      /* statistics: set by the main thread when the row group is handed
+                        over (pq_rg_flush); the compressor never touches them */
 } pq_meta;
 
 /* The row group the compressor has (pqflush.c): every column's raw pages, swapped out of the
@@ -207,6 +233,14 @@ typedef struct pq_rawpage {
     uint32_t n;   /* values (NULLs included) */
     uint32_t len; /* body bytes */
 } pq_rawpage;
+
+/* pqstats.c */
+/* Pick the statistics kept for c (after its type is planned). */
+void pq_stat_plan(pq_col *c);
+/* Count the row just added (every file column's last value) into the statistics. */
+void pq_stat_row(pq_writer *w);
+/* ColumnMetaData.statistics (field 12) of one column chunk. */
+void pq_stat_write(tw *t, const pq_col *c, const pq_stat *s);
 
 /* pqflush.c */
 void pw_msg(pq_writer *w, const char *fmt, ...) CDLT_PRINTF(2, 3);
