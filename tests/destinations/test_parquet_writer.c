@@ -1443,37 +1443,40 @@ static void test_stats_long_values(void **state)
     o.dlt.row_group_rows = 2;
     pq_writer *w = NULL;
     assert_int_equal(pq_writer_open(t, path, &o, &w, &err), CDLT_OK);
-    static char txt[8][256], bin[8][128];
-    int tl[8], bl[8];
+    static char txt[10][256], bin[10][128];
+    int tl[10], bl[10];
     st_rep(txt[0], "a", 70);
     st_rep(txt[1], "b", 10);
-    st_rep(txt[2], "\xc3\xa9", 40);
-    st_rep(txt[3], "\xc3\xa9", 40);
+    strcat(strcpy(txt[2], "a"), st_rep(txt[3], "\xc3\xa9", 40)); /* cut inside a character */
+    strcpy(txt[3], "b");
     strcat(st_rep(txt[4], "z", 63), "\x7fzz");
     txt[5][0] = 0; /* NULL */
     strcat(st_rep(txt[6], "x", 63), "\xc3\xa9y");
     st_rep(txt[7], "x", 64);
+    st_rep(txt[8], "\xc3\xa9", 40); /* nothing to raise: no bounds */
+    txt[9][0] = 0;
     memset(bin[0], 0xff, 70), bl[0] = 70;
     memset(bin[1], 0xff, 70), bl[1] = 70;
     bin[2][0] = 1, memset(bin[2] + 1, 0xff, 69), bl[2] = 70;
     bl[3] = -1;
     memcpy(bin[4], "abc", 3), bl[4] = 3;
     memset(bin[5], 0, 70), bl[5] = 70;
-    bl[6] = bl[7] = -1;
-    for (int r = 0; r < 8; r++) {
-        tl[r] = r == 5 ? -1 : (int)strlen(txt[r]);
+    bl[6] = bl[7] = bl[8] = bl[9] = -1;
+    for (int r = 0; r < 10; r++) {
+        tl[r] = r == 5 || r == 9 ? -1 : (int)strlen(txt[r]);
         tval v[2] = {tl[r] < 0 ? tv_null() : tv_sn(DT_TEXT, txt[r], (size_t)tl[r]),
                      bl[r] < 0 ? tv_null() : tv_sn(DT_BINARY, bin[r], (size_t)bl[r])};
         assert_int_equal(pq_writer_row(w, v, 2), CDLT_OK);
     }
     assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
 
-    char a64[80], x63[80], z62[80], zmin[80], ff[200], zz[200], one[200];
+    char a64[80], x63[80], z62[80], zmin[80], ff[200], zz[200], one[200], ae[80];
     st_rep(a64, "a", 64);
     st_rep(x63, "x", 63);
     strcat(st_rep(z62, "x", 62), "y");
     strcat(st_rep(zmin, "z", 63), "\x7f");
     strcat(st_rep(one, "FF", 63), "");
+    strcat(strcpy(ae, "a"), st_rep(ff, "\xc3\xa9", 31));
     char sql[4096], want[2048];
     snprintf(sql, sizeof sql,
              "SELECT row_group_id, path_in_schema, stats_null_count, "
@@ -1486,22 +1489,24 @@ static void test_stats_long_values(void **state)
              "0|lb|0|NULL|NULL|NULL|NULL\n"
              "0|lt|0|%s|bbbbbbbbbb|false|true\n"
              "1|lb|1|01%s|02|false|false\n"
-             "1|lt|0|NULL|NULL|NULL|NULL\n"
+             "1|lt|0|%s|b|false|true\n"
              "2|lb|0|%s|616263|false|true\n"
              "2|lt|1|%s|%s{|false|false\n"
              "3|lb|2|NULL|NULL|NULL|NULL\n"
-             "3|lt|0|%s|%s|false|false\n",
-             a64, one, st_rep(zz, "00", 64), zmin, st_rep(ff, "z", 62), x63, z62);
+             "3|lt|0|%s|%s|false|false\n"
+             "4|lb|2|NULL|NULL|NULL|NULL\n"
+             "4|lt|1|NULL|NULL|NULL|NULL\n",
+             a64, one, ae, st_rep(zz, "00", 64), zmin, st_rep(ff, "z", 62), x63, z62);
     expect(f, sql, want);
     /* every value is found again through the statistics */
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < 10; r++) {
         for (int col = 0; col < 2; col++) {
             int len = col ? bl[r] : tl[r];
             if (len < 0)
                 continue;
             const char *p = col ? bin[r] : txt[r];
             int64_t eq = 0, ge = 0;
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < 10; k++) {
                 int kl = col ? bl[k] : tl[k];
                 if (kl < 0)
                     continue;
