@@ -383,6 +383,7 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
             else
                 b->data[b->len - 1] &= (char)~(1u << (k % 8));
         }
+        pq_stat_int(&c->st, v->u.b);
         break;
     }
     case K_I32: {
@@ -392,16 +393,20 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
             return bad_value(w, c, "an integer does not fit the column's precision");
         int32_t y = (int32_t)x;
         buf_append(b, &y, 4);
+        pq_stat_int(&c->st, y);
         break;
     }
     case K_I64:
         buf_append(b, &v->u.i, 8);
+        pq_stat_int(&c->st, v->u.i);
         break;
     case K_F64:
         buf_append(b, &v->u.d, 8);
+        pq_stat_f64(&c->st, v->u.d);
         break;
     case K_DATE:
         buf_append(b, &v->u.date, 4);
+        pq_stat_int(&c->st, v->u.date);
         break;
     case K_TS:
     case K_TS96: {
@@ -439,28 +444,34 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
             x /= f;
         }
         buf_append(b, &x, 8);
+        pq_stat_int(&c->st, x); /* the stored value: after flooring and rescaling */
         break;
     }
     case K_TIME32: {
         int32_t y = (int32_t)(v->u.time / 1000);
         buf_append(b, &y, 4);
+        pq_stat_int(&c->st, y);
         break;
     }
     case K_TIME64: {
         int64_t x = c->unit == U_NANOS ? v->u.time * 1000 : v->u.time;
         buf_append(b, &x, 8);
+        pq_stat_int(&c->st, x);
         break;
     }
     case K_BYTES: {
         uint32_t n = v->len;
         buf_append(b, &n, 4);
         buf_append(b, v->u.s, n);
+        pq_stat_bytes(&c->st, v->u.s, n, c->smode == PQS_TEXT, false);
         break;
     }
     case K_FIXED:
         if (v->len != (uint32_t)c->type_len)
             return bad_value(w, c, "a binary value's length differs from the column's precision");
         buf_append(b, v->u.s, v->len);
+        if (c->smode == PQS_FIXED)
+            pq_stat_bytes(&c->st, v->u.s, v->len, false, false);
         break;
     case K_JSON: {
         size_t at = b->len;
@@ -469,6 +480,7 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
         if (b->status == CDLT_OK) {
             uint32_t n = (uint32_t)(b->len - at - 4);
             memcpy(b->data + at, &n, 4);
+            pq_stat_bytes(&c->st, b->data + at + 4, n, true, false);
         }
         break;
     }
@@ -481,6 +493,8 @@ static cdlt_status put_value(pq_writer *w, pq_col *c, const tval *v, size_t *nb)
                      v->len > 60 ? 60 : (int)v->len, v->u.s, (int)c->precision, (int)c->scale);
             return bad_value(w, c, why);
         }
+        if (c->smode == PQS_DEC)
+            pq_stat_bytes(&c->st, b->data + b->len, (size_t)c->type_len, false, true);
         b->len += (size_t)c->type_len;
         b->data[b->len] = '\0';
         break;
@@ -571,6 +585,8 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
         c->page_n++;
         if (!null)
             c->page_nonnull++;
+        else
+            c->st.nulls++;
         row_bytes += nb;
     }
     if (st != CDLT_OK) {
@@ -585,8 +601,13 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
                 const tval *v = k < ncols ? &vals[k] : NULL;
                 bool null = !v || v->type == DT_NONE || (v->type == DT_JSON && !v->u.json);
                 c->page_n--;
-                if (!null)
+                if (!null) {
                     c->page_nonnull--;
+                    /* its value is in min/max: they stay bounds, no longer exact values */
+                    c->st.min_cut = c->st.max_cut = true;
+                } else {
+                    c->st.nulls--;
+                }
             }
             c->vals.len = c->mark_len;
         }
@@ -597,8 +618,6 @@ cdlt_status pq_writer_row(pq_writer *w, const tval *vals, uint32_t ncols)
         }
         return st;
     }
-    /* statistics only now: a refused row must not widen them */
-    pq_stat_row(w);
     w->rows++;
     w->rg_rows++;
     w->rg_pending += row_bytes;

@@ -48,8 +48,8 @@ typedef struct pq_stat {
     uint64_t nans;      /* NaN doubles (left out of min/max, as the spec asks) */
     bool has;           /* min/max hold at least one value */
     bool no_max;        /* a long byte array had no prefix to round up: no upper bound */
-    bool min_cut;       /* byte arrays: min is a cut prefix (a lower bound, no value) */
-    bool max_cut;       /* byte arrays: max is a rounded-up prefix (an upper bound, no value) */
+    bool min_cut;       /* min is a bound, maybe no value: a cut prefix, or a refused row's */
+    bool max_cut;       /* max is a bound, maybe no value: a rounded-up prefix, or as above */
     uint8_t min_len, max_len; /* bytes in min/max */
     int64_t imin, imax; /* PQS_INT32/INT64/BOOL */
     double dmin, dmax;  /* PQS_F64 */
@@ -237,10 +237,33 @@ typedef struct pq_rawpage {
 /* pqstats.c */
 /* Pick the statistics kept for c (after its type is planned). */
 void pq_stat_plan(pq_col *c);
-/* Count the row just added (every file column's last value) into the statistics. */
-void pq_stat_row(pq_writer *w);
+/* A byte-array value as written (text: UTF-8 order and bounds; sign: decimal FLBA). */
+void pq_stat_bytes(pq_stat *s, const void *p, size_t n, bool text, bool sign);
 /* ColumnMetaData.statistics (field 12) of one column chunk. */
 void pq_stat_write(tw *t, const pq_col *c, const pq_stat *s);
+
+/* Integer-like values (and booleans) as written: put_value calls these per value, so inline. */
+static inline void pq_stat_int(pq_stat *s, int64_t x)
+{
+    if (!s->has || x < s->imin)
+        s->imin = x;
+    if (!s->has || x > s->imax)
+        s->imax = x;
+    s->has = true;
+}
+
+static inline void pq_stat_f64(pq_stat *s, double x)
+{
+    if (x != x) { /* NaN has no place in the order: the spec keeps it out of min/max */
+        s->nans++;
+        return;
+    }
+    if (!s->has || x < s->dmin)
+        s->dmin = x;
+    if (!s->has || x > s->dmax)
+        s->dmax = x;
+    s->has = true;
+}
 
 /* pqflush.c */
 void pw_msg(pq_writer *w, const char *fmt, ...) CDLT_PRINTF(2, 3);

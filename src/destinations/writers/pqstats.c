@@ -4,10 +4,10 @@
  * taken from the bytes as written (after rescaling and encoding), NaN doubles stay out of
  * them, long byte arrays count with a cut lower bound and a rounded-up upper bound, and a
  * column whose order is not certain (INT96, long fixed binaries) gets its null count only.
- * The running state is fixed per column (pq_col.st): nothing is allocated per value. */
+ * The running state is fixed per column (pq_col.st) and put_value (parquet.c) counts each value
+ * as it writes it: nothing is allocated per value. Null counts come from pq_writer_row. */
 #include "destinations/writers/pqint.h"
 
-#include <math.h>
 #include <string.h>
 
 void pq_stat_plan(pq_col *c)
@@ -64,28 +64,6 @@ static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, b
     return r ? r : (an > bn) - (an < bn);
 }
 
-static void stat_int(pq_stat *s, int64_t x)
-{
-    if (!s->has || x < s->imin)
-        s->imin = x;
-    if (!s->has || x > s->imax)
-        s->imax = x;
-    s->has = true;
-}
-
-static void stat_f64(pq_stat *s, double x)
-{
-    if (isnan(x)) { /* NaN has no place in the order: readers ignore a NaN bound */
-        s->nans++;
-        return;
-    }
-    if (!s->has || x < s->dmin)
-        s->dmin = x;
-    if (!s->has || x > s->dmax)
-        s->dmax = x;
-    s->has = true;
-}
-
 /* One byte-array value of n bytes. Up to PQ_STAT_BYTES bytes it counts as itself. A longer one
  * counts as its first PQ_STAT_BYTES bytes for the minimum (a prefix sorts before the value) and
  * as that prefix with its last raisable byte raised by one for the maximum (sorts after the
@@ -93,8 +71,9 @@ static void stat_f64(pq_stat *s, double x)
  * bounds stay valid UTF-8 (the spec wants bounds that are values of the type; DuckDB checks
  * UTF-8 of string statistics). A prefix with nothing to raise leaves the row group without a
  * maximum (no_max), so without min/max. */
-static void stat_bytes(pq_stat *s, const uint8_t *p, size_t n, bool text, bool sign)
+void pq_stat_bytes(pq_stat *s, const void *data, size_t n, bool text, bool sign)
 {
+    const uint8_t *p = data;
     bool first = !s->has;
     size_t lo = n;
     bool cut = false;
@@ -127,6 +106,14 @@ static void stat_bytes(pq_stat *s, const uint8_t *p, size_t n, bool text, bool s
             s->no_max = true;
             return;
         }
+        /* most long values sort below the maximum already within their first k - 1 bytes,
+         * and then so does the raised prefix: no need to build it */
+        if (!first) {
+            size_t m = k - 1 < s->max_len ? k - 1 : s->max_len;
+            int q = m ? cmp_bytes(p, m, s->max, m, sign) : 0;
+            if (q < 0)
+                return;
+        }
         memcpy(up, p, k - 1);
         up[k - 1] = (uint8_t)(p[k - 1] + 1);
         hi = up;
@@ -139,61 +126,6 @@ static void stat_bytes(pq_stat *s, const uint8_t *p, size_t n, bool text, bool s
         s->max_cut = cut;
     } else if (r == 0) {
         s->max_cut = s->max_cut && cut;
-    }
-}
-
-void pq_stat_row(pq_writer *w)
-{
-    for (uint32_t j = 0; j < w->nfcols; j++) {
-        pq_col *c = &w->cols[j];
-        pq_stat *s = &c->st;
-        if (!c->required) {
-            uint32_t k = c->page_n - 1; /* the row's definition bit */
-            if (!((c->defs[k / 8] >> (k % 8)) & 1)) {
-                s->nulls++;
-                continue;
-            }
-        }
-        /* the value as written: from mark_len to the end of the open page's values */
-        const uint8_t *p = (const uint8_t *)c->vals.data + c->mark_len;
-        size_t n = c->vals.len - c->mark_len;
-        switch (c->smode) {
-        case PQS_INT32: {
-            int32_t x;
-            memcpy(&x, p, 4);
-            stat_int(s, x);
-            break;
-        }
-        case PQS_INT64: {
-            int64_t x;
-            memcpy(&x, p, 8);
-            stat_int(s, x);
-            break;
-        }
-        case PQS_BOOL: { /* bit-packed in place: the row's bit, not new bytes */
-            uint32_t k = c->page_nonnull - 1;
-            stat_int(s, ((uint8_t)c->vals.data[k / 8] >> (k % 8)) & 1);
-            break;
-        }
-        case PQS_F64: {
-            double x;
-            memcpy(&x, p, 8);
-            stat_f64(s, x);
-            break;
-        }
-        case PQS_BYTES:
-        case PQS_TEXT: /* after the 4-byte length */
-            stat_bytes(s, p + 4, n - 4, c->smode == PQS_TEXT, false);
-            break;
-        case PQS_FIXED:
-            stat_bytes(s, p, n, false, false);
-            break;
-        case PQS_DEC:
-            stat_bytes(s, p, n, false, true);
-            break;
-        default:
-            break;
-        }
     }
 }
 
