@@ -3,8 +3,9 @@
  * values and the definition-level bitmap of its open page; a full page is closed into the
  * column's chunk buffer; when the buffered row group passes row_group_bytes it goes to
  * pqflush.c, which compresses and writes it (on its own thread) while the next one fills, and
- * only its offsets are kept for the footer. Memory is two row groups, reused buffers, no
- * allocation per value. Types follow dlt's arrow mapping (see parquet.h). */
+ * only its offsets and column statistics (pqstats.c) are kept for the footer. Memory is two
+ * row groups, reused buffers, no allocation per value. Types follow dlt's arrow mapping (see
+ * parquet.h). */
 #include "destinations/writers/pqint.h"
 #include "destinations/writers/writer.h"
 
