@@ -1545,6 +1545,34 @@ static void test_stats_long_values(void **state)
         }
     }
 
+    /* wei at (76, 0) (the filesystem destination's): 32-byte FLBA, which DuckDB reads as
+     * DOUBLE, bounds included; filters still find every row */
+    schema_table *t3 = tl_table(f->s, "wv");
+    tl_col(f->s, t3, "w", DT_WEI, true, -1, -1, -1);
+    snprintf(path, sizeof path, "%s/wv.parquet", f->dir);
+    o = pq_options_default(78);
+    o.dlt.row_group_rows = 2;
+    assert_int_equal(pq_writer_open(t3, path, &o, &w, &err), CDLT_OK);
+    static const char *const wv[] = {"-100000000000000000000000000000000000000000000000000", "7",
+                                     "1000000000000000000000000000000000000000000000000000000000000",
+                                     "-3"};
+    for (int r = 0; r < 4; r++) {
+        tval v[1] = {tv_sn(DT_WEI, wv[r], strlen(wv[r]))};
+        assert_int_equal(pq_writer_row(w, v, 1), CDLT_OK);
+    }
+    assert_int_equal(pq_writer_close(w, NULL, &err), CDLT_OK);
+    snprintf(sql, sizeof sql,
+             "SELECT row_group_id, stats_min_value, stats_max_value FROM parquet_metadata('%s') "
+             "ORDER BY 1",
+             path);
+    expect(f, sql, "0|-1e+50|7.0\n1|-3.0|1e+60\n");
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM read_parquet('%s') WHERE w = 7), (SELECT count(*) "
+             "FROM read_parquet('%s') WHERE w >= 1e60), (SELECT count(*) FROM read_parquet('%s') "
+             "WHERE w < -1e49), (SELECT count(*) FROM read_parquet('%s') WHERE w = -3)",
+             path, path, path, path);
+    expect(f, sql, "1|1|1|1\n");
+
     /* INT96 (flavor spark): its order is undefined under TYPE_ORDER, so no bounds */
     schema_table *t2 = tl_table(f->s, "sp");
     tl_col(f->s, t2, "ts", DT_TIMESTAMP, true, -1, -1, -1);

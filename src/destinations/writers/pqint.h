@@ -45,7 +45,6 @@ enum { PQS_NONE, PQS_INT32, PQS_INT64, PQS_BOOL, PQS_F64, PQS_BYTES, PQS_TEXT, P
 /* One row group's statistics of a column (footer ColumnMetaData.statistics). */
 typedef struct pq_stat {
     uint64_t nulls;     /* NULL values */
-    uint64_t nans;      /* NaN doubles (left out of min/max, as the spec asks) */
     bool has;           /* min/max hold at least one value */
     bool no_max;        /* a long byte array had no prefix to round up: no upper bound */
     bool min_cut;       /* min is a bound, maybe no value: a cut prefix, or a refused row's */
@@ -254,10 +253,8 @@ static inline void pq_stat_int(pq_stat *s, int64_t x)
 
 static inline void pq_stat_f64(pq_stat *s, double x)
 {
-    if (x != x) { /* NaN has no place in the order: the spec keeps it out of min/max */
-        s->nans++;
+    if (x != x) /* NaN has no place in the order: the spec keeps it out of min/max */
         return;
-    }
     if (!s->has || x < s->dmin)
         s->dmin = x;
     if (!s->has || x > s->dmax)

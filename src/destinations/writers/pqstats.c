@@ -175,7 +175,8 @@ void pq_stat_write(tw *t, const pq_col *c, const pq_stat *s)
         tw_bool(t, 7, !s->max_cut);
         tw_bool(t, 8, !s->min_cut);
     }
-    if (c->smode == PQS_F64)
-        tw_i64(t, 9, (int64_t)s->nans); /* the spec: set for doubles, zero included */
+    /* no nan_count (field 9): pyarrow writes none, and without it readers assume NaN may be
+     * present; a count that is too high (a refused row's NaN) could make a reader think a
+     * chunk holds only NaN */
     tw_end(t);
 }
