@@ -181,8 +181,6 @@ static void pw_free(pq_writer *w)
     mem_free(w->rg_nrows);
     buf_free(&w->hdr);
     buf_free(&w->scratch);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
     mem_free(w->path);
     mem_free(w->table);
     mem_free(w);
@@ -214,8 +212,6 @@ cdlt_status pq_writer_open(const schema_table *t, const char *path, const pq_opt
     w->ntcols = t->ncolumns;
     w->colmap = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->colmap);
     w->cols = mem_calloc(t->ncolumns ? t->ncolumns : 1, sizeof *w->cols);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
     buf_init(&w->hdr, 0);
     buf_init(&w->scratch, 0);
     if (!w->path || !w->table || !w->colmap || !w->cols) {

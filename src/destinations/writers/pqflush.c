@@ -211,33 +211,15 @@ static cdlt_status encode_row_group(pq_writer *w, pq_job *j)
     return CDLT_OK;
 }
 
-static void *compressor(void *arg)
+static void compress_job(void *ud)
 {
-    pq_writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->job_ready && !w->th_stop)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (!w->job_ready)
-            break; /* stop, nothing handed over */
-        pthread_mutex_unlock(&w->mu);
-        w->job.st = encode_row_group(w, &w->job);
-        pthread_mutex_lock(&w->mu);
-        w->job_ready = false;
-        pthread_cond_broadcast(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
+    pq_writer *w = ud;
+    w->job.st = encode_row_group(w, &w->job);
 }
 
 cdlt_status pq_rg_wait(pq_writer *w)
 {
-    if (w->th_on) {
-        pthread_mutex_lock(&w->mu);
-        while (w->job_ready)
-            pthread_cond_wait(&w->cv, &w->mu);
-        pthread_mutex_unlock(&w->mu);
-    }
+    relay_wait(&w->rl);
     if (w->job.st != CDLT_OK && w->status == CDLT_OK) {
         memcpy(w->msg, w->job.msg, sizeof w->msg);
         w->status = w->job.st;
@@ -303,19 +285,13 @@ cdlt_status pq_rg_flush(pq_writer *w, bool last)
     w->rg_rows = 0;
     w->rg_pending = 0;
     w->chunks_len = 0;
-    if (!last && !w->th_tried) {
-        w->th_tried = true;
-        w->th_on = pthread_create(&w->th, NULL, compressor, w) == 0;
+    if (!last && relay_start(&w->rl, compress_job, w)) {
+        relay_hand(&w->rl);
+        return CDLT_OK;
     }
-    if (last || !w->th_on) { /* in line: the file's end, or no thread to be had */
-        w->job.st = encode_row_group(w, &w->job);
-        return pq_rg_wait(w);
-    }
-    pthread_mutex_lock(&w->mu);
-    w->job_ready = true;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    return CDLT_OK;
+    /* in line: the file's end, or no thread to be had */
+    w->job.st = encode_row_group(w, &w->job);
+    return pq_rg_wait(w);
 nomem:
     pw_msg(w, "parquet: out of memory writing load file '%s' for table '%s'", w->path, w->table);
     return w->status = CDLT_NOMEM;
@@ -323,14 +299,7 @@ nomem:
 
 void pq_rg_free(pq_writer *w)
 {
-    if (w->th_on) {
-        pthread_mutex_lock(&w->mu);
-        w->th_stop = true; /* after the row group it has, if any */
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-        pthread_join(w->th, NULL);
-        w->th_on = false;
-    }
+    relay_end(&w->rl); /* after the row group it has, if any */
     for (uint32_t i = 0; w->job.raw && i < (w->nfcols ? w->nfcols : 1); i++)
         buf_free(&w->job.raw[i]);
     mem_free(w->job.raw);

@@ -5,7 +5,7 @@
 
 #include "destinations/writers/parquet.h"
 
-#include <pthread.h>
+#include "core/relay.h"
 #include <zstd.h>
 
 /* Parquet physical types, logical-type ids and enums used here (parquet.thrift). */
@@ -125,13 +125,7 @@ struct pq_writer {
     uint64_t *rg_nrows;   /* rows per written row group */
     size_t nrg, caprg;    /* written row groups, allocated */
     pq_job job;           /* the row group being compressed and written */
-    pthread_t th;         /* the compressor thread (started by the second row group) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool th_on;           /* th runs */
-    bool th_tried;        /* tried to start th (no second try after a failure) */
-    bool job_ready;       /* job handed to th and not finished */
-    bool th_stop;         /* th ends */
+    relay rl;             /* the compressor thread (started when a row group fills) */
     buf hdr;              /* footer being encoded */
     buf scratch;          /* json serialization of one value */
     cdlt_status status;   /* sticky failure */

@@ -77,38 +77,20 @@ static cdlt_status write_out(wbase *b, const char *p, size_t n, bool finish, boo
     return CDLT_OK;
 }
 
-static void *writer_main(void *arg)
+static void write_job(void *ud)
 {
-    wbase *b = arg;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!b->job_ready && !b->th_stop)
-            pthread_cond_wait(&b->cv, &b->mu);
-        if (!b->job_ready)
-            break;
-        pthread_mutex_unlock(&b->mu);
-        cdlt_status st = b->job_st == CDLT_OK
-                             ? write_out(b, b->job.data, b->job.len, false, true)
-                             : CDLT_OK; /* after a failure: nothing more goes to the file */
-        pthread_mutex_lock(&b->mu);
-        if (st != CDLT_OK)
-            b->job_st = st;
-        b->job_ready = false;
-        pthread_cond_broadcast(&b->cv);
-    }
-    pthread_mutex_unlock(&b->mu);
-    return NULL;
+    wbase *b = ud;
+    /* after a failure nothing more goes to the file */
+    cdlt_status st = b->job_st == CDLT_OK ? write_out(b, b->job.data, b->job.len, false, true)
+                                          : CDLT_OK;
+    if (st != CDLT_OK)
+        b->job_st = st;
 }
 
 /* Wait for the buffer with the writer thread; its failure becomes the writer's. */
 static cdlt_status writer_wait(wbase *b)
 {
-    if (!b->th_on)
-        return b->status;
-    pthread_mutex_lock(&b->mu);
-    while (b->job_ready)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
+    relay_wait(&b->rl);
     if (b->job_st != CDLT_OK && b->status == CDLT_OK) {
         memcpy(b->msg, b->job_msg, sizeof b->msg);
         b->status = b->job_st;
@@ -120,28 +102,14 @@ static cdlt_status writer_wait(wbase *b)
  * is no thread to be had (then the caller writes in line). */
 static bool writer_hand_over(wbase *b)
 {
-    if (!b->th_tried) {
-        b->th_tried = true;
-        buf_init(&b->job, 0);
-        pthread_mutex_init(&b->mu, NULL);
-        pthread_cond_init(&b->cv, NULL);
-        b->th_on = pthread_create(&b->th, NULL, writer_main, b) == 0;
-        if (!b->th_on) {
-            pthread_mutex_destroy(&b->mu);
-            pthread_cond_destroy(&b->cv);
-        }
-    }
-    if (!b->th_on)
+    if (!relay_start(&b->rl, write_job, b))
         return false;
     buf t = b->job;
     b->job = b->out;
     b->out = t;
     buf_clear(&b->out);
     b->flushed += b->job.len;
-    pthread_mutex_lock(&b->mu);
-    b->job_ready = true;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
+    relay_hand(&b->rl);
     return true;
 }
 
@@ -222,19 +190,8 @@ cdlt_status wbase_close(wbase *b, uint64_t *out_rows, cdlt_error *err)
 
 void wbase_free(wbase *b)
 {
-    if (b->th_on) { /* first: the thread may still be writing to fd */
-        pthread_mutex_lock(&b->mu);
-        b->th_stop = true;
-        pthread_cond_broadcast(&b->cv);
-        pthread_mutex_unlock(&b->mu);
-        pthread_join(b->th, NULL);
-        pthread_mutex_destroy(&b->mu);
-        pthread_cond_destroy(&b->cv);
-        b->th_on = false;
-    }
-    if (b->th_tried)
-        buf_free(&b->job);
-    b->th_tried = false;
+    relay_end(&b->rl); /* first: the thread may still be writing to fd */
+    buf_free(&b->job);
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;

@@ -7,7 +7,7 @@
 
 #include "destinations/writers/writer.h"
 
-#include <pthread.h>
+#include "core/relay.h"
 #include <zlib.h>
 
 /* Flush threshold: write(2) calls stay rare without holding much memory. */
@@ -25,13 +25,7 @@ typedef struct wbase {
     /* a thread of the writer's own: a full buffer is swapped into `job` and deflated (gz) or
      * written there while rows fill the other; see wbase.c */
     buf job;            /* the buffer with the writer thread */
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool th_on;         /* th runs (mu, cv initialized) */
-    bool th_tried;      /* tried to start it (once) */
-    bool job_ready;     /* job handed over and not deflated yet */
-    bool th_stop;
+    relay rl;           /* that thread (started by the first full buffer) */
     cdlt_status job_st; /* the thread's first failure */
     char job_msg[512];  /* its message */
     const char *fmt;    /* "jsonl", "duckdb", ...: the prefix of messages */
