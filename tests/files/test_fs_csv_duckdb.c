@@ -149,11 +149,7 @@ static void test_errors(void **st)
                  "\"read_csv_duckdb\"\n%s%s",
                  strstr(cases[i].src, "file_glob") ? "" : "file_glob = \"a.csv\"\n",
                  cases[i].src);
-        sqlt_def(&t, "fs_cde", src);
-        cli_res r = sqlt_run(&t, NULL);
-        if (r.code == 0 || !strstr(r.err, cases[i].want))
-            fail_msg("case %zu: code %d, stderr: %s", i, r.code, r.err);
-        res_free(&r);
+        sqlt_expect_error(&t, "fs_cde", src, cases[i].want, NULL);
     }
     sqlt_free(&t);
 }

@@ -260,11 +260,7 @@ static void test_definition_errors(void **st)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char src[1024];
         snprintf(src, sizeof src, "[source]\ntype = \"filesystem\"\n%s", cases[i].src);
-        sqlt_def(&t, "fsri_def", src);
-        cli_res r = sqlt_run(&t, NULL);
-        if (r.code == 0 || !strstr(r.err, cases[i].want))
-            fail_msg("case %zu: code %d, stderr: %s", i, r.code, r.err);
-        res_free(&r);
+        sqlt_expect_error(&t, "fsri_def", src, cases[i].want, NULL);
     }
     sqlt_free(&t);
 }

@@ -75,6 +75,23 @@ static inline void sqlt_run_ok(sqlt *t)
     res_free(&r);
 }
 
+/* Write `source` as pipeline `name`'s definition and run it: it must fail, its stderr holding
+ * `want` and, when not NULL, `want2` (stderr is printed otherwise). */
+static inline void sqlt_expect_error(sqlt *t, const char *name, const char *source,
+                                     const char *want, const char *want2)
+{
+    sqlt_def(t, name, source);
+    cli_res r = sqlt_run(t, NULL);
+    if (r.code == 0 || !strstr(r.err, want) || (want2 && !strstr(r.err, want2)))
+        fprintf(stderr, "definition %s (%s): code %d, stderr: %s\n", name, source, r.code,
+                r.err ? r.err : "");
+    assert_int_not_equal(r.code, 0);
+    assert_non_null(strstr(r.err, want));
+    if (want2)
+        assert_non_null(strstr(r.err, want2));
+    res_free(&r);
+}
+
 /* A DuckDB text result must equal want (NULL = the query fails or returns no row). */
 static inline void expect_text(const char *db, const char *sql, const char *want)
 {

@@ -235,71 +235,40 @@ static void test_config_errors(void **st)
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
              "chunksize = 5 }", t.src);
-    sqlt_def(&t, "e1", src);
-    cli_res r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "source.chunksize"));
-    assert_non_null(strstr(r.err, "chunk_size"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e1", src, "source.chunksize", "chunk_size");
     /* unknown per-table key */
     snprintf(src, sizeof src,
              "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
              "[source.tables.a]\nwhere_clause = \"x\"\n", t.src);
-    sqlt_def(&t, "e2", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "source.tables.a.where_clause"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e2", src, "source.tables.a.where_clause", NULL);
     /* dlt's Python callbacks: refused by name with what the file offers instead */
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
              "query_adapter_callback = \"f\" }", t.src);
-    sqlt_def(&t, "e2b", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "source.query_adapter_callback"));
-    assert_non_null(strstr(r.err, "`where`"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e2b", src, "source.query_adapter_callback", "`where`");
     snprintf(src, sizeof src,
              "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
              "[source.tables.a]\ntype_adapter_callback = \"f\"\n", t.src);
-    sqlt_def(&t, "e2c", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "source.tables.a.type_adapter_callback"));
-    assert_non_null(strstr(r.err, "`columns` hints"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e2c", src, "source.tables.a.type_adapter_callback", "`columns` hints");
     /* a table that does not exist */
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
              "table_names = [\"nope\"] }", t.src);
-    sqlt_def(&t, "e3", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "'nope' does not exist"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e3", src, "'nope' does not exist", NULL);
     /* a missing database file */
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s/none.db\" }",
              t.dir);
-    sqlt_def(&t, "e4", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "none.db"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e4", src, "none.db", NULL);
     /* a bad reflection level */
     snprintf(src, sizeof src,
              "source = { type = \"sql_database\", credentials = \"sqlite:///%s\", "
              "reflection_level = \"most\" }", t.src);
-    sqlt_def(&t, "e5", src);
-    r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "source.reflection_level"));
-    res_free(&r);
+    sqlt_expect_error(&t, "e5", src, "source.reflection_level", NULL);
     /* an unknown dialect */
     sqlt_def(&t, "e6", "source = { type = \"sql_database\", credentials = "
                        "\"oracle://u:topsecretpw@h/db\" }");
-    r = sqlt_run(&t, NULL);
+    cli_res r = sqlt_run(&t, NULL);
     assert_int_not_equal(r.code, 0);
     assert_non_null(strstr(r.err, "oracle"));
     assert_null(strstr(r.err, "topsecretpw"));
@@ -367,11 +336,7 @@ static void test_incremental_merge(void **st)
              "[source]\ntype = \"sql_table\"\ntable = \"ev\"\n"
              "credentials = \"sqlite:///%s\"\n"
              "[source.incremental]\ncursor_path = \"nope\"\n", t.src);
-    sqlt_def(&t, "inc2", src);
-    cli_res r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "'nope' does not exist"));
-    res_free(&r);
+    sqlt_expect_error(&t, "inc2", src, "'nope' does not exist", NULL);
     sqlt_free(&t);
 }
 
@@ -407,11 +372,7 @@ static void test_parallel(void **st)
              "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
              "parallelize = true\n[source.tables.t3]\nwhere = \"no_such_column > 1\"\n",
              t.src);
-    sqlt_def(&t, "par2", src);
-    cli_res r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "no_such_column"));
-    res_free(&r);
+    sqlt_expect_error(&t, "par2", src, "no_such_column", NULL);
     sqlt_free(&t);
 }
 
@@ -442,12 +403,7 @@ static void test_reader_thread(void **st)
     snprintf(src, sizeof src,
              "[source]\ntype = \"sql_database\"\ncredentials = \"sqlite:///%s\"\n"
              "[source.tables.b]\nwhere = \"no_such_column > 1\"\n", t.src);
-    sqlt_def(&t, "rt2", src);
-    cli_res r = sqlt_run(&t, NULL);
-    assert_int_not_equal(r.code, 0);
-    assert_non_null(strstr(r.err, "no_such_column"));
-    assert_non_null(strstr(r.err, "the query of b failed"));
-    res_free(&r);
+    sqlt_expect_error(&t, "rt2", src, "no_such_column", "the query of b failed");
     sqlt_free(&t);
 }
 
