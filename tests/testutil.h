@@ -57,6 +57,11 @@ char *tu_pg_text(struct pg_conn *c, const char *sql);
 void tu_pg_expect(struct pg_conn *c, const char *sql, const char *want);
 /* Drop dataset `ds` and its staging dataset <ds>_staging, quietly when absent. */
 void tu_pg_drop_dataset(struct pg_conn *c, const char *ds);
+/* Until the process `pid` (a cdlt run, not reaped) has an active COPY into `ds` or has ended:
+ * end that COPY's connection from the server side (pg_terminate_backend, as a server restart or
+ * an admin would). Only COPYs into ds: other tests share the server. Returns the connections
+ * ended (0: the run ended first). */
+int tu_pg_end_copy(struct pg_conn *c, const char *ds, int pid);
 
 /* Allocation-failure sweep: calls fn(ud) with allocation #1, #2, ... failing until a call
  * succeeds (fn returns CDLT_OK). Each failing call must return an error status (not crash)

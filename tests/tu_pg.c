@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 PGconn *tu_pg_connect(const char *url)
 {
@@ -48,4 +50,25 @@ void tu_pg_drop_dataset(PGconn *c, const char *ds)
     snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"%s\" "
              "CASCADE; DROP SCHEMA IF EXISTS \"%s_staging\" CASCADE", ds, ds);
     tu_pg_exec(c, sql);
+}
+
+int tu_pg_end_copy(PGconn *c, const char *ds, int pid)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+             "application_name = 'cdlt' AND query LIKE 'COPY \"%s\".%%' AND state = 'active'",
+             ds);
+    for (;;) {
+        char *n = tu_pg_text(c, sql);
+        int killed = atoi(n);
+        free(n);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        /* until a COPY was hit or the run ended (not reaped: the caller does that) */
+        if (killed || (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                       si.si_pid == pid))
+            return killed;
+        usleep(1000);
+    }
 }

@@ -382,20 +382,7 @@ static void test_worker_connection_dropped(void **st)
     assert_int_equal(chdir(e.dir), 0);
     pid_t pid = spawn_cli(e.dir, "t1", args, envs);
     assert_int_equal(chdir(cwd), 0);
-    int killed = 0;
-    for (;;) {
-        char *n = tu_pg_text(g_c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                             "WHERE application_name = 'cdlt' AND query LIKE 'COPY "
-                             "\"e2e_pgth_term\".%' AND state = 'active'");
-        killed = atoi(n);
-        free(n);
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        if (killed || (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                       si.si_pid == pid))
-            break;
-        usleep(1000);
-    }
+    int killed = tu_pg_end_copy(g_c, "e2e_pgth_term", pid);
     cli_res r = wait_cli(e.dir, "t1", pid);
     assert_true(killed > 0);
     assert_int_equal(r.exited, 1);

@@ -249,21 +249,7 @@ static void drop_case(const char *overlap)
     assert_int_equal(chdir(cwd), 0);
     /* wait for its COPY, then end its connection from the server side; only this test's COPY:
      * other tests load into (and read from) the same fixture server at the same time */
-    int killed = 0;
-    for (;;) {
-        char *n = tu_pg_text(e.c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                             "WHERE application_name = 'cdlt' AND query LIKE 'COPY \"e2e_pg_kill\".%' AND "
-                             "state = 'active'");
-        killed = atoi(n);
-        free(n);
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        /* until a COPY was hit or the run ended (not reaped: wait_cli does that) */
-        if (killed || (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                       si.si_pid == pid))
-            break;
-        usleep(1000);
-    }
+    int killed = tu_pg_end_copy(e.c, "e2e_pg_kill", pid);
     cli_res r = wait_cli(e.dir, "t1", pid);
     assert_true(killed > 0);
     assert_int_equal(r.exited, 1);
