@@ -129,4 +129,20 @@ static inline void run_def_ok(const char *dir, const char *const *envs)
     free(run_def_ok_out(dir, envs));
 }
 
+/* A source server killed during extract (test_cli_pg_crash, test_cli_mariadb_crash, 400000
+ * rows in crash_src.events): nothing of the failed run reached `db` (DuckDB, dataset d), and
+ * the next run loads every row once. */
+static inline void expect_extract_undone_then_loaded(const char *dir, const char *db,
+                                                     const char *const *envs)
+{
+    char *n = pt_query_text(db, "SELECT count(*) FROM d.events");
+    assert_true(n == NULL || strcmp(n, "0") == 0);
+    free(n);
+    run_def_ok(dir, envs);
+    n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || max(id) FROM "
+                          "d.events");
+    assert_string_equal(n, "400000:400000:400000");
+    free(n);
+}
+
 #endif

@@ -167,15 +167,9 @@ static void test_source_killed(void **st)
     assert_null(strstr(r.err, "cdlt_test_pw"));
     assert_null(strstr(r.out, "cdlt_test_pw"));
     res_free(&r);
-    /* nothing of the failed extract reached the destination */
-    char *n = pt_query_text(db, "SELECT count(*) FROM d.events");
-    assert_true(n == NULL || strcmp(n, "0") == 0);
-    free(n);
-    run_def_ok(dir, RUN_ENV);
-    n = pt_query_text(db, "SELECT count(*) || ':' || count(DISTINCT id) || ':' || max(id) FROM "
-                          "d.events");
-    assert_string_equal(n, "400000:400000:400000");
-    free(n);
+    /* nothing of the failed extract reached the destination; the next run loads it all */
+    expect_extract_undone_then_loaded(dir, db, RUN_ENV);
+    char *n = NULL;
     /* the incremental state points at the last row: the next run reads only the new one */
     MYSQL *m = my_connect(g_url);
     my_exec(m, "INSERT INTO crash_src.events VALUES (400001, 'new', 1, NOW())");
