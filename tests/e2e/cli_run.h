@@ -129,6 +129,21 @@ static inline void run_def_ok(const char *dir, const char *const *envs)
     free(run_def_ok_out(dir, envs));
 }
 
+/* The resources of the PostgreSQL disposition series (test_cli_postgres, test_cli_pg_threads):
+ * append, replace, merge by delete-insert (hard delete), upsert, scd2 and insert-only. */
+#define PG_DISP_RESOURCES                                                                       \
+    "[[resources]]\nname = \"events\"\npath = \"events.jsonl\"\nwrite_disposition = \"append\"\n" \
+    "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\nwrite_disposition = \"replace\"\n" \
+    "[[resources]]\nname = \"orders\"\npath = \"orders.jsonl\"\nprimary_key = \"id\"\n" \
+    "write_disposition = { disposition = \"merge\", strategy = \"delete-insert\" }\n" \
+    "columns = { deleted = { data_type = \"bool\", hard_delete = true } }\n" \
+    "[[resources]]\nname = \"prices\"\npath = \"prices.jsonl\"\nprimary_key = \"sku\"\n" \
+    "write_disposition = { disposition = \"merge\", strategy = \"upsert\" }\n" \
+    "[[resources]]\nname = \"dims\"\npath = \"dims.jsonl\"\n" \
+    "write_disposition = { disposition = \"merge\", strategy = \"scd2\" }\n" \
+    "[[resources]]\nname = \"once\"\npath = \"once.jsonl\"\nprimary_key = \"k\"\n" \
+    "write_disposition = { disposition = \"merge\", strategy = \"insert-only\" }\n"
+
 /* A source server killed during extract (test_cli_pg_crash, test_cli_mariadb_crash, 400000
  * rows in crash_src.events): nothing of the failed run reached `db` (DuckDB, dataset d), and
  * the next run loads every row once. */

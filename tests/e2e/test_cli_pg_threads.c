@@ -149,17 +149,7 @@ static char *dump(const char *ds)
 }
 
 static const char DISP[] =
-    "[[resources]]\nname = \"events\"\npath = \"events.jsonl\"\nwrite_disposition = \"append\"\n"
-    "[[resources]]\nname = \"users\"\npath = \"users.jsonl\"\nwrite_disposition = \"replace\"\n"
-    "[[resources]]\nname = \"orders\"\npath = \"orders.jsonl\"\nprimary_key = \"id\"\n"
-    "write_disposition = { disposition = \"merge\", strategy = \"delete-insert\" }\n"
-    "columns = { deleted = { data_type = \"bool\", hard_delete = true } }\n"
-    "[[resources]]\nname = \"prices\"\npath = \"prices.jsonl\"\nprimary_key = \"sku\"\n"
-    "write_disposition = { disposition = \"merge\", strategy = \"upsert\" }\n"
-    "[[resources]]\nname = \"dims\"\npath = \"dims.jsonl\"\n"
-    "write_disposition = { disposition = \"merge\", strategy = \"scd2\" }\n"
-    "[[resources]]\nname = \"once\"\npath = \"once.jsonl\"\nprimary_key = \"k\"\n"
-    "write_disposition = { disposition = \"merge\", strategy = \"insert-only\" }\n"
+    PG_DISP_RESOURCES
     "[[resources]]\nname = \"plain\"\npath = \"plain.jsonl\"\nwrite_disposition = \"replace\"\n";
 
 /* load n of the disposition series */
