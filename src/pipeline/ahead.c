@@ -254,9 +254,9 @@ pipe_ahead *pipe_ahead_start(cdlt_pipeline *p, const char *load_id, const schema
         c->ahead = true;
         c->max_bytes = p->file_max_bytes;
         /* the files the loader gets later are as small as when normalize feeds it directly
-         * (only where the loader overlaps: pipe_ovl_start; the filesystem destination keeps
-         * one file per table, as dlt writes it, however the work was split) */
-        if (p->overlap_load && p->dv->migrate_table && c->max_bytes > PIPE_OVERLAP_FILE_MAX)
+         * (only where the loader overlaps; the filesystem destination keeps one file per
+         * table, as dlt writes it, however the work was split) */
+        if (p->overlap_load && pipe_ovl_supported(p) && c->max_bytes > PIPE_OVERLAP_FILE_MAX)
             c->max_bytes = PIPE_OVERLAP_FILE_MAX;
         c->chunk_weight = p->dv->delete_load ? p->chunk_weight : 0;
         /* a run may load what this thread writes at once (pipe_ovl_start_early) */

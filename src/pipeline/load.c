@@ -1025,12 +1025,14 @@ static bool ovl_run(pipe_ovl *o)
     return false;
 }
 
+bool pipe_ovl_supported(const cdlt_pipeline *p) { return p->dv->migrate_table != NULL; }
+
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
                     const schema *s, pipe_ovl **out)
 {
     *out = NULL;
     const char *schema_name = s->name;
-    if (!p->dv->migrate_table)
+    if (!pipe_ovl_supported(p))
         return;
     /* merge loads into staging and merges after the last file: the sequential load's job */
     if (package_merges(extracted_dir, s)) {
@@ -1062,7 +1064,7 @@ void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted
 
 pipe_ovl *pipe_ovl_start_early(cdlt_pipeline *p, const char *load_id)
 {
-    if (!p->dv->migrate_table || !p->dv->load_while_extracting || p->replace_staging)
+    if (!pipe_ovl_supported(p) || !p->dv->load_while_extracting || p->replace_staging)
         return NULL;
     pipe_ovl *o = ovl_open(p, load_id, true);
     if (o && !ovl_run(o))

@@ -381,6 +381,9 @@ cdlt_status pipe_sync(cdlt_pipeline *p, bool only_if_missing, pipe_sync_outcome 
 typedef struct pipe_ovl pipe_ovl;
 /* Open the destination, BEGIN, drop (refresh) and start the thread. *out = NULL (and a log
  * line) when overlap is not possible for this package; never fails the run. */
+/* Whether the destination can load while normalize runs (it creates tables file by file:
+ * migrate_table); the overlapped loader, the early loader and the 8 MiB file cut ask this. */
+bool pipe_ovl_supported(const cdlt_pipeline *p);
 void pipe_ovl_start(cdlt_pipeline *p, const char *load_id, const char *extracted_dir,
                     const schema *s, pipe_ovl **out);
 /* A loader for package load_id before it is extracted (normalize-ahead feeds it): no package

@@ -44,7 +44,7 @@ struct src_files {
     uint64_t done_prev;  /* bytes of the files already finished */
     uint64_t limit;      /* src_files_open_copy: read only the first `limit` bytes (0 = all) */
     uint32_t max_depth;  /* JSON nesting limit of items (0 = the reader's default) */
-    src_follow_fn follow; /* src_files_set_follow: the copy is still being written */
+    src_files_follow_fn follow; /* src_files_set_follow: the copy is still being written */
     void *follow_ud;
 };
 

@@ -31,11 +31,11 @@ struct src_input {
     z_stream z;         /* gzip state (codec SRC_GZIP) */
     bool z_init;        /* inflateInit2 succeeded */
     ZSTD_DStream *zs;   /* zstd state (codec SRC_ZSTD) */
-    src_follow_fn follow; /* a file still being written: asked at its end (plain only) */
+    src_files_follow_fn follow; /* a file still being written: asked at its end (plain only) */
     void *follow_ud;
 };
 
-void src_input_follow(src_input *in, src_follow_fn fn, void *ud)
+void src_input_follow(src_input *in, src_files_follow_fn fn, void *ud)
 {
     in->follow = fn;
     in->follow_ud = ud;

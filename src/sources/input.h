@@ -4,6 +4,7 @@
 #define CDLT_SOURCES_INPUT_H
 
 #include "core/core.h"
+#include "sources/sources.h"
 
 typedef enum src_codec { SRC_PLAIN = 0, SRC_GZIP, SRC_ZSTD } src_codec;
 
@@ -25,8 +26,7 @@ uint64_t src_input_raw_bytes(const src_input *in); /* file bytes read so far */
 /* A plain file still being written (a verbatim copy normalized while extract copies it): at
  * its current end the reader asks `fn` instead of ending; fn waits until the file has more
  * than `have` bytes (*more = true) or is complete (*more = false), or fails the read. */
-typedef cdlt_status (*src_follow_fn)(void *ud, uint64_t have, bool *more, cdlt_error *err);
-void src_input_follow(src_input *in, src_follow_fn fn, void *ud);
+void src_input_follow(src_input *in, src_files_follow_fn fn, void *ud);
 void src_input_close(src_input *in);
 /* The codec a file's first bytes announce (SRC_PLAIN when unreadable). */
 src_codec src_detect_codec(const char *path);

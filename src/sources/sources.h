@@ -38,9 +38,10 @@ int64_t src_files_line(const src_files *f);
  * grown since); a file now shorter than that is a data error (CDLT_PARSE) that says so. */
 cdlt_status src_files_open_copy(const char *path, const char *shown, uint64_t limit,
                                 src_files **out, cdlt_error *err);
-/* The copy is still being written (read it as it grows): see src_input_follow. Before the
- * first item is read; the copy must already hold its first MiB (or be complete), which is
- * what decides how it is read. */
+/* The copy is still being written (read it as it grows): at its current end the reader asks
+ * fn instead of ending; fn waits until the file has more than `have` bytes (*more = true) or is
+ * complete (*more = false), or fails the read. Set before the first item is read; the copy
+ * must already hold its first 4 bytes (the codec check reads them without asking). */
 typedef cdlt_status (*src_files_follow_fn)(void *ud, uint64_t have, bool *more, cdlt_error *err);
 void src_files_set_follow(src_files *f, src_files_follow_fn fn, void *ud);
 /* Whether matched file i is a regular file read as NDJSON (first non-blank byte not '[').
